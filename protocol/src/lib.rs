@@ -1,0 +1,20 @@
+//! The prompt model, its four mutators, and the Replicache push/pull v1 wire types.
+//!
+//! Everything here is plain data and pure functions: no I/O, no runtime, no GUI. The same
+//! mutator code runs optimistically on the client (against the local replica) and
+//! authoritatively on the server, over the small [`Kv`] trait.
+
+mod kv;
+mod limits;
+mod mutation;
+mod prompt;
+mod summary;
+pub mod wire;
+
+pub use kv::{Kv, KvError, MemoryKv};
+pub use limits::{Limits, ValidationError};
+pub use mutation::{
+    CreatePrompt, DeletePrompt, MarkPromptUsed, Mutation, MutatorError, UpdatePrompt,
+};
+pub use prompt::{PROMPT_PREFIX, Prompt, PromptId, PromptIdError, now_millis};
+pub use summary::{PREVIEW_CHARS, PromptSummary};

@@ -1,0 +1,214 @@
+//! A prompt as every client sees it under `prompt/<id>`.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::limits::Limits;
+
+/// The key prefix of prompts in the replica; other prefixes belong to other clients.
+pub const PROMPT_PREFIX: &str = "prompt/";
+
+/// A client-generated prompt id (a ULID from Promptdeck; anything URL-safe from others).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PromptId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "prompt id {0:?} is not valid: use 1 to {max} letters, digits, '-' or '_'",
+    max = Limits::ID_CHARS
+)]
+pub struct PromptIdError(pub String);
+
+impl PromptId {
+    pub fn parse(id: impl Into<String>) -> Result<Self, PromptIdError> {
+        let id = id.into();
+        let valid = !id.is_empty()
+            && id.len() <= Limits::ID_CHARS
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if valid {
+            Ok(Self(id))
+        } else {
+            Err(PromptIdError(id))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The replica key this prompt lives under.
+    pub fn key(&self) -> String {
+        format!("{PROMPT_PREFIX}{}", self.0)
+    }
+
+    /// The id of a replica key, if the key is a prompt's.
+    pub fn from_key(key: &str) -> Option<Self> {
+        key.strip_prefix(PROMPT_PREFIX)
+            .and_then(|id| Self::parse(id).ok())
+    }
+}
+
+impl<'de> Deserialize<'de> for PromptId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for PromptId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A prompt. Times are milliseconds since the Unix epoch.
+///
+/// Fields other clients add are kept in `extra` and written back untouched, so an edit made
+/// here never strips what a newer web client stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prompt {
+    pub id: PromptId,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(deserialize_with = "millis")]
+    pub created_at: i64,
+    #[serde(deserialize_with = "millis")]
+    pub updated_at: i64,
+    #[serde(default)]
+    pub use_count: u64,
+    #[serde(default, deserialize_with = "optional_millis")]
+    pub last_used_at: Option<i64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Prompt {
+    /// How strongly recent use recommends this prompt: use count, halved every two weeks
+    /// since the last use. Zero for a prompt never used.
+    pub fn frecency(&self, now: i64) -> f64 {
+        const HALF_LIFE_MS: f64 = 14.0 * 24.0 * 3600.0 * 1000.0;
+        let Some(last) = self.last_used_at else {
+            return 0.0;
+        };
+        let age = (now - last).max(0) as f64;
+        self.use_count as f64 * 0.5f64.powf(age / HALF_LIFE_MS)
+    }
+
+    /// The title to show: the stored one, or the body's first line when the title is blank.
+    pub fn display_title(&self) -> &str {
+        let title = self.title.trim();
+        if !title.is_empty() {
+            return title;
+        }
+        self.body
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("Untitled")
+    }
+}
+
+/// The current time in milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// JavaScript clients write times as numbers that may carry a fraction or an exponent.
+fn millis<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let value = f64::deserialize(deserializer)?;
+    if value.is_finite() {
+        Ok(value.round() as i64)
+    } else {
+        Err(serde::de::Error::custom("a time must be a finite number"))
+    }
+}
+
+fn optional_millis<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    match Option::<f64>::deserialize(deserializer)? {
+        Some(v) if v.is_finite() => Ok(Some(v.round() as i64)),
+        Some(_) => Err(serde::de::Error::custom("a time must be a finite number")),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prompt_json_uses_the_web_clients_field_names() {
+        let value = json!({
+            "id": "01J9", "title": "T", "body": "B", "tags": ["a"],
+            "createdAt": 1, "updatedAt": 2, "useCount": 3, "lastUsedAt": 4
+        });
+        let prompt: Prompt = serde_json::from_value(value.clone()).expect("parses");
+        assert_eq!(serde_json::to_value(&prompt).expect("serializes"), value);
+    }
+
+    #[test]
+    fn unknown_fields_from_other_clients_survive_a_round_trip() {
+        let value = json!({
+            "id": "x", "title": "T", "body": "B", "tags": [], "createdAt": 1,
+            "updatedAt": 2, "useCount": 0, "lastUsedAt": null, "pinned": true
+        });
+        let prompt: Prompt = serde_json::from_value(value.clone()).expect("parses");
+        assert_eq!(prompt.extra.get("pinned"), Some(&json!(true)));
+        assert_eq!(serde_json::to_value(&prompt).expect("serializes"), value);
+    }
+
+    #[test]
+    fn fractional_times_from_javascript_are_accepted() {
+        let prompt: Prompt = serde_json::from_value(json!({
+            "id": "x", "title": "", "body": "", "createdAt": 1.7e12, "updatedAt": 12.6
+        }))
+        .expect("parses");
+        assert_eq!(prompt.created_at, 1_700_000_000_000);
+        assert_eq!(prompt.updated_at, 13);
+        assert_eq!(prompt.last_used_at, None);
+    }
+
+    #[test]
+    fn ids_outside_the_url_safe_alphabet_are_refused() {
+        assert!(PromptId::parse("01HZY-abc_9").is_ok());
+        for bad in ["", "a/b", "a b", "ü", &"x".repeat(65)] {
+            assert!(PromptId::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn frecency_halves_every_two_weeks() {
+        let day = 24 * 3600 * 1000;
+        let mut prompt: Prompt = serde_json::from_value(json!({
+            "id": "x", "title": "", "body": "", "createdAt": 0, "updatedAt": 0,
+            "useCount": 8, "lastUsedAt": 0
+        }))
+        .expect("parses");
+        assert_eq!(prompt.frecency(0), 8.0);
+        assert!((prompt.frecency(14 * day) - 4.0).abs() < 1e-9);
+        prompt.last_used_at = None;
+        assert_eq!(prompt.frecency(0), 0.0);
+    }
+
+    #[test]
+    fn a_blank_title_shows_the_bodys_first_line() {
+        let prompt: Prompt = serde_json::from_value(json!({
+            "id": "x", "title": "  ", "body": "\n  Summarise this\nmore", "createdAt": 0,
+            "updatedAt": 0
+        }))
+        .expect("parses");
+        assert_eq!(prompt.display_title(), "Summarise this");
+    }
+}

@@ -1,0 +1,66 @@
+//! What a list row needs of a prompt, without its whole body.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Prompt, PromptId};
+
+/// Characters of the body kept for previews and for matching beyond the title.
+pub const PREVIEW_CHARS: usize = 240;
+
+/// A prompt as lists and search results show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptSummary {
+    pub id: PromptId,
+    pub title: String,
+    /// The start of the body on one line, whitespace folded.
+    pub preview: String,
+    pub tags: Vec<String>,
+    pub body_bytes: usize,
+    pub use_count: u64,
+    pub last_used_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl From<&Prompt> for PromptSummary {
+    fn from(prompt: &Prompt) -> Self {
+        Self {
+            id: prompt.id.clone(),
+            title: prompt.display_title().to_owned(),
+            preview: preview(&prompt.body),
+            tags: prompt.tags.clone(),
+            body_bytes: prompt.body.len(),
+            use_count: prompt.use_count,
+            last_used_at: prompt.last_used_at,
+            updated_at: prompt.updated_at,
+        }
+    }
+}
+
+fn preview(body: &str) -> String {
+    let mut out = String::with_capacity(PREVIEW_CHARS);
+    for word in body.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().take(PREVIEW_CHARS));
+        if out.chars().count() >= PREVIEW_CHARS {
+            return out.chars().take(PREVIEW_CHARS).collect();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_folds_whitespace_and_stops_at_the_limit() {
+        assert_eq!(preview("  one\n\ttwo   three "), "one two three");
+        let long = "word ".repeat(500);
+        assert_eq!(preview(&long).chars().count(), PREVIEW_CHARS);
+        let unbroken = "é".repeat(10_000);
+        assert_eq!(preview(&unbroken).chars().count(), PREVIEW_CHARS);
+    }
+}

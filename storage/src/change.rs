@@ -1,0 +1,20 @@
+//! What a write did to the view, for the caches that mirror it.
+
+use serde_json::Value;
+
+/// One change to one key of the view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Put { key: String, value: Value },
+    Del { key: String },
+}
+
+/// The changes of one committed write transaction, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChangeSet(pub Vec<Change>);
+
+impl ChangeSet {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

@@ -1,0 +1,104 @@
+//! The local replica of one profile, in one redb file.
+//!
+//! Four table families, each in its own module:
+//! - [`meta`]: schema version, client group and client ids, next mutation id, cookie;
+//! - `base`: the server's snapshot at the cookie (filled by sync);
+//! - [`pending`]: local mutations not yet acknowledged, in the order they were made;
+//! - [`view`]: what the user sees, the base with every pending mutation applied.
+//!
+//! Invariant (design §5): a local mutation commits its pending entry and its effect on the
+//! view in one write transaction, before the caller hears it succeeded.
+
+mod change;
+mod error;
+mod meta;
+mod open;
+mod pending;
+mod view;
+
+pub use change::{Change, ChangeSet};
+pub use error::StoreError;
+pub use meta::{CURRENT_SCHEMA_VERSION, SyncState};
+pub use open::OpenReport;
+pub use pending::PendingMutation;
+
+use std::path::{Path, PathBuf};
+
+use promptdeck_protocol::{Mutation, Prompt, PromptId};
+use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+
+/// The replica of one profile. Cheap to share behind an `Arc`: reads run concurrently,
+/// writes queue on redb's single writer.
+pub struct Replica {
+    db: Database,
+    path: PathBuf,
+}
+
+/// What a committed local mutation produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalCommit {
+    pub pending: PendingMutation,
+    pub changes: ChangeSet,
+}
+
+impl Replica {
+    /// Opens the replica at `path`, creating it when absent. A file that is not a readable
+    /// replica is moved aside (the report says where) and a fresh one takes its place,
+    /// keeping whatever pending mutations could still be read.
+    pub fn open(path: impl AsRef<Path>) -> Result<(Self, OpenReport), StoreError> {
+        open::open(path.as_ref())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Applies `mutation` to the view and queues it for the server, atomically.
+    pub fn mutate(&self, mutation: &Mutation, timestamp: f64) -> Result<LocalCommit, StoreError> {
+        let txn = self.db.begin_write()?;
+        let mut sync = meta::read_sync_state(&txn)?;
+        let changes = {
+            let mut view = view::TableKv::open(&txn)?;
+            mutation.apply(&mut view)?;
+            view.into_changes()
+        };
+        let pending = PendingMutation {
+            id: sync.next_mutation_id,
+            client_id: sync.client_id.clone(),
+            mutation: mutation.clone(),
+            timestamp,
+        };
+        pending::append(&txn, &pending)?;
+        sync.next_mutation_id += 1;
+        meta::write_sync_state(&txn, &sync)?;
+        txn.commit()?;
+        Ok(LocalCommit { pending, changes })
+    }
+
+    /// Every prompt in the view. Unreadable values are skipped with a warning.
+    pub fn prompts(&self) -> Result<Vec<Prompt>, StoreError> {
+        let txn = self.db.begin_read()?;
+        view::prompts(&txn)
+    }
+
+    pub fn prompt(&self, id: &PromptId) -> Result<Option<Prompt>, StoreError> {
+        let txn = self.db.begin_read()?;
+        view::prompt(&txn, id)
+    }
+
+    /// Local mutations the server has not acknowledged, oldest first.
+    pub fn pending(&self) -> Result<Vec<PendingMutation>, StoreError> {
+        let txn = self.db.begin_read()?;
+        pending::all(&txn)
+    }
+
+    pub fn pending_count(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(pending::TABLE)?.len()?)
+    }
+
+    pub fn sync_state(&self) -> Result<SyncState, StoreError> {
+        let txn = self.db.begin_read()?;
+        meta::read_sync_state(&txn)
+    }
+}

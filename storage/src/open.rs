@@ -1,0 +1,184 @@
+//! Opening a replica: create, migrate, or recover from a damaged file.
+
+use std::path::{Path, PathBuf};
+
+use promptdeck_protocol::wire::Cookie;
+use redb::{Database, DatabaseError, ReadableDatabase, StorageError};
+
+use crate::meta::{self, CURRENT_SCHEMA_VERSION, SyncState};
+use crate::{PendingMutation, Replica, StoreError, pending, view};
+
+/// What opening the replica had to do beyond opening it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenReport {
+    /// Set when the file was unreadable and a fresh replica replaced it.
+    pub moved_aside: Option<MovedAside>,
+}
+
+/// A damaged file that was set aside rather than deleted, so nothing is destroyed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovedAside {
+    pub to: PathBuf,
+    pub reason: String,
+    /// Pending mutations read from the damaged file and carried into the new one.
+    pub kept_pending: usize,
+}
+
+pub(crate) fn open(path: &Path) -> Result<(Replica, OpenReport), StoreError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let (error, salvage) = match try_open(path) {
+        Ok(replica) => return Ok((replica, OpenReport::default())),
+        Err(failure) => failure,
+    };
+    if !error.is_damage() {
+        return Err(error);
+    }
+    let to = move_aside(path)?;
+    tracing::error!(
+        path = %path.display(), moved_to = %to.display(), reason = %error,
+        kept_pending = salvage.as_ref().map_or(0, |s| s.1.len()),
+        "the library file was unreadable; it was moved aside and a fresh one created \
+         (prompts come back from the server on the next sync)"
+    );
+    let replica = create_fresh(path, salvage.as_ref())?;
+    let kept_pending = salvage.map_or(0, |s| s.1.len());
+    let moved_aside = Some(MovedAside {
+        to,
+        reason: error.to_string(),
+        kept_pending,
+    });
+    Ok((replica, OpenReport { moved_aside }))
+}
+
+/// Sync state and pending mutations read out of a file that is otherwise damaged.
+type Salvage = (SyncState, Vec<PendingMutation>);
+
+fn try_open(path: &Path) -> Result<Replica, (StoreError, Option<Salvage>)> {
+    let db = Database::create(path).map_err(|e| (classify(path, e), None))?;
+    let replica = Replica {
+        db,
+        path: path.to_owned(),
+    };
+    match prepare(&replica) {
+        Ok(()) => Ok(replica),
+        Err(e) if e.is_damage() => {
+            let salvage = salvage(&replica).ok();
+            Err((e, salvage))
+        }
+        Err(e) => Err((e, None)),
+    }
+}
+
+fn classify(path: &Path, error: DatabaseError) -> StoreError {
+    match error {
+        DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.to_owned()),
+        // redb reports a foreign or truncated file as invalid data: that is damage.
+        DatabaseError::Storage(StorageError::Io(source))
+            if !matches!(
+                source.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            StoreError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+        other => StoreError::Corrupt(other.to_string()),
+    }
+}
+
+/// Brings the file to the current schema and checks that what every start needs reads.
+fn prepare(replica: &Replica) -> Result<(), StoreError> {
+    let version = meta::schema_version(&replica.db.begin_read()?)?;
+    match version {
+        None => initialize(&replica.db, &SyncState::fresh())?,
+        Some(found) if found > CURRENT_SCHEMA_VERSION => {
+            return Err(StoreError::NewerSchema {
+                path: replica.path.clone(),
+                found,
+                supported: CURRENT_SCHEMA_VERSION,
+            });
+        }
+        Some(found) => migrate(&replica.db, found)?,
+    }
+    let txn = replica.db.begin_read()?;
+    meta::read_sync_state(&txn)?;
+    pending::all(&txn)?;
+    txn.open_table(view::TABLE)?;
+    Ok(())
+}
+
+fn initialize(db: &Database, sync: &SyncState) -> Result<(), StoreError> {
+    let txn = db.begin_write()?;
+    meta::write_schema_version(&txn, CURRENT_SCHEMA_VERSION)?;
+    meta::write_sync_state(&txn, sync)?;
+    txn.open_table(pending::TABLE)?;
+    txn.open_table(view::TABLE)?;
+    txn.commit()?;
+    Ok(())
+}
+
+/// Schema 1 is the first; later versions add their steps here, each in its own transaction.
+fn migrate(_db: &Database, from: u32) -> Result<(), StoreError> {
+    debug_assert!(from <= CURRENT_SCHEMA_VERSION);
+    Ok(())
+}
+
+fn salvage(replica: &Replica) -> Result<Salvage, StoreError> {
+    let txn = replica.db.begin_read()?;
+    Ok((meta::read_sync_state(&txn)?, pending::all(&txn)?))
+}
+
+fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    let stamp = promptdeck_protocol::now_millis();
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".damaged-{stamp}"));
+    let to = path.with_file_name(name);
+    std::fs::rename(path, &to).map_err(|source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(to)
+}
+
+/// A new replica. With a salvage, it keeps the client ids and pending mutations (replayed
+/// onto an empty view) and forgets the cookie, so the next pull brings the base back.
+fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, StoreError> {
+    let db = Database::create(path).map_err(|e| classify(path, e))?;
+    let Some((sync, kept)) = salvage else {
+        initialize(&db, &SyncState::fresh())?;
+        return Ok(Replica {
+            db,
+            path: path.to_owned(),
+        });
+    };
+    initialize(
+        &db,
+        &SyncState {
+            cookie: Cookie::null(),
+            ..sync.clone()
+        },
+    )?;
+    let txn = db.begin_write()?;
+    {
+        let mut view = view::TableKv::open(&txn)?;
+        for pending in kept {
+            // A mutation that no longer applies still goes to the server, which decides.
+            let _ = pending.mutation.apply(&mut view);
+        }
+    }
+    for pending in kept {
+        pending::append(&txn, pending)?;
+    }
+    txn.commit()?;
+    Ok(Replica {
+        db,
+        path: path.to_owned(),
+    })
+}
