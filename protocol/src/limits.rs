@@ -16,20 +16,11 @@ impl Limits {
 /// Why a prompt's fields were refused; each message says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
-    #[error(
-        "the prompt body is {size} bytes; the limit is {} bytes (1 MiB)",
-        Limits::BODY_BYTES
-    )]
+    #[error("the prompt body is {size} bytes; the limit is {} bytes (1 MiB)", Limits::BODY_BYTES)]
     BodyTooLarge { size: usize },
-    #[error(
-        "the title is {chars} characters; the limit is {}",
-        Limits::TITLE_CHARS
-    )]
+    #[error("the title is {chars} characters; the limit is {}", Limits::TITLE_CHARS)]
     TitleTooLong { chars: usize },
-    #[error(
-        "a prompt may have at most {} tags; this one has {count}",
-        Limits::TAGS
-    )]
+    #[error("a prompt may have at most {} tags; this one has {count}", Limits::TAGS)]
     TooManyTags { count: usize },
     #[error(
         "tag {tag:?} is not allowed: tags are 1 to {} characters with no spaces",

@@ -101,17 +101,11 @@ impl Mutation {
 
     /// Rebuilds a mutation from a push's `name` and `args`.
     pub fn from_parts(name: &str, args: Value) -> Result<Self, MutatorError> {
-        if !matches!(
-            name,
-            "createPrompt" | "updatePrompt" | "deletePrompt" | "markPromptUsed"
-        ) {
+        if !matches!(name, "createPrompt" | "updatePrompt" | "deletePrompt" | "markPromptUsed") {
             return Err(MutatorError::UnknownMutator(name.to_owned()));
         }
         serde_json::from_value(json!({ "name": name, "args": args })).map_err(|e| {
-            MutatorError::BadArguments {
-                name: name.to_owned(),
-                reason: e.to_string(),
-            }
+            MutatorError::BadArguments { name: name.to_owned(), reason: e.to_string() }
         })
     }
 
@@ -197,18 +191,12 @@ fn mark_used(kv: &mut impl Kv, args: &MarkPromptUsed) -> Result<(), MutatorError
         Err(e) => return Err(e),
     };
     prompt.use_count += 1;
-    prompt.last_used_at = Some(
-        prompt
-            .last_used_at
-            .map_or(args.at, |last| last.max(args.at)),
-    );
+    prompt.last_used_at = Some(prompt.last_used_at.map_or(args.at, |last| last.max(args.at)));
     put_prompt(kv, &prompt)
 }
 
 fn load(kv: &impl Kv, id: &PromptId) -> Result<Prompt, MutatorError> {
-    let value = kv
-        .get(&id.key())?
-        .ok_or_else(|| MutatorError::NotFound(id.clone()))?;
+    let value = kv.get(&id.key())?.ok_or_else(|| MutatorError::NotFound(id.clone()))?;
     serde_json::from_value(value).map_err(|e| MutatorError::CorruptValue(id.clone(), e.to_string()))
 }
 
@@ -296,10 +284,7 @@ mod tests {
         let mut kv = MemoryKv::default();
         create_args("a").apply(&mut kv).expect("created");
         let before = kv.clone();
-        assert_eq!(
-            create_args("a").apply(&mut kv),
-            Err(MutatorError::AlreadyExists(id("a")))
-        );
+        assert_eq!(create_args("a").apply(&mut kv), Err(MutatorError::AlreadyExists(id("a"))));
         assert_eq!(kv, before);
     }
 
@@ -313,14 +298,8 @@ mod tests {
             tags: None,
             updated_at: 1,
         });
-        assert_eq!(
-            update.apply(&mut kv),
-            Err(MutatorError::NotFound(id("gone")))
-        );
-        let used = Mutation::MarkPromptUsed(MarkPromptUsed {
-            id: id("gone"),
-            at: 1,
-        });
+        assert_eq!(update.apply(&mut kv), Err(MutatorError::NotFound(id("gone"))));
+        let used = Mutation::MarkPromptUsed(MarkPromptUsed { id: id("gone"), at: 1 });
         assert_eq!(used.apply(&mut kv), Ok(()));
         assert!(kv.0.is_empty());
     }
@@ -377,13 +356,7 @@ mod tests {
         let ids = prop::sample::select(vec!["a", "b", "c"]);
         prop_oneof![
             (ids.clone(), ".{0,8}", ".{0,20}").prop_map(|(i, t, b)| Mutation::CreatePrompt(
-                CreatePrompt {
-                    id: id(i),
-                    title: t,
-                    body: b,
-                    tags: vec![],
-                    created_at: 1
-                }
+                CreatePrompt { id: id(i), title: t, body: b, tags: vec![], created_at: 1 }
             )),
             (ids.clone(), proptest::option::of(".{0,8}"), 2i64..100).prop_map(|(i, t, at)| {
                 Mutation::UpdatePrompt(UpdatePrompt {
@@ -394,8 +367,7 @@ mod tests {
                     updated_at: at,
                 })
             }),
-            ids.clone()
-                .prop_map(|i| Mutation::DeletePrompt(DeletePrompt { id: id(i) })),
+            ids.clone().prop_map(|i| Mutation::DeletePrompt(DeletePrompt { id: id(i) })),
             (ids, 0i64..100)
                 .prop_map(|(i, at)| Mutation::MarkPromptUsed(MarkPromptUsed { id: id(i), at })),
         ]

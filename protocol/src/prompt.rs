@@ -28,14 +28,8 @@ impl PromptId {
         let id = id.into();
         let valid = !id.is_empty()
             && id.len() <= Limits::ID_CHARS
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if valid {
-            Ok(Self(id))
-        } else {
-            Err(PromptIdError(id))
-        }
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if valid { Ok(Self(id)) } else { Err(PromptIdError(id)) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -49,8 +43,7 @@ impl PromptId {
 
     /// The id of a replica key, if the key is a prompt's.
     pub fn from_key(key: &str) -> Option<Self> {
-        key.strip_prefix(PROMPT_PREFIX)
-            .and_then(|id| Self::parse(id).ok())
+        key.strip_prefix(PROMPT_PREFIX).and_then(|id| Self::parse(id).ok())
     }
 }
 
@@ -109,20 +102,13 @@ impl Prompt {
         if !title.is_empty() {
             return title;
         }
-        self.body
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("Untitled")
+        self.body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("Untitled")
     }
 }
 
 /// The current time in milliseconds since the Unix epoch.
 pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// JavaScript clients write times as numbers that may carry a fraction or an exponent.

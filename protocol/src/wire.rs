@@ -80,11 +80,7 @@ pub enum VersionType {
 pub enum ServerError {
     ClientStateNotFound,
     VersionNotSupported {
-        #[serde(
-            rename = "versionType",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
+        #[serde(rename = "versionType", default, skip_serializing_if = "Option::is_none")]
         version_type: Option<VersionType>,
     },
 }
@@ -136,10 +132,7 @@ impl Cookie {
     /// True when a pull answering with `self` may replace a replica at `local`: cookies
     /// only move forward.
     pub fn may_follow(&self, local: &Cookie) -> bool {
-        matches!(
-            self.compare(local),
-            Some(Ordering::Greater | Ordering::Equal)
-        )
+        matches!(self.compare(local), Some(Ordering::Greater | Ordering::Equal))
     }
 }
 
@@ -159,10 +152,7 @@ mod tests {
         let push: PushRequest = serde_json::from_str(CLIENT_PUSH).expect("parses");
         assert_eq!(push.mutations[0].client_id, "c1d2e3");
         assert_eq!(push.mutations[0].timestamp, 1843.5);
-        assert_eq!(
-            serde_json::to_string(&push).expect("serialises"),
-            CLIENT_PUSH
-        );
+        assert_eq!(serde_json::to_string(&push).expect("serialises"), CLIENT_PUSH);
         let m = &push.mutations[0];
         let mutation = crate::Mutation::from_parts(&m.name, m.args.clone()).expect("known");
         assert_eq!(mutation.prompt_id().as_str(), "01J9ZK");
@@ -172,10 +162,7 @@ mod tests {
     fn pull_body_round_trips_byte_for_byte() {
         let pull: PullRequest = serde_json::from_str(CLIENT_PULL).expect("parses");
         assert!(pull.cookie.is_null());
-        assert_eq!(
-            serde_json::to_string(&pull).expect("serialises"),
-            CLIENT_PULL
-        );
+        assert_eq!(serde_json::to_string(&pull).expect("serialises"), CLIENT_PULL);
     }
 
     #[test]
@@ -187,9 +174,7 @@ mod tests {
                       {"op": "del", "key": "prompt/b"}]
         }))
         .expect("parses");
-        let PullReply::Patch(resp) = ok else {
-            panic!("not a patch: {ok:?}")
-        };
+        let PullReply::Patch(resp) = ok else { panic!("not a patch: {ok:?}") };
         assert_eq!(resp.patch.len(), 3);
         assert_eq!(resp.patch[0], PatchOp::Clear);
         assert_eq!(resp.last_mutation_id_changes["c1"], 3);
@@ -216,10 +201,7 @@ mod tests {
             json!({"cookie": 1, "patch": [{"op": "put", "key": 3, "value": 1}]}),
             json!({"error": "SomethingElse"}),
         ] {
-            assert!(
-                serde_json::from_value::<PullReply>(bad.clone()).is_err(),
-                "{bad}"
-            );
+            assert!(serde_json::from_value::<PullReply>(bad.clone()).is_err(), "{bad}");
         }
     }
 
@@ -232,17 +214,8 @@ mod tests {
         assert!(c(json!("b")).may_follow(&c(json!("a"))));
         assert!(c(json!({"order": 5, "v": "x"})).may_follow(&c(json!({"order": 4}))));
         assert!(!c(json!({"order": 3})).may_follow(&c(json!({"order": 4}))));
-        assert!(
-            !c(json!({"no": 1})).may_follow(&c(json!(1))),
-            "no order: not comparable"
-        );
-        assert!(
-            !c(json!("1")).may_follow(&c(json!(1))),
-            "string vs number: not comparable"
-        );
-        assert!(
-            c(json!(1)).may_follow(&c(json!(1))),
-            "an equal cookie is not backwards"
-        );
+        assert!(!c(json!({"no": 1})).may_follow(&c(json!(1))), "no order: not comparable");
+        assert!(!c(json!("1")).may_follow(&c(json!(1))), "string vs number: not comparable");
+        assert!(c(json!(1)).may_follow(&c(json!(1))), "an equal cookie is not backwards");
     }
 }

@@ -11,16 +11,9 @@ pub enum StoreError {
         "the library {path} was written by a newer Promptdeck (schema {found}, this one \
          reads up to {supported}); update Promptdeck"
     )]
-    NewerSchema {
-        path: PathBuf,
-        found: u32,
-        supported: u32,
-    },
+    NewerSchema { path: PathBuf, found: u32, supported: u32 },
     #[error("cannot use the library file {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("the library is damaged: {0}")]
     Corrupt(String),
     #[error(transparent)]

@@ -56,9 +56,7 @@ pub(crate) fn write_schema_version(txn: &WriteTransaction, version: u32) -> Resu
 }
 
 pub(crate) fn read_sync_state(txn: &impl MetaRead) -> Result<SyncState, StoreError> {
-    let raw = txn
-        .sync_bytes()?
-        .ok_or_else(|| StoreError::Corrupt("sync state missing".into()))?;
+    let raw = txn.sync_bytes()?.ok_or_else(|| StoreError::Corrupt("sync state missing".into()))?;
     Ok(serde_json::from_slice(&raw)?)
 }
 

@@ -26,10 +26,8 @@ pub struct MovedAside {
 
 pub(crate) fn open(path: &Path) -> Result<(Replica, OpenReport), StoreError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
     }
     let (error, salvage) = match try_open(path) {
         Ok(replica) => return Ok((replica, OpenReport::default())),
@@ -47,11 +45,7 @@ pub(crate) fn open(path: &Path) -> Result<(Replica, OpenReport), StoreError> {
     );
     let replica = create_fresh(path, salvage.as_ref())?;
     let kept_pending = salvage.map_or(0, |s| s.1.len());
-    let moved_aside = Some(MovedAside {
-        to,
-        reason: error.to_string(),
-        kept_pending,
-    });
+    let moved_aside = Some(MovedAside { to, reason: error.to_string(), kept_pending });
     Ok((replica, OpenReport { moved_aside }))
 }
 
@@ -60,10 +54,7 @@ type Salvage = (SyncState, Vec<PendingMutation>);
 
 fn try_open(path: &Path) -> Result<Replica, (StoreError, Option<Salvage>)> {
     let db = Database::create(path).map_err(|e| (classify(path, e), None))?;
-    let replica = Replica {
-        db,
-        path: path.to_owned(),
-    };
+    let replica = Replica { db, path: path.to_owned() };
     match prepare(&replica) {
         Ok(()) => Ok(replica),
         Err(e) if e.is_damage() => {
@@ -84,10 +75,7 @@ fn classify(path: &Path, error: DatabaseError) -> StoreError {
                 std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
             ) =>
         {
-            StoreError::Io {
-                path: path.to_owned(),
-                source,
-            }
+            StoreError::Io { path: path.to_owned(), source }
         }
         other => StoreError::Corrupt(other.to_string()),
     }
@@ -140,10 +128,8 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".damaged-{stamp}"));
     let to = path.with_file_name(name);
-    std::fs::rename(path, &to).map_err(|source| StoreError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    std::fs::rename(path, &to)
+        .map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
     Ok(to)
 }
 
@@ -153,18 +139,9 @@ fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, Store
     let db = Database::create(path).map_err(|e| classify(path, e))?;
     let Some((sync, kept)) = salvage else {
         initialize(&db, &SyncState::fresh())?;
-        return Ok(Replica {
-            db,
-            path: path.to_owned(),
-        });
+        return Ok(Replica { db, path: path.to_owned() });
     };
-    initialize(
-        &db,
-        &SyncState {
-            cookie: Cookie::null(),
-            ..sync.clone()
-        },
-    )?;
+    initialize(&db, &SyncState { cookie: Cookie::null(), ..sync.clone() })?;
     let txn = db.begin_write()?;
     {
         let mut view = view::TableKv::open(&txn)?;
@@ -177,8 +154,5 @@ fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, Store
         pending::append(&txn, pending)?;
     }
     txn.commit()?;
-    Ok(Replica {
-        db,
-        path: path.to_owned(),
-    })
+    Ok(Replica { db, path: path.to_owned() })
 }

@@ -16,10 +16,7 @@ pub(crate) struct TableKv<'txn> {
 
 impl<'txn> TableKv<'txn> {
     pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
-        Ok(Self {
-            table: txn.open_table(TABLE)?,
-            changes: Vec::new(),
-        })
+        Ok(Self { table: txn.open_table(TABLE)?, changes: Vec::new() })
     }
 
     pub(crate) fn into_changes(self) -> ChangeSet {
@@ -36,26 +33,19 @@ impl Kv for TableKv<'_> {
         let Some(raw) = self.table.get(key).map_err(kv_error)? else {
             return Ok(None);
         };
-        serde_json::from_slice(raw.value())
-            .map(Some)
-            .map_err(kv_error)
+        serde_json::from_slice(raw.value()).map(Some).map_err(kv_error)
     }
 
     fn put(&mut self, key: &str, value: Value) -> Result<(), KvError> {
         let bytes = serde_json::to_vec(&value).map_err(kv_error)?;
         self.table.insert(key, bytes.as_slice()).map_err(kv_error)?;
-        self.changes.push(Change::Put {
-            key: key.to_owned(),
-            value,
-        });
+        self.changes.push(Change::Put { key: key.to_owned(), value });
         Ok(())
     }
 
     fn del(&mut self, key: &str) -> Result<(), KvError> {
         if self.table.remove(key).map_err(kv_error)?.is_some() {
-            self.changes.push(Change::Del {
-                key: key.to_owned(),
-            });
+            self.changes.push(Change::Del { key: key.to_owned() });
         }
         Ok(())
     }

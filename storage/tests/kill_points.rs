@@ -72,29 +72,15 @@ fn kill_during_writes_loses_no_acknowledged_mutation() {
         assert_eq!(report.moved_aside, None, "a kill never damages the file");
         let pending = replica.pending().expect("reads");
         let ids: Vec<u64> = pending.iter().map(|p| p.id).collect();
-        assert!(
-            ids.len() as u64 >= acknowledged,
-            "round {round}: lost acknowledged mutations"
-        );
-        assert_eq!(
-            ids,
-            (1..=ids.len() as u64).collect::<Vec<_>>(),
-            "no gaps, no repeats"
-        );
+        assert!(ids.len() as u64 >= acknowledged, "round {round}: lost acknowledged mutations");
+        assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "no gaps, no repeats");
 
         let mut replay = MemoryKv::default();
         for p in &pending {
             p.mutation.apply(&mut replay).expect("replays");
         }
         let view = replica.prompts().expect("reads");
-        assert_eq!(
-            view.len(),
-            replay.0.len(),
-            "view is exactly the replay of pending"
-        );
-        assert_eq!(
-            replica.sync_state().expect("reads").next_mutation_id,
-            ids.len() as u64 + 1
-        );
+        assert_eq!(view.len(), replay.0.len(), "view is exactly the replay of pending");
+        assert_eq!(replica.sync_state().expect("reads").next_mutation_id, ids.len() as u64 + 1);
     }
 }

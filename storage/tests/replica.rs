@@ -39,14 +39,7 @@ fn local_mutation_commits_pending_and_view_together() {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].mutation, create("a"));
     assert_eq!(pending[0].timestamp, 12.5);
-    assert_eq!(
-        replica
-            .prompt(&id("a"))
-            .expect("reads")
-            .expect("exists")
-            .title,
-        "Title a"
-    );
+    assert_eq!(replica.prompt(&id("a")).expect("reads").expect("exists").title, "Title a");
     assert_eq!(replica.sync_state().expect("reads").next_mutation_id, 2);
 }
 
@@ -60,13 +53,7 @@ fn mutation_ids_count_up_by_one_per_client() {
         .collect();
     assert_eq!(ids, [1, 2, 3]);
     let client = replica.sync_state().expect("reads").client_id;
-    assert!(
-        replica
-            .pending()
-            .expect("reads")
-            .iter()
-            .all(|p| p.client_id == client)
-    );
+    assert!(replica.pending().expect("reads").iter().all(|p| p.client_id == client));
 }
 
 #[test]
@@ -82,10 +69,7 @@ fn rejected_mutation_leaves_nothing_behind() {
         updated_at: 2,
     });
     let err = replica.mutate(&update_missing, 0.0).expect_err("refused");
-    assert!(
-        matches!(err, StoreError::Rejected(MutatorError::NotFound(_))),
-        "{err}"
-    );
+    assert!(matches!(err, StoreError::Rejected(MutatorError::NotFound(_))), "{err}");
     assert_eq!(replica.pending_count().expect("reads"), 1);
     assert_eq!(replica.sync_state().expect("reads").next_mutation_id, 2);
 }
@@ -99,17 +83,11 @@ fn reopen_keeps_every_prompt_and_pending_order() {
         for name in ["c", "a", "b"] {
             replica.mutate(&create(name), 0.0).expect("commits");
         }
-        replica
-            .mutate(&Mutation::DeletePrompt(DeletePrompt { id: id("a") }), 0.0)
-            .expect("ok");
+        replica.mutate(&Mutation::DeletePrompt(DeletePrompt { id: id("a") }), 0.0).expect("ok");
     }
     let replica = open(&path);
-    let titles: Vec<String> = replica
-        .prompts()
-        .expect("reads")
-        .into_iter()
-        .map(|p| p.title)
-        .collect();
+    let titles: Vec<String> =
+        replica.prompts().expect("reads").into_iter().map(|p| p.title).collect();
     assert_eq!(titles, ["Title b", "Title c"]);
     let order: Vec<&str> = replica
         .pending()
@@ -119,42 +97,21 @@ fn reopen_keeps_every_prompt_and_pending_order() {
         .collect::<Vec<_>>()
         .into_iter()
         .collect();
-    assert_eq!(
-        order,
-        [
-            "createPrompt",
-            "createPrompt",
-            "createPrompt",
-            "deletePrompt"
-        ]
-    );
+    assert_eq!(order, ["createPrompt", "createPrompt", "createPrompt", "deletePrompt"]);
 }
 
 #[test]
 fn foreign_file_is_moved_aside_and_replaced() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("library.redb");
-    std::fs::write(
-        &path,
-        b"this is not a database, it is a shopping list\n".repeat(200),
-    )
-    .expect("writes");
+    std::fs::write(&path, b"this is not a database, it is a shopping list\n".repeat(200))
+        .expect("writes");
     let (replica, report) = Replica::open(&path).expect("opens anyway");
     let aside = report.moved_aside.expect("reported");
-    assert!(
-        aside.to.exists(),
-        "the damaged file is kept at {}",
-        aside.to.display()
-    );
-    assert!(
-        std::fs::read(&aside.to)
-            .expect("reads")
-            .starts_with(b"this is not a database")
-    );
+    assert!(aside.to.exists(), "the damaged file is kept at {}", aside.to.display());
+    assert!(std::fs::read(&aside.to).expect("reads").starts_with(b"this is not a database"));
     assert_eq!(aside.kept_pending, 0);
-    replica
-        .mutate(&create("a"), 0.0)
-        .expect("the fresh replica works");
+    replica.mutate(&create("a"), 0.0).expect("the fresh replica works");
 }
 
 #[test]
@@ -171,26 +128,17 @@ fn damaged_view_keeps_readable_pending_mutations() {
         // Replace the view table with one of another type: unreadable as a view.
         let db = Database::create(&path).expect("opens raw");
         let txn = db.begin_write().expect("txn");
-        txn.delete_table(TableDefinition::<&str, &[u8]>::new("view"))
-            .expect("deleted");
-        txn.open_table(TableDefinition::<u64, u64>::new("view"))
-            .expect("created");
+        txn.delete_table(TableDefinition::<&str, &[u8]>::new("view")).expect("deleted");
+        txn.open_table(TableDefinition::<u64, u64>::new("view")).expect("created");
         txn.commit().expect("commits");
     }
     let (replica, report) = Replica::open(&path).expect("opens");
     let aside = report.moved_aside.expect("moved aside");
     assert_eq!(aside.kept_pending, 2);
     assert_eq!(replica.pending_count().expect("reads"), 2);
-    assert_eq!(
-        replica.prompts().expect("reads").len(),
-        2,
-        "view rebuilt from pending"
-    );
+    assert_eq!(replica.prompts().expect("reads").len(), 2, "view rebuilt from pending");
     let sync = replica.sync_state().expect("reads");
-    assert_eq!(
-        sync.client_id, client_id,
-        "same client, so the server dedupes"
-    );
+    assert_eq!(sync.client_id, client_id, "same client, so the server dedupes");
     assert!(sync.cookie.is_null(), "the next pull brings the base back");
 }
 
@@ -203,11 +151,8 @@ fn newer_schema_is_refused_and_left_untouched() {
         let db = Database::create(&path).expect("opens raw");
         let txn = db.begin_write().expect("txn");
         {
-            let mut meta = txn
-                .open_table(TableDefinition::<&str, &[u8]>::new("meta"))
-                .expect("t");
-            meta.insert("schemaVersion", b"99".as_slice())
-                .expect("insert");
+            let mut meta = txn.open_table(TableDefinition::<&str, &[u8]>::new("meta")).expect("t");
+            meta.insert("schemaVersion", b"99".as_slice()).expect("insert");
         }
         txn.commit().expect("commits");
     }
@@ -227,23 +172,17 @@ fn a_second_open_of_the_same_file_is_in_use_not_damage() {
     let _first = open(&path);
     let err = Replica::open(&path).err().expect("refused");
     assert!(matches!(err, StoreError::InUse(_)), "{err}");
-    assert!(!dir.path().read_dir().expect("ls").any(|e| {
-        e.expect("entry")
-            .file_name()
-            .to_string_lossy()
-            .contains("damaged")
-    }));
+    assert!(
+        !dir.path()
+            .read_dir()
+            .expect("ls")
+            .any(|e| { e.expect("entry").file_name().to_string_lossy().contains("damaged") })
+    );
 }
 
 #[test]
 fn an_unwritable_directory_is_an_io_error_naming_the_path() {
-    let err = Replica::open("/proc/promptdeck-cannot-live-here/library.redb")
-        .err()
-        .expect("fails");
+    let err = Replica::open("/proc/promptdeck-cannot-live-here/library.redb").err().expect("fails");
     assert!(matches!(err, StoreError::Io { .. }), "{err}");
-    assert!(
-        err.to_string()
-            .contains("/proc/promptdeck-cannot-live-here"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("/proc/promptdeck-cannot-live-here"), "{err}");
 }

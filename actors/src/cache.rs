@@ -1,0 +1,160 @@
+//! CacheActor: the search index of the whole library and a cache of full prompts,
+//! refreshed from the store's change sets, never by polling.
+
+use std::sync::Arc;
+
+use promptdeck_protocol::{Prompt, PromptId, now_millis};
+use promptdeck_storage::{Change, ChangeSet, Replica};
+use quick_cache::unsync::Cache;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+
+use crate::search::{SearchHit, SearchIndex};
+use crate::status::{CacheStats, StatusBoard};
+
+/// Full prompts kept in memory; the index holds only what matching needs.
+const BODY_CACHE_ENTRIES: usize = 512;
+
+pub enum CacheMsg {
+    /// A committed write's changes, applied in commit order. Reply, when asked for: once
+    /// the index and the status show them.
+    Apply(ChangeSet, Option<RpcReplyPort<()>>),
+    /// Reply: the best `limit` hits for `query`.
+    Search { query: String, limit: usize, reply: RpcReplyPort<Vec<SearchHit>> },
+    /// Reply: the full prompt, from memory or the store; `None` if there is no such prompt.
+    Get { id: PromptId, reply: RpcReplyPort<Result<Option<Arc<Prompt>>, String>> },
+    /// Reply: hit and miss counters.
+    Stats(RpcReplyPort<CacheStats>),
+    /// Panics inside the handler: lets tests prove the supervisor restarts the cache.
+    #[cfg(test)]
+    Panic,
+}
+
+pub struct CacheActor;
+
+pub struct CacheArgs {
+    pub replica: Arc<Replica>,
+    pub status: StatusBoard,
+}
+
+pub struct CacheState {
+    replica: Arc<Replica>,
+    status: StatusBoard,
+    index: SearchIndex,
+    bodies: Cache<PromptId, Arc<Prompt>>,
+    stats: CacheStats,
+}
+
+impl Actor for CacheActor {
+    type Msg = CacheMsg;
+    type State = CacheState;
+    type Arguments = CacheArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: CacheArgs,
+    ) -> Result<CacheState, ActorProcessingErr> {
+        let replica = args.replica.clone();
+        let prompts = tokio::task::spawn_blocking(move || replica.prompts()).await??;
+        let index = SearchIndex::new(&prompts);
+        tracing::info!(prompts = index.len(), "library loaded into the cache");
+        let state = CacheState {
+            replica: args.replica,
+            status: args.status,
+            index,
+            bodies: Cache::new(BODY_CACHE_ENTRIES),
+            stats: CacheStats::default(),
+        };
+        state.publish();
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        message: CacheMsg,
+        state: &mut CacheState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            CacheMsg::Apply(changes, reply) => {
+                state.apply(changes);
+                if let Some(reply) = reply {
+                    let _ = reply.send(());
+                }
+            }
+            CacheMsg::Search { query, limit, reply } => {
+                let _ = reply.send(state.index.search(&query, limit, now_millis()));
+            }
+            CacheMsg::Get { id, reply } => {
+                let _ = reply.send(state.get(id).await);
+            }
+            CacheMsg::Stats(reply) => {
+                let _ = reply.send(CacheStats {
+                    indexed: state.index.len(),
+                    cached_bodies: state.bodies.len(),
+                    ..state.stats
+                });
+            }
+            #[cfg(test)]
+            CacheMsg::Panic => panic!("cache panic requested by a test"),
+        }
+        Ok(())
+    }
+}
+
+impl CacheState {
+    fn apply(&mut self, changes: ChangeSet) {
+        for change in changes.0 {
+            match change {
+                Change::Put { key, value } => {
+                    let Some(id) = PromptId::from_key(&key) else {
+                        continue;
+                    };
+                    match serde_json::from_value::<Prompt>(value) {
+                        Ok(prompt) => {
+                            self.index.upsert(&prompt);
+                            self.bodies.insert(id, Arc::new(prompt));
+                        }
+                        Err(e) => tracing::warn!(%key, error = %e, "ignoring unreadable prompt"),
+                    }
+                }
+                Change::Del { key } => {
+                    let Some(id) = PromptId::from_key(&key) else {
+                        continue;
+                    };
+                    self.index.remove(&id);
+                    self.bodies.remove(&id);
+                }
+            }
+        }
+        self.publish();
+    }
+
+    async fn get(&mut self, id: PromptId) -> Result<Option<Arc<Prompt>>, String> {
+        if let Some(prompt) = self.bodies.get(&id) {
+            self.stats.hits += 1;
+            return Ok(Some(prompt.clone()));
+        }
+        self.stats.misses += 1;
+        let replica = self.replica.clone();
+        let key = id.clone();
+        let found = tokio::task::spawn_blocking(move || replica.prompt(&key))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+            .map(Arc::new);
+        if let Some(prompt) = &found {
+            self.bodies.insert(id, prompt.clone());
+        }
+        Ok(found)
+    }
+
+    fn publish(&self) {
+        let count = self.index.len();
+        self.status.update(|s| {
+            s.prompt_count = count;
+            s.data_version += 1;
+            s.loaded = true;
+        });
+    }
+}

@@ -1,0 +1,28 @@
+//! The runtime that owns Promptdeck's data for the life of the process.
+//!
+//! ```text
+//! Supervisor                restarts children with backoff, counts restarts
+//! ├── CacheActor            search index + cache of full prompts, fed by change sets
+//! └── RequestQueueActor     the one door: bounded, searches superseded, writes in order
+//! ```
+//!
+//! Windows, the CLI and hotkeys hold a [`RuntimeHandle`] and never see an actor message.
+//! SyncActor and AuthActor join the tree with sync and sign-in.
+
+mod cache;
+mod error;
+mod names;
+mod queue;
+mod runtime;
+mod search;
+mod status;
+mod supervisor;
+
+pub use error::RequestError;
+pub use queue::{MutationReceipt, Origin};
+pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};
+pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
+pub use status::{CacheStats, ChildHealth, ChildState, Health, RuntimeStatus, SyncStatus};
+
+#[cfg(test)]
+mod tests;

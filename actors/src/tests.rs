@@ -1,0 +1,234 @@
+//! Actor tests against a real replica file: supervision, superseding, back-pressure, order.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use promptdeck_protocol::{Mutation, PromptId, UpdatePrompt};
+use ractor::ActorRef;
+use tokio::sync::oneshot;
+
+use crate::cache::CacheMsg;
+use crate::queue::QueueMsg;
+use crate::{ChildState, Origin, PromptDraft, RequestError, Runtime, RuntimeConfig, RuntimeHandle};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn start(dir: &tempfile::TempDir, capacity: usize) -> Runtime {
+    let config =
+        RuntimeConfig { library_path: dir.path().join("library.redb"), queue_capacity: capacity };
+    Runtime::start(config).await.expect("runtime starts")
+}
+
+fn draft(title: &str) -> PromptDraft {
+    PromptDraft { title: title.into(), body: format!("body of {title}"), tags: vec![] }
+}
+
+/// Parks the queue actor; requests sent meanwhile wait in its mailbox.
+fn hold_queue(handle: &RuntimeHandle) -> oneshot::Sender<()> {
+    let (release, held) = oneshot::channel();
+    let queue: ActorRef<QueueMsg> = ActorRef::where_is(handle.names().queue()).expect("queue");
+    queue.send_message(QueueMsg::Hold(held)).expect("sent");
+    release
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisor_restarts_a_panicking_cache_and_counts_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    handle.create(draft("survivor")).await.expect("created");
+
+    let mut status = handle.subscribe();
+    status.borrow_and_update();
+    let cache: ActorRef<CacheMsg> = ActorRef::where_is(handle.names().cache()).expect("cache");
+    cache.send_message(CacheMsg::Panic).expect("sent");
+    // The restarted cache reloads the library and publishes a new data version.
+    let version_before = handle.status().data_version;
+    tokio::time::timeout(WAIT, status.wait_for(|s| s.data_version > version_before))
+        .await
+        .expect("cache restarted in time")
+        .expect("status board alive");
+
+    let health = handle.health().await;
+    let cache_health = health.actors.iter().find(|a| a.name == "CacheActor").expect("listed");
+    assert_eq!(cache_health.restarts, 1);
+    assert_eq!(cache_health.state, ChildState::Running);
+    assert!(cache_health.last_error.as_deref().unwrap_or("").contains("panic"));
+    let hits = handle.search(&Origin("w".into()), "survivor", 10).await.expect("searched");
+    assert_eq!(hits.len(), 1, "the restarted cache holds the library");
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_search_from_the_same_window_supersedes_queued_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    for title in ["alpha", "beta", "gamma"] {
+        handle.create(draft(title)).await.expect("created");
+    }
+    let release = hold_queue(&handle);
+    let palette = Origin("palette".into());
+    let library = Origin("library".into());
+    let keystrokes = ["g", "ga", "gam", "gamm", "gamma"];
+    // `join` polls its first future first: every search is in the mailbox before release.
+    let (searches, ()) = futures::future::join(
+        join_all(
+            keystrokes
+                .iter()
+                .map(|q| handle.search(&palette, q, 10))
+                .chain([handle.search(&library, "alpha", 10)]),
+        ),
+        async { release.send(()).expect("queue still held") },
+    )
+    .await;
+    for stale in &searches[..4] {
+        assert_eq!(stale, &Err(RequestError::Superseded));
+    }
+    let newest = searches[4].as_ref().expect("newest search answered");
+    assert_eq!(newest[0].prompt.title, "gamma");
+    let other_window = searches[5].as_ref().expect("other window not superseded");
+    assert_eq!(other_window[0].prompt.title, "alpha");
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_answers_busy_at_once_and_recovers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 4).await;
+    let handle = runtime.handle();
+    let release = hold_queue(&handle);
+    let waiting: Vec<_> = (0..4)
+        .map(|i| {
+            let handle = handle.clone();
+            tokio::spawn(async move { handle.create(draft(&format!("queued {i}"))).await })
+        })
+        .collect();
+    // The four permits are taken once the four requests sit in the held mailbox.
+    tokio::time::timeout(WAIT, async {
+        while handle.queue_depth() < 4 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("requests admitted");
+    let busy = handle.create(draft("one too many")).await;
+    assert_eq!(busy, Err(RequestError::Busy { capacity: 4 }));
+    assert!(busy.expect_err("busy").to_string().contains("try again"));
+
+    release.send(()).expect("held");
+    for request in waiting {
+        request.await.expect("task").expect("answered once released");
+    }
+    assert_eq!(handle.queue_depth(), 0);
+    handle.create(draft("after")).await.expect("admitted again");
+    assert_eq!(handle.status().prompt_count, 5);
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_requests_from_eight_windows_are_all_answered_writes_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 1024).await;
+    let handle = runtime.handle();
+    let windows = (0..8).map(|w| {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let origin = Origin(format!("window-{w}"));
+            let writes = (0..25).map(|i| handle.create(draft(&format!("w{w}-{i:02}"))));
+            let reads =
+                (0..100).map(|i| handle.search(&origin, if i % 2 == 0 { "w" } else { "" }, 5));
+            let (writes, reads) = tokio::join!(join_all(writes), join_all(reads));
+            (writes, reads)
+        })
+    });
+    let mut answered = 0;
+    for window in join_all(windows).await {
+        let (writes, reads) = window.expect("window task");
+        let ids: Vec<u64> = writes.iter().map(|w| w.as_ref().expect("write").mutation_id).collect();
+        assert!(ids.windows(2).all(|p| p[0] < p[1]), "a window's writes applied in order: {ids:?}");
+        for read in &reads {
+            assert!(matches!(read, Ok(_) | Err(RequestError::Superseded)), "{read:?}");
+        }
+        assert!(reads.last().expect("read").is_ok(), "a window's last search is answered");
+        answered += writes.len() + reads.len();
+    }
+    assert_eq!(answered, 1000);
+    assert_eq!(handle.status().prompt_count, 200);
+    assert_eq!(handle.status().pending, 200);
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_visible_to_the_next_read_and_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let origin = Origin("palette".into());
+    let order_before = {
+        let runtime = start(&dir, 64).await;
+        let handle = runtime.handle();
+        let first = handle.create(draft("first")).await.expect("created");
+        handle.create(draft("second")).await.expect("created");
+        handle.mark_used(&first.prompt_id).await.expect("marked");
+        let renamed = Mutation::UpdatePrompt(UpdatePrompt {
+            id: first.prompt_id.clone(),
+            title: Some("first, renamed".into()),
+            body: None,
+            tags: None,
+            updated_at: 1,
+        });
+        handle.mutate(renamed).await.expect("updated");
+        let hits = handle.search(&origin, "", 10).await.expect("listed");
+        assert_eq!(hits[0].prompt.title, "first, renamed", "read your own write at once");
+        let full = handle.get(&first.prompt_id).await.expect("got").expect("exists");
+        assert_eq!(full.body, "body of first");
+        runtime.shutdown().await;
+        hits.into_iter().map(|h| h.prompt.id).collect::<Vec<PromptId>>()
+    };
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    assert!(handle.status().loaded);
+    let order_after: Vec<PromptId> = handle
+        .search(&origin, "", 10)
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|h| h.prompt.id)
+        .collect();
+    assert_eq!(order_after, order_before, "same prompts, same order");
+    assert_eq!(handle.status().pending, 4);
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_write_is_a_clear_error_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    let huge = PromptDraft { title: "huge".into(), body: "x".repeat(10 << 20), tags: vec![] };
+    let err = handle.create(huge).await.expect_err("refused");
+    assert!(err.to_string().contains("limit"), "{err}");
+    let gone = PromptId::parse("nope").expect("id");
+    let err = handle.update(&gone, draft("x")).await.expect_err("refused");
+    assert!(matches!(err, RequestError::Rejected(_)), "{err:?}");
+    assert_eq!(handle.status().prompt_count, 0);
+    assert_eq!(handle.status().pending, 0);
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_every_actor_and_the_counters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    let receipt = handle.create(draft("one")).await.expect("created");
+    handle.get(&receipt.prompt_id).await.expect("got");
+    let health = handle.health().await;
+    let names: Vec<&str> = health.actors.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["CacheActor", "RequestQueueActor"]);
+    let cache = health.cache.expect("cache stats");
+    assert_eq!((cache.hits, cache.indexed), (1, 1));
+    assert_eq!(health.status.pending, 1);
+    assert_eq!(health.queue_capacity, 64);
+    assert!(health.rss_bytes.unwrap_or(0) > 1 << 20);
+    runtime.shutdown().await;
+}
