@@ -92,7 +92,7 @@ impl Runtime {
     /// can be opened again as soon as this returns.
     pub async fn shutdown(self) {
         let timeout = Some(Duration::from_secs(5));
-        let _ = self.supervisor.stop_children_and_wait(None, timeout).await;
+        let _ = self.supervisor.call(SupervisorMsg::StopChildren, timeout).await;
         let _ = self.supervisor.stop_and_wait(None, timeout).await;
         drop(self.handle);
         // A store task already running on the blocking pool may hold the last reference

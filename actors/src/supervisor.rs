@@ -45,6 +45,8 @@ pub enum SupervisorMsg {
     Restart(Child),
     /// Reply: the health of every child, in start order.
     Health(RpcReplyPort<Vec<ChildHealth>>),
+    /// Stops every child for good (no restarts). Reply: once they have all stopped.
+    StopChildren(RpcReplyPort<()>),
 }
 
 pub struct Supervisor;
@@ -67,6 +69,8 @@ struct Slot {
 pub struct SupervisorState {
     args: SupervisorArgs,
     slots: BTreeMap<Child, Slot>,
+    /// Set on shutdown: children that stop now are not restarted.
+    stopping: bool,
 }
 
 impl Actor for Supervisor {
@@ -91,7 +95,7 @@ impl Actor for Supervisor {
             };
             slots.insert(child, slot);
         }
-        Ok(SupervisorState { args, slots })
+        Ok(SupervisorState { args, slots, stopping: false })
     }
 
     async fn handle(
@@ -115,6 +119,11 @@ impl Actor for Supervisor {
             SupervisorMsg::Health(reply) => {
                 let _ = reply.send(state.health());
             }
+            SupervisorMsg::StopChildren(reply) => {
+                state.stopping = true;
+                myself.stop_children_and_wait(None, Some(Duration::from_secs(5))).await;
+                let _ = reply.send(());
+            }
         }
         Ok(())
     }
@@ -126,6 +135,9 @@ impl Actor for Supervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         // Never return an error here: that would stop the supervisor and the whole tree.
+        if state.stopping {
+            return Ok(());
+        }
         match event {
             SupervisionEvent::ActorFailed(cell, error) => {
                 if let Some(child) = state.child_of(&cell) {

@@ -1,0 +1,116 @@
+//! Subcommands: ask the running instance and print its answer.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use promptdeck_protocol::PromptSummary;
+use serde_json::Value;
+
+use crate::cli::Command;
+use crate::control::{self, ControlRequest, ControlResponse};
+use crate::profile::Profile;
+
+pub fn run(profile: &Profile, command: Command) -> ExitCode {
+    let (request, json) = match into_request(command) {
+        Ok(pair) => pair,
+        Err(error) => return fail(&error),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start: {e}")),
+    };
+    let answer = runtime.block_on(control::request(&profile.socket_path(), &request));
+    match answer {
+        Ok(ControlResponse::Failed { error }) => fail(&error),
+        Ok(response) => {
+            print(response, json);
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
+    Ok(match command {
+        Command::Palette => (ControlRequest::Palette, false),
+        Command::Library => (ControlRequest::Library, false),
+        Command::Capture => (ControlRequest::Capture, false),
+        Command::Status { json } => (ControlRequest::Status, json),
+        Command::List { json } => (ControlRequest::List, json),
+        Command::Quit => (ControlRequest::Quit, false),
+        Command::Add { title, body, tags } => {
+            let body = match body {
+                Some(body) => body,
+                None => read_stdin()?,
+            };
+            (ControlRequest::Add { title, body, tags }, false)
+        }
+    })
+}
+
+fn read_stdin() -> Result<String, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the body from standard input: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the body on standard input is not valid UTF-8 (bad byte at offset {}); \
+             nothing was saved",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn fail(error: &str) -> ExitCode {
+    eprintln!("promptdeck: {error}");
+    ExitCode::FAILURE
+}
+
+#[allow(clippy::print_stdout)]
+fn print(response: ControlResponse, json: bool) {
+    match response {
+        ControlResponse::Done { message } => println!("{message}"),
+        ControlResponse::Status { health } if json => println!("{health:#}"),
+        ControlResponse::Status { health } => println!("{}", describe_health(&health)),
+        ControlResponse::List { prompts } if json => {
+            println!("{}", serde_json::to_string_pretty(&prompts).unwrap_or_default())
+        }
+        ControlResponse::List { prompts } => {
+            for prompt in &prompts {
+                println!("{}", describe_prompt(prompt));
+            }
+        }
+        ControlResponse::Failed { .. } => {}
+    }
+}
+
+fn describe_prompt(prompt: &PromptSummary) -> String {
+    let tags: String = prompt.tags.iter().map(|t| format!(" #{t}")).collect();
+    format!("{}  {}{tags}", prompt.id, prompt.title)
+}
+
+fn describe_health(health: &Value) -> String {
+    let status = &health["status"];
+    let mut lines = vec![format!(
+        "{} prompts, {} pending, sync: {}",
+        status["promptCount"],
+        status["pending"],
+        status["sync"]["state"].as_str().unwrap_or("?")
+    )];
+    for actor in health["actors"].as_array().into_iter().flatten() {
+        lines.push(format!(
+            "{}: {} ({} restarts)",
+            actor["name"].as_str().unwrap_or("?"),
+            actor["state"].as_str().unwrap_or("?"),
+            actor["restarts"]
+        ));
+    }
+    let cache = &health["cache"];
+    lines.push(format!("cache: {} hits, {} misses", cache["hits"], cache["misses"]));
+    lines.push(format!("queue: {} of {}", health["queueDepth"], health["queueCapacity"]));
+    if let Some(rss) = health["rssBytes"].as_u64() {
+        lines.push(format!("memory: {:.1} MB resident", rss as f64 / 1e6));
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,223 @@
+//! The control socket: one JSON line in, one JSON line out, from the same user only.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle};
+use promptdeck_protocol::PromptSummary;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+
+/// A request is one line; a prompt body may be up to 1 MiB and JSON escaping can double it.
+pub const MAX_REQUEST_BYTES: u64 = 4 * 1024 * 1024;
+/// A client that connects and says nothing is dropped after this long.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most prompts `list` returns.
+pub const LIST_LIMIT: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "kebab-case")]
+pub enum ControlRequest {
+    Palette,
+    Library,
+    Capture,
+    Status,
+    Add { title: String, body: String, tags: Vec<String> },
+    List,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum ControlResponse {
+    Done { message: String },
+    Status { health: serde_json::Value },
+    List { prompts: Vec<PromptSummary> },
+    Failed { error: String },
+}
+
+impl ControlRequest {
+    /// The command's name, for logs (never its arguments: they may hold a prompt body).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Palette => "palette",
+            Self::Library => "library",
+            Self::Capture => "capture",
+            Self::Status => "status",
+            Self::Add { .. } => "add",
+            Self::List => "list",
+            Self::Quit => "quit",
+        }
+    }
+}
+
+impl ControlResponse {
+    fn failed(error: impl ToString) -> Self {
+        Self::Failed { error: error.to_string() }
+    }
+}
+
+/// What the control socket asks of the windows (and what the tray and hotkeys ask too).
+#[derive(Debug)]
+pub enum UiCommand {
+    OpenPalette,
+    OpenLibrary,
+    /// Capture the selection; the reply is the saved prompt's title or why nothing was saved.
+    Capture(Option<oneshot::Sender<Result<String, String>>>),
+    Quit,
+}
+
+/// What the socket server needs to answer.
+pub struct ControlContext {
+    pub runtime: RuntimeHandle,
+    /// `None` when running headless.
+    pub ui: Option<mpsc::UnboundedSender<UiCommand>>,
+    /// Fired once when a client asks the instance to quit.
+    pub quit: mpsc::UnboundedSender<()>,
+}
+
+/// Accepts connections until the listener is dropped.
+pub async fn serve(listener: UnixListener, context: Arc<ControlContext>) {
+    let own_uid = rustix::process::getuid().as_raw();
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "control socket accept failed");
+                continue;
+            }
+        };
+        let uid = stream.peer_cred().map(|c| c.uid()).ok();
+        if uid != Some(own_uid) {
+            tracing::warn!(?uid, "refused a control connection from another user");
+            continue;
+        }
+        tokio::spawn(answer(stream, context.clone()));
+    }
+}
+
+async fn answer(stream: UnixStream, context: Arc<ControlContext>) {
+    let (read, mut write) = stream.into_split();
+    let response = match read_request(read).await {
+        Ok(request) => dispatch(request, &context).await,
+        Err(error) => ControlResponse::failed(error),
+    };
+    let mut line = serde_json::to_vec(&response)
+        .unwrap_or_else(|e| serde_json::to_vec(&ControlResponse::failed(e)).unwrap_or_default());
+    line.push(b'\n');
+    if let Err(e) = write.write_all(&line).await {
+        tracing::debug!(error = %e, "control client left before its answer");
+    }
+}
+
+async fn read_request(read: tokio::net::unix::OwnedReadHalf) -> Result<ControlRequest, String> {
+    let mut reader = BufReader::new(read.take(MAX_REQUEST_BYTES));
+    let mut line = Vec::new();
+    match tokio::time::timeout(READ_TIMEOUT, reader.read_until(b'\n', &mut line)).await {
+        Err(_) => return Err(format!("no request within {} s", READ_TIMEOUT.as_secs())),
+        Ok(Err(e)) => return Err(format!("could not read the request: {e}")),
+        Ok(Ok(_)) => {}
+    }
+    if line.last() != Some(&b'\n') && line.len() as u64 >= MAX_REQUEST_BYTES {
+        return Err(format!("the request is larger than {} MiB", MAX_REQUEST_BYTES >> 20));
+    }
+    let text = std::str::from_utf8(&line).map_err(|e| format!("the request is not UTF-8: {e}"))?;
+    serde_json::from_str(text.trim_end())
+        .map_err(|e| format!("not a Promptdeck control request: {e}"))
+}
+
+async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlResponse {
+    tracing::info!(command = request.name(), "control request");
+    match request {
+        ControlRequest::Status => {
+            let health = context.runtime.health().await;
+            match serde_json::to_value(health) {
+                Ok(health) => ControlResponse::Status { health },
+                Err(e) => ControlResponse::failed(e),
+            }
+        }
+        ControlRequest::List => {
+            let origin = Origin("cli".into());
+            match context.runtime.search(&origin, "", LIST_LIMIT).await {
+                Ok(hits) => {
+                    ControlResponse::List { prompts: hits.into_iter().map(|h| h.prompt).collect() }
+                }
+                Err(e) => ControlResponse::failed(e),
+            }
+        }
+        ControlRequest::Add { title, body, tags } => {
+            match context.runtime.create(PromptDraft { title, body, tags }).await {
+                Ok(receipt) => {
+                    ControlResponse::Done { message: format!("added {}", receipt.prompt_id) }
+                }
+                Err(e) => ControlResponse::failed(e),
+            }
+        }
+        ControlRequest::Quit => {
+            let _ = context.quit.send(());
+            ControlResponse::Done { message: "quitting".into() }
+        }
+        ControlRequest::Palette => to_ui(context, UiCommand::OpenPalette, "opening the palette"),
+        ControlRequest::Library => to_ui(context, UiCommand::OpenLibrary, "showing the library"),
+        ControlRequest::Capture => capture(context).await,
+    }
+}
+
+fn to_ui(context: &ControlContext, command: UiCommand, message: &str) -> ControlResponse {
+    let Some(ui) = &context.ui else {
+        return ControlResponse::failed(
+            "this instance runs headless and has no windows; start promptdeck without --headless",
+        );
+    };
+    match ui.send(command) {
+        Ok(()) => ControlResponse::Done { message: message.into() },
+        Err(_) => ControlResponse::failed("the windows are shutting down"),
+    }
+}
+
+async fn capture(context: &ControlContext) -> ControlResponse {
+    let (reply, answer) = oneshot::channel();
+    if let ControlResponse::Failed { error } = to_ui(context, UiCommand::Capture(Some(reply)), "") {
+        return ControlResponse::Failed { error };
+    }
+    match answer.await {
+        Ok(Ok(title)) => ControlResponse::Done { message: format!("saved: {title}") },
+        Ok(Err(error)) => ControlResponse::Failed { error },
+        Err(_) => ControlResponse::failed("the capture was dropped"),
+    }
+}
+
+/// Why a client could not get an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("Promptdeck is not running for this profile (no socket at {0})")]
+    NotRunning(String),
+    #[error("the control socket failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the running instance answered something unreadable: {0}")]
+    BadAnswer(String),
+}
+
+/// Sends one request to the instance listening at `socket` and returns its answer.
+pub async fn request(
+    socket: &Path,
+    request: &ControlRequest,
+) -> Result<ControlResponse, ClientError> {
+    let stream = UnixStream::connect(socket).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
+            ClientError::NotRunning(socket.display().to_string())
+        }
+        _ => ClientError::Io(e),
+    })?;
+    let (read, mut write) = stream.into_split();
+    let mut line =
+        serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+    line.push(b'\n');
+    write.write_all(&line).await?;
+    let mut answer = Vec::new();
+    BufReader::new(read).read_until(b'\n', &mut answer).await?;
+    serde_json::from_slice(&answer).map_err(|e| ClientError::BadAnswer(e.to_string()))
+}

@@ -1,0 +1,465 @@
+//! The iced daemon: routes messages between the open windows and the runtime. It holds the
+//! windows by id, turns what screens ask for into runtime requests, and draws nothing
+//! itself. It runs with no window open; closing a window never stops the runtime.
+
+mod clipboard;
+mod desktop;
+mod hotkeys;
+mod insert;
+mod status;
+mod tray;
+mod window;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use iced::futures::{Stream, stream};
+use iced::widget::{operation, space};
+use iced::{Element, Subscription, Task, Theme};
+use promptdeck_actors::{
+    Origin, PromptDraft, RequestError, RuntimeHandle, RuntimeStatus, SearchHit,
+};
+use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
+use promptdeck_views::{editor, library, palette};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use crate::control::UiCommand;
+use insert::{Desktop, Inserted, Target};
+
+/// How many prompts the palette lists.
+const PALETTE_ROWS: usize = 50;
+
+/// The hotkeys to register, as "ctrl+shift+space".
+pub struct Hotkeys {
+    pub palette: String,
+    pub capture: String,
+}
+
+/// Runs the windows on this (the main) thread until Quit.
+pub fn run(
+    runtime: RuntimeHandle,
+    ui_tx: UnboundedSender<UiCommand>,
+    ui_rx: UnboundedReceiver<UiCommand>,
+    first_start: bool,
+    keys: Hotkeys,
+) -> anyhow::Result<()> {
+    let _hotkeys = hotkeys::start(ui_tx.clone(), &keys.palette, &keys.capture);
+    let tray = tray::start(ui_tx);
+    let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start)));
+    iced::daemon(
+        move || {
+            let parts = boot.lock().ok().and_then(|mut b| b.take());
+            let (runtime, ui_rx, tray, first_start) = parts.expect("the daemon boots once");
+            Promptdeck::boot(runtime, ui_rx, tray, first_start)
+        },
+        Promptdeck::update,
+        Promptdeck::view,
+    )
+    .title(Promptdeck::title)
+    .theme(|_: &Promptdeck, _| Theme::Dark)
+    .subscription(Promptdeck::subscription)
+    .run()?;
+    Ok(())
+}
+
+enum Screen {
+    Palette(palette::State),
+    Library(library::State),
+}
+
+struct Promptdeck {
+    runtime: RuntimeHandle,
+    desktop: Arc<Mutex<Desktop>>,
+    tray: Option<tray::Tray>,
+    status: RuntimeStatus,
+    /// The palette's first frame: the best prompts for an empty query, kept fresh.
+    recent: Option<Vec<PromptSummary>>,
+    windows: BTreeMap<iced::window::Id, Screen>,
+    /// The palette window and the window that had focus before it opened.
+    palette: Option<(iced::window::Id, Option<Target>)>,
+    library: Option<iced::window::Id>,
+}
+
+#[derive(Debug)]
+enum Message {
+    /// A command from the control socket, the tray or a hotkey.
+    Ui(UiCommand),
+    /// The runtime's status changed.
+    Status(RuntimeStatus),
+    /// The palette's first-frame list was refreshed.
+    Recent(Result<Vec<PromptSummary>, String>),
+    /// A window was closed by the user or by us.
+    WindowClosed(iced::window::Id),
+    Palette(iced::window::Id, palette::Message),
+    Library(iced::window::Id, library::Message),
+    /// A window's search was answered (superseded searches never arrive).
+    Searched {
+        window: iced::window::Id,
+        query: String,
+        result: Result<Vec<PromptSummary>, String>,
+    },
+    /// A prompt the library asked to edit.
+    Opened(iced::window::Id, Result<Option<Arc<Prompt>>, String>),
+    /// A save or delete from the library finished.
+    Edited(iced::window::Id, Result<(), String>),
+    /// An insertion finished.
+    Inserted(Result<Inserted, String>),
+    /// A capture finished with the saved title, or why nothing was saved.
+    Captured(Result<String, String>),
+}
+
+impl Promptdeck {
+    fn boot(
+        runtime: RuntimeHandle,
+        ui_rx: UnboundedReceiver<UiCommand>,
+        tray: Option<tray::Tray>,
+        first_start: bool,
+    ) -> (Self, Task<Message>) {
+        let statuses = runtime.subscribe();
+        let mut app = Self {
+            status: runtime.status(),
+            runtime,
+            desktop: Arc::new(Mutex::new(Desktop::new())),
+            tray,
+            recent: None,
+            windows: BTreeMap::new(),
+            palette: None,
+            library: None,
+        };
+        let mut tasks = vec![
+            Task::run(commands(ui_rx), Message::Ui),
+            Task::run(status_changes(statuses), Message::Status),
+            app.refresh_recent(),
+        ];
+        if first_start {
+            tasks.push(app.open_library());
+        }
+        (app, Task::batch(tasks))
+    }
+
+    fn title(&self, window: iced::window::Id) -> String {
+        match self.windows.get(&window) {
+            Some(Screen::Palette(_)) => window::PALETTE_TITLE.into(),
+            _ => window::LIBRARY_TITLE.into(),
+        }
+    }
+
+    fn subscription(&self) -> Subscription<Message> {
+        iced::window::close_events().map(Message::WindowClosed)
+    }
+
+    fn view(&self, window: iced::window::Id) -> Element<'_, Message> {
+        match self.windows.get(&window) {
+            Some(Screen::Palette(state)) => state.view().map(move |m| Message::Palette(window, m)),
+            Some(Screen::Library(state)) => state.view().map(move |m| Message::Library(window, m)),
+            None => space().into(),
+        }
+    }
+
+    fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Ui(command) => self.on_command(command),
+            Message::Status(status) => self.on_status(status),
+            Message::Recent(result) => {
+                if let Ok(rows) = result {
+                    self.recent = Some(rows);
+                }
+                Task::none()
+            }
+            Message::WindowClosed(id) => {
+                self.windows.remove(&id);
+                self.palette = self.palette.filter(|(p, _)| *p != id);
+                self.library = self.library.filter(|l| *l != id);
+                Task::none()
+            }
+            Message::Palette(id, message) => self.on_palette(id, message),
+            Message::Library(id, message) => self.on_library(id, message),
+            Message::Searched { window, query, result } => {
+                match self.windows.get_mut(&window) {
+                    Some(Screen::Palette(state)) => state.show_results(&query, result),
+                    Some(Screen::Library(state)) => state.show_results(&query, result),
+                    None => {}
+                }
+                Task::none()
+            }
+            Message::Opened(id, result) => {
+                if let (Some(Screen::Library(state)), Ok(Some(prompt))) =
+                    (self.windows.get_mut(&id), result)
+                {
+                    state.open(&prompt);
+                }
+                Task::none()
+            }
+            Message::Edited(id, result) => {
+                if let Some(Screen::Library(state)) = self.windows.get_mut(&id) {
+                    state.finished_edit(result);
+                }
+                Task::none()
+            }
+            Message::Inserted(result) => self.on_inserted(result),
+            Message::Captured(result) => {
+                match result {
+                    Ok(title) => tracing::info!(%title, "captured"),
+                    Err(error) => tracing::warn!(%error, "capture saved nothing"),
+                }
+                Task::none()
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: UiCommand) -> Task<Message> {
+        match command {
+            UiCommand::OpenPalette => self.open_palette(),
+            UiCommand::OpenLibrary => self.open_library(),
+            UiCommand::Capture(reply) => {
+                let (runtime, desktop) = (self.runtime.clone(), self.desktop.clone());
+                Task::perform(
+                    async move {
+                        let result = capture(runtime, desktop).await;
+                        if let Some(reply) = reply {
+                            let _ = reply.send(result.clone());
+                        }
+                        result
+                    },
+                    Message::Captured,
+                )
+            }
+            UiCommand::Quit => iced::exit(),
+        }
+    }
+
+    fn on_status(&mut self, status: RuntimeStatus) -> Task<Message> {
+        let data_changed = status.data_version != self.status.data_version;
+        self.status = status;
+        if let Some(tray) = &mut self.tray {
+            tray.show(&self.status);
+        }
+        let indicator = status::indicator(&self.status);
+        let counts = status::counts(&self.status);
+        let mut refreshes = Vec::new();
+        for (id, screen) in &mut self.windows {
+            match screen {
+                Screen::Palette(state) => {
+                    state.set_indicator(indicator.clone());
+                    if data_changed {
+                        refreshes.push(search(&self.runtime, *id, state.query(), PALETTE_ROWS));
+                    }
+                }
+                Screen::Library(state) => {
+                    state.set_status(indicator.clone(), counts.clone());
+                    if data_changed {
+                        refreshes.push(search(
+                            &self.runtime,
+                            *id,
+                            state.query(),
+                            library::LIST_LIMIT,
+                        ));
+                    }
+                }
+            }
+        }
+        if data_changed {
+            refreshes.push(self.refresh_recent());
+        }
+        Task::batch(refreshes)
+    }
+
+    fn open_palette(&mut self) -> Task<Message> {
+        if let Some((id, _)) = self.palette {
+            return focus(id, palette::INPUT_ID);
+        }
+        let target = self.desktop.lock().ok().and_then(|d| d.focused());
+        let state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
+        let (id, open) = iced::window::open(window::palette());
+        self.windows.insert(id, Screen::Palette(state));
+        self.palette = Some((id, target));
+        let refresh = search(&self.runtime, id, "", PALETTE_ROWS);
+        let desktop = self.desktop.clone();
+        let take_focus = iced::window::raw_id::<Message>(id).then(move |raw| {
+            let desktop = desktop.clone();
+            Task::future(tokio::task::spawn_blocking(move || {
+                if let Ok(desktop) = desktop.lock() {
+                    desktop.take_focus(raw);
+                }
+            }))
+            .discard()
+        });
+        open.discard().chain(focus(id, palette::INPUT_ID)).chain(take_focus).chain(refresh)
+    }
+
+    fn open_library(&mut self) -> Task<Message> {
+        if let Some(id) = self.library {
+            return focus(id, library::SEARCH_ID);
+        }
+        let mut state = library::State::new(None, status::indicator(&self.status));
+        state.set_status(status::indicator(&self.status), status::counts(&self.status));
+        let (id, open) = iced::window::open(window::library());
+        self.windows.insert(id, Screen::Library(state));
+        self.library = Some(id);
+        let load = search(&self.runtime, id, "", library::LIST_LIMIT);
+        open.discard().chain(focus(id, library::SEARCH_ID)).chain(load)
+    }
+
+    fn on_palette(&mut self, id: iced::window::Id, message: palette::Message) -> Task<Message> {
+        let Some(Screen::Palette(state)) = self.windows.get_mut(&id) else { return Task::none() };
+        match state.update(message) {
+            palette::Action::None => Task::none(),
+            palette::Action::Search(query) => search(&self.runtime, id, &query, PALETTE_ROWS),
+            palette::Action::Close => iced::window::close(id),
+            palette::Action::Insert(prompt) => self.insert(id, prompt),
+        }
+    }
+
+    /// Where paste works, the palette closes first so focus can go back; where it cannot,
+    /// the palette stays open to say the prompt is on the clipboard.
+    fn insert(&mut self, id: iced::window::Id, prompt: PromptId) -> Task<Message> {
+        let target = self.palette.and_then(|(_, t)| t);
+        let can_paste = self.desktop.lock().ok().is_some_and(|d| d.paste_unavailable().is_none());
+        let (runtime, desktop) = (self.runtime.clone(), self.desktop.clone());
+        let insertion =
+            Task::perform(insert_prompt(runtime, desktop, prompt, target), Message::Inserted);
+        if can_paste { iced::window::close(id).chain(insertion) } else { insertion }
+    }
+
+    fn on_inserted(&mut self, result: Result<Inserted, String>) -> Task<Message> {
+        let notice = match result {
+            Ok(Inserted::Pasted) => return Task::none(),
+            Ok(Inserted::OnClipboard { reason }) => {
+                format!("Copied to the clipboard; paste it with Ctrl+V ({reason}).")
+            }
+            Err(error) => format!("Could not insert: {error}"),
+        };
+        tracing::warn!(%notice, "insertion did not paste");
+        if let Some((id, _)) = self.palette
+            && let Some(Screen::Palette(state)) = self.windows.get_mut(&id)
+        {
+            state.set_notice(Some(notice));
+        }
+        Task::none()
+    }
+
+    fn on_library(&mut self, id: iced::window::Id, message: library::Message) -> Task<Message> {
+        let Some(Screen::Library(state)) = self.windows.get_mut(&id) else { return Task::none() };
+        let runtime = self.runtime.clone();
+        match state.update(message) {
+            library::Action::None => Task::none(),
+            library::Action::Search(query) => search(&runtime, id, &query, library::LIST_LIMIT),
+            library::Action::Open(prompt) => Task::perform(
+                async move { runtime.get(&prompt).await.map_err(|e| e.to_string()) },
+                move |result| Message::Opened(id, result),
+            ),
+            library::Action::Save(draft) => {
+                Task::perform(save(runtime, draft), move |result| Message::Edited(id, result))
+            }
+            library::Action::Delete(prompt) => Task::perform(
+                async move { runtime.delete(&prompt).await.map(drop).map_err(|e| e.to_string()) },
+                move |result| Message::Edited(id, result),
+            ),
+        }
+    }
+
+    fn refresh_recent(&self) -> Task<Message> {
+        let runtime = self.runtime.clone();
+        Task::perform(
+            async move {
+                let hits = runtime.search(&Origin("recent".into()), "", PALETTE_ROWS).await;
+                hits.map(summaries).map_err(|e| e.to_string())
+            },
+            Message::Recent,
+        )
+    }
+}
+
+fn focus(id: iced::window::Id, input: &'static str) -> Task<Message> {
+    iced::window::gain_focus(id).chain(operation::focus(input))
+}
+
+fn summaries(hits: Vec<SearchHit>) -> Vec<PromptSummary> {
+    hits.into_iter().map(|h| h.prompt).collect()
+}
+
+/// Runs a window's search; an answer superseded by a newer keystroke produces no message.
+fn search(
+    runtime: &RuntimeHandle,
+    window: iced::window::Id,
+    query: &str,
+    limit: usize,
+) -> Task<Message> {
+    let (runtime, query) = (runtime.clone(), query.to_owned());
+    let origin = Origin(format!("{window:?}"));
+    Task::future(async move {
+        match runtime.search(&origin, &query, limit).await {
+            Err(RequestError::Superseded) => None,
+            result => Some(Message::Searched {
+                window,
+                query,
+                result: result.map(summaries).map_err(|e| e.to_string()),
+            }),
+        }
+    })
+    .and_then(Task::done)
+}
+
+async fn save(runtime: RuntimeHandle, draft: editor::Draft) -> Result<(), String> {
+    let editor::Draft { id, title, body, tags } = draft;
+    let prompt = PromptDraft { title, body, tags };
+    let saved = match id {
+        Some(id) => runtime.update(&id, prompt).await,
+        None => runtime.create(prompt).await,
+    };
+    saved.map(drop).map_err(|e| e.to_string())
+}
+
+async fn insert_prompt(
+    runtime: RuntimeHandle,
+    desktop: Arc<Mutex<Desktop>>,
+    id: PromptId,
+    target: Option<Target>,
+) -> Result<Inserted, String> {
+    let prompt = runtime
+        .get(&id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the prompt was deleted meanwhile")?;
+    let inserted = tokio::task::spawn_blocking(move || {
+        desktop
+            .lock()
+            .map_err(|_| "the desktop is unavailable".to_owned())?
+            .insert(&prompt.body, target)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    if let Err(e) = runtime.mark_used(&id).await {
+        tracing::warn!(error = %e, "could not record the use");
+    }
+    Ok(inserted)
+}
+
+async fn capture(runtime: RuntimeHandle, desktop: Arc<Mutex<Desktop>>) -> Result<String, String> {
+    let draft = tokio::task::spawn_blocking(move || {
+        desktop
+            .lock()
+            .map_err(|_| "the desktop is unavailable".to_owned())?
+            .capture()
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let title = draft.title.clone();
+    runtime.create(draft).await.map_err(|e| e.to_string())?;
+    Ok(title)
+}
+
+fn commands(mut rx: UnboundedReceiver<UiCommand>) -> impl Stream<Item = UiCommand> {
+    stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+fn status_changes(
+    rx: tokio::sync::watch::Receiver<RuntimeStatus>,
+) -> impl Stream<Item = RuntimeStatus> {
+    stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        let status = rx.borrow_and_update().clone();
+        Some((status, rx))
+    })
+}

@@ -1,0 +1,217 @@
+//! The X11 side of insertion: which window had focus, giving it back, and typing the paste
+//! shortcut into it through XTest.
+
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, InputFocus, Window,
+};
+use x11rb::protocol::xtest::ConnectionExt as _;
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+/// How an application wants text pasted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasteMethod {
+    /// Ctrl+V: most applications.
+    CtrlV,
+    /// Ctrl+Shift+V: most terminal emulators.
+    CtrlShiftV,
+    /// Shift+Insert: xterm and rxvt, which paste the PRIMARY selection.
+    ShiftInsert,
+}
+
+impl PasteMethod {
+    /// The default for an application, by its `WM_CLASS`.
+    pub fn for_class(class: &str) -> Self {
+        let class = class.to_ascii_lowercase();
+        const SHIFT_INSERT: [&str; 3] = ["xterm", "urxvt", "rxvt"];
+        const TERMINALS: [&str; 9] = [
+            "terminal",
+            "konsole",
+            "alacritty",
+            "kitty",
+            "wezterm",
+            "foot",
+            "tilix",
+            "terminator",
+            "st-256color",
+        ];
+        if SHIFT_INSERT.iter().any(|t| class == *t || class.ends_with(&format!(".{t}"))) {
+            PasteMethod::ShiftInsert
+        } else if TERMINALS.iter().any(|t| class.contains(t)) {
+            PasteMethod::CtrlShiftV
+        } else {
+            PasteMethod::CtrlV
+        }
+    }
+
+    fn keysyms(self) -> &'static [u32] {
+        const CONTROL_L: u32 = 0xffe3;
+        const SHIFT_L: u32 = 0xffe1;
+        const INSERT: u32 = 0xff63;
+        const V: u32 = 0x0076;
+        match self {
+            PasteMethod::CtrlV => &[CONTROL_L, V],
+            PasteMethod::CtrlShiftV => &[CONTROL_L, SHIFT_L, V],
+            PasteMethod::ShiftInsert => &[SHIFT_L, INSERT],
+        }
+    }
+}
+
+/// A connection to the X server, when there is one.
+pub struct X11 {
+    conn: RustConnection,
+    root: Window,
+}
+
+/// Why paste cannot be simulated here.
+#[derive(Debug, thiserror::Error)]
+pub enum DesktopError {
+    #[error("this is a Wayland session, where apps cannot send keys to other apps")]
+    Wayland,
+    #[error("no X display to paste into ({0})")]
+    NoDisplay(String),
+    #[error("the X server refused: {0}")]
+    X11(String),
+}
+
+fn x11_error(e: impl std::fmt::Display) -> DesktopError {
+    DesktopError::X11(e.to_string())
+}
+
+impl X11 {
+    pub fn connect() -> Result<Self, DesktopError> {
+        if std::env::var_os("WAYLAND_DISPLAY").is_some() {
+            return Err(DesktopError::Wayland);
+        }
+        let (conn, screen) =
+            x11rb::connect(None).map_err(|e| DesktopError::NoDisplay(e.to_string()))?;
+        let root = conn.setup().roots[screen].root;
+        Ok(Self { conn, root })
+    }
+
+    /// The window that has keyboard focus now, if it is a real window.
+    pub fn focused_window(&self) -> Option<Window> {
+        let focus = self.conn.get_input_focus().ok()?.reply().ok()?.focus;
+        (focus > 1 && focus != self.root).then_some(focus)
+    }
+
+    /// The `WM_CLASS` class of `window` or of its nearest ancestor that has one.
+    pub fn class_of(&self, mut window: Window) -> Option<String> {
+        for _ in 0..8 {
+            let reply = self
+                .conn
+                .get_property(false, window, AtomEnum::WM_CLASS, AtomEnum::STRING, 0, 256)
+                .ok()?
+                .reply()
+                .ok()?;
+            if !reply.value.is_empty() {
+                let mut parts = reply.value.split(|b| *b == 0).filter(|p| !p.is_empty());
+                let instance = parts.next();
+                let class = parts.next().or(instance)?;
+                return Some(String::from_utf8_lossy(class).into_owned());
+            }
+            let parent = self.conn.query_tree(window).ok()?.reply().ok()?.parent;
+            if parent == self.root || parent == 0 {
+                return None;
+            }
+            window = parent;
+        }
+        None
+    }
+
+    /// Gives focus back to `window`: directly, and through the window manager when one
+    /// runs (it may otherwise take focus straight back).
+    pub fn focus(&self, window: Window) -> Result<(), DesktopError> {
+        let active = self.atom(b"_NET_ACTIVE_WINDOW")?;
+        let event = ClientMessageEvent::new(32, window, active, [2, 0, 0, 0, 0]);
+        let mask = EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY;
+        self.conn.send_event(false, self.root, mask, event).map_err(x11_error)?;
+        self.conn
+            .set_input_focus(InputFocus::PARENT, window, x11rb::CURRENT_TIME)
+            .map_err(x11_error)?;
+        self.conn.sync().map_err(x11_error)?;
+        Ok(())
+    }
+
+    /// Focuses one of our own windows as soon as the server shows it. Without a window
+    /// manager (or with one that prevents focus stealing) a new window does not get the
+    /// keyboard by itself, and a palette without focus is useless.
+    pub fn take_focus(&self, window: Window) -> Result<(), DesktopError> {
+        use x11rb::protocol::xproto::MapState;
+        const WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+        let started = std::time::Instant::now();
+        loop {
+            let attributes = self
+                .conn
+                .get_window_attributes(window)
+                .map_err(x11_error)?
+                .reply()
+                .map_err(x11_error)?;
+            if attributes.map_state == MapState::VIEWABLE {
+                break;
+            }
+            if started.elapsed() > WAIT {
+                return Err(DesktopError::X11("the palette window was never shown".into()));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        self.focus(window)
+    }
+
+    /// Presses and releases the paste shortcut, as if typed.
+    pub fn send_paste(&self, method: PasteMethod) -> Result<(), DesktopError> {
+        let codes: Vec<u8> =
+            method.keysyms().iter().map(|k| self.keycode(*k)).collect::<Result<_, _>>()?;
+        const KEY_PRESS: u8 = 2;
+        const KEY_RELEASE: u8 = 3;
+        for code in &codes {
+            self.conn
+                .xtest_fake_input(KEY_PRESS, *code, x11rb::CURRENT_TIME, self.root, 0, 0, 0)
+                .map_err(x11_error)?;
+        }
+        for code in codes.iter().rev() {
+            self.conn
+                .xtest_fake_input(KEY_RELEASE, *code, x11rb::CURRENT_TIME, self.root, 0, 0, 0)
+                .map_err(x11_error)?;
+        }
+        self.conn.sync().map_err(x11_error)?;
+        Ok(())
+    }
+
+    fn atom(&self, name: &[u8]) -> Result<u32, DesktopError> {
+        Ok(self.conn.intern_atom(false, name).map_err(x11_error)?.reply().map_err(x11_error)?.atom)
+    }
+
+    fn keycode(&self, keysym: u32) -> Result<u8, DesktopError> {
+        let setup = self.conn.setup();
+        let (min, max) = (setup.min_keycode, setup.max_keycode);
+        let map = self
+            .conn
+            .get_keyboard_mapping(min, max - min + 1)
+            .map_err(x11_error)?
+            .reply()
+            .map_err(x11_error)?;
+        let per = map.keysyms_per_keycode.max(1) as usize;
+        map.keysyms
+            .chunks(per)
+            .position(|syms| syms.contains(&keysym))
+            .map(|i| min + i as u8)
+            .ok_or_else(|| DesktopError::X11(format!("no key produces keysym {keysym:#x}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PasteMethod;
+
+    #[test]
+    fn terminals_get_their_own_paste_shortcut() {
+        assert_eq!(PasteMethod::for_class("XTerm"), PasteMethod::ShiftInsert);
+        assert_eq!(PasteMethod::for_class("URxvt"), PasteMethod::ShiftInsert);
+        assert_eq!(PasteMethod::for_class("gnome-terminal-server"), PasteMethod::CtrlShiftV);
+        assert_eq!(PasteMethod::for_class("kitty"), PasteMethod::CtrlShiftV);
+        assert_eq!(PasteMethod::for_class("firefox"), PasteMethod::CtrlV);
+        assert_eq!(PasteMethod::for_class("Code"), PasteMethod::CtrlV);
+    }
+}

@@ -1,0 +1,134 @@
+//! Insertion and capture: the desktop work behind Enter in the palette and the capture
+//! hotkey. Blocking calls; the app runs them off the UI thread.
+
+use std::time::Duration;
+
+use promptdeck_actors::PromptDraft;
+
+use super::clipboard::{CaptureError, Clipboard};
+use super::desktop::{DesktopError, PasteMethod, X11};
+
+/// Lets the window manager hand focus back before keys arrive.
+const FOCUS_SETTLE: Duration = Duration::from_millis(60);
+/// The target reads the clipboard after it sees the keys; restoring sooner would paste the
+/// old content.
+const RESTORE_AFTER: Duration = Duration::from_millis(500);
+/// Titles made from a selection's first line stop here.
+const CAPTURED_TITLE_CHARS: usize = 80;
+
+/// The desktop as insertion and capture see it.
+pub struct Desktop {
+    clipboard: Result<Clipboard, String>,
+    x11: Result<X11, DesktopError>,
+}
+
+/// A window that had focus when the palette opened: where the prompt goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target(u32);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    Pasted,
+    /// The prompt is on the clipboard for the user to paste; `reason` says why we did not.
+    OnClipboard {
+        reason: String,
+    },
+}
+
+impl Desktop {
+    pub fn new() -> Self {
+        let x11 = X11::connect();
+        if let Err(e) = &x11 {
+            tracing::warn!(reason = %e, "paste cannot be simulated; prompts will be left on the clipboard");
+        }
+        Self { clipboard: Clipboard::new(), x11 }
+    }
+
+    /// The focused window, recorded before the palette takes focus.
+    pub fn focused(&self) -> Option<Target> {
+        self.x11.as_ref().ok()?.focused_window().map(Target)
+    }
+
+    /// Gives the keyboard to one of our windows (by its X11 id).
+    pub fn take_focus(&self, window: u64) {
+        let Ok(x11) = &self.x11 else { return };
+        if let Err(e) = x11.take_focus(window as u32) {
+            tracing::warn!(error = %e, "could not focus the palette");
+        }
+    }
+
+    /// Whether Enter can paste, or only copy.
+    pub fn paste_unavailable(&self) -> Option<String> {
+        self.x11.as_ref().err().map(ToString::to_string)
+    }
+
+    pub fn insert(&mut self, body: &str, target: Option<Target>) -> Result<Inserted, String> {
+        let clipboard =
+            self.clipboard.as_mut().map_err(|e| format!("the clipboard is unavailable: {e}"))?;
+        let x11 = match &self.x11 {
+            Ok(x11) => x11,
+            Err(reason) => {
+                clipboard.put(body)?;
+                return Ok(Inserted::OnClipboard { reason: reason.to_string() });
+            }
+        };
+        let Some(Target(window)) = target else {
+            clipboard.put(body)?;
+            return Ok(Inserted::OnClipboard {
+                reason: "no window had focus to paste into".into(),
+            });
+        };
+        let snapshot = clipboard.snapshot();
+        clipboard.put(body)?;
+        let method =
+            x11.class_of(window).map_or(PasteMethod::CtrlV, |c| PasteMethod::for_class(&c));
+        let pasted = x11.focus(window).and_then(|()| {
+            std::thread::sleep(FOCUS_SETTLE);
+            x11.send_paste(method)
+        });
+        if let Err(e) = pasted {
+            return Ok(Inserted::OnClipboard { reason: e.to_string() });
+        }
+        std::thread::sleep(RESTORE_AFTER);
+        clipboard.restore(snapshot);
+        tracing::info!(?method, "pasted");
+        Ok(Inserted::Pasted)
+    }
+
+    pub fn capture(&mut self) -> Result<PromptDraft, CaptureError> {
+        let clipboard =
+            self.clipboard.as_mut().map_err(|e| CaptureError::Unavailable(e.clone()))?;
+        Ok(draft_from_selection(&clipboard.selection()?))
+    }
+}
+
+impl Default for Desktop {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A new prompt from selected text, titled by its first non-empty line.
+pub fn draft_from_selection(text: &str) -> PromptDraft {
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("Captured prompt");
+    let mut title: String = first.chars().take(CAPTURED_TITLE_CHARS).collect();
+    if first.chars().count() > CAPTURED_TITLE_CHARS {
+        title.push('…');
+    }
+    PromptDraft { title, body: text.to_owned(), tags: vec![] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capture_is_titled_by_its_first_nonblank_line() {
+        let draft = draft_from_selection("\n   Explain this code\nfn main() {}\n");
+        assert_eq!(draft.title, "Explain this code");
+        assert_eq!(draft.body, "\n   Explain this code\nfn main() {}\n");
+        let long = draft_from_selection(&"ä".repeat(200));
+        assert_eq!(long.title.chars().count(), CAPTURED_TITLE_CHARS + 1);
+        assert!(long.title.ends_with('…'));
+    }
+}

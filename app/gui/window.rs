@@ -1,0 +1,37 @@
+//! How each kind of window opens.
+
+use iced::window::{Level, Position, Settings};
+use iced::{Size, window};
+
+pub const PALETTE_TITLE: &str = "Promptdeck palette";
+pub const LIBRARY_TITLE: &str = "Promptdeck";
+
+/// Centred, on top, undecorated: it appears over whatever the user is doing.
+pub fn palette() -> Settings {
+    Settings {
+        size: Size::new(640.0, 440.0),
+        position: Position::Centered,
+        decorations: false,
+        resizable: false,
+        level: Level::AlwaysOnTop,
+        platform_specific: platform("promptdeck-palette"),
+        ..Settings::default()
+    }
+}
+
+pub fn library() -> Settings {
+    Settings {
+        size: Size::new(980.0, 640.0),
+        min_size: Some(Size::new(640.0, 400.0)),
+        position: Position::Centered,
+        platform_specific: platform("promptdeck"),
+        ..Settings::default()
+    }
+}
+
+fn platform(application_id: &str) -> window::settings::PlatformSpecific {
+    window::settings::PlatformSpecific {
+        application_id: application_id.into(),
+        ..Default::default()
+    }
+}

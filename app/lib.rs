@@ -1,0 +1,10 @@
+//! The Promptdeck desktop app: windows, tray, hotkeys, insertion, the control socket and
+//! the command line, around the runtime in `promptdeck-actors`.
+
+pub mod cli;
+pub mod client;
+pub mod control;
+pub mod gui;
+mod logging;
+pub mod profile;
+pub mod run;

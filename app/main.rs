@@ -1,0 +1,29 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use promptdeck::cli::Cli;
+use promptdeck::profile::Profile;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let profile = match Profile::resolve(cli.data_dir) {
+        Ok(profile) => profile,
+        Err(e) => {
+            eprintln!("promptdeck: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Some(command) => promptdeck::client::run(&profile, command),
+        None => {
+            let keys = promptdeck::gui::Hotkeys {
+                palette: cli.palette_hotkey,
+                capture: cli.capture_hotkey,
+            };
+            promptdeck::run::start(profile, cli.headless, keys).unwrap_or_else(|e| {
+                eprintln!("promptdeck: {e:#}");
+                ExitCode::FAILURE
+            })
+        }
+    }
+}

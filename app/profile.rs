@@ -1,0 +1,97 @@
+//! Where a profile keeps its files, and the lock that makes one instance per profile.
+
+use std::fs::{self, File, TryLockError};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// The paths of one profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub data_dir: PathBuf,
+}
+
+/// Unix socket paths are limited to 108 bytes, terminator included.
+const MAX_SOCKET_PATH: usize = 107;
+
+impl Profile {
+    /// The profile at `dir`, or the user's default one in the XDG data directory.
+    pub fn resolve(dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let data_dir = match dir {
+            Some(dir) => dir,
+            None => directories::ProjectDirs::from("", "", "promptdeck")
+                .context("cannot find a home directory for the default profile; pass --data-dir")?
+                .data_dir()
+                .to_owned(),
+        };
+        let data_dir = std::path::absolute(&data_dir)
+            .with_context(|| format!("cannot resolve {}", data_dir.display()))?;
+        Ok(Self { data_dir })
+    }
+
+    pub fn library_path(&self) -> PathBuf {
+        self.data_dir.join("library.redb")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    /// The profile's runtime directory: user-only, holding the socket and the lock.
+    pub fn run_dir(&self) -> PathBuf {
+        self.data_dir.join("run")
+    }
+
+    pub fn socket_path(&self) -> PathBuf {
+        self.run_dir().join("control.sock")
+    }
+
+    /// Creates the data and run directories, the run directory readable by the user only.
+    pub fn prepare(&self) -> anyhow::Result<()> {
+        let run = self.run_dir();
+        fs::create_dir_all(&run)
+            .with_context(|| format!("cannot create the profile directory {}", run.display()))?;
+        fs::set_permissions(&run, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", run.display()))?;
+        let socket = self.socket_path();
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            bail!(
+                "the data directory's path is too long for a control socket ({}); \
+                 choose a shorter --data-dir",
+                socket.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Takes the profile's instance lock, or says that another instance holds it.
+    pub fn lock(&self) -> anyhow::Result<Option<InstanceLock>> {
+        let path = self.run_dir().join("instance.lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(InstanceLock { _file: file })),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+    }
+}
+
+/// Held for the life of the instance; the OS releases it when the process dies, so a
+/// crash never leaves a stale lock behind.
+pub struct InstanceLock {
+    _file: File,
+}
+
+/// True when `path` exists and is a socket (a stale one from a killed instance).
+pub fn is_socket(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
+}

@@ -1,0 +1,121 @@
+//! Starting an instance: lock the profile, start the runtime and the control socket, then
+//! the windows (or nothing, headless) until Quit.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use promptdeck_actors::{Runtime, RuntimeConfig};
+use tokio::net::UnixListener;
+use tokio::sync::mpsc;
+
+use crate::control::{self, ControlContext, ControlRequest, ControlResponse, UiCommand};
+use crate::profile::{self, Profile};
+
+/// Runs the instance for `profile`, or shows the one already running and exits.
+pub fn start(
+    profile: Profile,
+    headless: bool,
+    keys: crate::gui::Hotkeys,
+) -> anyhow::Result<ExitCode> {
+    profile.prepare()?;
+    let Some(_lock) = profile.lock()? else {
+        return Ok(show_running_instance(&profile));
+    };
+    let _log_guard = crate::logging::init(&profile)?;
+    let first_start = !profile.library_path().exists();
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("promptdeck-runtime")
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let runtime = tokio
+        .block_on(Runtime::start(RuntimeConfig::new(profile.library_path())))
+        .context("cannot open the library")?;
+    if let Some(aside) = &runtime.open_report().moved_aside {
+        eprintln!(
+            "promptdeck: the library file was damaged; it was kept at {} and a new one started \
+             ({} unsynced changes kept)",
+            aside.to.display(),
+            aside.kept_pending
+        );
+    }
+    let (quit_tx, mut quit_rx) = mpsc::unbounded_channel();
+    let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let context = Arc::new(ControlContext {
+        runtime: runtime.handle(),
+        ui: (!headless).then(|| ui_tx.clone()),
+        quit: quit_tx.clone(),
+    });
+    let listener = tokio.block_on(bind(&profile))?;
+    tokio.spawn(control::serve(listener, context));
+    tokio.spawn(forward_signals(quit_tx));
+    tracing::info!(data_dir = %profile.data_dir.display(), headless, "ready");
+
+    if headless {
+        tokio.block_on(quit_rx.recv());
+    } else {
+        let ui = ui_tx.clone();
+        tokio.spawn(async move {
+            if quit_rx.recv().await.is_some() {
+                let _ = ui.send(UiCommand::Quit);
+            }
+        });
+        let _enter = tokio.enter();
+        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, keys)?;
+    }
+    tracing::info!("shutting down");
+    tokio.block_on(runtime.shutdown());
+    let _ = std::fs::remove_file(profile.socket_path());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds the control socket, user-only, replacing one a killed instance left behind.
+async fn bind(profile: &Profile) -> anyhow::Result<UnixListener> {
+    let path = profile.socket_path();
+    if profile::is_socket(&path) {
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    let listener = UnixListener::bind(&path)
+        .with_context(|| format!("cannot listen on {}", path.display()))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot make {} private", path.display()))?;
+    Ok(listener)
+}
+
+async fn forward_signals(quit: mpsc::UnboundedSender<()>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    let _ = quit.send(());
+}
+
+/// A second launch for the same profile shows the first one's library and exits.
+fn show_running_instance(profile: &Profile) -> ExitCode {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        return ExitCode::FAILURE;
+    };
+    match rt.block_on(control::request(&profile.socket_path(), &ControlRequest::Library)) {
+        Ok(ControlResponse::Failed { error }) => {
+            eprintln!("promptdeck: already running for this profile ({error})");
+            ExitCode::SUCCESS
+        }
+        Ok(_) => {
+            eprintln!("promptdeck: already running for this profile; showing its library");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("promptdeck: another instance holds this profile but does not answer: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

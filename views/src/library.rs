@@ -1,0 +1,197 @@
+//! The library window: every prompt, a search over them, and the editor beside the list.
+
+use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
+use iced::{Element, Length};
+use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
+
+use crate::widget::status_dot::status_dot;
+use crate::{Indicator, Loadable, editor, theme};
+
+pub const SEARCH_ID: &str = "library-search";
+/// Rows listed at once; past this the list asks for a narrower search.
+pub const LIST_LIMIT: usize = 500;
+
+pub struct State {
+    query: String,
+    results: Loadable<Vec<PromptSummary>>,
+    selected: Option<PromptId>,
+    editor: Option<editor::State>,
+    indicator: Indicator,
+    counts: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// The search text changed.
+    QueryChanged(String),
+    /// A prompt in the list was chosen: open it in the editor.
+    Select(PromptId),
+    /// Start a new prompt.
+    New,
+    /// Something happened in the editor.
+    Editor(editor::Message),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    None,
+    Search(String),
+    /// Load the full prompt; answer with [`State::open`].
+    Open(PromptId),
+    Save(editor::Draft),
+    Delete(PromptId),
+}
+
+impl State {
+    pub fn new(library: Option<Vec<PromptSummary>>, indicator: Indicator) -> Self {
+        Self {
+            query: String::new(),
+            results: library.map_or(Loadable::Loading, Loadable::Loaded),
+            selected: None,
+            editor: None,
+            indicator,
+            counts: String::new(),
+        }
+    }
+
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::QueryChanged(query) => {
+                self.query = query.clone();
+                Action::Search(query)
+            }
+            Message::Select(id) => {
+                self.selected = Some(id.clone());
+                Action::Open(id)
+            }
+            Message::New => {
+                self.selected = None;
+                self.editor = Some(editor::State::new_prompt());
+                Action::None
+            }
+            Message::Editor(message) => self.update_editor(message),
+        }
+    }
+
+    fn update_editor(&mut self, message: editor::Message) -> Action {
+        let Some(editor) = &mut self.editor else { return Action::None };
+        match editor.update(message) {
+            editor::Action::None => Action::None,
+            editor::Action::Save(draft) => Action::Save(draft),
+            editor::Action::Delete(id) => Action::Delete(id),
+            editor::Action::Cancel => {
+                self.editor = None;
+                Action::None
+            }
+        }
+    }
+
+    /// The full prompt the user selected, for the editor.
+    pub fn open(&mut self, prompt: &Prompt) {
+        if self.selected.as_ref() == Some(&prompt.id) {
+            self.editor = Some(editor::State::edit(prompt));
+        }
+    }
+
+    /// The outcome of saving or deleting: success closes the editor, an error stays in it
+    /// with the text as typed.
+    pub fn finished_edit(&mut self, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.editor = None,
+            Err(error) => {
+                if let Some(editor) = &mut self.editor {
+                    editor.set_error(Some(error));
+                }
+            }
+        }
+    }
+
+    pub fn show_results(&mut self, query: &str, results: Result<Vec<PromptSummary>, String>) {
+        if query == self.query {
+            self.results = match results {
+                Ok(rows) => Loadable::Loaded(rows),
+                Err(error) => Loadable::Failed(error),
+            };
+        }
+    }
+
+    /// The status bar: the dot, and counts such as "12 prompts · 3 changes not yet synced".
+    pub fn set_status(&mut self, indicator: Indicator, counts: String) {
+        self.indicator = indicator;
+        self.counts = counts;
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let search = text_input("Search the library…", &self.query)
+            .id(SEARCH_ID)
+            .on_input(Message::QueryChanged)
+            .padding(8);
+        let new = button("New prompt").on_press(Message::New).style(button::primary);
+        let list = column![row![search, new].spacing(8), self.list()]
+            .spacing(8)
+            .width(Length::FillPortion(2));
+        let detail = match &self.editor {
+            Some(editor) => editor.view().map(Message::Editor),
+            None => container(
+                text("Select a prompt to edit it, or create a new one.").style(theme::muted),
+            )
+            .center(Length::Fill)
+            .into(),
+        };
+        let main = row![list, container(detail).width(Length::FillPortion(3))]
+            .spacing(16)
+            .height(Length::Fill);
+        let status = row![
+            status_dot(&self.indicator),
+            text(self.indicator.label()).size(12),
+            space::horizontal(),
+            text(&self.counts).size(12).style(theme::muted)
+        ]
+        .spacing(8)
+        .align_y(iced::Center);
+        container(column![main, status].spacing(8)).padding(12).into()
+    }
+
+    fn list(&self) -> Element<'_, Message> {
+        let rows = match &self.results {
+            Loadable::Loading => return text("Loading your library…").style(theme::muted).into(),
+            Loadable::Failed(error) => {
+                return text(format!("Promptdeck is unavailable: {error}"))
+                    .style(theme::error)
+                    .into();
+            }
+            Loadable::Loaded(rows) => rows,
+        };
+        if rows.is_empty() {
+            let message = if self.query.is_empty() {
+                "No prompts yet. Create one with “New prompt”.".to_owned()
+            } else {
+                format!("No prompt matches “{}”.", self.query)
+            };
+            return text(message).style(theme::muted).into();
+        }
+        let mut list = column(rows.iter().map(|p| self.row(p))).spacing(2);
+        if rows.len() >= LIST_LIMIT {
+            list = list.push(
+                text(format!("Showing the first {LIST_LIMIT}; search to narrow the list."))
+                    .size(12)
+                    .style(theme::muted),
+            );
+        }
+        scrollable(list).height(Length::Fill).into()
+    }
+
+    fn row<'a>(&self, prompt: &'a PromptSummary) -> Element<'a, Message> {
+        let selected = self.selected.as_ref() == Some(&prompt.id);
+        let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
+        button(column![text(&prompt.title).size(14), text(tags).size(11).style(theme::muted)])
+            .on_press(Message::Select(prompt.id.clone()))
+            .width(Length::Fill)
+            .style(theme::result_row(selected))
+            .into()
+    }
+}

@@ -1,0 +1,200 @@
+//! The palette: a search box over the library. Type to filter, arrows to move, Enter to
+//! insert, Escape to close. It opens with the library already in hand, so its first frame
+//! lists prompts.
+
+use iced::keyboard::{Key, Modifiers, key::Named};
+use iced::widget::{button, column, container, row, space, text, text_input};
+use iced::{Element, Length};
+use promptdeck_protocol::{PromptId, PromptSummary};
+
+use crate::widget::keys::on_keys;
+use crate::widget::status_dot::status_dot;
+use crate::{Indicator, Loadable, theme};
+
+/// The search box's id, for focusing it when the window opens.
+pub const INPUT_ID: &str = "palette-input";
+/// Rows shown at once; the list slides to keep the selection in view.
+pub const VISIBLE_ROWS: usize = 8;
+
+pub struct State {
+    query: String,
+    results: Loadable<Vec<PromptSummary>>,
+    selected: usize,
+    indicator: Indicator,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// The search text changed.
+    QueryChanged(String),
+    /// Move the selection up one row.
+    Up,
+    /// Move the selection down one row.
+    Down,
+    /// Insert the selected prompt.
+    Submit,
+    /// A row was clicked: insert it.
+    Picked(usize),
+    /// Close without inserting.
+    Close,
+}
+
+/// What the palette wants the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    None,
+    Search(String),
+    Insert(PromptId),
+    Close,
+}
+
+impl State {
+    /// A palette showing `library` (the last known list) until a search answers; with no
+    /// list yet, it shows that it is loading.
+    pub fn new(library: Option<Vec<PromptSummary>>, indicator: Indicator) -> Self {
+        let results = library.map_or(Loadable::Loading, Loadable::Loaded);
+        Self { query: String::new(), results, selected: 0, indicator, notice: None }
+    }
+
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn selected(&self) -> Option<&PromptSummary> {
+        match &self.results {
+            Loadable::Loaded(rows) => rows.get(self.selected),
+            _ => None,
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::QueryChanged(query) => {
+                self.query = query.clone();
+                Action::Search(query)
+            }
+            Message::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                Action::None
+            }
+            Message::Down => {
+                let last = self.row_count().saturating_sub(1);
+                self.selected = (self.selected + 1).min(last);
+                Action::None
+            }
+            Message::Submit => {
+                self.selected().map_or(Action::None, |p| Action::Insert(p.id.clone()))
+            }
+            Message::Picked(index) => {
+                self.selected = index;
+                self.update(Message::Submit)
+            }
+            Message::Close => Action::Close,
+        }
+    }
+
+    /// The answer to a search. An answer for an older query than the one in the box is
+    /// dropped: a newer one is on its way.
+    pub fn show_results(&mut self, query: &str, results: Result<Vec<PromptSummary>, String>) {
+        if query != self.query {
+            return;
+        }
+        self.results = match results {
+            Ok(rows) => Loadable::Loaded(rows),
+            Err(error) => Loadable::Failed(error),
+        };
+        self.selected = 0;
+    }
+
+    pub fn set_indicator(&mut self, indicator: Indicator) {
+        self.indicator = indicator;
+    }
+
+    /// A line under the results: why paste did not happen, say.
+    pub fn set_notice(&mut self, notice: Option<String>) {
+        self.notice = notice;
+    }
+
+    fn row_count(&self) -> usize {
+        match &self.results {
+            Loadable::Loaded(rows) => rows.len(),
+            _ => 0,
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let input = text_input("Search prompts…", &self.query)
+            .id(INPUT_ID)
+            .on_input(Message::QueryChanged)
+            .on_submit(Message::Submit)
+            .padding(10)
+            .size(18);
+        let header = row![input, status_dot(&self.indicator)].spacing(10).align_y(iced::Center);
+        let mut content = column![header, self.body()].spacing(8);
+        if let Some(notice) = &self.notice {
+            content = content.push(text(notice).size(13).style(theme::error));
+        }
+        let framed = container(content)
+            .padding(10)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(theme::palette_frame);
+        on_keys(framed, palette_keys)
+    }
+
+    fn body(&self) -> Element<'_, Message> {
+        match &self.results {
+            Loadable::Loading => message_line("Loading your library…"),
+            Loadable::Failed(error) => {
+                text(format!("Promptdeck is unavailable: {error}")).style(theme::error).into()
+            }
+            Loadable::Loaded(rows) if rows.is_empty() && self.query.is_empty() => message_line(
+                "Your library is empty. Capture a selection with Ctrl+Shift+C, or add prompts in the library.",
+            ),
+            Loadable::Loaded(rows) if rows.is_empty() => {
+                message_line(&format!("No prompt matches “{}”.", self.query))
+            }
+            Loadable::Loaded(rows) => self.rows(rows),
+        }
+    }
+
+    fn rows<'a>(&'a self, rows: &'a [PromptSummary]) -> Element<'a, Message> {
+        let first = self.selected.saturating_sub(VISIBLE_ROWS - 1);
+        let visible = rows.iter().enumerate().skip(first).take(VISIBLE_ROWS);
+        column(visible.map(|(index, prompt)| result_row(prompt, index, index == self.selected)))
+            .spacing(2)
+            .into()
+    }
+}
+
+fn palette_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
+    match key {
+        Key::Named(Named::ArrowUp) => Some(Message::Up),
+        Key::Named(Named::ArrowDown) => Some(Message::Down),
+        Key::Named(Named::Escape) => Some(Message::Close),
+        Key::Character(c) if modifiers.control() && c.as_str() == "p" => Some(Message::Up),
+        Key::Character(c) if modifiers.control() && c.as_str() == "n" => Some(Message::Down),
+        _ => None,
+    }
+}
+
+fn result_row(prompt: &PromptSummary, index: usize, selected: bool) -> Element<'_, Message> {
+    let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
+    let title = row![
+        text(&prompt.title).size(15),
+        space::horizontal(),
+        text(tags).size(12).style(theme::muted)
+    ];
+    let preview = text(&prompt.preview).size(12).style(theme::muted).wrapping(text::Wrapping::None);
+    button(column![title, preview].spacing(2))
+        .on_press(Message::Picked(index))
+        .width(Length::Fill)
+        .padding([6, 10])
+        .style(theme::result_row(selected))
+        .into()
+}
+
+fn message_line<'a>(message: &str) -> Element<'a, Message> {
+    container(text(message.to_owned()).size(14).style(theme::muted)).padding(12).into()
+}

@@ -1,0 +1,60 @@
+//! Every style the screens use, by name. Screens never pick colours themselves.
+
+use iced::widget::{button, container, text};
+use iced::{Border, Color, Theme};
+
+use crate::Indicator;
+
+/// The palette's frame: it has no window decorations, so it draws its own edge.
+pub fn palette_frame(theme: &Theme) -> container::Style {
+    let palette = theme.extended_palette();
+    container::Style {
+        background: Some(palette.background.base.color.into()),
+        border: Border { color: palette.background.strong.color, width: 1.0, radius: 8.0.into() },
+        ..container::Style::default()
+    }
+}
+
+/// A result row; the selected one stands out.
+pub fn result_row(selected: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
+    move |theme, status| {
+        let palette = theme.extended_palette();
+        let background = match (selected, status) {
+            (true, _) => palette.primary.weak.color,
+            (false, button::Status::Hovered) => palette.background.weak.color,
+            _ => Color::TRANSPARENT,
+        };
+        button::Style {
+            background: Some(background.into()),
+            text_color: palette.background.base.text,
+            border: Border { radius: 6.0.into(), ..Border::default() },
+            ..button::Style::default()
+        }
+    }
+}
+
+pub fn muted(theme: &Theme) -> text::Style {
+    text::Style { color: Some(theme.extended_palette().background.strong.color) }
+}
+
+pub fn error(theme: &Theme) -> text::Style {
+    text::Style { color: Some(theme.extended_palette().danger.base.color) }
+}
+
+pub fn status_dot(indicator: &Indicator) -> impl Fn(&Theme) -> container::Style + use<> {
+    let indicator = indicator.clone();
+    move |theme| {
+        let palette = theme.extended_palette();
+        let color = match indicator {
+            Indicator::Synced | Indicator::LocalOnly => palette.success.base.color,
+            Indicator::Syncing => palette.primary.base.color,
+            Indicator::Offline { .. } => palette.warning.base.color,
+            Indicator::Attention(_) | Indicator::Unavailable => palette.danger.base.color,
+        };
+        container::Style {
+            background: Some(color.into()),
+            border: Border { radius: 4.0.into(), ..Border::default() },
+            ..container::Style::default()
+        }
+    }
+}

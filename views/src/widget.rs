@@ -1,0 +1,4 @@
+//! Small widgets of our own.
+
+pub mod keys;
+pub mod status_dot;

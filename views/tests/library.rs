@@ -1,0 +1,125 @@
+//! The library window and its editor in iced_test's simulator.
+
+use iced_test::selector::id;
+use iced_test::{Error, simulator};
+use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
+use promptdeck_views::editor::{BODY_ID, Draft, TAGS_ID, TITLE_ID};
+use promptdeck_views::library::{Action, Message, State};
+use promptdeck_views::{Indicator, editor};
+
+fn prompt() -> Prompt {
+    serde_json::from_value(serde_json::json!({
+        "id": "p1", "title": "Code review", "body": "Review this diff", "tags": ["code"],
+        "createdAt": 1, "updatedAt": 1
+    }))
+    .expect("prompt")
+}
+
+fn state_with_prompt() -> State {
+    State::new(Some(vec![PromptSummary::from(&prompt())]), Indicator::LocalOnly)
+}
+
+fn apply(state: &mut State, messages: Vec<Message>) -> Vec<Action> {
+    messages.into_iter().map(|m| state.update(m)).filter(|a| *a != Action::None).collect()
+}
+
+#[test]
+fn a_new_prompt_is_typed_and_saved_as_a_draft() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    state.update(Message::New);
+    let mut ui = simulator(state.view());
+    ui.find("New prompt")?;
+    ui.click(id(TITLE_ID))?;
+    let _ = ui.typewrite("Translate");
+    ui.click(id(BODY_ID))?;
+    let _ = ui.typewrite("Translate to French");
+    ui.click(id(TAGS_ID))?;
+    let _ = ui.typewrite("#lang, writing");
+    ui.click("Save")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(
+        actions,
+        [Action::Save(Draft {
+            id: None,
+            title: "Translate".into(),
+            body: "Translate to French".into(),
+            tags: vec!["lang".into(), "writing".into()],
+        })]
+    );
+    Ok(())
+}
+
+#[test]
+fn selecting_a_prompt_opens_it_and_an_edit_keeps_its_id() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    let mut ui = simulator(state.view());
+    ui.click("Code review")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Open(PromptId::parse("p1").expect("id"))]);
+
+    state.open(&prompt());
+    let mut ui = simulator(state.view());
+    ui.find("Edit prompt")?;
+    ui.click(id(TITLE_ID))?;
+    let _ = ui.typewrite(" (strict)");
+    ui.click("Save")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    let [Action::Save(draft)] = &actions[..] else { panic!("expected one save, got {actions:?}") };
+    assert_eq!(draft.id, Some(PromptId::parse("p1").expect("id")));
+    assert_eq!(draft.title, "Code review (strict)");
+    assert_eq!(draft.body, "Review this diff");
+    assert_eq!(draft.tags, ["code"]);
+    Ok(())
+}
+
+#[test]
+fn delete_asks_to_delete_the_open_prompt() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    state.update(Message::Select(PromptId::parse("p1").expect("id")));
+    state.open(&prompt());
+    let mut ui = simulator(state.view());
+    ui.click("Delete")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Delete(PromptId::parse("p1").expect("id"))]);
+    Ok(())
+}
+
+#[test]
+fn a_failed_save_shows_the_error_and_keeps_the_text() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    state.update(Message::Select(PromptId::parse("p1").expect("id")));
+    state.open(&prompt());
+    state.finished_edit(Err(
+        "the prompt body is 10485760 bytes; the limit is 1048576 bytes (1 MiB)".into(),
+    ));
+    let mut ui = simulator(state.view());
+    ui.find("the prompt body is 10485760 bytes; the limit is 1048576 bytes (1 MiB)")?;
+    ui.find("Edit prompt")?;
+    Ok(())
+}
+
+#[test]
+fn saving_an_empty_prompt_explains_instead_of_saving() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    state.update(Message::New);
+    let actions = apply(&mut state, vec![Message::Editor(editor::Message::Save)]);
+    assert!(actions.is_empty());
+    let mut ui = simulator(state.view());
+    ui.find("Give the prompt a title or a body before saving.")?;
+    Ok(())
+}
+
+#[test]
+fn the_library_lists_prompts_and_says_when_loading_or_empty() -> Result<(), Error> {
+    let state = State::new(None, Indicator::LocalOnly);
+    simulator(state.view()).find("Loading your library…")?;
+    let state = State::new(Some(vec![]), Indicator::LocalOnly);
+    simulator(state.view()).find("No prompts yet. Create one with “New prompt”.")?;
+    let state = state_with_prompt();
+    simulator(state.view()).find("#code ")?;
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! The palette in iced_test's simulator: what it shows and what it asks for.
+
+use iced::keyboard::key::Named;
+use iced_test::selector::id;
+use iced_test::{Error, simulator};
+use promptdeck_protocol::{PromptId, PromptSummary};
+use promptdeck_views::Indicator;
+use promptdeck_views::palette::{Action, INPUT_ID, Message, State};
+
+fn summary(id: &str, title: &str) -> PromptSummary {
+    PromptSummary {
+        id: PromptId::parse(id).expect("id"),
+        title: title.into(),
+        preview: format!("preview of {title}"),
+        tags: vec!["work".into()],
+        body_bytes: 10,
+        use_count: 0,
+        last_used_at: None,
+        updated_at: 0,
+    }
+}
+
+fn library() -> Vec<PromptSummary> {
+    vec![
+        summary("a", "Summarise article"),
+        summary("b", "Code review"),
+        summary("c", "Polite reply"),
+    ]
+}
+
+/// Feeds what the simulated user did back into the state, returning the actions.
+fn apply(state: &mut State, messages: Vec<Message>) -> Vec<Action> {
+    messages.into_iter().map(|m| state.update(m)).collect()
+}
+
+#[test]
+fn first_frame_lists_the_library_it_was_opened_with() -> Result<(), Error> {
+    let state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    for title in ["Summarise article", "Code review", "Polite reply"] {
+        ui.find(title)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn typing_asks_for_a_search_and_shows_only_its_results() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.typewrite("sum");
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions.last(), Some(&Action::Search("sum".into())));
+    assert_eq!(state.query(), "sum");
+
+    state.show_results("sum", Ok(vec![summary("a", "Summarise article")]));
+    let mut ui = simulator(state.view());
+    ui.find("Summarise article")?;
+    assert!(ui.find("Code review").is_err(), "filtered out");
+    Ok(())
+}
+
+#[test]
+fn arrows_move_the_selection_and_enter_inserts_it() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    for key in [Named::ArrowDown, Named::ArrowDown, Named::ArrowDown, Named::ArrowUp] {
+        let _ = ui.tap_key(key);
+    }
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(messages, [Message::Down, Message::Down, Message::Down, Message::Up]);
+    apply(&mut state, messages);
+    assert_eq!(
+        state.selected().map(|p| p.title.as_str()),
+        Some("Code review"),
+        "clamped at the end"
+    );
+
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.tap_key(Named::Enter);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Insert(PromptId::parse("b").expect("id"))]);
+    Ok(())
+}
+
+#[test]
+fn clicking_a_row_inserts_it() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click("Polite reply")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Insert(PromptId::parse("c").expect("id"))]);
+    Ok(())
+}
+
+#[test]
+fn escape_closes_even_from_the_focused_search_box() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.tap_key(Named::Escape);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Close]);
+    Ok(())
+}
+
+#[test]
+fn before_the_first_data_it_says_it_is_loading() -> Result<(), Error> {
+    let state = State::new(None, Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.find("Loading your library…")?;
+    Ok(())
+}
+
+#[test]
+fn a_runtime_error_is_shown_not_an_empty_list() -> Result<(), Error> {
+    let mut state = State::new(None, Indicator::Unavailable);
+    state.show_results("", Err("no answer in time".into()));
+    let mut ui = simulator(state.view());
+    ui.find("Promptdeck is unavailable: no answer in time")?;
+    Ok(())
+}
+
+#[test]
+fn an_empty_library_says_how_to_fill_it_and_no_match_says_so() -> Result<(), Error> {
+    let mut state = State::new(Some(vec![]), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.find("Your library is empty. Capture a selection with Ctrl+Shift+C, or add prompts in the library.")?;
+    drop(ui);
+    state.update(Message::QueryChanged("zzz".into()));
+    state.show_results("zzz", Ok(vec![]));
+    let mut ui = simulator(state.view());
+    ui.find("No prompt matches “zzz”.")?;
+    Ok(())
+}
+
+#[test]
+fn an_answer_to_an_older_query_is_dropped() {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.update(Message::QueryChanged("co".into()));
+    state.update(Message::QueryChanged("cod".into()));
+    state.show_results("co", Ok(vec![]));
+    assert_eq!(state.selected().map(|p| p.title.as_str()), Some("Summarise article"));
+    state.show_results("cod", Ok(vec![summary("b", "Code review")]));
+    assert_eq!(state.selected().map(|p| p.title.as_str()), Some("Code review"));
+}
