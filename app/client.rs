@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use promptdeck_protocol::PromptSummary;
+use promptdeck_protocol::{Limits, PromptSummary, ValidationError};
 use serde_json::Value;
 
 use crate::cli::Command;
@@ -43,6 +43,11 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
                 Some(body) => body,
                 None => read_stdin()?,
             };
+            // The same limit the runtime applies, checked before megabytes cross the socket.
+            if body.len() > Limits::BODY_BYTES {
+                let error = ValidationError::BodyTooLarge { size: body.len() };
+                return Err(format!("{error}; nothing was saved"));
+            }
             (ControlRequest::Add { title, body, tags }, false)
         }
     })

@@ -77,6 +77,8 @@ pub struct ControlContext {
     pub ui: Option<mpsc::UnboundedSender<UiCommand>>,
     /// Fired once when a client asks the instance to quit.
     pub quit: mpsc::UnboundedSender<()>,
+    /// What the windows show; stays at its default when headless.
+    pub ui_report: tokio::sync::watch::Receiver<crate::gui::UiReport>,
 }
 
 /// Accepts connections until the listener is dropped.
@@ -134,9 +136,13 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
     match request {
         ControlRequest::Status => {
             let health = context.runtime.health().await;
-            match serde_json::to_value(health) {
-                Ok(health) => ControlResponse::Status { health },
-                Err(e) => ControlResponse::failed(e),
+            let ui = context.ui_report.borrow().clone();
+            match (serde_json::to_value(health), serde_json::to_value(ui)) {
+                (Ok(mut health), Ok(ui)) => {
+                    health["ui"] = ui;
+                    ControlResponse::Status { health }
+                }
+                (Err(e), _) | (_, Err(e)) => ControlResponse::failed(e),
             }
         }
         ControlRequest::List => {
@@ -216,7 +222,13 @@ pub async fn request(
     let mut line =
         serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
     line.push(b'\n');
-    write.write_all(&line).await?;
+    // The server may refuse (and stop reading) before the whole request is written; its
+    // answer then says why, so read it rather than report a broken pipe.
+    if let Err(e) = write.write_all(&line).await
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
     let mut answer = Vec::new();
     BufReader::new(read).read_until(b'\n', &mut answer).await?;
     serde_json::from_slice(&answer).map_err(|e| ClientError::BadAnswer(e.to_string()))

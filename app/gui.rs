@@ -29,6 +29,16 @@ use insert::{Desktop, Inserted, Target};
 /// How many prompts the palette lists.
 const PALETTE_ROWS: usize = 50;
 
+/// What the windows show, for `status --json` and for end-to-end tests that cannot read
+/// pixels: which windows are open and how many prompts the palette lists.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiReport {
+    pub windows: Vec<&'static str>,
+    pub palette_rows: Option<usize>,
+    pub tray: bool,
+}
+
 /// The hotkeys to register, as "ctrl+shift+space".
 pub struct Hotkeys {
     pub palette: String,
@@ -42,15 +52,16 @@ pub fn run(
     ui_rx: UnboundedReceiver<UiCommand>,
     first_start: bool,
     keys: Hotkeys,
+    report: tokio::sync::watch::Sender<UiReport>,
 ) -> anyhow::Result<()> {
     let _hotkeys = hotkeys::start(ui_tx.clone(), &keys.palette, &keys.capture);
     let tray = tray::start(ui_tx);
-    let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start)));
+    let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start, report)));
     iced::daemon(
         move || {
             let parts = boot.lock().ok().and_then(|mut b| b.take());
-            let (runtime, ui_rx, tray, first_start) = parts.expect("the daemon boots once");
-            Promptdeck::boot(runtime, ui_rx, tray, first_start)
+            let (runtime, ui_rx, tray, first_start, report) = parts.expect("the daemon boots once");
+            Promptdeck::boot(runtime, ui_rx, tray, first_start, report)
         },
         Promptdeck::update,
         Promptdeck::view,
@@ -78,6 +89,7 @@ struct Promptdeck {
     /// The palette window and the window that had focus before it opened.
     palette: Option<(iced::window::Id, Option<Target>)>,
     library: Option<iced::window::Id>,
+    report: tokio::sync::watch::Sender<UiReport>,
 }
 
 #[derive(Debug)]
@@ -114,6 +126,7 @@ impl Promptdeck {
         ui_rx: UnboundedReceiver<UiCommand>,
         tray: Option<tray::Tray>,
         first_start: bool,
+        report: tokio::sync::watch::Sender<UiReport>,
     ) -> (Self, Task<Message>) {
         let statuses = runtime.subscribe();
         let mut app = Self {
@@ -125,6 +138,7 @@ impl Promptdeck {
             windows: BTreeMap::new(),
             palette: None,
             library: None,
+            report,
         };
         let mut tasks = vec![
             Task::run(commands(ui_rx), Message::Ui),
@@ -157,6 +171,33 @@ impl Promptdeck {
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.route(message);
+        self.publish_report();
+        task
+    }
+
+    fn publish_report(&self) {
+        let windows = self
+            .windows
+            .values()
+            .map(|screen| match screen {
+                Screen::Palette(_) => "palette",
+                Screen::Library(_) => "library",
+            })
+            .collect();
+        let palette_rows = self.windows.values().find_map(|screen| match screen {
+            Screen::Palette(state) => Some(state.row_count()),
+            Screen::Library(_) => None,
+        });
+        let report = UiReport { windows, palette_rows, tray: self.tray.is_some() };
+        self.report.send_if_modified(|current| {
+            let changed = *current != report;
+            *current = report;
+            changed
+        });
+    }
+
+    fn route(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Ui(command) => self.on_command(command),
             Message::Status(status) => self.on_status(status),
@@ -351,6 +392,7 @@ impl Promptdeck {
             library::Action::Save(draft) => {
                 Task::perform(save(runtime, draft), move |result| Message::Edited(id, result))
             }
+            library::Action::Close => iced::window::close(id),
             library::Action::Delete(prompt) => Task::perform(
                 async move { runtime.delete(&prompt).await.map(drop).map_err(|e| e.to_string()) },
                 move |result| Message::Edited(id, result),

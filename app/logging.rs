@@ -1,5 +1,7 @@
 //! Tracing to a daily-rolling file in the profile, and to stderr.
 
+use std::io::IsTerminal;
+
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer;
@@ -27,7 +29,12 @@ pub fn init(profile: &Profile) -> anyhow::Result<WorkerGuard> {
                 .with_ansi(false)
                 .with_filter(filter()),
         )
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter()))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_filter(filter()),
+        )
         .try_init()?;
     Ok(guard)
 }

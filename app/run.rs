@@ -44,10 +44,12 @@ pub fn start(
     }
     let (quit_tx, mut quit_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
+    let (report_tx, report_rx) = tokio::sync::watch::channel(crate::gui::UiReport::default());
     let context = Arc::new(ControlContext {
         runtime: runtime.handle(),
         ui: (!headless).then(|| ui_tx.clone()),
         quit: quit_tx.clone(),
+        ui_report: report_rx,
     });
     let listener = tokio.block_on(bind(&profile))?;
     tokio.spawn(control::serve(listener, context));
@@ -64,7 +66,7 @@ pub fn start(
             }
         });
         let _enter = tokio.enter();
-        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, keys)?;
+        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, keys, report_tx)?;
     }
     tracing::info!("shutting down");
     tokio.block_on(runtime.shutdown());

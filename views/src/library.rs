@@ -1,9 +1,11 @@
 //! The library window: every prompt, a search over them, and the editor beside the list.
 
+use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Element, Length};
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
 
+use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
 use crate::{Indicator, Loadable, editor, theme};
 
@@ -30,6 +32,8 @@ pub enum Message {
     New,
     /// Something happened in the editor.
     Editor(editor::Message),
+    /// Close the window (Ctrl+W, or Escape outside the editor).
+    Close,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +44,7 @@ pub enum Action {
     Open(PromptId),
     Save(editor::Draft),
     Delete(PromptId),
+    Close,
 }
 
 impl State {
@@ -74,6 +79,7 @@ impl State {
                 Action::None
             }
             Message::Editor(message) => self.update_editor(message),
+            Message::Close => Action::Close,
         }
     }
 
@@ -153,7 +159,10 @@ impl State {
         ]
         .spacing(8)
         .align_y(iced::Center);
-        container(column![main, status].spacing(8)).padding(12).into()
+        let editing = self.editor.is_some();
+        on_keys(container(column![main, status].spacing(8)).padding(12), move |key, modifiers| {
+            library_keys(key, modifiers, editing)
+        })
     }
 
     fn list(&self) -> Element<'_, Message> {
@@ -193,5 +202,15 @@ impl State {
             .width(Length::Fill)
             .style(theme::result_row(selected))
             .into()
+    }
+}
+
+/// Ctrl+W closes; Escape closes too unless it is leaving the editor.
+fn library_keys(key: &Key, modifiers: Modifiers, editing: bool) -> Option<Message> {
+    match key {
+        Key::Character(c) if modifiers.control() && c.as_str() == "w" => Some(Message::Close),
+        Key::Named(Named::Escape) if editing => Some(Message::Editor(editor::Message::Cancel)),
+        Key::Named(Named::Escape) => Some(Message::Close),
+        _ => None,
     }
 }

@@ -116,7 +116,8 @@ impl State {
         self.notice = notice;
     }
 
-    fn row_count(&self) -> usize {
+    /// How many prompts the palette lists now.
+    pub fn row_count(&self) -> usize {
         match &self.results {
             Loadable::Loaded(rows) => rows.len(),
             _ => 0,

@@ -123,3 +123,20 @@ fn the_library_lists_prompts_and_says_when_loading_or_empty() -> Result<(), Erro
     simulator(state.view()).find("#code ")?;
     Ok(())
 }
+
+#[test]
+fn escape_leaves_the_editor_first_then_closes_the_window() -> Result<(), Error> {
+    use iced::keyboard::key::Named;
+    let mut state = state_with_prompt();
+    state.update(Message::New);
+    let mut ui = simulator(state.view());
+    let _ = ui.tap_key(Named::Escape);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert!(apply(&mut state, messages).is_empty(), "the editor closed, not the window");
+    let mut ui = simulator(state.view());
+    ui.find("Select a prompt to edit it, or create a new one.")?;
+    let _ = ui.tap_key(Named::Escape);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(apply(&mut state, messages), [Action::Close]);
+    Ok(())
+}

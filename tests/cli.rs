@@ -1,0 +1,172 @@
+//! The command line and control socket, against the real binary running headless.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+
+use support::{Instance, cli, stderr, stdout, titles};
+
+fn add(instance: &Instance, title: &str, body: &str) {
+    let out = instance.cli(&["add", "--title", title, "--body", body, "--tag", "test"]);
+    assert!(out.status.success(), "add failed: {}", stderr(&out));
+}
+
+#[test]
+fn add_list_status_and_quit_through_the_socket() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    add(&instance, "Summarise", "Summarise this article in three bullet points");
+    add(&instance, "Review", "Review this diff for bugs");
+    assert_eq!(titles(&instance), ["Review", "Summarise"]);
+
+    let human = instance.cli(&["list"]);
+    assert!(stdout(&human).contains("Summarise #test"), "{}", stdout(&human));
+
+    let status = instance.cli(&["status", "--json"]);
+    let health: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    assert_eq!(health["status"]["promptCount"], 2);
+    assert_eq!(health["status"]["pending"], 2);
+    let actors: Vec<&str> = health["actors"]
+        .as_array()
+        .expect("actors")
+        .iter()
+        .map(|a| a["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(actors, ["CacheActor", "RequestQueueActor"]);
+    assert_eq!(health["actors"][0]["restarts"], 0);
+    assert!(health["cache"]["hits"].is_u64() && health["cache"]["misses"].is_u64());
+    assert_eq!(health["queueDepth"], 0);
+    assert!(health["rssBytes"].as_u64().expect("rss") > 1_000_000);
+
+    let quit = instance.cli(&["quit"]);
+    assert!(quit.status.success());
+    assert!(instance.wait_exit().success());
+    assert!(!dir.path().join("run/control.sock").exists(), "socket removed on quit");
+}
+
+#[test]
+fn the_socket_and_its_directory_are_private_to_the_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _instance = Instance::start(dir.path(), &[]);
+    let mode = |p: &str| {
+        std::fs::metadata(dir.path().join(p)).expect("exists").permissions().mode() & 0o777
+    };
+    assert_eq!(mode("run"), 0o700);
+    assert_eq!(mode("run/control.sock"), 0o600);
+}
+
+#[test]
+fn a_second_instance_for_the_same_profile_defers_to_the_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = Instance::start(dir.path(), &[]);
+    let second = cli(dir.path(), &["--headless"], None);
+    assert!(second.status.success());
+    assert!(stderr(&second).contains("already running"), "{}", stderr(&second));
+    add(&first, "still here", "the first instance keeps serving");
+    assert_eq!(titles(&first), ["still here"]);
+}
+
+#[test]
+fn two_profiles_run_side_by_side() {
+    let (a, b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let (one, two) = (Instance::start(a.path(), &[]), Instance::start(b.path(), &[]));
+    add(&one, "only in one", "x");
+    assert_eq!(titles(&one), ["only in one"]);
+    assert!(titles(&two).is_empty());
+}
+
+#[test]
+fn a_body_from_stdin_must_be_utf8_and_nothing_is_saved_otherwise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    let ok = cli(dir.path(), &["add", "--title", "piped"], Some("héllo from a pipe\n".as_bytes()));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let bad = cli(dir.path(), &["add", "--title", "binary"], Some(&[0x66, 0xff, 0xfe, 0x00]));
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("not valid UTF-8"), "{}", stderr(&bad));
+    assert_eq!(titles(&instance), ["piped"]);
+}
+
+#[test]
+fn a_ten_megabyte_prompt_gets_a_clear_error_and_the_library_is_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    add(&instance, "kept", "small");
+    let huge = vec![b'x'; 10 * 1024 * 1024];
+    let out = cli(dir.path(), &["add", "--title", "huge"], Some(&huge));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("limit"), "{}", stderr(&out));
+    assert_eq!(titles(&instance), ["kept"]);
+}
+
+#[test]
+fn garbage_on_the_socket_gets_an_error_and_the_instance_keeps_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    let socket = dir.path().join("run/control.sock");
+    for garbage in
+        [&b"{\"command\":\"format-disk\"}\n"[..], b"\xff\xfe\x00\n", b"not json at all\n"]
+    {
+        let mut stream = UnixStream::connect(&socket).expect("connects");
+        stream.write_all(garbage).expect("writes");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("reads");
+        let answer: serde_json::Value = serde_json::from_str(&answer).expect("a JSON answer");
+        assert_eq!(answer["outcome"], "failed", "{answer}");
+    }
+    // A client that connects and says nothing does not block the others.
+    let _silent = UnixStream::connect(&socket).expect("connects");
+    add(&instance, "after garbage", "fine");
+    assert_eq!(titles(&instance), ["after garbage"]);
+}
+
+#[test]
+fn windows_commands_on_a_headless_instance_explain_themselves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _instance = Instance::start(dir.path(), &[]);
+    for command in ["palette", "library", "capture"] {
+        let out = cli(dir.path(), &[command], None);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("headless"), "{command}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn commands_without_a_running_instance_say_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = cli(dir.path(), &["list"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not running"), "{}", stderr(&out));
+}
+
+#[test]
+fn kill_9_and_restart_keeps_every_prompt_in_the_same_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    for i in 0..20 {
+        add(&instance, &format!("prompt {i:02}"), "body");
+    }
+    let before = titles(&instance);
+    instance.kill_9();
+    let restarted = Instance::start(dir.path(), &[]);
+    assert_eq!(titles(&restarted), before);
+    let status = restarted.cli(&["status", "--json"]);
+    let health: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    assert_eq!(health["status"]["pending"], 20, "unsynced changes survive too");
+}
+
+#[test]
+fn a_damaged_library_is_moved_aside_and_the_app_starts_fresh() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("library.redb"), vec![0xAB; 64 * 1024]).expect("writes");
+    let instance = Instance::start(dir.path(), &[]);
+    add(&instance, "fresh", "works");
+    assert_eq!(titles(&instance), ["fresh"]);
+    let kept = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with("library.redb.damaged-"));
+    assert!(kept, "the damaged file is kept beside the new one");
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# End to end under Xvfb: the real binary, real windows, the real global hotkey, a real
+# xterm to paste into, the real clipboard. Usage: tests/e2e/xvfb.sh [path/to/promptdeck]
+#
+# Every wait is for a condition (a window, a status field, a file's content), bounded in
+# time; none is a fixed sleep standing in for an event.
+set -euo pipefail
+
+BIN=$(realpath "${1:-target/debug/promptdeck}")
+ARTIFACTS=${E2E_ARTIFACTS:-target/e2e}
+mkdir -p "$ARTIFACTS"
+work=$(mktemp -d)
+export PROMPTDECK_DATA_DIR=$work/profile PROMPTDECK_LOG=info
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  pkill -f "xclip.*-selection" 2>/dev/null || true
+  cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND until it succeeds. Conditions
+# that read state go in functions, so they are read again on every try.
+wait_for() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || fail "timed out after ${limit}s waiting for: $what"
+    sleep 0.05
+  done
+}
+
+# status EXPR: evaluates a Python expression over `promptdeck status --json` as `s`.
+status() { "$BIN" status --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
+status_is() { [[ "$(status "$1")" == "$2" ]]; }
+focus_is() { [[ "$(xdotool getwindowfocus 2>/dev/null)" == "$1" ]]; }
+clipboard_is() { [[ "$(xclip -o -selection clipboard 2>/dev/null)" == "$1" ]]; }
+titles() { "$BIN" list --json | python3 -c "import json,sys; print('|'.join(p['title'] for p in json.load(sys.stdin)))"; }
+
+start_app() {
+  "$BIN" >"$work/app-$1.log" 2>&1 &
+  app=$!
+  pids+=("$app")
+  wait_for 60 "the instance to answer on its socket" "$BIN" status
+}
+
+step "Xvfb"
+mkfifo "$work/displayfd"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/displayfd" 2>"$work/xvfb.log" &
+pids+=($!)
+read -r display <"$work/displayfd"
+export DISPLAY=":$display"
+echo "display $DISPLAY"
+
+step "first start opens the library"
+start_app 1
+wait_for 20 "the library window" status_is "s['ui']['windows']" "['library']"
+xdotool search --sync --onlyvisible --name '^Promptdeck$' >/dev/null
+
+step "add prompts from the command line"
+"$BIN" add --title "Alpha summary" --body "alpha text" --tag demo
+"$BIN" add --title "Bravo review" --body "BRAVO-BODY-42" --tag demo
+"$BIN" add --title "Charlie reply" --body "charlie text"
+[[ "$(status "s['status']['promptCount']")" == 3 ]] || fail "expected 3 prompts"
+
+step "closing the main window leaves the app running"
+library=$(xdotool search --onlyvisible --name '^Promptdeck$' | head -1)
+xdotool windowfocus --sync "$library"
+xdotool key ctrl+w
+wait_for 10 "the library to close" status_is "s['ui']['windows']" "[]"
+kill -0 "$app" || fail "the process exited with its window"
+
+step "the palette opens from the CLI with every prompt listed"
+"$BIN" palette
+wait_for 10 "the palette to list 3 prompts" status_is "s['ui']['paletteRows']" 3
+xdotool search --sync --onlyvisible --name '^Promptdeck palette$' >/dev/null
+import -window root "$ARTIFACTS/palette.png" 2>/dev/null || true
+xdotool key Escape
+wait_for 10 "Escape to close the palette" status_is "s['ui']['windows']" "[]"
+
+step "hotkey, search, Enter: the prompt is pasted into an xterm"
+xterm -T pd-target -e sh -c "cat > '$work/typed.txt'" 2>/dev/null &
+pids+=($!)
+target=$(xdotool search --sync --name '^pd-target$' | head -1)
+printf 'ORIGINAL CLIPBOARD' | xclip -selection clipboard
+xdotool windowfocus --sync "$target"
+xdotool key ctrl+shift+space
+wait_for 10 "the hotkey to open the palette" status_is "s['ui']['paletteRows']" 3
+xdotool type --delay 20 "bravo"
+wait_for 10 "the search to narrow to one prompt" status_is "s['ui']['paletteRows']" 1
+xdotool key Return
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+wait_for 10 "focus to return to the xterm" focus_is "$target"
+xdotool key Return
+wait_for 10 "the pasted text to reach the xterm" grep -q "BRAVO-BODY-42" "$work/typed.txt"
+wait_for 10 "the previous clipboard to come back" clipboard_is "ORIGINAL CLIPBOARD"
+used=$("$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['title']=='Bravo review'][0])")
+[[ "$used" == 1 ]] || fail "the insert was not counted as a use ($used)"
+
+step "capture from PRIMARY with no window open"
+printf 'Captured from primary\nsecond line' | xclip -selection primary
+out=$("$BIN" capture)
+[[ "$out" == "saved: Captured from primary" ]] || fail "capture said: $out"
+"$BIN" palette
+wait_for 10 "the capture to be in the palette at once" status_is "s['ui']['paletteRows']" 4
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+
+step "kill -9 and restart: nothing lost, same order"
+before=$(titles)
+kill -9 "$app"
+wait "$app" 2>/dev/null || true
+start_app 2
+after=$(titles)
+[[ "$before" == "$after" ]] || fail "library changed across kill -9: [$before] vs [$after]"
+[[ "$(status "s['status']['promptCount']")" == 4 ]] || fail "expected 4 prompts after restart"
+
+step "quit"
+"$BIN" quit
+wait_for 20 "the process to exit" bash -c "! kill -0 $app"
+echo
+echo "e2e: 8 passed, 0 failed"

@@ -1,0 +1,113 @@
+//! Running the real `promptdeck` binary against a temporary profile.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running instance; killed on drop if the test did not stop it.
+pub struct Instance {
+    pub child: Child,
+    pub data_dir: PathBuf,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Instance {
+    /// Starts `promptdeck --headless` (plus `extra` args) and waits for its "ready" line.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("--headless")
+            .args(extra)
+            .env("PROMPTDECK_DATA_DIR", data_dir)
+            .env("PROMPTDECK_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawns promptdeck");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let instance = Self { child, data_dir: data_dir.to_owned(), stderr: rx };
+        instance.wait_for_line("ready");
+        instance
+    }
+
+    /// Waits for a stderr line containing `needle` and returns it.
+    pub fn wait_for_line(&self, needle: &str) -> String {
+        loop {
+            match self.stderr.recv_timeout(READY_TIMEOUT) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(e) => panic!("no stderr line with {needle:?}: {e}"),
+            }
+        }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.data_dir, args, None)
+    }
+
+    /// Waits for the process to exit on its own (after `quit`).
+    pub fn wait_exit(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("waits")
+    }
+
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `promptdeck <args>` for the profile at `data_dir`, feeding `stdin` if given.
+pub fn cli(data_dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns promptdeck");
+    if let Some(bytes) = stdin {
+        child.stdin.take().expect("piped").write_all(bytes).expect("writes stdin");
+    }
+    child.wait_with_output().expect("runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn titles(instance: &Instance) -> Vec<String> {
+    let out = instance.cli(&["list", "--json"]);
+    assert!(out.status.success(), "list failed: {}", stderr(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list is JSON");
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|p| p["title"].as_str().expect("title").to_owned())
+        .collect()
+}
