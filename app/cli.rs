@@ -24,8 +24,20 @@ pub struct Cli {
     #[arg(long, env = "PROMPTDECK_CAPTURE_HOTKEY", default_value = "ctrl+shift+c")]
     pub capture_hotkey: String,
 
+    /// `auto` pastes into the window you were in; `copy-only` leaves the prompt on the
+    /// clipboard for you to paste.
+    #[arg(long, env = "PROMPTDECK_PASTE_METHOD", value_enum, default_value_t = PasteMode::Auto)]
+    pub paste_method: PasteMode,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Whether Enter in the palette pastes or only copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PasteMode {
+    Auto,
+    CopyOnly,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,13 +36,17 @@ const PALETTE_ROWS: usize = 50;
 pub struct UiReport {
     pub windows: Vec<&'static str>,
     pub palette_rows: Option<usize>,
+    /// The line the palette shows under its results (why it did not paste, say).
+    pub palette_notice: Option<String>,
     pub tray: bool,
 }
 
-/// The hotkeys to register, as "ctrl+shift+space".
-pub struct Hotkeys {
-    pub palette: String,
-    pub capture: String,
+/// The desktop settings the windows run with.
+pub struct Settings {
+    /// Hotkeys as "ctrl+shift+space".
+    pub palette_hotkey: String,
+    pub capture_hotkey: String,
+    pub paste: crate::cli::PasteMode,
 }
 
 /// Runs the windows on this (the main) thread until Quit.
@@ -51,17 +55,20 @@ pub fn run(
     ui_tx: UnboundedSender<UiCommand>,
     ui_rx: UnboundedReceiver<UiCommand>,
     first_start: bool,
-    keys: Hotkeys,
+    settings: Settings,
     report: tokio::sync::watch::Sender<UiReport>,
 ) -> anyhow::Result<()> {
-    let _hotkeys = hotkeys::start(ui_tx.clone(), &keys.palette, &keys.capture);
+    let _hotkeys =
+        hotkeys::start(ui_tx.clone(), &settings.palette_hotkey, &settings.capture_hotkey);
     let tray = tray::start(ui_tx);
-    let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start, report)));
+    let desktop = Desktop::new(settings.paste);
+    let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start, report, desktop)));
     iced::daemon(
         move || {
             let parts = boot.lock().ok().and_then(|mut b| b.take());
-            let (runtime, ui_rx, tray, first_start, report) = parts.expect("the daemon boots once");
-            Promptdeck::boot(runtime, ui_rx, tray, first_start, report)
+            let (runtime, ui_rx, tray, first_start, report, desktop) =
+                parts.expect("the daemon boots once");
+            Promptdeck::boot(runtime, ui_rx, tray, first_start, report, desktop)
         },
         Promptdeck::update,
         Promptdeck::view,
@@ -127,12 +134,13 @@ impl Promptdeck {
         tray: Option<tray::Tray>,
         first_start: bool,
         report: tokio::sync::watch::Sender<UiReport>,
+        desktop: Desktop,
     ) -> (Self, Task<Message>) {
         let statuses = runtime.subscribe();
         let mut app = Self {
             status: runtime.status(),
             runtime,
-            desktop: Arc::new(Mutex::new(Desktop::new())),
+            desktop: Arc::new(Mutex::new(desktop)),
             tray,
             recent: None,
             windows: BTreeMap::new(),
@@ -185,11 +193,16 @@ impl Promptdeck {
                 Screen::Library(_) => "library",
             })
             .collect();
-        let palette_rows = self.windows.values().find_map(|screen| match screen {
-            Screen::Palette(state) => Some(state.row_count()),
+        let palette = self.windows.values().find_map(|screen| match screen {
+            Screen::Palette(state) => Some(state),
             Screen::Library(_) => None,
         });
-        let report = UiReport { windows, palette_rows, tray: self.tray.is_some() };
+        let report = UiReport {
+            windows,
+            palette_rows: palette.map(palette::State::row_count),
+            palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
+            tray: self.tray.is_some(),
+        };
         self.report.send_if_modified(|current| {
             let changed = *current != report;
             *current = report;

@@ -16,11 +16,12 @@ fn main() -> ExitCode {
     match cli.command {
         Some(command) => promptdeck::client::run(&profile, command),
         None => {
-            let keys = promptdeck::gui::Hotkeys {
-                palette: cli.palette_hotkey,
-                capture: cli.capture_hotkey,
+            let settings = promptdeck::gui::Settings {
+                palette_hotkey: cli.palette_hotkey,
+                capture_hotkey: cli.capture_hotkey,
+                paste: cli.paste_method,
             };
-            promptdeck::run::start(profile, cli.headless, keys).unwrap_or_else(|e| {
+            promptdeck::run::start(profile, cli.headless, settings).unwrap_or_else(|e| {
                 eprintln!("promptdeck: {e:#}");
                 ExitCode::FAILURE
             })

@@ -17,7 +17,7 @@ use crate::profile::{self, Profile};
 pub fn start(
     profile: Profile,
     headless: bool,
-    keys: crate::gui::Hotkeys,
+    settings: crate::gui::Settings,
 ) -> anyhow::Result<ExitCode> {
     profile.prepare()?;
     let Some(_lock) = profile.lock()? else {
@@ -66,7 +66,7 @@ pub fn start(
             }
         });
         let _enter = tokio.enter();
-        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, keys, report_tx)?;
+        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, settings, report_tx)?;
     }
     tracing::info!("shutting down");
     tokio.block_on(runtime.shutdown());

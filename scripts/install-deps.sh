@@ -2,28 +2,31 @@
 # Installs the Debian packages Promptdeck needs to build, run and test.
 # Idempotent: packages already present are left alone, and apt is not touched at all
 # when everything is installed.
-#   scripts/install-deps.sh          build + run (GTK 3, appindicator, xdo, xkbcommon)
-#   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, Node)
+#   scripts/install-deps.sh          build + run
+#   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, xterm)
+#
+# No GTK, appindicator or libxdo: the tray speaks StatusNotifierItem over D-Bus in Rust
+# (tray-icon's ksni backend), and hotkeys and paste go through x11rb. The window toolkit
+# loads the X11/Wayland client libraries and xkbcommon at run time.
 set -euo pipefail
 
 packages=(
-  pkg-config build-essential
-  libgtk-3-dev libayatana-appindicator3-dev libxdo-dev
-  libxkbcommon-dev libxkbcommon-x11-dev libx11-dev libxcb1-dev
-  libwayland-dev libfontconfig1-dev libfreetype-dev
+  pkg-config build-essential ca-certificates curl
+  libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0
+  libwayland-client0 fonts-dejavu-core
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick nodejs npm)
+  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# nodejs may come from elsewhere than Debian; a working `node` is enough.
-if command -v node >/dev/null 2>&1; then
+# python3 may come from elsewhere than Debian (pyenv); a working one is enough.
+if command -v python3 >/dev/null 2>&1; then
   filtered=()
-  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  for p in "${missing[@]}"; do [[ "$p" == python3 ]] || filtered+=("$p"); done
   missing=("${filtered[@]+"${filtered[@]}"}")
 fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -7,6 +7,7 @@ use promptdeck_actors::PromptDraft;
 
 use super::clipboard::{CaptureError, Clipboard};
 use super::desktop::{DesktopError, PasteMethod, X11};
+use crate::cli::PasteMode;
 
 /// Lets the window manager hand focus back before keys arrive.
 const FOCUS_SETTLE: Duration = Duration::from_millis(60);
@@ -20,6 +21,7 @@ const CAPTURED_TITLE_CHARS: usize = 80;
 pub struct Desktop {
     clipboard: Result<Clipboard, String>,
     x11: Result<X11, DesktopError>,
+    mode: PasteMode,
 }
 
 /// A window that had focus when the palette opened: where the prompt goes.
@@ -36,12 +38,12 @@ pub enum Inserted {
 }
 
 impl Desktop {
-    pub fn new() -> Self {
+    pub fn new(mode: PasteMode) -> Self {
         let x11 = X11::connect();
         if let Err(e) = &x11 {
             tracing::warn!(reason = %e, "paste cannot be simulated; prompts will be left on the clipboard");
         }
-        Self { clipboard: Clipboard::new(), x11 }
+        Self { clipboard: Clipboard::new(), x11, mode }
     }
 
     /// The focused window, recorded before the palette takes focus.
@@ -59,18 +61,19 @@ impl Desktop {
 
     /// Whether Enter can paste, or only copy.
     pub fn paste_unavailable(&self) -> Option<String> {
+        if self.mode == PasteMode::CopyOnly {
+            return Some("paste is set to copy only".into());
+        }
         self.x11.as_ref().err().map(ToString::to_string)
     }
 
     pub fn insert(&mut self, body: &str, target: Option<Target>) -> Result<Inserted, String> {
-        let clipboard =
-            self.clipboard.as_mut().map_err(|e| format!("the clipboard is unavailable: {e}"))?;
-        let x11 = match &self.x11 {
-            Ok(x11) => x11,
-            Err(reason) => {
-                clipboard.put(body)?;
-                return Ok(Inserted::OnClipboard { reason: reason.to_string() });
-            }
+        if let Some(reason) = self.paste_unavailable() {
+            self.clipboard_mut()?.put(body)?;
+            return Ok(Inserted::OnClipboard { reason });
+        }
+        let (Ok(clipboard), Ok(x11)) = (self.clipboard.as_mut(), &self.x11) else {
+            return Err("the clipboard is unavailable".into());
         };
         let Some(Target(window)) = target else {
             clipboard.put(body)?;
@@ -95,16 +98,14 @@ impl Desktop {
         Ok(Inserted::Pasted)
     }
 
+    fn clipboard_mut(&mut self) -> Result<&mut Clipboard, String> {
+        self.clipboard.as_mut().map_err(|e| format!("the clipboard is unavailable: {e}"))
+    }
+
     pub fn capture(&mut self) -> Result<PromptDraft, CaptureError> {
         let clipboard =
             self.clipboard.as_mut().map_err(|e| CaptureError::Unavailable(e.clone()))?;
         Ok(draft_from_selection(&clipboard.selection()?))
-    }
-}
-
-impl Default for Desktop {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

@@ -75,6 +75,37 @@ impl Replica {
         Ok(LocalCommit { pending, changes })
     }
 
+    /// Applies every mutation or none: one write transaction, one fsync. For imports and
+    /// bulk changes; a mutation that fails rolls the whole batch back.
+    pub fn mutate_all(
+        &self,
+        mutations: &[Mutation],
+        timestamp: f64,
+    ) -> Result<ChangeSet, StoreError> {
+        let txn = self.db.begin_write()?;
+        let mut sync = meta::read_sync_state(&txn)?;
+        let changes = {
+            let mut view = view::TableKv::open(&txn)?;
+            for mutation in mutations {
+                mutation.apply(&mut view)?;
+            }
+            view.into_changes()
+        };
+        for mutation in mutations {
+            let pending = PendingMutation {
+                id: sync.next_mutation_id,
+                client_id: sync.client_id.clone(),
+                mutation: mutation.clone(),
+                timestamp,
+            };
+            pending::append(&txn, &pending)?;
+            sync.next_mutation_id += 1;
+        }
+        meta::write_sync_state(&txn, &sync)?;
+        txn.commit()?;
+        Ok(changes)
+    }
+
     /// Every prompt in the view. Unreadable values are skipped with a warning.
     pub fn prompts(&self) -> Result<Vec<Prompt>, StoreError> {
         let txn = self.db.begin_read()?;

@@ -29,7 +29,7 @@ pub(crate) fn open(path: &Path) -> Result<(Replica, OpenReport), StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
     }
-    let (error, salvage) = match try_open(path) {
+    let OpenFailure { error, salvage } = match try_open(path) {
         Ok(replica) => return Ok((replica, OpenReport::default())),
         Err(failure) => failure,
     };
@@ -39,29 +39,38 @@ pub(crate) fn open(path: &Path) -> Result<(Replica, OpenReport), StoreError> {
     let to = move_aside(path)?;
     tracing::error!(
         path = %path.display(), moved_to = %to.display(), reason = %error,
-        kept_pending = salvage.as_ref().map_or(0, |s| s.1.len()),
+        kept_pending = salvage.as_ref().map_or(0, |s| s.pending.len()),
         "the library file was unreadable; it was moved aside and a fresh one created \
          (prompts come back from the server on the next sync)"
     );
-    let replica = create_fresh(path, salvage.as_ref())?;
-    let kept_pending = salvage.map_or(0, |s| s.1.len());
+    let replica = create_fresh(path, salvage.as_deref())?;
+    let kept_pending = salvage.map_or(0, |s| s.pending.len());
     let moved_aside = Some(MovedAside { to, reason: error.to_string(), kept_pending });
     Ok((replica, OpenReport { moved_aside }))
 }
 
 /// Sync state and pending mutations read out of a file that is otherwise damaged.
-type Salvage = (SyncState, Vec<PendingMutation>);
+struct Salvage {
+    sync: SyncState,
+    pending: Vec<PendingMutation>,
+}
 
-fn try_open(path: &Path) -> Result<Replica, (StoreError, Option<Salvage>)> {
-    let db = Database::create(path).map_err(|e| (classify(path, e), None))?;
+/// Why a file did not open, and what could still be read from it.
+struct OpenFailure {
+    error: StoreError,
+    salvage: Option<Box<Salvage>>,
+}
+
+fn try_open(path: &Path) -> Result<Replica, OpenFailure> {
+    let db = Database::create(path)
+        .map_err(|e| OpenFailure { error: classify(path, e), salvage: None })?;
     let replica = Replica { db, path: path.to_owned() };
     match prepare(&replica) {
         Ok(()) => Ok(replica),
-        Err(e) if e.is_damage() => {
-            let salvage = salvage(&replica).ok();
-            Err((e, salvage))
+        Err(error) if error.is_damage() => {
+            Err(OpenFailure { error, salvage: salvage(&replica).ok().map(Box::new) })
         }
-        Err(e) => Err((e, None)),
+        Err(error) => Err(OpenFailure { error, salvage: None }),
     }
 }
 
@@ -120,7 +129,7 @@ fn migrate(_db: &Database, from: u32) -> Result<(), StoreError> {
 
 fn salvage(replica: &Replica) -> Result<Salvage, StoreError> {
     let txn = replica.db.begin_read()?;
-    Ok((meta::read_sync_state(&txn)?, pending::all(&txn)?))
+    Ok(Salvage { sync: meta::read_sync_state(&txn)?, pending: pending::all(&txn)? })
 }
 
 fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
@@ -137,7 +146,7 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
 /// onto an empty view) and forgets the cookie, so the next pull brings the base back.
 fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, StoreError> {
     let db = Database::create(path).map_err(|e| classify(path, e))?;
-    let Some((sync, kept)) = salvage else {
+    let Some(Salvage { sync, pending: kept }) = salvage else {
         initialize(&db, &SyncState::fresh())?;
         return Ok(Replica { db, path: path.to_owned() });
     };

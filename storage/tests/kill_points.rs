@@ -24,6 +24,7 @@ fn create(n: u64) -> Mutation {
 }
 
 /// The child: append mutations forever, acknowledging each on stdout.
+#[allow(clippy::print_stdout)]
 #[test]
 fn child_writer() {
     let Ok(path) = std::env::var(CHILD_ENV) else {

@@ -186,3 +186,17 @@ fn an_unwritable_directory_is_an_io_error_naming_the_path() {
     assert!(matches!(err, StoreError::Io { .. }), "{err}");
     assert!(err.to_string().contains("/proc/promptdeck-cannot-live-here"), "{err}");
 }
+
+#[test]
+fn a_batch_applies_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let replica = open(&dir.path().join("library.redb"));
+    let changes = replica.mutate_all(&[create("a"), create("b")], 0.0).expect("applies");
+    assert_eq!(changes.0.len(), 2);
+    let err = replica.mutate_all(&[create("c"), create("a")], 0.0).expect_err("a exists");
+    assert!(matches!(err, StoreError::Rejected(MutatorError::AlreadyExists(_))), "{err}");
+    assert!(replica.prompt(&id("c")).expect("reads").is_none(), "c rolled back with the batch");
+    let ids: Vec<u64> = replica.pending().expect("reads").iter().map(|p| p.id).collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(replica.sync_state().expect("reads").next_mutation_id, 3);
+}

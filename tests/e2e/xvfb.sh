@@ -42,7 +42,8 @@ clipboard_is() { [[ "$(xclip -o -selection clipboard 2>/dev/null)" == "$1" ]]; }
 titles() { "$BIN" list --json | python3 -c "import json,sys; print('|'.join(p['title'] for p in json.load(sys.stdin)))"; }
 
 start_app() {
-  "$BIN" >"$work/app-$1.log" 2>&1 &
+  local run=$1; shift
+  "$BIN" "$@" >"$work/app-$run.log" 2>&1 &
   app=$!
   pids+=("$app")
   wait_for 60 "the instance to answer on its socket" "$BIN" status
@@ -114,13 +115,25 @@ step "kill -9 and restart: nothing lost, same order"
 before=$(titles)
 kill -9 "$app"
 wait "$app" 2>/dev/null || true
-start_app 2
+start_app 2 --paste-method copy-only
 after=$(titles)
 [[ "$before" == "$after" ]] || fail "library changed across kill -9: [$before] vs [$after]"
 [[ "$(status "s['status']['promptCount']")" == 4 ]] || fail "expected 4 prompts after restart"
+
+step "where paste is off, Enter leaves the prompt on the clipboard and says so"
+notice_mentions_clipboard() { [[ "$(status "s['ui']['paletteNotice']")" == *clipboard* ]]; }
+"$BIN" palette
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4
+wait_for 10 "the palette to take focus" focus_is "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | head -1)"
+xdotool key Return
+wait_for 10 "the palette to say the prompt is on the clipboard" notice_mentions_clipboard
+wait_for 10 "the most used prompt on the clipboard" clipboard_is "BRAVO-BODY-42"
+[[ "$(status "s['ui']['windows']")" == "['palette']" ]] || fail "the palette closed without pasting"
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 
 step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"
 echo
-echo "e2e: 8 passed, 0 failed"
+echo "e2e: 9 passed, 0 failed"

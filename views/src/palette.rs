@@ -111,6 +111,10 @@ impl State {
         self.indicator = indicator;
     }
 
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
     /// A line under the results: why paste did not happen, say.
     pub fn set_notice(&mut self, notice: Option<String>) {
         self.notice = notice;
@@ -192,6 +196,7 @@ fn result_row(prompt: &PromptSummary, index: usize, selected: bool) -> Element<'
         .on_press(Message::Picked(index))
         .width(Length::Fill)
         .padding([6, 10])
+        .clip(true)
         .style(theme::result_row(selected))
         .into()
 }

@@ -17,9 +17,12 @@ pub fn on_keys<'a, Message: 'a>(
     Element::new(Keys { content: content.into(), on_key: Box::new(on_key) })
 }
 
+/// Turns a key press into a message, or lets it through.
+type KeyMap<'a, Message> = Box<dyn Fn(&Key, Modifiers) -> Option<Message> + 'a>;
+
 struct Keys<'a, Message> {
     content: Element<'a, Message>,
-    on_key: Box<dyn Fn(&Key, Modifiers) -> Option<Message> + 'a>,
+    on_key: KeyMap<'a, Message>,
 }
 
 impl<Message> Widget<Message, iced::Theme, iced::Renderer> for Keys<'_, Message> {

@@ -1,0 +1,191 @@
+//! Trigger to palette on screen, measured from outside the process under Xvfb, with the
+//! main window closed: time until the window is mapped, and until its first row's text is
+//! drawn (pixels read back from the X server). Triggered by the CLI and by the global
+//! hotkey (sent through XTest). `cargo bench --bench palette`
+
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/stats.rs"]
+mod stats;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use x11rb::connection::Connection;
+use x11rb::protocol::Event;
+use x11rb::protocol::xproto::{
+    ChangeWindowAttributesAux, ConnectionExt, EventMask, ImageFormat, Window,
+};
+use x11rb::protocol::xtest::ConnectionExt as _;
+use x11rb::rust_connection::RustConnection;
+
+const RUNS: usize = 25;
+const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
+
+#[allow(clippy::print_stdout)]
+fn main() {
+    let Some((mut xvfb, display, conn, screen)) = start_xvfb() else {
+        println!("palette: skipped, Xvfb is not installed (scripts/install-deps.sh --test)");
+        return;
+    };
+    let root = conn.setup().roots[screen].root;
+    let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
+    conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
+    for size in [1_000, 10_000] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        corpus::seed_profile(dir.path(), size);
+        let mut app = start_app(dir.path(), &display);
+        for trigger in [Trigger::Cli, Trigger::Hotkey] {
+            let (mut mapped, mut drawn) = (Vec::new(), Vec::new());
+            for _ in 0..RUNS {
+                let (m, d) = measure(&conn, root, dir.path(), &display, trigger);
+                mapped.push(m);
+                drawn.push(d);
+            }
+            println!(
+                "palette {size:>6} prompts, {trigger:?}: mapped median {}, first row drawn median {} p95 {} ({RUNS} runs)",
+                stats::ms(stats::median(&mut mapped)),
+                stats::ms(stats::median(&mut drawn)),
+                stats::ms(stats::percentile(&mut drawn, 0.95)),
+            );
+        }
+        let _ = app.kill();
+        let _ = app.wait();
+    }
+    let _ = xvfb.kill();
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Trigger {
+    Cli,
+    Hotkey,
+}
+
+fn measure(
+    conn: &RustConnection,
+    root: Window,
+    data_dir: &std::path::Path,
+    display: &str,
+    trigger: Trigger,
+) -> (Duration, Duration) {
+    while conn.poll_for_event().expect("events").is_some() {}
+    let started = Instant::now();
+    match trigger {
+        Trigger::Cli => {
+            let status = Command::new(BIN)
+                .arg("palette")
+                .env("PROMPTDECK_DATA_DIR", data_dir)
+                .env("DISPLAY", display)
+                .stdout(Stdio::null())
+                .status();
+            assert!(status.expect("runs").success());
+        }
+        Trigger::Hotkey => press(conn, root, &[0xffe3, 0xffe1, 0x0020]),
+    }
+    let window = next_event(conn, started, |event| match event {
+        Event::MapNotify(e) => Some(e.window),
+        _ => None,
+    });
+    let mapped = started.elapsed();
+    while !first_row_drawn(conn, window) {
+        assert!(started.elapsed() < Duration::from_secs(5), "the palette never drew its first row");
+    }
+    let drawn = started.elapsed();
+    // Escape only reaches the palette once it holds the keyboard.
+    while conn.get_input_focus().expect("focus").reply().expect("focus").focus != window {
+        assert!(started.elapsed() < Duration::from_secs(5), "the palette never took focus");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    press(conn, root, &[0xff1b]);
+    let closing = Instant::now();
+    next_event(conn, closing, |event| match event {
+        Event::UnmapNotify(e) if e.window == window => Some(()),
+        _ => None,
+    });
+    (mapped, drawn)
+}
+
+/// The first event `pick` accepts, failing after five seconds instead of hanging.
+fn next_event<T>(conn: &RustConnection, since: Instant, pick: impl Fn(Event) -> Option<T>) -> T {
+    loop {
+        match conn.poll_for_event().expect("events") {
+            Some(event) => {
+                if let Some(found) = pick(event) {
+                    return found;
+                }
+            }
+            None => {
+                assert!(since.elapsed() < Duration::from_secs(5), "no such X event in time");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
+}
+
+/// The first result row's title is light text on the selection colour: count bright pixels.
+fn first_row_drawn(conn: &RustConnection, window: Window) -> bool {
+    let Ok(cookie) = conn.get_image(ImageFormat::Z_PIXMAP, window, 20, 64, 300, 40, !0) else {
+        return false;
+    };
+    let Ok(image) = cookie.reply() else { return false };
+    image.data.chunks(4).filter(|px| px[0] > 200 && px[1] > 200 && px[2] > 200).count() > 30
+}
+
+fn press(conn: &RustConnection, root: Window, keysyms: &[u32]) {
+    let setup = conn.setup();
+    let map = conn
+        .get_keyboard_mapping(setup.min_keycode, setup.max_keycode - setup.min_keycode + 1)
+        .expect("mapping")
+        .reply()
+        .expect("mapping");
+    let per = map.keysyms_per_keycode as usize;
+    let codes: Vec<u8> = keysyms
+        .iter()
+        .map(|k| {
+            setup.min_keycode
+                + map.keysyms.chunks(per).position(|s| s.contains(k)).expect("key") as u8
+        })
+        .collect();
+    for code in &codes {
+        conn.xtest_fake_input(2, *code, 0, root, 0, 0, 0).expect("press");
+    }
+    for code in codes.iter().rev() {
+        conn.xtest_fake_input(3, *code, 0, root, 0, 0, 0).expect("release");
+    }
+    conn.flush().expect("flush");
+}
+
+/// Starts Xvfb on a free display and connects to it once it accepts connections.
+fn start_xvfb() -> Option<(Child, String, RustConnection, usize)> {
+    let number =
+        (90..200).find(|n| !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())?;
+    let display = format!(":{number}");
+    let child = Command::new("Xvfb")
+        .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = Instant::now();
+    loop {
+        if let Ok((conn, screen)) = x11rb::connect(Some(&display)) {
+            return Some((child, display, conn, screen));
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "Xvfb did not come up");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn start_app(data_dir: &std::path::Path, display: &str) -> Child {
+    let mut child = Command::new(BIN)
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .env("DISPLAY", display)
+        .env("PROMPTDECK_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts the app");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
+    std::thread::spawn(move || lines.for_each(drop));
+    child
+}

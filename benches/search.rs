@@ -1,0 +1,54 @@
+//! Per-keystroke search over 10k and 100k prompts, and the cost of building the index.
+//! `cargo bench --bench search`
+
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/stats.rs"]
+mod stats;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use promptdeck_actors::SearchIndex;
+
+/// What a person types, one keystroke at a time.
+const TYPED: &str = "summarize meeting notes";
+const REPEATS: usize = 15;
+
+#[allow(clippy::print_stdout)]
+fn main() {
+    let mut keystroke_medians = Vec::new();
+    for size in [10_000, 100_000] {
+        let prompts = corpus::prompts(size, 42);
+        let mut builds: Vec<Duration> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                black_box(SearchIndex::new(&prompts));
+                start.elapsed()
+            })
+            .collect();
+        let index = SearchIndex::new(&prompts);
+        let mut samples = Vec::new();
+        for _ in 0..REPEATS {
+            for end in 1..=TYPED.len() {
+                let query = &TYPED[..end];
+                let start = Instant::now();
+                black_box(index.search(query, 50, 0));
+                samples.push(start.elapsed());
+            }
+        }
+        let median = stats::median(&mut samples);
+        keystroke_medians.push(median);
+        println!(
+            "search {size:>6} prompts: keystroke median {} p95 {} ({} samples); index build median {}",
+            stats::ms(median),
+            stats::ms(stats::percentile(&mut samples, 0.95)),
+            samples.len(),
+            stats::ms(stats::median(&mut builds)),
+        );
+    }
+    println!(
+        "search cost growth 10k -> 100k: {:.1}x",
+        keystroke_medians[1].as_secs_f64() / keystroke_medians[0].as_secs_f64()
+    );
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Everything CI checks, in the order a failure is cheapest to find: formatting, lints, unit
+# and integration tests, then the end-to-end run under Xvfb. Installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+source scripts/ensure-rust.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+echo "== cargo test"
+cargo test 2>&1 | tee target/cargo-test.log
+echo "== end to end under Xvfb"
+tests/e2e/xvfb.sh target/debug/promptdeck
