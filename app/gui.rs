@@ -156,6 +156,10 @@ impl Promptdeck {
         if first_start {
             tasks.push(app.open_library());
         }
+        if let Some(tray) = &mut app.tray {
+            tray.show(&app.status);
+        }
+        app.publish_report();
         (app, Task::batch(tasks))
     }
 

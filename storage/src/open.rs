@@ -62,7 +62,7 @@ struct OpenFailure {
 }
 
 fn try_open(path: &Path) -> Result<Replica, OpenFailure> {
-    let db = Database::create(path)
+    let db = create_database(path)
         .map_err(|e| OpenFailure { error: classify(path, e), salvage: None })?;
     let replica = Replica { db, path: path.to_owned() };
     match prepare(&replica) {
@@ -72,6 +72,14 @@ fn try_open(path: &Path) -> Result<Replica, OpenFailure> {
         }
         Err(error) => Err(OpenFailure { error, salvage: None }),
     }
+}
+
+/// redb's page cache. Its default (1 GiB) keeps every page the start-up scan reads, so
+/// memory grew with the library; the cache actor already holds what reads need.
+const PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+fn create_database(path: &Path) -> Result<Database, DatabaseError> {
+    Database::builder().set_cache_size(PAGE_CACHE_BYTES).create(path)
 }
 
 fn classify(path: &Path, error: DatabaseError) -> StoreError {
@@ -145,7 +153,7 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
 /// A new replica. With a salvage, it keeps the client ids and pending mutations (replayed
 /// onto an empty view) and forgets the cookie, so the next pull brings the base back.
 fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, StoreError> {
-    let db = Database::create(path).map_err(|e| classify(path, e))?;
+    let db = create_database(path).map_err(|e| classify(path, e))?;
     let Some(Salvage { sync, pending: kept }) = salvage else {
         initialize(&db, &SyncState::fresh())?;
         return Ok(Replica { db, path: path.to_owned() });

@@ -111,6 +111,12 @@ wait_for 10 "the capture to be in the palette at once" status_is "s['ui']['palet
 xdotool key Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 
+step "the capture hotkey saves the selection"
+printf 'Hotkey capture\nbody' | xclip -selection primary
+xdotool key ctrl+shift+c
+wait_for 10 "the hotkey capture to be saved" status_is "s['status']['promptCount']" 5
+"$BIN" list | grep -q "Hotkey capture" || fail "the captured prompt is not listed"
+
 step "kill -9 and restart: nothing lost, same order"
 before=$(titles)
 kill -9 "$app"
@@ -118,12 +124,12 @@ wait "$app" 2>/dev/null || true
 start_app 2 --paste-method copy-only
 after=$(titles)
 [[ "$before" == "$after" ]] || fail "library changed across kill -9: [$before] vs [$after]"
-[[ "$(status "s['status']['promptCount']")" == 4 ]] || fail "expected 4 prompts after restart"
+[[ "$(status "s['status']['promptCount']")" == 5 ]] || fail "expected 5 prompts after restart"
 
 step "where paste is off, Enter leaves the prompt on the clipboard and says so"
 notice_mentions_clipboard() { [[ "$(status "s['ui']['paletteNotice']")" == *clipboard* ]]; }
 "$BIN" palette
-wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 5
 wait_for 10 "the palette to take focus" focus_is "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | head -1)"
 xdotool key Return
 wait_for 10 "the palette to say the prompt is on the clipboard" notice_mentions_clipboard
@@ -136,4 +142,4 @@ step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"
 echo
-echo "e2e: 9 passed, 0 failed"
+echo "e2e: 10 passed, 0 failed"

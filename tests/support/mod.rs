@@ -21,9 +21,16 @@ pub struct Instance {
 impl Instance {
     /// Starts `promptdeck --headless` (plus `extra` args) and waits for its "ready" line.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut args = vec!["--headless"];
+        args.extend_from_slice(extra);
+        Self::spawn(data_dir, &args, &[])
+    }
+
+    /// Starts `promptdeck <args>` with extra environment and waits for its "ready" line.
+    pub fn spawn(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BIN)
-            .arg("--headless")
-            .args(extra)
+            .args(args)
+            .envs(env.iter().copied())
             .env("PROMPTDECK_DATA_DIR", data_dir)
             .env("PROMPTDECK_LOG", "info")
             .stdout(Stdio::null())
@@ -110,4 +117,53 @@ pub fn titles(instance: &Instance) -> Vec<String> {
         .iter()
         .map(|p| p["title"].as_str().expect("title").to_owned())
         .collect()
+}
+
+/// Evaluates `check` until it returns `Some`, for at most `limit`.
+pub fn eventually<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `status --json` of the instance at `data_dir`.
+pub fn status(data_dir: &Path) -> Option<serde_json::Value> {
+    let out = cli(data_dir, &["status", "--json"], None);
+    out.status.success().then(|| serde_json::from_slice(&out.stdout).ok()).flatten()
+}
+
+/// An X server of our own, on a display no one else uses.
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Self {
+        let number = (300..400)
+            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+            .expect("a free display");
+        let display = format!(":{number}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (scripts/install-deps.sh --test)");
+        eventually("Xvfb to accept connections", Duration::from_secs(20), || {
+            x11rb::connect(Some(&display)).ok().map(drop)
+        });
+        Self { child, display }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,169 @@
+//! The tray icon, against a StatusNotifier host of our own on a private D-Bus: the real app
+//! registers its item, the tooltip follows the library, and the menu's items work.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use support::{Instance, Xvfb, eventually, status};
+use zbus::blocking::Proxy;
+use zbus::zvariant::{OwnedValue, Value};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A session bus for this test only.
+struct SessionBus {
+    child: Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> Self {
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon is installed (scripts/install-deps.sh --test)");
+        let mut address = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut address)
+            .expect("address");
+        Self { child, address: address.trim().to_owned() }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The part of a StatusNotifierWatcher an item talks to; it passes registrations on.
+struct Watcher {
+    registered: mpsc::Sender<String>,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl Watcher {
+    fn register_status_notifier_item(
+        &self,
+        service: &str,
+        #[zbus(header)] header: zbus::message::Header<'_>,
+    ) {
+        // Items name either their bus name or an object path on the sender's connection.
+        let name = if service.starts_with('/') {
+            header.sender().map(|s| s.to_string()).unwrap_or_default()
+        } else {
+            service.to_owned()
+        };
+        let _ = self.registered.send(name);
+    }
+
+    fn register_status_notifier_host(&self, _service: &str) {}
+
+    #[zbus(property)]
+    fn registered_status_notifier_items(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    #[zbus(property)]
+    fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    fn protocol_version(&self) -> i32 {
+        0
+    }
+}
+
+/// A StatusNotifierItem tooltip: icon name, icon pixmaps (width, height, ARGB), title, text.
+type ToolTip = (String, Vec<(i32, i32, Vec<u8>)>, String, String);
+
+fn tooltip(item: &Proxy<'_>) -> String {
+    let value: OwnedValue = item.get_property("ToolTip").expect("ToolTip");
+    let (_, _, title, description): ToolTip =
+        value.try_into().expect("a StatusNotifierItem tooltip");
+    format!("{title} {description}")
+}
+
+fn menu_items(menu: &Proxy<'_>) -> HashMap<String, i32> {
+    let items: Vec<(i32, HashMap<String, OwnedValue>)> = menu
+        .call("GetGroupProperties", &(Vec::<i32>::new(), vec!["label"]))
+        .expect("the menu answers");
+    items
+        .into_iter()
+        .filter_map(|(id, props)| {
+            let label: String = props.get("label")?.try_clone().ok()?.try_into().ok()?;
+            Some((label, id))
+        })
+        .collect()
+}
+
+fn click(menu: &Proxy<'_>, id: i32) {
+    let () = menu.call("Event", &(id, "clicked", Value::I32(0), 0u32)).expect("click accepted");
+}
+
+#[test]
+fn the_tray_registers_shows_counts_and_its_menu_drives_the_app() {
+    let xvfb = Xvfb::start();
+    let bus = SessionBus::start();
+    let (registered, registrations) = mpsc::channel();
+    let host = zbus::blocking::connection::Builder::address(bus.address.as_str())
+        .expect("address")
+        .name("org.kde.StatusNotifierWatcher")
+        .expect("name")
+        .serve_at("/StatusNotifierWatcher", Watcher { registered })
+        .expect("served")
+        .build()
+        .expect("the host connects");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env =
+        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let mut app = Instance::spawn(dir.path(), &[], &env);
+    let item_name = registrations.recv_timeout(WAIT).expect("the app registers a tray item");
+    // The item registers from its own thread; the windows report once their loop is up.
+    eventually("the app to report its tray", WAIT, || {
+        (status(dir.path())?["ui"]["tray"] == true).then_some(())
+    });
+
+    // Items announce changes with NewToolTip, not PropertiesChanged: read, never cache, as
+    // a tray host does.
+    let item: Proxy<'_> = zbus::blocking::proxy::Builder::new(&host)
+        .destination(item_name.as_str())
+        .and_then(|b| b.path("/StatusNotifierItem"))
+        .and_then(|b| b.interface("org.kde.StatusNotifierItem"))
+        .map(|b| b.cache_properties(zbus::proxy::CacheProperties::No))
+        .and_then(|b| b.build())
+        .expect("item proxy");
+    eventually("the tooltip to count the prompts", WAIT, || {
+        tooltip(&item).contains("0 prompts").then_some(())
+    });
+    assert!(app.cli(&["add", "--title", "From the test", "--body", "x"]).status.success());
+    eventually("the tooltip to follow the library", WAIT, || {
+        tooltip(&item).contains("1 prompt").then_some(())
+    });
+    assert!(tooltip(&item).contains("Saved on this device"), "{}", tooltip(&item));
+
+    let menu = Proxy::new(&host, item_name.as_str(), "/MenuBar", "com.canonical.dbusmenu")
+        .expect("menu proxy");
+    let items = menu_items(&menu);
+    for label in ["Open palette", "Open library", "Capture clipboard", "Quit Promptdeck"] {
+        assert!(items.contains_key(label), "menu lacks {label:?}: {items:?}");
+    }
+
+    // The first start opened the library; close nothing, just ask for the palette too.
+    click(&menu, items["Open palette"]);
+    eventually("the palette to open from the tray", WAIT, || {
+        let windows = status(dir.path())?["ui"]["windows"].clone();
+        windows.as_array()?.iter().any(|w| w == "palette").then_some(())
+    });
+    click(&menu, items["Quit Promptdeck"]);
+    eventually("the app to quit from the tray", WAIT, || app.child.try_wait().ok().flatten());
+}
