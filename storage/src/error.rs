@@ -18,6 +18,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Rejected(#[from] MutatorError),
+    #[error("the server's answer was set aside: {0}")]
+    PullRejected(#[from] crate::PullRejected),
 }
 
 impl StoreError {

@@ -9,11 +9,13 @@
 //! Invariant (design §5): a local mutation commits its pending entry and its effect on the
 //! view in one write transaction, before the caller hears it succeeded.
 
+mod base;
 mod change;
 mod error;
 mod meta;
 mod open;
 mod pending;
+mod pull;
 mod view;
 
 pub use change::{Change, ChangeSet};
@@ -21,6 +23,7 @@ pub use error::StoreError;
 pub use meta::{CURRENT_SCHEMA_VERSION, SyncState};
 pub use open::OpenReport;
 pub use pending::PendingMutation;
+pub use pull::{PullApplied, PullRejected};
 
 use std::path::{Path, PathBuf};
 
@@ -128,8 +131,36 @@ impl Replica {
         Ok(txn.open_table(pending::TABLE)?.len()?)
     }
 
+    /// Every key and value of the view, prompts and other clients' keys alike.
+    pub fn view_entries(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
+        entries(&self.db.begin_read()?, view::TABLE)
+    }
+
+    /// Every key and value of the base: the server's snapshot at the cookie.
+    pub fn base_entries(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
+        entries(&self.db.begin_read()?, base::TABLE)
+    }
+
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
         let txn = self.db.begin_read()?;
         meta::read_sync_state(&txn)
     }
+}
+
+fn entries(
+    txn: &redb::ReadTransaction,
+    table: redb::TableDefinition<&str, &[u8]>,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
+    use redb::ReadableTable;
+    let table = txn.open_table(table)?;
+    let mut out = std::collections::BTreeMap::new();
+    for entry in table.iter()? {
+        let (key, value) = entry?;
+        out.insert(key.value().to_owned(), serde_json::from_slice(value.value())?);
+    }
+    Ok(out)
 }

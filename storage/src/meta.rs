@@ -24,6 +24,9 @@ pub struct SyncState {
     /// The id the next local mutation gets; ids count up by one from 1.
     pub next_mutation_id: u64,
     pub cookie: Cookie,
+    /// The highest mutation id of this client the server has acknowledged.
+    #[serde(default)]
+    pub last_acked: u64,
 }
 
 impl SyncState {
@@ -33,6 +36,7 @@ impl SyncState {
             client_id: ulid::Ulid::new().to_string(),
             next_mutation_id: 1,
             cookie: Cookie::null(),
+            last_acked: 0,
         }
     }
 }

@@ -125,6 +125,7 @@ fn initialize(db: &Database, sync: &SyncState) -> Result<(), StoreError> {
     meta::write_sync_state(&txn, sync)?;
     txn.open_table(pending::TABLE)?;
     txn.open_table(view::TABLE)?;
+    txn.open_table(crate::base::TABLE)?;
     txn.commit()?;
     Ok(())
 }

@@ -43,11 +43,34 @@ pub(crate) fn append(txn: &WriteTransaction, pending: &PendingMutation) -> Resul
 }
 
 pub(crate) fn all(txn: &ReadTransaction) -> Result<Vec<PendingMutation>, StoreError> {
-    let table = txn.open_table(TABLE)?;
+    read_all(&txn.open_table(TABLE)?)
+}
+
+fn read_all(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+) -> Result<Vec<PendingMutation>, StoreError> {
     let mut out = Vec::new();
     for entry in table.iter()? {
         let (_, value) = entry?;
         out.push(serde_json::from_slice(value.value())?);
     }
     Ok(out)
+}
+
+/// Every pending mutation, inside a write transaction.
+pub(crate) fn all_for_write(txn: &WriteTransaction) -> Result<Vec<PendingMutation>, StoreError> {
+    read_all(&txn.open_table(TABLE)?)
+}
+
+/// Replaces the whole queue with `pending`, in that order.
+pub(crate) fn replace_all(
+    txn: &WriteTransaction,
+    pending: &[PendingMutation],
+) -> Result<(), StoreError> {
+    let mut table = txn.open_table(TABLE)?;
+    table.retain(|_, _| false)?;
+    for (seq, p) in pending.iter().enumerate() {
+        table.insert(seq as u64, serde_json::to_vec(p)?.as_slice())?;
+    }
+    Ok(())
 }

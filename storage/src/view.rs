@@ -74,3 +74,38 @@ pub(crate) fn prompt(txn: &ReadTransaction, id: &PromptId) -> Result<Option<Prom
     };
     Ok(Some(serde_json::from_slice(raw.value())?))
 }
+
+/// The current values of `keys` in the view (absent keys are left out).
+pub(crate) fn values(
+    txn: &WriteTransaction,
+    keys: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeMap<String, Value>, StoreError> {
+    let table = txn.open_table(TABLE)?;
+    let mut out = std::collections::BTreeMap::new();
+    for key in keys {
+        if let Some(raw) = table.get(key.as_str())? {
+            out.insert(key.clone(), serde_json::from_slice(raw.value())?);
+        }
+    }
+    Ok(out)
+}
+
+/// Sets each of `keys` in the view to its base value, or removes it when the base has none.
+pub(crate) fn reset_to_base(
+    txn: &WriteTransaction,
+    keys: &std::collections::BTreeSet<String>,
+) -> Result<(), StoreError> {
+    let base = txn.open_table(crate::base::TABLE)?;
+    let mut view = txn.open_table(TABLE)?;
+    for key in keys {
+        match base.get(key.as_str())? {
+            Some(raw) => {
+                view.insert(key.as_str(), raw.value())?;
+            }
+            None => {
+                view.remove(key.as_str())?;
+            }
+        }
+    }
+    Ok(())
+}

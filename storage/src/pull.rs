@@ -1,0 +1,191 @@
+//! Applying a pull: the patch to the base, the acknowledgements to the pending queue, and
+//! the rebase of what is still pending onto the new base, in one write transaction
+//! (design §5). A hostile or out-of-date answer is set aside and changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use promptdeck_protocol::wire::{Cookie, PatchOp, PullResponse};
+use promptdeck_protocol::{Prompt, PromptId};
+use redb::{ReadableTable, WriteTransaction};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::meta::{self, SyncState};
+use crate::{Change, ChangeSet, PendingMutation, Replica, StoreError, base, pending, view};
+
+/// Why a pull answer was set aside. The replica is exactly as it was.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PullRejected {
+    #[error("it answers a pull from cookie {asked}, but the replica has moved on to {local}")]
+    Stale { asked: String, local: String },
+    #[error("its cookie {received} does not follow ours ({local})")]
+    BackwardsCookie { received: String, local: String },
+    #[error("its cookie did not move, yet it carries a patch")]
+    PatchWithoutNewCookie,
+    #[error(
+        "it acknowledges this client's mutations up to {received}, below the {local} it acknowledged before"
+    )]
+    AcknowledgementWentDown { received: u64, local: u64 },
+    #[error("it acknowledges mutation {received}, but this client has only made {made}")]
+    AcknowledgesUnmade { received: u64, made: u64 },
+    #[error("its value under {key} is not a prompt: {reason}")]
+    NotAPrompt { key: String, reason: String },
+}
+
+/// What an applied pull did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullApplied {
+    /// How the view changed, for the caches that mirror it.
+    pub changes: ChangeSet,
+    /// Pending mutations the server acknowledged and that were dropped.
+    pub acknowledged: usize,
+    /// Pending mutations still waiting.
+    pub pending: usize,
+}
+
+impl Replica {
+    /// Applies `response`, the answer to a pull sent with cookie `asked_with`.
+    pub fn apply_pull(
+        &self,
+        asked_with: &Cookie,
+        response: &PullResponse,
+    ) -> Result<PullApplied, StoreError> {
+        let txn = self.db.begin_write()?;
+        let mut sync = meta::read_sync_state(&txn)?;
+        let acked = check(&sync, asked_with, response)?;
+        let before = pending::all_for_write(&txn)?;
+        // Only keys the old pending mutations or the patch touched can differ from the base.
+        let mut affected: Option<BTreeSet<String>> =
+            Some(before.iter().map(|p| p.mutation.prompt_id().key()).collect());
+        match base::apply_patch(&txn, &response.patch)? {
+            Some(touched) => affected.iter_mut().for_each(|a| a.extend(touched.iter().cloned())),
+            None => affected = None,
+        }
+        let (dropped, remaining): (Vec<_>, Vec<_>) =
+            before.into_iter().partition(|p| p.client_id == sync.client_id && p.id <= acked);
+        pending::replace_all(&txn, &remaining)?;
+        let changes = rebase(&txn, affected, &remaining)?;
+        sync.cookie = response.cookie.clone();
+        sync.last_acked = acked;
+        meta::write_sync_state(&txn, &sync)?;
+        txn.commit()?;
+        Ok(PullApplied { changes, acknowledged: dropped.len(), pending: remaining.len() })
+    }
+
+    /// Starts a new client group after the server forgot ours (ClientStateNotFound):
+    /// new ids, the cookie back to null, and every pending mutation kept, renumbered from 1
+    /// under the new client so the server takes them as new. Nothing typed is lost.
+    pub fn restart_client_group(&self) -> Result<SyncState, StoreError> {
+        let txn = self.db.begin_write()?;
+        let fresh = SyncState::fresh();
+        let renumbered: Vec<PendingMutation> = pending::all_for_write(&txn)?
+            .into_iter()
+            .zip(1..)
+            .map(|(p, id)| PendingMutation { id, client_id: fresh.client_id.clone(), ..p })
+            .collect();
+        pending::replace_all(&txn, &renumbered)?;
+        let sync = SyncState { next_mutation_id: renumbered.len() as u64 + 1, ..fresh };
+        meta::write_sync_state(&txn, &sync)?;
+        txn.commit()?;
+        Ok(sync)
+    }
+}
+
+/// The highest acknowledged mutation id of this client, if the answer may be applied.
+fn check(
+    sync: &SyncState,
+    asked_with: &Cookie,
+    response: &PullResponse,
+) -> Result<u64, PullRejected> {
+    let show = |c: &Cookie| c.0.to_string();
+    if sync.cookie != *asked_with {
+        return Err(PullRejected::Stale { asked: show(asked_with), local: show(&sync.cookie) });
+    }
+    if !response.cookie.may_follow(&sync.cookie) {
+        return Err(PullRejected::BackwardsCookie {
+            received: show(&response.cookie),
+            local: show(&sync.cookie),
+        });
+    }
+    if response.cookie == sync.cookie && !response.patch.is_empty() {
+        return Err(PullRejected::PatchWithoutNewCookie);
+    }
+    let acked =
+        response.last_mutation_id_changes.get(&sync.client_id).copied().unwrap_or(sync.last_acked);
+    if acked < sync.last_acked {
+        return Err(PullRejected::AcknowledgementWentDown {
+            received: acked,
+            local: sync.last_acked,
+        });
+    }
+    let made = sync.next_mutation_id - 1;
+    if acked > made {
+        return Err(PullRejected::AcknowledgesUnmade { received: acked, made });
+    }
+    for op in &response.patch {
+        if let PatchOp::Put { key, value } = op {
+            check_prompt(key, value)?;
+        }
+    }
+    Ok(acked)
+}
+
+/// Values under `prompt/` must be prompts with the id of their key; other keys belong to
+/// other clients of the same backend and are kept as they are.
+fn check_prompt(key: &str, value: &Value) -> Result<(), PullRejected> {
+    let Some(id) = key.strip_prefix(promptdeck_protocol::PROMPT_PREFIX) else { return Ok(()) };
+    let bad = |reason: String| PullRejected::NotAPrompt { key: key.to_owned(), reason };
+    let prompt = Prompt::deserialize(value).map_err(|e| bad(e.to_string()))?;
+    if PromptId::parse(id).ok().as_ref() != Some(&prompt.id) {
+        return Err(bad(format!("its id is {}", prompt.id)));
+    }
+    Ok(())
+}
+
+/// Resets the affected keys of the view (all of them after a `clear`) to the base, then
+/// replays what is still pending, and reports how the view changed.
+fn rebase(
+    txn: &WriteTransaction,
+    affected: Option<BTreeSet<String>>,
+    pending: &[PendingMutation],
+) -> Result<ChangeSet, StoreError> {
+    let keys = match affected {
+        Some(keys) => keys,
+        None => all_keys(txn)?,
+    };
+    let before = view::values(txn, &keys)?;
+    view::reset_to_base(txn, &keys)?;
+    {
+        let mut kv = view::TableKv::open(txn)?;
+        for p in pending {
+            // A mutation that no longer applies (its prompt was deleted elsewhere) has no
+            // effect here; it stays pending and the server decides.
+            let _ = p.mutation.apply(&mut kv);
+        }
+    }
+    let after = view::values(txn, &keys)?;
+    Ok(diff(before, after))
+}
+
+fn all_keys(txn: &WriteTransaction) -> Result<BTreeSet<String>, StoreError> {
+    let mut keys = BTreeSet::new();
+    for table in [view::TABLE, base::TABLE] {
+        for entry in txn.open_table(table)?.iter()? {
+            keys.insert(entry?.0.value().to_owned());
+        }
+    }
+    Ok(keys)
+}
+
+fn diff(before: BTreeMap<String, Value>, mut after: BTreeMap<String, Value>) -> ChangeSet {
+    let mut changes = Vec::new();
+    for (key, old) in before {
+        match after.remove(&key) {
+            Some(new) if new == old => {}
+            Some(value) => changes.push(Change::Put { key, value }),
+            None => changes.push(Change::Del { key }),
+        }
+    }
+    changes.extend(after.into_iter().map(|(key, value)| Change::Put { key, value }));
+    ChangeSet(changes)
+}
