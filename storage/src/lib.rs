@@ -58,23 +58,8 @@ impl Replica {
 
     /// Applies `mutation` to the view and queues it for the server, atomically.
     pub fn mutate(&self, mutation: &Mutation, timestamp: f64) -> Result<LocalCommit, StoreError> {
-        let txn = self.db.begin_write()?;
-        let mut sync = meta::read_sync_state(&txn)?;
-        let changes = {
-            let mut view = view::TableKv::open(&txn)?;
-            mutation.apply(&mut view)?;
-            view.into_changes()
-        };
-        let pending = PendingMutation {
-            id: sync.next_mutation_id,
-            client_id: sync.client_id.clone(),
-            mutation: mutation.clone(),
-            timestamp,
-        };
-        pending::append(&txn, &pending)?;
-        sync.next_mutation_id += 1;
-        meta::write_sync_state(&txn, &sync)?;
-        txn.commit()?;
+        let (mut queued, changes) = self.commit_local(std::slice::from_ref(mutation), timestamp)?;
+        let pending = queued.pop().expect("one mutation queues one pending entry");
         Ok(LocalCommit { pending, changes })
     }
 
@@ -85,6 +70,16 @@ impl Replica {
         mutations: &[Mutation],
         timestamp: f64,
     ) -> Result<ChangeSet, StoreError> {
+        Ok(self.commit_local(mutations, timestamp)?.1)
+    }
+
+    /// The one write path for local mutations: their effect on the view and their pending
+    /// entries commit together, or nothing does (design §5).
+    fn commit_local(
+        &self,
+        mutations: &[Mutation],
+        timestamp: f64,
+    ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
         let txn = self.db.begin_write()?;
         let mut sync = meta::read_sync_state(&txn)?;
         let changes = {
@@ -94,6 +89,7 @@ impl Replica {
             }
             view.into_changes()
         };
+        let mut queued = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             let pending = PendingMutation {
                 id: sync.next_mutation_id,
@@ -103,10 +99,11 @@ impl Replica {
             };
             pending::append(&txn, &pending)?;
             sync.next_mutation_id += 1;
+            queued.push(pending);
         }
         meta::write_sync_state(&txn, &sync)?;
         txn.commit()?;
-        Ok(changes)
+        Ok((queued, changes))
     }
 
     /// Every prompt in the view. Unreadable values are skipped with a warning.
