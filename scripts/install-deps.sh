@@ -16,19 +16,23 @@ packages=(
   libwayland-client0 fonts-dejavu-core
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon)
+  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon nodejs npm)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# python3 may come from elsewhere than Debian (pyenv); a working one is enough.
-if command -v python3 >/dev/null 2>&1; then
-  filtered=()
-  for p in "${missing[@]}"; do [[ "$p" == python3 ]] || filtered+=("$p"); done
-  missing=("${filtered[@]+"${filtered[@]}"}")
-fi
+# python3 and Node may come from elsewhere than Debian (pyenv, nodesource); working ones
+# are enough.
+provided=()
+command -v python3 >/dev/null 2>&1 && provided+=(python3)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && provided+=(nodejs npm)
+filtered=()
+for p in "${missing[@]+"${missing[@]}"}"; do
+  [[ " ${provided[*]-} " == *" $p "* ]] || filtered+=("$p")
+done
+missing=("${filtered[@]+"${filtered[@]}"}")
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo=""

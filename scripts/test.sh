@@ -10,6 +10,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
+echo "== npm ci (the official Replicache client, for interop tests)"
+npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 echo "== cargo test"
 cargo test 2>&1 | tee target/cargo-test.log
 echo "== end to end under Xvfb"

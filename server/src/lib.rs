@@ -1,0 +1,95 @@
+//! A Replicache backend for Promptdeck libraries.
+//!
+//! Push, pull and pokes per space, following the Replicache documentation's
+//! per-space-version strategy: every push bumps its space's version, every entry remembers
+//! the version that last changed it, and a pull's cookie is the version it saw. The same
+//! mutators as the client (from `promptdeck-protocol`) run here, authoritatively. Storage is
+//! SQLite by default and PostgreSQL with `DATABASE_URL=postgres://...`, one schema for both.
+
+mod auth;
+mod db;
+mod error;
+mod poke;
+mod pull;
+mod push;
+mod routes;
+
+use std::net::SocketAddr;
+
+pub use auth::Auth;
+pub use error::{ApiError, ServerError};
+
+use db::Db;
+use poke::Pokes;
+
+/// A request body may carry many mutations, each with up to 1 MiB of prompt.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub auth: Auth,
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+struct AppState {
+    db: Db,
+    pokes: Pokes,
+    auth: std::sync::Arc<Auth>,
+}
+
+/// A bound, ready server.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+}
+
+impl Server {
+    /// Connects to the database, brings its schema up to date, and binds the address.
+    pub async fn start(config: ServerConfig) -> Result<Self, ServerError> {
+        if matches!(config.auth, Auth::InsecureLocal) && !config.listen.ip().is_loopback() {
+            return Err(ServerError::Config(format!(
+                "--insecure-local serves only a loopback address, not {}",
+                config.listen
+            )));
+        }
+        let db = Db::connect(&config.database_url).await?;
+        let state =
+            AppState { db, pokes: Pokes::default(), auth: std::sync::Arc::new(config.auth) };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
+        Ok(Self { listener, router: routes::router(state) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until the future completes (tests), then finishes the requests in flight.
+    pub async fn serve_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn serve_until_signal(self) -> anyhow::Result<()> {
+        self.serve_until(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+            else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        })
+        .await?;
+        Ok(())
+    }
+}

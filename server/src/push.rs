@@ -1,0 +1,156 @@
+//! Push: each mutation in its own serializable transaction, in order, exactly once.
+
+use promptdeck_protocol::wire::{MutationRecord, PUSH_VERSION, PushRequest, VersionType};
+use promptdeck_protocol::{Kv, MemoryKv, Mutation};
+use sqlx::AnyConnection;
+
+use crate::db::{self, Db};
+use crate::error::ApiError;
+
+pub(crate) async fn push(
+    db: &Db,
+    user: &str,
+    space: &str,
+    request: &PushRequest,
+) -> Result<(), ApiError> {
+    if request.push_version != PUSH_VERSION {
+        return Err(ApiError::VersionNotSupported(VersionType::Push));
+    }
+    for mutation in &request.mutations {
+        let at = Place {
+            user: user.to_owned(),
+            space: space.to_owned(),
+            group: request.client_group_id.clone(),
+        };
+        db.transact(move |conn| {
+            let (at, mutation) = (at.clone(), mutation.clone());
+            Box::pin(async move { process(conn, &at, &mutation).await })
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whose mutation, in which space, from which client group.
+#[derive(Clone)]
+struct Place {
+    user: String,
+    space: String,
+    group: String,
+}
+
+/// Applies one mutation unless already processed. A mutation that fails its own checks is
+/// still marked processed (Replicache's error mode), so a client is never wedged behind it.
+async fn process(
+    conn: &mut AnyConnection,
+    at: &Place,
+    record: &MutationRecord,
+) -> Result<(), ApiError> {
+    let Place { user, space, group } = at;
+    let version = db::space_version(conn, user, space, true).await?;
+    db::client_group(conn, user, space, group, true).await?;
+    let last = last_mutation_id(conn, group, &record.client_id).await?;
+    let expected = last + 1;
+    if record.id < expected {
+        return Ok(());
+    }
+    if record.id > expected {
+        return Err(ApiError::BadRequest(format!(
+            "mutation {} of client {} arrived before mutation {expected}",
+            record.id, record.client_id
+        )));
+    }
+    let next = version + 1;
+    match Mutation::from_parts(&record.name, record.args.clone()) {
+        Ok(mutation) => apply(conn, space, next, &mutation).await?,
+        Err(e) => {
+            tracing::warn!(client = %record.client_id, id = record.id, error = %e, "unreadable mutation marked processed")
+        }
+    }
+    sqlx::query(
+        "UPDATE clients SET last_mutation_id = $1, last_modified_version = $2 WHERE id = $3",
+    )
+    .bind(record.id as i64)
+    .bind(next)
+    .bind(&record.client_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE spaces SET version = $1 WHERE id = $2")
+        .bind(next)
+        .bind(space)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The client's last processed mutation id, registering the client on first sight.
+async fn last_mutation_id(
+    conn: &mut AnyConnection,
+    group: &str,
+    client: &str,
+) -> Result<u64, ApiError> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT client_group_id, last_mutation_id FROM clients WHERE id = $1")
+            .bind(client)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match row {
+        Some((g, _)) if g != group => {
+            Err(ApiError::BadRequest(format!("client {client} belongs to another client group")))
+        }
+        Some((_, last)) => Ok(last as u64),
+        None => {
+            sqlx::query("INSERT INTO clients (id, client_group_id, last_mutation_id, last_modified_version) VALUES ($1, $2, 0, 0)")
+                .bind(client)
+                .bind(group)
+                .execute(&mut *conn)
+                .await?;
+            Ok(0)
+        }
+    }
+}
+
+/// Runs the mutator over the one key it touches, and stores the result at `version`.
+async fn apply(
+    conn: &mut AnyConnection,
+    space: &str,
+    version: i64,
+    mutation: &Mutation,
+) -> Result<(), ApiError> {
+    let key = mutation.prompt_id().key();
+    let current: Option<(String, i64)> =
+        sqlx::query_as("SELECT value, deleted FROM entries WHERE space_id = $1 AND key = $2")
+            .bind(space)
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let mut kv = MemoryKv::default();
+    if let Some((value, 0)) = &current {
+        let value = serde_json::from_str(value).map_err(|e| {
+            ApiError::BadRequest(format!("stored value of {key} is unreadable: {e}"))
+        })?;
+        kv.0.insert(key.clone(), value);
+    }
+    if let Err(e) = mutation.apply(&mut kv) {
+        tracing::info!(%key, error = %e, "mutation rejected by its mutator; marked processed without effect");
+        return Ok(());
+    }
+    let after = kv.get(&key).unwrap_or(None);
+    let (value, deleted) = match after {
+        Some(value) => (value.to_string(), 0i64),
+        None if current.is_some() => ("null".to_owned(), 1),
+        None => return Ok(()),
+    };
+    sqlx::query(
+        "INSERT INTO entries (space_id, key, value, deleted, version) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (space_id, key) DO UPDATE SET value = excluded.value, deleted = excluded.deleted, version = excluded.version",
+    )
+    .bind(space)
+    .bind(&key)
+    .bind(value)
+    .bind(deleted)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The HTTP surface: `POST /api/replicache/push`, `POST /api/replicache/pull` and
+//! `GET /api/replicache/poke` (server-sent events), each for the space named in `?space=`.
+
+use std::convert::Infallible;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use futures_util::StreamExt;
+use promptdeck_protocol::wire::{PullRequest, PullResponse, PushRequest};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio_stream::wrappers::BroadcastStream;
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::{AppState, MAX_BODY_BYTES, pull, push};
+
+pub(crate) fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/api/replicache/push", post(push_handler))
+        .route("/api/replicache/pull", post(pull_handler))
+        .route("/api/replicache/poke", get(poke_handler))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct SpaceQuery {
+    space: Option<String>,
+}
+
+impl SpaceQuery {
+    /// The space asked for (`personal` when none is named), if it is a valid name.
+    fn space(&self) -> Result<String, ApiError> {
+        let space = self.space.clone().unwrap_or_else(|| "personal".into());
+        let valid = !space.is_empty()
+            && space.len() <= 64
+            && space.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        valid.then_some(space).ok_or_else(|| {
+            ApiError::BadRequest("space names are 1 to 64 letters, digits, '-' or '_'".into())
+        })
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes, what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("not a Replicache {what} request: {e}")))
+}
+
+async fn push_handler(
+    State(state): State<AppState>,
+    Query(query): Query<SpaceQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = state.auth.user(&headers)?;
+    let space = query.space()?;
+    let request: PushRequest = parse(&body, "push")?;
+    let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
+    push::push(&state.db, &user, &space, &request).instrument(span).await?;
+    if !request.mutations.is_empty() {
+        state.pokes.poke(&space);
+    }
+    Ok(Json(serde_json::json!({})))
+}
+
+async fn pull_handler(
+    State(state): State<AppState>,
+    Query(query): Query<SpaceQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PullResponse>, ApiError> {
+    let user = state.auth.user(&headers)?;
+    let space = query.space()?;
+    let request: PullRequest = parse(&body, "pull")?;
+    Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
+}
+
+async fn poke_handler(
+    State(state): State<AppState>,
+    Query(query): Query<SpaceQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    state.auth.user(&headers)?;
+    let space = query.space()?;
+    // A listener that fell behind gets one poke for all it missed: a pull catches up.
+    let pokes = BroadcastStream::new(state.pokes.subscribe(&space))
+        .map(|_| Ok(Event::default().data("poke")));
+    Ok(Sse::new(pokes).keep_alive(KeepAlive::default()))
+}

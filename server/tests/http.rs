@@ -1,0 +1,290 @@
+//! The server over real HTTP on loopback, with a real SQLite file.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use promptdeck_server::{Auth, Server, ServerConfig};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+struct Running {
+    base: String,
+    http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Running {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let auth =
+        Auth::from_pairs(&["alice-token=alice".into(), "bob-token=bob".into()]).expect("auth");
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
+        auth,
+    };
+    let server = Server::start(config).await.expect("starts");
+    let base = format!("http://{}", server.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.serve_until(async move {
+        let _ = stopped.await;
+    }));
+    Running { base, http: reqwest::Client::new(), _stop: stop, _dir: dir }
+}
+
+impl Running {
+    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().await.expect("sends");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn push(&self, space: &str, group: &str, mutations: Vec<Value>) -> (u16, Value) {
+        let body = json!({"profileID": "p", "clientGroupID": group, "mutations": mutations,
+                          "pushVersion": 1, "schemaVersion": "1"});
+        self.post(&format!("/api/replicache/push?space={space}"), Some("alice-token"), &body).await
+    }
+
+    async fn pull(&self, space: &str, group: &str, cookie: Value) -> (u16, Value) {
+        let body = json!({"profileID": "p", "clientGroupID": group, "cookie": cookie,
+                          "pullVersion": 1, "schemaVersion": "1"});
+        self.post(&format!("/api/replicache/pull?space={space}"), Some("alice-token"), &body).await
+    }
+}
+
+fn mutation(id: u64, client: &str, name: &str, args: Value) -> Value {
+    json!({"id": id, "name": name, "args": args, "timestamp": 1.5, "clientID": client})
+}
+
+fn create(id: u64, client: &str, prompt: &str, title: &str) -> Value {
+    mutation(
+        id,
+        client,
+        "createPrompt",
+        json!({"id": prompt, "title": title, "body": "b", "tags": [], "createdAt": 1}),
+    )
+}
+
+fn keys(patch: &Value) -> Vec<String> {
+    patch
+        .as_array()
+        .expect("patch")
+        .iter()
+        .map(|op| {
+            format!("{} {}", op["op"].as_str().expect("op"), op["key"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_then_a_pull_returns_the_prompt_and_acknowledges_it() {
+    let server = start().await;
+    assert_eq!(
+        server
+            .push("s1", "g1", vec![create(1, "c1", "a", "Alpha"), create(2, "c1", "b", "Beta")])
+            .await
+            .0,
+        200
+    );
+    let (status, reply) = server.pull("s1", "g1", Value::Null).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["cookie"], 2, "one version per mutation");
+    assert_eq!(reply["lastMutationIDChanges"], json!({"c1": 2}));
+    assert_eq!(keys(&reply["patch"]), ["clear ", "put prompt/a", "put prompt/b"]);
+    assert_eq!(reply["patch"][1]["value"]["title"], "Alpha");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_pull_sends_only_changes_and_deletions() {
+    let server = start().await;
+    server
+        .push("s1", "g1", vec![create(1, "c1", "a", "Alpha"), create(2, "c1", "b", "Beta")])
+        .await;
+    let cookie = server.pull("s1", "g1", Value::Null).await.1["cookie"].clone();
+    let changes = vec![
+        mutation(3, "c1", "updatePrompt", json!({"id": "a", "title": "Alpha 2", "updatedAt": 5})),
+        mutation(4, "c1", "deletePrompt", json!({"id": "b"})),
+    ];
+    server.push("s1", "g1", changes).await;
+    let (_, reply) = server.pull("s1", "g1", cookie).await;
+    assert_eq!(keys(&reply["patch"]), ["put prompt/a", "del prompt/b"]);
+    assert_eq!(reply["lastMutationIDChanges"], json!({"c1": 4}));
+    let (_, nothing) = server.pull("s1", "g1", reply["cookie"].clone()).await;
+    assert_eq!(nothing["patch"], json!([]));
+    assert_eq!(nothing["lastMutationIDChanges"], json!({}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_push_is_applied_once_and_a_gap_is_refused() {
+    let server = start().await;
+    let used = mutation(2, "c1", "markPromptUsed", json!({"id": "a", "at": 9}));
+    server.push("s1", "g1", vec![create(1, "c1", "a", "Alpha"), used.clone()]).await;
+    assert_eq!(server.push("s1", "g1", vec![used]).await.0, 200, "already processed: skipped");
+    let (_, reply) = server.pull("s1", "g1", Value::Null).await;
+    assert_eq!(reply["patch"][1]["value"]["useCount"], 1);
+
+    let (status, error) =
+        server.push("s1", "g1", vec![create(5, "c1", "z", "From the future")]).await;
+    assert_eq!(status, 400);
+    assert!(error["error"].as_str().expect("message").contains("before mutation 3"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutations_their_mutator_refuses_are_processed_without_effect() {
+    let server = start().await;
+    let refused = vec![
+        mutation(1, "c1", "updatePrompt", json!({"id": "missing", "title": "x", "updatedAt": 1})),
+        mutation(2, "c1", "dropEverything", json!({})),
+        mutation(3, "c1", "createPrompt", json!({"id": "bad id!", "title": 3})),
+        mutation(
+            4,
+            "c1",
+            "createPrompt",
+            json!({"id": "big", "title": "", "body": "x".repeat(2 << 20), "createdAt": 1}),
+        ),
+    ];
+    assert_eq!(server.push("s1", "g1", refused).await.0, 200);
+    let (_, reply) = server.pull("s1", "g1", Value::Null).await;
+    assert_eq!(reply["lastMutationIDChanges"], json!({"c1": 4}), "the client is not wedged");
+    assert_eq!(keys(&reply["patch"]), ["clear "], "and nothing was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_client_group_gets_client_state_not_found() {
+    let server = start().await;
+    assert_eq!(
+        server.pull("s1", "never-seen", json!(3)).await.1,
+        json!({"error": "ClientStateNotFound"})
+    );
+    server.push("s1", "g1", vec![create(1, "c1", "a", "Alpha")]).await;
+    let (_, reply) = server.pull("s1", "g1", json!(99)).await;
+    assert_eq!(
+        reply,
+        json!({"error": "ClientStateNotFound"}),
+        "a cookie from a future the server lost"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_versions_are_named() {
+    let server = start().await;
+    let push = json!({"profileID": "p", "clientGroupID": "g", "mutations": [], "pushVersion": 0, "schemaVersion": ""});
+    let (status, reply) = server.post("/api/replicache/push", Some("alice-token"), &push).await;
+    assert_eq!(
+        (status, reply),
+        (200, json!({"error": "VersionNotSupported", "versionType": "push"}))
+    );
+    let pull = json!({"profileID": "p", "clientGroupID": "g", "cookie": null, "pullVersion": 2, "schemaVersion": ""});
+    let (_, reply) = server.post("/api/replicache/pull", Some("alice-token"), &pull).await;
+    assert_eq!(reply, json!({"error": "VersionNotSupported", "versionType": "pull"}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_required_and_spaces_belong_to_their_user() {
+    let server = start().await;
+    server.push("alices", "g1", vec![create(1, "c1", "a", "Alpha")]).await;
+    let pull = json!({"profileID": "p", "clientGroupID": "g2", "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
+    assert_eq!(server.post("/api/replicache/pull?space=alices", None, &pull).await.0, 401);
+    assert_eq!(server.post("/api/replicache/pull?space=alices", Some("wrong"), &pull).await.0, 401);
+    let (status, reply) =
+        server.post("/api/replicache/pull?space=alices", Some("bob-token"), &pull).await;
+    assert_eq!(status, 403, "{reply}");
+    // A raw token, without "Bearer ", is accepted too.
+    let raw = server
+        .http
+        .post(format!("{}/api/replicache/pull?space=alices", server.base))
+        .header("Authorization", "alice-token")
+        .json(&pull)
+        .send()
+        .await
+        .expect("sends");
+    assert_eq!(raw.status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_bodies_get_clear_errors() {
+    let server = start().await;
+    let garbage = server
+        .http
+        .post(format!("{}/api/replicache/push", server.base))
+        .header("Authorization", "Bearer alice-token")
+        .body("{not json")
+        .send()
+        .await
+        .expect("sends");
+    assert_eq!(garbage.status().as_u16(), 400);
+    let message: Value = garbage.json().await.expect("json");
+    assert!(message["error"].as_str().expect("message").contains("not a Replicache push request"));
+
+    let huge = server
+        .http
+        .post(format!("{}/api/replicache/push", server.base))
+        .header("Authorization", "Bearer alice-token")
+        .body(vec![b' '; promptdeck_server::MAX_BODY_BYTES + 1])
+        .send()
+        .await
+        .expect("sends");
+    assert_eq!(huge.status().as_u16(), 413);
+
+    let bad_space = json!({"profileID": "p", "clientGroupID": "g", "cookie": null, "pullVersion": 1, "schemaVersion": ""});
+    assert_eq!(
+        server.post("/api/replicache/pull?space=../etc", Some("alice-token"), &bad_space).await.0,
+        400
+    );
+    let bad_cookie = json!({"profileID": "p", "clientGroupID": "g", "cookie": "x", "pullVersion": 1, "schemaVersion": ""});
+    assert_eq!(server.post("/api/replicache/pull", Some("alice-token"), &bad_cookie).await.0, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_pokes_every_listener_of_its_space() {
+    let server = start().await;
+    let response = server
+        .http
+        .get(format!("{}/api/replicache/poke?space=s1", server.base))
+        .header("Authorization", "Bearer alice-token")
+        .send()
+        .await
+        .expect("connects");
+    assert_eq!(response.status().as_u16(), 200);
+    let mut events = response.bytes_stream();
+    // The stream is open once the response headers arrived; push, then wait for the poke.
+    server.push("s1", "g1", vec![create(1, "c1", "a", "Alpha")]).await;
+    let poked = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut seen = String::new();
+        while let Some(chunk) = events.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+            if seen.contains("data: poke") {
+                return seen;
+            }
+        }
+        seen
+    })
+    .await
+    .expect("poked in time");
+    assert!(poked.contains("data: poke"), "{poked}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushes_to_one_space_lose_nothing() {
+    let server = std::sync::Arc::new(start().await);
+    let clients = (0..8).map(|c| {
+        let server = server.clone();
+        tokio::spawn(async move {
+            for i in 1..=10u64 {
+                let m = create(i, &format!("c{c}"), &format!("p{c}x{i}"), "t");
+                let (status, reply) = server.push("shared", &format!("g{c}"), vec![m]).await;
+                assert_eq!(status, 200, "{reply}");
+            }
+        })
+    });
+    for client in clients {
+        client.await.expect("client task");
+    }
+    let (_, reply) = server.pull("shared", "g0", Value::Null).await;
+    assert_eq!(reply["patch"].as_array().expect("patch").len(), 81, "clear + 80 prompts");
+    assert_eq!(reply["cookie"], 80, "one version per mutation, none lost");
+}
