@@ -24,6 +24,18 @@ pub struct Cli {
     #[arg(long, env = "PROMPTDECK_CAPTURE_HOTKEY", default_value = "ctrl+shift+c")]
     pub capture_hotkey: String,
 
+    /// Sync the library with this promptdeck-server (e.g. http://127.0.0.1:8787).
+    #[arg(long, env = "PROMPTDECK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// The library (space) on the server.
+    #[arg(long, env = "PROMPTDECK_SPACE", default_value = "personal")]
+    pub space: String,
+
+    /// The server's bearer token (sign-in replaces this).
+    #[arg(long, env = "PROMPTDECK_SERVER_TOKEN", hide_env_values = true)]
+    pub server_token: Option<String>,
+
     /// `auto` pastes into the window you were in; `copy-only` leaves the prompt on the
     /// clipboard for you to paste.
     #[arg(long, env = "PROMPTDECK_PASTE_METHOD", value_enum, default_value_t = PasteMode::Auto)]
@@ -48,6 +60,8 @@ pub enum Command {
     Library,
     /// Save the current selection (or the clipboard) as a new prompt.
     Capture,
+    /// Sync with the server now and wait for the round to finish.
+    Sync,
     /// Show the runtime's state: actors, counts, cache, queue, memory.
     Status {
         #[arg(long)]
@@ -70,4 +84,17 @@ pub enum Command {
     },
     /// Stop the running instance.
     Quit,
+}
+
+impl Cli {
+    /// The sync settings, when a server is given.
+    pub fn sync_config(&self) -> Option<promptdeck_actors::SyncConfig> {
+        let server = self.server.clone()?;
+        Some(promptdeck_actors::SyncConfig {
+            server,
+            space: self.space.clone(),
+            authorization: self.server_token.as_ref().map(|t| format!("Bearer {t}")),
+            schema_version: "1".into(),
+        })
+    }
 }

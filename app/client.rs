@@ -38,6 +38,7 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::Status { json } => (ControlRequest::Status, json),
         Command::List { json } => (ControlRequest::List, json),
         Command::Quit => (ControlRequest::Quit, false),
+        Command::Sync => (ControlRequest::Sync, false),
         Command::Add { title, body, tags } => {
             let body = match body {
                 Some(body) => body,

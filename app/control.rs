@@ -27,6 +27,7 @@ pub enum ControlRequest {
     Status,
     Add { title: String, body: String, tags: Vec<String> },
     List,
+    Sync,
     Quit,
 }
 
@@ -49,6 +50,7 @@ impl ControlRequest {
             Self::Status => "status",
             Self::Add { .. } => "add",
             Self::List => "list",
+            Self::Sync => "sync",
             Self::Quit => "quit",
         }
     }
@@ -67,6 +69,8 @@ pub enum UiCommand {
     OpenLibrary,
     /// Capture the selection; the reply is the saved prompt's title or why nothing was saved.
     Capture(Option<oneshot::Sender<Result<String, String>>>),
+    /// Run a sync round now (the tray's "Sync now").
+    SyncNow,
     Quit,
 }
 
@@ -162,6 +166,10 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
                 Err(e) => ControlResponse::failed(e),
             }
         }
+        ControlRequest::Sync => match context.runtime.sync_now().await {
+            Ok(()) => ControlResponse::Done { message: "synced".into() },
+            Err(e) => ControlResponse::failed(e),
+        },
         ControlRequest::Quit => {
             let _ = context.quit.send(());
             ControlResponse::Done { message: "quitting".into() }

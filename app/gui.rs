@@ -60,7 +60,8 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let _hotkeys =
         hotkeys::start(ui_tx.clone(), &settings.palette_hotkey, &settings.capture_hotkey);
-    let tray = tray::start(ui_tx);
+    let tray =
+        tray::start(ui_tx, runtime.status().sync != promptdeck_actors::SyncStatus::LocalOnly);
     let desktop = Desktop::new(settings.paste);
     let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start, report, desktop)));
     iced::daemon(
@@ -281,6 +282,15 @@ impl Promptdeck {
                     },
                     Message::Captured,
                 )
+            }
+            UiCommand::SyncNow => {
+                let runtime = self.runtime.clone();
+                Task::future(async move {
+                    if let Err(e) = runtime.sync_now().await {
+                        tracing::warn!(error = %e, "sync now failed");
+                    }
+                })
+                .discard()
             }
             UiCommand::Quit => iced::exit(),
         }

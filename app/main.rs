@@ -6,13 +6,14 @@ use promptdeck::profile::Profile;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let profile = match Profile::resolve(cli.data_dir) {
+    let profile = match Profile::resolve(cli.data_dir.clone()) {
         Ok(profile) => profile,
         Err(e) => {
             eprintln!("promptdeck: {e:#}");
             return ExitCode::FAILURE;
         }
     };
+    let sync = cli.sync_config();
     match cli.command {
         Some(command) => promptdeck::client::run(&profile, command),
         None => {
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
                 capture_hotkey: cli.capture_hotkey,
                 paste: cli.paste_method,
             };
-            promptdeck::run::start(profile, cli.headless, settings).unwrap_or_else(|e| {
+            promptdeck::run::start(profile, cli.headless, sync, settings).unwrap_or_else(|e| {
                 eprintln!("promptdeck: {e:#}");
                 ExitCode::FAILURE
             })

@@ -17,6 +17,7 @@ use crate::profile::{self, Profile};
 pub fn start(
     profile: Profile,
     headless: bool,
+    sync: Option<promptdeck_actors::SyncConfig>,
     settings: crate::gui::Settings,
 ) -> anyhow::Result<ExitCode> {
     profile.prepare()?;
@@ -31,9 +32,9 @@ pub fn start(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let runtime = tokio
-        .block_on(Runtime::start(RuntimeConfig::new(profile.library_path())))
-        .context("cannot open the library")?;
+    let mut config = RuntimeConfig::new(profile.library_path());
+    config.sync = sync;
+    let runtime = tokio.block_on(Runtime::start(config)).context("cannot open the library")?;
     if let Some(aside) = &runtime.open_report().moved_aside {
         eprintln!(
             "promptdeck: the library file was damaged; it was kept at {} and a new one started \

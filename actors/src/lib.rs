@@ -3,11 +3,12 @@
 //! ```text
 //! Supervisor                restarts children with backoff, counts restarts
 //! ├── CacheActor            search index + cache of full prompts, fed by change sets
-//! └── RequestQueueActor     the one door: bounded, searches superseded, writes in order
+//! ├── RequestQueueActor     the one door: bounded, searches superseded, writes in order
+//! └── SyncActor             push then pull, pokes, backoff (when a server is configured)
 //! ```
 //!
 //! Windows, the CLI and hotkeys hold a [`RuntimeHandle`] and never see an actor message.
-//! SyncActor and AuthActor join the tree with sync and sign-in.
+//! AuthActor joins the tree with sign-in.
 
 mod cache;
 mod error;
@@ -17,12 +18,14 @@ mod runtime;
 mod search;
 mod status;
 mod supervisor;
+mod sync;
 
 pub use error::RequestError;
 pub use queue::{MutationReceipt, Origin};
 pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};
 pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
 pub use status::{CacheStats, ChildHealth, ChildState, Health, RuntimeStatus, SyncStatus};
+pub use sync::SyncConfig;
 
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,10 @@ impl Names {
         format!("{}/cache", self.prefix)
     }
 
+    pub fn sync(&self) -> String {
+        format!("{}/sync", self.prefix)
+    }
+
     pub fn queue(&self) -> String {
         format!("{}/queue", self.prefix)
     }

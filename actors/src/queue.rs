@@ -18,6 +18,7 @@ use crate::error::RequestError;
 use crate::names::Names;
 use crate::search::{SearchHit, SearchIndex};
 use crate::status::StatusBoard;
+use crate::sync::SyncMsg;
 
 /// How long the queue waits for the cache before answering from the store.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -211,6 +212,9 @@ impl QueueState {
             }
         }
         tracing::info!(mutation_id = commit.pending.id, "committed");
+        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync()) {
+            let _ = sync.cast(SyncMsg::Nudge);
+        }
         Ok(MutationReceipt { prompt_id, mutation_id: commit.pending.id })
     }
 }

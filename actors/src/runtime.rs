@@ -20,21 +20,30 @@ use crate::queue::{MutationReceipt, Origin, QueueMsg, Ticket};
 use crate::search::SearchHit;
 use crate::status::{Health, RuntimeStatus, StatusBoard, process_rss_bytes};
 use crate::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
+use crate::sync::{SyncConfig, SyncMsg};
 
 /// Longest a caller waits for an answer; a write includes an fsync.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest `sync_now` waits: a round may pull a large library.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct RuntimeConfig {
     pub library_path: PathBuf,
     /// Requests admitted at once; one more gets [`RequestError::Busy`].
     pub queue_capacity: usize,
+    /// The server to sync with; `None` keeps the library on this device.
+    pub sync: Option<SyncConfig>,
 }
 
 impl RuntimeConfig {
     pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
     pub fn new(library_path: impl Into<PathBuf>) -> Self {
-        Self { library_path: library_path.into(), queue_capacity: Self::DEFAULT_QUEUE_CAPACITY }
+        Self {
+            library_path: library_path.into(),
+            queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
+            sync: None,
+        }
     }
 }
 
@@ -65,7 +74,12 @@ impl Runtime {
         let status = StatusBoard::new(RuntimeStatus::default());
         let replica = Arc::new(replica);
         let weak_replica = Arc::downgrade(&replica);
-        let args = SupervisorArgs { replica, status: status.clone(), names: names.clone() };
+        let args = SupervisorArgs {
+            replica,
+            status: status.clone(),
+            names: names.clone(),
+            sync: config.sync,
+        };
         let (supervisor, _) = Actor::spawn(Some(names.supervisor()), Supervisor, args)
             .await
             .map_err(|e| StartError::Spawn(e.to_string()))?;
@@ -182,6 +196,17 @@ impl RuntimeHandle {
     pub async fn mark_used(&self, id: &PromptId) -> Result<MutationReceipt, RequestError> {
         self.mutate(Mutation::MarkPromptUsed(MarkPromptUsed { id: id.clone(), at: now_millis() }))
             .await
+    }
+
+    /// Runs a sync round now and waits for its outcome.
+    pub async fn sync_now(&self) -> Result<(), RequestError> {
+        let sync: ActorRef<SyncMsg> = ActorRef::where_is(self.0.names.sync()).ok_or_else(|| {
+            RequestError::Rejected("no sync server is configured; start with --server URL".into())
+        })?;
+        match sync.call(SyncMsg::SyncNow, Some(SYNC_TIMEOUT)).await? {
+            CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),
+            _ => Err(RequestError::Unavailable("the sync round did not finish in time".into())),
+        }
     }
 
     pub fn status(&self) -> RuntimeStatus {

@@ -36,6 +36,10 @@ pub struct RuntimeStatus {
     pub data_version: u64,
     /// False until the cache has loaded the library once.
     pub loaded: bool,
+    /// When a sync round last succeeded (ms since the epoch).
+    pub last_synced_at: Option<i64>,
+    /// True while the server's poke stream is connected: changes elsewhere arrive at once.
+    pub live_updates: bool,
 }
 
 impl Default for RuntimeStatus {
@@ -46,6 +50,8 @@ impl Default for RuntimeStatus {
             prompt_count: 0,
             data_version: 0,
             loaded: false,
+            last_synced_at: None,
+            live_updates: false,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::cache::{CacheActor, CacheArgs};
 use crate::names::Names;
 use crate::queue::{QueueArgs, RequestQueueActor};
 use crate::status::{ChildHealth, ChildState, StatusBoard};
+use crate::sync::{SyncActor, SyncArgs, SyncConfig};
 
 /// More failures than this within [`FAILURE_WINDOW`] and the child is left stopped.
 const MAX_FAILURES: usize = 5;
@@ -27,15 +28,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub enum Child {
     Cache,
     Queue,
+    /// Only when a server is configured.
+    Sync,
 }
 
 impl Child {
-    const ALL: [Child; 2] = [Child::Cache, Child::Queue];
+    const ALL: [Child; 3] = [Child::Cache, Child::Queue, Child::Sync];
 
     fn name(self) -> &'static str {
         match self {
             Child::Cache => "CacheActor",
             Child::Queue => "RequestQueueActor",
+            Child::Sync => "SyncActor",
         }
     }
 }
@@ -56,6 +60,7 @@ pub struct SupervisorArgs {
     pub replica: Arc<Replica>,
     pub status: StatusBoard,
     pub names: Names,
+    pub sync: Option<SyncConfig>,
 }
 
 struct Slot {
@@ -85,6 +90,9 @@ impl Actor for Supervisor {
     ) -> Result<SupervisorState, ActorProcessingErr> {
         let mut slots = BTreeMap::new();
         for child in Child::ALL {
+            if child == Child::Sync && args.sync.is_none() {
+                continue;
+            }
             let cell = spawn(child, &args, myself.get_cell()).await?;
             let slot = Slot {
                 cell: Some(cell),
@@ -167,6 +175,21 @@ async fn spawn(
                 CacheArgs { replica: args.replica.clone(), status: args.status.clone() };
             let (actor, _) =
                 Actor::spawn_linked(Some(args.names.cache()), CacheActor, cache_args, supervisor)
+                    .await?;
+            Ok(actor.get_cell())
+        }
+        Child::Sync => {
+            let Some(config) = args.sync.clone() else {
+                return Err(SpawnErr::StartupFailed("no sync server is configured".into()));
+            };
+            let sync_args = SyncArgs {
+                replica: args.replica.clone(),
+                status: args.status.clone(),
+                names: args.names.clone(),
+                config,
+            };
+            let (actor, _) =
+                Actor::spawn_linked(Some(args.names.sync()), SyncActor, sync_args, supervisor)
                     .await?;
             Ok(actor.get_cell())
         }

@@ -14,8 +14,11 @@ use crate::{ChildState, Origin, PromptDraft, RequestError, Runtime, RuntimeConfi
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn start(dir: &tempfile::TempDir, capacity: usize) -> Runtime {
-    let config =
-        RuntimeConfig { library_path: dir.path().join("library.redb"), queue_capacity: capacity };
+    let config = RuntimeConfig {
+        library_path: dir.path().join("library.redb"),
+        queue_capacity: capacity,
+        sync: None,
+    };
     Runtime::start(config).await.expect("runtime starts")
 }
 

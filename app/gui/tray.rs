@@ -18,7 +18,7 @@ pub struct Tray {
 }
 
 /// Creates the tray icon, or says in one log line why there is none.
-pub fn start(ui: UnboundedSender<UiCommand>) -> Option<Tray> {
+pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
     if let Err(reason) = tray_host_present() {
         tracing::warn!(%reason, "no system tray on this desktop; running without a tray icon");
         return None;
@@ -28,7 +28,11 @@ pub fn start(ui: UnboundedSender<UiCommand>) -> Option<Tray> {
         ("open-palette", "Open palette", true),
         ("open-library", "Open library", true),
         ("capture", "Capture clipboard", true),
-        ("sync", "Sync now (no server configured)", false),
+        if syncing {
+            ("sync", "Sync now", true)
+        } else {
+            ("sync", "Sync now (no server configured)", false)
+        },
     ];
     for (id, label, enabled) in items {
         let _ = menu.append(&MenuItem::with_id(id, label, enabled, None));
@@ -61,6 +65,7 @@ fn command_for(id: &MenuId) -> Option<UiCommand> {
         "open-palette" => UiCommand::OpenPalette,
         "open-library" => UiCommand::OpenLibrary,
         "capture" => UiCommand::Capture(None),
+        "sync" => UiCommand::SyncNow,
         "quit" => UiCommand::Quit,
         _ => return None,
     })

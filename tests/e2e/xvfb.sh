@@ -12,11 +12,17 @@ mkdir -p "$ARTIFACTS"
 work=$(mktemp -d)
 export PROMPTDECK_DATA_DIR=$work/profile PROMPTDECK_LOG=info
 pids=()
+summary=""
 cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   pkill -f "xclip.*-selection" 2>/dev/null || true
   cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
   rm -rf "$work"
+  # Last, so CI reads it as the closing line.
+  [[ -n "$summary" ]] && echo "$summary"
 }
 trap cleanup EXIT
 
@@ -141,5 +147,4 @@ wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"
-echo
-echo "e2e: 10 passed, 0 failed"
+summary="e2e: 10 passed, 0 failed"

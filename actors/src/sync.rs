@@ -1,0 +1,295 @@
+//! SyncActor: keeps the replica in step with the server. A round pushes what is pending,
+//! then pulls and applies the answer (patch, acknowledgements, rebase) in one store
+//! transaction. Rounds run on a local write, a poke, a reconnect, `promptdeck sync`, and a
+//! slow timer; triggers that arrive during a round coalesce into one more round. Failures
+//! back off exponentially with jitter and reset on success.
+
+mod client;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use promptdeck_protocol::now_millis;
+use promptdeck_storage::{Replica, StoreError};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use tokio::task::JoinHandle;
+
+pub use client::{RoundError, SyncConfig};
+
+use crate::cache::CacheMsg;
+use crate::names::Names;
+use crate::status::{StatusBoard, SyncStatus};
+use client::SyncClient;
+
+/// Pull this often even without pokes, in case a poke was lost.
+const FALLBACK_INTERVAL: Duration = Duration::from_secs(60);
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const MAX_RETRY: Duration = Duration::from_secs(60);
+
+pub enum SyncMsg {
+    /// Something may need syncing (a write, a poke, a timer). Coalesced. No reply.
+    Nudge,
+    /// Runs a round now; sent by the actor to itself. No reply.
+    Round,
+    /// Reply: the outcome of the next complete round.
+    SyncNow(RpcReplyPort<Result<(), String>>),
+}
+
+pub struct SyncActor;
+
+pub struct SyncArgs {
+    pub replica: Arc<Replica>,
+    pub status: StatusBoard,
+    pub names: Names,
+    pub config: SyncConfig,
+}
+
+pub struct SyncState {
+    replica: Arc<Replica>,
+    status: StatusBoard,
+    names: Names,
+    client: Arc<SyncClient>,
+    round_scheduled: bool,
+    waiting: Vec<RpcReplyPort<Result<(), String>>>,
+    failures: u32,
+    offline_since: Option<i64>,
+    /// Set when the server needs a newer app: retrying cannot help.
+    stopped: bool,
+    pokes: JoinHandle<()>,
+    timer: JoinHandle<()>,
+}
+
+impl Actor for SyncActor {
+    type Msg = SyncMsg;
+    type State = SyncState;
+    type Arguments = SyncArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<SyncMsg>,
+        args: SyncArgs,
+    ) -> Result<SyncState, ActorProcessingErr> {
+        let client = Arc::new(SyncClient::new(args.config)?);
+        let pokes =
+            tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), args.status.clone()));
+        let timer = myself.send_interval(FALLBACK_INTERVAL, || SyncMsg::Nudge);
+        args.status.update(|s| s.sync = SyncStatus::Idle);
+        myself.send_message(SyncMsg::Nudge)?;
+        Ok(SyncState {
+            replica: args.replica,
+            status: args.status,
+            names: args.names,
+            client,
+            round_scheduled: false,
+            waiting: Vec::new(),
+            failures: 0,
+            offline_since: None,
+            stopped: false,
+            pokes,
+            timer,
+        })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<SyncMsg>,
+        state: &mut SyncState,
+    ) -> Result<(), ActorProcessingErr> {
+        state.pokes.abort();
+        state.timer.abort();
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<SyncMsg>,
+        message: SyncMsg,
+        state: &mut SyncState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            SyncMsg::Nudge => state.schedule(&myself),
+            SyncMsg::SyncNow(reply) => {
+                state.waiting.push(reply);
+                state.schedule(&myself);
+            }
+            SyncMsg::Round => {
+                state.round_scheduled = false;
+                let span = tracing::info_span!("sync_round");
+                let outcome = tracing::Instrument::instrument(state.round(), span).await;
+                state.settle(&myself, outcome).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SyncState {
+    fn schedule(&mut self, myself: &ActorRef<SyncMsg>) {
+        if self.stopped {
+            let reason = "the server needs a newer Promptdeck".to_owned();
+            self.waiting.drain(..).for_each(|w| drop(w.send(Err(reason.clone()))));
+            return;
+        }
+        if !self.round_scheduled {
+            self.round_scheduled = true;
+            let _ = myself.send_message(SyncMsg::Round);
+        }
+    }
+
+    /// Push, then pull and apply.
+    async fn round(&mut self) -> Result<(), RoundError> {
+        self.status.update(|s| s.sync = SyncStatus::Syncing);
+        let replica = self.replica.clone();
+        let (sync, pending) =
+            blocking(move || Ok((replica.sync_state()?, replica.pending()?))).await?;
+        // A refused push still lets the pull run: its answer may explain (a forgotten client
+        // group) and acknowledge what the server did take.
+        let pushed =
+            if pending.is_empty() { Ok(()) } else { self.client.push(&sync, &pending).await };
+        if let Err(RoundError::Offline(_) | RoundError::NeedsSignIn | RoundError::UpdateNeeded(_)) =
+            &pushed
+        {
+            return pushed;
+        }
+        let answer = self.client.pull(&sync).await?;
+        let replica = self.replica.clone();
+        let asked = sync.cookie.clone();
+        let (applied, pending) = blocking(move || {
+            let applied = replica.apply_pull(&asked, &answer)?;
+            Ok((applied, replica.pending_count()?))
+        })
+        .await?;
+        tracing::info!(
+            acknowledged = applied.acknowledged,
+            changed = applied.changes.0.len(),
+            pending,
+            "pulled"
+        );
+        self.status.update(|s| s.pending = pending);
+        if !applied.changes.is_empty()
+            && let Some(cache) = ActorRef::<CacheMsg>::where_is(self.names.cache())
+        {
+            let _ = cache
+                .call(
+                    |reply| CacheMsg::Apply(applied.changes, Some(reply)),
+                    Some(Duration::from_secs(10)),
+                )
+                .await;
+        }
+        pushed
+    }
+
+    /// Turns a round's outcome into status, retries and replies.
+    async fn settle(&mut self, myself: &ActorRef<SyncMsg>, outcome: Result<(), RoundError>) {
+        let reply = outcome.as_ref().map(|_| ()).map_err(ToString::to_string);
+        self.waiting.drain(..).for_each(|w| drop(w.send(reply.clone())));
+        match outcome {
+            Ok(()) => {
+                self.failures = 0;
+                self.offline_since = None;
+                let now = now_millis();
+                self.status.update(|s| {
+                    s.sync = SyncStatus::Idle;
+                    s.last_synced_at = Some(now);
+                });
+            }
+            Err(RoundError::ClientStateNotFound) => {
+                tracing::warn!(
+                    "the server forgot this client group; starting a new one, keeping every pending change"
+                );
+                let replica = self.replica.clone();
+                match blocking(move || replica.restart_client_group()).await {
+                    Ok(_) => self.schedule(myself),
+                    Err(e) => {
+                        let message = e.to_string();
+                        self.retry_later(myself, |_| SyncStatus::Error { message });
+                    }
+                }
+            }
+            Err(RoundError::NeedsSignIn) => {
+                self.status.update(|s| s.sync = SyncStatus::NeedsSignIn)
+            }
+            Err(RoundError::UpdateNeeded(kind)) => {
+                tracing::error!(?kind, "the server needs a newer Promptdeck; sync stopped");
+                self.stopped = true;
+                self.status.update(|s| s.sync = SyncStatus::UpdateNeeded);
+            }
+            Err(RoundError::Offline(reason)) => {
+                tracing::info!(%reason, "offline");
+                let since = *self.offline_since.get_or_insert_with(now_millis);
+                self.retry_later(myself, |delay| SyncStatus::Offline {
+                    since,
+                    retry_at: now_millis() + delay.as_millis() as i64,
+                });
+            }
+            Err(RoundError::Server(message)) => {
+                tracing::warn!(%message, "sync round failed");
+                self.retry_later(myself, |_| SyncStatus::Error { message });
+            }
+        }
+    }
+
+    /// Schedules the next attempt after an exponential, jittered delay, and shows `status`
+    /// (made from that same delay).
+    fn retry_later(
+        &mut self,
+        myself: &ActorRef<SyncMsg>,
+        status: impl FnOnce(Duration) -> SyncStatus,
+    ) {
+        let exponent = self.failures.min(16);
+        let base = FIRST_RETRY.saturating_mul(1 << exponent).min(MAX_RETRY);
+        // Jitter spreads the retries of many clients after an outage.
+        let delay = base.mul_f64(0.75 + fastrand::f64() * 0.5);
+        self.failures += 1;
+        let status = status(delay);
+        self.status.update(|s| s.sync = status);
+        myself.send_after(delay, || SyncMsg::Nudge);
+    }
+}
+
+/// Store work off the actor's thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, RoundError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(RoundError::Server(e.to_string())),
+        Err(e) => Err(RoundError::Server(format!("a store task failed: {e}"))),
+    }
+}
+
+/// Holds the server's poke stream open, nudging the actor on each poke and on every
+/// (re)connect, and reconnecting with backoff. Ends when the actor is gone.
+async fn listen_for_pokes(client: Arc<SyncClient>, actor: ActorRef<SyncMsg>, status: StatusBoard) {
+    let mut failures = 0u32;
+    loop {
+        if let Ok(response) = client.pokes().await {
+            failures = 0;
+            status.update(|s| s.live_updates = true);
+            if actor.cast(SyncMsg::Nudge).is_err() {
+                return;
+            }
+            let mut stream = response.bytes_stream();
+            let mut line = Vec::new();
+            while let Some(Ok(chunk)) = stream.next().await {
+                for byte in chunk {
+                    if byte != b'\n' {
+                        line.push(byte);
+                        continue;
+                    }
+                    if line.starts_with(b"data:") && actor.cast(SyncMsg::Nudge).is_err() {
+                        return;
+                    }
+                    line.clear();
+                }
+            }
+            status.update(|s| s.live_updates = false);
+        }
+        failures = (failures + 1).min(7);
+        tokio::time::sleep(FIRST_RETRY * (1 << failures)).await;
+        if actor.get_status() == ractor::ActorStatus::Stopped {
+            return;
+        }
+    }
+}
