@@ -14,13 +14,34 @@ struct Running {
     _dir: tempfile::TempDir,
 }
 
+/// A SQLite file of its own, or, under scripts/with-postgres.sh, a fresh PostgreSQL
+/// database of its own: CI runs every test against both.
+async fn database(dir: &std::path::Path) -> String {
+    let Ok(admin) = std::env::var("PROMPTDECK_TEST_POSTGRES") else {
+        return format!("sqlite://{}", dir.join("server.db").display());
+    };
+    use sqlx::{Connection, Executor};
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test cluster answers");
+    let suffix: String = dir
+        .file_name()
+        .expect("a named temp dir")
+        .to_string_lossy()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let name = format!("t{}", suffix.to_lowercase());
+    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("creates a database");
+    let (server, _) = admin.rsplit_once('/').expect("a database in the URL");
+    format!("{server}/{name}")
+}
+
 async fn start() -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let auth =
         Auth::from_pairs(&["alice-token=alice".into(), "bob-token=bob".into()]).expect("auth");
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
+        database_url: database(dir.path()).await,
         auth,
     };
     let server = Server::start(config).await.expect("starts");
