@@ -95,6 +95,7 @@ impl Cli {
             space: self.space.clone(),
             authorization: self.server_token.as_ref().map(|t| format!("Bearer {t}")),
             schema_version: "1".into(),
+            request_timeout: promptdeck_actors::SyncConfig::DEFAULT_REQUEST_TIMEOUT,
         })
     }
 }

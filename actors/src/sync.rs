@@ -25,7 +25,8 @@ use client::SyncClient;
 /// Pull this often even without pokes, in case a poke was lost.
 const FALLBACK_INTERVAL: Duration = Duration::from_secs(60);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
-const MAX_RETRY: Duration = Duration::from_secs(60);
+/// After an outage, nobody should wait longer than this for sync to try again.
+const MAX_RETRY: Duration = Duration::from_secs(30);
 
 pub enum SyncMsg {
     /// Something may need syncing (a write, a poke, a timer). Coalesced. No reply.

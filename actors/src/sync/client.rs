@@ -20,6 +20,12 @@ pub struct SyncConfig {
     /// The `Authorization` header's value, sent as is (`Bearer <token>` or a raw token).
     pub authorization: Option<String>,
     pub schema_version: String,
+    /// How long one push or pull may take before the server counts as unreachable.
+    pub request_timeout: Duration,
+}
+
+impl SyncConfig {
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 }
 
 /// Why a push or pull did not go through.
@@ -39,7 +45,6 @@ pub enum RoundError {
 
 /// Mutations per push request; a long offline queue goes out in several.
 const PUSH_BATCH: usize = 100;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub(crate) struct SyncClient {
     http: reqwest::Client,
@@ -124,7 +129,7 @@ impl SyncClient {
         let request = self
             .http
             .post(self.url(path))
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(self.config.request_timeout)
             .header("X-Replicache-RequestID", format!("{client_id}-{}-{n}", self.session))
             .json(body);
         let response = self

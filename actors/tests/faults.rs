@@ -1,0 +1,48 @@
+//! Sync through a misbehaving network and server: the client keeps every pending change,
+//! shows the trouble, and once things are healthy catches up with each change applied on
+//! the server exactly once.
+
+mod support;
+
+use promptdeck_actors::{RuntimeStatus, SyncStatus};
+use support::proxy::{Fault, FaultProxy};
+use support::{TestServer, dirs, draft, runtime, titles, wait_until};
+
+fn troubled(status: &RuntimeStatus) -> bool {
+    matches!(status.sync, SyncStatus::Offline { .. } | SyncStatus::Error { .. })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_keeps_pending_changes_and_catching_up_applies_each_once() {
+    let (root, db) = dirs();
+    let server = TestServer::start(&db, None);
+    let proxy = FaultProxy::start(server.addr).await;
+    let a = runtime(&root.path().join("a"), &proxy.url()).await;
+    let b = runtime(&root.path().join("b"), &server.url()).await;
+    let (a, b) = (a.handle(), b.handle());
+    let used = a.create(draft("Counted")).await.expect("created").prompt_id;
+    wait_until(&a, "the first push", |s| s.pending == 0 && s.last_synced_at.is_some()).await;
+
+    let faults = [Fault::ServerError, Fault::Garbage, Fault::Hang, Fault::CutAfterWork];
+    for (n, fault) in faults.into_iter().enumerate() {
+        proxy.set(fault);
+        a.create(draft(&format!("During {fault:?}")))
+            .await
+            .expect("local writes never wait for the server");
+        a.mark_used(&used).await.expect("marked");
+        wait_until(&a, &format!("A to show trouble under {fault:?}"), troubled).await;
+        let pending = a.status().pending;
+        assert!(pending >= 2, "{fault:?}: pending changes kept, found {pending}");
+        assert_eq!(a.status().prompt_count, n + 2, "{fault:?}: the local library has everything");
+    }
+
+    // After four faults in a row the automatic retry may be half a minute away (backoff);
+    // the user's "Sync now" goes at once.
+    proxy.set(Fault::None);
+    a.sync_now().await.expect("a round through the healed network");
+    wait_until(&a, "A to catch up", |s| s.pending == 0 && matches!(s.sync, SyncStatus::Idle)).await;
+    wait_until(&b, "B to get everything", |s| s.prompt_count == 5).await;
+    assert_eq!(titles(&a).await, titles(&b).await);
+    let counted = b.get(&used).await.expect("reads").expect("exists");
+    assert_eq!(counted.use_count, 4, "each markPromptUsed applied exactly once, retries included");
+}

@@ -1,0 +1,124 @@
+//! A real server in a runtime of its own, and runtimes syncing with it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use promptdeck_actors::{
+    Origin, PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, RuntimeStatus, SyncConfig,
+};
+use promptdeck_server::{Auth, Server, ServerConfig};
+use tokio::sync::oneshot;
+
+pub mod proxy;
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The server in a runtime of its own, so that stopping it closes every connection, as a
+/// crash or a dropped network would.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn start(database: &Path, addr: Option<SocketAddr>) -> Self {
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let database_url = format!("sqlite://{}", database.display());
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("rt");
+            rt.block_on(async move {
+                let listen = addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr"));
+                let config = ServerConfig { listen, database_url, auth: Auth::InsecureLocal };
+                let server = Server::start(config).await.expect("server starts");
+                ready_tx.send(server.local_addr()).expect("ready");
+                tokio::select! {
+                    _ = server.serve_until(std::future::pending()) => {}
+                    _ = stopped => {}
+                }
+            });
+            // Dropping the runtime ends every connection task with it.
+            drop(rt);
+        });
+        let addr = ready.recv_timeout(WAIT).expect("server ready");
+        Self { addr, stop: Some(stop), thread: Some(thread) }
+    }
+
+    pub fn stop(mut self) -> SocketAddr {
+        self.shutdown();
+        self.addr
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+pub async fn runtime(dir: &Path, server: &str) -> Runtime {
+    let mut config = RuntimeConfig::new(dir.join("library.redb"));
+    config.sync = Some(SyncConfig {
+        server: server.to_owned(),
+        space: "shared".into(),
+        authorization: None,
+        schema_version: "1".into(),
+        request_timeout: Duration::from_secs(2),
+    });
+    Runtime::start(config).await.expect("runtime starts")
+}
+
+pub async fn wait_until(
+    handle: &RuntimeHandle,
+    what: &str,
+    check: impl Fn(&RuntimeStatus) -> bool,
+) {
+    let mut status = handle.subscribe();
+    tokio::time::timeout(WAIT, status.wait_for(|s| check(s)))
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}; status {:?}", handle.status()))
+        .expect("status board alive");
+}
+
+pub async fn titles(handle: &RuntimeHandle) -> Vec<String> {
+    let mut titles: Vec<String> = handle
+        .search(&Origin("test".into()), "", 1000)
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|h| h.prompt.title)
+        .collect();
+    titles.sort();
+    titles
+}
+
+pub fn draft(title: &str) -> PromptDraft {
+    PromptDraft { title: title.into(), body: format!("body of {title}"), tags: vec![] }
+}
+
+pub fn dirs() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("server.db");
+    (dir, db)
+}
