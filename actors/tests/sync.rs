@@ -5,17 +5,13 @@ mod support;
 use std::time::{Duration, Instant};
 
 use promptdeck_actors::SyncStatus;
-use support::{TestServer, dirs, draft, runtime, titles, wait_until};
+use support::{TestServer, dirs, draft, runtime, titles, two_devices, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prompt_created_on_one_device_reaches_another_by_poke_within_a_second() {
     let (root, db) = dirs();
     let server = TestServer::start(&db, None);
-    let (a, b) = (
-        runtime(&root.path().join("a"), &server.url()).await,
-        runtime(&root.path().join("b"), &server.url()).await,
-    );
-    let (a, b) = (a.handle(), b.handle());
+    let (a, b) = two_devices(root.path(), &server.url()).await;
     wait_until(&b, "B's live updates", |s| s.live_updates && s.last_synced_at.is_some()).await;
 
     let started = Instant::now();
@@ -31,11 +27,7 @@ async fn a_prompt_created_on_one_device_reaches_another_by_poke_within_a_second(
 async fn edits_made_offline_are_kept_and_reach_everyone_when_the_server_returns() {
     let (root, db) = dirs();
     let server = TestServer::start(&db, None);
-    let (a, b) = (
-        runtime(&root.path().join("a"), &server.url()).await,
-        runtime(&root.path().join("b"), &server.url()).await,
-    );
-    let (a, b) = (a.handle(), b.handle());
+    let (a, b) = two_devices(root.path(), &server.url()).await;
     a.create(draft("Before the outage")).await.expect("created");
     wait_until(&b, "the first prompt on B", |s| s.prompt_count == 1).await;
     wait_until(&a, "A's push acknowledged", |s| s.pending == 0).await;

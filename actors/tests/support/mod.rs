@@ -122,3 +122,11 @@ pub fn dirs() -> (tempfile::TempDir, PathBuf) {
     let db = dir.path().join("server.db");
     (dir, db)
 }
+
+/// Two devices syncing with the server at `url`, their libraries under `root`. Their
+/// runtimes run until the test ends.
+pub async fn two_devices(root: &Path, url: &str) -> (RuntimeHandle, RuntimeHandle) {
+    let a = runtime(&root.join("a"), url).await;
+    let b = runtime(&root.join("b"), url).await;
+    (a.handle(), b.handle())
+}
