@@ -15,6 +15,6 @@ npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 echo "== cargo test"
 cargo test 2>&1 | tee target/cargo-test.log
 echo "== the server's tests again, on a PostgreSQL of their own"
-scripts/with-postgres.sh cargo test -p promptdeck-server --test http 2>&1 | tee target/cargo-test-postgres.log
+scripts/with-postgres.sh cargo test --test http 2>&1 | tee target/cargo-test-postgres.log
 echo "== end to end under Xvfb"
 tests/e2e/xvfb.sh target/debug/promptdeck
