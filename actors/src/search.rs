@@ -27,7 +27,6 @@ pub struct SearchHit {
 
 struct Entry {
     summary: PromptSummary,
-    frecency_count: u64,
     /// Title and tags, matched fuzzily.
     named: Utf32String,
     /// The body's start (the preview), matched word by word.
@@ -66,7 +65,6 @@ impl SearchIndex {
         let entry = Entry {
             named: Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" "))),
             body: Utf32String::from(summary.preview.as_str()),
-            frecency_count: prompt.use_count,
             summary,
         };
         match self.positions.get(&prompt.id) {
@@ -109,9 +107,9 @@ impl SearchIndex {
                 .then(b.2.summary.updated_at.cmp(&a.2.summary.updated_at))
                 .then(a.2.summary.id.cmp(&b.2.summary.id))
         };
+        // Only the best `limit` need sorting: partition them to the front first.
         if ranked.len() > limit && limit > 0 {
             ranked.select_nth_unstable_by(limit - 1, by_rank);
-            ranked.truncate(limit);
         }
         ranked.truncate(limit);
         ranked.sort_unstable_by(by_rank);
@@ -158,12 +156,7 @@ fn narrows(last: &str, next: &str) -> bool {
 }
 
 fn frecency(entry: &Entry, now: i64) -> f64 {
-    const HALF_LIFE_MS: f64 = 14.0 * 24.0 * 3600.0 * 1000.0;
-    let Some(last) = entry.summary.last_used_at else {
-        return 0.0;
-    };
-    let age = (now - last).max(0) as f64;
-    entry.frecency_count as f64 * 0.5f64.powf(age / HALF_LIFE_MS)
+    promptdeck_protocol::frecency(entry.summary.use_count, entry.summary.last_used_at, now)
 }
 
 #[cfg(test)]

@@ -88,12 +88,7 @@ impl Prompt {
     /// How strongly recent use recommends this prompt: use count, halved every two weeks
     /// since the last use. Zero for a prompt never used.
     pub fn frecency(&self, now: i64) -> f64 {
-        const HALF_LIFE_MS: f64 = 14.0 * 24.0 * 3600.0 * 1000.0;
-        let Some(last) = self.last_used_at else {
-            return 0.0;
-        };
-        let age = (now - last).max(0) as f64;
-        self.use_count as f64 * 0.5f64.powf(age / HALF_LIFE_MS)
+        frecency(self.use_count, self.last_used_at, now)
     }
 
     /// The title to show: the stored one, or the body's first line when the title is blank.
@@ -104,6 +99,18 @@ impl Prompt {
         }
         self.body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("Untitled")
     }
+}
+
+/// How strongly recent use recommends a prompt used `use_count` times, last at
+/// `last_used_at`: the count, halved every two weeks since the last use; zero if never used.
+/// One formula for every ranking, so the palette and the model agree.
+pub fn frecency(use_count: u64, last_used_at: Option<i64>, now: i64) -> f64 {
+    const HALF_LIFE_MS: f64 = 14.0 * 24.0 * 3600.0 * 1000.0;
+    let Some(last) = last_used_at else {
+        return 0.0;
+    };
+    let age = (now - last).max(0) as f64;
+    use_count as f64 * 0.5f64.powf(age / HALF_LIFE_MS)
 }
 
 /// The current time in milliseconds since the Unix epoch.
