@@ -12,9 +12,7 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 echo "== npm ci (the official Replicache client, for interop tests)"
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
-echo "== cargo test"
-cargo test 2>&1 | tee target/cargo-test.log
-echo "== the server's tests again, on a PostgreSQL of their own"
-scripts/with-postgres.sh cargo test --test http 2>&1 | tee target/cargo-test-postgres.log
+echo "== cargo test (server checks on SQLite and on a PostgreSQL cluster of their own)"
+scripts/with-postgres.sh cargo test 2>&1 | tee target/cargo-test.log
 echo "== end to end under Xvfb"
 tests/e2e/xvfb.sh target/debug/promptdeck

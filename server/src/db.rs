@@ -78,6 +78,11 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
+    /// The connection pool, when the database is PostgreSQL.
+    pub(crate) fn postgres_pool(&self) -> Option<AnyPool> {
+        (self.backend == Backend::Postgres).then(|| self.pool.clone())
+    }
+
     /// Runs `body` in a serializable transaction, again when the database reports a
     /// conflict with a concurrent one, so concurrent pushes never lose a mutation.
     pub(crate) async fn transact<T>(

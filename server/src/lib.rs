@@ -13,11 +13,13 @@ mod poke;
 mod pull;
 mod push;
 mod routes;
+mod scratch;
 
 use std::net::SocketAddr;
 
 pub use auth::Auth;
 pub use error::{ApiError, ServerError};
+pub use scratch::{ScratchBackend, TEST_POSTGRES_ENV};
 
 use db::Db;
 use poke::Pokes;
@@ -55,8 +57,11 @@ impl Server {
             )));
         }
         let db = Db::connect(&config.database_url).await?;
-        let state =
-            AppState { db, pokes: Pokes::default(), auth: std::sync::Arc::new(config.auth) };
+        let pokes = match db.postgres_pool() {
+            Some(pool) => Pokes::across_processes(&config.database_url, pool).await?,
+            None => Pokes::default(),
+        };
+        let state = AppState { db, pokes, auth: std::sync::Arc::new(config.auth) };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -64,7 +64,7 @@ async fn push_handler(
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
     push::push(&state.db, &user, &space, &request).instrument(span).await?;
     if !request.mutations.is_empty() {
-        state.pokes.poke(&space);
+        state.pokes.poke(&space).await;
     }
     Ok(Json(serde_json::json!({})))
 }

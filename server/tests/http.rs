@@ -1,47 +1,66 @@
-//! The server over real HTTP on loopback, with a real SQLite file.
+//! The server over real HTTP on loopback, every test once on a SQLite file and once on a
+//! PostgreSQL database of its own (under scripts/with-postgres.sh, as CI runs it).
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use promptdeck_server::{Auth, Server, ServerConfig};
+use promptdeck_server::{Auth, ScratchBackend, Server, ServerConfig};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+
+/// Defines each named test, an `async fn(ScratchBackend)`, once per backend.
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test(promptdeck_server::ScratchBackend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if let Some(backend) = promptdeck_server::ScratchBackend::postgres_for_tests() {
+                    super::$test(backend).await
+                }
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    a_push_then_a_pull_returns_the_prompt_and_acknowledges_it,
+    an_incremental_pull_sends_only_changes_and_deletions,
+    a_repeated_push_is_applied_once_and_a_gap_is_refused,
+    mutations_their_mutator_refuses_are_processed_without_effect,
+    a_forgotten_client_group_gets_client_state_not_found,
+    unsupported_versions_are_named,
+    tokens_are_required_and_spaces_belong_to_their_user,
+    bad_bodies_get_clear_errors,
+    a_push_pokes_every_listener_of_its_space,
+    concurrent_pushes_to_one_space_lose_nothing,
+);
 
 struct Running {
     base: String,
     http: reqwest::Client,
     _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
 }
 
-/// A SQLite file of its own, or, under scripts/with-postgres.sh, a fresh PostgreSQL
-/// database of its own: CI runs every test against both.
-async fn database(dir: &std::path::Path) -> String {
-    let Ok(admin) = std::env::var("PROMPTDECK_TEST_POSTGRES") else {
-        return format!("sqlite://{}", dir.join("server.db").display());
-    };
-    use sqlx::{Connection, Executor};
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test cluster answers");
-    let suffix: String = dir
-        .file_name()
-        .expect("a named temp dir")
-        .to_string_lossy()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    let name = format!("t{}", suffix.to_lowercase());
-    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("creates a database");
-    let (server, _) = admin.rsplit_once('/').expect("a database in the URL");
-    format!("{server}/{name}")
-}
-
-async fn start() -> Running {
+/// A server on a fresh database of `backend`.
+async fn start(backend: &ScratchBackend) -> (Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = backend.fresh_database(dir.path()).await.expect("a fresh database");
+    (start_on(&database_url).await, dir)
+}
+
+/// A server on an existing database; several may share one.
+async fn start_on(database_url: &str) -> Running {
     let auth =
         Auth::from_pairs(&["alice-token=alice".into(), "bob-token=bob".into()]).expect("auth");
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: database(dir.path()).await,
+        database_url: database_url.to_owned(),
         auth,
     };
     let server = Server::start(config).await.expect("starts");
@@ -50,7 +69,7 @@ async fn start() -> Running {
     tokio::spawn(server.serve_until(async move {
         let _ = stopped.await;
     }));
-    Running { base, http: reqwest::Client::new(), _stop: stop, _dir: dir }
+    Running { base, http: reqwest::Client::new(), _stop: stop }
 }
 
 impl Running {
@@ -68,6 +87,19 @@ impl Running {
         let body = json!({"profileID": "p", "clientGroupID": group, "mutations": mutations,
                           "pushVersion": 1, "schemaVersion": "1"});
         self.post(&format!("/api/replicache/push?space={space}"), Some("alice-token"), &body).await
+    }
+
+    /// Opens the space's poke stream; it is live once this returns (headers arrived).
+    async fn listen(&self, space: &str) -> PokeStream {
+        let response = self
+            .http
+            .get(format!("{}/api/replicache/poke?space={space}", self.base))
+            .header("Authorization", "Bearer alice-token")
+            .send()
+            .await
+            .expect("connects");
+        assert_eq!(response.status().as_u16(), 200);
+        PokeStream(response.bytes_stream().boxed())
     }
 
     async fn pull(&self, space: &str, group: &str, cookie: Value) -> (u16, Value) {
@@ -101,9 +133,8 @@ fn keys(patch: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_then_a_pull_returns_the_prompt_and_acknowledges_it() {
-    let server = start().await;
+async fn a_push_then_a_pull_returns_the_prompt_and_acknowledges_it(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     assert_eq!(
         server
             .push("s1", "g1", vec![create(1, "c1", "a", "Alpha"), create(2, "c1", "b", "Beta")])
@@ -119,9 +150,8 @@ async fn a_push_then_a_pull_returns_the_prompt_and_acknowledges_it() {
     assert_eq!(reply["patch"][1]["value"]["title"], "Alpha");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_incremental_pull_sends_only_changes_and_deletions() {
-    let server = start().await;
+async fn an_incremental_pull_sends_only_changes_and_deletions(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     server
         .push("s1", "g1", vec![create(1, "c1", "a", "Alpha"), create(2, "c1", "b", "Beta")])
         .await;
@@ -139,9 +169,8 @@ async fn an_incremental_pull_sends_only_changes_and_deletions() {
     assert_eq!(nothing["lastMutationIDChanges"], json!({}));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_repeated_push_is_applied_once_and_a_gap_is_refused() {
-    let server = start().await;
+async fn a_repeated_push_is_applied_once_and_a_gap_is_refused(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     let used = mutation(2, "c1", "markPromptUsed", json!({"id": "a", "at": 9}));
     server.push("s1", "g1", vec![create(1, "c1", "a", "Alpha"), used.clone()]).await;
     assert_eq!(server.push("s1", "g1", vec![used]).await.0, 200, "already processed: skipped");
@@ -154,9 +183,8 @@ async fn a_repeated_push_is_applied_once_and_a_gap_is_refused() {
     assert!(error["error"].as_str().expect("message").contains("before mutation 3"), "{error}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mutations_their_mutator_refuses_are_processed_without_effect() {
-    let server = start().await;
+async fn mutations_their_mutator_refuses_are_processed_without_effect(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     let refused = vec![
         mutation(1, "c1", "updatePrompt", json!({"id": "missing", "title": "x", "updatedAt": 1})),
         mutation(2, "c1", "dropEverything", json!({})),
@@ -174,9 +202,8 @@ async fn mutations_their_mutator_refuses_are_processed_without_effect() {
     assert_eq!(keys(&reply["patch"]), ["clear "], "and nothing was stored");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forgotten_client_group_gets_client_state_not_found() {
-    let server = start().await;
+async fn a_forgotten_client_group_gets_client_state_not_found(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     assert_eq!(
         server.pull("s1", "never-seen", json!(3)).await.1,
         json!({"error": "ClientStateNotFound"})
@@ -190,9 +217,8 @@ async fn a_forgotten_client_group_gets_client_state_not_found() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unsupported_versions_are_named() {
-    let server = start().await;
+async fn unsupported_versions_are_named(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     let push = json!({"profileID": "p", "clientGroupID": "g", "mutations": [], "pushVersion": 0, "schemaVersion": ""});
     let (status, reply) = server.post("/api/replicache/push", Some("alice-token"), &push).await;
     assert_eq!(
@@ -204,9 +230,8 @@ async fn unsupported_versions_are_named() {
     assert_eq!(reply, json!({"error": "VersionNotSupported", "versionType": "pull"}));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tokens_are_required_and_spaces_belong_to_their_user() {
-    let server = start().await;
+async fn tokens_are_required_and_spaces_belong_to_their_user(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     server.push("alices", "g1", vec![create(1, "c1", "a", "Alpha")]).await;
     let pull = json!({"profileID": "p", "clientGroupID": "g2", "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
     assert_eq!(server.post("/api/replicache/pull?space=alices", None, &pull).await.0, 401);
@@ -226,9 +251,8 @@ async fn tokens_are_required_and_spaces_belong_to_their_user() {
     assert_eq!(raw.status().as_u16(), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_bodies_get_clear_errors() {
-    let server = start().await;
+async fn bad_bodies_get_clear_errors(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
     let garbage = server
         .http
         .post(format!("{}/api/replicache/push", server.base))
@@ -260,38 +284,54 @@ async fn bad_bodies_get_clear_errors() {
     assert_eq!(server.post("/api/replicache/pull", Some("alice-token"), &bad_cookie).await.0, 400);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_pokes_every_listener_of_its_space() {
-    let server = start().await;
-    let response = server
-        .http
-        .get(format!("{}/api/replicache/poke?space=s1", server.base))
-        .header("Authorization", "Bearer alice-token")
-        .send()
-        .await
-        .expect("connects");
-    assert_eq!(response.status().as_u16(), 200);
-    let mut events = response.bytes_stream();
-    // The stream is open once the response headers arrived; push, then wait for the poke.
+async fn a_push_pokes_every_listener_of_its_space(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
+    let mut pokes = server.listen("s1").await;
     server.push("s1", "g1", vec![create(1, "c1", "a", "Alpha")]).await;
-    let poked = tokio::time::timeout(Duration::from_secs(10), async {
-        let mut seen = String::new();
-        while let Some(chunk) = events.next().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
-            if seen.contains("data: poke") {
-                return seen;
-            }
-        }
-        seen
-    })
-    .await
-    .expect("poked in time");
-    assert!(poked.contains("data: poke"), "{poked}");
+    pokes.next_poke().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_pushes_to_one_space_lose_nothing() {
-    let server = std::sync::Arc::new(start().await);
+async fn on_postgres_a_push_to_one_server_process_pokes_the_listeners_of_another() {
+    let Some(backend) = ScratchBackend::postgres_for_tests() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = backend.fresh_database(dir.path()).await.expect("a fresh database");
+    // Two servers share nothing but the database, as two processes behind a load balancer.
+    let (first, second) = (start_on(&database_url).await, start_on(&database_url).await);
+    let mut pokes = second.listen("s1").await;
+    let mut elsewhere = second.listen("s2").await;
+    first.push("s1", "g1", vec![create(1, "c1", "a", "Alpha")]).await;
+    pokes.next_poke().await;
+    first.push("s1", "g1", vec![create(2, "c1", "b", "Beta")]).await;
+    pokes.next_poke().await;
+    first.push("s2", "g2", vec![create(1, "c2", "c", "Gamma")]).await;
+    elsewhere.next_poke().await;
+}
+
+/// An open poke stream.
+struct PokeStream(futures_util::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>);
+
+impl PokeStream {
+    /// Waits for the next poke, failing the test after ten seconds.
+    async fn next_poke(&mut self) {
+        let waited = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut seen = String::new();
+            while let Some(chunk) = self.0.next().await {
+                seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+                if seen.contains("data: poke") {
+                    return;
+                }
+            }
+            panic!("the poke stream ended: {seen}");
+        })
+        .await;
+        waited.expect("poked within ten seconds");
+    }
+}
+
+async fn concurrent_pushes_to_one_space_lose_nothing(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
+    let server = std::sync::Arc::new(server);
     let clients = (0..8).map(|c| {
         let server = server.clone();
         tokio::spawn(async move {
