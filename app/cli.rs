@@ -91,11 +91,8 @@ impl Cli {
     pub fn sync_config(&self) -> Option<promptdeck_actors::SyncConfig> {
         let server = self.server.clone()?;
         Some(promptdeck_actors::SyncConfig {
-            server,
-            space: self.space.clone(),
             authorization: self.server_token.as_ref().map(|t| format!("Bearer {t}")),
-            schema_version: "1".into(),
-            request_timeout: promptdeck_actors::SyncConfig::DEFAULT_REQUEST_TIMEOUT,
+            ..promptdeck_actors::SyncConfig::new(server, self.space.clone())
         })
     }
 }

@@ -19,13 +19,7 @@ const EDITS: usize = 30;
 
 fn config(dir: &std::path::Path, url: &str) -> RuntimeConfig {
     let mut config = RuntimeConfig::new(dir.join("library.redb"));
-    config.sync = Some(SyncConfig {
-        server: url.to_owned(),
-        space: "bench".into(),
-        authorization: None,
-        schema_version: "1".into(),
-        request_timeout: SyncConfig::DEFAULT_REQUEST_TIMEOUT,
-    });
+    config.sync = Some(SyncConfig::new(url, "bench"));
     config
 }
 

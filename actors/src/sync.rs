@@ -27,6 +27,8 @@ const FALLBACK_INTERVAL: Duration = Duration::from_secs(60);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// After an outage, nobody should wait longer than this for sync to try again.
 const MAX_RETRY: Duration = Duration::from_secs(30);
+/// Bytes of one poke-stream line kept; a poke is a short `data:` line.
+const MAX_POKE_LINE: usize = 256;
 
 pub enum SyncMsg {
     /// Something may need syncing (a write, a poke, a timer). Coalesced. No reply.
@@ -276,7 +278,10 @@ async fn listen_for_pokes(client: Arc<SyncClient>, actor: ActorRef<SyncMsg>, sta
             while let Some(Ok(chunk)) = stream.next().await {
                 for byte in chunk {
                     if byte != b'\n' {
-                        line.push(byte);
+                        // Only a line's start matters; an endless line must not grow forever.
+                        if line.len() < MAX_POKE_LINE {
+                            line.push(byte);
+                        }
                         continue;
                     }
                     if line.starts_with(b"data:") && actor.cast(SyncMsg::Nudge).is_err() {

@@ -22,10 +22,27 @@ pub struct SyncConfig {
     pub schema_version: String,
     /// How long one push or pull may take before the server counts as unreachable.
     pub request_timeout: Duration,
+    /// The largest answer accepted from the server; a larger one is refused, not read.
+    pub max_answer_bytes: usize,
 }
 
 impl SyncConfig {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Room for an initial pull of a very large library (100k prompts with long bodies).
+    pub const DEFAULT_MAX_ANSWER_BYTES: usize = 512 * 1024 * 1024;
+
+    /// Syncing `space` with the promptdeck-server at `server`, with default limits and no
+    /// authorization.
+    pub fn new(server: impl Into<String>, space: impl Into<String>) -> Self {
+        Self {
+            server: server.into(),
+            space: space.into(),
+            authorization: None,
+            schema_version: "1".into(),
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
+        }
+    }
 }
 
 /// Why a push or pull did not go through.
@@ -138,11 +155,31 @@ impl SyncClient {
             .await
             .map_err(|e| RoundError::Offline(e.to_string()))?;
         let response = check_status(response).await?;
-        let bytes = response
-            .bytes()
+        self.read_bounded(response).await
+    }
+
+    /// The answer's body, unless it is larger than the configured limit: a hostile or
+    /// broken server must not be able to fill this machine's memory.
+    async fn read_bounded(&self, mut response: reqwest::Response) -> Result<Vec<u8>, RoundError> {
+        let limit = self.config.max_answer_bytes;
+        let too_large = || {
+            RoundError::Server(format!("the server's answer is larger than {limit} bytes; refused"))
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| RoundError::Offline(format!("the answer was cut off: {e}")))?;
-        Ok(bytes.to_vec())
+            .map_err(|e| RoundError::Offline(format!("the answer was cut off: {e}")))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
