@@ -23,7 +23,8 @@ async fn every_fault_keeps_pending_changes_and_catching_up_applies_each_once() {
     let used = a.create(draft("Counted")).await.expect("created").prompt_id;
     wait_until(&a, "the first push", |s| s.pending == 0 && s.last_synced_at.is_some()).await;
 
-    let faults = [Fault::ServerError, Fault::Garbage, Fault::Hang, Fault::CutAfterWork];
+    let faults =
+        [Fault::ServerError, Fault::Garbage, Fault::Hang, Fault::CutAfterWork, Fault::Oversized];
     for (n, fault) in faults.into_iter().enumerate() {
         proxy.set(fault);
         a.create(draft(&format!("During {fault:?}")))
@@ -36,7 +37,7 @@ async fn every_fault_keeps_pending_changes_and_catching_up_applies_each_once() {
         assert_eq!(a.status().prompt_count, n + 2, "{fault:?}: the local library has everything");
     }
 
-    // After four faults in a row the automatic retry may be half a minute away (backoff);
+    // After five faults in a row the automatic retry may be half a minute away (backoff);
     // the user's "Sync now" goes at once.
     proxy.set(Fault::None);
     a.sync_now().await.expect("a round through the healed network");
@@ -44,11 +45,11 @@ async fn every_fault_keeps_pending_changes_and_catching_up_applies_each_once() {
     // A has nothing pending, so its view is the server's state; B pulls after that.
     let on_server = a.get(&used).await.expect("reads").expect("exists");
     assert_eq!(
-        on_server.use_count, 4,
+        on_server.use_count, 5,
         "each markPromptUsed applied exactly once, retries included"
     );
     b.sync_now().await.expect("B pulls");
-    assert_eq!(b.status().prompt_count, 5);
+    assert_eq!(b.status().prompt_count, 6);
     assert_eq!(titles(&a).await, titles(&b).await);
-    assert_eq!(b.get(&used).await.expect("reads").expect("exists").use_count, 4);
+    assert_eq!(b.get(&used).await.expect("reads").expect("exists").use_count, 5);
 }

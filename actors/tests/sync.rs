@@ -2,9 +2,13 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use promptdeck_actors::SyncStatus;
+use promptdeck_actors::{Origin, RuntimeHandle, SyncStatus};
+use promptdeck_protocol::{Mutation, PromptId, UpdatePrompt, now_millis};
+use promptdeck_server::ScratchBackend;
+use support::proxy::{Fault, FaultProxy};
 use support::{TestServer, dirs, draft, runtime, titles, two_devices, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,4 +84,116 @@ async fn when_the_server_forgets_this_device_its_unsynced_work_is_pushed_again()
     let b = b.handle();
     wait_until(&b, "a new device to get it", |s| s.prompt_count == 1).await;
     assert_eq!(titles(&b).await, ["Typed meanwhile"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_devices_editing_the_same_prompts_at_once_converge_on_sqlite() {
+    three_devices_converge(ScratchBackend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_devices_editing_the_same_prompts_at_once_converge_on_postgres() {
+    if let Some(backend) = ScratchBackend::postgres_for_tests() {
+        three_devices_converge(backend).await;
+    }
+}
+
+/// Three devices race on the same prompts (one of them offline for its part), then settle.
+/// The conflicts are chosen so that the outcome does not depend on the order the server
+/// saw them in: an edit of a deleted prompt does nothing, and edits of different fields
+/// and use counts add up.
+async fn three_devices_converge(backend: ScratchBackend) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let database = backend.fresh_database(root.path()).await.expect("a database");
+    let server = TestServer::on(database, None);
+    let proxy = FaultProxy::start(server.addr).await;
+    let a = runtime(&root.path().join("a"), &server.url()).await;
+    let b = runtime(&root.path().join("b"), &server.url()).await;
+    let c = runtime(&root.path().join("c"), &proxy.url()).await;
+    let devices = [a.handle(), b.handle(), c.handle()];
+    let [a, b, c] = &devices;
+
+    let mut seeded = Vec::new();
+    for n in 0..5 {
+        seeded.push(a.create(draft(&format!("Seed {n}"))).await.expect("created").prompt_id);
+    }
+    for device in &devices {
+        wait_until(device, "the seeds everywhere", |s| s.prompt_count == 5 && s.pending == 0).await;
+    }
+
+    proxy.set(Fault::Refuse);
+    let [p0, p1, p2, p3, p4] = seeded.try_into().expect("five seeds");
+    tokio::join!(
+        async {
+            edit(a, &p0, Some("A renamed 0"), None).await;
+            edit(a, &p1, Some("A renamed 1"), None).await;
+            a.delete(&p2).await.expect("deleted");
+            a.mark_used(&p3).await.expect("used");
+            a.create(draft("New on A")).await.expect("created");
+            a.mark_used(&p3).await.expect("used");
+        },
+        async {
+            edit(b, &p0, Some("B renamed 0"), None).await;
+            edit(b, &p1, None, Some("B's body for 1")).await;
+            b.create(draft("New on B")).await.expect("created");
+        },
+        async {
+            c.delete(&p0).await.expect("deleted offline");
+            edit(c, &p2, Some("C renamed a deleted prompt"), None).await;
+            c.mark_used(&p3).await.expect("used offline");
+            edit(c, &p4, None, Some("C's offline body for 4")).await;
+            c.create(draft("New on C")).await.expect("created offline");
+        },
+    );
+    wait_until(c, "C to be offline with its work", |s| {
+        matches!(s.sync, SyncStatus::Offline { .. }) && s.pending == 5
+    })
+    .await;
+    proxy.set(Fault::None);
+    c.sync_now().await.expect("C back online");
+
+    for device in &devices {
+        wait_until(device, "every change acknowledged", |s| s.pending == 0).await;
+    }
+    // Everyone's pushes are in: one more pull each brings every device to the server's state.
+    for device in &devices {
+        device.sync_now().await.expect("a last round");
+    }
+    let libraries = [library(a).await, library(b).await, library(c).await];
+    assert_eq!(libraries[0], libraries[1], "A and B differ");
+    assert_eq!(libraries[0], libraries[2], "A and C differ");
+    let library = &libraries[0];
+    let titles: Vec<&str> = library.values().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["A renamed 1", "New on A", "New on B", "New on C", "Seed 3", "Seed 4"],
+        "deleted prompts stay deleted; nothing lost; nothing doubled"
+    );
+    let by_title = |t: &str| library.values().find(|p| p.0 == t).expect("present").clone();
+    assert_eq!(by_title("A renamed 1").1, "B's body for 1", "edits of different fields merge");
+    assert_eq!(by_title("Seed 3").2, 3, "every use counted once, offline ones too");
+    assert_eq!(by_title("Seed 4").1, "C's offline body for 4");
+}
+
+async fn edit(device: &RuntimeHandle, id: &PromptId, title: Option<&str>, body: Option<&str>) {
+    let update = UpdatePrompt {
+        id: id.clone(),
+        title: title.map(str::to_owned),
+        body: body.map(str::to_owned),
+        tags: None,
+        updated_at: now_millis(),
+    };
+    device.mutate(Mutation::UpdatePrompt(update)).await.expect("edited");
+}
+
+/// Every prompt of a device as (title, body, use count), ordered by title.
+async fn library(device: &RuntimeHandle) -> BTreeMap<String, (String, String, u64)> {
+    let hits = device.search(&Origin("test".into()), "", 1000).await.expect("lists");
+    let mut library = BTreeMap::new();
+    for hit in hits {
+        let prompt = device.get(&hit.prompt.id).await.expect("reads").expect("exists");
+        let key = format!("{} {}", prompt.title, prompt.id);
+        library.insert(key, (prompt.title.clone(), prompt.body.clone(), prompt.use_count));
+    }
+    library
 }

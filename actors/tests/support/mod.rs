@@ -15,6 +15,8 @@ use tokio::sync::oneshot;
 pub mod proxy;
 
 pub const WAIT: Duration = Duration::from_secs(30);
+/// Small enough that a test can send a larger answer cheaply.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 
 /// The server in a runtime of its own, so that stopping it closes every connection, as a
 /// crash or a dropped network would.
@@ -25,10 +27,15 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server on the SQLite file `database`, at `addr` if given.
     pub fn start(database: &Path, addr: Option<SocketAddr>) -> Self {
+        Self::on(format!("sqlite://{}", database.display()), addr)
+    }
+
+    /// A server on any database URL, at `addr` if given.
+    pub fn on(database_url: String, addr: Option<SocketAddr>) -> Self {
         let (ready_tx, ready) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
-        let database_url = format!("sqlite://{}", database.display());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -80,11 +87,9 @@ impl Drop for TestServer {
 pub async fn runtime(dir: &Path, server: &str) -> Runtime {
     let mut config = RuntimeConfig::new(dir.join("library.redb"));
     config.sync = Some(SyncConfig {
-        server: server.to_owned(),
-        space: "shared".into(),
-        authorization: None,
-        schema_version: "1".into(),
         request_timeout: Duration::from_secs(2),
+        max_answer_bytes: MAX_ANSWER_BYTES,
+        ..SyncConfig::new(server, "shared")
     });
     Runtime::start(config).await.expect("runtime starts")
 }
