@@ -1,14 +1,17 @@
-//! Two real `promptdeck` instances syncing through a real server on loopback.
+//! Real `promptdeck` instances syncing through a real server on loopback, and killed at
+//! the moments that matter.
 
 mod support;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use promptdeck_server::{Auth, Server, ServerConfig};
-use support::{Instance, cli, eventually, status, stderr, titles};
+use support::proxy::{Fault, FaultProxy};
+use support::{Instance, WAIT, cli, eventually, status, stderr, titles};
 
 /// The server on a thread and runtime of its own, for the life of the test.
-fn start_server(dir: &std::path::Path) -> String {
+fn start_server(dir: &std::path::Path) -> SocketAddr {
     let (ready_tx, ready) = std::sync::mpsc::channel();
     let database_url = format!("sqlite://{}", dir.join("server.db").display());
     std::thread::spawn(move || {
@@ -24,13 +27,51 @@ fn start_server(dir: &std::path::Path) -> String {
             let _ = server.serve_until(std::future::pending()).await;
         });
     });
-    format!("http://{}", ready.recv_timeout(Duration::from_secs(30)).expect("server ready"))
+    ready.recv_timeout(WAIT).expect("server ready")
+}
+
+/// How many mutations the server has processed in the space: its version, which every
+/// processed mutation moves by exactly one, read as the cookie of a first pull.
+fn processed_on_server(rt: &tokio::runtime::Runtime, server: SocketAddr) -> i64 {
+    let body = serde_json::json!({"profileID": "check", "clientGroupID": fresh_group(),
+        "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
+    let answer: serde_json::Value = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{server}/api/replicache/pull?space=personal"))
+            .json(&body)
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a pull answer")
+    });
+    answer["cookie"].as_i64().unwrap_or_else(|| panic!("a numeric cookie in {answer}"))
+}
+
+fn fresh_group() -> String {
+    format!("check-{}", fastrand::u64(..))
+}
+
+fn pending(dir: &std::path::Path) -> u64 {
+    status(dir).expect("status")["status"]["pending"].as_u64().expect("a pending count")
+}
+
+fn add(instance: &Instance, title: &str) {
+    let out = instance.cli(&["add", "--title", title, "--body", "typed before the crash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn sorted_titles(instance: &Instance) -> Vec<String> {
+    let mut titles = titles(instance);
+    titles.sort();
+    titles
 }
 
 #[test]
 fn a_prompt_added_on_one_instance_is_listed_by_the_other_after_sync() {
     let root = tempfile::tempdir().expect("tempdir");
-    let url = start_server(root.path());
+    let url = format!("http://{}", start_server(root.path()));
     let (a_dir, b_dir) = (root.path().join("a"), root.path().join("b"));
     let a = Instance::start(&a_dir, &["--server", &url]);
     let b = Instance::start(&b_dir, &["--server", &url]);
@@ -65,4 +106,72 @@ fn sync_without_a_server_says_how_to_set_one() {
     let out = cli(dir.path(), &["sync"], None);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--server"), "{}", stderr(&out));
+}
+
+#[test]
+fn killed_between_saving_and_pushing_then_restarted_offline_nothing_is_lost_or_doubled() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let server = start_server(root.path());
+    let proxy = rt.block_on(FaultProxy::start(server));
+    proxy.set(Fault::HoldPushes);
+    let dir = root.path().join("a");
+    let a = Instance::start(&dir, &["--server", &proxy.url()]);
+    for title in ["One", "Two", "Three"] {
+        add(&a, title);
+    }
+    rt.block_on(proxy.wait_for(|t| t.held >= 1));
+    assert_eq!(pending(&dir), 3, "saved locally, not yet acknowledged");
+    a.kill_9();
+    assert_eq!(processed_on_server(&rt, server), 0, "no push got through");
+
+    // Back up with the network down: the library and its waiting changes are all there.
+    proxy.set(Fault::Refuse);
+    let a = Instance::start(&dir, &["--server", &proxy.url()]);
+    assert_eq!(sorted_titles(&a), ["One", "Three", "Two"]);
+    eventually("the restarted instance to report it is offline", WAIT, || {
+        let health = status(&dir)?;
+        (health["status"]["sync"]["state"] == "offline" && health["status"]["pending"] == 3)
+            .then_some(())
+    });
+
+    proxy.set(Fault::None);
+    let synced = a.cli(&["sync"]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    assert_eq!(pending(&dir), 0);
+    assert_eq!(processed_on_server(&rt, server), 3, "each change processed exactly once");
+    let b = Instance::start(&root.path().join("b"), &["--server", &format!("http://{server}")]);
+    assert!(b.cli(&["sync"]).status.success());
+    assert_eq!(sorted_titles(&b), ["One", "Three", "Two"]);
+}
+
+#[test]
+fn killed_between_pushing_and_pulling_the_repeated_push_is_applied_once() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let server = start_server(root.path());
+    let proxy = rt.block_on(FaultProxy::start(server));
+    proxy.set(Fault::HoldPullsAfterPush);
+    let dir = root.path().join("a");
+    let a = Instance::start(&dir, &["--server", &proxy.url()]);
+    add(&a, "One");
+    // The server took the push; its acknowledgement would come with the pull, held here.
+    rt.block_on(proxy.wait_for(|t| t.pushes_answered >= 1 && t.held >= 1));
+    add(&a, "Two");
+    add(&a, "Three");
+    assert_eq!(pending(&dir), 3, "One is on the server but not yet acknowledged");
+    assert_eq!(processed_on_server(&rt, server), 1);
+    a.kill_9();
+
+    proxy.set(Fault::None);
+    let a = Instance::start(&dir, &["--server", &proxy.url()]);
+    let synced = a.cli(&["sync"]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    assert_eq!(pending(&dir), 0);
+    assert_eq!(sorted_titles(&a), ["One", "Three", "Two"]);
+    assert_eq!(
+        processed_on_server(&rt, server),
+        3,
+        "One was pushed twice and processed once; Two and Three once each"
+    );
 }

@@ -105,54 +105,81 @@ fn menu_items(menu: &Proxy<'_>) -> HashMap<String, i32> {
         .collect()
 }
 
+/// Clicks a menu item as a tray host does, without waiting for an answer: after Quit there
+/// is nobody left to give one.
 fn click(menu: &Proxy<'_>, id: i32) {
-    let () = menu.call("Event", &(id, "clicked", Value::I32(0), 0u32)).expect("click accepted");
+    menu.call_noreply("Event", &(id, "clicked", Value::I32(0), 0u32)).expect("click sent");
+}
+
+/// The app under an X server and a session bus of its own, with its tray item registered
+/// with our host.
+struct TrayedApp {
+    app: Instance,
+    host: zbus::blocking::Connection,
+    item_name: String,
+    _bus: SessionBus,
+    _xvfb: Xvfb,
+}
+
+impl TrayedApp {
+    fn start(dir: &std::path::Path, args: &[&str]) -> Self {
+        let xvfb = Xvfb::start();
+        let bus = SessionBus::start();
+        let (registered, registrations) = mpsc::channel();
+        let host = zbus::blocking::connection::Builder::address(bus.address.as_str())
+            .expect("address")
+            .name("org.kde.StatusNotifierWatcher")
+            .expect("name")
+            .serve_at("/StatusNotifierWatcher", Watcher { registered })
+            .expect("served")
+            .build()
+            .expect("the host connects");
+        let env = [
+            ("DISPLAY", xvfb.display.as_str()),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+        ];
+        let app = Instance::spawn(dir, args, &env);
+        let item_name = registrations.recv_timeout(WAIT).expect("the app registers a tray item");
+        // The item registers from its own thread; the windows report once their loop is up.
+        eventually("the app to report its tray", WAIT, || {
+            (status(dir)?["ui"]["tray"] == true).then_some(())
+        });
+        Self { app, host, item_name, _bus: bus, _xvfb: xvfb }
+    }
+
+    /// Items announce changes with NewToolTip, not PropertiesChanged: read, never cache, as
+    /// a tray host does.
+    fn item(&self) -> Proxy<'_> {
+        zbus::blocking::proxy::Builder::new(&self.host)
+            .destination(self.item_name.as_str())
+            .and_then(|b| b.path("/StatusNotifierItem"))
+            .and_then(|b| b.interface("org.kde.StatusNotifierItem"))
+            .map(|b| b.cache_properties(zbus::proxy::CacheProperties::No))
+            .and_then(|b| b.build())
+            .expect("item proxy")
+    }
+
+    fn menu(&self) -> Proxy<'_> {
+        Proxy::new(&self.host, self.item_name.as_str(), "/MenuBar", "com.canonical.dbusmenu")
+            .expect("menu proxy")
+    }
 }
 
 #[test]
 fn the_tray_registers_shows_counts_and_its_menu_drives_the_app() {
-    let xvfb = Xvfb::start();
-    let bus = SessionBus::start();
-    let (registered, registrations) = mpsc::channel();
-    let host = zbus::blocking::connection::Builder::address(bus.address.as_str())
-        .expect("address")
-        .name("org.kde.StatusNotifierWatcher")
-        .expect("name")
-        .serve_at("/StatusNotifierWatcher", Watcher { registered })
-        .expect("served")
-        .build()
-        .expect("the host connects");
-
     let dir = tempfile::tempdir().expect("tempdir");
-    let env =
-        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
-    let mut app = Instance::spawn(dir.path(), &[], &env);
-    let item_name = registrations.recv_timeout(WAIT).expect("the app registers a tray item");
-    // The item registers from its own thread; the windows report once their loop is up.
-    eventually("the app to report its tray", WAIT, || {
-        (status(dir.path())?["ui"]["tray"] == true).then_some(())
-    });
-
-    // Items announce changes with NewToolTip, not PropertiesChanged: read, never cache, as
-    // a tray host does.
-    let item: Proxy<'_> = zbus::blocking::proxy::Builder::new(&host)
-        .destination(item_name.as_str())
-        .and_then(|b| b.path("/StatusNotifierItem"))
-        .and_then(|b| b.interface("org.kde.StatusNotifierItem"))
-        .map(|b| b.cache_properties(zbus::proxy::CacheProperties::No))
-        .and_then(|b| b.build())
-        .expect("item proxy");
+    let mut trayed = TrayedApp::start(dir.path(), &[]);
+    let item = trayed.item();
     eventually("the tooltip to count the prompts", WAIT, || {
         tooltip(&item).contains("0 prompts").then_some(())
     });
-    assert!(app.cli(&["add", "--title", "From the test", "--body", "x"]).status.success());
+    assert!(trayed.app.cli(&["add", "--title", "From the test", "--body", "x"]).status.success());
     eventually("the tooltip to follow the library", WAIT, || {
         tooltip(&item).contains("1 prompt").then_some(())
     });
     assert!(tooltip(&item).contains("Saved on this device"), "{}", tooltip(&item));
 
-    let menu = Proxy::new(&host, item_name.as_str(), "/MenuBar", "com.canonical.dbusmenu")
-        .expect("menu proxy");
+    let menu = trayed.menu();
     let items = menu_items(&menu);
     for label in ["Open palette", "Open library", "Capture clipboard", "Quit Promptdeck"] {
         assert!(items.contains_key(label), "menu lacks {label:?}: {items:?}");
@@ -165,5 +192,30 @@ fn the_tray_registers_shows_counts_and_its_menu_drives_the_app() {
         windows.as_array()?.iter().any(|w| w == "palette").then_some(())
     });
     click(&menu, items["Quit Promptdeck"]);
-    eventually("the app to quit from the tray", WAIT, || app.child.try_wait().ok().flatten());
+    drop((item, menu));
+    eventually("the app to quit from the tray", WAIT, || {
+        trayed.app.child.try_wait().ok().flatten()
+    });
+}
+
+#[test]
+fn with_the_server_unreachable_the_tray_says_offline_and_what_waits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A port nothing listens on: bound, then released.
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr");
+    let server = format!("http://{port}");
+    let trayed = TrayedApp::start(dir.path(), &["--server", &server]);
+    for title in ["Written on a plane", "And another"] {
+        assert!(trayed.app.cli(&["add", "--title", title, "--body", "x"]).status.success());
+    }
+    let item = trayed.item();
+    eventually("the tooltip to say offline with the waiting changes", WAIT, || {
+        let shown = tooltip(&item);
+        (shown.contains("Offline · 2 changes waiting")
+            && shown.contains("2 prompts · 2 changes not yet synced"))
+        .then_some(())
+    });
+    let items = menu_items(&trayed.menu());
+    assert!(items.contains_key("Sync now"), "a server is set, so Sync now is offered: {items:?}");
 }

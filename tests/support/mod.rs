@@ -8,8 +8,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+#[path = "../../actors/tests/support/proxy.rs"]
+pub mod proxy;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a test waits for something that should happen at once.
+pub const WAIT: Duration = Duration::from_secs(30);
 
 /// A running instance; killed on drop if the test did not stop it.
 pub struct Instance {
@@ -144,19 +149,21 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
+    /// Xvfb picks a free display itself and names it once it accepts connections, so
+    /// tests running side by side never share one.
     pub fn start() -> Self {
-        let number = (300..400)
-            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
-            .expect("a free display");
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is installed (scripts/install-deps.sh --test)");
-        eventually("Xvfb to accept connections", Duration::from_secs(20), || {
-            x11rb::connect(Some(&display)).ok().map(drop)
-        });
+        let mut number = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut number)
+            .expect("Xvfb names its display");
+        let display = format!(":{}", number.trim());
+        assert!(display.len() > 1, "Xvfb did not start");
         Self { child, display }
     }
 }

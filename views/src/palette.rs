@@ -135,7 +135,11 @@ impl State {
             .on_submit(Message::Submit)
             .padding(10)
             .size(18);
-        let header = row![input, status_dot(&self.indicator)].spacing(10).align_y(iced::Center);
+        let mut header = row![input].spacing(10).align_y(iced::Center);
+        if self.indicator.needs_words() {
+            header = header.push(text(self.indicator.label()).size(12).style(theme::muted));
+        }
+        let header = header.push(status_dot(&self.indicator));
         let mut content = column![header, self.body()].spacing(8);
         if let Some(notice) = &self.notice {
             content = content.push(text(notice).size(13).style(theme::error));

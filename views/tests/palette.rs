@@ -150,3 +150,18 @@ fn an_answer_to_an_older_query_is_dropped() {
     state.show_results("cod", Ok(vec![summary("b", "Code review")]));
     assert_eq!(state.selected().map(|p| p.title.as_str()), Some("Code review"));
 }
+
+#[test]
+fn offline_with_waiting_changes_says_so_beside_the_dot() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::Offline { pending: 3 });
+    let mut ui = simulator(state.view());
+    ui.find("Offline · 3 changes waiting")?;
+    ui.find("Summarise article").map(drop).expect("offline, the library is all there");
+    drop(ui);
+
+    state.set_indicator(Indicator::Synced);
+    let mut ui = simulator(state.view());
+    assert!(ui.find("Synced").is_err(), "a healthy state is only a dot");
+    assert!(ui.find("Offline · 3 changes waiting").is_err());
+    Ok(())
+}
