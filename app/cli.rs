@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
+use promptdeck_actors::{Endpoints, SyncConfig};
 
 #[derive(Debug, Parser)]
 #[command(name = "promptdeck", version, about = "A prompt library one hotkey away")]
@@ -28,13 +31,45 @@ pub struct Cli {
     #[arg(long, env = "PROMPTDECK_SERVER", value_name = "URL")]
     pub server: Option<String>,
 
+    /// Sync with your own Replicache backend instead: its push URL, where `{space}` stands
+    /// for the space (e.g. https://app.example/api/replicache/push?spaceID={space}).
+    #[arg(
+        long,
+        env = "PROMPTDECK_PUSH_URL",
+        value_name = "URL",
+        requires = "pull_url",
+        conflicts_with = "server"
+    )]
+    pub push_url: Option<String>,
+
+    /// Your backend's pull URL (`{space}` as in --push-url).
+    #[arg(long, env = "PROMPTDECK_PULL_URL", value_name = "URL", requires = "push_url")]
+    pub pull_url: Option<String>,
+
+    /// Your backend's poke stream (server-sent events), if it has one; without it the
+    /// library is pulled every --poll-interval seconds.
+    #[arg(long, env = "PROMPTDECK_POKE_URL", value_name = "URL", requires = "push_url")]
+    pub poke_url: Option<String>,
+
     /// The library (space) on the server.
     #[arg(long, env = "PROMPTDECK_SPACE", default_value = "personal")]
     pub space: String,
 
-    /// The server's bearer token (sign-in replaces this).
+    /// The token the sync backend expects (sign-in replaces this).
     #[arg(long, env = "PROMPTDECK_SERVER_TOKEN", hide_env_values = true)]
     pub server_token: Option<String>,
+
+    /// How the token is sent: `Authorization: Bearer TOKEN`, or the raw token alone.
+    #[arg(long, env = "PROMPTDECK_AUTH_SCHEME", value_enum, default_value_t = AuthScheme::Bearer)]
+    pub auth_scheme: AuthScheme,
+
+    /// The schemaVersion sent with every push and pull, as your web client sends it.
+    #[arg(long, env = "PROMPTDECK_SCHEMA_VERSION", default_value = "1")]
+    pub schema_version: String,
+
+    /// Seconds between pulls when nothing pokes (a fallback beside a poke stream).
+    #[arg(long, env = "PROMPTDECK_POLL_INTERVAL", value_name = "SECONDS", default_value_t = 60)]
+    pub poll_interval: u64,
 
     /// `auto` pastes into the window you were in; `copy-only` leaves the prompt on the
     /// clipboard for you to paste.
@@ -50,6 +85,13 @@ pub struct Cli {
 pub enum PasteMode {
     Auto,
     CopyOnly,
+}
+
+/// How the sync token travels in the `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthScheme {
+    Bearer,
+    Raw,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,12 +129,26 @@ pub enum Command {
 }
 
 impl Cli {
-    /// The sync settings, when a server is given.
-    pub fn sync_config(&self) -> Option<promptdeck_actors::SyncConfig> {
-        let server = self.server.clone()?;
-        Some(promptdeck_actors::SyncConfig {
-            authorization: self.server_token.as_ref().map(|t| format!("Bearer {t}")),
-            ..promptdeck_actors::SyncConfig::new(server, self.space.clone())
-        })
+    /// The sync settings, when a server or a backend's endpoints are given, checked.
+    pub fn sync_config(&self) -> Result<Option<SyncConfig>, String> {
+        let endpoints = match (&self.server, &self.push_url, &self.pull_url) {
+            (Some(server), _, _) => Endpoints::promptdeck_server(server),
+            (None, Some(push), Some(pull)) => {
+                Endpoints { push: push.clone(), pull: pull.clone(), poke: self.poke_url.clone() }
+            }
+            _ => return Ok(None),
+        };
+        let authorization = self.server_token.as_ref().map(|token| match self.auth_scheme {
+            AuthScheme::Bearer => format!("Bearer {token}"),
+            AuthScheme::Raw => token.clone(),
+        });
+        let config = SyncConfig {
+            authorization,
+            schema_version: self.schema_version.clone(),
+            poll_interval: Duration::from_secs(self.poll_interval),
+            ..SyncConfig::with_endpoints(endpoints, self.space.clone())
+        };
+        config.check()?;
+        Ok(Some(config))
     }
 }

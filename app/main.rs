@@ -13,7 +13,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let sync = cli.sync_config();
+    let sync = match cli.sync_config() {
+        Ok(sync) => sync,
+        Err(e) => {
+            eprintln!("promptdeck: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
         Some(command) => promptdeck::client::run(&profile, command),
         None => {

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use promptdeck_server::{Auth, Server, ServerConfig};
+use support::node::JsBackend;
 use support::proxy::{Fault, FaultProxy};
 use support::{Instance, WAIT, cli, eventually, status, stderr, titles};
 
@@ -174,4 +175,67 @@ fn killed_between_pushing_and_pulling_the_repeated_push_is_applied_once() {
         3,
         "One was pushed twice and processed once; Two and Three once each"
     );
+}
+
+#[test]
+fn sync_settings_that_cannot_work_are_refused_before_anything_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let refused = |args: &[&str], why: &str| {
+        let out = cli(dir.path(), args, None);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    };
+    refused(&["--headless", "--push-url", "http://h/push"], "--pull-url");
+    refused(
+        &[
+            "--headless",
+            "--server",
+            "http://h",
+            "--push-url",
+            "http://h/a",
+            "--pull-url",
+            "http://h/b",
+        ],
+        "cannot be used with",
+    );
+    refused(
+        &["--headless", "--push-url", "ftp://h/push", "--pull-url", "http://h/pull"],
+        "must start with http",
+    );
+    refused(&["--headless", "--server", "not a url"], "not a URL");
+    assert!(!dir.path().join("library.redb").exists(), "nothing was created");
+}
+
+#[test]
+fn instances_sync_through_another_replicache_backend_set_up_by_flags() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let backend = JsBackend::start(&[]);
+    let settings = [
+        "--push-url".to_owned(),
+        backend.endpoint("push"),
+        "--pull-url".into(),
+        backend.endpoint("pull"),
+        "--poke-url".into(),
+        backend.endpoint("poke"),
+        "--space".into(),
+        "team".into(),
+        "--server-token".into(),
+        JsBackend::TOKEN.into(),
+        "--auth-scheme".into(),
+        "raw".into(),
+    ];
+    let settings: Vec<&str> = settings.iter().map(String::as_str).collect();
+    let (a_dir, b_dir) = (root.path().join("a"), root.path().join("b"));
+    let a = Instance::start(&a_dir, &settings);
+    let b = Instance::start(&b_dir, &settings);
+    add(&a, "Through the other backend");
+    assert!(a.cli(&["sync"]).status.success());
+    assert_eq!(pending(&a_dir), 0, "the backend acknowledged the push");
+    // B hears of it through the backend's poke stream, with no sync asked for.
+    eventually("B to receive A's prompt", WAIT, || {
+        let health = status(&b_dir)?;
+        (health["status"]["promptCount"] == 1 && health["status"]["liveUpdates"] == true)
+            .then_some(())
+    });
+    assert_eq!(titles(&b), ["Through the other backend"]);
 }

@@ -25,7 +25,7 @@ pub use queue::{MutationReceipt, Origin};
 pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};
 pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
 pub use status::{CacheStats, ChildHealth, ChildState, Health, RuntimeStatus, SyncStatus};
-pub use sync::SyncConfig;
+pub use sync::{Endpoints, SyncConfig};
 
 #[cfg(test)]
 mod tests;

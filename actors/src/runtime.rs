@@ -201,7 +201,7 @@ impl RuntimeHandle {
     /// Runs a sync round now and waits for its outcome.
     pub async fn sync_now(&self) -> Result<(), RequestError> {
         let sync: ActorRef<SyncMsg> = ActorRef::where_is(self.0.names.sync()).ok_or_else(|| {
-            RequestError::Rejected("no sync server is configured; start with --server URL".into())
+            RequestError::Rejected("no sync server is configured; start with --server URL, or with --push-url and --pull-url for your own Replicache backend".into())
         })?;
         match sync.call(SyncMsg::SyncNow, Some(SYNC_TIMEOUT)).await? {
             CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),

@@ -5,6 +5,7 @@
 //! back off exponentially with jitter and reset on success.
 
 mod client;
+mod config;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,15 +16,14 @@ use promptdeck_storage::{Replica, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::task::JoinHandle;
 
-pub use client::{RoundError, SyncConfig};
+pub use client::RoundError;
+pub use config::{Endpoints, SyncConfig};
 
 use crate::cache::CacheMsg;
 use crate::names::Names;
 use crate::status::{StatusBoard, SyncStatus};
 use client::SyncClient;
 
-/// Pull this often even without pokes, in case a poke was lost.
-const FALLBACK_INTERVAL: Duration = Duration::from_secs(60);
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// After an outage, nobody should wait longer than this for sync to try again.
 const MAX_RETRY: Duration = Duration::from_secs(30);
@@ -59,7 +59,8 @@ pub struct SyncState {
     offline_since: Option<i64>,
     /// Set when the server needs a newer app: retrying cannot help.
     stopped: bool,
-    pokes: JoinHandle<()>,
+    /// The poke stream's listener, when the backend has one.
+    pokes: Option<JoinHandle<()>>,
     timer: JoinHandle<()>,
 }
 
@@ -73,10 +74,13 @@ impl Actor for SyncActor {
         myself: ActorRef<SyncMsg>,
         args: SyncArgs,
     ) -> Result<SyncState, ActorProcessingErr> {
+        // Pulls on a timer even beside a poke stream, in case a poke was lost.
+        let timer = myself.send_interval(args.config.poll_interval, || SyncMsg::Nudge);
+        let has_pokes = args.config.endpoints.poke.is_some();
         let client = Arc::new(SyncClient::new(args.config)?);
-        let pokes =
-            tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), args.status.clone()));
-        let timer = myself.send_interval(FALLBACK_INTERVAL, || SyncMsg::Nudge);
+        let pokes = has_pokes.then(|| {
+            tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), args.status.clone()))
+        });
         args.status.update(|s| s.sync = SyncStatus::Idle);
         myself.send_message(SyncMsg::Nudge)?;
         Ok(SyncState {
@@ -99,7 +103,7 @@ impl Actor for SyncActor {
         _myself: ActorRef<SyncMsg>,
         state: &mut SyncState,
     ) -> Result<(), ActorProcessingErr> {
-        state.pokes.abort();
+        state.pokes.iter().for_each(JoinHandle::abort);
         state.timer.abort();
         Ok(())
     }

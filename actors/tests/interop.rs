@@ -4,84 +4,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-
-use promptdeck_actors::{Origin, RuntimeHandle};
 use promptdeck_protocol::{Mutation, PromptId, UpdatePrompt, now_millis};
-use serde_json::{Value, json};
-use support::{TestServer, WAIT, dirs, draft, runtime, wait_until};
-
-/// The official client in Node, one command per line.
-struct OfficialClient {
-    child: Child,
-    stdin: ChildStdin,
-    answers: mpsc::Receiver<String>,
-}
-
-impl OfficialClient {
-    fn start(server: &str, space: &str) -> Self {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
-        assert!(
-            dir.join("node_modules/replicache").exists(),
-            "run `npm ci --prefix tests/interop` first (scripts/test.sh does)"
-        );
-        let url = |path: &str| format!("{server}/api/replicache/{path}?space={space}");
-        let mut child = Command::new("node")
-            .arg(dir.join("driven.mjs"))
-            .args([url("push"), url("pull"), "Bearer local".into()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node is installed");
-        let stdin = child.stdin.take().expect("piped");
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, answers) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Self { child, stdin, answers }
-    }
-
-    /// Sends one command and returns its answer.
-    fn ask(&mut self, command: Value) -> String {
-        writeln!(self.stdin, "{command}").expect("the Node client reads");
-        self.answers.recv_timeout(WAIT * 2).expect("the Node client answers")
-    }
-
-    fn mutate(&mut self, name: &str, args: Value) {
-        assert_eq!(self.ask(json!({"op": "mutate", "name": name, "args": args})), "ok");
-    }
-
-    fn pushed(&mut self) {
-        assert_eq!(self.ask(json!({"op": "pushed"})), "ok", "the server acknowledged Node");
-    }
-}
-
-impl Drop for OfficialClient {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The runtime's library as the official client stores it: key to the fields both share.
-async fn as_replicache_sees_it(device: &RuntimeHandle) -> Value {
-    let hits = device.search(&Origin("test".into()), "", 1000).await.expect("lists");
-    let mut library = serde_json::Map::new();
-    for hit in hits {
-        let p = device.get(&hit.prompt.id).await.expect("reads").expect("exists");
-        library.insert(
-            p.id.key(),
-            json!({"title": p.title, "body": p.body, "tags": p.tags, "useCount": p.use_count}),
-        );
-    }
-    Value::Object(library)
-}
+use serde_json::json;
+use support::node::{OfficialClient, as_replicache_sees_it};
+use support::{TestServer, dirs, draft, runtime, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promptdeck_and_the_official_client_see_each_others_prompts_and_converge() {
@@ -89,7 +15,8 @@ async fn promptdeck_and_the_official_client_see_each_others_prompts_and_converge
     let server = TestServer::start(&db, None);
     let ours = runtime(&root.path().join("ours"), &server.url()).await;
     let ours = ours.handle();
-    let mut theirs = OfficialClient::start(&server.url(), "shared");
+    let url = |path: &str| format!("{}/api/replicache/{path}?space=shared", server.url());
+    let mut theirs = OfficialClient::start(&url("push"), &url("pull"), "Bearer local");
 
     // Node to Promptdeck, by poke.
     theirs.mutate(

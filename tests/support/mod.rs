@@ -8,6 +8,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+#[path = "../../actors/tests/support/node.rs"]
+pub mod node;
 #[path = "../../actors/tests/support/proxy.rs"]
 pub mod proxy;
 

@@ -11,39 +11,7 @@ use promptdeck_protocol::wire::{
 use promptdeck_storage::{PendingMutation, SyncState};
 use serde::Serialize;
 
-/// Where and as whom to sync.
-#[derive(Debug, Clone)]
-pub struct SyncConfig {
-    /// The server's base URL, e.g. `http://127.0.0.1:8787`.
-    pub server: String,
-    pub space: String,
-    /// The `Authorization` header's value, sent as is (`Bearer <token>` or a raw token).
-    pub authorization: Option<String>,
-    pub schema_version: String,
-    /// How long one push or pull may take before the server counts as unreachable.
-    pub request_timeout: Duration,
-    /// The largest answer accepted from the server; a larger one is refused, not read.
-    pub max_answer_bytes: usize,
-}
-
-impl SyncConfig {
-    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-    /// Room for an initial pull of a very large library (100k prompts with long bodies).
-    pub const DEFAULT_MAX_ANSWER_BYTES: usize = 512 * 1024 * 1024;
-
-    /// Syncing `space` with the promptdeck-server at `server`, with default limits and no
-    /// authorization.
-    pub fn new(server: impl Into<String>, space: impl Into<String>) -> Self {
-        Self {
-            server: server.into(),
-            space: space.into(),
-            authorization: None,
-            schema_version: "1".into(),
-            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
-            max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
-        }
-    }
-}
+use super::SyncConfig;
 
 /// Why a push or pull did not go through.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -80,14 +48,6 @@ impl SyncClient {
         Ok(Self { http, config, session, requests: AtomicU64::new(0) })
     }
 
-    fn url(&self, path: &str) -> String {
-        format!(
-            "{}/api/replicache/{path}?space={}",
-            self.config.server.trim_end_matches('/'),
-            self.config.space
-        )
-    }
-
     /// Pushes every pending mutation, oldest first, in batches.
     pub(crate) async fn push(
         &self,
@@ -102,7 +62,7 @@ impl SyncClient {
                 push_version: PUSH_VERSION,
                 schema_version: self.config.schema_version.clone(),
             };
-            let answer = self.post("push", &sync.client_id, &body).await?;
+            let answer = self.post(&self.config.endpoints.push, &sync.client_id, &body).await?;
             // Any 200 is success, whatever its body, unless it is one of the protocol's errors.
             if let Ok(error) = serde_json::from_slice::<ServerError>(&answer) {
                 return Err(protocol_error(error));
@@ -119,7 +79,7 @@ impl SyncClient {
             pull_version: PULL_VERSION,
             schema_version: self.config.schema_version.clone(),
         };
-        let answer = self.post("pull", &sync.client_id, &body).await?;
+        let answer = self.post(&self.config.endpoints.pull, &sync.client_id, &body).await?;
         match serde_json::from_slice::<PullReply>(&answer) {
             Ok(PullReply::Patch(response)) => Ok(response),
             Ok(PullReply::Error(error)) => Err(protocol_error(error)),
@@ -129,23 +89,26 @@ impl SyncClient {
         }
     }
 
-    /// Opens the server's poke stream for the space.
+    /// Opens the server's poke stream for the space, if it has one.
     pub(crate) async fn pokes(&self) -> Result<reqwest::Response, RoundError> {
-        let request = self.authorized(self.http.get(self.url("poke")));
+        let Some(poke) = &self.config.endpoints.poke else {
+            return Err(RoundError::Server("this backend has no poke stream".into()));
+        };
+        let request = self.authorized(self.http.get(self.config.url(poke)));
         let response = request.send().await.map_err(|e| RoundError::Offline(e.to_string()))?;
         check_status(response).await
     }
 
     async fn post(
         &self,
-        path: &str,
+        endpoint: &str,
         client_id: &str,
         body: &impl Serialize,
     ) -> Result<Vec<u8>, RoundError> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
         let request = self
             .http
-            .post(self.url(path))
+            .post(self.config.url(endpoint))
             .timeout(self.config.request_timeout)
             .header("X-Replicache-RequestID", format!("{client_id}-{}-{n}", self.session))
             .json(body);

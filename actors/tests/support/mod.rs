@@ -12,6 +12,7 @@ use promptdeck_actors::{
 use promptdeck_server::{Auth, Server, ServerConfig};
 use tokio::sync::oneshot;
 
+pub mod node;
 pub mod proxy;
 
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -84,12 +85,18 @@ impl Drop for TestServer {
     }
 }
 
+/// A runtime syncing the space `shared` with the promptdeck-server at `server`.
 pub async fn runtime(dir: &Path, server: &str) -> Runtime {
+    runtime_with(dir, SyncConfig::new(server, "shared")).await
+}
+
+/// A runtime syncing as `sync` says, with the tests' short timeout and answer limit.
+pub async fn runtime_with(dir: &Path, sync: SyncConfig) -> Runtime {
     let mut config = RuntimeConfig::new(dir.join("library.redb"));
     config.sync = Some(SyncConfig {
         request_timeout: Duration::from_secs(2),
         max_answer_bytes: MAX_ANSWER_BYTES,
-        ..SyncConfig::new(server, "shared")
+        ..sync
     });
     Runtime::start(config).await.expect("runtime starts")
 }

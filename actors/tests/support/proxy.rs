@@ -217,7 +217,7 @@ async fn hang(mut client: TcpStream) {
 }
 
 /// One whole HTTP request: its head, then as many body bytes as Content-Length says.
-async fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
+pub async fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
     let mut request = Vec::new();
     let mut buffer = [0u8; 8192];
     loop {

@@ -1,0 +1,141 @@
+//! Where and as whom to sync: promptdeck-server's layout in one URL, or any Replicache
+//! backend's endpoints as its web client is configured.
+
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Where a backend takes pushes and pulls and, if it has one, its poke stream. Each is a
+/// URL in which `{space}` stands for the space's id, so a backend that names the space in
+/// a query parameter and one that names it in the path are both served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub push: String,
+    pub pull: String,
+    /// Server-sent events; without it the client polls every `poll_interval`.
+    pub poke: Option<String>,
+}
+
+impl Endpoints {
+    /// promptdeck-server's layout under `base`, e.g. `http://127.0.0.1:8787`.
+    pub fn promptdeck_server(base: &str) -> Self {
+        let base = base.trim_end_matches('/');
+        let at = |path: &str| format!("{base}/api/replicache/{path}?space={{space}}");
+        Self { push: at("push"), pull: at("pull"), poke: Some(at("poke")) }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    pub endpoints: Endpoints,
+    pub space: String,
+    /// The `Authorization` header's value, sent as is (`Bearer <token>` or a raw token).
+    pub authorization: Option<String>,
+    pub schema_version: String,
+    /// How often to pull when nothing pokes: the fallback beside a poke stream, the only
+    /// trigger without one.
+    pub poll_interval: Duration,
+    /// How long one push or pull may take before the server counts as unreachable.
+    pub request_timeout: Duration,
+    /// The largest answer accepted from the server; a larger one is refused, not read.
+    pub max_answer_bytes: usize,
+}
+
+/// What a space id may not carry unescaped into a URL (RFC 3986 unreserved stays as is).
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+impl SyncConfig {
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Room for an initial pull of a very large library (100k prompts with long bodies).
+    pub const DEFAULT_MAX_ANSWER_BYTES: usize = 512 * 1024 * 1024;
+    /// The official client's default `pullInterval`.
+    pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+    /// Syncing `space` with the promptdeck-server at `server`, with default limits and no
+    /// authorization.
+    pub fn new(server: &str, space: impl Into<String>) -> Self {
+        Self::with_endpoints(Endpoints::promptdeck_server(server), space)
+    }
+
+    /// Syncing `space` with any Replicache backend.
+    pub fn with_endpoints(endpoints: Endpoints, space: impl Into<String>) -> Self {
+        Self {
+            endpoints,
+            space: space.into(),
+            authorization: None,
+            schema_version: "1".into(),
+            poll_interval: Self::DEFAULT_POLL_INTERVAL,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
+        }
+    }
+
+    /// An endpoint with the space filled in.
+    pub fn url(&self, endpoint: &str) -> String {
+        endpoint.replace("{space}", &utf8_percent_encode(&self.space, ESCAPED).to_string())
+    }
+
+    /// Every endpoint must be an http(s) URL once the space is filled in; says which is not.
+    pub fn check(&self) -> Result<(), String> {
+        let Endpoints { push, pull, poke } = &self.endpoints;
+        let named = [("push", Some(push)), ("pull", Some(pull)), ("poke", poke.as_ref())];
+        for (name, endpoint) in named {
+            let Some(endpoint) = endpoint else { continue };
+            let url = reqwest::Url::parse(&self.url(endpoint))
+                .map_err(|e| format!("the {name} URL {endpoint:?} is not a URL: {e}"))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(format!(
+                    "the {name} URL {endpoint:?} must start with http:// or https://"
+                ));
+            }
+        }
+        if self.poll_interval < Duration::from_secs(1) {
+            return Err("the poll interval must be at least one second".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_space_fills_a_query_parameter_or_a_path_segment_escaped() {
+        let endpoints = Endpoints {
+            push: "https://app.example/api/{space}/push".into(),
+            pull: "https://app.example/pull?spaceID={space}&v=1".into(),
+            poke: None,
+        };
+        let config = SyncConfig::with_endpoints(endpoints, "team a/b?");
+        assert_eq!(
+            config.url(&config.endpoints.push),
+            "https://app.example/api/team%20a%2Fb%3F/push"
+        );
+        assert_eq!(
+            config.url(&config.endpoints.pull),
+            "https://app.example/pull?spaceID=team%20a%2Fb%3F&v=1"
+        );
+        assert_eq!(config.check(), Ok(()));
+    }
+
+    #[test]
+    fn promptdeck_servers_layout_comes_from_its_base_url() {
+        let config = SyncConfig::new("http://127.0.0.1:8787/", "personal");
+        assert_eq!(
+            config.url(&config.endpoints.push),
+            "http://127.0.0.1:8787/api/replicache/push?space=personal"
+        );
+        let poke = config.endpoints.poke.clone().expect("promptdeck-server pokes");
+        assert_eq!(config.url(&poke), "http://127.0.0.1:8787/api/replicache/poke?space=personal");
+    }
+
+    #[test]
+    fn endpoints_that_are_not_web_urls_are_named() {
+        let mut config = SyncConfig::new("http://127.0.0.1:8787", "personal");
+        config.endpoints.pull = "ftp://example/pull".into();
+        assert!(config.check().expect_err("refused").contains("pull URL"));
+        config.endpoints.pull = "not a url".into();
+        assert!(config.check().expect_err("refused").contains("not a URL"));
+    }
+}
