@@ -25,8 +25,13 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS clients_by_group ON clients (client_group_id, last_modified_version)",
 ];
 
-/// Conflicting transactions are retried this often before the client sees an error.
-const MAX_ATTEMPTS: u32 = 8;
+/// How long conflicting transactions are retried before the client sees an error. Under
+/// PostgreSQL's serializable isolation, small tables put many rows on one index page, so
+/// transactions of different spaces conflict too: retries are the normal path, not a rare
+/// one.
+const RETRY_BUDGET: Duration = Duration::from_secs(10);
+/// The longest pause between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -89,7 +94,8 @@ impl Db {
         &self,
         mut body: impl for<'c> FnMut(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
-        let mut attempt = 0;
+        let started = std::time::Instant::now();
+        let mut attempt = 0u32;
         loop {
             let mut tx = self.pool.begin().await?;
             if self.backend == Backend::Postgres {
@@ -101,9 +107,13 @@ impl Db {
                 Err(e) => Err(e),
             };
             match result {
-                Err(ApiError::Database(e)) if conflicted(&e) && attempt < MAX_ATTEMPTS => {
+                Err(ApiError::Database(e))
+                    if conflicted(&e) && started.elapsed() < RETRY_BUDGET =>
+                {
                     attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(2u64 << attempt)).await;
+                    // Full jitter: transactions that collided once must not collide again.
+                    let ceiling = Duration::from_millis(1 << attempt.min(7)).min(MAX_BACKOFF);
+                    tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
                 }
                 other => return other,
             }
@@ -111,10 +121,15 @@ impl Db {
     }
 }
 
-/// SQLite BUSY / LOCKED, PostgreSQL serialization failure / deadlock.
+/// SQLite BUSY / LOCKED, PostgreSQL serialization failure / deadlock, and on both a unique
+/// key that a concurrent transaction inserted first (every insert here follows a lookup,
+/// so on the next attempt the row is found).
 fn conflicted(error: &sqlx::Error) -> bool {
     let sqlx::Error::Database(e) = error else { return false };
-    matches!(e.code().as_deref(), Some("5" | "6" | "517" | "40001" | "40P01"))
+    matches!(
+        e.code().as_deref(),
+        Some("5" | "6" | "517" | "1555" | "2067" | "40001" | "40P01" | "23505")
+    )
 }
 
 /// The version of `space`, creating it for `user` when new; another user's space is
