@@ -54,7 +54,12 @@ async fn client(http: reqwest::Client, url: String, space: usize, n: usize) -> V
             .send()
             .await
             .expect("the server answers");
-        assert!(sent.status().is_success(), "push refused: {}", sent.status());
+        let status = sent.status();
+        assert!(
+            status.is_success(),
+            "push refused: {status} {}",
+            sent.text().await.unwrap_or_default()
+        );
         latencies.push(started.elapsed());
     }
     latencies
@@ -100,6 +105,8 @@ fn report(name: &str, mut load: Load) -> f64 {
 #[allow(clippy::print_stdout)]
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // The server's own account of anything that fails under load.
+    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
     let sqlite = report("SQLite", load(&ScratchBackend::Sqlite).await);
     match std::env::var(TEST_POSTGRES_ENV) {
         Ok(admin) => {
