@@ -12,6 +12,7 @@ use promptdeck_actors::{
 use promptdeck_server::{Auth, Server, ServerConfig};
 use tokio::sync::oneshot;
 
+pub mod converge;
 pub mod node;
 pub mod proxy;
 

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 
-use promptdeck_actors::{Origin, RuntimeHandle};
 use serde_json::{Value, json};
 
 use super::WAIT;
@@ -116,18 +115,4 @@ impl Drop for JsBackend {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The runtime's library as the official client stores it: key to the fields both share.
-pub async fn as_replicache_sees_it(device: &RuntimeHandle) -> Value {
-    let hits = device.search(&Origin("test".into()), "", 1000).await.expect("lists");
-    let mut library = serde_json::Map::new();
-    for hit in hits {
-        let p = device.get(&hit.prompt.id).await.expect("reads").expect("exists");
-        library.insert(
-            p.id.key(),
-            json!({"title": p.title, "body": p.body, "tags": p.tags, "useCount": p.use_count}),
-        );
-    }
-    Value::Object(library)
 }
