@@ -10,8 +10,9 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
-echo "== npm ci (the official Replicache client, for interop tests)"
+echo "== npm ci (the official Replicache client, and an OpenID provider, for the tests)"
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+npm ci --prefix tests/oauth --no-audit --no-fund --loglevel=error
 echo "== cargo test (server checks on SQLite and on a PostgreSQL cluster of their own)"
 scripts/with-postgres.sh cargo test 2>&1 | tee target/cargo-test.log
 echo "== end to end under Xvfb"

@@ -1,17 +1,20 @@
-//! Who a request is from. Bearer tokens from configuration for now; the sign-in issue
-//! replaces them with validated access tokens.
+//! Who a request is from: the one local user, a user named by a configured token, or the
+//! subject of an access token from an OpenID provider.
 
 use std::collections::HashMap;
 
 use axum::http::HeaderMap;
 
 use crate::error::{ApiError, ServerError};
+use crate::jwt::{AccessTokens, OidcConfig, TokenRejected};
 
 pub enum Auth {
     /// Every request is the one local user. Loopback only.
     InsecureLocal,
     /// Token to user.
     Tokens(HashMap<String, String>),
+    /// Access tokens (JWTs) from an OpenID provider.
+    Oidc(Box<AccessTokens>),
 }
 
 impl Auth {
@@ -35,18 +38,53 @@ impl Auth {
         Ok(Self::Tokens(tokens))
     }
 
-    /// The user behind a request's `Authorization` header (`Bearer <token>` or the raw
-    /// token, as a Replicache client may be configured either way).
-    pub fn user(&self, headers: &HeaderMap) -> Result<String, ApiError> {
-        let tokens = match self {
-            Auth::InsecureLocal => return Ok(Self::LOCAL_USER.to_owned()),
-            Auth::Tokens(tokens) => tokens,
-        };
-        let header = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthorized)?;
-        let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
-        tokens.get(token).cloned().ok_or(ApiError::Unauthorized)
+    /// Accepts the access tokens of the OpenID provider `config` names.
+    pub fn oidc(config: OidcConfig) -> Result<Self, ServerError> {
+        AccessTokens::new(config).map(|t| Self::Oidc(Box::new(t))).map_err(ServerError::Config)
     }
+
+    /// The user behind a request's `Authorization` header (`Bearer <token>` or, for
+    /// configured tokens, the raw token, as a Replicache client may send either).
+    pub async fn user(&self, headers: &HeaderMap) -> Result<String, ApiError> {
+        let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        match self {
+            Auth::InsecureLocal => Ok(Self::LOCAL_USER.to_owned()),
+            Auth::Tokens(tokens) => {
+                let header = header.ok_or_else(missing)?;
+                let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
+                tokens
+                    .get(token)
+                    .cloned()
+                    .ok_or_else(|| ApiError::Unauthorized("unknown token".into()))
+            }
+            Auth::Oidc(tokens) => {
+                let token = header.and_then(|h| h.strip_prefix("Bearer ")).ok_or_else(missing)?;
+                tokens.user(token.trim()).await.map_err(|e| match e {
+                    TokenRejected::KeysUnavailable(reason) => {
+                        tracing::warn!(%reason, "cannot check access tokens");
+                        ApiError::Unavailable("the server cannot check sign-ins right now".into())
+                    }
+                    other => ApiError::Unauthorized(other.to_string()),
+                })
+            }
+        }
+    }
+
+    /// How clients sign in here, for `GET /api/config`.
+    pub fn describe(&self) -> serde_json::Value {
+        match self {
+            Auth::InsecureLocal => serde_json::json!({"kind": "none"}),
+            Auth::Tokens(_) => serde_json::json!({"kind": "token"}),
+            Auth::Oidc(tokens) => {
+                let config = tokens.config();
+                serde_json::json!({"kind": "oidc", "issuer": config.issuer,
+                    "audience": config.audience, "clientId": config.client_id,
+                    "scopes": config.scopes})
+            }
+        }
+    }
+}
+
+fn missing() -> ApiError {
+    ApiError::Unauthorized("this server wants an Authorization header with a token".into())
 }

@@ -18,8 +18,11 @@ pub enum ServerError {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
-    #[error("missing or unknown token")]
-    Unauthorized,
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Something the server depends on (the identity provider) does not answer.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Forbidden(String),
     /// Protocol errors travel with status 200, as Replicache clients expect.
@@ -43,9 +46,19 @@ impl IntoResponse for ApiError {
             }
             ApiError::ClientStateNotFound => protocol(ProtocolError::ClientStateNotFound),
             ApiError::BadRequest(message) => plain(StatusCode::BAD_REQUEST, message),
-            ApiError::Unauthorized => {
-                plain(StatusCode::UNAUTHORIZED, "missing or unknown token".into())
+            ApiError::Unauthorized(message) => {
+                // RFC 6750: say that the token is the problem, so a client refreshes it.
+                let challenge = format!(
+                    "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                    message.replace('"', "'")
+                );
+                let mut response = plain(StatusCode::UNAUTHORIZED, message);
+                if let Ok(value) = axum::http::HeaderValue::from_str(&challenge) {
+                    response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, value);
+                }
+                response
             }
+            ApiError::Unavailable(message) => plain(StatusCode::SERVICE_UNAVAILABLE, message),
             ApiError::Forbidden(message) => plain(StatusCode::FORBIDDEN, message),
             ApiError::Database(e) => {
                 tracing::error!(error = %e, "database failure");

@@ -9,6 +9,7 @@
 mod auth;
 mod db;
 mod error;
+mod jwt;
 mod poke;
 mod pull;
 mod push;
@@ -19,6 +20,7 @@ use std::net::SocketAddr;
 
 pub use auth::Auth;
 pub use error::{ApiError, ServerError};
+pub use jwt::{CLOCK_SKEW, OidcConfig, TokenRejected};
 pub use scratch::{ScratchBackend, TEST_POSTGRES_ENV};
 
 use db::Db;

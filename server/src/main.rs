@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use promptdeck_server::{Auth, Server, ServerConfig};
+use promptdeck_server::{Auth, OidcConfig, Server, ServerConfig};
 
 /// A Replicache backend for Promptdeck libraries.
 #[derive(Debug, Parser)]
@@ -19,6 +19,44 @@ struct Args {
     /// No tokens: every request is the one local user. Only on a loopback address.
     #[arg(long)]
     insecure_local: bool,
+    /// Accept access tokens (JWTs) from this OpenID provider; the user is the token's `sub`.
+    #[arg(
+        long,
+        env = "PROMPTDECK_OIDC_ISSUER",
+        value_name = "URL",
+        requires = "oidc_audience",
+        conflicts_with_all = ["tokens", "insecure_local"]
+    )]
+    oidc_issuer: Option<String>,
+    /// The audience (`aud`) the provider puts in tokens meant for this server.
+    #[arg(long, env = "PROMPTDECK_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    oidc_audience: Option<String>,
+    /// Where the provider publishes its keys, if not in its discovery document.
+    #[arg(long, env = "PROMPTDECK_OIDC_JWKS_URL", value_name = "URL", requires = "oidc_issuer")]
+    oidc_jwks_url: Option<String>,
+    /// The client id Promptdeck signs in as, told to clients by GET /api/config.
+    #[arg(long, env = "PROMPTDECK_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The scopes Promptdeck asks for, space-separated.
+    #[arg(long, env = "PROMPTDECK_OIDC_SCOPES", default_value = "openid offline_access")]
+    oidc_scopes: String,
+}
+
+impl Args {
+    fn auth(&self) -> Result<Auth, promptdeck_server::ServerError> {
+        if self.insecure_local {
+            return Ok(Auth::InsecureLocal);
+        }
+        let (Some(issuer), Some(audience)) = (&self.oidc_issuer, &self.oidc_audience) else {
+            return Auth::from_pairs(&self.tokens);
+        };
+        Auth::oidc(OidcConfig {
+            jwks_url: self.oidc_jwks_url.clone(),
+            client_id: self.oidc_client_id.clone(),
+            scopes: self.oidc_scopes.split_whitespace().map(str::to_owned).collect(),
+            ..OidcConfig::new(issuer, audience)
+        })
+    }
 }
 
 #[tokio::main]
@@ -30,8 +68,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    let auth =
-        if args.insecure_local { Auth::InsecureLocal } else { Auth::from_pairs(&args.tokens)? };
+    let auth = args.auth()?;
     let config = ServerConfig { listen: args.listen, database_url: args.database, auth };
     let server = Server::start(config).await?;
     tracing::info!(addr = %server.local_addr(), "listening");

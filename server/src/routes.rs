@@ -25,6 +25,7 @@ pub(crate) fn router(state: AppState) -> axum::Router {
         .route("/api/replicache/push", post(push_handler))
         .route("/api/replicache/pull", post(pull_handler))
         .route("/api/replicache/poke", get(poke_handler))
+        .route("/api/config", get(config_handler))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -58,7 +59,7 @@ async fn push_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let user = state.auth.user(&headers)?;
+    let user = state.auth.user(&headers).await?;
     let space = query.space()?;
     let request: PushRequest = parse(&body, "push")?;
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
@@ -75,10 +76,15 @@ async fn pull_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<PullResponse>, ApiError> {
-    let user = state.auth.user(&headers)?;
+    let user = state.auth.user(&headers).await?;
     let space = query.space()?;
     let request: PullRequest = parse(&body, "pull")?;
     Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
+}
+
+/// What a client needs to know before it can sync here: how to sign in.
+async fn config_handler(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({"auth": state.auth.describe()}))
 }
 
 async fn poke_handler(
@@ -86,7 +92,7 @@ async fn poke_handler(
     Query(query): Query<SpaceQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    state.auth.user(&headers)?;
+    state.auth.user(&headers).await?;
     let space = query.space()?;
     // A listener that fell behind gets one poke for all it missed: a pull catches up.
     let pokes = BroadcastStream::new(state.pokes.subscribe(&space))

@@ -1,0 +1,239 @@
+//! The server behind a real OpenID provider on loopback (tests/oauth/provider.mjs, built on
+//! oauth2-mock-server): access tokens are checked for signature, issuer, audience and
+//! expiry; the user is the token's subject and reaches only their own spaces; new signing
+//! keys are picked up, and known ones keep working while the provider is away.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use promptdeck_server::{Auth, OidcConfig, Server, ServerConfig};
+use serde_json::{Value, json};
+
+const AUDIENCE: &str = "promptdeck-sync";
+
+struct Provider {
+    child: Child,
+    issuer: String,
+    control: String,
+    http: reqwest::Client,
+}
+
+impl Provider {
+    fn start() -> Self {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oauth");
+        assert!(
+            dir.join("node_modules/oauth2-mock-server").exists(),
+            "run `npm ci --prefix tests/oauth` first (scripts/test.sh does)"
+        );
+        let mut child = Command::new("node")
+            .arg(dir.join("provider.mjs"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node is installed");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let mut next = |prefix: &str| {
+            let line = lines.next().expect("the provider starts").expect("a line");
+            line.strip_prefix(prefix).unwrap_or_else(|| panic!("{line:?}")).to_owned()
+        };
+        let issuer = next("issuer ");
+        let control = next("control ");
+        Self { child, issuer, control, http: reqwest::Client::new() }
+    }
+
+    /// An access token for `sub`, bent by `fields` (aud, iss, exp_in, sub).
+    async fn token(&self, fields: &[(&str, &str)]) -> String {
+        let mut form = vec![("grant_type", "client_credentials"), ("aud", AUDIENCE)];
+        form.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
+        form.extend_from_slice(fields);
+        let answer: Value = self
+            .http
+            .post(format!("{}/token", self.issuer))
+            .form(&form)
+            .send()
+            .await
+            .expect("the provider answers")
+            .json()
+            .await
+            .expect("a token answer");
+        answer["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// Publishes a new signing key; returns its kid.
+    async fn rotate(&self) -> String {
+        let answer = self.http.post(format!("{}/rotate", self.control)).send().await;
+        answer.expect("rotated").text().await.expect("a kid")
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Running {
+    base: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn server(provider: &Provider) -> Running {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let oidc = OidcConfig {
+        client_id: Some("promptdeck-desktop".into()),
+        refetch_at_most_every: Duration::ZERO,
+        ..OidcConfig::new(&provider.issuer, AUDIENCE)
+    };
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
+        auth: Auth::oidc(oidc).expect("auth"),
+    };
+    let server = Server::start(config).await.expect("starts");
+    let base = format!("http://{}", server.local_addr());
+    tokio::spawn(server.serve_until(std::future::pending()));
+    Running { base, http: reqwest::Client::new(), _dir: dir }
+}
+
+/// What the server said: status, error message, and its WWW-Authenticate challenge.
+struct Answer {
+    status: u16,
+    error: String,
+    challenge: String,
+}
+
+impl Running {
+    async fn push(&self, token: Option<&str>, space: &str) -> Answer {
+        let body = json!({"profileID": "p", "clientGroupID": format!("g-{space}"), "pushVersion": 1,
+            "schemaVersion": "1", "mutations": [{"id": 1, "clientID": format!("c-{space}"),
+            "name": "createPrompt", "timestamp": 1.0,
+            "args": {"id": "a", "title": "A", "body": "b", "tags": [], "createdAt": 1}}]});
+        let mut request =
+            self.http.post(format!("{}/api/replicache/push?space={space}", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let error = body["error"].as_str().unwrap_or_default().to_owned();
+        Answer { status, error, challenge }
+    }
+}
+
+fn parts(token: &str) -> Vec<String> {
+    token.split('.').map(str::to_owned).collect()
+}
+
+fn segment(value: Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+fn kid(token: &str) -> String {
+    let header = URL_SAFE_NO_PAD.decode(&parts(token)[0]).expect("base64");
+    let header: Value = serde_json::from_slice(&header).expect("a JSON header");
+    header["kid"].as_str().expect("a kid").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_token_signs_in_its_subject_and_bad_ones_are_refused_with_their_reason() {
+    let provider = Provider::start();
+    let server = server(&provider).await;
+    let alice = provider.token(&[("sub", "alice")]).await;
+    let bob = provider.token(&[("sub", "bob")]).await;
+    assert_eq!(server.push(Some(&alice), "alices").await.status, 200);
+    let other = server.push(Some(&bob), "alices").await;
+    assert_eq!(
+        (other.status, other.error.contains("another user")),
+        (403, true),
+        "{}",
+        other.error
+    );
+
+    let (a, b) = (parts(&alice), parts(&bob));
+    let header = |alg: &str| segment(json!({"alg": alg, "typ": "JWT", "kid": kid(&alice)}));
+    let bad_tokens = [
+        (provider.token(&[("sub", "alice"), ("exp_in", "-300")]).await, "expired"),
+        (
+            provider.token(&[("sub", "alice"), ("iss", "https://evil.example")]).await,
+            "another issuer",
+        ),
+        (provider.token(&[("sub", "alice"), ("aud", "someone-else")]).await, "another audience"),
+        (provider.token(&[]).await, "lacks its sub claim"),
+        (format!("{}.{}.{}", a[0], b[1], a[2]), "signature does not verify"),
+        (format!("{}.{}.", header("none"), a[1]), "not a well-formed JWT"),
+        (format!("{}.{}.{}", header("HS256"), a[1], a[2]), "algorithm"),
+        ("not-a-jwt".to_owned(), "not a well-formed JWT"),
+    ];
+    for (token, reason) in bad_tokens {
+        let refused = server.push(Some(&token), "alices").await;
+        assert_eq!(refused.status, 401, "{reason}: {}", refused.error);
+        assert!(refused.error.contains(reason), "wanted {reason:?}, got {:?}", refused.error);
+        assert!(refused.challenge.contains("invalid_token"), "{reason}: {}", refused.challenge);
+    }
+    let anonymous = server.push(None, "alices").await;
+    assert_eq!((anonymous.status, anonymous.error.contains("Authorization")), (401, true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_signing_keys_are_fetched_and_known_ones_outlive_the_provider() {
+    let provider = Provider::start();
+    let server = server(&provider).await;
+    let first = provider.token(&[("sub", "alice")]).await;
+    assert_eq!(server.push(Some(&first), "alices").await.status, 200);
+
+    let new_kid = provider.rotate().await;
+    let mut second = provider.token(&[("sub", "alice")]).await;
+    // The provider signs with its keys in turn.
+    while kid(&second) != new_kid {
+        second = provider.token(&[("sub", "alice")]).await;
+    }
+    assert_eq!(server.push(Some(&second), "alices").await.status, 200, "the new key was fetched");
+
+    drop(provider);
+    assert_eq!(server.push(Some(&first), "alices").await.status, 200, "keys are kept");
+    assert_eq!(server.push(Some(&second), "alices").await.status, 200, "keys are kept");
+    let a = parts(&first);
+    let unknown = format!(
+        "{}.{}.{}",
+        segment(json!({"alg": "RS256", "typ": "JWT", "kid": "never-published"})),
+        a[1],
+        a[2]
+    );
+    let unavailable = server.push(Some(&unknown), "alices").await;
+    assert_eq!(
+        unavailable.status, 503,
+        "an unknown key with the provider away is the server's trouble, not a sign-out: {}",
+        unavailable.error
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_endpoint_tells_clients_how_to_sign_in() {
+    let provider = Provider::start();
+    let server = server(&provider).await;
+    let config: Value = server
+        .http
+        .get(format!("{}/api/config", server.base))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        config["auth"],
+        json!({"kind": "oidc", "issuer": provider.issuer, "audience": AUDIENCE,
+               "clientId": "promptdeck-desktop", "scopes": ["openid", "offline_access"]})
+    );
+}
