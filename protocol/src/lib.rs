@@ -1,4 +1,5 @@
-//! The prompt model, its four mutators, and the Replicache push/pull v1 wire types.
+//! The prompt model, its four mutators, fill-in templates, and the Replicache push/pull v1
+//! wire types.
 //!
 //! Everything here is plain data and pure functions: no I/O, no runtime, no GUI. The same
 //! mutator code runs optimistically on the client (against the local replica) and
@@ -9,6 +10,7 @@ mod limits;
 mod mutation;
 mod prompt;
 mod summary;
+pub mod template;
 pub mod wire;
 
 pub use kv::{Kv, KvError, MemoryKv};
