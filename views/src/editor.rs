@@ -2,6 +2,7 @@
 
 use iced::widget::{button, column, row, space, text, text_editor, text_input};
 use iced::{Element, Length};
+use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{Prompt, PromptId};
 
 use crate::theme;
@@ -16,6 +17,8 @@ pub struct State {
     body: text_editor::Content,
     tags: String,
     error: Option<String>,
+    /// Why the body's placeholders do not parse; the prompt still inserts as written.
+    template_problem: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +63,7 @@ impl State {
             body: text_editor::Content::new(),
             tags: String::new(),
             error: None,
+            template_problem: None,
         }
     }
 
@@ -70,7 +74,13 @@ impl State {
             body: text_editor::Content::with_text(&prompt.body),
             tags: prompt.tags.join(", "),
             error: None,
+            template_problem: template_problem(&prompt.body),
         }
+    }
+
+    /// Why the body's placeholders do not parse, if they do not.
+    pub fn template_problem(&self) -> Option<&str> {
+        self.template_problem.as_deref()
     }
 
     pub fn id(&self) -> Option<&PromptId> {
@@ -85,7 +95,13 @@ impl State {
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::TitleChanged(title) => self.title = title,
-            Message::BodyEdited(action) => self.body.perform(action),
+            Message::BodyEdited(action) => {
+                let edits = action.is_edit();
+                self.body.perform(action);
+                if edits {
+                    self.template_problem = template_problem(&self.body.text());
+                }
+            }
             Message::TagsChanged(tags) => self.tags = tags,
             Message::Save => return self.save(),
             Message::Cancel => return Action::Cancel,
@@ -135,12 +151,21 @@ impl State {
             actions =
                 actions.push(button("Delete").on_press(Message::Delete).style(button::danger));
         }
-        let mut content = column![text(heading).size(20), title, body, tags].spacing(10);
+        let mut content = column![text(heading).size(20), title, body].spacing(10);
+        if let Some(problem) = &self.template_problem {
+            let note = format!("Placeholders: {problem}. Until fixed, it inserts as written.");
+            content = content.push(text(note).size(13).style(theme::error));
+        }
+        content = content.push(tags);
         if let Some(error) = &self.error {
             content = content.push(text(error).style(theme::error));
         }
         content.push(actions).into()
     }
+}
+
+fn template_problem(body: &str) -> Option<String> {
+    Template::parse(body).err().map(|e| e.to_string())
 }
 
 /// Tags as people type them: separated by commas or spaces, with or without `#`,

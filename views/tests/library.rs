@@ -140,3 +140,25 @@ fn escape_leaves_the_editor_first_then_closes_the_window() -> Result<(), Error> 
     assert_eq!(apply(&mut state, messages), [Action::Close]);
     Ok(())
 }
+
+#[test]
+fn the_editor_points_at_a_broken_placeholder_and_clears_once_it_is_fixed() -> Result<(), Error> {
+    use iced::widget::text_editor::{Action as EditorAction, Edit, Motion};
+    let mut broken = prompt();
+    broken.body = "Summarise {{topic".into();
+    let mut state = editor::State::edit(&broken);
+    let mut ui = simulator(state.view());
+    ui.find(
+        "Placeholders: this {{ is never closed with }} (at character 10). Until fixed, it inserts as written.",
+    )?;
+    drop(ui);
+
+    state.update(editor::Message::BodyEdited(EditorAction::Move(Motion::DocumentEnd)));
+    for brace in ['}', '}'] {
+        state.update(editor::Message::BodyEdited(EditorAction::Edit(Edit::Insert(brace))));
+    }
+    assert_eq!(state.template_problem(), None, "Summarise {{{{topic}}}} parses");
+    let mut ui = simulator(state.view());
+    assert!(ui.find("Placeholders: this {{ is never closed with }} (at character 10). Until fixed, it inserts as written.").is_err());
+    Ok(())
+}
