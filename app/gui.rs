@@ -374,24 +374,33 @@ impl Promptdeck {
             palette::Action::None => Task::none(),
             palette::Action::Search(query) => search(&self.runtime, id, &query, PALETTE_ROWS),
             palette::Action::Close => iced::window::close(id),
-            palette::Action::Insert(prompt) => self.insert(id, prompt),
+            palette::Action::Insert(prompt) => self.insert(id, prompt, Delivery::Paste),
+            palette::Action::Copy(prompt) => self.insert(id, prompt, Delivery::Copy),
         }
     }
 
-    /// Where paste works, the palette closes first so focus can go back; where it cannot,
-    /// the palette stays open to say the prompt is on the clipboard.
-    fn insert(&mut self, id: iced::window::Id, prompt: PromptId) -> Task<Message> {
-        let target = self.palette.and_then(|(_, t)| t);
+    /// Where paste works (or only a copy was asked for), the palette closes first so focus
+    /// can go back; where it cannot, the palette stays open to say the prompt is on the
+    /// clipboard.
+    fn insert(&mut self, id: iced::window::Id, prompt: PromptId, how: Delivery) -> Task<Message> {
+        let target = match how {
+            Delivery::Paste => self.palette.and_then(|(_, t)| t),
+            Delivery::Copy => None,
+        };
         let can_paste = self.desktop.lock().ok().is_some_and(|d| d.paste_unavailable().is_none());
         let (runtime, desktop) = (self.runtime.clone(), self.desktop.clone());
         let insertion =
-            Task::perform(insert_prompt(runtime, desktop, prompt, target), Message::Inserted);
-        if can_paste { iced::window::close(id).chain(insertion) } else { insertion }
+            Task::perform(insert_prompt(runtime, desktop, prompt, target, how), Message::Inserted);
+        if can_paste || how == Delivery::Copy {
+            iced::window::close(id).chain(insertion)
+        } else {
+            insertion
+        }
     }
 
     fn on_inserted(&mut self, result: Result<Inserted, String>) -> Task<Message> {
         let notice = match result {
-            Ok(Inserted::Pasted) => return Task::none(),
+            Ok(Inserted::Pasted | Inserted::Copied) => return Task::none(),
             Ok(Inserted::OnClipboard { reason }) => {
                 format!("Copied to the clipboard; paste it with Ctrl+V ({reason}).")
             }
@@ -479,11 +488,21 @@ async fn save(runtime: RuntimeHandle, draft: editor::Draft) -> Result<(), String
     saved.map(drop).map_err(|e| e.to_string())
 }
 
+/// How a chosen prompt reaches the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Pasted into the window that had focus (Enter).
+    Paste,
+    /// Left on the clipboard (Ctrl+Enter).
+    Copy,
+}
+
 async fn insert_prompt(
     runtime: RuntimeHandle,
     desktop: Arc<Mutex<Desktop>>,
     id: PromptId,
     target: Option<Target>,
+    how: Delivery,
 ) -> Result<Inserted, String> {
     let prompt = runtime
         .get(&id)
@@ -491,10 +510,11 @@ async fn insert_prompt(
         .map_err(|e| e.to_string())?
         .ok_or("the prompt was deleted meanwhile")?;
     let inserted = tokio::task::spawn_blocking(move || {
-        desktop
-            .lock()
-            .map_err(|_| "the desktop is unavailable".to_owned())?
-            .insert(&prompt.body, target)
+        let mut desktop = desktop.lock().map_err(|_| "the desktop is unavailable".to_owned())?;
+        match how {
+            Delivery::Paste => desktop.insert(&prompt.body, target),
+            Delivery::Copy => desktop.copy(&prompt.body),
+        }
     })
     .await
     .map_err(|e| e.to_string())??;

@@ -31,6 +31,8 @@ pub struct Target(u32);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inserted {
     Pasted,
+    /// Copied as asked (Ctrl+Enter): the user pastes it where they like.
+    Copied,
     /// The prompt is on the clipboard for the user to paste; `reason` says why we did not.
     OnClipboard {
         reason: String,
@@ -96,6 +98,12 @@ impl Desktop {
         clipboard.restore(snapshot);
         tracing::info!(?method, "pasted");
         Ok(Inserted::Pasted)
+    }
+
+    /// Puts `body` on the clipboard (and in PRIMARY) and nothing more.
+    pub fn copy(&mut self, body: &str) -> Result<Inserted, String> {
+        self.clipboard_mut()?.put(body)?;
+        Ok(Inserted::Copied)
     }
 
     fn clipboard_mut(&mut self) -> Result<&mut Clipboard, String> {

@@ -26,8 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n== %s\n' "$*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+steps=0
+step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
+fail() { echo "FAIL: $*" >&2; summary="e2e: $((steps - 1)) passed, 1 failed"; exit 1; }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND until it succeeds. Conditions
 # that read state go in functions, so they are read again on every try.
@@ -108,6 +109,17 @@ wait_for 10 "the previous clipboard to come back" clipboard_is "ORIGINAL CLIPBOA
 used=$("$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['title']=='Bravo review'][0])")
 [[ "$used" == 1 ]] || fail "the insert was not counted as a use ($used)"
 
+step "#tag narrows the palette, Ctrl+Enter copies without pasting"
+"$BIN" palette
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 3
+xdotool type --delay 20 "#demo bra"
+wait_for 10 "#demo bra to leave one prompt" status_is "s['ui']['paletteRows']" 1
+xdotool key ctrl+Return
+wait_for 10 "Ctrl+Enter to close the palette" status_is "s['ui']['windows']" "[]"
+wait_for 10 "the prompt to be on the clipboard" clipboard_is "BRAVO-BODY-42"
+# So that a later step's clipboard check cannot pass on this one's copy.
+printf 'SOMETHING ELSE' | xclip -selection clipboard
+
 step "capture from PRIMARY with no window open"
 printf 'Captured from primary\nsecond line' | xclip -selection primary
 out=$("$BIN" capture)
@@ -147,4 +159,4 @@ wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"
-summary="e2e: 10 passed, 0 failed"
+summary="e2e: $steps passed, 0 failed"

@@ -1,6 +1,7 @@
-//! The palette: a search box over the library. Type to filter, arrows to move, Enter to
-//! insert, Escape to close. It opens with the library already in hand, so its first frame
-//! lists prompts.
+//! The palette: a search box over the library. Type to filter (`#tag` keeps one tag), arrows
+//! to move, Enter to insert, Ctrl+Enter to copy instead, Ctrl+1..9 to insert a row at once,
+//! Escape to close. It opens with the library already in hand, so its first frame lists
+//! prompts.
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, space, text, text_input};
@@ -34,6 +35,10 @@ pub enum Message {
     Down,
     /// Insert the selected prompt.
     Submit,
+    /// Copy the selected prompt to the clipboard without pasting it (Ctrl+Enter).
+    Copy,
+    /// Insert the n-th row on screen, from 1 (Ctrl+1..9).
+    QuickPick(usize),
     /// A row was clicked: insert it.
     Picked(usize),
     /// Close without inserting.
@@ -46,6 +51,8 @@ pub enum Action {
     None,
     Search(String),
     Insert(PromptId),
+    /// Put the prompt on the clipboard and close; the user pastes it where they like.
+    Copy(PromptId),
     Close,
 }
 
@@ -85,6 +92,14 @@ impl State {
             }
             Message::Submit => {
                 self.selected().map_or(Action::None, |p| Action::Insert(p.id.clone()))
+            }
+            Message::Copy => self.selected().map_or(Action::None, |p| Action::Copy(p.id.clone())),
+            Message::QuickPick(n) => {
+                let index = self.first_visible() + n.saturating_sub(1);
+                if index >= self.row_count() {
+                    return Action::None;
+                }
+                self.update(Message::Picked(index))
             }
             Message::Picked(index) => {
                 self.selected = index;
@@ -168,12 +183,19 @@ impl State {
         }
     }
 
+    /// The first row on screen: the list slides so the selection stays in view.
+    fn first_visible(&self) -> usize {
+        self.selected.saturating_sub(VISIBLE_ROWS - 1)
+    }
+
     fn rows<'a>(&'a self, rows: &'a [PromptSummary]) -> Element<'a, Message> {
-        let first = self.selected.saturating_sub(VISIBLE_ROWS - 1);
+        let first = self.first_visible();
         let visible = rows.iter().enumerate().skip(first).take(VISIBLE_ROWS);
-        column(visible.map(|(index, prompt)| result_row(prompt, index, index == self.selected)))
-            .spacing(2)
-            .into()
+        column(visible.map(|(index, prompt)| {
+            result_row(prompt, index, index - first + 1, index == self.selected)
+        }))
+        .spacing(2)
+        .into()
     }
 }
 
@@ -182,19 +204,40 @@ fn palette_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
         Key::Named(Named::ArrowUp) => Some(Message::Up),
         Key::Named(Named::ArrowDown) => Some(Message::Down),
         Key::Named(Named::Escape) => Some(Message::Close),
-        Key::Character(c) if modifiers.control() && c.as_str() == "p" => Some(Message::Up),
-        Key::Character(c) if modifiers.control() && c.as_str() == "n" => Some(Message::Down),
+        Key::Named(Named::Enter) if modifiers.control() => Some(Message::Copy),
+        Key::Character(c) if modifiers.control() => quick_pick(c.as_str()),
         _ => None,
     }
 }
 
-fn result_row(prompt: &PromptSummary, index: usize, selected: bool) -> Element<'_, Message> {
+/// Ctrl+P / Ctrl+N move; Ctrl+1..9 pick a row.
+fn quick_pick(key: &str) -> Option<Message> {
+    match key {
+        "p" => Some(Message::Up),
+        "n" => Some(Message::Down),
+        digit => match digit.parse::<usize>() {
+            Ok(n @ 1..=9) => Some(Message::QuickPick(n)),
+            _ => None,
+        },
+    }
+}
+
+/// A result; `position` is its place on screen, the digit that picks it with Ctrl.
+fn result_row(
+    prompt: &PromptSummary,
+    index: usize,
+    position: usize,
+    selected: bool,
+) -> Element<'_, Message> {
     let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
+    let shortcut = if position <= 9 { format!("Ctrl+{position}") } else { String::new() };
     let title = row![
         text(&prompt.title).size(15),
         space::horizontal(),
-        text(tags).size(12).style(theme::muted)
-    ];
+        text(tags).size(12).style(theme::muted),
+        text(shortcut).size(11).style(theme::muted)
+    ]
+    .spacing(8);
     let preview = text(&prompt.preview).size(12).style(theme::muted).wrapping(text::Wrapping::None);
     button(column![title, preview].spacing(2))
         .on_press(Message::Picked(index))

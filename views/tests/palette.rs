@@ -1,6 +1,7 @@
 //! The palette in iced_test's simulator: what it shows and what it asks for.
 
-use iced::keyboard::key::Named;
+use iced::keyboard::key::{Named, NativeCode, Physical};
+use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
 use iced_test::{Error, simulator};
 use promptdeck_protocol::{PromptId, PromptSummary};
@@ -163,5 +164,53 @@ fn offline_with_waiting_changes_says_so_beside_the_dot() -> Result<(), Error> {
     let mut ui = simulator(state.view());
     assert!(ui.find("Synced").is_err(), "a healthy state is only a dot");
     assert!(ui.find("Offline · 3 changes waiting").is_err());
+    Ok(())
+}
+
+/// A key pressed with Ctrl held, as the window system reports it.
+fn ctrl(key: impl Into<Key>) -> iced::Event {
+    let key = key.into();
+    iced::Event::Keyboard(keyboard::Event::KeyPressed {
+        key: key.clone(),
+        modified_key: key,
+        physical_key: Physical::Unidentified(NativeCode::Unidentified),
+        location: Location::Standard,
+        modifiers: Modifiers::CTRL,
+        repeat: false,
+        text: None,
+    })
+}
+
+#[test]
+fn ctrl_enter_copies_the_selection_instead_of_inserting_it() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.tap_key(Named::ArrowDown);
+    let _ = ui.simulate([ctrl(Named::Enter)]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(messages, [Message::Down, Message::Copy], "the search box did not also submit");
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions.last(), Some(&Action::Copy(PromptId::parse("b").expect("id"))));
+    Ok(())
+}
+
+#[test]
+fn ctrl_and_a_digit_inserts_that_row_and_rows_show_their_digit() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    for hint in ["Ctrl+1", "Ctrl+2", "Ctrl+3"] {
+        ui.find(hint)?;
+    }
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.simulate([ctrl(Key::Character("3".into())), ctrl(Key::Character("9".into()))]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(messages, [Message::QuickPick(3), Message::QuickPick(9)]);
+    let actions = apply(&mut state, messages);
+    assert_eq!(
+        actions,
+        [Action::Insert(PromptId::parse("c").expect("id")), Action::None],
+        "the third row; there is no ninth"
+    );
     Ok(())
 }
