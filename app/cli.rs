@@ -126,6 +126,12 @@ pub enum Command {
     },
     /// Stop the running instance.
     Quit,
+    /// Add Promptdeck to the desktop's applications (a launcher entry and icon).
+    InstallDesktop {
+        /// Also start Promptdeck at login; without it, an earlier autostart entry is removed.
+        #[arg(long)]
+        autostart: bool,
+    },
 }
 
 impl Cli {

@@ -39,6 +39,9 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::List { json } => (ControlRequest::List, json),
         Command::Quit => (ControlRequest::Quit, false),
         Command::Sync => (ControlRequest::Sync, false),
+        Command::InstallDesktop { .. } => {
+            return Err("install-desktop needs no running instance; run it on its own".into());
+        }
         Command::Add { title, body, tags } => {
             let body = match body {
                 Some(body) => body,

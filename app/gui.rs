@@ -6,6 +6,7 @@ mod clipboard;
 mod desktop;
 mod hotkeys;
 mod insert;
+mod notify;
 mod status;
 mod tray;
 mod window;
@@ -536,6 +537,9 @@ async fn capture(runtime: RuntimeHandle, desktop: Arc<Mutex<Desktop>>) -> Result
     .map_err(|e| e.to_string())??;
     let title = draft.title.clone();
     runtime.create(draft).await.map_err(|e| e.to_string())?;
+    let shown = title.clone();
+    // The bus call blocks; the capture is saved and answered regardless of how it goes.
+    tokio::task::spawn_blocking(move || notify::saved(&shown));
     Ok(title)
 }
 

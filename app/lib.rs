@@ -5,6 +5,7 @@ pub mod cli;
 pub mod client;
 pub mod control;
 pub mod gui;
+pub mod install;
 mod logging;
 pub mod profile;
 pub mod run;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use promptdeck::cli::Cli;
+use promptdeck::cli::{Cli, Command};
 use promptdeck::profile::Profile;
 
 fn main() -> ExitCode {
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Some(Command::InstallDesktop { autostart }) => install_desktop(autostart),
         Some(command) => promptdeck::client::run(&profile, command),
         None => {
             let settings = promptdeck::gui::Settings {
@@ -32,6 +33,20 @@ fn main() -> ExitCode {
                 eprintln!("promptdeck: {e:#}");
                 ExitCode::FAILURE
             })
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn install_desktop(autostart: bool) -> ExitCode {
+    match promptdeck::install::install(autostart) {
+        Ok(installed) => {
+            installed.files.iter().for_each(|file| println!("wrote {}", file.display()));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("promptdeck: {e}");
+            ExitCode::FAILURE
         }
     }
 }

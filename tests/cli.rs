@@ -170,3 +170,39 @@ fn a_damaged_library_is_moved_aside_and_the_app_starts_fresh() {
         .any(|e| e.file_name().to_string_lossy().starts_with("library.redb.damaged-"));
     assert!(kept, "the damaged file is kept beside the new one");
 }
+
+#[test]
+fn install_desktop_writes_a_valid_launcher_and_icon_and_autostart_on_request() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let (data, config) = (home.path().join("data"), home.path().join("config"));
+    let install = |extra: &[&str]| {
+        let out = std::process::Command::new(support::BIN)
+            .arg("install-desktop")
+            .args(extra)
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CONFIG_HOME", &config)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let said = install(&["--autostart"]);
+    let launcher = data.join("applications/promptdeck.desktop");
+    let autostart = config.join("autostart/promptdeck.desktop");
+    let icon = data.join("icons/hicolor/scalable/apps/promptdeck.svg");
+    for file in [&launcher, &autostart, &icon] {
+        assert!(file.exists(), "{} missing", file.display());
+        assert!(said.contains(&file.display().to_string()), "not reported: {said}");
+    }
+    let entry = std::fs::read_to_string(&launcher).expect("reads");
+    assert!(entry.contains(&format!("Exec=\"{}\"", support::BIN)), "{entry}");
+    assert!(std::fs::read_to_string(&icon).expect("reads").starts_with("<svg"));
+    let checked = std::process::Command::new("desktop-file-validate")
+        .args([&launcher, &autostart])
+        .output()
+        .expect("desktop-file-validate is installed (scripts/install-deps.sh --test)");
+    assert!(checked.status.success() && checked.stdout.is_empty(), "{}", stdout(&checked));
+
+    install(&[]);
+    assert!(launcher.exists() && !autostart.exists(), "without --autostart it is removed");
+}

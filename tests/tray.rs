@@ -82,6 +82,40 @@ impl Watcher {
     }
 }
 
+/// The part of a notification service the app talks to; it passes summaries on.
+struct Notifications {
+    shown: mpsc::Sender<String>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        _body: &str,
+        _actions: Vec<String>,
+        _hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let _ = self.shown.send(summary.to_owned());
+        1
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("test".into(), "promptdeck".into(), "1".into(), "1.2".into())
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
 /// A StatusNotifierItem tooltip: icon name, icon pixmaps (width, height, ARGB), title, text.
 type ToolTip = (String, Vec<(i32, i32, Vec<u8>)>, String, String);
 
@@ -117,8 +151,8 @@ struct TrayedApp {
     app: Instance,
     host: zbus::blocking::Connection,
     item_name: String,
-    _bus: SessionBus,
-    _xvfb: Xvfb,
+    bus: SessionBus,
+    xvfb: Xvfb,
 }
 
 impl TrayedApp {
@@ -144,7 +178,7 @@ impl TrayedApp {
         eventually("the app to report its tray", WAIT, || {
             (status(dir)?["ui"]["tray"] == true).then_some(())
         });
-        Self { app, host, item_name, _bus: bus, _xvfb: xvfb }
+        Self { app, host, item_name, bus, xvfb }
     }
 
     /// Items announce changes with NewToolTip, not PropertiesChanged: read, never cache, as
@@ -218,4 +252,36 @@ fn with_the_server_unreachable_the_tray_says_offline_and_what_waits() {
     });
     let items = menu_items(&trayed.menu());
     assert!(items.contains_key("Sync now"), "a server is set, so Sync now is offered: {items:?}");
+}
+
+#[test]
+fn a_capture_is_announced_by_a_desktop_notification() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trayed = TrayedApp::start(dir.path(), &[]);
+    let (shown, notifications) = mpsc::channel();
+    let _service = zbus::blocking::connection::Builder::address(trayed.bus.address.as_str())
+        .expect("address")
+        .name("org.freedesktop.Notifications")
+        .expect("name")
+        .serve_at("/org/freedesktop/Notifications", Notifications { shown })
+        .expect("served")
+        .build()
+        .expect("the notification service connects");
+    let mut xclip = Command::new("xclip")
+        .args(["-selection", "primary"])
+        .env("DISPLAY", &trayed.xvfb.display)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("xclip is installed (scripts/install-deps.sh --test)");
+    {
+        use std::io::Write;
+        let mut stdin = xclip.stdin.take().expect("piped");
+        stdin.write_all(b"Notify me\nwith a body").expect("writes");
+    }
+    let _ = xclip.wait();
+
+    let out = trayed.app.cli(&["capture"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = notifications.recv_timeout(WAIT).expect("a notification");
+    assert_eq!(summary, "Saved: Notify me");
 }

@@ -1,0 +1,89 @@
+//! `promptdeck install-desktop`: a launcher entry and icon so desktops list Promptdeck, and,
+//! when asked, an autostart entry so it starts at login. Files go where the XDG base
+//! directories say (XDG_DATA_HOME, XDG_CONFIG_HOME), for this user only.
+
+use std::path::{Path, PathBuf};
+
+const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">
+  <rect x="4" y="4" width="56" height="56" rx="14" fill="#2b3a55"/>
+  <rect x="14" y="18" width="36" height="6" rx="3" fill="#ffffff"/>
+  <rect x="14" y="29" width="28" height="6" rx="3" fill="#c9d4e8"/>
+  <rect x="14" y="40" width="20" height="6" rx="3" fill="#c9d4e8"/>
+  <circle cx="47" cy="43" r="6" fill="#2ea043"/>
+</svg>
+"##;
+
+/// What was written, for the user to see.
+pub struct Installed {
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes the launcher entry and icon (and the autostart entry with `autostart`), each
+/// replaced atomically so a half-written entry is never seen.
+pub fn install(autostart: bool) -> Result<Installed, String> {
+    let dirs = directories::BaseDirs::new().ok_or("this user has no home directory")?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let entry = desktop_entry(&exe);
+    let mut files = vec![
+        write(&dirs.data_dir().join("applications/promptdeck.desktop"), &entry)?,
+        write(&dirs.data_dir().join("icons/hicolor/scalable/apps/promptdeck.svg"), ICON)?,
+    ];
+    let autostart_entry = dirs.config_dir().join("autostart/promptdeck.desktop");
+    if autostart {
+        let entry = format!("{entry}X-GNOME-Autostart-enabled=true\n");
+        files.push(write(&autostart_entry, &entry)?);
+    } else if autostart_entry.exists() {
+        std::fs::remove_file(&autostart_entry)
+            .map_err(|e| format!("cannot remove {}: {e}", autostart_entry.display()))?;
+    }
+    Ok(Installed { files })
+}
+
+fn desktop_entry(exe: &Path) -> String {
+    format!(
+        "[Desktop Entry]\nType=Application\nName=Promptdeck\nGenericName=Prompt library\n\
+         Comment=Your prompts, one hotkey away\nExec={}\nIcon=promptdeck\nTerminal=false\n\
+         Categories=Utility;TextTools;\nKeywords=prompt;AI;snippet;palette;\n",
+        exec_quoted(exe)
+    )
+}
+
+/// The Exec key's quoting (Desktop Entry Specification): inside double quotes, `"`, `` ` ``,
+/// `$` and `\` are escaped with a backslash; `%` is doubled.
+fn exec_quoted(exe: &Path) -> String {
+    let mut quoted = String::from("\"");
+    for c in exe.to_string_lossy().chars() {
+        match c {
+            '"' | '`' | '$' | '\\' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '%' => quoted.push_str("%%"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+fn write(path: &Path, content: &str) -> Result<PathBuf, String> {
+    let parent = path.parent().ok_or_else(|| format!("{} has no folder", path.display()))?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, content)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_paths_are_quoted_as_the_specification_says() {
+        let path = Path::new("/opt/my apps/$HOME/50%/pd\"x");
+        assert_eq!(exec_quoted(path), r#""/opt/my apps/\$HOME/50%%/pd\"x""#);
+    }
+}
