@@ -39,6 +39,8 @@ pub struct UiReport {
     pub palette_rows: Option<usize>,
     /// The line the palette shows under its results (why it did not paste, say).
     pub palette_notice: Option<String>,
+    /// The id of the prompt open in the library's editor.
+    pub editing: Option<String>,
     pub tray: bool,
 }
 
@@ -203,10 +205,15 @@ impl Promptdeck {
             Screen::Palette(state) => Some(state),
             Screen::Library(_) => None,
         });
+        let editing = self.windows.values().find_map(|screen| match screen {
+            Screen::Library(state) => state.editing().map(|id| id.as_str().to_owned()),
+            Screen::Palette(_) => None,
+        });
         let report = UiReport {
             windows,
             palette_rows: palette.map(palette::State::row_count),
             palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
+            editing,
             tray: self.tray.is_some(),
         };
         self.report.send_if_modified(|current| {
@@ -377,6 +384,7 @@ impl Promptdeck {
             palette::Action::Close => iced::window::close(id),
             palette::Action::Insert(prompt) => self.insert(id, prompt, Delivery::Paste),
             palette::Action::Copy(prompt) => self.insert(id, prompt, Delivery::Copy),
+            palette::Action::Edit(prompt) => self.edit(id, prompt),
         }
     }
 
@@ -397,6 +405,15 @@ impl Promptdeck {
         } else {
             insertion
         }
+    }
+
+    /// Closes the palette and opens the prompt in the library's editor.
+    fn edit(&mut self, palette: iced::window::Id, prompt: PromptId) -> Task<Message> {
+        let open = self.open_library();
+        let Some(library) = self.library else { return open };
+        // As if the prompt were clicked in the list: the library selects it and loads it.
+        let select = self.on_library(library, library::Message::Select(prompt));
+        iced::window::close(palette).chain(open).chain(select)
     }
 
     fn on_inserted(&mut self, result: Result<Inserted, String>) -> Task<Message> {

@@ -120,6 +120,19 @@ wait_for 10 "the prompt to be on the clipboard" clipboard_is "BRAVO-BODY-42"
 # So that a later step's clipboard check cannot pass on this one's copy.
 printf 'SOMETHING ELSE' | xclip -selection clipboard
 
+step "Ctrl+E in the palette opens the prompt in the library"
+"$BIN" palette
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 3
+top=$("$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
+xdotool key ctrl+e
+wait_for 10 "the library to replace the palette" status_is "s['ui']['windows']" "['library']"
+wait_for 10 "the editor to hold the palette's first prompt" status_is "s['ui']['editing']" "$top"
+xdotool search --sync --onlyvisible --name '^Promptdeck$' >/dev/null
+import -window root "$ARTIFACTS/editor.png" 2>/dev/null || true
+xdotool windowfocus --sync "$(xdotool search --onlyvisible --name '^Promptdeck$' | head -1)"
+xdotool key Escape Escape
+wait_for 10 "Escape twice to leave the editor and close the library" status_is "s['ui']['windows']" "[]"
+
 step "capture from PRIMARY with no window open"
 printf 'Captured from primary\nsecond line' | xclip -selection primary
 out=$("$BIN" capture)

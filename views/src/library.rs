@@ -63,6 +63,11 @@ impl State {
         &self.query
     }
 
+    /// The prompt open in the editor, if one is (not a new one being written).
+    pub fn editing(&self) -> Option<&PromptId> {
+        self.editor.as_ref().and_then(editor::State::id)
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::QueryChanged(query) => {

@@ -1,6 +1,6 @@
 //! The palette: a search box over the library. Type to filter (`#tag` keeps one tag), arrows
 //! to move, Enter to insert, Ctrl+Enter to copy instead, Ctrl+1..9 to insert a row at once,
-//! Escape to close. It opens with the library already in hand, so its first frame lists
+//! Ctrl+E to edit, Escape to close. It opens with the library already in hand, so its first frame lists
 //! prompts.
 
 use iced::keyboard::{Key, Modifiers, key::Named};
@@ -39,6 +39,8 @@ pub enum Message {
     Copy,
     /// Insert the n-th row on screen, from 1 (Ctrl+1..9).
     QuickPick(usize),
+    /// Open the selected prompt in the editor (Ctrl+E).
+    EditSelected,
     /// A row was clicked: insert it.
     Picked(usize),
     /// Close without inserting.
@@ -53,6 +55,8 @@ pub enum Action {
     Insert(PromptId),
     /// Put the prompt on the clipboard and close; the user pastes it where they like.
     Copy(PromptId),
+    /// Close, and open the prompt in the library's editor.
+    Edit(PromptId),
     Close,
 }
 
@@ -94,6 +98,9 @@ impl State {
                 self.selected().map_or(Action::None, |p| Action::Insert(p.id.clone()))
             }
             Message::Copy => self.selected().map_or(Action::None, |p| Action::Copy(p.id.clone())),
+            Message::EditSelected => {
+                self.selected().map_or(Action::None, |p| Action::Edit(p.id.clone()))
+            }
             Message::QuickPick(n) => {
                 let index = self.first_visible() + n.saturating_sub(1);
                 if index >= self.row_count() {
@@ -210,11 +217,12 @@ fn palette_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
     }
 }
 
-/// Ctrl+P / Ctrl+N move; Ctrl+1..9 pick a row.
+/// Ctrl+P / Ctrl+N move, Ctrl+E edits, Ctrl+1..9 pick a row.
 fn quick_pick(key: &str) -> Option<Message> {
     match key {
         "p" => Some(Message::Up),
         "n" => Some(Message::Down),
+        "e" => Some(Message::EditSelected),
         digit => match digit.parse::<usize>() {
             Ok(n @ 1..=9) => Some(Message::QuickPick(n)),
             _ => None,

@@ -214,3 +214,16 @@ fn ctrl_and_a_digit_inserts_that_row_and_rows_show_their_digit() -> Result<(), E
     );
     Ok(())
 }
+
+#[test]
+fn ctrl_e_asks_to_edit_the_selected_prompt() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.simulate([ctrl(Key::Character("e".into()))]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(messages, [Message::EditSelected], "the search box did not get an 'e'");
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Edit(PromptId::parse("a").expect("id"))]);
+    Ok(())
+}
