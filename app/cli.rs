@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use promptdeck_actors::{Endpoints, SyncConfig};
 
+use crate::settings::{Settings, SyncSettings};
+
 #[derive(Debug, Parser)]
 #[command(name = "promptdeck", version, about = "A prompt library one hotkey away")]
 pub struct Cli {
@@ -19,13 +21,13 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
-    /// The global shortcut that opens the palette.
-    #[arg(long, env = "PROMPTDECK_PALETTE_HOTKEY", default_value = "ctrl+shift+space")]
-    pub palette_hotkey: String,
+    /// The global shortcut that opens the palette [default: ctrl+shift+space].
+    #[arg(long, env = "PROMPTDECK_PALETTE_HOTKEY")]
+    pub palette_hotkey: Option<String>,
 
-    /// The global shortcut that saves the selection as a prompt.
-    #[arg(long, env = "PROMPTDECK_CAPTURE_HOTKEY", default_value = "ctrl+shift+c")]
-    pub capture_hotkey: String,
+    /// The global shortcut that saves the selection as a prompt [default: ctrl+shift+c].
+    #[arg(long, env = "PROMPTDECK_CAPTURE_HOTKEY")]
+    pub capture_hotkey: Option<String>,
 
     /// Sync the library with this promptdeck-server (e.g. http://127.0.0.1:8787).
     #[arg(long, env = "PROMPTDECK_SERVER", value_name = "URL")]
@@ -51,44 +53,49 @@ pub struct Cli {
     #[arg(long, env = "PROMPTDECK_POKE_URL", value_name = "URL", requires = "push_url")]
     pub poke_url: Option<String>,
 
-    /// The library (space) on the server.
-    #[arg(long, env = "PROMPTDECK_SPACE", default_value = "personal")]
-    pub space: String,
+    /// The library (space) on the server [default: personal].
+    #[arg(long, env = "PROMPTDECK_SPACE")]
+    pub space: Option<String>,
 
     /// The token the sync backend expects (sign-in replaces this).
     #[arg(long, env = "PROMPTDECK_SERVER_TOKEN", hide_env_values = true)]
     pub server_token: Option<String>,
 
-    /// How the token is sent: `Authorization: Bearer TOKEN`, or the raw token alone.
-    #[arg(long, env = "PROMPTDECK_AUTH_SCHEME", value_enum, default_value_t = AuthScheme::Bearer)]
-    pub auth_scheme: AuthScheme,
+    /// How the token is sent: `Authorization: Bearer TOKEN`, or the raw token alone
+    /// [default: bearer].
+    #[arg(long, env = "PROMPTDECK_AUTH_SCHEME", value_enum)]
+    pub auth_scheme: Option<AuthScheme>,
 
-    /// The schemaVersion sent with every push and pull, as your web client sends it.
-    #[arg(long, env = "PROMPTDECK_SCHEMA_VERSION", default_value = "1")]
-    pub schema_version: String,
+    /// The schemaVersion sent with every push and pull, as your web client sends it
+    /// [default: 1].
+    #[arg(long, env = "PROMPTDECK_SCHEMA_VERSION")]
+    pub schema_version: Option<String>,
 
-    /// Seconds between pulls when nothing pokes (a fallback beside a poke stream).
-    #[arg(long, env = "PROMPTDECK_POLL_INTERVAL", value_name = "SECONDS", default_value_t = 60)]
-    pub poll_interval: u64,
+    /// Seconds between pulls when nothing pokes, a fallback beside a poke stream
+    /// [default: 60].
+    #[arg(long, env = "PROMPTDECK_POLL_INTERVAL", value_name = "SECONDS")]
+    pub poll_interval: Option<u64>,
 
     /// `auto` pastes into the window you were in; `copy-only` leaves the prompt on the
-    /// clipboard for you to paste.
-    #[arg(long, env = "PROMPTDECK_PASTE_METHOD", value_enum, default_value_t = PasteMode::Auto)]
-    pub paste_method: PasteMode,
+    /// clipboard for you to paste [default: auto].
+    #[arg(long, env = "PROMPTDECK_PASTE_METHOD", value_enum)]
+    pub paste_method: Option<PasteMode>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 /// Whether Enter in the palette pastes or only copies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PasteMode {
     Auto,
     CopyOnly,
 }
 
 /// How the sync token travels in the `Authorization` header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AuthScheme {
     Bearer,
     Raw,
@@ -135,26 +142,61 @@ pub enum Command {
 }
 
 impl Cli {
-    /// The sync settings, when a server or a backend's endpoints are given, checked.
-    pub fn sync_config(&self) -> Result<Option<SyncConfig>, String> {
-        let endpoints = match (&self.server, &self.push_url, &self.pull_url) {
+    /// The sync settings, when a server or a backend's endpoints are given here or in
+    /// `file`, checked. The command line's endpoints replace the file's as a whole.
+    pub fn sync_config(&self, file: &SyncSettings) -> Result<Option<SyncConfig>, String> {
+        let cli_endpoints = self.server.is_some() || self.push_url.is_some();
+        let (server, push, pull, poke) = if cli_endpoints {
+            (&self.server, &self.push_url, &self.pull_url, &self.poke_url)
+        } else {
+            (&file.server, &file.push_url, &file.pull_url, &file.poke_url)
+        };
+        let endpoints = match (server, push, pull) {
+            (Some(_), Some(_), _) => {
+                return Err("settings.toml: give either server or push_url and pull_url".into());
+            }
             (Some(server), _, _) => Endpoints::promptdeck_server(server),
             (None, Some(push), Some(pull)) => {
-                Endpoints { push: push.clone(), pull: pull.clone(), poke: self.poke_url.clone() }
+                Endpoints { push: push.clone(), pull: pull.clone(), poke: poke.clone() }
             }
+            (None, Some(_), None) => return Err("settings.toml: push_url wants a pull_url".into()),
             _ => return Ok(None),
         };
-        let authorization = self.server_token.as_ref().map(|token| match self.auth_scheme {
+        let token = self.server_token.as_ref().or(file.token.as_ref());
+        let scheme = self.auth_scheme.or(file.auth_scheme).unwrap_or(AuthScheme::Bearer);
+        let authorization = token.map(|token| match scheme {
             AuthScheme::Bearer => format!("Bearer {token}"),
             AuthScheme::Raw => token.clone(),
         });
+        let space = self.space.clone().or_else(|| file.space.clone());
+        let defaults = SyncConfig::with_endpoints(endpoints, space.unwrap_or("personal".into()));
         let config = SyncConfig {
             authorization,
-            schema_version: self.schema_version.clone(),
-            poll_interval: Duration::from_secs(self.poll_interval),
-            ..SyncConfig::with_endpoints(endpoints, self.space.clone())
+            schema_version: pick(&self.schema_version, &file.schema_version)
+                .unwrap_or(defaults.schema_version.clone()),
+            poll_interval: self
+                .poll_interval
+                .or(file.poll_interval)
+                .map_or(defaults.poll_interval, Duration::from_secs),
+            ..defaults
         };
         config.check()?;
         Ok(Some(config))
     }
+
+    /// The desktop settings: hotkeys and paste method, here, else in `file`, else defaults.
+    pub fn desktop(&self, file: &Settings) -> crate::gui::Settings {
+        crate::gui::Settings {
+            palette_hotkey: pick(&self.palette_hotkey, &file.hotkeys.palette)
+                .unwrap_or("ctrl+shift+space".into()),
+            capture_hotkey: pick(&self.capture_hotkey, &file.hotkeys.capture)
+                .unwrap_or("ctrl+shift+c".into()),
+            paste: self.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
+        }
+    }
+}
+
+/// The command line's value, else the file's.
+fn pick(cli: &Option<String>, file: &Option<String>) -> Option<String> {
+    cli.clone().or_else(|| file.clone())
 }

@@ -9,3 +9,4 @@ pub mod install;
 mod logging;
 pub mod profile;
 pub mod run;
+pub mod settings;

@@ -3,9 +3,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use promptdeck::cli::{Cli, Command};
 use promptdeck::profile::Profile;
+use promptdeck::settings::Settings;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let profile = match Profile::resolve(cli.data_dir.clone()) {
         Ok(profile) => profile,
         Err(e) => {
@@ -13,28 +14,33 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let sync = match cli.sync_config() {
-        Ok(sync) => sync,
-        Err(e) => {
-            eprintln!("promptdeck: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match cli.command {
+    match cli.command.take() {
         Some(Command::InstallDesktop { autostart }) => install_desktop(autostart),
         Some(command) => promptdeck::client::run(&profile, command),
-        None => {
-            let settings = promptdeck::gui::Settings {
-                palette_hotkey: cli.palette_hotkey,
-                capture_hotkey: cli.capture_hotkey,
-                paste: cli.paste_method,
-            };
-            promptdeck::run::start(profile, cli.headless, sync, settings).unwrap_or_else(|e| {
-                eprintln!("promptdeck: {e:#}");
-                ExitCode::FAILURE
-            })
-        }
+        None => start_app(&cli, profile),
     }
+}
+
+/// Starts the app with the command line over settings.toml over the defaults; settings
+/// that cannot work are refused before anything starts.
+fn start_app(cli: &Cli, profile: Profile) -> ExitCode {
+    let refused = |e: String| {
+        eprintln!("promptdeck: {e}");
+        ExitCode::from(2)
+    };
+    let settings = match Settings::load(&profile.settings_path()) {
+        Ok(settings) => settings,
+        Err(e) => return refused(e),
+    };
+    let sync = match cli.sync_config(&settings.sync) {
+        Ok(sync) => sync,
+        Err(e) => return refused(e),
+    };
+    let desktop = cli.desktop(&settings);
+    promptdeck::run::start(profile, cli.headless, sync, desktop).unwrap_or_else(|e| {
+        eprintln!("promptdeck: {e:#}");
+        ExitCode::FAILURE
+    })
 }
 
 #[allow(clippy::print_stdout)]

@@ -34,6 +34,11 @@ impl Profile {
         self.data_dir.join("library.redb")
     }
 
+    /// What the user set once: sync, hotkeys, paste (see `settings`).
+    pub fn settings_path(&self) -> PathBuf {
+        self.data_dir.join("settings.toml")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

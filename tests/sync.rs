@@ -239,3 +239,64 @@ fn instances_sync_through_another_replicache_backend_set_up_by_flags() {
     });
     assert_eq!(titles(&b), ["Through the other backend"]);
 }
+
+/// Writes `settings.toml` into the profile at `dir`, readable by its user only.
+fn write_settings(dir: &std::path::Path, toml: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).expect("profile dir");
+    let path = dir.join("settings.toml");
+    std::fs::write(&path, toml).expect("writes");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[test]
+fn settings_toml_sets_up_sync_with_another_backend_and_the_command_line_overrides_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let backend = JsBackend::start(&[]);
+    let dir = root.path().join("a");
+    let settings = format!(
+        "[sync]\npush_url = \"{}\"\npull_url = \"{}\"\nspace = \"team\"\ntoken = \"{}\"\n\
+         auth_scheme = \"raw\"\npoll_interval = 5\n\n[paste]\nmethod = \"copy-only\"\n",
+        backend.endpoint("push"),
+        backend.endpoint("pull"),
+        JsBackend::TOKEN
+    );
+    write_settings(&dir, &settings, 0o600);
+    let a = Instance::start(&dir, &[]);
+    add(&a, "Set up by a file");
+    let synced = a.cli(&["sync"]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    assert_eq!(pending(&dir), 0, "the backend from settings.toml took the push");
+    a.kill_9();
+
+    // A token given on the command line replaces the file's: this one is wrong.
+    let a = Instance::start(&dir, &["--server-token", "not-the-token"]);
+    add(&a, "Pushed with the wrong token");
+    let refused = a.cli(&["sync"]);
+    assert!(!refused.status.success(), "the backend refused the command line's token");
+    assert_eq!(pending(&dir), 1);
+}
+
+#[test]
+fn a_settings_file_that_cannot_work_is_refused_with_its_reason() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("[sync]\npushurl = \"http://h/push\"\n", 0o600, "unknown field `pushurl`"),
+        ("[sync]\nserver = \"http://h\"\ntoken = \"secret\"\n", 0o644, "chmod 600"),
+        (
+            "[sync]\nserver = \"http://h\"\npush_url = \"http://h/a\"\npull_url = \"http://h/b\"\n",
+            0o600,
+            "either server or push_url",
+        ),
+        ("[paste]\nmethod = \"sometimes\"\n", 0o600, "unknown variant `sometimes`"),
+        ("[sync\n", 0o600, "settings.toml"),
+    ];
+    for (n, (toml, mode, reason)) in cases.into_iter().enumerate() {
+        let dir = root.path().join(format!("p{n}"));
+        write_settings(&dir, toml, mode);
+        let out = cli(&dir, &["--headless"], None);
+        assert_eq!(out.status.code(), Some(2), "{toml}: {}", stderr(&out));
+        assert!(stderr(&out).contains(reason), "{toml}: wanted {reason:?} in {}", stderr(&out));
+        assert!(!dir.join("library.redb").exists(), "{toml}: nothing started");
+    }
+}
