@@ -2,7 +2,6 @@
 //! talk to the running instance over its control socket.
 
 use std::path::PathBuf;
-
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};

@@ -169,10 +169,15 @@ impl TagFilter {
     }
 
     fn keeps(&self, entry: &Entry) -> bool {
-        self.0.iter().all(|wanted| {
-            entry.summary.tags.iter().any(|tag| tag.to_lowercase().starts_with(wanted.as_str()))
-        })
+        self.0.iter().all(|wanted| entry.summary.tags.iter().any(|tag| starts_with(tag, wanted)))
     }
+}
+
+/// Whether `text`, lowercased, starts with `prefix` (already lowercase), without
+/// allocating: this runs for every prompt on every keystroke.
+fn starts_with(text: &str, prefix: &str) -> bool {
+    let mut text = text.chars().flat_map(char::to_lowercase);
+    prefix.chars().all(|wanted| text.next() == Some(wanted))
 }
 
 /// Whether every prompt matching `next` also matched `last`, so only those need checking.

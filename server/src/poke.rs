@@ -62,8 +62,9 @@ fn deliver(listeners: &Listeners, space: &str) {
 }
 
 /// Passes each notification on to this process's listeners, for as long as the process
-/// runs. The listener reconnects by itself; pokes sent while it was away are lost, so
-/// every space is poked once it is back (a needless pull costs little).
+/// runs. When the connection drops, every listened-to space is poked at once (a needless
+/// pull costs little) and the listener reconnects on its next receive; a push in the gap
+/// reaches this process's clients at their next pull, which their timers guarantee.
 async fn relay(mut channel: PgListener, listeners: Listeners) {
     loop {
         match channel.try_recv().await {
