@@ -39,6 +39,8 @@ pub struct UiReport {
     pub palette_rows: Option<usize>,
     /// The line the palette shows under its results (why it did not paste, say).
     pub palette_notice: Option<String>,
+    /// The id of the prompt whose full body the palette's preview shows.
+    pub palette_preview: Option<String>,
     /// The id of the prompt open in the library's editor.
     pub editing: Option<String>,
     pub tray: bool,
@@ -111,6 +113,8 @@ enum Message {
     Status(RuntimeStatus),
     /// The palette's first-frame list was refreshed.
     Recent(Result<Vec<PromptSummary>, String>),
+    /// The palette's selected prompt in full, for its preview.
+    Previewed(iced::window::Id, Arc<Prompt>),
     /// A window was closed by the user or by us.
     WindowClosed(iced::window::Id),
     Palette(iced::window::Id, palette::Message),
@@ -213,6 +217,7 @@ impl Promptdeck {
             windows,
             palette_rows: palette.map(palette::State::row_count),
             palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
+            palette_preview: palette.and_then(|p| p.previewed().map(|id| id.as_str().to_owned())),
             editing,
             tray: self.tray.is_some(),
         };
@@ -239,11 +244,23 @@ impl Promptdeck {
                 self.library = self.library.filter(|l| *l != id);
                 Task::none()
             }
-            Message::Palette(id, message) => self.on_palette(id, message),
+            Message::Palette(id, message) => {
+                let task = self.on_palette(id, message);
+                task.chain(self.preview(id))
+            }
+            Message::Previewed(id, prompt) => {
+                if let Some(Screen::Palette(state)) = self.windows.get_mut(&id) {
+                    state.show_preview(prompt.id.clone(), &prompt.body);
+                }
+                Task::none()
+            }
             Message::Library(id, message) => self.on_library(id, message),
             Message::Searched { window, query, result } => {
                 match self.windows.get_mut(&window) {
-                    Some(Screen::Palette(state)) => state.show_results(&query, result),
+                    Some(Screen::Palette(state)) => {
+                        state.show_results(&query, result);
+                        return self.preview(window);
+                    }
                     Some(Screen::Library(state)) => state.show_results(&query, result),
                     None => {}
                 }
@@ -405,6 +422,18 @@ impl Promptdeck {
         } else {
             insertion
         }
+    }
+
+    /// Fetches the palette's selected prompt when its preview does not show it yet.
+    fn preview(&self, id: iced::window::Id) -> Task<Message> {
+        let Some(Screen::Palette(state)) = self.windows.get(&id) else { return Task::none() };
+        let Some(wanted) = state.wants_preview().cloned() else { return Task::none() };
+        let runtime = self.runtime.clone();
+        // A prompt deleted meanwhile keeps its one-line preview.
+        Task::future(async move {
+            runtime.get(&wanted).await.ok().flatten().map(|prompt| Message::Previewed(id, prompt))
+        })
+        .and_then(Task::done)
     }
 
     /// Closes the palette and opens the prompt in the library's editor.

@@ -9,7 +9,8 @@ pub const LIBRARY_TITLE: &str = "Promptdeck";
 /// Centred, on top, undecorated: it appears over whatever the user is doing.
 pub fn palette() -> Settings {
     Settings {
-        size: Size::new(640.0, 440.0),
+        // Wide enough for the list and, beside it, the selected prompt in full.
+        size: Size::new(900.0, 460.0),
         position: Position::Centered,
         decorations: false,
         resizable: false,

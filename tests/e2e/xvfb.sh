@@ -82,9 +82,11 @@ xdotool key ctrl+w
 wait_for 10 "the library to close" status_is "s['ui']['windows']" "[]"
 kill -0 "$app" || fail "the process exited with its window"
 
-step "the palette opens from the CLI with every prompt listed"
+step "the palette opens from the CLI with every prompt listed and the first previewed"
 "$BIN" palette
 wait_for 10 "the palette to list 3 prompts" status_is "s['ui']['paletteRows']" 3
+first=$("$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
+wait_for 10 "the first prompt's full body beside the list" status_is "s['ui']['palettePreview']" "$first"
 xdotool search --sync --onlyvisible --name '^Promptdeck palette$' >/dev/null
 import -window root "$ARTIFACTS/palette.png" 2>/dev/null || true
 xdotool key Escape

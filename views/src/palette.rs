@@ -16,6 +16,8 @@ use crate::{Indicator, Loadable, theme};
 pub const INPUT_ID: &str = "palette-input";
 /// Rows shown at once; the list slides to keep the selection in view.
 pub const VISIBLE_ROWS: usize = 8;
+/// Characters of the selected prompt shown beside the list.
+pub const PREVIEW_CHARS: usize = 2000;
 
 pub struct State {
     query: String,
@@ -23,6 +25,8 @@ pub struct State {
     selected: usize,
     indicator: Indicator,
     notice: Option<String>,
+    /// The selected prompt's body, once the app has fetched it.
+    preview: Option<(PromptId, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +69,7 @@ impl State {
     /// list yet, it shows that it is loading.
     pub fn new(library: Option<Vec<PromptSummary>>, indicator: Indicator) -> Self {
         let results = library.map_or(Loadable::Loading, Loadable::Loaded);
-        Self { query: String::new(), results, selected: 0, indicator, notice: None }
+        Self { query: String::new(), results, selected: 0, indicator, notice: None, preview: None }
     }
 
     pub fn query(&self) -> &str {
@@ -127,6 +131,27 @@ impl State {
             Err(error) => Loadable::Failed(error),
         };
         self.selected = 0;
+    }
+
+    /// The selected prompt, when its body is not shown yet: the app fetches it.
+    pub fn wants_preview(&self) -> Option<&PromptId> {
+        let selected = &self.selected()?.id;
+        match &self.preview {
+            Some((shown, _)) if shown == selected => None,
+            _ => Some(selected),
+        }
+    }
+
+    /// The prompt whose full body the preview shows.
+    pub fn previewed(&self) -> Option<&PromptId> {
+        self.preview.as_ref().map(|(id, _)| id)
+    }
+
+    /// The body of `id` for the preview; dropped if the selection moved on meanwhile.
+    pub fn show_preview(&mut self, id: PromptId, body: &str) {
+        if self.selected().is_some_and(|p| p.id == id) {
+            self.preview = Some((id, body.chars().take(PREVIEW_CHARS).collect()));
+        }
     }
 
     pub fn set_indicator(&mut self, indicator: Indicator) {
@@ -198,11 +223,29 @@ impl State {
     fn rows<'a>(&'a self, rows: &'a [PromptSummary]) -> Element<'a, Message> {
         let first = self.first_visible();
         let visible = rows.iter().enumerate().skip(first).take(VISIBLE_ROWS);
-        column(visible.map(|(index, prompt)| {
+        let list = column(visible.map(|(index, prompt)| {
             result_row(prompt, index, index - first + 1, index == self.selected)
         }))
         .spacing(2)
-        .into()
+        .width(Length::FillPortion(3));
+        row![list, self.preview_pane()].spacing(10).into()
+    }
+
+    /// The selected prompt as it will be inserted; its one-line preview until the body
+    /// arrives.
+    fn preview_pane(&self) -> Element<'_, Message> {
+        let shown = match (&self.preview, self.selected()) {
+            (Some((id, body)), Some(selected)) if *id == selected.id => body.as_str(),
+            (_, Some(selected)) => selected.preview.as_str(),
+            (_, None) => "",
+        };
+        container(text(shown).size(13))
+            .padding(10)
+            .width(Length::FillPortion(2))
+            .height(Length::Fill)
+            .clip(true)
+            .style(theme::preview_pane)
+            .into()
     }
 }
 

@@ -15,6 +15,17 @@ pub fn palette_frame(theme: &Theme) -> container::Style {
     }
 }
 
+/// Where the palette shows the selected prompt in full: a quieter panel beside the list.
+pub fn preview_pane(theme: &Theme) -> container::Style {
+    let palette = theme.extended_palette();
+    container::Style {
+        background: Some(palette.background.weak.color.into()),
+        text_color: Some(palette.background.weak.text),
+        border: Border { radius: 6.0.into(), ..Border::default() },
+        ..container::Style::default()
+    }
+}
+
 /// A result row; the selected one stands out.
 pub fn result_row(selected: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
     move |theme, status| {

@@ -227,3 +227,27 @@ fn ctrl_e_asks_to_edit_the_selected_prompt() -> Result<(), Error> {
     assert_eq!(actions, [Action::Edit(PromptId::parse("a").expect("id"))]);
     Ok(())
 }
+
+#[test]
+fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let first = PromptId::parse("a").expect("id");
+    assert_eq!(state.wants_preview(), Some(&first), "the app is asked for the body");
+    let mut ui = simulator(state.view());
+    ui.find("preview of Summarise article")?;
+    drop(ui);
+
+    state.show_preview(first.clone(), "Summarise this article\nin three bullet points.");
+    assert_eq!(state.wants_preview(), None);
+    let mut ui = simulator(state.view());
+    ui.find("Summarise this article\nin three bullet points.")?;
+    drop(ui);
+
+    state.update(Message::Down);
+    assert_eq!(state.wants_preview(), Some(&PromptId::parse("b").expect("id")));
+    state.show_preview(first, "a late answer for the old selection");
+    let mut ui = simulator(state.view());
+    assert!(ui.find("a late answer for the old selection").is_err(), "dropped");
+    ui.find("preview of Code review")?;
+    Ok(())
+}
