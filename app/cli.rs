@@ -167,8 +167,8 @@ impl Cli {
             AuthScheme::Bearer => format!("Bearer {token}"),
             AuthScheme::Raw => token.clone(),
         });
-        let space = self.space.clone().or_else(|| file.space.clone());
-        let defaults = SyncConfig::with_endpoints(endpoints, space.unwrap_or("personal".into()));
+        let space = pick(&self.space, &file.space).unwrap_or("personal".into());
+        let defaults = SyncConfig::with_endpoints(endpoints, space);
         let config = SyncConfig {
             authorization,
             schema_version: pick(&self.schema_version, &file.schema_version)
