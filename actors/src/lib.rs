@@ -4,12 +4,13 @@
 //! Supervisor                restarts children with backoff, counts restarts
 //! ├── CacheActor            search index + cache of full prompts, fed by change sets
 //! ├── RequestQueueActor     the one door: bounded, searches superseded, writes in order
+//! ├── AuthActor             browser sign-in, refresh ahead of expiry (when sync signs in)
 //! └── SyncActor             push then pull, pokes, backoff (when a server is configured)
 //! ```
 //!
 //! Windows, the CLI and hotkeys hold a [`RuntimeHandle`] and never see an actor message.
-//! AuthActor joins the tree with sign-in.
 
+mod auth;
 mod cache;
 mod error;
 mod names;
@@ -20,11 +21,12 @@ mod status;
 mod supervisor;
 mod sync;
 
+pub use auth::{AuthConfig, AuthError, BrowserOpener, ProviderSettings, SignInSource, TokenVault};
 pub use error::RequestError;
 pub use queue::{MutationReceipt, Origin};
 pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};
 pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
-pub use status::{CacheStats, ChildHealth, ChildState, Health, RuntimeStatus, SyncStatus};
+pub use status::{Account, CacheStats, ChildHealth, ChildState, Health, RuntimeStatus, SyncStatus};
 pub use sync::{Endpoints, SyncConfig};
 
 #[cfg(test)]

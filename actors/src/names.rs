@@ -23,6 +23,10 @@ impl Names {
         format!("{}/sync", self.prefix)
     }
 
+    pub fn auth(&self) -> String {
+        format!("{}/auth", self.prefix)
+    }
+
     pub fn queue(&self) -> String {
         format!("{}/queue", self.prefix)
     }

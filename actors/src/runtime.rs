@@ -14,6 +14,7 @@ use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio::sync::{Semaphore, watch};
 
+use crate::auth::{AuthConfig, AuthError, AuthMsg};
 use crate::error::RequestError;
 use crate::names::Names;
 use crate::queue::{MutationReceipt, Origin, QueueMsg, Ticket};
@@ -26,6 +27,9 @@ use crate::sync::{SyncConfig, SyncMsg};
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest `sync_now` waits: a round may pull a large library.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest `wait_for_sign_in` waits: a little more than a sign-in may take.
+const SIGN_IN_TIMEOUT: Duration =
+    AuthConfig::DEFAULT_SIGN_IN_TIMEOUT.saturating_add(Duration::from_secs(30));
 
 pub struct RuntimeConfig {
     pub library_path: PathBuf,
@@ -33,6 +37,8 @@ pub struct RuntimeConfig {
     pub queue_capacity: usize,
     /// The server to sync with; `None` keeps the library on this device.
     pub sync: Option<SyncConfig>,
+    /// How sync signs in, when it signs in through a provider rather than a fixed token.
+    pub auth: Option<AuthConfig>,
 }
 
 impl RuntimeConfig {
@@ -43,6 +49,7 @@ impl RuntimeConfig {
             library_path: library_path.into(),
             queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
             sync: None,
+            auth: None,
         }
     }
 }
@@ -79,6 +86,7 @@ impl Runtime {
             status: status.clone(),
             names: names.clone(),
             sync: config.sync,
+            auth: config.auth,
         };
         let (supervisor, _) = Actor::spawn(Some(names.supervisor()), Supervisor, args)
             .await
@@ -206,6 +214,50 @@ impl RuntimeHandle {
         match sync.call(SyncMsg::SyncNow, Some(SYNC_TIMEOUT)).await? {
             CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),
             _ => Err(RequestError::Unavailable("the sync round did not finish in time".into())),
+        }
+    }
+
+    /// Starts a sign-in in the browser, or joins the one under way; returns the URL it
+    /// opened, for the user to open by hand if no browser came up.
+    pub async fn sign_in(&self) -> Result<String, RequestError> {
+        self.ask_auth(AuthMsg::SignIn, REQUEST_TIMEOUT).await
+    }
+
+    /// Waits for the sign-in under way to end (at most the sign-in timeout).
+    pub async fn wait_for_sign_in(&self) -> Result<(), RequestError> {
+        self.ask_auth(AuthMsg::AwaitSignIn, SIGN_IN_TIMEOUT).await
+    }
+
+    pub async fn cancel_sign_in(&self) -> Result<(), RequestError> {
+        self.auth()?.cast(AuthMsg::CancelSignIn).map_err(RequestError::from)
+    }
+
+    /// Forgets the tokens and stops sync; the library stays on this device.
+    pub async fn sign_out(&self) -> Result<(), RequestError> {
+        self.ask_auth(AuthMsg::SignOut, REQUEST_TIMEOUT).await
+    }
+
+    fn auth(&self) -> Result<ActorRef<AuthMsg>, RequestError> {
+        ActorRef::where_is(self.0.names.auth()).ok_or_else(|| {
+            RequestError::Rejected(
+                "this profile does not sign in: it syncs with a fixed token, with a server that needs none, or not at all".into(),
+            )
+        })
+    }
+
+    async fn ask_auth<T: Send + 'static>(
+        &self,
+        message: impl FnOnce(RpcReplyPort<Result<T, AuthError>>) -> AuthMsg,
+        timeout: Duration,
+    ) -> Result<T, RequestError> {
+        match self.auth()?.call(message, Some(timeout)).await? {
+            CallResult::Success(outcome) => {
+                outcome.map_err(|e| RequestError::Rejected(e.to_string()))
+            }
+            CallResult::Timeout => Err(RequestError::Unavailable("no answer in time".into())),
+            CallResult::SenderError => {
+                Err(RequestError::Unavailable("the sign-in was dropped by a restart".into()))
+            }
         }
     }
 

@@ -24,6 +24,18 @@ pub enum SyncStatus {
     },
 }
 
+/// Whether this device is signed in to sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Account {
+    /// Sync needs no sign-in (no server, a fixed token, or a server that asks for none).
+    NotNeeded,
+    SignedOut,
+    /// A browser sign-in is under way.
+    SigningIn,
+    SignedIn,
+}
+
 /// The runtime's state as every view sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,6 +52,7 @@ pub struct RuntimeStatus {
     pub last_synced_at: Option<i64>,
     /// True while the server's poke stream is connected: changes elsewhere arrive at once.
     pub live_updates: bool,
+    pub account: Account,
 }
 
 impl Default for RuntimeStatus {
@@ -52,6 +65,7 @@ impl Default for RuntimeStatus {
             loaded: false,
             last_synced_at: None,
             live_updates: false,
+            account: Account::NotNeeded,
         }
     }
 }

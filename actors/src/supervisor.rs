@@ -11,6 +11,7 @@ use ractor::{
     Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SpawnErr, SupervisionEvent,
 };
 
+use crate::auth::{AuthActor, AuthArgs, AuthConfig};
 use crate::cache::{CacheActor, CacheArgs};
 use crate::names::Names;
 use crate::queue::{QueueArgs, RequestQueueActor};
@@ -28,17 +29,20 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub enum Child {
     Cache,
     Queue,
+    /// Only when sync signs in through a provider.
+    Auth,
     /// Only when a server is configured.
     Sync,
 }
 
 impl Child {
-    const ALL: [Child; 3] = [Child::Cache, Child::Queue, Child::Sync];
+    const ALL: [Child; 4] = [Child::Cache, Child::Queue, Child::Auth, Child::Sync];
 
     fn name(self) -> &'static str {
         match self {
             Child::Cache => "CacheActor",
             Child::Queue => "RequestQueueActor",
+            Child::Auth => "AuthActor",
             Child::Sync => "SyncActor",
         }
     }
@@ -61,6 +65,7 @@ pub struct SupervisorArgs {
     pub status: StatusBoard,
     pub names: Names,
     pub sync: Option<SyncConfig>,
+    pub auth: Option<AuthConfig>,
 }
 
 struct Slot {
@@ -90,7 +95,12 @@ impl Actor for Supervisor {
     ) -> Result<SupervisorState, ActorProcessingErr> {
         let mut slots = BTreeMap::new();
         for child in Child::ALL {
-            if child == Child::Sync && args.sync.is_none() {
+            let absent = match child {
+                Child::Sync => args.sync.is_none(),
+                Child::Auth => args.sync.is_none() || args.auth.is_none(),
+                Child::Cache | Child::Queue => false,
+            };
+            if absent {
                 continue;
             }
             let cell = spawn(child, &args, myself.get_cell()).await?;
@@ -187,9 +197,21 @@ async fn spawn(
                 status: args.status.clone(),
                 names: args.names.clone(),
                 config,
+                signs_in: args.auth.is_some(),
             };
             let (actor, _) =
                 Actor::spawn_linked(Some(args.names.sync()), SyncActor, sync_args, supervisor)
+                    .await?;
+            Ok(actor.get_cell())
+        }
+        Child::Auth => {
+            let Some(config) = args.auth.clone() else {
+                return Err(SpawnErr::StartupFailed("no sign-in is configured".into()));
+            };
+            let auth_args =
+                AuthArgs { config, status: args.status.clone(), names: args.names.clone() };
+            let (actor, _) =
+                Actor::spawn_linked(Some(args.names.auth()), AuthActor, auth_args, supervisor)
                     .await?;
             Ok(actor.get_cell())
         }

@@ -46,6 +46,8 @@ pub struct SyncArgs {
     pub status: StatusBoard,
     pub names: Names,
     pub config: SyncConfig,
+    /// Tokens come from the AuthActor rather than the config.
+    pub signs_in: bool,
 }
 
 pub struct SyncState {
@@ -77,7 +79,8 @@ impl Actor for SyncActor {
         // Pulls on a timer even beside a poke stream, in case a poke was lost.
         let timer = myself.send_interval(args.config.poll_interval, || SyncMsg::Nudge);
         let has_pokes = args.config.endpoints.poke.is_some();
-        let client = Arc::new(SyncClient::new(args.config)?);
+        let auth = args.signs_in.then(|| args.names.auth());
+        let client = Arc::new(SyncClient::new(args.config, auth)?);
         let pokes = has_pokes.then(|| {
             tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), args.status.clone()))
         });

@@ -18,6 +18,7 @@ async fn start(dir: &tempfile::TempDir, capacity: usize) -> Runtime {
         library_path: dir.path().join("library.redb"),
         queue_capacity: capacity,
         sync: None,
+        auth: None,
     };
     Runtime::start(config).await.expect("runtime starts")
 }

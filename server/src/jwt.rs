@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{Mutex, RwLock};
 
-/// Allowed disagreement between this server's clock and the issuer's.
+/// Allowed disagreement between this server's clock and the issuer's, by default.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(30);
 
 /// Which provider's tokens to accept, and what clients are told to sign in with.
@@ -30,6 +30,8 @@ pub struct OidcConfig {
     /// A token naming an unknown key fetches the keys again at most this often, so made-up
     /// key ids cannot make the server hammer the issuer.
     pub refetch_at_most_every: Duration,
+    /// How far past `exp` (or before `nbf`) a token is still taken.
+    pub clock_skew: Duration,
 }
 
 impl OidcConfig {
@@ -43,6 +45,7 @@ impl OidcConfig {
             client_id: None,
             scopes: vec!["openid".into(), "offline_access".into()],
             refetch_at_most_every: Self::DEFAULT_REFETCH_INTERVAL,
+            clock_skew: CLOCK_SKEW,
         }
     }
 }
@@ -119,7 +122,7 @@ impl AccessTokens {
         }
         let mut validation = Validation::new(header.alg);
         validation.algorithms = algorithms;
-        validation.leeway = CLOCK_SKEW.as_secs();
+        validation.leeway = self.config.clock_skew.as_secs();
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);

@@ -40,6 +40,9 @@ struct Args {
     /// The scopes Promptdeck asks for, space-separated.
     #[arg(long, env = "PROMPTDECK_OIDC_SCOPES", default_value = "openid offline_access")]
     oidc_scopes: String,
+    /// Seconds a token is still taken after it expires, for clocks that disagree.
+    #[arg(long, env = "PROMPTDECK_OIDC_CLOCK_SKEW", value_name = "SECONDS", default_value_t = promptdeck_server::CLOCK_SKEW.as_secs())]
+    oidc_clock_skew: u64,
 }
 
 impl Args {
@@ -54,6 +57,7 @@ impl Args {
             jwks_url: self.oidc_jwks_url.clone(),
             client_id: self.oidc_client_id.clone(),
             scopes: self.oidc_scopes.split_whitespace().map(str::to_owned).collect(),
+            clock_skew: std::time::Duration::from_secs(self.oidc_clock_skew),
             ..OidcConfig::new(issuer, audience)
         })
     }

@@ -3,9 +3,6 @@
 //! expiry; the user is the token's subject and reaches only their own spaces; new signing
 //! keys are picked up, and known ones keep working while the provider is away.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
@@ -13,68 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use promptdeck_server::{Auth, OidcConfig, Server, ServerConfig};
 use serde_json::{Value, json};
 
-const AUDIENCE: &str = "promptdeck-sync";
+#[path = "../../actors/tests/support/oidc.rs"]
+mod oidc;
 
-struct Provider {
-    child: Child,
-    issuer: String,
-    control: String,
-    http: reqwest::Client,
-}
-
-impl Provider {
-    fn start() -> Self {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oauth");
-        assert!(
-            dir.join("node_modules/oauth2-mock-server").exists(),
-            "run `npm ci --prefix tests/oauth` first (scripts/test.sh does)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("provider.mjs"))
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node is installed");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let mut next = |prefix: &str| {
-            let line = lines.next().expect("the provider starts").expect("a line");
-            line.strip_prefix(prefix).unwrap_or_else(|| panic!("{line:?}")).to_owned()
-        };
-        let issuer = next("issuer ");
-        let control = next("control ");
-        Self { child, issuer, control, http: reqwest::Client::new() }
-    }
-
-    /// An access token for `sub`, bent by `fields` (aud, iss, exp_in, sub).
-    async fn token(&self, fields: &[(&str, &str)]) -> String {
-        let mut form = vec![("grant_type", "client_credentials"), ("aud", AUDIENCE)];
-        form.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
-        form.extend_from_slice(fields);
-        let answer: Value = self
-            .http
-            .post(format!("{}/token", self.issuer))
-            .form(&form)
-            .send()
-            .await
-            .expect("the provider answers")
-            .json()
-            .await
-            .expect("a token answer");
-        answer["access_token"].as_str().expect("an access token").to_owned()
-    }
-
-    /// Publishes a new signing key; returns its kid.
-    async fn rotate(&self) -> String {
-        let answer = self.http.post(format!("{}/rotate", self.control)).send().await;
-        answer.expect("rotated").text().await.expect("a kid")
-    }
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use oidc::{AUDIENCE, Provider};
 
 struct Running {
     base: String,

@@ -11,7 +11,14 @@ use promptdeck_protocol::wire::{
 use promptdeck_storage::{PendingMutation, SyncState};
 use serde::Serialize;
 
+use ractor::rpc::CallResult;
+use ractor::{ActorRef, RpcReplyPort};
+
 use super::SyncConfig;
+use crate::auth::{AuthError, AuthMsg};
+
+/// Longest a round waits for a token: a refresh is one request to the provider.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a push or pull did not go through.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -34,18 +41,20 @@ const PUSH_BATCH: usize = 100;
 pub(crate) struct SyncClient {
     http: reqwest::Client,
     config: SyncConfig,
+    /// The AuthActor's registry name, when tokens come from a sign-in.
+    auth: Option<String>,
     session: String,
     requests: AtomicU64,
 }
 
 impl SyncClient {
-    pub(crate) fn new(config: SyncConfig) -> Result<Self, String> {
+    pub(crate) fn new(config: SyncConfig, auth: Option<String>) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
         let session = ulid::Ulid::new().to_string().to_lowercase();
-        Ok(Self { http, config, session, requests: AtomicU64::new(0) })
+        Ok(Self { http, config, auth, session, requests: AtomicU64::new(0) })
     }
 
     /// Pushes every pending mutation, oldest first, in batches.
@@ -94,7 +103,8 @@ impl SyncClient {
         let Some(poke) = &self.config.endpoints.poke else {
             return Err(RoundError::Server("this backend has no poke stream".into()));
         };
-        let request = self.authorized(self.http.get(self.config.url(poke)));
+        let authorization = self.authorization().await?;
+        let request = authorized(self.http.get(self.config.url(poke)), &authorization);
         let response = request.send().await.map_err(|e| RoundError::Offline(e.to_string()))?;
         check_status(response).await
     }
@@ -105,20 +115,61 @@ impl SyncClient {
         client_id: &str,
         body: &impl Serialize,
     ) -> Result<Vec<u8>, RoundError> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| RoundError::Server(format!("cannot encode the request: {e}")))?;
+        let mut authorization = self.authorization().await?;
+        let mut response = self.send(endpoint, client_id, &body, &authorization).await?;
+        // An access token can expire on the way; one fresh token and one retry, no loop.
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let Some(fresh) = self.after_rejection(&authorization).await?
+        {
+            authorization = Some(fresh);
+            response = self.send(endpoint, client_id, &body, &authorization).await?;
+        }
+        let response = check_status(response).await?;
+        self.read_bounded(response).await
+    }
+
+    async fn send(
+        &self,
+        endpoint: &str,
+        client_id: &str,
+        body: &[u8],
+        authorization: &Option<String>,
+    ) -> Result<reqwest::Response, RoundError> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
         let request = self
             .http
             .post(self.config.url(endpoint))
             .timeout(self.config.request_timeout)
             .header("X-Replicache-RequestID", format!("{client_id}-{}-{n}", self.session))
-            .json(body);
-        let response = self
-            .authorized(request)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        authorized(request, authorization)
             .send()
             .await
-            .map_err(|e| RoundError::Offline(e.to_string()))?;
-        let response = check_status(response).await?;
-        self.read_bounded(response).await
+            .map_err(|e| RoundError::Offline(e.to_string()))
+    }
+
+    /// The `Authorization` header's value: the configured one, or the AuthActor's token.
+    async fn authorization(&self) -> Result<Option<String>, RoundError> {
+        let Some(auth) = &self.auth else { return Ok(self.config.authorization.clone()) };
+        let token = ask_auth(auth, AuthMsg::AccessToken).await?;
+        Ok(token.map(|t| format!("Bearer {t}")))
+    }
+
+    /// After a 401: a fresh token from the AuthActor, if tokens come from there.
+    async fn after_rejection(
+        &self,
+        authorization: &Option<String>,
+    ) -> Result<Option<String>, RoundError> {
+        let Some(auth) = &self.auth else { return Ok(None) };
+        let Some(token) = authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")) else {
+            return Ok(None);
+        };
+        let token = token.to_owned();
+        let fresh = ask_auth(auth, |reply| AuthMsg::Rejected(token, reply)).await?;
+        Ok(fresh.map(|t| format!("Bearer {t}")))
     }
 
     /// The answer's body, unless it is larger than the configured limit: a hostile or
@@ -144,12 +195,34 @@ impl SyncClient {
         }
         Ok(body)
     }
+}
 
-    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.config.authorization {
-            Some(value) => request.header(reqwest::header::AUTHORIZATION, value),
-            None => request,
+fn authorized(
+    request: reqwest::RequestBuilder,
+    authorization: &Option<String>,
+) -> reqwest::RequestBuilder {
+    match authorization {
+        Some(value) => request.header(reqwest::header::AUTHORIZATION, value),
+        None => request,
+    }
+}
+
+/// Asks the AuthActor for a token; its errors become what a sync round makes of them.
+async fn ask_auth(
+    name: &str,
+    message: impl FnOnce(RpcReplyPort<Result<Option<String>, AuthError>>) -> AuthMsg,
+) -> Result<Option<String>, RoundError> {
+    let Some(auth) = ActorRef::<AuthMsg>::where_is(name) else {
+        return Err(RoundError::Offline("the sign-in is restarting".into()));
+    };
+    match auth.call(message, Some(AUTH_TIMEOUT)).await {
+        Ok(CallResult::Success(Ok(token))) => Ok(token),
+        Ok(CallResult::Success(Err(AuthError::NeedsSignIn))) => Err(RoundError::NeedsSignIn),
+        Ok(CallResult::Success(Err(AuthError::Offline(reason)))) => {
+            Err(RoundError::Offline(reason))
         }
+        Ok(CallResult::Success(Err(other))) => Err(RoundError::Server(other.to_string())),
+        _ => Err(RoundError::Offline("the sign-in did not answer in time".into())),
     }
 }
 

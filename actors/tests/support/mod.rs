@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 
 pub mod converge;
 pub mod node;
+pub mod oidc;
 pub mod proxy;
 
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -36,6 +37,15 @@ impl TestServer {
 
     /// A server on any database URL, at `addr` if given.
     pub fn on(database_url: String, addr: Option<SocketAddr>) -> Self {
+        Self::serve(database_url, addr, Auth::InsecureLocal)
+    }
+
+    /// A server on the SQLite file `database` that lets in whom `auth` says.
+    pub fn with_auth(database: &Path, auth: Auth) -> Self {
+        Self::serve(format!("sqlite://{}", database.display()), None, auth)
+    }
+
+    fn serve(database_url: String, addr: Option<SocketAddr>, auth: Auth) -> Self {
         let (ready_tx, ready) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -46,7 +56,7 @@ impl TestServer {
                 .expect("rt");
             rt.block_on(async move {
                 let listen = addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr"));
-                let config = ServerConfig { listen, database_url, auth: Auth::InsecureLocal };
+                let config = ServerConfig { listen, database_url, auth };
                 let server = Server::start(config).await.expect("server starts");
                 ready_tx.send(server.local_addr()).expect("ready");
                 tokio::select! {

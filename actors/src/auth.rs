@@ -1,0 +1,434 @@
+//! AuthActor: signs in through the system browser (OAuth 2.0 code flow with PKCE and a
+//! loopback redirect), keeps the refresh token in the vault and the access token in memory,
+//! and refreshes ahead of expiry. Every caller asks through the mailbox, so a refresh runs
+//! once however many callers need a token at the same moment, and a rotated refresh token
+//! is never used twice.
+
+mod provider;
+mod redirect;
+mod vault;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use tokio::task::JoinHandle;
+
+pub use provider::{ProviderSettings, SignInSource};
+pub use vault::TokenVault;
+
+use crate::names::Names;
+use crate::status::{Account, StatusBoard};
+use crate::sync::SyncMsg;
+use provider::{Grant, Provider};
+use redirect::Loopback;
+use vault::StoredSignIn;
+
+/// Opens a URL in the user's browser.
+pub type BrowserOpener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// Why no token could be had.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AuthError {
+    #[error("not signed in; sign in to sync")]
+    NeedsSignIn,
+    #[error("the sign-in provider cannot be reached: {0}")]
+    Offline(String),
+    #[error("the provider refused: {0}")]
+    Refused(String),
+    #[error(
+        "the answer that reached Promptdeck does not belong to the sign-in it started (its state does not match)"
+    )]
+    StateMismatch,
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+    #[error("the sign-in did not finish within {0} seconds")]
+    TimedOut(u64),
+    #[error("this server needs no sign-in")]
+    NotNeeded,
+    #[error("{0}")]
+    Provider(String),
+}
+
+pub(crate) enum AuthMsg {
+    /// Reply: a token valid now (`None` when the server needs none), refreshed first if it
+    /// is due.
+    AccessToken(RpcReplyPort<Result<Option<String>, AuthError>>),
+    /// The server refused this token. Reply: a fresh one; if the token was already
+    /// replaced, the replacement, without another refresh.
+    Rejected(String, RpcReplyPort<Result<Option<String>, AuthError>>),
+    /// The access token is due for refresh; sent by the actor to itself. No reply.
+    RefreshDue,
+    /// Starts a browser sign-in, or joins the one under way. Reply: the URL opened.
+    SignIn(RpcReplyPort<Result<String, AuthError>>),
+    /// Reply: how the sign-in under way ends (at once if none is).
+    AwaitSignIn(RpcReplyPort<Result<(), AuthError>>),
+    /// The browser sign-in's outcome; from its task. No reply.
+    SignInEnded(Result<(Grant, Provider), AuthError>),
+    CancelSignIn,
+    /// Forgets the tokens; sync stops. Reply: once the vault is cleared.
+    SignOut(RpcReplyPort<Result<(), AuthError>>),
+}
+
+#[derive(Clone)]
+pub struct AuthConfig {
+    pub source: SignInSource,
+    pub vault: TokenVault,
+    pub open_browser: BrowserOpener,
+    /// How long a browser sign-in may take before it is given up.
+    pub sign_in_timeout: Duration,
+    /// The share of an access token's lifetime after which it is refreshed.
+    pub refresh_at: f64,
+}
+
+impl AuthConfig {
+    pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+    pub fn new(source: SignInSource, vault: TokenVault, open_browser: BrowserOpener) -> Self {
+        Self {
+            source,
+            vault,
+            open_browser,
+            sign_in_timeout: Self::DEFAULT_SIGN_IN_TIMEOUT,
+            refresh_at: 0.8,
+        }
+    }
+}
+
+pub(crate) struct AuthActor;
+
+pub(crate) struct AuthArgs {
+    pub config: AuthConfig,
+    pub status: StatusBoard,
+    pub names: Names,
+}
+
+/// An access token and when it must be replaced, by the wall clock: monotonic timers stop
+/// while the machine sleeps, the token's lifetime does not.
+struct AccessToken {
+    secret: String,
+    refresh_after: Option<SystemTime>,
+    expires_at: Option<SystemTime>,
+}
+
+struct SignInFlow {
+    url: String,
+    task: JoinHandle<()>,
+    waiting: Vec<RpcReplyPort<Result<(), AuthError>>>,
+}
+
+pub(crate) struct AuthState {
+    config: AuthConfig,
+    status: StatusBoard,
+    names: Names,
+    http: reqwest::Client,
+    /// Where to sign in; `Some(None)` once the server said it needs no sign-in.
+    provider: Option<Option<Provider>>,
+    stored: Option<StoredSignIn>,
+    access: Option<AccessToken>,
+    flow: Option<SignInFlow>,
+    refresh_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<AuthMsg>>>>,
+    failed_refreshes: u32,
+}
+
+impl Actor for AuthActor {
+    type Msg = AuthMsg;
+    type State = AuthState;
+    type Arguments = AuthArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<AuthMsg>,
+        args: AuthArgs,
+    ) -> Result<AuthState, ActorProcessingErr> {
+        let stored = args.config.vault.load().unwrap_or_else(|reason| {
+            tracing::warn!(%reason, "the saved sign-in cannot be used");
+            None
+        });
+        let account = if stored.is_some() { Account::SignedIn } else { Account::SignedOut };
+        args.status.update(|s| s.account = account);
+        if stored.is_some() {
+            // Fetch an access token now, so the first sync does not wait for it.
+            myself.send_message(AuthMsg::RefreshDue)?;
+        }
+        Ok(AuthState {
+            http: provider::http_client()?,
+            provider: stored.as_ref().map(|s| Some(s.provider.clone())),
+            config: args.config,
+            status: args.status,
+            names: args.names,
+            stored,
+            access: None,
+            flow: None,
+            refresh_timer: None,
+            failed_refreshes: 0,
+        })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<AuthMsg>,
+        state: &mut AuthState,
+    ) -> Result<(), ActorProcessingErr> {
+        if let Some(flow) = state.flow.take() {
+            flow.task.abort();
+        }
+        state.refresh_timer.iter().for_each(JoinHandle::abort);
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<AuthMsg>,
+        message: AuthMsg,
+        state: &mut AuthState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            AuthMsg::AccessToken(reply) => {
+                let _ = reply.send(state.access_token(&myself).await);
+            }
+            AuthMsg::Rejected(token, reply) => {
+                let _ = reply.send(state.after_rejection(&myself, &token).await);
+            }
+            AuthMsg::RefreshDue => state.refresh_due(&myself).await,
+            AuthMsg::SignIn(reply) => {
+                let _ = reply.send(state.start_sign_in(&myself).await);
+            }
+            AuthMsg::AwaitSignIn(reply) => match &mut state.flow {
+                Some(flow) => flow.waiting.push(reply),
+                None if state.stored.is_some() => drop(reply.send(Ok(()))),
+                None => drop(reply.send(Err(AuthError::NeedsSignIn))),
+            },
+            AuthMsg::SignInEnded(outcome) => state.end_sign_in(&myself, outcome),
+            AuthMsg::CancelSignIn => {
+                if let Some(flow) = &state.flow {
+                    flow.task.abort();
+                }
+                state.end_sign_in(&myself, Err(AuthError::Cancelled));
+            }
+            AuthMsg::SignOut(reply) => {
+                let _ = reply.send(state.sign_out(&myself));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AuthState {
+    async fn access_token(
+        &mut self,
+        myself: &ActorRef<AuthMsg>,
+    ) -> Result<Option<String>, AuthError> {
+        if let Some(access) = &self.access
+            && !access.due()
+        {
+            return Ok(Some(access.secret.clone()));
+        }
+        if self.stored.is_none() {
+            return match self.provider().await? {
+                None => Ok(None),
+                Some(_) => Err(AuthError::NeedsSignIn),
+            };
+        }
+        match self.refresh(myself).await {
+            // A token that is due but not expired still works while the provider is away.
+            Err(AuthError::Offline(reason)) => match &self.access {
+                Some(access) if !access.expired() => Ok(Some(access.secret.clone())),
+                _ => Err(AuthError::Offline(reason)),
+            },
+            other => other.map(Some),
+        }
+    }
+
+    async fn after_rejection(
+        &mut self,
+        myself: &ActorRef<AuthMsg>,
+        token: &str,
+    ) -> Result<Option<String>, AuthError> {
+        match &self.access {
+            Some(access) if access.secret != token => Ok(Some(access.secret.clone())),
+            _ if self.stored.is_none() => Err(AuthError::NeedsSignIn),
+            _ => self.refresh(myself).await.map(Some),
+        }
+    }
+
+    async fn refresh_due(&mut self, myself: &ActorRef<AuthMsg>) {
+        if self.stored.is_none() || self.access.as_ref().is_some_and(|a| !a.due()) {
+            return;
+        }
+        if let Err(AuthError::Offline(reason)) = self.refresh(myself).await {
+            let delay = Duration::from_secs(1 << self.failed_refreshes.min(5));
+            self.failed_refreshes += 1;
+            tracing::info!(%reason, retry_in_s = delay.as_secs(), "cannot refresh the sign-in yet");
+            self.schedule_refresh(myself, delay);
+        }
+    }
+
+    /// The provider to sign in with, asked for once per run (and known from the vault
+    /// after a sign-in).
+    async fn provider(&mut self) -> Result<Option<Provider>, AuthError> {
+        if let Some(provider) = &self.provider {
+            return Ok(provider.clone());
+        }
+        let provider = provider::resolve(&self.config.source, &self.http).await?;
+        if provider.is_none() {
+            self.status.update(|s| s.account = Account::NotNeeded);
+        }
+        self.provider = Some(provider.clone());
+        Ok(provider)
+    }
+
+    /// Trades the refresh token for a new access token; keeps a rotated refresh token
+    /// before using what came with it.
+    async fn refresh(&mut self, myself: &ActorRef<AuthMsg>) -> Result<String, AuthError> {
+        let Some(stored) = self.stored.clone() else { return Err(AuthError::NeedsSignIn) };
+        match stored.provider.refresh(&self.http, &stored.refresh_token).await {
+            Ok(grant) => {
+                tracing::info!("access token refreshed");
+                self.failed_refreshes = 0;
+                Ok(self.accept(myself, grant, stored.provider))
+            }
+            Err(AuthError::Refused(reason)) => {
+                tracing::warn!(%reason, "the provider refused the refresh token; sign in again");
+                self.forget();
+                self.status.update(|s| s.account = Account::SignedOut);
+                // Sync finds out now, not at its next round: the tray must say so at once.
+                self.nudge_sync();
+                Err(AuthError::NeedsSignIn)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Takes a grant in: the refresh token to the vault, the access token to memory, and
+    /// the next refresh on the timer. Returns the access token.
+    fn accept(&mut self, myself: &ActorRef<AuthMsg>, grant: Grant, provider: Provider) -> String {
+        let refresh_token =
+            grant.refresh_token.or_else(|| self.stored.as_ref().map(|s| s.refresh_token.clone()));
+        if let Some(refresh_token) = refresh_token {
+            let stored = StoredSignIn { refresh_token, provider: provider.clone() };
+            if let Err(reason) = self.config.vault.save(&stored) {
+                tracing::error!(%reason, "the sign-in cannot be kept; it lasts until Promptdeck quits");
+            }
+            self.stored = Some(stored);
+        }
+        self.provider = Some(Some(provider));
+        let now = SystemTime::now();
+        let lifetime = grant.expires_in;
+        self.access = Some(AccessToken {
+            secret: grant.access_token.clone(),
+            refresh_after: lifetime.map(|l| now + l.mul_f64(self.config.refresh_at)),
+            expires_at: lifetime.map(|l| now + l),
+        });
+        if let Some(lifetime) = lifetime {
+            self.schedule_refresh(myself, lifetime.mul_f64(self.config.refresh_at));
+        }
+        grant.access_token
+    }
+
+    fn schedule_refresh(&mut self, myself: &ActorRef<AuthMsg>, after: Duration) {
+        self.refresh_timer.iter().for_each(JoinHandle::abort);
+        self.refresh_timer = Some(myself.send_after(after, || AuthMsg::RefreshDue));
+    }
+
+    fn forget(&mut self) {
+        if let Err(reason) = self.config.vault.clear() {
+            tracing::error!(%reason, "the saved sign-in cannot be removed");
+        }
+        self.stored = None;
+        self.access = None;
+        self.refresh_timer.iter().for_each(JoinHandle::abort);
+        self.refresh_timer = None;
+    }
+
+    async fn start_sign_in(&mut self, myself: &ActorRef<AuthMsg>) -> Result<String, AuthError> {
+        if let Some(flow) = &self.flow {
+            return Ok(flow.url.clone());
+        }
+        // Ask the server again: the provider it names may have changed since the last run.
+        self.provider = None;
+        let provider = self.provider().await?.ok_or(AuthError::NotNeeded)?;
+        let loopback = Loopback::bind().await?;
+        let redirect_uri = loopback.redirect_uri.clone();
+        let authorization = provider.authorize(&redirect_uri)?;
+        if let Err(reason) = (self.config.open_browser)(&authorization.url) {
+            tracing::warn!(%reason, "no browser could be opened; the sign-in URL must be opened by hand");
+        }
+        let (myself, http, timeout) =
+            (myself.clone(), self.http.clone(), self.config.sign_in_timeout);
+        let url = authorization.url.clone();
+        let task = tokio::spawn(async move {
+            let signed_in = async {
+                let code = loopback.code(authorization.state.secret().clone()).await?;
+                let grant = provider
+                    .exchange_code(&http, &redirect_uri, code, authorization.verifier)
+                    .await?;
+                Ok((grant, provider))
+            };
+            let outcome = tokio::time::timeout(timeout, signed_in)
+                .await
+                .unwrap_or(Err(AuthError::TimedOut(timeout.as_secs())));
+            let _ = myself.cast(AuthMsg::SignInEnded(outcome));
+        });
+        tracing::info!("sign-in started in the browser");
+        self.status.update(|s| s.account = Account::SigningIn);
+        self.flow = Some(SignInFlow { url: url.clone(), task, waiting: Vec::new() });
+        Ok(url)
+    }
+
+    fn end_sign_in(
+        &mut self,
+        myself: &ActorRef<AuthMsg>,
+        outcome: Result<(Grant, Provider), AuthError>,
+    ) {
+        let Some(flow) = self.flow.take() else { return };
+        let outcome = match outcome {
+            Ok((grant, provider)) => {
+                // A new sign-in replaces the old one whole, even if it is for another account.
+                self.stored = None;
+                self.accept(myself, grant, provider);
+                tracing::info!("signed in");
+                self.nudge_sync();
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sign-in ended without signing in");
+                Err(e)
+            }
+        };
+        let account = if self.stored.is_some() { Account::SignedIn } else { Account::SignedOut };
+        self.status.update(|s| s.account = account);
+        flow.waiting.into_iter().for_each(|w| drop(w.send(outcome.clone())));
+    }
+
+    fn sign_out(&mut self, myself: &ActorRef<AuthMsg>) -> Result<(), AuthError> {
+        if let Some(flow) = &self.flow {
+            flow.task.abort();
+        }
+        self.end_sign_in(myself, Err(AuthError::Cancelled));
+        self.forget();
+        self.status.update(|s| s.account = Account::SignedOut);
+        tracing::info!("signed out; the library stays on this device");
+        self.nudge_sync();
+        Ok(())
+    }
+
+    fn nudge_sync(&self) {
+        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync()) {
+            let _ = sync.cast(SyncMsg::Nudge);
+        }
+    }
+}
+
+impl AccessToken {
+    fn due(&self) -> bool {
+        self.refresh_after.is_some_and(|at| SystemTime::now() >= at)
+    }
+
+    fn expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| SystemTime::now() >= at)
+    }
+}

@@ -1,0 +1,245 @@
+//! Where to sign in: the OpenID provider a promptdeck-server names at `/api/config`, or one
+//! named in settings; its endpoints come from OIDC discovery. And the two token requests
+//! made there (code for tokens, refresh token for tokens), through the `oauth2` crate.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet, HttpClientError,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::AuthError;
+
+/// Who says where to sign in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignInSource {
+    /// The promptdeck-server at this base URL names its provider at `/api/config`.
+    Server(String),
+    /// A provider named in settings, for any backend.
+    Provider(ProviderSettings),
+}
+
+/// An OpenID provider and the public client Promptdeck signs in as there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+}
+
+/// A provider whose endpoints are known. Kept beside the refresh token, so that a restart
+/// on a plane can still refresh once the network is back without asking the server first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Provider {
+    pub settings: ProviderSettings,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+}
+
+/// What a successful token request gave.
+pub(crate) struct Grant {
+    pub access_token: String,
+    pub expires_in: Option<Duration>,
+    /// A new refresh token, when the provider rotates them (or on first sign-in).
+    pub refresh_token: Option<String>,
+}
+
+/// A started browser sign-in: the URL to open and what its answer is checked against.
+pub(crate) struct Authorization {
+    pub url: String,
+    pub state: CsrfToken,
+    pub verifier: PkceCodeVerifier,
+}
+
+type OAuthClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+type TokenError = RequestTokenError<HttpClientError<reqwest::Error>, BasicErrorResponse>;
+
+/// The client token requests go through: the `oauth2` crate wants redirects left alone.
+pub(crate) fn http_client() -> Result<reqwest::Client, AuthError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| AuthError::Provider(format!("cannot make an HTTP client: {e}")))
+}
+
+/// Whether syncing needs a sign-in, and where: `None` when the server wants none.
+pub(crate) async fn resolve(
+    source: &SignInSource,
+    http: &reqwest::Client,
+) -> Result<Option<Provider>, AuthError> {
+    let settings = match source {
+        SignInSource::Provider(settings) => settings.clone(),
+        SignInSource::Server(base) => match server_settings(base, http).await? {
+            Some(settings) => settings,
+            None => return Ok(None),
+        },
+    };
+    discover(settings, http).await.map(Some)
+}
+
+/// The provider a promptdeck-server trusts, from its `/api/config`.
+async fn server_settings(
+    base: &str,
+    http: &reqwest::Client,
+) -> Result<Option<ProviderSettings>, AuthError> {
+    let url = format!("{}/api/config", base.trim_end_matches('/'));
+    let config = get_json(http, &url, "the server's sign-in configuration").await?;
+    let auth = &config["auth"];
+    if auth["kind"].as_str() != Some("oidc") {
+        return Ok(None);
+    }
+    let text = |key: &str| auth[key].as_str().map(str::to_owned);
+    let (Some(issuer), Some(client_id)) = (text("issuer"), text("clientId")) else {
+        return Err(AuthError::Provider(
+            "the server signs in with OpenID but names no issuer or client id".into(),
+        ));
+    };
+    let scopes = auth["scopes"]
+        .as_array()
+        .map(|s| s.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_else(|| vec!["openid".into(), "offline_access".into()]);
+    Ok(Some(ProviderSettings { issuer, client_id, scopes }))
+}
+
+/// The provider's endpoints, from its discovery document.
+async fn discover(
+    settings: ProviderSettings,
+    http: &reqwest::Client,
+) -> Result<Provider, AuthError> {
+    let issuer = settings.issuer.trim_end_matches('/');
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let document = get_json(http, &url, "the provider's discovery document").await?;
+    if document["issuer"].as_str().map(|i| i.trim_end_matches('/')) != Some(issuer) {
+        return Err(AuthError::Provider(format!(
+            "the discovery document at {url} names another issuer than {issuer}"
+        )));
+    }
+    let endpoint = |key: &str| {
+        document[key].as_str().map(str::to_owned).ok_or_else(|| {
+            AuthError::Provider(format!("the provider's discovery document has no {key}"))
+        })
+    };
+    Ok(Provider {
+        authorization_endpoint: endpoint("authorization_endpoint")?,
+        token_endpoint: endpoint("token_endpoint")?,
+        settings,
+    })
+}
+
+async fn get_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Value, AuthError> {
+    let response = http.get(url).send().await.map_err(|e| AuthError::Offline(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(AuthError::Provider(format!("{what} ({url}) answered {}", response.status())));
+    }
+    response
+        .json()
+        .await
+        .map_err(|e| AuthError::Provider(format!("{what} ({url}) is not JSON: {e}")))
+}
+
+impl Provider {
+    fn client(&self) -> Result<OAuthClient, AuthError> {
+        let bad = |what: &str, e: oauth2::url::ParseError| {
+            AuthError::Provider(format!("the provider's {what} is not a URL: {e}"))
+        };
+        Ok(BasicClient::new(ClientId::new(self.settings.client_id.clone()))
+            .set_auth_uri(
+                AuthUrl::new(self.authorization_endpoint.clone())
+                    .map_err(|e| bad("authorization endpoint", e))?,
+            )
+            .set_token_uri(
+                TokenUrl::new(self.token_endpoint.clone()).map_err(|e| bad("token endpoint", e))?,
+            ))
+    }
+
+    /// The URL that starts a sign-in in the browser: code flow, PKCE S256 and a fresh state.
+    pub fn authorize(&self, redirect_uri: &str) -> Result<Authorization, AuthError> {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|e| AuthError::Provider(format!("bad redirect URL: {e}")))?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let client = self.client()?.set_redirect_uri(redirect);
+        let scopes = self.settings.scopes.iter().map(|s| Scope::new(s.clone()));
+        let (url, state) = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(scopes)
+            .set_pkce_challenge(challenge)
+            .url();
+        Ok(Authorization { url: url.to_string(), state, verifier })
+    }
+
+    pub async fn exchange_code(
+        &self,
+        http: &reqwest::Client,
+        redirect_uri: &str,
+        code: String,
+        verifier: PkceCodeVerifier,
+    ) -> Result<Grant, AuthError> {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .map_err(|e| AuthError::Provider(format!("bad redirect URL: {e}")))?;
+        let client = self.client()?.set_redirect_uri(redirect);
+        let answer = client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(verifier)
+            .request_async(http)
+            .await
+            .map_err(token_error)?;
+        Ok(grant(&answer))
+    }
+
+    pub async fn refresh(
+        &self,
+        http: &reqwest::Client,
+        refresh_token: &str,
+    ) -> Result<Grant, AuthError> {
+        let token = RefreshToken::new(refresh_token.to_owned());
+        let answer = self
+            .client()?
+            .exchange_refresh_token(&token)
+            .request_async(http)
+            .await
+            .map_err(token_error)?;
+        Ok(grant(&answer))
+    }
+}
+
+fn grant(answer: &impl TokenResponse) -> Grant {
+    Grant {
+        access_token: answer.access_token().secret().clone(),
+        expires_in: answer.expires_in(),
+        refresh_token: answer.refresh_token().map(|t| t.secret().clone()),
+    }
+}
+
+/// Sorts a failed token request: a refused grant means signing in again; a network failure
+/// means trying later. Never quotes the answer's body: it may hold a token.
+fn token_error(error: TokenError) -> AuthError {
+    match error {
+        RequestTokenError::ServerResponse(answer) => {
+            let reason =
+                answer.error_description().cloned().unwrap_or_else(|| answer.error().to_string());
+            match answer.error() {
+                BasicErrorResponseType::InvalidGrant => AuthError::Refused(reason),
+                _ => {
+                    AuthError::Provider(format!("the provider refused the token request: {reason}"))
+                }
+            }
+        }
+        RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
+            AuthError::Offline(e.to_string())
+        }
+        RequestTokenError::Request(e) => AuthError::Offline(e.to_string()),
+        RequestTokenError::Parse(e, _body) => {
+            AuthError::Provider(format!("the provider's token answer is malformed: {e}"))
+        }
+        RequestTokenError::Other(e) => AuthError::Provider(e),
+    }
+}

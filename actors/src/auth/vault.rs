@@ -1,0 +1,165 @@
+//! Where the refresh token is kept between runs: a file only its user can read, written
+//! atomically (a crash mid-write leaves the old sign-in, never half a token). Access tokens
+//! are never kept: they live in the AuthActor's memory only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::provider::Provider;
+
+/// What a sign-in leaves behind: the refresh token and the provider that honours it.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct StoredSignIn {
+    pub refresh_token: String,
+    pub provider: Provider,
+}
+
+/// Kept out of `Debug`, so a stray `{:?}` cannot log the token.
+impl std::fmt::Debug for StoredSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSignIn").field("issuer", &self.provider.settings.issuer).finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenVault {
+    /// A file readable only by its user, in a directory only its user can enter.
+    File(PathBuf),
+}
+
+impl TokenVault {
+    /// The file `sign-in.json` in `dir` (the profile's directory).
+    pub fn in_profile(dir: &Path) -> Self {
+        Self::File(dir.join("sign-in.json"))
+    }
+
+    pub(crate) fn load(&self) -> Result<Option<StoredSignIn>, String> {
+        match self {
+            Self::File(path) => load_file(path),
+        }
+    }
+
+    pub(crate) fn save(&self, sign_in: &StoredSignIn) -> Result<(), String> {
+        match self {
+            Self::File(path) => save_file(path, sign_in),
+        }
+    }
+
+    pub(crate) fn clear(&self) -> Result<(), String> {
+        match self {
+            Self::File(path) => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(format!("cannot remove {}: {e}", path.display()))
+                }
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+fn load_file(path: &Path) -> Result<Option<StoredSignIn>, String> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    refuse_if_others_can_read(path)?;
+    serde_json::from_slice(&text)
+        .map(Some)
+        .map_err(|e| format!("{} is damaged ({e}); sign in again", path.display()))
+}
+
+fn save_file(path: &Path, sign_in: &StoredSignIn) -> Result<(), String> {
+    let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
+    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    // tempfile creates its files 0600, so the token is never readable by others, not even
+    // for the moment between writing and renaming.
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    let json =
+        serde_json::to_vec(sign_in).map_err(|e| format!("cannot encode the sign-in: {e}"))?;
+    file.write_all(&json).map_err(failed)?;
+    file.as_file().sync_all().map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn refuse_if_others_can_read(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{} can be read by other users (mode {:o}); it was not used. Remove it and sign in again",
+            path.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_if_others_can_read(_path: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::auth::provider::ProviderSettings;
+
+    fn sign_in(token: &str) -> StoredSignIn {
+        StoredSignIn {
+            refresh_token: token.into(),
+            provider: Provider {
+                settings: ProviderSettings {
+                    issuer: "http://127.0.0.1:1".into(),
+                    client_id: "promptdeck".into(),
+                    scopes: vec!["openid".into()],
+                },
+                authorization_endpoint: "http://127.0.0.1:1/authorize".into(),
+                token_endpoint: "http://127.0.0.1:1/token".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_file_is_private_and_replaced_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let vault = TokenVault::in_profile(dir.path());
+        assert!(vault.load().expect("nothing yet").is_none());
+        vault.save(&sign_in("first")).expect("saved");
+        vault.save(&sign_in("second")).expect("saved again");
+        let TokenVault::File(path) = &vault;
+        let mode = std::fs::metadata(path).expect("exists").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(vault.load().expect("loads").expect("kept").refresh_token, "second");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temp file left");
+        vault.clear().expect("cleared");
+        assert!(vault.load().expect("loads").is_none());
+        vault.clear().expect("clearing twice is fine");
+    }
+
+    #[test]
+    fn a_file_others_can_read_or_a_damaged_one_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let vault = TokenVault::in_profile(dir.path());
+        vault.save(&sign_in("secret-token")).expect("saved");
+        let TokenVault::File(path) = &vault;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = vault.load().expect_err("refused");
+        assert!(refused.contains("other users"), "{refused}");
+        assert!(!refused.contains("secret-token"));
+        std::fs::write(path, b"{ not json").expect("damaged");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(vault.load().expect_err("refused").contains("sign in again"));
+        assert!(!format!("{:?}", sign_in("secret-token")).contains("secret-token"));
+    }
+}
