@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use promptdeck_actors::{Endpoints, SyncConfig};
+use promptdeck_actors::{Endpoints, ProviderSettings, SignInSource, SyncConfig};
 
 use crate::settings::{Settings, SyncSettings};
 
@@ -59,6 +59,19 @@ pub struct Cli {
     /// The token the sync backend expects (sign-in replaces this).
     #[arg(long, env = "PROMPTDECK_SERVER_TOKEN", hide_env_values = true)]
     pub server_token: Option<String>,
+
+    /// Sign in to your own backend through this OpenID provider (promptdeck-server names
+    /// its own at /api/config, so --server needs none of the --oidc flags).
+    #[arg(long, env = "PROMPTDECK_OIDC_ISSUER", value_name = "URL", requires = "oidc_client_id")]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id Promptdeck signs in as at --oidc-issuer (a public client, no secret).
+    #[arg(long, env = "PROMPTDECK_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+
+    /// The scopes asked for, space-separated [default: openid offline_access].
+    #[arg(long, env = "PROMPTDECK_OIDC_SCOPES", requires = "oidc_issuer")]
+    pub oidc_scopes: Option<String>,
 
     /// How the token is sent: `Authorization: Bearer TOKEN`, or the raw token alone
     /// [default: bearer].
@@ -130,6 +143,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in to sync: opens your browser at the identity provider and waits until done.
+    Login,
+    /// Sign out: forget the tokens and stop syncing. The library stays on this device.
+    Logout,
     /// Stop the running instance.
     Quit,
     /// Add Promptdeck to the desktop's applications (a launcher entry and icon).
@@ -181,6 +198,41 @@ impl Cli {
         };
         config.check()?;
         Ok(Some(config))
+    }
+
+    /// Where sync signs in, if it does: never with a fixed token; at the provider given
+    /// here or in `file`; else wherever a promptdeck-server says (it may say nowhere).
+    pub fn sign_in(
+        &self,
+        file: &SyncSettings,
+        sync: &SyncConfig,
+    ) -> Result<Option<SignInSource>, String> {
+        if sync.authorization.is_some() {
+            return Ok(None);
+        }
+        let issuer = pick(&self.oidc_issuer, &file.oidc_issuer);
+        let client_id = pick(&self.oidc_client_id, &file.oidc_client_id);
+        let scopes = pick(&self.oidc_scopes, &file.oidc_scopes)
+            .unwrap_or("openid offline_access".into())
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        match (issuer, client_id) {
+            (Some(issuer), Some(client_id)) => {
+                Ok(Some(SignInSource::Provider(ProviderSettings { issuer, client_id, scopes })))
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                Err("settings.toml: oidc_issuer and oidc_client_id go together".into())
+            }
+            (None, None) => {
+                let server = if self.server.is_some() || self.push_url.is_some() {
+                    &self.server
+                } else {
+                    &file.server
+                };
+                Ok(server.clone().map(SignInSource::Server))
+            }
+        }
     }
 
     /// The desktop settings: hotkeys and paste method, here, else in `file`, else defaults.

@@ -19,7 +19,11 @@ pub fn run(profile: &Profile, command: Command) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start: {e}")),
     };
-    let answer = runtime.block_on(control::request(&profile.socket_path(), &request));
+    let socket = profile.socket_path();
+    if request == ControlRequest::SignIn {
+        return runtime.block_on(sign_in(&socket));
+    }
+    let answer = runtime.block_on(control::request(&socket, &request));
     match answer {
         Ok(ControlResponse::Failed { error }) => fail(&error),
         Ok(response) => {
@@ -39,6 +43,8 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::List { json } => (ControlRequest::List, json),
         Command::Quit => (ControlRequest::Quit, false),
         Command::Sync => (ControlRequest::Sync, false),
+        Command::Login => (ControlRequest::SignIn, false),
+        Command::Logout => (ControlRequest::SignOut, false),
         Command::InstallDesktop { .. } => {
             return Err("install-desktop needs no running instance; run it on its own".into());
         }
@@ -55,6 +61,27 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
             (ControlRequest::Add { title, body, tags }, false)
         }
     })
+}
+
+/// Starts the sign-in, shows its URL for when no browser opens, and waits for its end.
+#[allow(clippy::print_stdout)]
+async fn sign_in(socket: &std::path::Path) -> ExitCode {
+    let url = match control::request(socket, &ControlRequest::SignIn).await {
+        Ok(ControlResponse::Done { message }) => message,
+        Ok(ControlResponse::Failed { error }) => return fail(&error),
+        Ok(other) => return fail(&format!("unexpected answer: {other:?}")),
+        Err(error) => return fail(&error.to_string()),
+    };
+    println!("Sign in in your browser. If it did not open, open this address:\n\n  {url}\n");
+    match control::request(socket, &ControlRequest::AwaitSignIn).await {
+        Ok(ControlResponse::Done { message }) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Ok(ControlResponse::Failed { error }) => fail(&error),
+        Ok(other) => fail(&format!("unexpected answer: {other:?}")),
+        Err(error) => fail(&error.to_string()),
+    }
 }
 
 fn read_stdin() -> Result<String, String> {
@@ -107,6 +134,12 @@ fn describe_health(health: &Value) -> String {
         status["pending"],
         status["sync"]["state"].as_str().unwrap_or("?")
     )];
+    match status["account"].as_str() {
+        Some("signedIn") => lines.push("account: signed in".into()),
+        Some("signingIn") => lines.push("account: signing in (in the browser)".into()),
+        Some("signedOut") => lines.push("account: signed out; run `promptdeck login`".into()),
+        _ => {}
+    }
     for actor in health["actors"].as_array().into_iter().flatten() {
         lines.push(format!(
             "{}: {} ({} restarts)",

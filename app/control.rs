@@ -25,9 +25,18 @@ pub enum ControlRequest {
     Library,
     Capture,
     Status,
-    Add { title: String, body: String, tags: Vec<String> },
+    Add {
+        title: String,
+        body: String,
+        tags: Vec<String>,
+    },
     List,
     Sync,
+    /// Starts a browser sign-in; answers the URL opened.
+    SignIn,
+    /// Answers when the sign-in under way ends.
+    AwaitSignIn,
+    SignOut,
     Quit,
 }
 
@@ -51,6 +60,9 @@ impl ControlRequest {
             Self::Add { .. } => "add",
             Self::List => "list",
             Self::Sync => "sync",
+            Self::SignIn => "sign-in",
+            Self::AwaitSignIn => "await-sign-in",
+            Self::SignOut => "sign-out",
             Self::Quit => "quit",
         }
     }
@@ -168,6 +180,20 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
         }
         ControlRequest::Sync => match context.runtime.sync_now().await {
             Ok(()) => ControlResponse::Done { message: "synced".into() },
+            Err(e) => ControlResponse::failed(e),
+        },
+        ControlRequest::SignIn => match context.runtime.sign_in().await {
+            Ok(url) => ControlResponse::Done { message: url },
+            Err(e) => ControlResponse::failed(e),
+        },
+        ControlRequest::AwaitSignIn => match context.runtime.wait_for_sign_in().await {
+            Ok(()) => ControlResponse::Done { message: "signed in; syncing".into() },
+            Err(e) => ControlResponse::failed(e),
+        },
+        ControlRequest::SignOut => match context.runtime.sign_out().await {
+            Ok(()) => ControlResponse::Done {
+                message: "signed out; the library stays on this device".into(),
+            },
             Err(e) => ControlResponse::failed(e),
         },
         ControlRequest::Quit => {

@@ -36,8 +36,15 @@ fn start_app(cli: &Cli, profile: Profile) -> ExitCode {
         Ok(sync) => sync,
         Err(e) => return refused(e),
     };
+    let sign_in = match &sync {
+        Some(sync) => match cli.sign_in(&settings.sync, sync) {
+            Ok(sign_in) => sign_in,
+            Err(e) => return refused(e),
+        },
+        None => None,
+    };
     let desktop = cli.desktop(&settings);
-    promptdeck::run::start(profile, cli.headless, sync, desktop).unwrap_or_else(|e| {
+    promptdeck::run::start(profile, cli.headless, sync, sign_in, desktop).unwrap_or_else(|e| {
         eprintln!("promptdeck: {e:#}");
         ExitCode::FAILURE
     })

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use promptdeck_actors::{Runtime, RuntimeConfig};
+use promptdeck_actors::{
+    AuthConfig, BrowserOpener, Runtime, RuntimeConfig, SignInSource, SyncConfig, TokenVault,
+};
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
@@ -17,7 +19,8 @@ use crate::profile::{self, Profile};
 pub fn start(
     profile: Profile,
     headless: bool,
-    sync: Option<promptdeck_actors::SyncConfig>,
+    sync: Option<SyncConfig>,
+    sign_in: Option<SignInSource>,
     settings: crate::gui::Settings,
 ) -> anyhow::Result<ExitCode> {
     profile.prepare()?;
@@ -34,6 +37,9 @@ pub fn start(
         .context("cannot start the async runtime")?;
     let mut config = RuntimeConfig::new(profile.library_path());
     config.sync = sync;
+    config.auth = sign_in.map(|source| {
+        AuthConfig::new(source, TokenVault::in_profile(&profile.data_dir), system_browser())
+    });
     let runtime = tokio.block_on(Runtime::start(config)).context("cannot open the library")?;
     if let Some(aside) = &runtime.open_report().moved_aside {
         eprintln!(
@@ -73,6 +79,23 @@ pub fn start(
     tokio.block_on(runtime.shutdown());
     let _ = std::fs::remove_file(profile.socket_path());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens sign-in pages in the user's browser ($BROWSER first, then the desktop's default).
+fn system_browser() -> BrowserOpener {
+    Arc::new(|url: &str| {
+        let url = url.to_owned();
+        // A text browser in $BROWSER may run until it is closed: never on the actor's thread.
+        std::thread::Builder::new()
+            .name("promptdeck-browser".into())
+            .spawn(move || {
+                if let Err(e) = webbrowser::open(&url) {
+                    tracing::warn!(error = %e, "no browser opened; run `promptdeck login` to see the sign-in address");
+                }
+            })
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Binds the control socket, user-only, replacing one a killed instance left behind.

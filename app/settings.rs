@@ -48,6 +48,11 @@ pub struct SyncSettings {
     pub schema_version: Option<String>,
     /// Seconds.
     pub poll_interval: Option<u64>,
+    /// Sign in through this OpenID provider (a promptdeck-server names its own).
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    /// Space-separated.
+    pub oidc_scopes: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -16,6 +16,8 @@
 //                                     last T (default S): T > S makes a client meet 401s
 //   POST <control>/revoke            refuse every refresh token issued so far
 //   GET  <control>/stats             {"signIns", "refreshes", "refused", "reuses"}
+//   GET  <control>/secrets           every code, verifier and token that crossed the token
+//                                     endpoint, for tests that prove none reached a log
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
@@ -30,6 +32,8 @@ const stats = { signIns: 0, refreshes: 0, refused: 0, reuses: 0 };
 const refreshTokens = new Map();
 const revokedFamilies = new Set();
 let nextFamily = 1;
+const secrets = new Set();
+const remember = (...values) => values.filter((v) => typeof v === 'string').forEach((v) => secrets.add(v));
 
 provider.service.on('beforeTokenSigning', (token, req) => {
   const asked = req.body ?? {};
@@ -52,6 +56,9 @@ const refuse = (response, description) => {
 
 provider.service.on('beforeResponse', (response, req) => {
   const asked = req.body ?? {};
+  remember(asked.code, asked.code_verifier, asked.refresh_token);
+  const body = response.body ?? {};
+  remember(body.access_token, body.refresh_token, body.id_token);
   if (asked.grant_type === 'refresh_token') {
     const known = refreshTokens.get(asked.refresh_token);
     if (known === undefined) return refuse(response, 'the refresh token is unknown');
@@ -89,6 +96,10 @@ const control = createServer(async (request, response) => {
   if (request.method === 'POST' && url.pathname === '/revoke') {
     for (const { family } of refreshTokens.values()) revokedFamilies.add(family);
     return response.end('ok');
+  }
+  if (request.method === 'GET' && url.pathname === '/secrets') {
+    response.setHeader('content-type', 'application/json');
+    return response.end(JSON.stringify([...secrets]));
   }
   if (request.method === 'GET' && url.pathname === '/stats') {
     response.setHeader('content-type', 'application/json');

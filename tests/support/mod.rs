@@ -10,6 +10,8 @@ use std::time::Duration;
 
 #[path = "../../actors/tests/support/node.rs"]
 pub mod node;
+#[path = "../../actors/tests/support/oidc.rs"]
+pub mod oidc;
 #[path = "../../actors/tests/support/proxy.rs"]
 pub mod proxy;
 
@@ -37,9 +39,9 @@ impl Instance {
     pub fn spawn(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BIN)
             .args(args)
+            .env("PROMPTDECK_LOG", "info")
             .envs(env.iter().copied())
             .env("PROMPTDECK_DATA_DIR", data_dir)
-            .env("PROMPTDECK_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -67,6 +69,11 @@ impl Instance {
                 Err(e) => panic!("no stderr line with {needle:?}: {e}"),
             }
         }
+    }
+
+    /// The stderr lines not yet read.
+    pub fn stderr_so_far(&self) -> Vec<String> {
+        self.stderr.try_iter().collect()
     }
 
     pub fn cli(&self, args: &[&str]) -> Output {

@@ -103,6 +103,12 @@ impl Provider {
         }
     }
 
+    /// Every code, verifier and token that crossed the token endpoint.
+    pub async fn secrets(&self) -> Vec<String> {
+        let answer = self.http.get(format!("{}/secrets", self.control)).send().await;
+        answer.expect("secrets").json().await.expect("a JSON list")
+    }
+
     async fn control_post(&self, path: &str) -> String {
         let answer = self.http.post(format!("{}{path}", self.control)).send().await;
         answer.expect("the control answers").text().await.expect("text")

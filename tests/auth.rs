@@ -1,0 +1,125 @@
+//! `promptdeck login` and `logout` with the real binary, a real server that checks access
+//! tokens, and a real OpenID provider on loopback. $BROWSER is a script that plays the
+//! browser with curl, as the system browser would, following the provider's redirect back
+//! to the app. With every log at trace level, no code, verifier or token appears anywhere.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use promptdeck_server::{Auth, OidcConfig, Server, ServerConfig};
+use support::oidc::{AUDIENCE, CLIENT_ID, Provider};
+use support::{Instance, WAIT, eventually, status, stderr, stdout};
+
+fn start_server(dir: &Path, issuer: &str) -> String {
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let database_url = format!("sqlite://{}", dir.join("server.db").display());
+    let oidc =
+        OidcConfig { client_id: Some(CLIENT_ID.into()), ..OidcConfig::new(issuer, AUDIENCE) };
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        rt.block_on(async move {
+            let config = ServerConfig {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                database_url,
+                auth: Auth::oidc(oidc).expect("oidc"),
+            };
+            let server = Server::start(config).await.expect("server starts");
+            ready_tx.send(server.local_addr()).expect("ready");
+            let _ = server.serve_until(std::future::pending()).await;
+        });
+    });
+    format!("http://{}", ready.recv_timeout(WAIT).expect("server ready"))
+}
+
+/// A browser that records what it was asked to open and follows redirects with curl.
+fn curl_browser(dir: &Path) -> std::path::PathBuf {
+    let script = dir.join("browser.sh");
+    let visited = dir.join("visited");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexec curl -sSL -o /dev/null -w '%{{http_code}}\\n' \"$1\" >> {}\n",
+            visited.display()
+        ),
+    )
+    .expect("script written");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
+fn account(data_dir: &Path) -> Option<(String, String)> {
+    let status = status(data_dir)?;
+    let account = status["status"]["account"].as_str()?.to_owned();
+    let sync = status["status"]["sync"]["state"].as_str()?.to_owned();
+    Some((account, sync))
+}
+
+#[test]
+fn login_syncs_logout_forgets_and_no_secret_reaches_a_log() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let provider = Provider::start();
+    let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = start_server(dirs[0].path(), &provider.issuer);
+    let browser = curl_browser(dirs[1].path());
+    let profile = dirs[2].path();
+    let instance = Instance::spawn(
+        profile,
+        &["--headless", "--server", &server],
+        &[("BROWSER", browser.to_str().expect("path")), ("PROMPTDECK_LOG", "trace")],
+    );
+
+    let added = instance.cli(&["add", "--title", "Before login", "--body", "kept"]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    eventually("a sign-in is asked for", WAIT, || {
+        let (account, sync) = account(profile)?;
+        (account == "signedOut" && sync == "needsSignIn").then_some(())
+    });
+
+    let login = instance.cli(&["login"]);
+    assert!(login.status.success(), "login failed: {}", stderr(&login));
+    let said = stdout(&login);
+    assert!(said.contains("code_challenge=") && said.contains("signed in"), "{said}");
+    let visited = std::fs::read_to_string(dirs[1].path().join("visited")).expect("browsed");
+    assert_eq!(visited.trim(), "200", "the browser ended on the app's thank-you page");
+    eventually("the early prompt is pushed", WAIT, || {
+        let status = status(profile)?;
+        let synced = status["status"]["pending"] == 0
+            && status["status"]["sync"]["state"] == "idle"
+            && status["status"]["account"] == "signedIn";
+        synced.then_some(())
+    });
+    let token_file = profile.join("sign-in.json");
+    let mode = std::fs::metadata(&token_file).expect("kept").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let logout = instance.cli(&["logout"]);
+    assert!(logout.status.success(), "{}", stderr(&logout));
+    assert!(!token_file.exists(), "the refresh token is forgotten");
+    eventually("sync waits for a sign-in", WAIT, || {
+        let (account, sync) = account(profile)?;
+        (account == "signedOut" && sync == "needsSignIn").then_some(())
+    });
+    let list = instance.cli(&["list"]);
+    assert!(stdout(&list).contains("Before login"), "the library stays");
+
+    let quit = instance.cli(&["quit"]);
+    assert!(quit.status.success());
+    let mut instance = instance;
+    assert!(instance.child.wait().expect("exits").success());
+    let mut logs = String::new();
+    for entry in std::fs::read_dir(profile.join("logs")).expect("a log directory") {
+        logs += &std::fs::read_to_string(entry.expect("entry").path()).expect("a log");
+    }
+    assert!(logs.contains("sign-in started in the browser") && logs.contains("signed out"));
+    logs += &instance.stderr_so_far().join("\n");
+    logs += &format!("{said}{}{}", stderr(&login), stdout(&logout));
+    assert!(logs.lines().count() > 50, "trace logging was on");
+    let secrets = rt.block_on(provider.secrets());
+    assert!(secrets.len() >= 4, "code, verifier, access and refresh tokens: {}", secrets.len());
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a secret reached the logs");
+    }
+    assert!(!logs.contains("eyJ"), "no JWT of any kind reached the logs");
+}
