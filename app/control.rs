@@ -83,6 +83,8 @@ pub enum UiCommand {
     Capture(Option<oneshot::Sender<Result<String, String>>>),
     /// Run a sync round now (the tray's "Sync now").
     SyncNow,
+    /// The tray's account item: sign in, cancel the sign-in, or sign out, as the state is.
+    Account,
     Quit,
 }
 

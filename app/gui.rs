@@ -21,7 +21,7 @@ use promptdeck_actors::{
     Origin, PromptDraft, RequestError, RuntimeHandle, RuntimeStatus, SearchHit,
 };
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
-use promptdeck_views::{editor, library, palette};
+use promptdeck_views::{Account, account, editor, library, palette};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::control::UiCommand;
@@ -129,6 +129,8 @@ enum Message {
     Opened(iced::window::Id, Result<Option<Arc<Prompt>>, String>),
     /// A save or delete from the library finished.
     Edited(iced::window::Id, Result<(), String>),
+    /// A sign-in or sign-out asked for in a window ended.
+    AccountChanged(Option<iced::window::Id>, Result<(), String>),
     /// An insertion finished.
     Inserted(Result<Inserted, String>),
     /// A capture finished with the saved title, or why nothing was saved.
@@ -280,6 +282,18 @@ impl Promptdeck {
                 }
                 Task::none()
             }
+            Message::AccountChanged(window, Err(error)) => {
+                tracing::warn!(%error, "the account did not change");
+                let cancelled = error.contains("cancelled");
+                if let Some(Screen::Library(state)) =
+                    window.and_then(|id| self.windows.get_mut(&id))
+                    && !cancelled
+                {
+                    state.account_request_failed(error);
+                }
+                Task::none()
+            }
+            Message::AccountChanged(_, Ok(())) => Task::none(),
             Message::Inserted(result) => self.on_inserted(result),
             Message::Captured(result) => {
                 match result {
@@ -317,8 +331,41 @@ impl Promptdeck {
                 })
                 .discard()
             }
+            UiCommand::Account => {
+                let request = match status::account(&self.status) {
+                    Account::SignedOut => account::Request::SignIn,
+                    Account::SigningIn => account::Request::CancelSignIn,
+                    Account::SignedIn => account::Request::SignOut,
+                    Account::NotNeeded => return Task::none(),
+                };
+                self.change_account(None, request)
+            }
             UiCommand::Quit => iced::exit(),
         }
+    }
+
+    /// Signs in (waiting for the browser), cancels, or signs out; a failure is shown in
+    /// `window` if it asked, else logged.
+    fn change_account(
+        &self,
+        window: Option<iced::window::Id>,
+        request: account::Request,
+    ) -> Task<Message> {
+        let runtime = self.runtime.clone();
+        Task::perform(
+            async move {
+                let outcome = match request {
+                    account::Request::SignIn => match runtime.sign_in().await {
+                        Ok(_) => runtime.wait_for_sign_in().await,
+                        Err(e) => Err(e),
+                    },
+                    account::Request::CancelSignIn => runtime.cancel_sign_in().await,
+                    account::Request::SignOut => runtime.sign_out().await,
+                };
+                outcome.map_err(|e| e.to_string())
+            },
+            move |result| Message::AccountChanged(window, result),
+        )
     }
 
     fn on_status(&mut self, status: RuntimeStatus) -> Task<Message> {
@@ -340,6 +387,7 @@ impl Promptdeck {
                 }
                 Screen::Library(state) => {
                     state.set_status(indicator.clone(), counts.clone());
+                    state.set_account(status::account(&self.status));
                     if data_changed {
                         refreshes.push(search(
                             &self.runtime,
@@ -386,6 +434,7 @@ impl Promptdeck {
         }
         let mut state = library::State::new(None, status::indicator(&self.status));
         state.set_status(status::indicator(&self.status), status::counts(&self.status));
+        state.set_account(status::account(&self.status));
         let (id, open) = iced::window::open(window::library());
         self.windows.insert(id, Screen::Library(state));
         self.library = Some(id);
@@ -476,6 +525,7 @@ impl Promptdeck {
                 Task::perform(save(runtime, draft), move |result| Message::Edited(id, result))
             }
             library::Action::Close => iced::window::close(id),
+            library::Action::Account(request) => self.change_account(Some(id), request),
             library::Action::Delete(prompt) => Task::perform(
                 async move { runtime.delete(&prompt).await.map(drop).map_err(|e| e.to_string()) },
                 move |result| Message::Edited(id, result),

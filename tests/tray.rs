@@ -157,6 +157,10 @@ struct TrayedApp {
 
 impl TrayedApp {
     fn start(dir: &std::path::Path, args: &[&str]) -> Self {
+        Self::start_with(dir, args, &[])
+    }
+
+    fn start_with(dir: &std::path::Path, args: &[&str], extra_env: &[(&str, &str)]) -> Self {
         let xvfb = Xvfb::start();
         let bus = SessionBus::start();
         let (registered, registrations) = mpsc::channel();
@@ -168,10 +172,11 @@ impl TrayedApp {
             .expect("served")
             .build()
             .expect("the host connects");
-        let env = [
+        let mut env = vec![
             ("DISPLAY", xvfb.display.as_str()),
             ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
         ];
+        env.extend_from_slice(extra_env);
         let app = Instance::spawn(dir, args, &env);
         let item_name = registrations.recv_timeout(WAIT).expect("the app registers a tray item");
         // The item registers from its own thread; the windows report once their loop is up.
@@ -252,6 +257,39 @@ fn with_the_server_unreachable_the_tray_says_offline_and_what_waits() {
     });
     let items = menu_items(&trayed.menu());
     assert!(items.contains_key("Sync now"), "a server is set, so Sync now is offered: {items:?}");
+}
+
+#[test]
+fn signing_in_and_out_from_the_tray() {
+    let provider = support::oidc::Provider::start();
+    let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = support::signin::start_server(dirs[0].path(), &provider.issuer);
+    let browser = support::signin::curl_browser(dirs[1].path());
+    let dir = dirs[2].path();
+    let browser_env = [("BROWSER", browser.to_str().expect("path"))];
+    let trayed = TrayedApp::start_with(dir, &["--server", &server], &browser_env);
+    let (item, menu) = (trayed.item(), trayed.menu());
+    eventually("the tray to ask for a sign-in", WAIT, || {
+        let asks = tooltip(&item).contains("Sign in to sync");
+        (asks && menu_items(&menu).contains_key("Sign in…")).then_some(())
+    });
+
+    click(&menu, menu_items(&menu)["Sign in…"]);
+    eventually("signed in and synced, from the tray", WAIT, || {
+        let signed_in = status(dir)?["status"]["account"] == "signedIn";
+        (signed_in && tooltip(&item).contains("Synced")).then_some(())
+    });
+    let items = eventually("the item to offer signing out", WAIT, || {
+        let items = menu_items(&menu);
+        items.contains_key("Sign out").then_some(items)
+    });
+
+    click(&menu, items["Sign out"]);
+    eventually("signed out, from the tray", WAIT, || {
+        let signed_out = status(dir)?["status"]["account"] == "signedOut";
+        (signed_out && tooltip(&item).contains("Sign in to sync")).then_some(())
+    });
+    assert!(!dir.join("sign-in.json").exists());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The runtime's status in the words and colours the windows and the tray use.
 
 use promptdeck_actors::{RuntimeStatus, SyncStatus};
-use promptdeck_views::Indicator;
+use promptdeck_views::{Account, Indicator};
 
 pub fn indicator(status: &RuntimeStatus) -> Indicator {
     match &status.sync {
@@ -14,6 +14,15 @@ pub fn indicator(status: &RuntimeStatus) -> Indicator {
             Indicator::Attention("Update Promptdeck to keep syncing".into())
         }
         SyncStatus::Error { message } => Indicator::Attention(message.clone()),
+    }
+}
+
+pub fn account(status: &RuntimeStatus) -> Account {
+    match status.account {
+        promptdeck_actors::Account::NotNeeded => Account::NotNeeded,
+        promptdeck_actors::Account::SignedOut => Account::SignedOut,
+        promptdeck_actors::Account::SigningIn => Account::SigningIn,
+        promptdeck_actors::Account::SignedIn => Account::SignedIn,
     }
 }
 

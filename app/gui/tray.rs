@@ -2,6 +2,7 @@
 //! menu. On a desktop without a StatusNotifier host the app runs on without it.
 
 use promptdeck_actors::RuntimeStatus;
+use promptdeck_views::Account;
 use tokio::sync::mpsc::UnboundedSender;
 use tray_icon::menu::{Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
@@ -15,6 +16,8 @@ const ICON_SIZE: u32 = 32;
 pub struct Tray {
     icon: TrayIcon,
     shown: Option<[u8; 3]>,
+    /// Sign in, cancel, or sign out, labelled for the account's state.
+    account: MenuItem,
 }
 
 /// Creates the tray icon, or says in one log line why there is none.
@@ -37,6 +40,10 @@ pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
     for (id, label, enabled) in items {
         let _ = menu.append(&MenuItem::with_id(id, label, enabled, None));
     }
+    let account = MenuItem::with_id("account", "Sign in…", false, None);
+    if syncing {
+        let _ = menu.append(&account);
+    }
     let _ = menu.append(&PredefinedMenuItem::separator());
     let _ = menu.append(&MenuItem::with_id("quit", "Quit Promptdeck", true, None));
     MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
@@ -52,7 +59,7 @@ pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
         .with_icon(dot_icon([128, 128, 128]))
         .build();
     match built {
-        Ok(icon) => Some(Tray { icon, shown: None }),
+        Ok(icon) => Some(Tray { icon, shown: None, account }),
         Err(e) => {
             tracing::warn!(error = %e, "the tray icon could not be created; running without one");
             None
@@ -66,6 +73,7 @@ fn command_for(id: &MenuId) -> Option<UiCommand> {
         "open-library" => UiCommand::OpenLibrary,
         "capture" => UiCommand::Capture(None),
         "sync" => UiCommand::SyncNow,
+        "account" => UiCommand::Account,
         "quit" => UiCommand::Quit,
         _ => return None,
     })
@@ -84,6 +92,16 @@ impl Tray {
             status::counts(status)
         );
         let _ = self.icon.set_tooltip(Some(tooltip));
+        let (label, enabled) = match status::account(status) {
+            Account::NotNeeded => ("No sign-in needed", false),
+            Account::SignedOut => ("Sign in…", true),
+            Account::SigningIn => ("Cancel signing in", true),
+            Account::SignedIn => ("Sign out", true),
+        };
+        if self.account.text() != label {
+            self.account.set_text(label);
+            self.account.set_enabled(enabled);
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod node;
 pub mod oidc;
 #[path = "../../actors/tests/support/proxy.rs"]
 pub mod proxy;
+pub mod signin;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 const READY_TIMEOUT: Duration = Duration::from_secs(60);

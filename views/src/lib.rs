@@ -2,6 +2,7 @@
 //! wants done (an `Action`), and a `view`. No I/O: the app turns actions into requests to
 //! the runtime and feeds the answers back.
 
+pub mod account;
 pub mod editor;
 pub mod indicator;
 pub mod library;
@@ -9,6 +10,7 @@ pub mod palette;
 pub mod theme;
 pub mod widget;
 
+pub use account::Account;
 pub use indicator::Indicator;
 
 /// Something a screen shows that arrives later: before the first answer, the answer, or

@@ -7,7 +7,7 @@ use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
 
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
-use crate::{Indicator, Loadable, editor, theme};
+use crate::{Account, Indicator, Loadable, account, editor, theme};
 
 pub const SEARCH_ID: &str = "library-search";
 /// Rows listed at once; past this the list asks for a narrower search.
@@ -20,6 +20,9 @@ pub struct State {
     editor: Option<editor::State>,
     indicator: Indicator,
     counts: String,
+    account: Account,
+    /// Why the last sign-in or sign-out failed, until the next attempt.
+    account_error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +37,8 @@ pub enum Message {
     Editor(editor::Message),
     /// Close the window (Ctrl+W, or Escape outside the editor).
     Close,
+    /// The account button: sign in, cancel the sign-in, or sign out.
+    Account(account::Request),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +50,9 @@ pub enum Action {
     Save(editor::Draft),
     Delete(PromptId),
     Close,
+    /// Sign in, cancel the sign-in under way, or sign out; answer with
+    /// [`State::account_request_failed`] if it fails.
+    Account(account::Request),
 }
 
 impl State {
@@ -56,6 +64,8 @@ impl State {
             editor: None,
             indicator,
             counts: String::new(),
+            account: Account::NotNeeded,
+            account_error: None,
         }
     }
 
@@ -85,6 +95,10 @@ impl State {
             }
             Message::Editor(message) => self.update_editor(message),
             Message::Close => Action::Close,
+            Message::Account(request) => {
+                self.account_error = None;
+                Action::Account(request)
+            }
         }
     }
 
@@ -136,6 +150,15 @@ impl State {
         self.counts = counts;
     }
 
+    pub fn set_account(&mut self, account: Account) {
+        self.account = account;
+    }
+
+    /// Why a sign-in or sign-out did not happen (not for a cancelled sign-in: the user knows).
+    pub fn account_request_failed(&mut self, error: String) {
+        self.account_error = Some(error);
+    }
+
     pub fn view(&self) -> Element<'_, Message> {
         let search = text_input("Search the library…", &self.query)
             .id(SEARCH_ID)
@@ -160,7 +183,8 @@ impl State {
             status_dot(&self.indicator),
             text(self.indicator.label()).size(12),
             space::horizontal(),
-            text(&self.counts).size(12).style(theme::muted)
+            text(&self.counts).size(12).style(theme::muted),
+            account::view(self.account, self.account_error.as_deref()).map(Message::Account)
         ]
         .spacing(8)
         .align_y(iced::Center);

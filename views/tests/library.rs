@@ -3,9 +3,10 @@
 use iced_test::selector::id;
 use iced_test::{Error, simulator};
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
+use promptdeck_views::account::Request;
 use promptdeck_views::editor::{BODY_ID, Draft, TAGS_ID, TITLE_ID};
 use promptdeck_views::library::{Action, Message, State};
-use promptdeck_views::{Indicator, editor};
+use promptdeck_views::{Account, Indicator, editor};
 
 fn prompt() -> Prompt {
     serde_json::from_value(serde_json::json!({
@@ -160,5 +161,33 @@ fn the_editor_points_at_a_broken_placeholder_and_clears_once_it_is_fixed() -> Re
     assert_eq!(state.template_problem(), None, "Summarise {{{{topic}}}} parses");
     let mut ui = simulator(state.view());
     assert!(ui.find("Placeholders: this {{ is never closed with }} (at character 10). Until fixed, it inserts as written.").is_err());
+    Ok(())
+}
+
+#[test]
+fn the_account_button_signs_in_cancels_or_signs_out_as_the_state_is() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    assert!(simulator(state.view()).find("Sign in").is_err(), "no button when none is needed");
+    let cases = [
+        (Account::SignedOut, "Signed out", "Sign in", Request::SignIn),
+        (Account::SigningIn, "Finish signing in in your browser…", "Cancel", Request::CancelSignIn),
+        (Account::SignedIn, "Signed in", "Sign out", Request::SignOut),
+    ];
+    for (account, words, label, request) in cases {
+        state.set_account(account);
+        let mut ui = simulator(state.view());
+        ui.find(words)?;
+        ui.click(label)?;
+        let messages: Vec<Message> = ui.into_messages().collect();
+        assert_eq!(apply(&mut state, messages), [Action::Account(request)]);
+    }
+    state.set_account(Account::SignedOut);
+    state.account_request_failed("the provider refused: access_denied".into());
+    let mut ui = simulator(state.view());
+    ui.find("the provider refused: access_denied")?;
+    ui.click("Sign in")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    apply(&mut state, messages);
+    assert!(simulator(state.view()).find("the provider refused: access_denied").is_err());
     Ok(())
 }
