@@ -189,7 +189,7 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             Err(e) => ControlResponse::failed(e),
         },
         ControlRequest::AwaitSignIn => match context.runtime.wait_for_sign_in().await {
-            Ok(()) => ControlResponse::Done { message: "signed in; syncing".into() },
+            Ok(kept) => ControlResponse::Done { message: format!("signed in; syncing ({kept})") },
             Err(e) => ControlResponse::failed(e),
         },
         ControlRequest::SignOut => match context.runtime.sign_out().await {

@@ -356,7 +356,7 @@ impl Promptdeck {
             async move {
                 let outcome = match request {
                     account::Request::SignIn => match runtime.sign_in().await {
-                        Ok(_) => runtime.wait_for_sign_in().await,
+                        Ok(_) => runtime.wait_for_sign_in().await.map(drop),
                         Err(e) => Err(e),
                     },
                     account::Request::CancelSignIn => runtime.cancel_sign_in().await,

@@ -8,6 +8,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use support::bus::{Keyring, SessionBus};
 use support::oidc::Provider;
 use support::signin::{curl_browser, start_server};
 use support::{Instance, WAIT, eventually, status, stderr, stdout};
@@ -30,7 +31,12 @@ fn login_syncs_logout_forgets_and_no_secret_reaches_a_log() {
     let instance = Instance::spawn(
         profile,
         &["--headless", "--server", &server],
-        &[("BROWSER", browser.to_str().expect("path")), ("PROMPTDECK_LOG", "trace")],
+        &[
+            ("BROWSER", browser.to_str().expect("path")),
+            ("PROMPTDECK_LOG", "trace"),
+            // No desktop keyring here: the sign-in goes to the private file.
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
+        ],
     );
 
     let added = instance.cli(&["add", "--title", "Before login", "--body", "kept"]);
@@ -85,4 +91,50 @@ fn login_syncs_logout_forgets_and_no_secret_reaches_a_log() {
         assert!(!logs.contains(secret.as_str()), "a secret reached the logs");
     }
     assert!(!logs.contains("eyJ"), "no JWT of any kind reached the logs");
+}
+
+#[test]
+fn with_a_desktop_keyring_the_sign_in_lives_there_and_outlasts_a_restart() {
+    let provider = Provider::start();
+    let dirs = [(); 4].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = start_server(dirs[0].path(), &provider.issuer);
+    let browser = curl_browser(dirs[1].path());
+    let bus = SessionBus::start();
+    let _keyring = Keyring::start(&bus, dirs[2].path());
+    let profile = dirs[3].path();
+    let env =
+        [("BROWSER", browser.to_str().expect("path")), ("DBUS_SESSION_BUS_ADDRESS", &bus.address)];
+    let args = ["--headless", "--server", &server];
+
+    let instance = Instance::spawn(profile, &args, &env);
+    let login = instance.cli(&["login"]);
+    assert!(login.status.success(), "{}", stderr(&login));
+    assert!(stdout(&login).contains("kept in the desktop keyring"), "{}", stdout(&login));
+    assert!(!profile.join("sign-in.json").exists(), "no copy in a file");
+    assert!(instance.cli(&["quit"]).status.success());
+    let mut instance = instance;
+    instance.child.wait().expect("exits");
+
+    let instance = Instance::spawn(profile, &args, &env);
+    assert!(instance.cli(&["add", "--title", "After a restart", "--body", "x"]).status.success());
+    eventually("signed in from the keyring, and synced", WAIT, || {
+        let status = status(profile)?;
+        let synced = status["status"]["account"] == "signedIn"
+            && status["status"]["pending"] == 0
+            && status["status"]["sync"]["state"] == "idle";
+        synced.then_some(())
+    });
+    let visits = std::fs::read_to_string(dirs[1].path().join("visited")).expect("browsed");
+    assert_eq!(visits.lines().count(), 1, "the restart asked nobody to sign in");
+
+    assert!(instance.cli(&["logout"]).status.success());
+    assert!(instance.cli(&["quit"]).status.success());
+    let mut instance = instance;
+    instance.child.wait().expect("exits");
+    let instance = Instance::spawn(profile, &args, &env);
+    eventually("still signed out after a restart", WAIT, || {
+        let (account, _) = account(profile)?;
+        (account == "signedOut").then_some(())
+    });
+    drop(instance);
 }

@@ -4,44 +4,16 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use support::bus::SessionBus;
 use support::{Instance, Xvfb, eventually, status};
 use zbus::blocking::Proxy;
 use zbus::zvariant::{OwnedValue, Value};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// A session bus for this test only.
-struct SessionBus {
-    child: Child,
-    address: String,
-}
-
-impl SessionBus {
-    fn start() -> Self {
-        let mut child = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("dbus-daemon is installed (scripts/install-deps.sh --test)");
-        let mut address = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut address)
-            .expect("address");
-        Self { child, address: address.trim().to_owned() }
-    }
-}
-
-impl Drop for SessionBus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The part of a StatusNotifierWatcher an item talks to; it passes registrations on.
 struct Watcher {

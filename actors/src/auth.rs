@@ -4,6 +4,7 @@
 //! once however many callers need a token at the same moment, and a rotated refresh token
 //! is never used twice.
 
+mod keyring;
 mod provider;
 mod redirect;
 mod vault;
@@ -25,7 +26,7 @@ use crate::status::{Account, StatusBoard};
 use crate::sync::SyncMsg;
 use provider::{Grant, Provider};
 use redirect::Loopback;
-use vault::StoredSignIn;
+use vault::{Kept, StoredSignIn};
 
 /// Opens a URL in the user's browser.
 pub type BrowserOpener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
@@ -64,8 +65,9 @@ pub(crate) enum AuthMsg {
     RefreshDue,
     /// Starts a browser sign-in, or joins the one under way. Reply: the URL opened.
     SignIn(RpcReplyPort<Result<String, AuthError>>),
-    /// Reply: how the sign-in under way ends (at once if none is).
-    AwaitSignIn(RpcReplyPort<Result<(), AuthError>>),
+    /// Reply: how the sign-in under way ends (at once if none is), and where the sign-in
+    /// is kept.
+    AwaitSignIn(RpcReplyPort<Result<String, AuthError>>),
     /// The browser sign-in's outcome; from its task. No reply.
     SignInEnded(Result<(Grant, Provider), AuthError>),
     CancelSignIn,
@@ -117,7 +119,7 @@ struct AccessToken {
 struct SignInFlow {
     url: String,
     task: JoinHandle<()>,
-    waiting: Vec<RpcReplyPort<Result<(), AuthError>>>,
+    waiting: Vec<RpcReplyPort<Result<String, AuthError>>>,
 }
 
 pub(crate) struct AuthState {
@@ -132,6 +134,8 @@ pub(crate) struct AuthState {
     flow: Option<SignInFlow>,
     refresh_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<AuthMsg>>>>,
     failed_refreshes: u32,
+    /// Where the refresh token is, once it was saved in this run.
+    kept: Option<Kept>,
 }
 
 impl Actor for AuthActor {
@@ -144,7 +148,7 @@ impl Actor for AuthActor {
         myself: ActorRef<AuthMsg>,
         args: AuthArgs,
     ) -> Result<AuthState, ActorProcessingErr> {
-        let stored = args.config.vault.load().unwrap_or_else(|reason| {
+        let stored = args.config.vault.load().await.unwrap_or_else(|reason| {
             tracing::warn!(%reason, "the saved sign-in cannot be used");
             None
         });
@@ -165,6 +169,7 @@ impl Actor for AuthActor {
             flow: None,
             refresh_timer: None,
             failed_refreshes: 0,
+            kept: None,
         })
     }
 
@@ -199,18 +204,18 @@ impl Actor for AuthActor {
             }
             AuthMsg::AwaitSignIn(reply) => match &mut state.flow {
                 Some(flow) => flow.waiting.push(reply),
-                None if state.stored.is_some() => drop(reply.send(Ok(()))),
+                None if state.stored.is_some() => drop(reply.send(Ok(state.kept_in()))),
                 None => drop(reply.send(Err(AuthError::NeedsSignIn))),
             },
-            AuthMsg::SignInEnded(outcome) => state.end_sign_in(&myself, outcome),
+            AuthMsg::SignInEnded(outcome) => state.end_sign_in(&myself, outcome).await,
             AuthMsg::CancelSignIn => {
                 if let Some(flow) = &state.flow {
                     flow.task.abort();
                 }
-                state.end_sign_in(&myself, Err(AuthError::Cancelled));
+                state.end_sign_in(&myself, Err(AuthError::Cancelled)).await;
             }
             AuthMsg::SignOut(reply) => {
-                let _ = reply.send(state.sign_out(&myself));
+                let _ = reply.send(state.sign_out(&myself).await);
             }
         }
         Ok(())
@@ -289,11 +294,11 @@ impl AuthState {
             Ok(grant) => {
                 tracing::info!("access token refreshed");
                 self.failed_refreshes = 0;
-                Ok(self.accept(myself, grant, stored.provider))
+                Ok(self.accept(myself, grant, stored.provider).await)
             }
             Err(AuthError::Refused(reason)) => {
                 tracing::warn!(%reason, "the provider refused the refresh token; sign in again");
-                self.forget();
+                self.forget().await;
                 self.status.update(|s| s.account = Account::SignedOut);
                 // Sync finds out now, not at its next round: the tray must say so at once.
                 self.nudge_sync();
@@ -305,13 +310,22 @@ impl AuthState {
 
     /// Takes a grant in: the refresh token to the vault, the access token to memory, and
     /// the next refresh on the timer. Returns the access token.
-    fn accept(&mut self, myself: &ActorRef<AuthMsg>, grant: Grant, provider: Provider) -> String {
+    async fn accept(
+        &mut self,
+        myself: &ActorRef<AuthMsg>,
+        grant: Grant,
+        provider: Provider,
+    ) -> String {
         let refresh_token =
             grant.refresh_token.or_else(|| self.stored.as_ref().map(|s| s.refresh_token.clone()));
         if let Some(refresh_token) = refresh_token {
             let stored = StoredSignIn { refresh_token, provider: provider.clone() };
-            if let Err(reason) = self.config.vault.save(&stored) {
-                tracing::error!(%reason, "the sign-in cannot be kept; it lasts until Promptdeck quits");
+            match self.config.vault.save(&stored).await {
+                Ok(kept) => self.kept = Some(kept),
+                Err(reason) => tracing::error!(
+                    %reason,
+                    "the sign-in cannot be kept; it lasts until Promptdeck quits"
+                ),
             }
             self.stored = Some(stored);
         }
@@ -334,12 +348,21 @@ impl AuthState {
         self.refresh_timer = Some(myself.send_after(after, || AuthMsg::RefreshDue));
     }
 
-    fn forget(&mut self) {
-        if let Err(reason) = self.config.vault.clear() {
+    /// Where the sign-in is kept, in words for the user.
+    fn kept_in(&self) -> String {
+        match &self.kept {
+            Some(kept) => format!("the sign-in is kept in {kept}"),
+            None => "the sign-in lasts until Promptdeck quits: it could not be saved".into(),
+        }
+    }
+
+    async fn forget(&mut self) {
+        if let Err(reason) = self.config.vault.clear().await {
             tracing::error!(%reason, "the saved sign-in cannot be removed");
         }
         self.stored = None;
         self.access = None;
+        self.kept = None;
         self.refresh_timer.iter().for_each(JoinHandle::abort);
         self.refresh_timer = None;
     }
@@ -379,7 +402,7 @@ impl AuthState {
         Ok(url)
     }
 
-    fn end_sign_in(
+    async fn end_sign_in(
         &mut self,
         myself: &ActorRef<AuthMsg>,
         outcome: Result<(Grant, Provider), AuthError>,
@@ -389,10 +412,10 @@ impl AuthState {
             Ok((grant, provider)) => {
                 // A new sign-in replaces the old one whole, even if it is for another account.
                 self.stored = None;
-                self.accept(myself, grant, provider);
+                self.accept(myself, grant, provider).await;
                 tracing::info!("signed in");
                 self.nudge_sync();
-                Ok(())
+                Ok(self.kept_in())
             }
             Err(e) => {
                 tracing::warn!(error = %e, "sign-in ended without signing in");
@@ -404,12 +427,12 @@ impl AuthState {
         flow.waiting.into_iter().for_each(|w| drop(w.send(outcome.clone())));
     }
 
-    fn sign_out(&mut self, myself: &ActorRef<AuthMsg>) -> Result<(), AuthError> {
+    async fn sign_out(&mut self, myself: &ActorRef<AuthMsg>) -> Result<(), AuthError> {
         if let Some(flow) = &self.flow {
             flow.task.abort();
         }
-        self.end_sign_in(myself, Err(AuthError::Cancelled));
-        self.forget();
+        self.end_sign_in(myself, Err(AuthError::Cancelled)).await;
+        self.forget().await;
         self.status.update(|s| s.account = Account::SignedOut);
         tracing::info!("signed out; the library stays on this device");
         self.nudge_sync();

@@ -224,7 +224,8 @@ impl RuntimeHandle {
     }
 
     /// Waits for the sign-in under way to end (at most the sign-in timeout).
-    pub async fn wait_for_sign_in(&self) -> Result<(), RequestError> {
+    /// Says where the sign-in is kept (the keyring, or a private file).
+    pub async fn wait_for_sign_in(&self) -> Result<String, RequestError> {
         self.ask_auth(AuthMsg::AwaitSignIn, SIGN_IN_TIMEOUT).await
     }
 

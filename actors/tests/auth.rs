@@ -85,7 +85,7 @@ async fn signing_in(dir: &Path, server: &TestServer, open: BrowserOpener) -> Run
     let source = SignInSource::Server(server.url());
     config.auth = Some(AuthConfig {
         sign_in_timeout: Duration::from_secs(20),
-        ..AuthConfig::new(source, TokenVault::in_profile(dir), open)
+        ..AuthConfig::new(source, TokenVault::file_in(dir), open)
     });
     Runtime::start(config).await.expect("runtime starts")
 }

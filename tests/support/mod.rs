@@ -8,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod bus;
 #[path = "../../actors/tests/support/node.rs"]
 pub mod node;
 #[path = "../../actors/tests/support/oidc.rs"]

@@ -26,8 +26,7 @@ async fn signed_in(provider: &oidc::Provider, dir: &std::path::Path) -> ActorRef
         tokio::spawn(async move { reqwest::get(url).await.map(drop) });
         Ok(())
     });
-    let config =
-        AuthConfig::new(SignInSource::Provider(settings), TokenVault::in_profile(dir), open);
+    let config = AuthConfig::new(SignInSource::Provider(settings), TokenVault::file_in(dir), open);
     let names = Names::new();
     let status = StatusBoard::new(RuntimeStatus::default());
     let args = AuthArgs { config, status, names: names.clone() };
@@ -35,7 +34,7 @@ async fn signed_in(provider: &oidc::Provider, dir: &std::path::Path) -> ActorRef
     let url = auth.call(AuthMsg::SignIn, WAIT).await.expect("asked");
     assert!(matches!(url, CallResult::Success(Ok(_))));
     let signed_in = auth.call(AuthMsg::AwaitSignIn, WAIT).await.expect("asked");
-    assert!(matches!(signed_in, CallResult::Success(Ok(()))));
+    assert!(matches!(signed_in, CallResult::Success(Ok(_))));
     auth
 }
 

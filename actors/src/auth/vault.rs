@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::keyring::Keyring;
 use super::provider::Provider;
 
 /// What a sign-in leaves behind: the refresh token and the provider that honours it.
@@ -25,37 +26,106 @@ impl std::fmt::Debug for StoredSignIn {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenVault {
-    /// A file readable only by its user, in a directory only its user can enter.
+    /// The desktop's keyring when there is one; else this file.
+    KeyringElseFile(PathBuf),
+    /// Only this file: readable only by its user, in a directory only its user can enter.
     File(PathBuf),
 }
 
+/// Where a sign-in was kept, for telling the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kept {
+    Keyring,
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kept::Keyring => write!(f, "the desktop keyring"),
+            Kept::File(path) => write!(f, "{} (readable only by you)", path.display()),
+        }
+    }
+}
+
 impl TokenVault {
-    /// The file `sign-in.json` in `dir` (the profile's directory).
+    /// The keyring, else `sign-in.json` in `dir` (the profile's directory).
     pub fn in_profile(dir: &Path) -> Self {
+        Self::KeyringElseFile(dir.join("sign-in.json"))
+    }
+
+    /// Only `sign-in.json` in `dir`; never the keyring.
+    pub fn file_in(dir: &Path) -> Self {
         Self::File(dir.join("sign-in.json"))
     }
 
-    pub(crate) fn load(&self) -> Result<Option<StoredSignIn>, String> {
+    fn file(&self) -> &Path {
         match self {
-            Self::File(path) => load_file(path),
+            Self::KeyringElseFile(path) | Self::File(path) => path,
         }
     }
 
-    pub(crate) fn save(&self, sign_in: &StoredSignIn) -> Result<(), String> {
+    /// The keyring's item for this profile, when the keyring is wanted.
+    fn keyring(&self) -> Option<Keyring<'_>> {
         match self {
-            Self::File(path) => save_file(path, sign_in),
+            Self::KeyringElseFile(path) => Some(Keyring { profile: path_str(path) }),
+            Self::File(_) => None,
         }
     }
 
-    pub(crate) fn clear(&self) -> Result<(), String> {
-        match self {
-            Self::File(path) => match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(format!("cannot remove {}: {e}", path.display()))
-                }
-                _ => Ok(()),
-            },
+    pub(crate) async fn load(&self) -> Result<Option<StoredSignIn>, String> {
+        if let Some(keyring) = self.keyring() {
+            match keyring.load().await {
+                Ok(Some(secret)) => return decode(&secret, "the keyring's item").map(Some),
+                Ok(None) => {}
+                Err(reason) => tracing::debug!(%reason, "no sign-in from the keyring"),
+            }
         }
+        load_file(self.file())
+    }
+
+    pub(crate) async fn save(&self, sign_in: &StoredSignIn) -> Result<Kept, String> {
+        let json =
+            serde_json::to_vec(sign_in).map_err(|e| format!("cannot encode the sign-in: {e}"))?;
+        if let Some(keyring) = self.keyring() {
+            match keyring.save(&json).await {
+                // One place only: an older copy in the file goes.
+                Ok(()) => return clear_file(self.file()).map(|()| Kept::Keyring),
+                Err(reason) => tracing::warn!(
+                    %reason,
+                    file = %self.file().display(),
+                    "no keyring to keep the sign-in in; keeping it in a file only you can read"
+                ),
+            }
+        }
+        save_file(self.file(), &json)?;
+        Ok(Kept::File(self.file().to_owned()))
+    }
+
+    pub(crate) async fn clear(&self) -> Result<(), String> {
+        if let Some(keyring) = self.keyring()
+            && let Err(reason) = keyring.clear().await
+        {
+            tracing::debug!(%reason, "nothing cleared from the keyring");
+        }
+        clear_file(self.file())
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.parent().and_then(Path::to_str).unwrap_or("default")
+}
+
+fn decode(bytes: &[u8], what: &str) -> Result<StoredSignIn, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("{what} is damaged ({e}); sign in again"))
+}
+
+fn clear_file(path: &Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove {}: {e}", path.display()))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -66,21 +136,17 @@ fn load_file(path: &Path) -> Result<Option<StoredSignIn>, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     refuse_if_others_can_read(path)?;
-    serde_json::from_slice(&text)
-        .map(Some)
-        .map_err(|e| format!("{} is damaged ({e}); sign in again", path.display()))
+    decode(&text, &path.display().to_string()).map(Some)
 }
 
-fn save_file(path: &Path, sign_in: &StoredSignIn) -> Result<(), String> {
+fn save_file(path: &Path, json: &[u8]) -> Result<(), String> {
     let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
     let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     std::fs::create_dir_all(dir).map_err(failed)?;
     // tempfile creates its files 0600, so the token is never readable by others, not even
     // for the moment between writing and renaming.
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    let json =
-        serde_json::to_vec(sign_in).map_err(|e| format!("cannot encode the sign-in: {e}"))?;
-    file.write_all(&json).map_err(failed)?;
+    file.write_all(json).map_err(failed)?;
     file.as_file().sync_all().map_err(failed)?;
     file.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
@@ -130,36 +196,36 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_file_is_private_and_replaced_whole() {
+    #[tokio::test]
+    async fn the_file_is_private_and_replaced_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vault = TokenVault::in_profile(dir.path());
-        assert!(vault.load().expect("nothing yet").is_none());
-        vault.save(&sign_in("first")).expect("saved");
-        vault.save(&sign_in("second")).expect("saved again");
-        let TokenVault::File(path) = &vault;
+        let vault = TokenVault::file_in(dir.path());
+        assert!(vault.load().await.expect("nothing yet").is_none());
+        vault.save(&sign_in("first")).await.expect("saved");
+        vault.save(&sign_in("second")).await.expect("saved again");
+        let path = vault.file();
         let mode = std::fs::metadata(path).expect("exists").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(vault.load().expect("loads").expect("kept").refresh_token, "second");
+        assert_eq!(vault.load().await.expect("loads").expect("kept").refresh_token, "second");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temp file left");
-        vault.clear().expect("cleared");
-        assert!(vault.load().expect("loads").is_none());
-        vault.clear().expect("clearing twice is fine");
+        vault.clear().await.expect("cleared");
+        assert!(vault.load().await.expect("loads").is_none());
+        vault.clear().await.expect("clearing twice is fine");
     }
 
-    #[test]
-    fn a_file_others_can_read_or_a_damaged_one_is_refused_with_the_reason() {
+    #[tokio::test]
+    async fn a_file_others_can_read_or_a_damaged_one_is_refused_with_the_reason() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vault = TokenVault::in_profile(dir.path());
-        vault.save(&sign_in("secret-token")).expect("saved");
-        let TokenVault::File(path) = &vault;
+        let vault = TokenVault::file_in(dir.path());
+        vault.save(&sign_in("secret-token")).await.expect("saved");
+        let path = vault.file();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let refused = vault.load().expect_err("refused");
+        let refused = vault.load().await.expect_err("refused");
         assert!(refused.contains("other users"), "{refused}");
         assert!(!refused.contains("secret-token"));
         std::fs::write(path, b"{ not json").expect("damaged");
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        assert!(vault.load().expect_err("refused").contains("sign in again"));
+        assert!(vault.load().await.expect_err("refused").contains("sign in again"));
         assert!(!format!("{:?}", sign_in("secret-token")).contains("secret-token"));
     }
 }
