@@ -4,6 +4,7 @@
 
 mod clipboard;
 mod desktop;
+mod filling;
 mod hotkeys;
 mod insert;
 mod notify;
@@ -11,7 +12,7 @@ mod status;
 mod tray;
 mod window;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use iced::futures::{Stream, stream};
@@ -20,6 +21,7 @@ use iced::{Element, Subscription, Task, Theme};
 use promptdeck_actors::{
     Origin, PromptDraft, RequestError, RuntimeHandle, RuntimeStatus, SearchHit,
 };
+use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
 use promptdeck_views::{Account, account, editor, library, palette};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -43,6 +45,8 @@ pub struct UiReport {
     pub palette_preview: Option<String>,
     /// The id of the prompt open in the library's editor.
     pub editing: Option<String>,
+    /// True while the palette asks for a prompt's fields.
+    pub palette_filling: bool,
     pub tray: bool,
 }
 
@@ -115,6 +119,8 @@ enum Message {
     Recent(Result<Vec<PromptSummary>, String>),
     /// The palette's selected prompt in full, for its preview.
     Previewed(iced::window::Id, Arc<Prompt>),
+    /// The prompt chosen in the palette, in full: inserted at once, or its fields asked for.
+    Chosen(iced::window::Id, Result<Option<Arc<Prompt>>, String>, Delivery),
     /// A window was closed by the user or by us.
     WindowClosed(iced::window::Id),
     Palette(iced::window::Id, palette::Message),
@@ -221,6 +227,7 @@ impl Promptdeck {
             palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
             palette_preview: palette.and_then(|p| p.previewed().map(|id| id.as_str().to_owned())),
             editing,
+            palette_filling: palette.is_some_and(palette::State::is_filling),
             tray: self.tray.is_some(),
         };
         self.report.send_if_modified(|current| {
@@ -250,6 +257,7 @@ impl Promptdeck {
                 let task = self.on_palette(id, message);
                 task.chain(self.preview(id))
             }
+            Message::Chosen(id, found, how) => self.on_chosen(id, found, how),
             Message::Previewed(id, prompt) => {
                 if let Some(Screen::Palette(state)) = self.windows.get_mut(&id) {
                     state.show_preview(prompt.id.clone(), &prompt.body);
@@ -448,24 +456,76 @@ impl Promptdeck {
             palette::Action::None => Task::none(),
             palette::Action::Search(query) => search(&self.runtime, id, &query, PALETTE_ROWS),
             palette::Action::Close => iced::window::close(id),
-            palette::Action::Insert(prompt) => self.insert(id, prompt, Delivery::Paste),
-            palette::Action::Copy(prompt) => self.insert(id, prompt, Delivery::Copy),
+            palette::Action::Insert(prompt) => self.choose(id, prompt, Delivery::Paste),
+            palette::Action::Copy(prompt) => self.choose(id, prompt, Delivery::Copy),
+            palette::Action::Deliver { prompt, values, copy } => {
+                let how = if copy { Delivery::Copy } else { Delivery::Paste };
+                self.insert(id, prompt, how, values.into_iter().collect())
+            }
+            palette::Action::Focus(widget) => operation::focus(widget),
             palette::Action::Edit(prompt) => self.edit(id, prompt),
+        }
+    }
+
+    /// Fetches the chosen prompt, to see whether it has fields to ask for.
+    fn choose(&self, id: iced::window::Id, prompt: PromptId, how: Delivery) -> Task<Message> {
+        let runtime = self.runtime.clone();
+        Task::perform(
+            async move { runtime.get(&prompt).await.map_err(|e| e.to_string()) },
+            move |found| Message::Chosen(id, found, how),
+        )
+    }
+
+    /// A prompt with named fields asks for them in the palette; any other is inserted now.
+    fn on_chosen(
+        &mut self,
+        id: iced::window::Id,
+        found: Result<Option<Arc<Prompt>>, String>,
+        how: Delivery,
+    ) -> Task<Message> {
+        let Some(Screen::Palette(state)) = self.windows.get_mut(&id) else { return Task::none() };
+        let prompt = match found {
+            Ok(Some(prompt)) => prompt,
+            Ok(None) => {
+                state.set_notice(Some("That prompt was deleted meanwhile.".into()));
+                return Task::none();
+            }
+            Err(error) => {
+                state.set_notice(Some(error));
+                return Task::none();
+            }
+        };
+        match Template::parse(&prompt.body) {
+            Ok(template) if !template.fields().is_empty() => {
+                let fields = template.fields().to_vec();
+                let copy = how == Delivery::Copy;
+                let first = state.fill_in(prompt.id.clone(), &prompt.title, fields, copy);
+                operation::focus(first)
+            }
+            _ => self.insert(id, prompt.id.clone(), how, HashMap::new()),
         }
     }
 
     /// Where paste works (or only a copy was asked for), the palette closes first so focus
     /// can go back; where it cannot, the palette stays open to say the prompt is on the
     /// clipboard.
-    fn insert(&mut self, id: iced::window::Id, prompt: PromptId, how: Delivery) -> Task<Message> {
+    fn insert(
+        &mut self,
+        id: iced::window::Id,
+        prompt: PromptId,
+        how: Delivery,
+        fields: HashMap<String, String>,
+    ) -> Task<Message> {
         let target = match how {
             Delivery::Paste => self.palette.and_then(|(_, t)| t),
             Delivery::Copy => None,
         };
         let can_paste = self.desktop.lock().ok().is_some_and(|d| d.paste_unavailable().is_none());
         let (runtime, desktop) = (self.runtime.clone(), self.desktop.clone());
-        let insertion =
-            Task::perform(insert_prompt(runtime, desktop, prompt, target, how), Message::Inserted);
+        let insertion = Task::perform(
+            insert_prompt(runtime, desktop, prompt, fields, target, how),
+            Message::Inserted,
+        );
         if can_paste || how == Delivery::Copy {
             iced::window::close(id).chain(insertion)
         } else {
@@ -587,7 +647,7 @@ async fn save(runtime: RuntimeHandle, draft: editor::Draft) -> Result<(), String
 
 /// How a chosen prompt reaches the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Delivery {
+pub(crate) enum Delivery {
     /// Pasted into the window that had focus (Enter).
     Paste,
     /// Left on the clipboard (Ctrl+Enter).
@@ -598,6 +658,7 @@ async fn insert_prompt(
     runtime: RuntimeHandle,
     desktop: Arc<Mutex<Desktop>>,
     id: PromptId,
+    fields: HashMap<String, String>,
     target: Option<Target>,
     how: Delivery,
 ) -> Result<Inserted, String> {
@@ -609,8 +670,8 @@ async fn insert_prompt(
     let inserted = tokio::task::spawn_blocking(move || {
         let mut desktop = desktop.lock().map_err(|_| "the desktop is unavailable".to_owned())?;
         match how {
-            Delivery::Paste => desktop.insert(&prompt.body, target),
-            Delivery::Copy => desktop.copy(&prompt.body),
+            Delivery::Paste => desktop.insert(&prompt.body, &fields, target),
+            Delivery::Copy => desktop.copy(&prompt.body, &fields),
         }
     })
     .await

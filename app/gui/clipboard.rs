@@ -18,6 +18,18 @@ pub struct Snapshot {
     primary: Option<String>,
 }
 
+impl Snapshot {
+    /// The clipboard's text, as `{{clipboard}}` fills in.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// The selected text (PRIMARY), as `{{selection}}` fills in.
+    pub fn primary(&self) -> Option<&str> {
+        self.primary.as_deref()
+    }
+}
+
 /// Why capture found nothing to save.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {

@@ -179,6 +179,23 @@ impl X11 {
         Ok(())
     }
 
+    /// Presses Left `times` times: the caret walks back to a prompt's `{{cursor}}`.
+    pub fn send_left(&self, times: usize) -> Result<(), DesktopError> {
+        const LEFT: u32 = 0xff51;
+        const KEY_PRESS: u8 = 2;
+        const KEY_RELEASE: u8 = 3;
+        let code = self.keycode(LEFT)?;
+        for _ in 0..times {
+            for kind in [KEY_PRESS, KEY_RELEASE] {
+                self.conn
+                    .xtest_fake_input(kind, code, x11rb::CURRENT_TIME, self.root, 0, 0, 0)
+                    .map_err(x11_error)?;
+            }
+        }
+        self.conn.sync().map_err(x11_error)?;
+        Ok(())
+    }
+
     fn atom(&self, name: &[u8]) -> Result<u32, DesktopError> {
         Ok(self.conn.intern_atom(false, name).map_err(x11_error)?.reply().map_err(x11_error)?.atom)
     }

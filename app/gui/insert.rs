@@ -1,12 +1,15 @@
 //! Insertion and capture: the desktop work behind Enter in the palette and the capture
 //! hotkey. Blocking calls; the app runs them off the UI thread.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use promptdeck_actors::PromptDraft;
+use promptdeck_protocol::template::Filled;
 
-use super::clipboard::{CaptureError, Clipboard};
+use super::clipboard::{CaptureError, Clipboard, Snapshot};
 use super::desktop::{DesktopError, PasteMethod, X11};
+use super::filling::{self, Moment};
 use crate::cli::PasteMode;
 
 /// Lets the window manager hand focus back before keys arrive.
@@ -14,6 +17,9 @@ const FOCUS_SETTLE: Duration = Duration::from_millis(60);
 /// The target reads the clipboard after it sees the keys; restoring sooner would paste the
 /// old content.
 const RESTORE_AFTER: Duration = Duration::from_millis(500);
+/// The pasted text arrives through a selection transfer after the keys; caret moves sent
+/// sooner would land before it.
+const PASTE_SETTLE: Duration = Duration::from_millis(150);
 /// Titles made from a selection's first line stop here.
 const CAPTURED_TITLE_CHARS: usize = 80;
 
@@ -69,22 +75,32 @@ impl Desktop {
         self.x11.as_ref().err().map(ToString::to_string)
     }
 
-    pub fn insert(&mut self, body: &str, target: Option<Target>) -> Result<Inserted, String> {
-        if let Some(reason) = self.paste_unavailable() {
-            self.clipboard_mut()?.put(body)?;
+    /// Fills `body`'s placeholders (with `fields` from the palette's form), pastes it into
+    /// `target`, puts the caret at its `{{cursor}}`, and gives the clipboard back.
+    pub fn insert(
+        &mut self,
+        body: &str,
+        fields: &HashMap<String, String>,
+        target: Option<Target>,
+    ) -> Result<Inserted, String> {
+        let unavailable = self.paste_unavailable();
+        let clipboard = self.clipboard_mut()?;
+        let snapshot = clipboard.snapshot();
+        let filled = filled(body, &snapshot, fields);
+        if let Some(reason) = unavailable {
+            clipboard.put(&filled.text)?;
             return Ok(Inserted::OnClipboard { reason });
         }
         let (Ok(clipboard), Ok(x11)) = (self.clipboard.as_mut(), &self.x11) else {
             return Err("the clipboard is unavailable".into());
         };
         let Some(Target(window)) = target else {
-            clipboard.put(body)?;
+            clipboard.put(&filled.text)?;
             return Ok(Inserted::OnClipboard {
                 reason: "no window had focus to paste into".into(),
             });
         };
-        let snapshot = clipboard.snapshot();
-        clipboard.put(body)?;
+        clipboard.put(&filled.text)?;
         let method =
             x11.class_of(window).map_or(PasteMethod::CtrlV, |c| PasteMethod::for_class(&c));
         let pasted = x11.focus(window).and_then(|()| {
@@ -94,15 +110,28 @@ impl Desktop {
         if let Err(e) = pasted {
             return Ok(Inserted::OnClipboard { reason: e.to_string() });
         }
+        let back = filling::moves_back(&filled);
+        if back > 0 {
+            std::thread::sleep(PASTE_SETTLE);
+            if let Err(e) = x11.send_left(back) {
+                tracing::warn!(error = %e, "the caret stayed at the end of the prompt");
+            }
+        }
         std::thread::sleep(RESTORE_AFTER);
         clipboard.restore(snapshot);
         tracing::info!(?method, "pasted");
         Ok(Inserted::Pasted)
     }
 
-    /// Puts `body` on the clipboard (and in PRIMARY) and nothing more.
-    pub fn copy(&mut self, body: &str) -> Result<Inserted, String> {
-        self.clipboard_mut()?.put(body)?;
+    /// Puts `body`, filled in, on the clipboard (and in PRIMARY) and nothing more.
+    pub fn copy(
+        &mut self,
+        body: &str,
+        fields: &HashMap<String, String>,
+    ) -> Result<Inserted, String> {
+        let clipboard = self.clipboard_mut()?;
+        let snapshot = clipboard.snapshot();
+        clipboard.put(&filled(body, &snapshot, fields).text)?;
         Ok(Inserted::Copied)
     }
 
@@ -115,6 +144,16 @@ impl Desktop {
             self.clipboard.as_mut().map_err(|e| CaptureError::Unavailable(e.clone()))?;
         Ok(draft_from_selection(&clipboard.selection()?))
     }
+}
+
+fn filled(body: &str, before: &Snapshot, fields: &HashMap<String, String>) -> Filled {
+    let moment = Moment {
+        clipboard: before.text(),
+        selection: before.primary(),
+        fields,
+        now: chrono::Local::now(),
+    };
+    filling::fill(body, &moment)
 }
 
 /// A new prompt from selected text, titled by its first non-empty line.

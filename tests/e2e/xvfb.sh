@@ -46,6 +46,7 @@ status() { "$BIN" status --json | python3 -c "import json,sys; s=json.load(sys.s
 status_is() { [[ "$(status "$1")" == "$2" ]]; }
 focus_is() { [[ "$(xdotool getwindowfocus 2>/dev/null)" == "$1" ]]; }
 clipboard_is() { [[ "$(xclip -o -selection clipboard 2>/dev/null)" == "$1" ]]; }
+uses_are() { [[ "$("$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['title']=='$1'][0])")" == "$2" ]]; }
 titles() { "$BIN" list --json | python3 -c "import json,sys; print('|'.join(p['title'] for p in json.load(sys.stdin)))"; }
 
 start_app() {
@@ -111,9 +112,34 @@ wait_for 10 "the previous clipboard to come back" clipboard_is "ORIGINAL CLIPBOA
 used=$("$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['title']=='Bravo review'][0])")
 [[ "$used" == 1 ]] || fail "the insert was not counted as a use ($used)"
 
+step "a fill-in prompt asks for its fields, fills the rest, and leaves the caret at {{cursor}}"
+"$BIN" add --title "Letter template" --body 'Dear {{name}}, {{tone:formal|casual}} [{{clipboard}}] {{cursor}}END'
+# A line editor to paste into, so the caret's moves are real: readline, as in a shell.
+xterm -T pd-form -e bash -c "read -e line; printf '%s' \"\$line\" > '$work/filled.txt'" 2>/dev/null &
+pids+=($!)
+form_target=$(xdotool search --sync --name '^pd-form$' | head -1)
+printf 'CLIP-7' | xclip -selection clipboard
+xdotool windowfocus --sync "$form_target"
+xdotool key ctrl+shift+space
+wait_for 10 "the palette to open" status_is "s['ui']['windows']" "['palette']"
+xdotool type --delay 20 "letter"
+wait_for 10 "the search to find the template" status_is "s['ui']['paletteRows']" 1
+xdotool key Return
+wait_for 10 "the form to ask for the fields" status_is "s['ui']['paletteFilling']" True
+xdotool type --delay 20 "Ada"
+xdotool key Tab Down Return
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+wait_for 10 "focus to return to the line editor" focus_is "$form_target"
+# The use is recorded once paste, caret moves and clipboard restore are all done.
+wait_for 10 "the insertion to finish" uses_are "Letter template" 1
+xdotool type --delay 20 "X"
+xdotool key Return
+wait_for 10 "the filled prompt with X typed at its cursor" grep -qx "Dear Ada, casual \[CLIP-7\] XEND" "$work/filled.txt"
+wait_for 10 "the clipboard to come back" clipboard_is "CLIP-7"
+
 step "#tag narrows the palette, Ctrl+Enter copies without pasting"
 "$BIN" palette
-wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 3
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4
 xdotool type --delay 20 "#demo bra"
 wait_for 10 "#demo bra to leave one prompt" status_is "s['ui']['paletteRows']" 1
 xdotool key ctrl+Return
@@ -124,7 +150,7 @@ printf 'SOMETHING ELSE' | xclip -selection clipboard
 
 step "Ctrl+E in the palette opens the prompt in the library"
 "$BIN" palette
-wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 3
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4
 top=$("$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
 xdotool key ctrl+e
 wait_for 10 "the library to replace the palette" status_is "s['ui']['windows']" "['library']"
@@ -140,14 +166,14 @@ printf 'Captured from primary\nsecond line' | xclip -selection primary
 out=$("$BIN" capture)
 [[ "$out" == "saved: Captured from primary" ]] || fail "capture said: $out"
 "$BIN" palette
-wait_for 10 "the capture to be in the palette at once" status_is "s['ui']['paletteRows']" 4
+wait_for 10 "the capture to be in the palette at once" status_is "s['ui']['paletteRows']" 5
 xdotool key Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 
 step "the capture hotkey saves the selection"
 printf 'Hotkey capture\nbody' | xclip -selection primary
 xdotool key ctrl+shift+c
-wait_for 10 "the hotkey capture to be saved" status_is "s['status']['promptCount']" 5
+wait_for 10 "the hotkey capture to be saved" status_is "s['status']['promptCount']" 6
 "$BIN" list | grep -q "Hotkey capture" || fail "the captured prompt is not listed"
 
 step "kill -9 and restart: nothing lost, same order"
@@ -157,12 +183,12 @@ wait "$app" 2>/dev/null || true
 start_app 2 --paste-method copy-only
 after=$(titles)
 [[ "$before" == "$after" ]] || fail "library changed across kill -9: [$before] vs [$after]"
-[[ "$(status "s['status']['promptCount']")" == 5 ]] || fail "expected 5 prompts after restart"
+[[ "$(status "s['status']['promptCount']")" == 6 ]] || fail "expected 6 prompts after restart"
 
 step "where paste is off, Enter leaves the prompt on the clipboard and says so"
 notice_mentions_clipboard() { [[ "$(status "s['ui']['paletteNotice']")" == *clipboard* ]]; }
 "$BIN" palette
-wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 5
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 6
 wait_for 10 "the palette to take focus" focus_is "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | head -1)"
 xdotool key Return
 wait_for 10 "the palette to say the prompt is on the clipboard" notice_mentions_clipboard

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod editor;
+pub mod fill;
 pub mod indicator;
 pub mod library;
 pub mod palette;

@@ -1,7 +1,7 @@
 //! The palette: a search box over the library. Type to filter (`#tag` keeps one tag), arrows
 //! to move, Enter to insert, Ctrl+Enter to copy instead, Ctrl+1..9 to insert a row at once,
 //! Ctrl+E to edit, Escape to close. It opens with the library already in hand, so its first frame lists
-//! prompts.
+//! prompts. A prompt with named fields asks for them in a small form first (see [`fill`]).
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, space, text, text_input};
@@ -10,7 +10,7 @@ use promptdeck_protocol::{PromptId, PromptSummary};
 
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
-use crate::{Indicator, Loadable, theme};
+use crate::{Indicator, Loadable, fill, theme};
 
 /// The search box's id, for focusing it when the window opens.
 pub const INPUT_ID: &str = "palette-input";
@@ -27,6 +27,14 @@ pub struct State {
     notice: Option<String>,
     /// The selected prompt's body, once the app has fetched it.
     preview: Option<(PromptId, String)>,
+    /// The fill-in form of the prompt being inserted, while it asks for its fields.
+    filling: Option<Filling>,
+}
+
+struct Filling {
+    prompt: PromptId,
+    copy: bool,
+    form: fill::State,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +57,8 @@ pub enum Message {
     Picked(usize),
     /// Close without inserting.
     Close,
+    /// Something happened in the fill-in form.
+    Fill(fill::Message),
 }
 
 /// What the palette wants the app to do.
@@ -62,6 +72,14 @@ pub enum Action {
     /// Close, and open the prompt in the library's editor.
     Edit(PromptId),
     Close,
+    /// The fill-in form is done: insert (or copy) the prompt with these field values.
+    Deliver {
+        prompt: PromptId,
+        values: Vec<(String, String)>,
+        copy: bool,
+    },
+    /// Put the keyboard in the widget with this id.
+    Focus(String),
 }
 
 impl State {
@@ -69,7 +87,15 @@ impl State {
     /// list yet, it shows that it is loading.
     pub fn new(library: Option<Vec<PromptSummary>>, indicator: Indicator) -> Self {
         let results = library.map_or(Loadable::Loading, Loadable::Loaded);
-        Self { query: String::new(), results, selected: 0, indicator, notice: None, preview: None }
+        Self {
+            query: String::new(),
+            results,
+            selected: 0,
+            indicator,
+            notice: None,
+            preview: None,
+            filling: None,
+        }
     }
 
     pub fn query(&self) -> &str {
@@ -117,7 +143,42 @@ impl State {
                 self.update(Message::Submit)
             }
             Message::Close => Action::Close,
+            Message::Fill(message) => self.update_fill(message),
         }
+    }
+
+    fn update_fill(&mut self, message: fill::Message) -> Action {
+        let Some(filling) = &mut self.filling else { return Action::None };
+        match filling.form.update(message) {
+            fill::Action::None => Action::None,
+            fill::Action::Focus(id) => Action::Focus(id),
+            fill::Action::Submit(values) => {
+                let Filling { prompt, copy, .. } = self.filling.take().expect("filling");
+                Action::Deliver { prompt, values, copy }
+            }
+            fill::Action::Back => {
+                self.filling = None;
+                Action::Focus(INPUT_ID.into())
+            }
+        }
+    }
+
+    /// Asks for `fields` of the chosen prompt before it is inserted (or copied, with
+    /// `copy`). Returns the first field's id, for the keyboard.
+    pub fn fill_in(
+        &mut self,
+        prompt: PromptId,
+        title: &str,
+        fields: Vec<promptdeck_protocol::template::Field>,
+        copy: bool,
+    ) -> String {
+        self.filling = Some(Filling { prompt, copy, form: fill::State::new(title, fields) });
+        fill::input_id(0)
+    }
+
+    /// Whether the fill-in form is showing.
+    pub fn is_filling(&self) -> bool {
+        self.filling.is_some()
     }
 
     /// The answer to a search. An answer for an older query than the one in the box is
@@ -187,7 +248,11 @@ impl State {
             header = header.push(text(self.indicator.label()).size(12).style(theme::muted));
         }
         let header = header.push(status_dot(&self.indicator));
-        let mut content = column![header, self.body()].spacing(8);
+        let body = match &self.filling {
+            Some(filling) => filling.form.view().map(Message::Fill),
+            None => self.body(),
+        };
+        let mut content = column![header, body].spacing(8);
         if let Some(notice) = &self.notice {
             content = content.push(text(notice).size(13).style(theme::error));
         }
@@ -196,7 +261,11 @@ impl State {
             .width(Length::Fill)
             .height(Length::Fill)
             .style(theme::palette_frame);
-        on_keys(framed, palette_keys)
+        if self.filling.is_some() {
+            on_keys(framed, fill_keys)
+        } else {
+            on_keys(framed, palette_keys)
+        }
     }
 
     fn body(&self) -> Element<'_, Message> {
@@ -258,6 +327,18 @@ fn palette_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
         Key::Character(c) if modifiers.control() => quick_pick(c.as_str()),
         _ => None,
     }
+}
+
+fn fill_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
+    let message = match key {
+        Key::Named(Named::Tab) if modifiers.shift() => fill::Message::Previous,
+        Key::Named(Named::Tab) => fill::Message::Next,
+        Key::Named(Named::ArrowUp) => fill::Message::Cycle(-1),
+        Key::Named(Named::ArrowDown) => fill::Message::Cycle(1),
+        Key::Named(Named::Escape) => fill::Message::Back,
+        _ => return None,
+    };
+    Some(Message::Fill(message))
 }
 
 /// Ctrl+P / Ctrl+N move, Ctrl+E edits, Ctrl+1..9 pick a row.

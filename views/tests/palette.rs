@@ -4,9 +4,10 @@ use iced::keyboard::key::{Named, NativeCode, Physical};
 use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
 use iced_test::{Error, simulator};
+use promptdeck_protocol::template::{Field, Template};
 use promptdeck_protocol::{PromptId, PromptSummary};
-use promptdeck_views::Indicator;
 use promptdeck_views::palette::{Action, INPUT_ID, Message, State};
+use promptdeck_views::{Indicator, fill};
 
 fn summary(id: &str, title: &str) -> PromptSummary {
     PromptSummary {
@@ -249,5 +250,93 @@ fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Resul
     let mut ui = simulator(state.view());
     assert!(ui.find("a late answer for the old selection").is_err(), "dropped");
     ui.find("preview of Code review")?;
+    Ok(())
+}
+
+/// A key pressed with Shift held.
+fn shift(key: impl Into<Key>) -> iced::Event {
+    let key = key.into();
+    iced::Event::Keyboard(keyboard::Event::KeyPressed {
+        key: key.clone(),
+        modified_key: key,
+        physical_key: Physical::Unidentified(NativeCode::Unidentified),
+        location: Location::Standard,
+        modifiers: Modifiers::SHIFT,
+        repeat: false,
+        text: None,
+    })
+}
+
+fn letter_fields() -> Vec<Field> {
+    Template::parse("Dear {{name}}, {{tone:formal|casual|curt}} {{date}}")
+        .expect("parses")
+        .fields()
+        .to_vec()
+}
+
+#[test]
+fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let b = PromptId::parse("b").expect("id");
+    let first = state.fill_in(b.clone(), "Code review", letter_fields(), false);
+    assert_eq!(first, fill::input_id(0));
+    assert!(state.is_filling());
+
+    let mut ui = simulator(state.view());
+    ui.find("Fill in “Code review”")?;
+    ui.find("formal")?;
+    assert!(ui.find("Polite reply").is_err(), "the form replaces the list");
+    ui.click(id(fill::input_id(0)))?;
+    let _ = ui.typewrite("Ada");
+    let _ = ui.tap_key(Named::Tab);
+    let _ = ui.tap_key(Named::ArrowDown);
+    let _ = ui.tap_key(Named::ArrowDown);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert!(actions.contains(&Action::Focus(fill::input_id(1))), "Tab moves on: {actions:?}");
+
+    let mut ui = simulator(state.view());
+    ui.click(id(fill::input_id(1)))?;
+    let _ = ui.tap_key(Named::Enter);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    let values =
+        vec![("name".to_owned(), "Ada".to_owned()), ("tone".to_owned(), "curt".to_owned())];
+    assert_eq!(actions.last(), Some(&Action::Deliver { prompt: b, values, copy: false }));
+    assert!(!state.is_filling(), "delivered, the form is gone");
+    Ok(())
+}
+
+#[test]
+fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to_the_list()
+-> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let c = PromptId::parse("c").expect("id");
+    state.fill_in(c.clone(), "Polite reply", letter_fields(), true);
+
+    let mut ui = simulator(state.view());
+    ui.click("casual")?;
+    ui.click(id(fill::input_id(1)))?;
+    let _ = ui.simulate([shift(Named::Tab)]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert!(actions.contains(&Action::Focus(fill::input_id(0))), "{actions:?}");
+    let mut ui = simulator(state.view());
+    ui.click(id(fill::input_id(0)))?;
+    let _ = ui.tap_key(Named::Enter);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    let values = vec![("name".to_owned(), String::new()), ("tone".to_owned(), "casual".to_owned())];
+    assert_eq!(actions.last(), Some(&Action::Deliver { prompt: c.clone(), values, copy: true }));
+
+    state.fill_in(c, "Polite reply", letter_fields(), false);
+    let mut ui = simulator(state.view());
+    ui.click(id(fill::input_id(0)))?;
+    let _ = ui.tap_key(Named::Escape);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions.last(), Some(&Action::Focus(INPUT_ID.into())));
+    assert!(!state.is_filling());
+    simulator(state.view()).find("Polite reply")?;
     Ok(())
 }

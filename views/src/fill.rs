@@ -1,0 +1,145 @@
+//! The fill-in form: a prompt's named fields, asked for in the palette before the prompt is
+//! inserted. Tab and Shift+Tab move between fields, Up and Down cycle a field's choices,
+//! Enter inserts from any field (an untouched field takes its default), Escape goes back to
+//! the list.
+
+use iced::widget::{button, column, row, text, text_input};
+use iced::{Element, Length};
+use promptdeck_protocol::template::Field;
+
+use crate::theme;
+
+pub struct State {
+    title: String,
+    fields: Vec<Field>,
+    values: Vec<String>,
+    focused: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// A field's text changed.
+    Changed(usize, String),
+    /// One of a field's choices was clicked.
+    Chose(usize, String),
+    /// Tab: the next field, round to the first.
+    Next,
+    /// Shift+Tab: the previous field.
+    Previous,
+    /// Up or Down on a field with choices: the previous or next choice.
+    Cycle(isize),
+    /// Enter: insert with these values.
+    Submit,
+    /// Escape: back to the list, nothing inserted.
+    Back,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    None,
+    /// Put the keyboard in this field (by its widget id).
+    Focus(String),
+    /// Every field's name and value, in the order they appear.
+    Submit(Vec<(String, String)>),
+    Back,
+}
+
+/// The widget id of the n-th field's input.
+pub fn input_id(index: usize) -> String {
+    format!("fill-field-{index}")
+}
+
+impl State {
+    /// A form for `fields` of the prompt titled `title`, each starting at its default.
+    pub fn new(title: &str, fields: Vec<Field>) -> Self {
+        let values =
+            fields.iter().map(|f| f.choices.first().cloned().unwrap_or_default()).collect();
+        Self { title: title.to_owned(), fields, values, focused: 0 }
+    }
+
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    pub fn focused(&self) -> usize {
+        self.focused
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::Changed(index, value) | Message::Chose(index, value) => {
+                if let Some(slot) = self.values.get_mut(index) {
+                    *slot = value;
+                }
+                self.focused = index.min(self.fields.len().saturating_sub(1));
+                Action::None
+            }
+            Message::Next => self.focus((self.focused + 1) % self.fields.len().max(1)),
+            Message::Previous => {
+                let count = self.fields.len().max(1);
+                self.focus((self.focused + count - 1) % count)
+            }
+            Message::Cycle(step) => {
+                self.cycle(step);
+                Action::None
+            }
+            Message::Submit => Action::Submit(
+                self.fields.iter().map(|f| f.name.clone()).zip(self.values.clone()).collect(),
+            ),
+            Message::Back => Action::Back,
+        }
+    }
+
+    fn focus(&mut self, index: usize) -> Action {
+        self.focused = index;
+        Action::Focus(input_id(index))
+    }
+
+    /// Moves the focused field to its next (or previous) choice; a typed value that is not
+    /// one of them starts from the first.
+    fn cycle(&mut self, step: isize) {
+        let Some(field) = self.fields.get(self.focused) else { return };
+        let count = field.choices.len() as isize;
+        if count == 0 {
+            return;
+        }
+        let current = field.choices.iter().position(|c| *c == self.values[self.focused]);
+        let next = match current {
+            Some(at) => (at as isize + step).rem_euclid(count),
+            None => 0,
+        };
+        self.values[self.focused] = field.choices[next as usize].clone();
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let heading = text(format!("Fill in “{}”", self.title)).size(14);
+        let fields = self.fields.iter().enumerate().map(|(index, field)| self.field(index, field));
+        let hint = text("Tab next field · ↑↓ choices · Enter insert · Esc back")
+            .size(11)
+            .style(theme::muted);
+        column![heading, column(fields).spacing(8), hint].spacing(10).into()
+    }
+
+    fn field<'a>(&'a self, index: usize, field: &'a Field) -> Element<'a, Message> {
+        let input = text_input(&field.name, &self.values[index])
+            .id(input_id(index))
+            .on_input(move |value| Message::Changed(index, value))
+            .on_submit(Message::Submit)
+            .padding(6)
+            .size(14);
+        let label = text(&field.name).size(13).width(Length::Fixed(120.0));
+        let mut line = column![row![label, input].spacing(8).align_y(iced::Center)].spacing(4);
+        if !field.choices.is_empty() {
+            let chips = field.choices.iter().map(|choice| {
+                let chosen = *choice == self.values[index];
+                button(text(choice).size(12))
+                    .padding([2, 8])
+                    .style(theme::result_row(chosen))
+                    .on_press(Message::Chose(index, choice.clone()))
+                    .into()
+            });
+            line = line.push(row![text("").width(Length::Fixed(120.0))].extend(chips).spacing(6));
+        }
+        line.into()
+    }
+}
