@@ -8,6 +8,7 @@ use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Element, Length};
 use promptdeck_protocol::{PromptId, PromptSummary};
 
+use crate::widget::highlight;
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
 use crate::{Indicator, Loadable, fill, theme};
@@ -293,7 +294,7 @@ impl State {
         let first = self.first_visible();
         let visible = rows.iter().enumerate().skip(first).take(VISIBLE_ROWS);
         let list = column(visible.map(|(index, prompt)| {
-            result_row(prompt, index, index - first + 1, index == self.selected)
+            result_row(prompt, &self.query, index, index - first + 1, index == self.selected)
         }))
         .spacing(2)
         .width(Length::FillPortion(3));
@@ -355,16 +356,18 @@ fn quick_pick(key: &str) -> Option<Message> {
 }
 
 /// A result; `position` is its place on screen, the digit that picks it with Ctrl.
-fn result_row(
-    prompt: &PromptSummary,
+fn result_row<'a>(
+    prompt: &'a PromptSummary,
+    query: &str,
     index: usize,
     position: usize,
     selected: bool,
-) -> Element<'_, Message> {
+) -> Element<'a, Message> {
     let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
     let shortcut = if position <= 9 { format!("Ctrl+{position}") } else { String::new() };
+    let matched = highlight::matched_chars(query, &prompt.title);
     let title = row![
-        text(&prompt.title).size(15),
+        highlight::highlighted(&prompt.title, &matched, 15.0),
         space::horizontal(),
         text(tags).size(12).style(theme::muted),
         text(shortcut).size(11).style(theme::muted)

@@ -44,6 +44,11 @@ pub fn result_row(selected: bool) -> impl Fn(&Theme, button::Status) -> button::
     }
 }
 
+/// Characters a search matched: amber reads on the dark background and on a selected row.
+pub fn matched(_theme: &Theme) -> text::Style {
+    text::Style { color: Some(Color::from_rgb(1.0, 0.71, 0.33)) }
+}
+
 pub fn muted(theme: &Theme) -> text::Style {
     text::Style { color: Some(theme.extended_palette().background.strong.color) }
 }

@@ -1,4 +1,5 @@
 //! Small widgets of our own.
 
+pub mod highlight;
 pub mod keys;
 pub mod status_dot;
