@@ -153,6 +153,29 @@ pub enum Command {
         #[arg(long)]
         remove_local_data: bool,
     },
+    /// Import prompts: our JSON, a folder of Markdown files, CSV, or espanso match files.
+    /// One batch: it syncs like any edit, and a failure changes nothing.
+    Import {
+        /// A file, or a folder of Markdown files.
+        path: PathBuf,
+        /// The format [default: from the extension; a folder is markdown].
+        #[arg(long, value_enum)]
+        format: Option<crate::transfer::Format>,
+        /// Import the good entries even when others cannot be (they are listed).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Only say what would be imported.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export the library (every field, so a JSON export imports back exactly).
+    Export {
+        #[arg(long, value_enum)]
+        format: crate::transfer::Format,
+        /// Where to write (a folder for markdown) [default: standard output].
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Stop the running instance.
     Quit,
     /// Add Promptdeck to the desktop's applications (a launcher entry and icon).

@@ -47,6 +47,22 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::Status { json } => (ControlRequest::Status, json),
         Command::List { json } => (ControlRequest::List, json),
         Command::Quit => (ControlRequest::Quit, false),
+        Command::Import { path, format, skip_invalid, dry_run } => {
+            // The instance reads the file: it may be far larger than a request may be.
+            let path = std::path::absolute(&path)
+                .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+            (ControlRequest::Import { path, format, skip_invalid, dry_run }, false)
+        }
+        Command::Export { format, out } => {
+            let out = match out {
+                Some(out) => Some(
+                    std::path::absolute(&out)
+                        .map_err(|e| format!("cannot resolve {}: {e}", out.display()))?,
+                ),
+                None => None,
+            };
+            (ControlRequest::Export { format, out }, false)
+        }
         Command::Sync => (ControlRequest::Sync, false),
         Command::Login => (ControlRequest::SignIn, false),
         Command::Logout { .. } => (ControlRequest::SignOut, false),

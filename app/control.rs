@@ -1,6 +1,6 @@
 //! The control socket: one JSON line in, one JSON line out, from the same user only.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
+
+use crate::transfer::{self, Format};
 
 /// A request is one line; a prompt body may be up to 1 MiB and JSON escaping can double it.
 pub const MAX_REQUEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -37,6 +39,16 @@ pub enum ControlRequest {
     /// Answers when the sign-in under way ends.
     AwaitSignIn,
     SignOut,
+    Import {
+        path: PathBuf,
+        format: Option<Format>,
+        skip_invalid: bool,
+        dry_run: bool,
+    },
+    Export {
+        format: Format,
+        out: Option<PathBuf>,
+    },
     Quit,
 }
 
@@ -63,6 +75,8 @@ impl ControlRequest {
             Self::SignIn => "sign-in",
             Self::AwaitSignIn => "await-sign-in",
             Self::SignOut => "sign-out",
+            Self::Import { .. } => "import",
+            Self::Export { .. } => "export",
             Self::Quit => "quit",
         }
     }
@@ -198,6 +212,10 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             },
             Err(e) => ControlResponse::failed(e),
         },
+        ControlRequest::Import { path, format, skip_invalid, dry_run } => {
+            import(context, path, format, skip_invalid, dry_run).await
+        }
+        ControlRequest::Export { format, out } => export(context, format, out).await,
         ControlRequest::Quit => {
             let _ = context.quit.send(());
             ControlResponse::Done { message: "quitting".into() }
@@ -229,6 +247,92 @@ async fn capture(context: &ControlContext) -> ControlResponse {
         Ok(Ok(title)) => ControlResponse::Done { message: format!("saved: {title}") },
         Ok(Err(error)) => ControlResponse::Failed { error },
         Err(_) => ControlResponse::failed("the capture was dropped"),
+    }
+}
+
+async fn import(
+    context: &ControlContext,
+    path: PathBuf,
+    format: Option<Format>,
+    skip_invalid: bool,
+    dry_run: bool,
+) -> ControlResponse {
+    let format = match format.map_or_else(|| Format::guess(&path), Ok) {
+        Ok(format) => format,
+        Err(e) => return ControlResponse::failed(e),
+    };
+    let read = match tokio::task::spawn_blocking(move || transfer::read(&path, format)).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(e)) => return ControlResponse::failed(e),
+        Err(e) => return ControlResponse::failed(e),
+    };
+    let existing = match context.runtime.all_prompts().await {
+        Ok(existing) => existing,
+        Err(e) => return ControlResponse::failed(e),
+    };
+    let plan = transfer::plan(read, &existing, promptdeck_protocol::now_millis());
+    let blocked = !plan.errors.is_empty() && !skip_invalid;
+    let (count, mutations) = (plan.prompts, plan.mutations.len());
+    let verdict = if blocked {
+        format!(
+            "nothing was imported: {} entries cannot be; fix them or add --skip-invalid",
+            plan.errors.len()
+        )
+    } else if dry_run {
+        format!(
+            "would import {count} prompts ({mutations} changes); nothing was imported (--dry-run)"
+        )
+    } else if count == 0 {
+        "nothing new to import".to_owned()
+    } else {
+        match context.runtime.mutate_all(plan.mutations.clone()).await {
+            Ok(_) => format!("imported {count} prompts"),
+            Err(e) => return ControlResponse::failed(format!("nothing was imported: {e}")),
+        }
+    };
+    let report = import_report(&verdict, &plan);
+    if blocked {
+        ControlResponse::failed(report)
+    } else {
+        ControlResponse::Done { message: report }
+    }
+}
+
+/// The verdict, then every duplicate and every entry that could not be imported.
+fn import_report(verdict: &str, plan: &transfer::ImportPlan) -> String {
+    let mut lines = vec![verdict.to_owned()];
+    let mut section = |heading: String, entries: &[String]| {
+        if !entries.is_empty() {
+            lines.push(heading);
+            lines.extend(entries.iter().map(|e| format!("  {e}")));
+        }
+    };
+    section(format!("{} duplicates skipped:", plan.duplicates.len()), &plan.duplicates);
+    section(format!("{} entries cannot be imported:", plan.errors.len()), &plan.errors);
+    lines.join("\n")
+}
+
+async fn export(context: &ControlContext, format: Format, out: Option<PathBuf>) -> ControlResponse {
+    let prompts = match context.runtime.all_prompts().await {
+        Ok(mut prompts) => {
+            prompts.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+            prompts
+        }
+        Err(e) => return ControlResponse::failed(e),
+    };
+    let count = prompts.len();
+    let written = tokio::task::spawn_blocking(move || {
+        transfer::export(format, &prompts, out.as_deref()).map(|text| (text, out))
+    })
+    .await;
+    match written {
+        Ok(Ok((Some(text), _))) => ControlResponse::Done { message: text },
+        Ok(Ok((None, out))) => {
+            let place = out.map(|p| p.display().to_string()).unwrap_or_default();
+            ControlResponse::Done { message: format!("exported {count} prompts to {place}") }
+        }
+        Ok(Err(e)) => ControlResponse::failed(e),
+        Err(e) => ControlResponse::failed(e),
     }
 }
 

@@ -10,3 +10,4 @@ mod logging;
 pub mod profile;
 pub mod run;
 pub mod settings;
+pub mod transfer;

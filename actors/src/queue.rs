@@ -63,6 +63,15 @@ pub enum QueueMsg {
         mutation: Mutation,
         reply: RpcReplyPort<Result<MutationReceipt, RequestError>>,
     },
+    /// Applies every mutation or none, in one store transaction (an import). Reply: how
+    /// many were applied.
+    MutateAll {
+        ticket: Ticket,
+        mutations: Vec<Mutation>,
+        reply: RpcReplyPort<Result<usize, RequestError>>,
+    },
+    /// Reply: every prompt in full, from the store (an export).
+    All { ticket: Ticket, reply: RpcReplyPort<Result<Vec<Prompt>, RequestError>> },
     /// Runs the newest queued search of every origin. No reply.
     RunSearches,
     /// Parks the mailbox until the sender fires, so tests can queue requests up behind it.
@@ -143,6 +152,16 @@ impl Actor for RequestQueueActor {
                     tracing::info_span!("mutate", request = ticket.id, name = mutation.name());
                 let _ = reply.send(state.mutate(mutation).instrument(span).await);
             }
+            QueueMsg::MutateAll { ticket, mutations, reply } => {
+                let span = tracing::info_span!("mutate_all", request = ticket.id);
+                let _ = reply.send(state.mutate_all(mutations).instrument(span).await);
+            }
+            QueueMsg::All { ticket, reply } => {
+                let span = tracing::info_span!("all", request = ticket.id);
+                let replica = state.replica.clone();
+                let all = tokio::task::spawn_blocking(move || replica.prompts()).instrument(span);
+                let _ = reply.send(all.await.map_err(RequestError::from).and_then(|r| Ok(r?)));
+            }
         }
         Ok(())
     }
@@ -216,5 +235,29 @@ impl QueueState {
             let _ = sync.cast(SyncMsg::Nudge);
         }
         Ok(MutationReceipt { prompt_id, mutation_id: commit.pending.id })
+    }
+
+    async fn mutate_all(&self, mutations: Vec<Mutation>) -> Result<usize, RequestError> {
+        let count = mutations.len();
+        let replica = self.replica.clone();
+        let (changes, pending) = tokio::task::spawn_blocking(move || {
+            let changes = replica.mutate_all(&mutations, now_millis() as f64)?;
+            Ok::<_, StoreError>((changes, replica.pending_count()?))
+        })
+        .await??;
+        self.status.update(|s| s.pending = pending);
+        if let Some(cache) = self.cache() {
+            let applied = cache
+                .call(|reply| CacheMsg::Apply(changes, Some(reply)), Some(CACHE_TIMEOUT))
+                .await;
+            if !matches!(applied, Ok(ractor::rpc::CallResult::Success(()))) {
+                tracing::warn!("cache did not confirm the batch; it reloads on restart");
+            }
+        }
+        tracing::info!(count, "committed a batch");
+        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync()) {
+            let _ = sync.cast(SyncMsg::Nudge);
+        }
+        Ok(count)
     }
 }

@@ -197,6 +197,16 @@ impl RuntimeHandle {
         .await
     }
 
+    /// Applies every mutation or none (an import): one transaction, one sync.
+    pub async fn mutate_all(&self, mutations: Vec<Mutation>) -> Result<usize, RequestError> {
+        self.ask(|ticket, reply| QueueMsg::MutateAll { ticket, mutations, reply }).await
+    }
+
+    /// Every prompt in full (an export).
+    pub async fn all_prompts(&self) -> Result<Vec<Prompt>, RequestError> {
+        self.ask(|ticket, reply| QueueMsg::All { ticket, reply }).await
+    }
+
     pub async fn delete(&self, id: &PromptId) -> Result<MutationReceipt, RequestError> {
         self.mutate(Mutation::DeletePrompt(DeletePrompt { id: id.clone() })).await
     }

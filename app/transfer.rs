@@ -1,0 +1,249 @@
+//! Import and export: our own JSON (round-trips everything the mutators can set), a folder
+//! of Markdown files with YAML front matter, CSV, and espanso match files (import only).
+//!
+//! An import is read and checked whole before anything is written, then applied as one
+//! batch of ordinary mutations in one store transaction: it syncs like any edit, and a
+//! failure leaves the library exactly as it was. Duplicates and unreadable entries are
+//! reported one by one; by default one bad entry stops the import (`--skip-invalid` takes
+//! the rest).
+
+mod csv_format;
+mod espanso;
+mod json;
+mod markdown;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use promptdeck_protocol::{CreatePrompt, MarkPromptUsed, Mutation, Prompt, PromptId, UpdatePrompt};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Json,
+    Markdown,
+    Csv,
+    Espanso,
+}
+
+impl Format {
+    /// What `path` most likely holds: a directory of Markdown files, or by its extension.
+    pub fn guess(path: &Path) -> Result<Self, String> {
+        if path.is_dir() {
+            return Ok(Format::Markdown);
+        }
+        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("json") => Ok(Format::Json),
+            Some("csv") => Ok(Format::Csv),
+            Some("yml" | "yaml") => Ok(Format::Espanso),
+            Some("md" | "markdown") => Ok(Format::Markdown),
+            _ => Err(format!(
+                "cannot tell the format of {}; add --format json|markdown|csv|espanso",
+                path.display()
+            )),
+        }
+    }
+}
+
+/// A prompt as an import file holds it, before it is checked against the library.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Incoming {
+    /// Where it came from, for the report: `prompts[3]`, `review.md`, `row 7`.
+    pub source: String,
+    pub id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub use_count: u64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What a file gave: the entries read, and why others could not be.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub items: Vec<Incoming>,
+    /// `source: reason` for each entry that could not be read.
+    pub unreadable: Vec<String>,
+}
+
+/// Reads the prompts in `path` as `format`. Fails only when the file as a whole cannot be
+/// read; a bad entry is reported in [`Read::unreadable`].
+pub fn read(path: &Path, format: Format) -> Result<Read, String> {
+    match format {
+        Format::Json => json::read(&read_text(path)?),
+        Format::Csv => csv_format::read(&read_text(path)?),
+        Format::Espanso => espanso::read(&read_text(path)?),
+        Format::Markdown => markdown::read(path),
+    }
+}
+
+/// A file's text; invalid UTF-8 is named with its position, never guessed at.
+pub(crate) fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{} is not valid UTF-8 (bad byte at offset {}); nothing was imported",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// What an import did, or would do.
+#[derive(Debug, Default, PartialEq)]
+pub struct ImportPlan {
+    pub mutations: Vec<Mutation>,
+    pub prompts: usize,
+    /// `source: why` for each entry already in the library (or twice in the file).
+    pub duplicates: Vec<String>,
+    /// `source: why` for each entry that cannot be imported.
+    pub errors: Vec<String>,
+}
+
+/// The mutations that add `read` to a library holding `existing`: a `createPrompt` per new
+/// prompt, then an `updatePrompt` restoring its last edit time and a `markPromptUsed` per
+/// recorded use, so our own JSON comes back exactly as it went out.
+pub fn plan(read: Read, existing: &[Prompt], now: i64) -> ImportPlan {
+    let mut plan = ImportPlan { errors: read.unreadable, ..ImportPlan::default() };
+    let mut ids: HashSet<String> = existing.iter().map(|p| p.id.as_str().to_owned()).collect();
+    let mut contents: HashSet<(String, String)> =
+        existing.iter().map(|p| (p.title.clone(), p.body.clone())).collect();
+    for item in read.items {
+        let source = item.source.clone();
+        let id = match item.id.as_deref().map(PromptId::parse) {
+            Some(Ok(id)) => id,
+            Some(Err(e)) => {
+                plan.errors.push(format!("{source}: {e}"));
+                continue;
+            }
+            None => match PromptId::parse(ulid::Ulid::new().to_string()) {
+                Ok(id) => id,
+                Err(e) => {
+                    plan.errors.push(format!("{source}: {e}"));
+                    continue;
+                }
+            },
+        };
+        let title = titled(&item);
+        if ids.contains(id.as_str()) {
+            plan.duplicates
+                .push(format!("{source}: “{title}” is already in the library (same id)"));
+            continue;
+        }
+        if contents.contains(&(title.clone(), item.body.clone())) {
+            plan.duplicates.push(format!(
+                "{source}: “{title}” is already in the library (same title and text)"
+            ));
+            continue;
+        }
+        let mutations = mutations_for(&item, id.clone(), title.clone(), now);
+        if let Some(error) = mutations.iter().find_map(|m| m.validate().err()) {
+            plan.errors.push(format!("{source}: {error}"));
+            continue;
+        }
+        ids.insert(id.as_str().to_owned());
+        contents.insert((title, item.body.clone()));
+        plan.prompts += 1;
+        plan.mutations.extend(mutations);
+    }
+    plan
+}
+
+/// A title for an entry without one: its first non-blank line.
+fn titled(item: &Incoming) -> String {
+    if !item.title.trim().is_empty() {
+        return item.title.trim().to_owned();
+    }
+    let first =
+        item.body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("Imported prompt");
+    first.chars().take(80).collect()
+}
+
+fn mutations_for(item: &Incoming, id: PromptId, title: String, now: i64) -> Vec<Mutation> {
+    let created_at = item.created_at.unwrap_or(now);
+    let mut mutations = vec![Mutation::CreatePrompt(CreatePrompt {
+        id: id.clone(),
+        title,
+        body: item.body.clone(),
+        tags: item.tags.clone(),
+        created_at,
+    })];
+    if let Some(updated_at) = item.updated_at.filter(|u| *u != created_at) {
+        mutations.push(Mutation::UpdatePrompt(UpdatePrompt {
+            id: id.clone(),
+            title: None,
+            body: None,
+            tags: None,
+            updated_at,
+        }));
+    }
+    let at = item.last_used_at.unwrap_or(now);
+    for _ in 0..item.use_count {
+        mutations.push(Mutation::MarkPromptUsed(MarkPromptUsed { id: id.clone(), at }));
+    }
+    mutations
+}
+
+/// Writes `prompts` as `format`: to `out` when given (a directory for Markdown), else
+/// returned as text.
+pub fn export(
+    format: Format,
+    prompts: &[Prompt],
+    out: Option<&Path>,
+) -> Result<Option<String>, String> {
+    let text = match format {
+        Format::Json => json::write(prompts)?,
+        Format::Csv => csv_format::write(prompts)?,
+        Format::Markdown => {
+            let dir = out.ok_or("a Markdown export is a folder of files: give --out DIR")?;
+            markdown::write(prompts, dir)?;
+            return Ok(None);
+        }
+        Format::Espanso => {
+            return Err(
+                "espanso files can be imported, not exported: choose json, markdown or csv".into(),
+            );
+        }
+    };
+    match out {
+        Some(path) => {
+            write_atomically(path, text.as_bytes())?;
+            Ok(None)
+        }
+        None => Ok(Some(text)),
+    }
+}
+
+/// Replaces `path` whole, so an export interrupted half-way never leaves half a file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    file.write_all(bytes).map_err(failed)?;
+    file.as_file().sync_all().map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// Milliseconds since the epoch from a number or an RFC 3339 date.
+pub(crate) fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis()))
+}
+
+/// An RFC 3339 date, as the Markdown front matter shows times.
+pub(crate) fn format_time(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| millis.to_string())
+}
+
+#[cfg(test)]
+mod tests;
