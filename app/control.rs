@@ -97,6 +97,8 @@ pub enum UiCommand {
     Capture(Option<oneshot::Sender<Result<String, String>>>),
     /// Run a sync round now (the tray's "Sync now").
     SyncNow,
+    /// settings.toml changed: new hotkeys or paste method.
+    ApplySettings(crate::gui::Settings),
     /// The tray's account item: sign in, cancel the sign-in, or sign out, as the state is.
     Account,
     Quit,
@@ -111,6 +113,8 @@ pub struct ControlContext {
     pub quit: mpsc::UnboundedSender<()>,
     /// What the windows show; stays at its default when headless.
     pub ui_report: tokio::sync::watch::Receiver<crate::gui::UiReport>,
+    /// Why the last edit of settings.toml was not applied, until one is.
+    pub settings_problem: tokio::sync::watch::Receiver<Option<String>>,
 }
 
 /// Accepts connections until the listener is dropped.
@@ -172,6 +176,7 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             match (serde_json::to_value(health), serde_json::to_value(ui)) {
                 (Ok(mut health), Ok(ui)) => {
                     health["ui"] = ui;
+                    health["settingsProblem"] = context.settings_problem.borrow().clone().into();
                     ControlResponse::Status { health }
                 }
                 (Err(e), _) | (_, Err(e)) => ControlResponse::failed(e),

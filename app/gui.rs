@@ -27,6 +27,7 @@ use promptdeck_views::{Account, account, editor, library, palette};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::control::UiCommand;
+use hotkeys::Hotkeys;
 use insert::{Desktop, Inserted, Target};
 
 /// How many prompts the palette lists.
@@ -47,10 +48,16 @@ pub struct UiReport {
     pub editing: Option<String>,
     /// True while the palette asks for a prompt's fields.
     pub palette_filling: bool,
+    /// The hotkeys in force, as "palette=ctrl+shift+space".
+    pub hotkeys: Vec<String>,
+    /// Hotkeys that could not be registered, and why.
+    pub hotkey_problems: Vec<String>,
+    pub paste_method: String,
     pub tray: bool,
 }
 
 /// The desktop settings the windows run with.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Hotkeys as "ctrl+shift+space".
     pub palette_hotkey: String,
@@ -67,18 +74,16 @@ pub fn run(
     settings: Settings,
     report: tokio::sync::watch::Sender<UiReport>,
 ) -> anyhow::Result<()> {
-    let _hotkeys =
-        hotkeys::start(ui_tx.clone(), &settings.palette_hotkey, &settings.capture_hotkey);
+    let hotkeys = Hotkeys::start(ui_tx.clone());
     let tray =
         tray::start(ui_tx, runtime.status().sync != promptdeck_actors::SyncStatus::LocalOnly);
     let desktop = Desktop::new(settings.paste);
-    let boot = Mutex::new(Some((runtime, ui_rx, tray, first_start, report, desktop)));
+    let boot = Boot { runtime, ui_rx, tray, first_start, report, desktop, hotkeys, settings };
+    let boot = Mutex::new(Some(boot));
     iced::daemon(
         move || {
-            let parts = boot.lock().ok().and_then(|mut b| b.take());
-            let (runtime, ui_rx, tray, first_start, report, desktop) =
-                parts.expect("the daemon boots once");
-            Promptdeck::boot(runtime, ui_rx, tray, first_start, report, desktop)
+            let boot = boot.lock().ok().and_then(|mut b| b.take());
+            Promptdeck::boot(boot.expect("the daemon boots once"))
         },
         Promptdeck::update,
         Promptdeck::view,
@@ -95,9 +100,25 @@ enum Screen {
     Library(library::State),
 }
 
+/// What the windows start with.
+struct Boot {
+    runtime: RuntimeHandle,
+    ui_rx: UnboundedReceiver<UiCommand>,
+    tray: Option<tray::Tray>,
+    first_start: bool,
+    report: tokio::sync::watch::Sender<UiReport>,
+    desktop: Desktop,
+    hotkeys: Option<Hotkeys>,
+    settings: Settings,
+}
+
 struct Promptdeck {
     runtime: RuntimeHandle,
     desktop: Arc<Mutex<Desktop>>,
+    hotkeys: Option<Hotkeys>,
+    settings: Settings,
+    /// Hotkeys that could not be registered, and why.
+    hotkey_problems: Vec<String>,
     tray: Option<tray::Tray>,
     status: RuntimeStatus,
     /// The palette's first frame: the best prompts for an empty query, kept fresh.
@@ -144,19 +165,16 @@ enum Message {
 }
 
 impl Promptdeck {
-    fn boot(
-        runtime: RuntimeHandle,
-        ui_rx: UnboundedReceiver<UiCommand>,
-        tray: Option<tray::Tray>,
-        first_start: bool,
-        report: tokio::sync::watch::Sender<UiReport>,
-        desktop: Desktop,
-    ) -> (Self, Task<Message>) {
+    fn boot(boot: Boot) -> (Self, Task<Message>) {
+        let Boot { runtime, ui_rx, tray, first_start, report, desktop, hotkeys, settings } = boot;
         let statuses = runtime.subscribe();
         let mut app = Self {
             status: runtime.status(),
             runtime,
             desktop: Arc::new(Mutex::new(desktop)),
+            hotkeys,
+            settings: settings.clone(),
+            hotkey_problems: Vec::new(),
             tray,
             recent: None,
             windows: BTreeMap::new(),
@@ -172,6 +190,7 @@ impl Promptdeck {
         if first_start {
             tasks.push(app.open_library());
         }
+        app.apply_settings(settings);
         if let Some(tray) = &mut app.tray {
             tray.show(&app.status);
         }
@@ -228,6 +247,15 @@ impl Promptdeck {
             palette_preview: palette.and_then(|p| p.previewed().map(|id| id.as_str().to_owned())),
             editing,
             palette_filling: palette.is_some_and(palette::State::is_filling),
+            hotkeys: vec![
+                format!("palette={}", self.settings.palette_hotkey),
+                format!("capture={}", self.settings.capture_hotkey),
+            ],
+            hotkey_problems: self.hotkey_problems.clone(),
+            paste_method: match self.settings.paste {
+                crate::cli::PasteMode::Auto => "auto".into(),
+                crate::cli::PasteMode::CopyOnly => "copy-only".into(),
+            },
             tray: self.tray.is_some(),
         };
         self.report.send_if_modified(|current| {
@@ -348,8 +376,25 @@ impl Promptdeck {
                 };
                 self.change_account(None, request)
             }
+            UiCommand::ApplySettings(settings) => {
+                self.apply_settings(settings);
+                self.publish_report();
+                Task::none()
+            }
             UiCommand::Quit => iced::exit(),
         }
+    }
+
+    /// Registers the hotkeys again and switches the paste method.
+    fn apply_settings(&mut self, settings: Settings) {
+        if let Some(hotkeys) = &mut self.hotkeys {
+            self.hotkey_problems =
+                hotkeys.apply(&settings.palette_hotkey, &settings.capture_hotkey);
+        }
+        if let Ok(mut desktop) = self.desktop.lock() {
+            desktop.set_paste_mode(settings.paste);
+        }
+        self.settings = settings;
     }
 
     /// Signs in (waiting for the browser), cancels, or signs out; a failure is shown in

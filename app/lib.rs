@@ -11,3 +11,4 @@ pub mod profile;
 pub mod run;
 pub mod settings;
 pub mod transfer;
+mod watch;

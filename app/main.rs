@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use promptdeck::cli::{Cli, Command};
 use promptdeck::profile::Profile;
-use promptdeck::settings::Settings;
+use promptdeck::settings::Effective;
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
@@ -17,34 +17,22 @@ fn main() -> ExitCode {
     match cli.command.take() {
         Some(Command::InstallDesktop { autostart }) => install_desktop(autostart),
         Some(command) => promptdeck::client::run(&profile, command),
-        None => start_app(&cli, profile),
+        None => start_app(cli, profile),
     }
 }
 
 /// Starts the app with the command line over settings.toml over the defaults; settings
 /// that cannot work are refused before anything starts.
-fn start_app(cli: &Cli, profile: Profile) -> ExitCode {
+fn start_app(cli: Cli, profile: Profile) -> ExitCode {
     let refused = |e: String| {
         eprintln!("promptdeck: {e}");
         ExitCode::from(2)
     };
-    let settings = match Settings::load(&profile.settings_path()) {
-        Ok(settings) => settings,
+    let effective = match Effective::resolve(&cli, &profile.settings_path()) {
+        Ok(effective) => effective,
         Err(e) => return refused(e),
     };
-    let sync = match cli.sync_config(&settings.sync) {
-        Ok(sync) => sync,
-        Err(e) => return refused(e),
-    };
-    let sign_in = match &sync {
-        Some(sync) => match cli.sign_in(&settings.sync, sync) {
-            Ok(sign_in) => sign_in,
-            Err(e) => return refused(e),
-        },
-        None => None,
-    };
-    let desktop = cli.desktop(&settings);
-    promptdeck::run::start(profile, cli.headless, sync, sign_in, desktop).unwrap_or_else(|e| {
+    promptdeck::run::start(profile, cli, effective).unwrap_or_else(|e| {
         eprintln!("promptdeck: {e:#}");
         ExitCode::FAILURE
     })

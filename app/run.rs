@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use promptdeck_actors::{
-    AuthConfig, BrowserOpener, Runtime, RuntimeConfig, SignInSource, SyncConfig, TokenVault,
+    AuthConfig, BrowserOpener, Runtime, RuntimeConfig, SignInSource, TokenVault,
 };
+
+use crate::cli::Cli;
+use crate::settings::Effective;
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
@@ -16,13 +19,8 @@ use crate::control::{self, ControlContext, ControlRequest, ControlResponse, UiCo
 use crate::profile::{self, Profile};
 
 /// Runs the instance for `profile`, or shows the one already running and exits.
-pub fn start(
-    profile: Profile,
-    headless: bool,
-    sync: Option<SyncConfig>,
-    sign_in: Option<SignInSource>,
-    settings: crate::gui::Settings,
-) -> anyhow::Result<ExitCode> {
+pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result<ExitCode> {
+    let headless = cli.headless;
     profile.prepare()?;
     let Some(_lock) = profile.lock()? else {
         return Ok(show_running_instance(&profile));
@@ -36,10 +34,8 @@ pub fn start(
         .build()
         .context("cannot start the async runtime")?;
     let mut config = RuntimeConfig::new(profile.library_path());
-    config.sync = sync;
-    config.auth = sign_in.map(|source| {
-        AuthConfig::new(source, TokenVault::in_profile(&profile.data_dir), system_browser())
-    });
+    config.sync = effective.sync.clone();
+    config.auth = auth_config(&profile, effective.sign_in.clone());
     let runtime = tokio.block_on(Runtime::start(config)).context("cannot open the library")?;
     if let Some(aside) = &runtime.open_report().moved_aside {
         eprintln!(
@@ -52,15 +48,32 @@ pub fn start(
     let (quit_tx, mut quit_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
     let (report_tx, report_rx) = tokio::sync::watch::channel(crate::gui::UiReport::default());
+    let (problem_tx, problem_rx) = tokio::sync::watch::channel(None);
     let context = Arc::new(ControlContext {
         runtime: runtime.handle(),
         ui: (!headless).then(|| ui_tx.clone()),
         quit: quit_tx.clone(),
         ui_report: report_rx,
+        settings_problem: problem_rx,
     });
     let listener = tokio.block_on(bind(&profile))?;
     tokio.spawn(control::serve(listener, context));
     tokio.spawn(forward_signals(quit_tx));
+    let (changed_tx, changed_rx) = mpsc::unbounded_channel();
+    let _watcher = crate::watch::settings(&profile.settings_path(), changed_tx)
+        .inspect_err(
+            |reason| tracing::warn!(%reason, "settings.toml edits apply at the next start"),
+        )
+        .ok();
+    let applier = SettingsApplier {
+        cli,
+        profile: profile.clone(),
+        runtime: runtime.handle(),
+        ui: (!headless).then(|| ui_tx.clone()),
+        problem: problem_tx,
+        applied: effective.clone(),
+    };
+    tokio.spawn(applier.run(changed_rx));
     tracing::info!(data_dir = %profile.data_dir.display(), headless, "ready");
 
     if headless {
@@ -73,12 +86,73 @@ pub fn start(
             }
         });
         let _enter = tokio.enter();
-        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, settings, report_tx)?;
+        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, effective.desktop, report_tx)?;
     }
     tracing::info!("shutting down");
     tokio.block_on(runtime.shutdown());
     let _ = std::fs::remove_file(profile.socket_path());
     Ok(ExitCode::SUCCESS)
+}
+
+/// How sync signs in, when it does through a provider.
+fn auth_config(profile: &Profile, sign_in: Option<SignInSource>) -> Option<AuthConfig> {
+    sign_in.map(|source| {
+        AuthConfig::new(source, TokenVault::in_profile(&profile.data_dir), system_browser())
+    })
+}
+
+/// Applies `settings.toml` whenever it changes: sync and sign-in to the runtime, hotkeys and
+/// paste to the windows. A file that cannot work changes nothing and says why in `status`.
+struct SettingsApplier {
+    cli: Cli,
+    profile: Profile,
+    runtime: promptdeck_actors::RuntimeHandle,
+    ui: Option<mpsc::UnboundedSender<UiCommand>>,
+    problem: tokio::sync::watch::Sender<Option<String>>,
+    applied: Effective,
+}
+
+impl SettingsApplier {
+    async fn run(mut self, mut changed: mpsc::UnboundedReceiver<()>) {
+        while changed.recv().await.is_some() {
+            // An editor's save is several events; take them as one.
+            while let Ok(Some(())) =
+                tokio::time::timeout(std::time::Duration::from_millis(100), changed.recv()).await
+            {
+            }
+            self.apply().await;
+        }
+    }
+
+    async fn apply(&mut self) {
+        let new = match Effective::resolve(&self.cli, &self.profile.settings_path()) {
+            Ok(new) => new,
+            Err(reason) => {
+                tracing::warn!(%reason, "settings.toml not applied; the previous settings stay");
+                self.problem.send_replace(Some(reason));
+                return;
+            }
+        };
+        self.problem.send_replace(None);
+        if new == self.applied {
+            return;
+        }
+        if (&new.sync, &new.sign_in) != (&self.applied.sync, &self.applied.sign_in) {
+            let auth = auth_config(&self.profile, new.sign_in.clone());
+            if let Err(e) = self.runtime.reconfigure_sync(new.sync.clone(), auth).await {
+                tracing::error!(error = %e, "the new sync settings could not be applied");
+                self.problem.send_replace(Some(e.to_string()));
+                return;
+            }
+        }
+        if new.desktop != self.applied.desktop
+            && let Some(ui) = &self.ui
+        {
+            let _ = ui.send(UiCommand::ApplySettings(new.desktop.clone()));
+        }
+        tracing::info!("settings applied");
+        self.applied = new;
+    }
 }
 
 /// Opens sign-in pages in the user's browser ($BROWSER first, then the desktop's default).

@@ -19,9 +19,31 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use promptdeck_actors::{SignInSource, SyncConfig};
 use serde::Deserialize;
 
-use crate::cli::{AuthScheme, PasteMode};
+use crate::cli::{AuthScheme, Cli, PasteMode};
+
+/// What the app runs with: the command line over `settings.toml` over the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effective {
+    pub sync: Option<SyncConfig>,
+    pub sign_in: Option<SignInSource>,
+    pub desktop: crate::gui::Settings,
+}
+
+impl Effective {
+    /// Reads `path` and lays `cli` over it; says what cannot work.
+    pub fn resolve(cli: &Cli, path: &Path) -> Result<Self, String> {
+        let settings = Settings::load(path)?;
+        let sync = cli.sync_config(&settings.sync)?;
+        let sign_in = match &sync {
+            Some(sync) => cli.sign_in(&settings.sync, sync)?,
+            None => None,
+        };
+        Ok(Self { sync, sign_in, desktop: cli.desktop(&settings) })
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -20,7 +20,7 @@ use crate::names::Names;
 use crate::queue::{MutationReceipt, Origin, QueueMsg, Ticket};
 use crate::search::SearchHit;
 use crate::status::{Health, RuntimeStatus, StatusBoard, process_rss_bytes};
-use crate::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg};
+use crate::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg, SyncSetup};
 use crate::sync::{SyncConfig, SyncMsg};
 
 /// Longest a caller waits for an answer; a write includes an fsync.
@@ -269,6 +269,27 @@ impl RuntimeHandle {
             CallResult::SenderError => {
                 Err(RequestError::Unavailable("the sign-in was dropped by a restart".into()))
             }
+        }
+    }
+
+    /// Syncs from now on with `sync` (signing in as `auth` says), or not at all: the
+    /// settings changed. The library and every waiting change stay.
+    pub async fn reconfigure_sync(
+        &self,
+        sync: Option<SyncConfig>,
+        auth: Option<AuthConfig>,
+    ) -> Result<(), RequestError> {
+        let supervisor: ActorRef<SupervisorMsg> = ActorRef::where_is(self.0.names.supervisor())
+            .ok_or_else(|| RequestError::Unavailable("the runtime is stopping".into()))?;
+        let asked = supervisor
+            .call(
+                |reply| SupervisorMsg::Reconfigure(Box::new(SyncSetup { sync, auth }), reply),
+                Some(REQUEST_TIMEOUT),
+            )
+            .await?;
+        match asked {
+            CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),
+            _ => Err(RequestError::Unavailable("sync was not reconfigured in time".into())),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::auth::{AuthActor, AuthArgs, AuthConfig};
 use crate::cache::{CacheActor, CacheArgs};
 use crate::names::Names;
 use crate::queue::{QueueArgs, RequestQueueActor};
-use crate::status::{ChildHealth, ChildState, StatusBoard};
+use crate::status::{Account, ChildHealth, ChildState, StatusBoard, SyncStatus};
 use crate::sync::{SyncActor, SyncArgs, SyncConfig};
 
 /// More failures than this within [`FAILURE_WINDOW`] and the child is left stopped.
@@ -38,6 +38,15 @@ pub enum Child {
 impl Child {
     const ALL: [Child; 4] = [Child::Cache, Child::Queue, Child::Auth, Child::Sync];
 
+    /// Whether the tree has this child with these settings.
+    fn wanted(self, args: &SupervisorArgs) -> bool {
+        match self {
+            Child::Cache | Child::Queue => true,
+            Child::Sync => args.sync.is_some(),
+            Child::Auth => args.sync.is_some() && args.auth.is_some(),
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Child::Cache => "CacheActor",
@@ -55,6 +64,16 @@ pub enum SupervisorMsg {
     Health(RpcReplyPort<Vec<ChildHealth>>),
     /// Stops every child for good (no restarts). Reply: once they have all stopped.
     StopChildren(RpcReplyPort<()>),
+    /// Syncs from now on as `sync` and `auth` say (or not at all): the SyncActor and the
+    /// AuthActor are replaced; the library and its waiting changes stay. Reply: once the
+    /// new ones run.
+    Reconfigure(Box<SyncSetup>, RpcReplyPort<Result<(), String>>),
+}
+
+/// How the tree syncs: with which backend, signing in how.
+pub struct SyncSetup {
+    pub sync: Option<SyncConfig>,
+    pub auth: Option<AuthConfig>,
 }
 
 pub struct Supervisor;
@@ -76,6 +95,18 @@ struct Slot {
     last_error: Option<String>,
 }
 
+impl Slot {
+    fn running(cell: ActorCell) -> Self {
+        Slot {
+            cell: Some(cell),
+            state: ChildState::Running,
+            restarts: 0,
+            recent_failures: VecDeque::new(),
+            last_error: None,
+        }
+    }
+}
+
 pub struct SupervisorState {
     args: SupervisorArgs,
     slots: BTreeMap<Child, Slot>,
@@ -95,23 +126,11 @@ impl Actor for Supervisor {
     ) -> Result<SupervisorState, ActorProcessingErr> {
         let mut slots = BTreeMap::new();
         for child in Child::ALL {
-            let absent = match child {
-                Child::Sync => args.sync.is_none(),
-                Child::Auth => args.sync.is_none() || args.auth.is_none(),
-                Child::Cache | Child::Queue => false,
-            };
-            if absent {
+            if !child.wanted(&args) {
                 continue;
             }
             let cell = spawn(child, &args, myself.get_cell()).await?;
-            let slot = Slot {
-                cell: Some(cell),
-                state: ChildState::Running,
-                restarts: 0,
-                recent_failures: VecDeque::new(),
-                last_error: None,
-            };
-            slots.insert(child, slot);
+            slots.insert(child, Slot::running(cell));
         }
         Ok(SupervisorState { args, slots, stopping: false })
     }
@@ -136,6 +155,11 @@ impl Actor for Supervisor {
             }
             SupervisorMsg::Health(reply) => {
                 let _ = reply.send(state.health());
+            }
+            SupervisorMsg::Reconfigure(setup, reply) => {
+                let SyncSetup { sync, auth } = *setup;
+                let outcome = state.reconfigure(&myself, sync, auth).await;
+                let _ = reply.send(outcome);
             }
             SupervisorMsg::StopChildren(reply) => {
                 state.stopping = true;
@@ -234,6 +258,44 @@ async fn spawn(
 }
 
 impl SupervisorState {
+    /// Replaces the sync children. The old ones leave their slots before they stop, so their
+    /// stopping is not taken for a failure.
+    async fn reconfigure(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        sync: Option<SyncConfig>,
+        auth: Option<AuthConfig>,
+    ) -> Result<(), String> {
+        for child in [Child::Sync, Child::Auth] {
+            if let Some(cell) = self.slots.remove(&child).and_then(|slot| slot.cell) {
+                let _ = cell
+                    .stop_and_wait(Some("reconfigured".into()), Some(Duration::from_secs(5)))
+                    .await;
+            }
+        }
+        self.args.sync = sync;
+        self.args.auth = auth;
+        if self.args.sync.is_none() {
+            self.args.status.update(|s| {
+                s.sync = SyncStatus::LocalOnly;
+                s.live_updates = false;
+            });
+        }
+        if self.args.auth.is_none() || self.args.sync.is_none() {
+            self.args.status.update(|s| s.account = Account::NotNeeded);
+        }
+        for child in [Child::Auth, Child::Sync] {
+            if !child.wanted(&self.args) {
+                continue;
+            }
+            let cell =
+                spawn(child, &self.args, myself.get_cell()).await.map_err(|e| e.to_string())?;
+            self.slots.insert(child, Slot::running(cell));
+        }
+        tracing::info!(syncing = self.args.sync.is_some(), "sync reconfigured");
+        Ok(())
+    }
+
     fn slot(&mut self, child: Child) -> &mut Slot {
         self.slots.get_mut(&child).expect("every child has a slot from pre_start")
     }

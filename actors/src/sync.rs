@@ -76,6 +76,16 @@ impl Actor for SyncActor {
         myself: ActorRef<SyncMsg>,
         args: SyncArgs,
     ) -> Result<SyncState, ActorProcessingErr> {
+        let replica = args.replica.clone();
+        let target = args.config.target();
+        let started_over =
+            tokio::task::spawn_blocking(move || replica.adopt_target(&target)).await??;
+        if started_over {
+            tracing::info!(
+                space = %args.config.space,
+                "syncing with another server or space: its library replaces this one; waiting changes go there"
+            );
+        }
         // Pulls on a timer even beside a poke stream, in case a poke was lost.
         let timer = myself.send_interval(args.config.poll_interval, || SyncMsg::Nudge);
         let has_pokes = args.config.endpoints.poke.is_some();

@@ -1,4 +1,8 @@
-//! The global hotkeys: one opens the palette, one captures the selection.
+//! The global hotkeys: one opens the palette, one captures the selection. They can be
+//! changed while the app runs; a shortcut another application holds is reported, and the
+//! rest keeps working.
+
+use std::sync::{Arc, Mutex};
 
 use global_hotkey::hotkey::HotKey;
 use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
@@ -6,54 +10,91 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::control::UiCommand;
 
-/// Keeps the hotkeys registered while alive.
+/// The registered hotkeys; unregistered when dropped.
 pub struct Hotkeys {
-    _manager: GlobalHotKeyManager,
+    manager: GlobalHotKeyManager,
+    registered: Arc<Mutex<Registered>>,
 }
 
-/// Registers `palette` and `capture` (e.g. "ctrl+shift+space"). A hotkey another app holds
-/// is reported with a line saying how to choose another; the rest still works.
-pub fn start(ui: UnboundedSender<UiCommand>, palette: &str, capture: &str) -> Option<Hotkeys> {
-    let manager = match GlobalHotKeyManager::new() {
-        Ok(manager) => manager,
-        Err(e) => {
-            tracing::warn!(error = %e, "global hotkeys are unavailable here; use the tray or `promptdeck palette`");
-            return None;
-        }
-    };
-    let palette_id = register(&manager, palette, "palette", "--palette-hotkey");
-    let capture_id = register(&manager, capture, "capture", "--capture-hotkey");
-    GlobalHotKeyEvent::set_event_handler(Some(move |event: GlobalHotKeyEvent| {
-        if event.state != HotKeyState::Pressed {
-            return;
-        }
-        let command = if Some(event.id) == palette_id {
-            UiCommand::OpenPalette
-        } else if Some(event.id) == capture_id {
-            UiCommand::Capture(None)
-        } else {
-            return;
+#[derive(Default)]
+struct Registered {
+    palette: Option<HotKey>,
+    capture: Option<HotKey>,
+}
+
+impl Hotkeys {
+    /// Starts listening; `apply` registers the shortcuts.
+    pub fn start(ui: UnboundedSender<UiCommand>) -> Option<Self> {
+        let manager = match GlobalHotKeyManager::new() {
+            Ok(manager) => manager,
+            Err(e) => {
+                tracing::warn!(error = %e, "global hotkeys are unavailable here; use the tray or `promptdeck palette`");
+                return None;
+            }
         };
-        let _ = ui.send(command);
-    }));
-    Some(Hotkeys { _manager: manager })
+        let registered = Arc::new(Mutex::new(Registered::default()));
+        let seen = registered.clone();
+        GlobalHotKeyEvent::set_event_handler(Some(move |event: GlobalHotKeyEvent| {
+            if event.state != HotKeyState::Pressed {
+                return;
+            }
+            let Ok(registered) = seen.lock() else { return };
+            let command = if registered.palette.is_some_and(|h| h.id() == event.id) {
+                UiCommand::OpenPalette
+            } else if registered.capture.is_some_and(|h| h.id() == event.id) {
+                UiCommand::Capture(None)
+            } else {
+                return;
+            };
+            let _ = ui.send(command);
+        }));
+        Some(Self { manager, registered })
+    }
+
+    /// Registers `palette` and `capture` (e.g. "ctrl+shift+space") in place of the ones
+    /// registered before. Returns what could not be registered, and why.
+    pub fn apply(&mut self, palette: &str, capture: &str) -> Vec<String> {
+        let Ok(mut registered) = self.registered.lock() else {
+            return vec!["the hotkeys are unavailable".into()];
+        };
+        for old in [registered.palette.take(), registered.capture.take()].into_iter().flatten() {
+            let _ = self.manager.unregister(old);
+        }
+        let mut problems = Vec::new();
+        registered.palette = register(&self.manager, palette, "palette", &mut problems);
+        registered.capture = register(&self.manager, capture, "capture", &mut problems);
+        problems
+    }
 }
 
-fn register(manager: &GlobalHotKeyManager, keys: &str, what: &str, flag: &str) -> Option<u32> {
+fn register(
+    manager: &GlobalHotKeyManager,
+    keys: &str,
+    what: &str,
+    problems: &mut Vec<String>,
+) -> Option<HotKey> {
     let hotkey: HotKey = match keys.parse() {
         Ok(hotkey) => hotkey,
         Err(e) => {
-            tracing::error!(keys, error = %e, "the {what} hotkey is not a valid shortcut; set another with {flag}");
+            let problem = format!("the {what} hotkey {keys:?} is not a shortcut: {e}");
+            tracing::error!(
+                "{problem}; set another in settings.toml [hotkeys] or with --{what}-hotkey"
+            );
+            problems.push(problem);
             return None;
         }
     };
     match manager.register(hotkey) {
         Ok(()) => {
             tracing::info!(keys, "{what} hotkey registered");
-            Some(hotkey.id())
+            Some(hotkey)
         }
         Err(e) => {
-            tracing::error!(keys, error = %e, "the {what} hotkey is taken by another application; set another with {flag}");
+            let problem = format!("the {what} hotkey {keys} is taken by another application ({e})");
+            tracing::error!(
+                "{problem}; set another in settings.toml [hotkeys] or with --{what}-hotkey"
+            );
+            problems.push(problem);
             None
         }
     }

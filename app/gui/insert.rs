@@ -54,6 +54,11 @@ impl Desktop {
         Self { clipboard: Clipboard::new(), x11, mode }
     }
 
+    /// Paste (or only copy) from now on, as the settings say.
+    pub fn set_paste_mode(&mut self, mode: PasteMode) {
+        self.mode = mode;
+    }
+
     /// The focused window, recorded before the palette takes focus.
     pub fn focused(&self) -> Option<Target> {
         self.x11.as_ref().ok()?.focused_window().map(Target)

@@ -27,6 +27,10 @@ pub struct SyncState {
     /// The highest mutation id of this client the server has acknowledged.
     #[serde(default)]
     pub last_acked: u64,
+    /// The backend and space the cookie and client group belong to; `None` in a replica
+    /// that has not synced since this was recorded.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 impl SyncState {
@@ -37,6 +41,7 @@ impl SyncState {
             next_mutation_id: 1,
             cookie: Cookie::null(),
             last_acked: 0,
+            target: None,
         }
     }
 }

@@ -72,6 +72,32 @@ impl Replica {
         Ok(PullApplied { changes, acknowledged: dropped.len(), pending: remaining.len() })
     }
 
+    /// Ties the replica to the backend and space `target` names. Another target than the
+    /// one it synced with means another server's history: the replica starts a new client
+    /// group and pulls from scratch, keeping every pending change to push there. Returns
+    /// whether it started over. A replica that never recorded a target adopts this one.
+    pub fn adopt_target(&self, target: &str) -> Result<bool, StoreError> {
+        let current = self.sync_state()?;
+        match current.target.as_deref() {
+            Some(known) if known == target => return Ok(false),
+            None => {
+                let txn = self.db.begin_write()?;
+                let mut sync = meta::read_sync_state(&txn)?;
+                sync.target = Some(target.to_owned());
+                meta::write_sync_state(&txn, &sync)?;
+                txn.commit()?;
+                return Ok(false);
+            }
+            Some(_) => {}
+        }
+        let mut sync = self.restart_client_group()?;
+        let txn = self.db.begin_write()?;
+        sync.target = Some(target.to_owned());
+        meta::write_sync_state(&txn, &sync)?;
+        txn.commit()?;
+        Ok(true)
+    }
+
     /// Starts a new client group after the server forgot ours (ClientStateNotFound):
     /// new ids, the cookie back to null, and every pending mutation kept, renumbered from 1
     /// under the new client so the server takes them as new. Nothing typed is lost.
@@ -84,7 +110,8 @@ impl Replica {
             .map(|(p, id)| PendingMutation { id, client_id: fresh.client_id.clone(), ..p })
             .collect();
         pending::replace_all(&txn, &renumbered)?;
-        let sync = SyncState { next_mutation_id: renumbered.len() as u64 + 1, ..fresh };
+        let target = meta::read_sync_state(&txn)?.target;
+        let sync = SyncState { next_mutation_id: renumbered.len() as u64 + 1, target, ..fresh };
         meta::write_sync_state(&txn, &sync)?;
         txn.commit()?;
         Ok(sync)

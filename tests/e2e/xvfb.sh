@@ -180,15 +180,21 @@ step "kill -9 and restart: nothing lost, same order"
 before=$(titles)
 kill -9 "$app"
 wait "$app" 2>/dev/null || true
-start_app 2 --paste-method copy-only
+start_app 2
 after=$(titles)
 [[ "$before" == "$after" ]] || fail "library changed across kill -9: [$before] vs [$after]"
 [[ "$(status "s['status']['promptCount']")" == 6 ]] || fail "expected 6 prompts after restart"
 
+step "settings.toml edits apply at once: paste turned off, another palette hotkey"
+printf '[paste]\nmethod = "copy-only"\n\n[hotkeys]\npalette = "ctrl+alt+p"\n' >"$PROMPTDECK_DATA_DIR/settings.toml"
+wait_for 10 "the paste method to change" status_is "s['ui']['pasteMethod']" "copy-only"
+wait_for 10 "the new palette hotkey" status_is "s['ui']['hotkeys'][0]" "palette=ctrl+alt+p"
+[[ "$(status "s['ui']['hotkeyProblems']")" == "[]" ]] || fail "hotkey problems: $(status "s['ui']['hotkeyProblems']")"
+
 step "where paste is off, Enter leaves the prompt on the clipboard and says so"
 notice_mentions_clipboard() { [[ "$(status "s['ui']['paletteNotice']")" == *clipboard* ]]; }
-"$BIN" palette
-wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 6
+xdotool key ctrl+alt+p
+wait_for 10 "the new hotkey to open the palette" status_is "s['ui']['paletteRows']" 6
 wait_for 10 "the palette to take focus" focus_is "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | head -1)"
 xdotool key Return
 wait_for 10 "the palette to say the prompt is on the clipboard" notice_mentions_clipboard
@@ -196,6 +202,12 @@ wait_for 10 "the most used prompt on the clipboard" clipboard_is "BRAVO-BODY-42"
 [[ "$(status "s['ui']['windows']")" == "['palette']" ]] || fail "the palette closed without pasting"
 xdotool key Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+
+step "two hotkeys on one shortcut: the clash is reported"
+printf '[hotkeys]\npalette = "ctrl+shift+c"\n' >"$PROMPTDECK_DATA_DIR/settings.toml"
+hotkey_conflict() { [[ "$(status "s['ui']['hotkeyProblems']")" == *ctrl+shift+c* ]]; }
+wait_for 10 "the clash with the capture hotkey to be reported" hotkey_conflict
+wait_for 10 "paste to be back on" status_is "s['ui']['pasteMethod']" "auto"
 
 step "quit"
 "$BIN" quit

@@ -25,7 +25,7 @@ impl Endpoints {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone, PartialEq)]
 pub struct SyncConfig {
     pub endpoints: Endpoints,
     pub space: String,
@@ -39,6 +39,19 @@ pub struct SyncConfig {
     pub request_timeout: Duration,
     /// The largest answer accepted from the server; a larger one is refused, not read.
     pub max_answer_bytes: usize,
+}
+
+/// Written out without the authorization: a config in a log line must not carry a token.
+impl std::fmt::Debug for SyncConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncConfig")
+            .field("endpoints", &self.endpoints)
+            .field("space", &self.space)
+            .field("authorization", &self.authorization.as_ref().map(|_| "<redacted>"))
+            .field("schema_version", &self.schema_version)
+            .field("poll_interval", &self.poll_interval)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a space id may not carry unescaped into a URL (RFC 3986 unreserved stays as is).
@@ -68,6 +81,11 @@ impl SyncConfig {
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
         }
+    }
+
+    /// What names this backend and space: a cookie from one means nothing to another.
+    pub fn target(&self) -> String {
+        format!("{} {}", self.url(&self.endpoints.pull), self.space)
     }
 
     /// An endpoint with the space filled in.

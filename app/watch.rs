@@ -1,0 +1,35 @@
+//! Watching `settings.toml`, so an edit (by hand, or from the settings window) applies while
+//! the app runs. The directory is watched, not the file: editors save by replacing it.
+
+use std::path::Path;
+
+use notify::{EventKind, RecursiveMode, Watcher as _};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Keeps watching while alive.
+pub struct Watcher {
+    _inner: notify::RecommendedWatcher,
+}
+
+/// Sends `()` on `changed` whenever `path` is written, created, replaced or removed.
+pub fn settings(path: &Path, changed: UnboundedSender<()>) -> Result<Watcher, String> {
+    let name =
+        path.file_name().map(ToOwned::to_owned).ok_or("the settings path has no file name")?;
+    let dir = path.parent().ok_or("the settings path has no directory")?;
+    let mut inner = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        let ours = event.paths.iter().any(|p| p.file_name() == Some(name.as_os_str()));
+        let edit = matches!(
+            event.kind,
+            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+        );
+        if ours && edit {
+            let _ = changed.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch the settings: {e}"))?;
+    inner
+        .watch(dir, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    Ok(Watcher { _inner: inner })
+}
