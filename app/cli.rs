@@ -119,6 +119,8 @@ pub enum Command {
     Palette,
     /// Open (or focus) the library window of the running instance.
     Library,
+    /// Open the settings window of the running instance.
+    Settings,
     /// Save the current selection (or the clipboard) as a new prompt.
     Capture,
     /// Sync with the server now and wait for the round to finish.
@@ -272,6 +274,7 @@ impl Cli {
             capture_hotkey: pick(&self.capture_hotkey, &file.hotkeys.capture)
                 .unwrap_or("ctrl+shift+c".into()),
             paste: self.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
+            light: file.appearance.theme == Some(crate::settings::ThemeChoice::Light),
         }
     }
 }

@@ -43,6 +43,7 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
     Ok(match command {
         Command::Palette => (ControlRequest::Palette, false),
         Command::Library => (ControlRequest::Library, false),
+        Command::Settings => (ControlRequest::Settings, false),
         Command::Capture => (ControlRequest::Capture, false),
         Command::Status { json } => (ControlRequest::Status, json),
         Command::List { json } => (ControlRequest::List, json),

@@ -25,6 +25,7 @@ pub const LIST_LIMIT: usize = 100_000;
 pub enum ControlRequest {
     Palette,
     Library,
+    Settings,
     Capture,
     Status,
     Add {
@@ -67,6 +68,7 @@ impl ControlRequest {
         match self {
             Self::Palette => "palette",
             Self::Library => "library",
+            Self::Settings => "settings",
             Self::Capture => "capture",
             Self::Status => "status",
             Self::Add { .. } => "add",
@@ -99,6 +101,9 @@ pub enum UiCommand {
     SyncNow,
     /// settings.toml changed: new hotkeys or paste method.
     ApplySettings(crate::gui::Settings),
+    /// Why the last edit of settings.toml was not applied (`None` once one is).
+    SettingsProblem(Option<String>),
+    OpenSettings,
     /// The tray's account item: sign in, cancel the sign-in, or sign out, as the state is.
     Account,
     Quit,
@@ -227,6 +232,7 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
         }
         ControlRequest::Palette => to_ui(context, UiCommand::OpenPalette, "opening the palette"),
         ControlRequest::Library => to_ui(context, UiCommand::OpenLibrary, "showing the library"),
+        ControlRequest::Settings => to_ui(context, UiCommand::OpenSettings, "showing the settings"),
         ControlRequest::Capture => capture(context).await,
     }
 }

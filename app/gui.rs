@@ -8,6 +8,7 @@ mod filling;
 mod hotkeys;
 mod insert;
 mod notify;
+mod preferences;
 mod status;
 mod tray;
 mod window;
@@ -23,7 +24,7 @@ use promptdeck_actors::{
 };
 use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
-use promptdeck_views::{Account, account, editor, library, palette};
+use promptdeck_views::{Account, account, editor, library, palette, settings as settings_view};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::control::UiCommand;
@@ -63,6 +64,8 @@ pub struct Settings {
     pub palette_hotkey: String,
     pub capture_hotkey: String,
     pub paste: crate::cli::PasteMode,
+    /// The light theme rather than the dark one.
+    pub light: bool,
 }
 
 /// Runs the windows on this (the main) thread until Quit.
@@ -72,13 +75,24 @@ pub fn run(
     ui_rx: UnboundedReceiver<UiCommand>,
     first_start: bool,
     settings: Settings,
+    settings_file: std::path::PathBuf,
     report: tokio::sync::watch::Sender<UiReport>,
 ) -> anyhow::Result<()> {
     let hotkeys = Hotkeys::start(ui_tx.clone());
     let tray =
         tray::start(ui_tx, runtime.status().sync != promptdeck_actors::SyncStatus::LocalOnly);
     let desktop = Desktop::new(settings.paste);
-    let boot = Boot { runtime, ui_rx, tray, first_start, report, desktop, hotkeys, settings };
+    let boot = Boot {
+        runtime,
+        ui_rx,
+        tray,
+        first_start,
+        report,
+        desktop,
+        hotkeys,
+        settings,
+        settings_file,
+    };
     let boot = Mutex::new(Some(boot));
     iced::daemon(
         move || {
@@ -89,7 +103,7 @@ pub fn run(
         Promptdeck::view,
     )
     .title(Promptdeck::title)
-    .theme(|_: &Promptdeck, _| Theme::Dark)
+    .theme(|app: &Promptdeck, _| if app.settings.light { Theme::Light } else { Theme::Dark })
     .subscription(Promptdeck::subscription)
     .run()?;
     Ok(())
@@ -98,6 +112,7 @@ pub fn run(
 enum Screen {
     Palette(palette::State),
     Library(library::State),
+    Settings(settings_view::State),
 }
 
 /// What the windows start with.
@@ -110,6 +125,7 @@ struct Boot {
     desktop: Desktop,
     hotkeys: Option<Hotkeys>,
     settings: Settings,
+    settings_file: std::path::PathBuf,
 }
 
 struct Promptdeck {
@@ -119,6 +135,10 @@ struct Promptdeck {
     settings: Settings,
     /// Hotkeys that could not be registered, and why.
     hotkey_problems: Vec<String>,
+    settings_file: std::path::PathBuf,
+    /// Why the last edit of settings.toml was not applied.
+    settings_problem: Option<String>,
+    settings_window: Option<iced::window::Id>,
     tray: Option<tray::Tray>,
     status: RuntimeStatus,
     /// The palette's first frame: the best prompts for an empty query, kept fresh.
@@ -146,6 +166,9 @@ enum Message {
     WindowClosed(iced::window::Id),
     Palette(iced::window::Id, palette::Message),
     Library(iced::window::Id, library::Message),
+    Settings(iced::window::Id, settings_view::Message),
+    /// The settings window's save went through, or why not.
+    SettingsSaved(iced::window::Id, Result<String, String>),
     /// A window's search was answered (superseded searches never arrive).
     Searched {
         window: iced::window::Id,
@@ -166,7 +189,17 @@ enum Message {
 
 impl Promptdeck {
     fn boot(boot: Boot) -> (Self, Task<Message>) {
-        let Boot { runtime, ui_rx, tray, first_start, report, desktop, hotkeys, settings } = boot;
+        let Boot {
+            runtime,
+            ui_rx,
+            tray,
+            first_start,
+            report,
+            desktop,
+            hotkeys,
+            settings,
+            settings_file,
+        } = boot;
         let statuses = runtime.subscribe();
         let mut app = Self {
             status: runtime.status(),
@@ -175,6 +208,9 @@ impl Promptdeck {
             hotkeys,
             settings: settings.clone(),
             hotkey_problems: Vec::new(),
+            settings_file,
+            settings_problem: None,
+            settings_window: None,
             tray,
             recent: None,
             windows: BTreeMap::new(),
@@ -201,6 +237,7 @@ impl Promptdeck {
     fn title(&self, window: iced::window::Id) -> String {
         match self.windows.get(&window) {
             Some(Screen::Palette(_)) => window::PALETTE_TITLE.into(),
+            Some(Screen::Settings(_)) => window::SETTINGS_TITLE.into(),
             _ => window::LIBRARY_TITLE.into(),
         }
     }
@@ -213,6 +250,9 @@ impl Promptdeck {
         match self.windows.get(&window) {
             Some(Screen::Palette(state)) => state.view().map(move |m| Message::Palette(window, m)),
             Some(Screen::Library(state)) => state.view().map(move |m| Message::Library(window, m)),
+            Some(Screen::Settings(state)) => {
+                state.view().map(move |m| Message::Settings(window, m))
+            }
             None => space().into(),
         }
     }
@@ -230,15 +270,16 @@ impl Promptdeck {
             .map(|screen| match screen {
                 Screen::Palette(_) => "palette",
                 Screen::Library(_) => "library",
+                Screen::Settings(_) => "settings",
             })
             .collect();
         let palette = self.windows.values().find_map(|screen| match screen {
             Screen::Palette(state) => Some(state),
-            Screen::Library(_) => None,
+            Screen::Library(_) | Screen::Settings(_) => None,
         });
         let editing = self.windows.values().find_map(|screen| match screen {
             Screen::Library(state) => state.editing().map(|id| id.as_str().to_owned()),
-            Screen::Palette(_) => None,
+            Screen::Palette(_) | Screen::Settings(_) => None,
         });
         let report = UiReport {
             windows,
@@ -279,6 +320,14 @@ impl Promptdeck {
                 self.windows.remove(&id);
                 self.palette = self.palette.filter(|(p, _)| *p != id);
                 self.library = self.library.filter(|l| *l != id);
+                self.settings_window = self.settings_window.filter(|s| *s != id);
+                Task::none()
+            }
+            Message::Settings(id, message) => self.on_settings(id, message),
+            Message::SettingsSaved(id, outcome) => {
+                if let Some(Screen::Settings(state)) = self.windows.get_mut(&id) {
+                    state.saved(outcome);
+                }
                 Task::none()
             }
             Message::Palette(id, message) => {
@@ -300,7 +349,7 @@ impl Promptdeck {
                         return self.preview(window);
                     }
                     Some(Screen::Library(state)) => state.show_results(&query, result),
-                    None => {}
+                    Some(Screen::Settings(_)) | None => {}
                 }
                 Task::none()
             }
@@ -378,9 +427,16 @@ impl Promptdeck {
             }
             UiCommand::ApplySettings(settings) => {
                 self.apply_settings(settings);
+                self.show_settings_problems();
                 self.publish_report();
                 Task::none()
             }
+            UiCommand::SettingsProblem(problem) => {
+                self.settings_problem = problem;
+                self.show_settings_problems();
+                Task::none()
+            }
+            UiCommand::OpenSettings => self.open_settings(),
             UiCommand::Quit => iced::exit(),
         }
     }
@@ -450,6 +506,7 @@ impl Promptdeck {
                         ));
                     }
                 }
+                Screen::Settings(state) => state.set_account(status::account(&self.status)),
             }
         }
         if data_changed {
@@ -479,6 +536,54 @@ impl Promptdeck {
             .discard()
         });
         open.discard().chain(focus(id, palette::INPUT_ID)).chain(take_focus).chain(refresh)
+    }
+
+    fn open_settings(&mut self) -> Task<Message> {
+        if let Some(id) = self.settings_window {
+            return iced::window::gain_focus(id);
+        }
+        let form = preferences::form(&self.settings, &self.settings_file);
+        let state = settings_view::State::new(form, status::account(&self.status));
+        let (id, open) = iced::window::open(window::settings());
+        self.windows.insert(id, Screen::Settings(state));
+        self.settings_window = Some(id);
+        self.show_settings_problems();
+        open.discard().chain(focus(id, settings_view::PALETTE_HOTKEY_ID))
+    }
+
+    /// The settings window lists what is not working in the settings in force.
+    fn show_settings_problems(&mut self) {
+        let mut problems = self.hotkey_problems.clone();
+        problems.extend(self.settings_problem.iter().map(|p| format!("settings.toml: {p}")));
+        for screen in self.windows.values_mut() {
+            if let Screen::Settings(state) = screen {
+                state.set_problems(problems.clone());
+            }
+        }
+    }
+
+    fn on_settings(
+        &mut self,
+        id: iced::window::Id,
+        message: settings_view::Message,
+    ) -> Task<Message> {
+        let Some(Screen::Settings(state)) = self.windows.get_mut(&id) else { return Task::none() };
+        match state.update(message) {
+            settings_view::Action::None => Task::none(),
+            settings_view::Action::Close => iced::window::close(id),
+            settings_view::Action::Account(request) => self.change_account(Some(id), request),
+            settings_view::Action::Save(form) => {
+                let file = self.settings_file.clone();
+                Task::perform(
+                    async move {
+                        tokio::task::spawn_blocking(move || preferences::save(&file, &form))
+                            .await
+                            .unwrap_or_else(|e| Err(e.to_string()))
+                    },
+                    move |outcome| Message::SettingsSaved(id, outcome),
+                )
+            }
+        }
     }
 
     fn open_library(&mut self) -> Task<Message> {

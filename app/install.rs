@@ -39,6 +39,28 @@ pub fn install(autostart: bool) -> Result<Installed, String> {
     Ok(Installed { files })
 }
 
+/// The autostart entry's path, for this user.
+fn autostart_path() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.config_dir().join("autostart/promptdeck.desktop"))
+}
+
+/// Whether Promptdeck starts at login.
+pub fn starts_at_login() -> bool {
+    autostart_path().is_some_and(|path| path.exists())
+}
+
+/// Starts Promptdeck at login, or stops doing so; the launcher entry is written too.
+pub fn set_start_at_login(start: bool) -> Result<(), String> {
+    if start {
+        return install(true).map(drop);
+    }
+    match autostart_path() {
+        Some(path) if path.exists() => std::fs::remove_file(&path)
+            .map_err(|e| format!("cannot remove {}: {e}", path.display())),
+        _ => Ok(()),
+    }
+}
+
 fn desktop_entry(exe: &Path) -> String {
     format!(
         "[Desktop Entry]\nType=Application\nName=Promptdeck\nGenericName=Prompt library\n\

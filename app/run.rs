@@ -86,7 +86,16 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
             }
         });
         let _enter = tokio.enter();
-        crate::gui::run(runtime.handle(), ui_tx, ui_rx, first_start, effective.desktop, report_tx)?;
+        let settings_file = profile.settings_path();
+        crate::gui::run(
+            runtime.handle(),
+            ui_tx,
+            ui_rx,
+            first_start,
+            effective.desktop,
+            settings_file,
+            report_tx,
+        )?;
     }
     tracing::info!("shutting down");
     tokio.block_on(runtime.shutdown());
@@ -124,16 +133,25 @@ impl SettingsApplier {
         }
     }
 
+    fn tell_ui(&self, command: UiCommand) {
+        if let Some(ui) = &self.ui {
+            let _ = ui.send(command);
+        }
+    }
+
     async fn apply(&mut self) {
         let new = match Effective::resolve(&self.cli, &self.profile.settings_path()) {
             Ok(new) => new,
             Err(reason) => {
                 tracing::warn!(%reason, "settings.toml not applied; the previous settings stay");
+                self.tell_ui(UiCommand::SettingsProblem(Some(reason.clone())));
                 self.problem.send_replace(Some(reason));
                 return;
             }
         };
-        self.problem.send_replace(None);
+        if self.problem.send_replace(None).is_some() {
+            self.tell_ui(UiCommand::SettingsProblem(None));
+        }
         if new == self.applied {
             return;
         }
@@ -145,10 +163,8 @@ impl SettingsApplier {
                 return;
             }
         }
-        if new.desktop != self.applied.desktop
-            && let Some(ui) = &self.ui
-        {
-            let _ = ui.send(UiCommand::ApplySettings(new.desktop.clone()));
+        if new.desktop != self.applied.desktop {
+            self.tell_ui(UiCommand::ApplySettings(new.desktop.clone()));
         }
         tracing::info!("settings applied");
         self.applied = new;

@@ -54,6 +54,21 @@ pub struct Settings {
     pub hotkeys: HotkeySettings,
     #[serde(default)]
     pub paste: PasteSettings,
+    #[serde(default)]
+    pub appearance: AppearanceSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppearanceSettings {
+    pub theme: Option<ThemeChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeChoice {
+    Dark,
+    Light,
 }
 
 /// As the command line's sync flags, without the dashes.
@@ -90,6 +105,59 @@ pub struct PasteSettings {
     pub method: Option<PasteMode>,
 }
 
+/// What the settings window changes, written into `path` in place: other keys, comments and
+/// layout stay as the user left them. An empty server removes sync.
+pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut document: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{} is not valid TOML, so it was not changed: {e}", path.display()))?;
+    let paste = if form.copy_only { "copy-only" } else { "auto" };
+    let theme = if form.light { "light" } else { "dark" };
+    set(&mut document, "hotkeys", "palette", Some(&form.palette_hotkey));
+    set(&mut document, "hotkeys", "capture", Some(&form.capture_hotkey));
+    set(&mut document, "paste", "method", Some(paste));
+    set(&mut document, "appearance", "theme", Some(theme));
+    set(&mut document, "sync", "server", Some(form.server.trim()).filter(|s| !s.is_empty()));
+    set(&mut document, "sync", "space", Some(form.space.trim()).filter(|s| !s.is_empty()));
+    let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o600);
+    write_keeping_mode(path, document.to_string().as_bytes(), mode)
+}
+
+fn set(document: &mut toml_edit::DocumentMut, table: &str, key: &str, value: Option<&str>) {
+    match value {
+        Some(value) => {
+            if !document.contains_table(table) {
+                document[table] = toml_edit::table();
+            }
+            document[table][key] = toml_edit::value(value);
+        }
+        None => {
+            if let Some(table) = document.get_mut(table).and_then(|t| t.as_table_like_mut()) {
+                table.remove(key);
+            }
+        }
+    }
+}
+
+/// Replaces the file whole, with the permissions it had (a file holding a token stays 0600).
+fn write_keeping_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    file.write_all(bytes).map_err(failed)?;
+    file.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(failed)?;
+    file.as_file().sync_all().map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
 impl Settings {
     /// The settings at `path`; none when the file does not exist.
     pub fn load(path: &Path) -> Result<Self, String> {
@@ -111,5 +179,63 @@ impl Settings {
             }
         }
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use promptdeck_views::settings::Form;
+
+    use super::*;
+
+    fn form(server: &str) -> Form {
+        Form {
+            palette_hotkey: "super+space".into(),
+            capture_hotkey: "ctrl+shift+c".into(),
+            copy_only: true,
+            light: true,
+            launch_at_login: false,
+            server: server.into(),
+            space: String::new(),
+        }
+    }
+
+    #[test]
+    fn saving_keeps_comments_other_keys_and_a_private_files_mode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.toml");
+        let before = "# my settings\n[sync]\n# where\nserver = \"http://old\"\ntoken = \"s3cret\"\nspace = \"team\"\n";
+        std::fs::write(&path, before).expect("written");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+        save(&path, &form("https://sync.example")).expect("saved");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.starts_with("# my settings\n[sync]\n# where\n"), "{text}");
+        assert!(
+            text.contains("server = \"https://sync.example\"")
+                && text.contains("token = \"s3cret\"")
+        );
+        assert!(!text.contains("space ="), "an empty space is removed: {text}");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a file holding a token stays private");
+        let loaded = Settings::load(&path).expect("still valid");
+        assert_eq!(loaded.hotkeys.palette.as_deref(), Some("super+space"));
+        assert_eq!(loaded.paste.method, Some(PasteMode::CopyOnly));
+        assert_eq!(loaded.appearance.theme, Some(ThemeChoice::Light));
+
+        save(&path, &form("")).expect("saved");
+        assert_eq!(Settings::load(&path).expect("valid").sync.server, None, "no server: no sync");
+    }
+
+    #[test]
+    fn a_file_that_is_not_toml_is_not_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, "[sync\nbroken").expect("written");
+        let refused = save(&path, &form("")).expect_err("refused");
+        assert!(refused.contains("not valid TOML"), "{refused}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "[sync\nbroken");
     }
 }

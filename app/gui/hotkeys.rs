@@ -62,7 +62,16 @@ impl Hotkeys {
         }
         let mut problems = Vec::new();
         registered.palette = register(&self.manager, palette, "palette", &mut problems);
-        registered.capture = register(&self.manager, capture, "capture", &mut problems);
+        let same = registered.palette.is_some_and(|p| capture.parse::<HotKey>().ok() == Some(p));
+        if same {
+            let problem = format!(
+                "the palette and capture hotkeys are the same shortcut ({capture}); capture has none"
+            );
+            tracing::error!("{problem}; set another in settings.toml [hotkeys]");
+            problems.push(problem);
+        } else {
+            registered.capture = register(&self.manager, capture, "capture", &mut problems);
+        }
         problems
     }
 }

@@ -44,6 +44,7 @@ pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
     if syncing {
         let _ = menu.append(&account);
     }
+    let _ = menu.append(&MenuItem::with_id("settings", "Settings…", true, None));
     let _ = menu.append(&PredefinedMenuItem::separator());
     let _ = menu.append(&MenuItem::with_id("quit", "Quit Promptdeck", true, None));
     MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
@@ -74,6 +75,7 @@ fn command_for(id: &MenuId) -> Option<UiCommand> {
         "capture" => UiCommand::Capture(None),
         "sync" => UiCommand::SyncNow,
         "account" => UiCommand::Account,
+        "settings" => UiCommand::OpenSettings,
         "quit" => UiCommand::Quit,
         _ => return None,
     })

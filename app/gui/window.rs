@@ -5,6 +5,7 @@ use iced::{Size, window};
 
 pub const PALETTE_TITLE: &str = "Promptdeck palette";
 pub const LIBRARY_TITLE: &str = "Promptdeck";
+pub const SETTINGS_TITLE: &str = "Promptdeck settings";
 
 /// Centred, on top, undecorated: it appears over whatever the user is doing.
 pub fn palette() -> Settings {
@@ -26,6 +27,16 @@ pub fn library() -> Settings {
         min_size: Some(Size::new(640.0, 400.0)),
         position: Position::Centered,
         platform_specific: platform("promptdeck"),
+        ..Settings::default()
+    }
+}
+
+pub fn settings() -> Settings {
+    Settings {
+        size: Size::new(620.0, 560.0),
+        min_size: Some(Size::new(520.0, 480.0)),
+        position: Position::Centered,
+        platform_specific: platform("promptdeck-settings"),
         ..Settings::default()
     }
 }

@@ -209,6 +209,26 @@ hotkey_conflict() { [[ "$(status "s['ui']['hotkeyProblems']")" == *ctrl+shift+c*
 wait_for 10 "the clash with the capture hotkey to be reported" hotkey_conflict
 wait_for 10 "paste to be back on" status_is "s['ui']['pasteMethod']" "auto"
 
+step "the settings window saves a new hotkey, which works at once"
+"$BIN" settings
+wait_for 10 "the settings window" status_is "s['ui']['windows']" "['settings']"
+settings_window=$(xdotool search --sync --onlyvisible --name '^Promptdeck settings$' | head -1)
+xdotool windowfocus --sync "$settings_window"
+import -window root "$ARTIFACTS/settings.png" 2>/dev/null || true
+# The palette hotkey's field has the keyboard: replace its text, then Ctrl+S saves.
+xdotool key ctrl+a
+xdotool type --delay 20 "ctrl+alt+o"
+xdotool key ctrl+s
+wait_for 10 "the saved hotkey to be in force" status_is "s['ui']['hotkeys'][0]" "palette=ctrl+alt+o"
+grep -q 'palette = "ctrl+alt+o"' "$PROMPTDECK_DATA_DIR/settings.toml" || fail "settings.toml was not written"
+[[ "$(status "s['ui']['hotkeyProblems']")" == "[]" ]] || fail "hotkey problems: $(status "s['ui']['hotkeyProblems']")"
+xdotool key Escape
+wait_for 10 "Escape to close the settings" status_is "s['ui']['windows']" "[]"
+xdotool key ctrl+alt+o
+wait_for 10 "the new hotkey to open the palette" status_is "s['ui']['windows']" "['palette']"
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+
 step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"

@@ -8,6 +8,7 @@ pub mod fill;
 pub mod indicator;
 pub mod library;
 pub mod palette;
+pub mod settings;
 pub mod theme;
 pub mod widget;
 
