@@ -23,7 +23,7 @@ use promptdeck_actors::{
     Origin, PromptDraft, RequestError, RuntimeHandle, RuntimeStatus, SearchHit,
 };
 use promptdeck_protocol::template::Template;
-use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
+use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
 use promptdeck_views::{Account, account, editor, library, palette, settings as settings_view};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -613,6 +613,15 @@ impl Promptdeck {
                 self.insert(id, prompt, how, values.into_iter().collect())
             }
             palette::Action::Focus(widget) => operation::focus(widget),
+            palette::Action::TogglePin(prompt) => {
+                let runtime = self.runtime.clone();
+                Task::future(async move {
+                    if let Err(e) = toggle_pin(&runtime, &prompt).await {
+                        tracing::warn!(error = %e, "the pin did not change");
+                    }
+                })
+                .discard()
+            }
             palette::Action::Edit(prompt) => self.edit(id, prompt),
         }
     }
@@ -830,6 +839,18 @@ async fn insert_prompt(
         tracing::warn!(error = %e, "could not record the use");
     }
     Ok(inserted)
+}
+
+/// Adds or removes the prompt's `pinned` tag; the palette re-sorts when the change lands.
+async fn toggle_pin(runtime: &RuntimeHandle, id: &PromptId) -> Result<(), String> {
+    let prompt = runtime.get(id).await.map_err(|e| e.to_string())?.ok_or("deleted meanwhile")?;
+    let mut tags = prompt.tags.clone();
+    match tags.iter().position(|t| t == PINNED_TAG) {
+        Some(at) => drop(tags.remove(at)),
+        None => tags.push(PINNED_TAG.to_owned()),
+    }
+    let draft = PromptDraft { title: prompt.title.clone(), body: prompt.body.clone(), tags };
+    runtime.update(id, draft).await.map(drop).map_err(|e| e.to_string())
 }
 
 async fn capture(runtime: RuntimeHandle, desktop: Arc<Mutex<Desktop>>) -> Result<String, String> {

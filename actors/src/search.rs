@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
-use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
+use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
 use serde::Serialize;
 
 /// Queries longer than this are cut: nobody types more, and matching cost grows with it.
@@ -108,6 +108,7 @@ impl SearchIndex {
         };
         let by_rank = |a: &(u32, f64, &Entry), b: &(u32, f64, &Entry)| {
             b.0.cmp(&a.0)
+                .then(pinned(b.2).cmp(&pinned(a.2)))
                 .then(b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal))
                 .then(b.2.summary.updated_at.cmp(&a.2.summary.updated_at))
                 .then(a.2.summary.id.cmp(&b.2.summary.id))
@@ -186,6 +187,10 @@ fn narrows(last: &str, next: &str) -> bool {
     !last.is_empty() && next.starts_with(last) && !next.contains(['!', '\\'])
 }
 
+fn pinned(entry: &Entry) -> bool {
+    entry.summary.tags.iter().any(|t| t == PINNED_TAG)
+}
+
 fn frecency(entry: &Entry, now: i64) -> f64 {
     promptdeck_protocol::frecency(entry.summary.use_count, entry.summary.last_used_at, now)
 }
@@ -239,6 +244,21 @@ mod tests {
             prompt("used", "Used", "", 3, 2),
         ]);
         assert_eq!(ids(&index.search("", 10, 10)), ["used", "new", "old"]);
+    }
+
+    #[test]
+    fn pinned_prompts_lead_the_empty_list_and_win_ties_but_not_over_a_better_match() {
+        let mut pinned = prompt("pinned", "Review a diff", "", 0, 1);
+        pinned.tags.push(PINNED_TAG.into());
+        let mut index = SearchIndex::new(&[
+            prompt("used", "Review an essay", "", 9, 5),
+            pinned,
+            prompt("exact", "Radar notes", "", 0, 1),
+        ]);
+        assert_eq!(ids(&index.search("", 10, 10)), ["pinned", "used", "exact"]);
+        assert_eq!(ids(&index.search("review a", 10, 10))[0], "pinned");
+        // "rad" is scattered over the pinned title but whole at the start of the other.
+        assert_eq!(ids(&index.search("rad", 10, 10)), ["exact", "pinned"], "match quality first");
     }
 
     #[test]

@@ -18,5 +18,7 @@ pub use limits::{Limits, ValidationError};
 pub use mutation::{
     CreatePrompt, DeletePrompt, MarkPromptUsed, Mutation, MutatorError, UpdatePrompt,
 };
-pub use prompt::{PROMPT_PREFIX, Prompt, PromptId, PromptIdError, frecency, now_millis};
+pub use prompt::{
+    PINNED_TAG, PROMPT_PREFIX, Prompt, PromptId, PromptIdError, frecency, now_millis,
+};
 pub use summary::{PREVIEW_CHARS, PromptSummary};

@@ -104,6 +104,10 @@ impl Prompt {
 /// How strongly recent use recommends a prompt used `use_count` times, last at
 /// `last_used_at`: the count, halved every two weeks since the last use; zero if never used.
 /// One formula for every ranking, so the palette and the model agree.
+/// The tag that pins a prompt to the top of the palette. A tag, not a new field, so that
+/// every client of the fixed mutators (design §3) syncs it unchanged.
+pub const PINNED_TAG: &str = "pinned";
+
 pub fn frecency(use_count: u64, last_used_at: Option<i64>, now: i64) -> f64 {
     const HALF_LIFE_MS: f64 = 14.0 * 24.0 * 3600.0 * 1000.0;
     let Some(last) = last_used_at else {

@@ -229,6 +229,17 @@ wait_for 10 "the new hotkey to open the palette" status_is "s['ui']['windows']" 
 xdotool key Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 
+step "Ctrl+Shift+P pins the selected prompt to the top"
+"$BIN" palette
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 6
+wait_for 10 "the palette to take focus" focus_is "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | head -1)"
+second=$("$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[1]['id'])")
+xdotool key Down ctrl+shift+p
+top_is() { [[ "$("$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")" == "$1" ]]; }
+wait_for 10 "the pinned prompt to lead the list" top_is "$second"
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+
 step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"

@@ -54,6 +54,8 @@ pub enum Message {
     QuickPick(usize),
     /// Open the selected prompt in the editor (Ctrl+E).
     EditSelected,
+    /// Pin the selected prompt to the top, or unpin it (Ctrl+Shift+P).
+    TogglePin,
     /// A row was clicked: insert it.
     Picked(usize),
     /// Close without inserting.
@@ -72,6 +74,8 @@ pub enum Action {
     Copy(PromptId),
     /// Close, and open the prompt in the library's editor.
     Edit(PromptId),
+    /// Pin or unpin the prompt (its `pinned` tag).
+    TogglePin(PromptId),
     Close,
     /// The fill-in form is done: insert (or copy) the prompt with these field values.
     Deliver {
@@ -131,6 +135,9 @@ impl State {
             Message::Copy => self.selected().map_or(Action::None, |p| Action::Copy(p.id.clone())),
             Message::EditSelected => {
                 self.selected().map_or(Action::None, |p| Action::Edit(p.id.clone()))
+            }
+            Message::TogglePin => {
+                self.selected().map_or(Action::None, |p| Action::TogglePin(p.id.clone()))
             }
             Message::QuickPick(n) => {
                 let index = self.first_visible() + n.saturating_sub(1);
@@ -325,6 +332,12 @@ fn palette_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
         Key::Named(Named::ArrowDown) => Some(Message::Down),
         Key::Named(Named::Escape) => Some(Message::Close),
         Key::Named(Named::Enter) if modifiers.control() => Some(Message::Copy),
+        // Shift may or may not upper-case the key, depending on the platform.
+        Key::Character(c)
+            if modifiers.control() && modifiers.shift() && c.eq_ignore_ascii_case("p") =>
+        {
+            Some(Message::TogglePin)
+        }
         Key::Character(c) if modifiers.control() => quick_pick(c.as_str()),
         _ => None,
     }
@@ -342,7 +355,7 @@ fn fill_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
     Some(Message::Fill(message))
 }
 
-/// Ctrl+P / Ctrl+N move, Ctrl+E edits, Ctrl+1..9 pick a row.
+/// Ctrl+P / Ctrl+N move, Ctrl+E edits, Ctrl+Shift+P pins, Ctrl+1..9 pick a row.
 fn quick_pick(key: &str) -> Option<Message> {
     match key {
         "p" => Some(Message::Up),

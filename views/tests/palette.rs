@@ -342,3 +342,25 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
     simulator(state.view()).find("Polite reply")?;
     Ok(())
 }
+
+#[test]
+fn ctrl_shift_p_pins_the_selected_prompt() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut ui = simulator(state.view());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.tap_key(Named::ArrowDown);
+    let shifted = iced::Event::Keyboard(keyboard::Event::KeyPressed {
+        key: Key::Character("P".into()),
+        modified_key: Key::Character("P".into()),
+        physical_key: Physical::Unidentified(NativeCode::Unidentified),
+        location: Location::Standard,
+        modifiers: Modifiers::CTRL | Modifiers::SHIFT,
+        repeat: false,
+        text: None,
+    });
+    let _ = ui.simulate([shifted]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions.last(), Some(&Action::TogglePin(PromptId::parse("b").expect("id"))));
+    Ok(())
+}
