@@ -27,6 +27,11 @@ pub enum Fault {
     /// Answer 200 with an endless body (well, 64 MiB) of JSON whitespace, chunked, with no
     /// length announced.
     Oversized,
+    /// Pass everything, late and slowly: each request waits, and answers trickle back in
+    /// small pieces, as on a bad mobile link.
+    Slow,
+    /// Read the request, then reset the connection (TCP RST) without an answer.
+    Reset,
     /// Hold every push (it never reaches the server); pass the rest.
     HoldPushes,
     /// Pass pushes; hold every pull that comes after a push was answered, so the client
@@ -125,6 +130,17 @@ async fn serve(
             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
         }
         Fault::Refuse => {}
+        Fault::Slow => {
+            let Ok(server) = TcpStream::connect(upstream).await else { return };
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            drip(client, server).await;
+        }
+        Fault::Reset => {
+            if read_request(&mut client).await.is_some() {
+                // A zero linger makes the close a reset rather than an orderly end.
+                let _ = client.set_zero_linger();
+            }
+        }
         Fault::ServerError => {
             answer(client, reply("500 Internal Server Error", "{\"error\":\"boom\"}")).await
         }
@@ -162,6 +178,23 @@ async fn serve(
             serve_one_request(client, upstream, fault, &traffic).await
         }
     }
+}
+
+/// Passes requests on at once and answers back 512 bytes at a time, 20 ms apart.
+async fn drip(client: TcpStream, server: TcpStream) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upstream = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+    });
+    let mut piece = [0u8; 512];
+    while let Ok(n @ 1..) = server_read.read(&mut piece).await {
+        if client_write.write_all(&piece[..n]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    upstream.abort();
 }
 
 /// Forwards or holds one request per connection, deciding by its path.

@@ -1,0 +1,147 @@
+//! Chaos network: three devices edit the same library for a while (`PROMPTDECK_CHAOS_SECS`,
+//! 20 by default; the proof script runs minutes) through a proxy that keeps switching
+//! between passing, lateness and slow drips, resets, 500s, garbage, silence, answers cut
+//! after the server did the work, and refusals. Then the network heals: every device ends
+//! with the server's library, and the server processed every mutation exactly once.
+
+mod support;
+
+use std::time::Duration;
+
+use promptdeck_actors::{PromptDraft, RuntimeHandle, SyncStatus};
+use support::proxy::{Fault, FaultProxy};
+use support::{TestServer, dirs, runtime, wait_until};
+
+const FAULTS: [Fault; 10] = [
+    Fault::None,
+    Fault::None,
+    Fault::Slow,
+    Fault::Reset,
+    Fault::ServerError,
+    Fault::Garbage,
+    Fault::Hang,
+    Fault::CutAfterWork,
+    Fault::Refuse,
+    Fault::Slow,
+];
+
+/// Edits for `until`: creates, edits of its own and others' prompts, uses, a few deletes.
+/// Returns how many mutations it made (every one is saved locally at once).
+async fn edit_until(device: RuntimeHandle, name: char, until: tokio::time::Instant) -> u64 {
+    let mut made = 0;
+    let mut n = 0;
+    while tokio::time::Instant::now() < until {
+        n += 1;
+        let known = device.all_prompts().await.expect("reads");
+        let pick = (!known.is_empty()).then(|| known[fastrand::usize(..known.len())].clone());
+        let outcome = match (fastrand::u8(..10), pick) {
+            (0..=3, _) | (_, None) => {
+                let draft = PromptDraft {
+                    title: format!("{name}{n}"),
+                    body: format!("written by {name}"),
+                    tags: vec![name.to_string()],
+                };
+                device.create(draft).await.map(drop)
+            }
+            (4..=6, Some(prompt)) => {
+                let draft = PromptDraft {
+                    title: prompt.title.clone(),
+                    body: format!(
+                        "{} / edited by {name}{n}",
+                        prompt.body.chars().take(200).collect::<String>()
+                    ),
+                    tags: prompt.tags.clone(),
+                };
+                device.update(&prompt.id, draft).await.map(drop)
+            }
+            (7..=8, Some(prompt)) => device.mark_used(&prompt.id).await.map(drop),
+            (_, Some(prompt)) => device.delete(&prompt.id).await.map(drop),
+        };
+        outcome.expect("a local write never fails for the network");
+        made += 1;
+        tokio::time::sleep(Duration::from_millis(fastrand::u64(40..160))).await;
+    }
+    made
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_devices_through_a_chaotic_network_converge_with_every_mutation_applied_once() {
+    let seconds: u64 =
+        std::env::var("PROMPTDECK_CHAOS_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let (root, db) = dirs();
+    let server = TestServer::start(&db, None);
+    let proxy = FaultProxy::start(server.addr).await;
+    let mut devices = Vec::new();
+    for name in ['a', 'b', 'c'] {
+        devices.push(runtime(&root.path().join(name.to_string()), &proxy.url()).await);
+    }
+    let until = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let editors: Vec<_> = devices
+        .iter()
+        .zip(['a', 'b', 'c'])
+        .map(|(device, name)| tokio::spawn(edit_until(device.handle(), name, until)))
+        .collect();
+    let mut switches = 0;
+    while tokio::time::Instant::now() < until {
+        proxy.set(FAULTS[fastrand::usize(..FAULTS.len())]);
+        switches += 1;
+        tokio::time::sleep(Duration::from_millis(fastrand::u64(150..500))).await;
+    }
+    let mut made = 0;
+    for editor in editors {
+        made += editor.await.expect("the editor ran");
+    }
+
+    proxy.set(Fault::None);
+    let handles: Vec<RuntimeHandle> = devices.iter().map(|d| d.handle()).collect();
+    // Two passes: the second pulls what the others pushed in the first.
+    for _ in 0..2 {
+        for device in &handles {
+            device.sync_now().await.expect("a round through the healed network");
+        }
+    }
+    for device in &handles {
+        wait_until(device, "caught up", |s| s.pending == 0 && s.sync == SyncStatus::Idle).await;
+    }
+
+    let libraries: Vec<_> = futures::future::join_all(handles.iter().map(|d| d.all_prompts()))
+        .await
+        .into_iter()
+        .map(|l| {
+            let mut l = l.expect("reads");
+            l.sort_by(|a, b| a.id.cmp(&b.id));
+            l
+        })
+        .collect();
+    assert!(libraries[0] == libraries[1] && libraries[1] == libraries[2], "the devices agree");
+
+    let fresh = runtime(&root.path().join("fresh"), &server.url()).await;
+    fresh.handle().sync_now().await.expect("pulls straight from the server");
+    let mut on_server = fresh.handle().all_prompts().await.expect("reads");
+    on_server.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(on_server, libraries[0], "and agree with the server");
+
+    let processed = server_version(&server.url()).await;
+    assert_eq!(processed, made as i64, "{made} mutations, each processed exactly once");
+    assert!(switches >= seconds, "the network kept changing: {switches} switches");
+    for device in devices {
+        device.shutdown().await;
+    }
+    fresh.shutdown().await;
+}
+
+/// The space's version: every processed mutation moves it by exactly one.
+async fn server_version(server: &str) -> i64 {
+    let body = serde_json::json!({"profileID": "check", "clientGroupID": "chaos-check",
+        "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{server}/api/replicache/pull?space=shared"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a pull answer");
+    answer["cookie"].as_i64().unwrap_or_else(|| panic!("a numeric cookie in {answer}"))
+}
