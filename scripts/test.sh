@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI checks, in the order a failure is cheapest to find: formatting, lints, unit
-# and integration tests, then the end-to-end run under Xvfb. Installs what it needs.
+# and integration tests, the end-to-end run under Xvfb, then the slow proofs (crash torture,
+# chaos network, fuzzing) on a short budget. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -17,3 +18,5 @@ echo "== cargo test (server checks on SQLite and on a PostgreSQL cluster of thei
 scripts/with-postgres.sh cargo test 2>&1 | tee target/cargo-test.log
 echo "== end to end under Xvfb"
 tests/e2e/xvfb.sh target/debug/promptdeck
+echo "== proofs under a short budget (scripts/proof.sh long runs them for hours' worth)"
+scripts/proof.sh short

@@ -206,3 +206,36 @@ fn install_desktop_writes_a_valid_launcher_and_icon_and_autostart_on_request() {
     install(&[]);
     assert!(launcher.exists() && !autostart.exists(), "without --autostart it is removed");
 }
+
+/// Fuzzing the control socket: any line of bytes gets a JSON answer (an error, unless it
+/// happens to be a real request) and the instance keeps serving. More cases with
+/// `PROPTEST_CASES`.
+#[test]
+fn any_bytes_on_the_socket_get_an_answer_and_never_bring_the_instance_down() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    let socket = dir.path().join("run/control.sock");
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64);
+    let mut runner = TestRunner::new(Config { cases, ..Config::default() });
+    let lines = prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..512),
+        "\\{\"command\":\"\\PC{0,12}\"(,\"\\PC{0,8}\":\\PC{0,8})?\\}".prop_map(String::into_bytes),
+    ];
+    runner
+        .run(&lines, |mut line| {
+            line.push(b'\n');
+            let mut stream = UnixStream::connect(&socket).expect("connects");
+            stream.write_all(&line).expect("writes");
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).expect("reads");
+            let answer: serde_json::Value = serde_json::from_str(&answer).expect("a JSON answer");
+            prop_assert!(answer["outcome"].is_string(), "{}", answer);
+            Ok(())
+        })
+        .expect("every line answered");
+    add(&instance, "still serving", "yes");
+    assert_eq!(titles(&instance), ["still serving"]);
+}

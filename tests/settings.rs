@@ -3,29 +3,8 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
-use promptdeck_server::{Auth, Server, ServerConfig};
+use support::server::start_server;
 use support::{Instance, WAIT, eventually, status};
-
-fn start_server(dir: &std::path::Path) -> SocketAddr {
-    let (ready_tx, ready) = std::sync::mpsc::channel();
-    let database_url = format!("sqlite://{}", dir.join("server.db").display());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        rt.block_on(async move {
-            let config = ServerConfig {
-                listen: "127.0.0.1:0".parse().expect("addr"),
-                database_url,
-                auth: Auth::InsecureLocal,
-            };
-            let server = Server::start(config).await.expect("server starts");
-            ready_tx.send(server.local_addr()).expect("ready");
-            let _ = server.serve_until(std::future::pending()).await;
-        });
-    });
-    ready.recv_timeout(WAIT).expect("server ready")
-}
 
 fn sync_state(dir: &std::path::Path) -> Option<String> {
     Some(status(dir)?["status"]["sync"]["state"].as_str()?.to_owned())

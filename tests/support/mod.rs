@@ -15,6 +15,7 @@ pub mod node;
 pub mod oidc;
 #[path = "../../actors/tests/support/proxy.rs"]
 pub mod proxy;
+pub mod server;
 pub mod signin;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
