@@ -1,5 +1,6 @@
-//! Per-keystroke search over 10k and 100k prompts, and the cost of building the index.
-//! `cargo bench --bench search`
+//! Per-keystroke search over 10k and 100k prompts, and the cost of building the index;
+//! beside it, in the same run, `fzf --filter` on the same corpus and keystrokes (when fzf is
+//! installed; `scripts/install-deps.sh --test` installs it). `cargo bench --bench search`
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -43,6 +44,16 @@ fn main() {
         }
         let median = stats::median(&mut samples);
         keystroke_medians.push(median);
+        if let Some(mut fzf) = fzf_keystrokes(&prompts) {
+            let fzf_median = stats::median(&mut fzf);
+            println!(
+                "fzf    {size:>6} prompts: keystroke median {} p95 {} ({} samples); Promptdeck {:.1}x faster",
+                stats::ms(fzf_median),
+                stats::ms(stats::percentile(&mut fzf, 0.95)),
+                fzf.len(),
+                fzf_median.as_secs_f64() / median.as_secs_f64(),
+            );
+        }
         println!(
             "search {size:>6} prompts: keystroke median {} p95 {} ({} samples), first keystroke median {}; index build median {}",
             stats::ms(median),
@@ -56,4 +67,31 @@ fn main() {
         "search cost growth 10k -> 100k: {:.1}x",
         keystroke_medians[1].as_secs_f64() / keystroke_medians[0].as_secs_f64()
     );
+}
+
+/// `fzf --filter` over the same prompts (title, tags and body on one line each), for every
+/// keystroke of the same typing, three times; `None` without fzf.
+fn fzf_keystrokes(prompts: &[promptdeck_protocol::Prompt]) -> Option<Vec<Duration>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let lines: String = prompts
+        .iter()
+        .map(|p| format!("{} {} {}\n", p.title, p.tags.join(" "), p.body.replace('\n', " ")))
+        .collect();
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        for end in 1..=TYPED.len() {
+            let start = Instant::now();
+            let mut fzf = Command::new("fzf")
+                .args(["--filter", &TYPED[..end]])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .ok()?;
+            fzf.stdin.take()?.write_all(lines.as_bytes()).ok()?;
+            fzf.wait().ok()?;
+            samples.push(start.elapsed());
+        }
+    }
+    Some(samples)
 }

@@ -16,7 +16,7 @@ packages=(
   libwayland-client0 fonts-dejavu-core
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils)
+  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils fzf)
 fi
 
 missing=()
