@@ -32,6 +32,8 @@ struct Entry {
     named: Utf32String,
     /// The body's start (the preview), matched word by word.
     body: Utf32String,
+    /// Tagged `pinned`; worked out once here, not in every comparison of a sort.
+    pinned: bool,
 }
 
 /// Every prompt of the library, ready to match.
@@ -66,6 +68,7 @@ impl SearchIndex {
         let entry = Entry {
             named: Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" "))),
             body: Utf32String::from(summary.preview.as_str()),
+            pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
             summary,
         };
         match self.positions.get(&prompt.id) {
@@ -108,7 +111,7 @@ impl SearchIndex {
         };
         let by_rank = |a: &(u32, f64, &Entry), b: &(u32, f64, &Entry)| {
             b.0.cmp(&a.0)
-                .then(pinned(b.2).cmp(&pinned(a.2)))
+                .then(b.2.pinned.cmp(&a.2.pinned))
                 .then(b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal))
                 .then(b.2.summary.updated_at.cmp(&a.2.summary.updated_at))
                 .then(a.2.summary.id.cmp(&b.2.summary.id))
@@ -185,10 +188,6 @@ fn starts_with(text: &str, prefix: &str) -> bool {
 /// Extending a query only narrows it, except under negation (`!`) or an escape.
 fn narrows(last: &str, next: &str) -> bool {
     !last.is_empty() && next.starts_with(last) && !next.contains(['!', '\\'])
-}
-
-fn pinned(entry: &Entry) -> bool {
-    entry.summary.tags.iter().any(|t| t == PINNED_TAG)
 }
 
 fn frecency(entry: &Entry, now: i64) -> f64 {
