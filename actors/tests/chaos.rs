@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use promptdeck_actors::{PromptDraft, RuntimeHandle, SyncStatus};
 use support::proxy::{Fault, FaultProxy};
+use support::version::server_version;
 use support::{TestServer, dirs, runtime, wait_until};
 
 const FAULTS: [Fault; 10] = [
@@ -121,27 +122,11 @@ async fn three_devices_through_a_chaotic_network_converge_with_every_mutation_ap
     on_server.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(on_server, libraries[0], "and agree with the server");
 
-    let processed = server_version(&server.url()).await;
+    let processed = server_version(&server.url(), "shared").await;
     assert_eq!(processed, made as i64, "{made} mutations, each processed exactly once");
     assert!(switches >= seconds, "the network kept changing: {switches} switches");
     for device in devices {
         device.shutdown().await;
     }
     fresh.shutdown().await;
-}
-
-/// The space's version: every processed mutation moves it by exactly one.
-async fn server_version(server: &str) -> i64 {
-    let body = serde_json::json!({"profileID": "check", "clientGroupID": "chaos-check",
-        "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("{server}/api/replicache/pull?space=shared"))
-        .json(&body)
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a pull answer");
-    answer["cookie"].as_i64().unwrap_or_else(|| panic!("a numeric cookie in {answer}"))
 }

@@ -17,6 +17,8 @@ pub mod oidc;
 pub mod proxy;
 pub mod server;
 pub mod signin;
+#[path = "../../actors/tests/support/version.rs"]
+pub mod version;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 const READY_TIMEOUT: Duration = Duration::from_secs(60);

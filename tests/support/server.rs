@@ -9,16 +9,18 @@ use super::WAIT;
 
 /// The server on a thread and runtime of its own, for the life of the test.
 pub fn start_server(dir: &std::path::Path) -> SocketAddr {
+    start_server_with(dir, Auth::InsecureLocal)
+}
+
+/// The same, letting in whom `auth` says.
+pub fn start_server_with(dir: &std::path::Path, auth: Auth) -> SocketAddr {
     let (ready_tx, ready) = std::sync::mpsc::channel();
     let database_url = format!("sqlite://{}", dir.join("server.db").display());
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
         rt.block_on(async move {
-            let config = ServerConfig {
-                listen: "127.0.0.1:0".parse().expect("addr"),
-                database_url,
-                auth: Auth::InsecureLocal,
-            };
+            let config =
+                ServerConfig { listen: "127.0.0.1:0".parse().expect("addr"), database_url, auth };
             let server = Server::start(config).await.expect("server starts");
             ready_tx.send(server.local_addr()).expect("ready");
             let _ = server.serve_until(std::future::pending()).await;
@@ -27,25 +29,7 @@ pub fn start_server(dir: &std::path::Path) -> SocketAddr {
     ready.recv_timeout(WAIT).expect("server ready")
 }
 
-/// How many mutations the server has processed in the space: its version, which every
-/// processed mutation moves by exactly one, read as the cookie of a first pull.
+/// How many mutations the server has processed in the space `personal`.
 pub fn processed_on_server(rt: &tokio::runtime::Runtime, server: SocketAddr) -> i64 {
-    let body = serde_json::json!({"profileID": "check", "clientGroupID": fresh_group(),
-        "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
-    let answer: serde_json::Value = rt.block_on(async {
-        reqwest::Client::new()
-            .post(format!("http://{server}/api/replicache/pull?space=personal"))
-            .json(&body)
-            .send()
-            .await
-            .expect("the server answers")
-            .json()
-            .await
-            .expect("a pull answer")
-    });
-    answer["cookie"].as_i64().unwrap_or_else(|| panic!("a numeric cookie in {answer}"))
-}
-
-fn fresh_group() -> String {
-    format!("check-{}", fastrand::u64(..))
+    rt.block_on(super::version::server_version(&format!("http://{server}"), "personal"))
 }

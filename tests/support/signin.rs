@@ -4,31 +4,16 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use promptdeck_server::{Auth, OidcConfig, Server, ServerConfig};
+use promptdeck_server::{Auth, OidcConfig};
 
-use super::WAIT;
 use super::oidc::{AUDIENCE, CLIENT_ID};
 
 /// A promptdeck-server trusting `issuer`'s tokens, on a thread of its own; its base URL.
 pub fn start_server(dir: &Path, issuer: &str) -> String {
-    let (ready_tx, ready) = std::sync::mpsc::channel();
-    let database_url = format!("sqlite://{}", dir.join("server.db").display());
     let oidc =
         OidcConfig { client_id: Some(CLIENT_ID.into()), ..OidcConfig::new(issuer, AUDIENCE) };
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        rt.block_on(async move {
-            let config = ServerConfig {
-                listen: "127.0.0.1:0".parse().expect("addr"),
-                database_url,
-                auth: Auth::oidc(oidc).expect("oidc"),
-            };
-            let server = Server::start(config).await.expect("server starts");
-            ready_tx.send(server.local_addr()).expect("ready");
-            let _ = server.serve_until(std::future::pending()).await;
-        });
-    });
-    format!("http://{}", ready.recv_timeout(WAIT).expect("server ready"))
+    let auth = Auth::oidc(oidc).expect("oidc");
+    format!("http://{}", super::server::start_server_with(dir, auth))
 }
 
 /// A $BROWSER that records what it was asked to open and follows redirects with curl.

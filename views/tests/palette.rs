@@ -170,18 +170,22 @@ fn offline_with_waiting_changes_says_so_beside_the_dot() -> Result<(), Error> {
     Ok(())
 }
 
-/// A key pressed with Ctrl held, as the window system reports it.
-fn ctrl(key: impl Into<Key>) -> iced::Event {
+/// A key pressed with `modifiers` held, as the window system reports it.
+fn pressed(key: impl Into<Key>, modifiers: Modifiers) -> iced::Event {
     let key = key.into();
     iced::Event::Keyboard(keyboard::Event::KeyPressed {
         key: key.clone(),
         modified_key: key,
         physical_key: Physical::Unidentified(NativeCode::Unidentified),
         location: Location::Standard,
-        modifiers: Modifiers::CTRL,
+        modifiers,
         repeat: false,
         text: None,
     })
+}
+
+fn ctrl(key: impl Into<Key>) -> iced::Event {
+    pressed(key, Modifiers::CTRL)
 }
 
 #[test]
@@ -255,18 +259,8 @@ fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Resul
     Ok(())
 }
 
-/// A key pressed with Shift held.
 fn shift(key: impl Into<Key>) -> iced::Event {
-    let key = key.into();
-    iced::Event::Keyboard(keyboard::Event::KeyPressed {
-        key: key.clone(),
-        modified_key: key,
-        physical_key: Physical::Unidentified(NativeCode::Unidentified),
-        location: Location::Standard,
-        modifiers: Modifiers::SHIFT,
-        repeat: false,
-        text: None,
-    })
+    pressed(key, Modifiers::SHIFT)
 }
 
 fn letter_fields() -> Vec<Field> {
@@ -349,16 +343,7 @@ fn ctrl_shift_p_pins_the_selected_prompt() -> Result<(), Error> {
     let mut ui = simulator(state.view());
     ui.click(id(INPUT_ID))?;
     let _ = ui.tap_key(Named::ArrowDown);
-    let shifted = iced::Event::Keyboard(keyboard::Event::KeyPressed {
-        key: Key::Character("P".into()),
-        modified_key: Key::Character("P".into()),
-        physical_key: Physical::Unidentified(NativeCode::Unidentified),
-        location: Location::Standard,
-        modifiers: Modifiers::CTRL | Modifiers::SHIFT,
-        repeat: false,
-        text: None,
-    });
-    let _ = ui.simulate([shifted]);
+    let _ = ui.simulate([pressed(Key::Character("P".into()), Modifiers::CTRL | Modifiers::SHIFT)]);
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
     assert_eq!(actions.last(), Some(&Action::TogglePin(PromptId::parse("b").expect("id"))));

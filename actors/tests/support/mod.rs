@@ -16,6 +16,7 @@ pub mod converge;
 pub mod node;
 pub mod oidc;
 pub mod proxy;
+pub mod version;
 
 pub const WAIT: Duration = Duration::from_secs(30);
 /// Small enough that a test can send a larger answer cheaply.
