@@ -55,6 +55,8 @@ pub enum AuthError {
 }
 
 pub(crate) enum AuthMsg {
+    /// Reads the saved sign-in; sent by the actor to itself as it starts. No reply.
+    Load,
     /// Reply: a token valid now (`None` when the server needs none), refreshed first if it
     /// is due.
     AccessToken(RpcReplyPort<Result<Option<String>, AuthError>>),
@@ -148,23 +150,17 @@ impl Actor for AuthActor {
         myself: ActorRef<AuthMsg>,
         args: AuthArgs,
     ) -> Result<AuthState, ActorProcessingErr> {
-        let stored = args.config.vault.load().await.unwrap_or_else(|reason| {
-            tracing::warn!(%reason, "the saved sign-in cannot be used");
-            None
-        });
-        let account = if stored.is_some() { Account::SignedIn } else { Account::SignedOut };
-        args.status.update(|s| s.account = account);
-        if stored.is_some() {
-            // Fetch an access token now, so the first sync does not wait for it.
-            myself.send_message(AuthMsg::RefreshDue)?;
-        }
+        // A keyring can take seconds to answer (or to give up on an unlock prompt): the
+        // tree must not wait for it to start. Loading is the first message in the mailbox,
+        // so every request for a token comes after it.
+        myself.send_message(AuthMsg::Load)?;
         Ok(AuthState {
             http: provider::http_client()?,
-            provider: stored.as_ref().map(|s| Some(s.provider.clone())),
+            provider: None,
             config: args.config,
             status: args.status,
             names: args.names,
-            stored,
+            stored: None,
             access: None,
             flow: None,
             refresh_timer: None,
@@ -192,6 +188,7 @@ impl Actor for AuthActor {
         state: &mut AuthState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
+            AuthMsg::Load => state.load(&myself).await,
             AuthMsg::AccessToken(reply) => {
                 let _ = reply.send(state.access_token(&myself).await);
             }
@@ -223,6 +220,21 @@ impl Actor for AuthActor {
 }
 
 impl AuthState {
+    async fn load(&mut self, myself: &ActorRef<AuthMsg>) {
+        let stored = self.config.vault.load().await.unwrap_or_else(|reason| {
+            tracing::warn!(%reason, "the saved sign-in cannot be used");
+            None
+        });
+        let account = if stored.is_some() { Account::SignedIn } else { Account::SignedOut };
+        self.status.update(|s| s.account = account);
+        if let Some(stored) = stored {
+            self.provider = Some(Some(stored.provider.clone()));
+            self.stored = Some(stored);
+            // An access token now, so the first sync does not wait for one.
+            self.refresh_due(myself).await;
+        }
+    }
+
     async fn access_token(
         &mut self,
         myself: &ActorRef<AuthMsg>,

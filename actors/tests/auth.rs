@@ -124,7 +124,7 @@ async fn signing_in_through_the_browser_syncs_and_survives_a_restart_without_ask
     let (open, opened_after_restart) = browser();
     let runtime = signing_in(profile, &server, open).await;
     let handle = runtime.handle();
-    assert_eq!(handle.status().account, Account::SignedIn);
+    wait_until(&handle, "the saved sign-in to be read", |s| s.account == Account::SignedIn).await;
     handle.create(draft("Written after a restart")).await.expect("saved");
     wait_until(&handle, "the new edit is pushed", synced).await;
     handle.sync_now().await.expect("the server takes the token");
