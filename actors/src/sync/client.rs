@@ -137,18 +137,27 @@ impl SyncClient {
         body: &[u8],
         authorization: &Option<String>,
     ) -> Result<reqwest::Response, RoundError> {
-        let n = self.requests.fetch_add(1, Ordering::Relaxed);
-        let request = self
-            .http
-            .post(self.config.url(endpoint))
-            .timeout(self.config.request_timeout)
-            .header("X-Replicache-RequestID", format!("{client_id}-{}-{n}", self.session))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
-        authorized(request, authorization)
-            .send()
-            .await
-            .map_err(|e| RoundError::Offline(e.to_string()))
+        let mut attempt = 0;
+        loop {
+            let n = self.requests.fetch_add(1, Ordering::Relaxed);
+            let request = self
+                .http
+                .post(self.config.url(endpoint))
+                .timeout(self.config.request_timeout)
+                .header("X-Replicache-RequestID", format!("{client_id}-{}-{n}", self.session))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+            match authorized(request, authorization).send().await {
+                // A kept-alive connection the network dropped fails the first request sent
+                // on it; one fresh try is safe (pushes and pulls are idempotent) and spares
+                // the user an "offline" after every change of network.
+                Err(e) if attempt == 0 && !e.is_timeout() => {
+                    tracing::debug!(error = %e, "request failed before an answer; trying once more");
+                    attempt += 1;
+                }
+                sent => return sent.map_err(|e| RoundError::Offline(e.to_string())),
+            }
+        }
     }
 
     /// The `Authorization` header's value: the configured one, or the AuthActor's token.
