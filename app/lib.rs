@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod client;
 pub mod control;
+mod files;
 pub mod gui;
 pub mod install;
 mod logging;

@@ -146,16 +146,9 @@ fn set(document: &mut toml_edit::DocumentMut, table: &str, key: &str, value: Opt
 
 /// Replaces the file whole, with the permissions it had (a file holding a token stays 0600).
 fn write_keeping_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
-    use std::io::Write;
-    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    file.write_all(bytes).map_err(failed)?;
-    file.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(failed)?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|e| failed(e.error))?;
-    Ok(())
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::files::replace(path, bytes, Some(mode))
 }
 
 impl Settings {

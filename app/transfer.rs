@@ -220,14 +220,7 @@ pub fn export(
 
 /// Replaces `path` whole, so an export interrupted half-way never leaves half a file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    file.write_all(bytes).map_err(failed)?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|e| failed(e.error))?;
-    Ok(())
+    crate::files::replace(path, bytes, None)
 }
 
 /// Milliseconds since the epoch from a number or an RFC 3339 date.
