@@ -451,9 +451,10 @@ impl AuthState {
         Ok(())
     }
 
+    /// Every workspace's SyncActor, so each shows the new account state at once.
     fn nudge_sync(&self) {
-        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync()) {
-            let _ = sync.cast(SyncMsg::Nudge);
+        for sync in ractor::pg::get_members(&self.names.sync_group()) {
+            let _ = sync.send_message(SyncMsg::Nudge);
         }
     }
 }

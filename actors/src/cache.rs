@@ -1,5 +1,5 @@
-//! CacheActor: the search index of the whole library and a cache of full prompts,
-//! refreshed from the store's change sets, never by polling.
+//! CacheActor: the search index of one workspace's whole library and a cache of full
+//! prompts, refreshed from the store's change sets, never by polling.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use quick_cache::unsync::Cache;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
 use crate::search::{SearchHit, SearchIndex};
-use crate::status::{CacheStats, StatusBoard};
+use crate::status::{CacheStats, WorkspaceBoard};
 
 /// Full prompts kept in memory; the index holds only what matching needs.
 const BODY_CACHE_ENTRIES: usize = 512;
@@ -33,12 +33,15 @@ pub struct CacheActor;
 
 pub struct CacheArgs {
     pub replica: Arc<Replica>,
-    pub status: StatusBoard,
+    /// The workspace's space, which every hit carries.
+    pub space: String,
+    pub status: WorkspaceBoard,
 }
 
 pub struct CacheState {
     replica: Arc<Replica>,
-    status: StatusBoard,
+    space: String,
+    status: WorkspaceBoard,
     index: SearchIndex,
     bodies: Cache<PromptId, Arc<Prompt>>,
     stats: CacheStats,
@@ -57,9 +60,10 @@ impl Actor for CacheActor {
         let replica = args.replica.clone();
         let prompts = tokio::task::spawn_blocking(move || replica.prompts()).await??;
         let index = SearchIndex::new(&prompts);
-        tracing::info!(prompts = index.len(), "library loaded into the cache");
+        tracing::info!(prompts = index.len(), space = %args.space, "library loaded into the cache");
         let state = CacheState {
             replica: args.replica,
+            space: args.space,
             status: args.status,
             index,
             bodies: Cache::new(BODY_CACHE_ENTRIES),
@@ -83,7 +87,9 @@ impl Actor for CacheActor {
                 }
             }
             CacheMsg::Search { query, limit, reply } => {
-                let _ = reply.send(state.index.search(&query, limit, now_millis()));
+                let mut hits = state.index.search(&query, limit, now_millis());
+                hits.iter_mut().for_each(|hit| hit.prompt.space.clone_from(&state.space));
+                let _ = reply.send(hits);
             }
             CacheMsg::Get { id, reply } => {
                 let _ = reply.send(state.get(id).await);
@@ -151,10 +157,10 @@ impl CacheState {
 
     fn publish(&self) {
         let count = self.index.len();
-        self.status.update(|s| {
-            s.prompt_count = count;
-            s.data_version += 1;
-            s.loaded = true;
+        self.status.update_data(|library, data_version| {
+            library.prompt_count = count;
+            library.loaded = true;
+            *data_version += 1;
         });
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! ```text
 //! Supervisor                restarts children with backoff, counts restarts
-//! ├── CacheActor            search index + cache of full prompts, fed by change sets
-//! ├── RequestQueueActor     the one door: bounded, searches superseded, writes in order
-//! ├── AuthActor             browser sign-in, refresh ahead of expiry (when sync signs in)
-//! └── SyncActor             push then pull, pokes, backoff (when a server is configured)
+//! ├── CacheActor (per workspace)  search index + cache of full prompts, fed by change sets
+//! ├── RequestQueueActor           the one door: bounded, searches superseded, writes in order
+//! ├── AuthActor                   browser sign-in, refresh ahead of expiry (when sync signs in)
+//! └── SyncActor (per workspace)   push then pull, pokes, backoff (when a server is configured)
 //! ```
 //!
 //! Windows, the CLI and hotkeys hold a [`RuntimeHandle`] and never see an actor message.
@@ -20,14 +20,19 @@ mod search;
 mod status;
 mod supervisor;
 mod sync;
+mod workspace;
 
 pub use auth::{AuthConfig, AuthError, BrowserOpener, ProviderSettings, SignInSource, TokenVault};
 pub use error::RequestError;
 pub use queue::{MutationReceipt, Origin};
 pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};
 pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
-pub use status::{Account, CacheStats, ChildHealth, ChildState, Health, RuntimeStatus, SyncStatus};
+pub use status::{
+    Account, CacheStats, ChildHealth, ChildState, Health, LibraryStatus, RuntimeStatus, SyncStatus,
+    WorkspaceStatus,
+};
 pub use sync::{Endpoints, SyncConfig};
+pub use workspace::{DEFAULT_SPACE, Scope, WorkspaceConfig, check_workspaces};
 
 #[cfg(test)]
 mod tests;

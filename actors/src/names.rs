@@ -15,12 +15,19 @@ impl Names {
         format!("{}/supervisor", self.prefix)
     }
 
-    pub fn cache(&self) -> String {
-        format!("{}/cache", self.prefix)
+    /// The cache of the workspace syncing as `space`.
+    pub fn cache(&self, space: &str) -> String {
+        format!("{}/cache/{space}", self.prefix)
     }
 
-    pub fn sync(&self) -> String {
-        format!("{}/sync", self.prefix)
+    /// The SyncActor of the workspace syncing as `space`.
+    pub fn sync(&self, space: &str) -> String {
+        format!("{}/sync/{space}", self.prefix)
+    }
+
+    /// The process group of every SyncActor, for a nudge to all (after a sign-in).
+    pub fn sync_group(&self) -> String {
+        format!("{}/syncs", self.prefix)
     }
 
     pub fn auth(&self) -> String {

@@ -1,6 +1,7 @@
 //! RequestQueueActor: the one door through which windows, the CLI and hotkeys reach the
-//! data. Reads come from the cache (the store when the cache is down); a newer search from
-//! the same origin supersedes an older one still queued; writes apply in arrival order.
+//! data of every workspace. Reads come from the workspace's cache (its store when the cache
+//! is down); a newer search from the same origin supersedes an older one still queued;
+//! writes apply in arrival order. A request names its workspace or means the active one.
 //! Admission is bounded by the handle's permits, so a flood gets `Busy`, never a hang.
 
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use promptdeck_protocol::{Mutation, Prompt, PromptId, now_millis};
-use promptdeck_storage::{Replica, StoreError};
+use promptdeck_storage::{ChangeSet, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
@@ -16,9 +17,10 @@ use tracing::Instrument;
 use crate::cache::CacheMsg;
 use crate::error::RequestError;
 use crate::names::Names;
-use crate::search::{SearchHit, SearchIndex};
+use crate::search::{SearchHit, SearchIndex, merge_ranked};
 use crate::status::StatusBoard;
 use crate::sync::SyncMsg;
+use crate::workspace::{Scope, Workspace};
 
 /// How long the queue waits for the cache before answering from the store.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -49,17 +51,20 @@ pub enum QueueMsg {
         origin: Origin,
         query: String,
         limit: usize,
+        scope: Scope,
         reply: RpcReplyPort<Result<Vec<SearchHit>, RequestError>>,
     },
     /// Reply: the full prompt, or `None` if there is no prompt with that id.
     Get {
         ticket: Ticket,
+        space: Option<String>,
         id: PromptId,
         reply: RpcReplyPort<Result<Option<Arc<Prompt>>, RequestError>>,
     },
     /// Reply: the receipt once the mutation is durable in the store.
     Mutate {
         ticket: Ticket,
+        space: Option<String>,
         mutation: Mutation,
         reply: RpcReplyPort<Result<MutationReceipt, RequestError>>,
     },
@@ -67,11 +72,16 @@ pub enum QueueMsg {
     /// many were applied.
     MutateAll {
         ticket: Ticket,
+        space: Option<String>,
         mutations: Vec<Mutation>,
         reply: RpcReplyPort<Result<usize, RequestError>>,
     },
     /// Reply: every prompt in full, from the store (an export).
-    All { ticket: Ticket, reply: RpcReplyPort<Result<Vec<Prompt>, RequestError>> },
+    All {
+        ticket: Ticket,
+        space: Option<String>,
+        reply: RpcReplyPort<Result<Vec<Prompt>, RequestError>>,
+    },
     /// Runs the newest queued search of every origin. No reply.
     RunSearches,
     /// Parks the mailbox until the sender fires, so tests can queue requests up behind it.
@@ -82,7 +92,7 @@ pub enum QueueMsg {
 pub struct RequestQueueActor;
 
 pub struct QueueArgs {
-    pub replica: Arc<Replica>,
+    pub(crate) workspaces: Vec<Workspace>,
     pub status: StatusBoard,
     pub names: Names,
 }
@@ -91,11 +101,12 @@ struct QueuedSearch {
     ticket: Ticket,
     query: String,
     limit: usize,
+    scope: Scope,
     reply: RpcReplyPort<Result<Vec<SearchHit>, RequestError>>,
 }
 
 pub struct QueueState {
-    replica: Arc<Replica>,
+    workspaces: Vec<Workspace>,
     status: StatusBoard,
     names: Names,
     searches: BTreeMap<Origin, QueuedSearch>,
@@ -111,11 +122,13 @@ impl Actor for RequestQueueActor {
         _myself: ActorRef<QueueMsg>,
         args: QueueArgs,
     ) -> Result<QueueState, ActorProcessingErr> {
-        let replica = args.replica.clone();
-        let pending = tokio::task::spawn_blocking(move || replica.pending_count()).await??;
-        args.status.update(|s| s.pending = pending);
+        for workspace in &args.workspaces {
+            let replica = workspace.replica.clone();
+            let pending = tokio::task::spawn_blocking(move || replica.pending_count()).await??;
+            args.status.workspace(&workspace.space).update(|s| s.pending = pending);
+        }
         Ok(QueueState {
-            replica: args.replica,
+            workspaces: args.workspaces,
             status: args.status,
             names: args.names,
             searches: BTreeMap::new(),
@@ -129,8 +142,8 @@ impl Actor for RequestQueueActor {
         state: &mut QueueState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            QueueMsg::Search { ticket, origin, query, limit, reply } => {
-                let queued = QueuedSearch { ticket, query, limit, reply };
+            QueueMsg::Search { ticket, origin, query, limit, scope, reply } => {
+                let queued = QueuedSearch { ticket, query, limit, scope, reply };
                 if let Some(older) = state.searches.insert(origin, queued) {
                     let _ = older.reply.send(Err(RequestError::Superseded));
                 }
@@ -143,24 +156,22 @@ impl Actor for RequestQueueActor {
             QueueMsg::Hold(release) => {
                 let _ = release.await;
             }
-            QueueMsg::Get { ticket, id, reply } => {
+            QueueMsg::Get { ticket, space, id, reply } => {
                 let span = tracing::debug_span!("get", request = ticket.id);
-                let _ = reply.send(state.get(id).instrument(span).await);
+                let _ = reply.send(state.get(space, id).instrument(span).await);
             }
-            QueueMsg::Mutate { ticket, mutation, reply } => {
+            QueueMsg::Mutate { ticket, space, mutation, reply } => {
                 let span =
                     tracing::info_span!("mutate", request = ticket.id, name = mutation.name());
-                let _ = reply.send(state.mutate(mutation).instrument(span).await);
+                let _ = reply.send(state.mutate(space, mutation).instrument(span).await);
             }
-            QueueMsg::MutateAll { ticket, mutations, reply } => {
+            QueueMsg::MutateAll { ticket, space, mutations, reply } => {
                 let span = tracing::info_span!("mutate_all", request = ticket.id);
-                let _ = reply.send(state.mutate_all(mutations).instrument(span).await);
+                let _ = reply.send(state.mutate_all(space, mutations).instrument(span).await);
             }
-            QueueMsg::All { ticket, reply } => {
+            QueueMsg::All { ticket, space, reply } => {
                 let span = tracing::info_span!("all", request = ticket.id);
-                let replica = state.replica.clone();
-                let all = tokio::task::spawn_blocking(move || replica.prompts()).instrument(span);
-                let _ = reply.send(all.await.map_err(RequestError::from).and_then(|r| Ok(r?)));
+                let _ = reply.send(state.all(space).instrument(span).await);
             }
         }
         Ok(())
@@ -168,38 +179,83 @@ impl Actor for RequestQueueActor {
 }
 
 impl QueueState {
-    fn cache(&self) -> Option<ActorRef<CacheMsg>> {
-        ActorRef::where_is(self.names.cache())
+    /// The workspace `space` names, or the active one.
+    fn workspace(&self, space: Option<&str>) -> Result<Workspace, RequestError> {
+        let active;
+        let space = match space {
+            Some(space) => space,
+            None => {
+                active = self.status.active_space();
+                &active
+            }
+        };
+        let found = self.workspaces.iter().find(|w| w.space == space).cloned();
+        found.ok_or_else(|| RequestError::Rejected(format!("there is no workspace {space:?}")))
+    }
+
+    fn cache(&self, space: &str) -> Option<ActorRef<CacheMsg>> {
+        ActorRef::where_is(self.names.cache(space))
     }
 
     async fn run_searches(&mut self) {
         for (_, search) in std::mem::take(&mut self.searches) {
             let span = tracing::debug_span!("search", request = search.ticket.id);
-            let hits = self.search(search.query, search.limit).instrument(span).await;
-            let _ = search.reply.send(hits);
+            let hits = self.search(search.query, search.limit, search.scope).instrument(span);
+            let _ = search.reply.send(hits.await);
         }
     }
 
-    async fn search(&self, query: String, limit: usize) -> Result<Vec<SearchHit>, RequestError> {
-        if let Some(cache) = self.cache() {
+    async fn search(
+        &self,
+        query: String,
+        limit: usize,
+        scope: Scope,
+    ) -> Result<Vec<SearchHit>, RequestError> {
+        let spaces = match scope {
+            Scope::Active => vec![self.workspace(None)?],
+            Scope::Space(space) => vec![self.workspace(Some(&space))?],
+            Scope::All => self.workspaces.clone(),
+        };
+        let mut lists = Vec::with_capacity(spaces.len());
+        for workspace in spaces {
+            lists.push(self.search_in(&workspace, &query, limit).await?);
+        }
+        Ok(match lists.len() {
+            1 => lists.pop().unwrap_or_default(),
+            _ => merge_ranked(lists, limit, now_millis()),
+        })
+    }
+
+    async fn search_in(
+        &self,
+        workspace: &Workspace,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, RequestError> {
+        if let Some(cache) = self.cache(&workspace.space) {
+            let query = query.to_owned();
             let asked = cache
-                .call(
-                    |reply| CacheMsg::Search { query: query.clone(), limit, reply },
-                    Some(CACHE_TIMEOUT),
-                )
+                .call(|reply| CacheMsg::Search { query, limit, reply }, Some(CACHE_TIMEOUT))
                 .await;
             if let Ok(ractor::rpc::CallResult::Success(hits)) = asked {
                 return Ok(hits);
             }
         }
-        tracing::warn!("cache unavailable; searching the store directly");
-        let replica = self.replica.clone();
+        tracing::warn!(space = %workspace.space, "cache unavailable; searching the store directly");
+        let replica = workspace.replica.clone();
         let prompts = tokio::task::spawn_blocking(move || replica.prompts()).await??;
-        Ok(SearchIndex::new(&prompts).search(&query, limit, now_millis()))
+        let mut hits = SearchIndex::new(&prompts).search(query, limit, now_millis());
+        hits.iter_mut().for_each(|hit| hit.prompt.space.clone_from(&workspace.space));
+        Ok(hits)
     }
 
-    async fn get(&self, id: PromptId) -> Result<Option<Arc<Prompt>>, RequestError> {
-        if let Some(cache) = self.cache() {
+    async fn get(
+        &self,
+        space: Option<String>,
+        id: PromptId,
+    ) -> Result<Option<Arc<Prompt>>, RequestError> {
+        let workspace = self.workspace(space.as_deref())?;
+        if let Some(cache) = self.cache(&workspace.space) {
             let asked = cache
                 .call(|reply| CacheMsg::Get { id: id.clone(), reply }, Some(CACHE_TIMEOUT))
                 .await;
@@ -207,57 +263,67 @@ impl QueueState {
                 return Ok(found);
             }
         }
-        let replica = self.replica.clone();
+        let replica = workspace.replica;
         Ok(tokio::task::spawn_blocking(move || replica.prompt(&id)).await??.map(Arc::new))
     }
 
-    async fn mutate(&self, mutation: Mutation) -> Result<MutationReceipt, RequestError> {
-        let replica = self.replica.clone();
+    async fn all(&self, space: Option<String>) -> Result<Vec<Prompt>, RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        Ok(tokio::task::spawn_blocking(move || replica.prompts()).await??)
+    }
+
+    async fn mutate(
+        &self,
+        space: Option<String>,
+        mutation: Mutation,
+    ) -> Result<MutationReceipt, RequestError> {
+        let workspace = self.workspace(space.as_deref())?;
+        let replica = workspace.replica.clone();
         let prompt_id = mutation.prompt_id().clone();
         let (commit, pending) = tokio::task::spawn_blocking(move || {
             let commit = replica.mutate(&mutation, now_millis() as f64)?;
             Ok::<_, StoreError>((commit, replica.pending_count()?))
         })
         .await??;
-        self.status.update(|s| s.pending = pending);
-        // Waiting for the cache means a write's reply is a promise that every view and the
-        // status already show it. A cache that is down reloads from the store on restart.
-        if let Some(cache) = self.cache() {
-            let applied = cache
-                .call(|reply| CacheMsg::Apply(commit.changes, Some(reply)), Some(CACHE_TIMEOUT))
-                .await;
-            if !matches!(applied, Ok(ractor::rpc::CallResult::Success(()))) {
-                tracing::warn!("cache did not confirm the write; it reloads on restart");
-            }
-        }
-        tracing::info!(mutation_id = commit.pending.id, "committed");
-        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync()) {
-            let _ = sync.cast(SyncMsg::Nudge);
-        }
+        self.committed(&workspace, commit.changes, pending).await;
+        tracing::info!(mutation_id = commit.pending.id, space = %workspace.space, "committed");
         Ok(MutationReceipt { prompt_id, mutation_id: commit.pending.id })
     }
 
-    async fn mutate_all(&self, mutations: Vec<Mutation>) -> Result<usize, RequestError> {
+    async fn mutate_all(
+        &self,
+        space: Option<String>,
+        mutations: Vec<Mutation>,
+    ) -> Result<usize, RequestError> {
+        let workspace = self.workspace(space.as_deref())?;
         let count = mutations.len();
-        let replica = self.replica.clone();
+        let replica = workspace.replica.clone();
         let (changes, pending) = tokio::task::spawn_blocking(move || {
             let changes = replica.mutate_all(&mutations, now_millis() as f64)?;
             Ok::<_, StoreError>((changes, replica.pending_count()?))
         })
         .await??;
-        self.status.update(|s| s.pending = pending);
-        if let Some(cache) = self.cache() {
+        self.committed(&workspace, changes, pending).await;
+        tracing::info!(count, space = %workspace.space, "committed a batch");
+        Ok(count)
+    }
+
+    /// After a local write: the status and the cache show it before the caller hears of
+    /// it, and sync is told there is something to push.
+    async fn committed(&self, workspace: &Workspace, changes: ChangeSet, pending: u64) {
+        self.status.workspace(&workspace.space).update(|s| s.pending = pending);
+        // Waiting for the cache means a write's reply is a promise that every view and the
+        // status already show it. A cache that is down reloads from the store on restart.
+        if let Some(cache) = self.cache(&workspace.space) {
             let applied = cache
                 .call(|reply| CacheMsg::Apply(changes, Some(reply)), Some(CACHE_TIMEOUT))
                 .await;
             if !matches!(applied, Ok(ractor::rpc::CallResult::Success(()))) {
-                tracing::warn!("cache did not confirm the batch; it reloads on restart");
+                tracing::warn!("cache did not confirm the write; it reloads on restart");
             }
         }
-        tracing::info!(count, "committed a batch");
-        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync()) {
+        if let Some(sync) = ActorRef::<SyncMsg>::where_is(self.names.sync(&workspace.space)) {
             let _ = sync.cast(SyncMsg::Nudge);
         }
-        Ok(count)
     }
 }

@@ -15,13 +15,15 @@ use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio::sync::{Semaphore, watch};
 
 use crate::auth::{AuthConfig, AuthError, AuthMsg};
+use crate::cache::CacheMsg;
 use crate::error::RequestError;
 use crate::names::Names;
 use crate::queue::{MutationReceipt, Origin, QueueMsg, Ticket};
 use crate::search::SearchHit;
-use crate::status::{Health, RuntimeStatus, StatusBoard, process_rss_bytes};
+use crate::status::{CacheStats, Health, RuntimeStatus, StatusBoard, process_rss_bytes};
 use crate::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg, SyncSetup};
 use crate::sync::{SyncConfig, SyncMsg};
+use crate::workspace::{DEFAULT_SPACE, Scope, Workspace, WorkspaceConfig, check_workspaces};
 
 /// Longest a caller waits for an answer; a write includes an fsync.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,7 +34,12 @@ const SIGN_IN_TIMEOUT: Duration =
     AuthConfig::DEFAULT_SIGN_IN_TIMEOUT.saturating_add(Duration::from_secs(30));
 
 pub struct RuntimeConfig {
+    /// The first workspace's library; it syncs as `sync`'s space (or [`DEFAULT_SPACE`]).
     pub library_path: PathBuf,
+    /// More workspaces beside the first, each a space of the same server and account.
+    pub more_workspaces: Vec<WorkspaceConfig>,
+    /// The workspace active at start; the first when `None` or not listed.
+    pub active_space: Option<String>,
     /// Requests admitted at once; one more gets [`RequestError::Busy`].
     pub queue_capacity: usize,
     /// The server to sync with; `None` keeps the library on this device.
@@ -47,10 +54,20 @@ impl RuntimeConfig {
     pub fn new(library_path: impl Into<PathBuf>) -> Self {
         Self {
             library_path: library_path.into(),
+            more_workspaces: Vec::new(),
+            active_space: None,
             queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
             sync: None,
             auth: None,
         }
+    }
+
+    /// Every workspace, the first one first.
+    pub fn workspaces(&self) -> Vec<WorkspaceConfig> {
+        let space = self.sync.as_ref().map_or(DEFAULT_SPACE, |s| s.space.as_str());
+        let first =
+            WorkspaceConfig { space: space.to_owned(), library_path: self.library_path.clone() };
+        std::iter::once(first).chain(self.more_workspaces.iter().cloned()).collect()
     }
 }
 
@@ -58,6 +75,8 @@ impl RuntimeConfig {
 pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Workspaces(String),
     #[error("the runtime could not start: {0}")]
     Spawn(String),
 }
@@ -67,22 +86,39 @@ pub struct Runtime {
     handle: RuntimeHandle,
     supervisor: ActorRef<SupervisorMsg>,
     open_report: OpenReport,
-    replica: Weak<Replica>,
+    /// Every workspace's store as opened at start, to wait for them to close.
+    replicas: Vec<Weak<Replica>>,
 }
 
 impl Runtime {
     /// Opens the library and starts the tree; returns once the library is in memory.
     pub async fn start(config: RuntimeConfig) -> Result<Self, StartError> {
+        let configs = config.workspaces();
+        check_workspaces(&configs, config.sync.as_ref()).map_err(StartError::Workspaces)?;
         let path = config.library_path.clone();
         let (replica, open_report) = tokio::task::spawn_blocking(move || Replica::open(path))
             .await
             .map_err(|e| StartError::Spawn(e.to_string()))??;
+        let replica = Arc::new(replica);
+        let mut workspaces = vec![Workspace { space: configs[0].space.clone(), replica }];
+        for more in &configs[1..] {
+            let replica = Workspace::open_store(more.library_path.clone())
+                .await
+                .map_err(StartError::Workspaces)?;
+            workspaces.push(Workspace { space: more.space.clone(), replica: Arc::new(replica) });
+        }
+        let replicas = workspaces.iter().map(|w| Arc::downgrade(&w.replica)).collect();
         let names = Names::new();
         let status = StatusBoard::new(RuntimeStatus::default());
-        let replica = Arc::new(replica);
-        let weak_replica = Arc::downgrade(&replica);
+        let spaces: Vec<String> = configs.iter().map(|c| c.space.clone()).collect();
+        status.update(|s| {
+            s.set_workspaces(&spaces);
+            if let Some(active) = &config.active_space {
+                s.activate(active);
+            }
+        });
         let args = SupervisorArgs {
-            replica,
+            workspaces,
             status: status.clone(),
             names: names.clone(),
             sync: config.sync,
@@ -91,21 +127,22 @@ impl Runtime {
         let (supervisor, _) = Actor::spawn(Some(names.supervisor()), Supervisor, args)
             .await
             .map_err(|e| StartError::Spawn(e.to_string()))?;
-        let handle = RuntimeHandle(Arc::new(Shared {
+        let shared = Arc::new(Shared {
             names,
             status,
             permits: Arc::new(Semaphore::new(config.queue_capacity)),
             capacity: config.queue_capacity,
             next_request: AtomicU64::new(1),
-        }));
-        Ok(Self { handle, supervisor, open_report, replica: weak_replica })
+        });
+        let handle = RuntimeHandle { shared, space: None };
+        Ok(Self { handle, supervisor, open_report, replicas })
     }
 
     pub fn handle(&self) -> RuntimeHandle {
         self.handle.clone()
     }
 
-    /// What opening the library had to do (a damaged file moved aside, say).
+    /// What opening the first workspace's library had to do (a damaged file moved aside, say).
     pub fn open_report(&self) -> &OpenReport {
         &self.open_report
     }
@@ -120,7 +157,7 @@ impl Runtime {
         // A store task already running on the blocking pool may hold the last reference
         // for a moment; it finishes on its own.
         let closed = tokio::time::timeout(Duration::from_secs(5), async {
-            while self.replica.strong_count() > 0 {
+            while self.replicas.iter().any(|r| r.strong_count() > 0) {
                 tokio::task::yield_now().await;
             }
         });
@@ -146,31 +183,75 @@ pub struct PromptDraft {
     pub tags: Vec<String>,
 }
 
-/// A cheap, cloneable door to the runtime with plain async methods.
+/// A cheap, cloneable door to the runtime with plain async methods. It works on the active
+/// workspace, or on the one [`in_space`](Self::in_space) named.
 #[derive(Clone)]
-pub struct RuntimeHandle(Arc<Shared>);
+pub struct RuntimeHandle {
+    shared: Arc<Shared>,
+    /// The workspace this handle works on; `None` follows the active one.
+    space: Option<Arc<str>>,
+}
 
 impl RuntimeHandle {
-    /// The best `limit` prompts for `query`. A newer search from the same `origin` makes
-    /// this one return [`RequestError::Superseded`] if it had not run yet.
+    /// A handle that works on the workspace syncing as `space`; an empty `space` means
+    /// the active one (as a [`PromptSummary`](promptdeck_protocol::PromptSummary) from a
+    /// one-workspace list says).
+    pub fn in_space(&self, space: &str) -> RuntimeHandle {
+        let space = (!space.is_empty()).then(|| Arc::from(space));
+        RuntimeHandle { shared: self.shared.clone(), space }
+    }
+
+    /// Makes `space` the active workspace. Its library is already in memory: the next
+    /// search answers from it at once.
+    pub fn switch_to(&self, space: &str) -> Result<(), RequestError> {
+        let mut switched = false;
+        self.shared.status.update(|s| switched = s.active_space == space || s.activate(space));
+        if !switched {
+            return Err(RequestError::Rejected(format!("there is no workspace {space:?}")));
+        }
+        tracing::info!(space, "switched workspace");
+        Ok(())
+    }
+
+    /// The best `limit` prompts for `query` in this handle's workspace. A newer search
+    /// from the same `origin` makes this one return [`RequestError::Superseded`] if it had
+    /// not run yet.
     pub async fn search(
         &self,
         origin: &Origin,
         query: &str,
         limit: usize,
     ) -> Result<Vec<SearchHit>, RequestError> {
+        let scope = match &self.space {
+            Some(space) => Scope::Space(space.to_string()),
+            None => Scope::Active,
+        };
+        self.search_in(origin, query, limit, scope).await
+    }
+
+    /// As [`search`](Self::search), in the workspaces `scope` names. Every hit says its
+    /// workspace.
+    pub async fn search_in(
+        &self,
+        origin: &Origin,
+        query: &str,
+        limit: usize,
+        scope: Scope,
+    ) -> Result<Vec<SearchHit>, RequestError> {
         let (origin, query) = (origin.clone(), query.to_owned());
-        self.ask(|ticket, reply| QueueMsg::Search { ticket, origin, query, limit, reply }).await
+        self.ask(|ticket, reply| QueueMsg::Search { ticket, origin, query, limit, scope, reply })
+            .await
     }
 
     pub async fn get(&self, id: &PromptId) -> Result<Option<Arc<Prompt>>, RequestError> {
-        let id = id.clone();
-        self.ask(|ticket, reply| QueueMsg::Get { ticket, id, reply }).await
+        let (id, space) = (id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::Get { ticket, space, id, reply }).await
     }
 
     /// Applies a mutation locally; it is durable when this returns `Ok`.
     pub async fn mutate(&self, mutation: Mutation) -> Result<MutationReceipt, RequestError> {
-        self.ask(|ticket, reply| QueueMsg::Mutate { ticket, mutation, reply }).await
+        let space = self.space();
+        self.ask(|ticket, reply| QueueMsg::Mutate { ticket, space, mutation, reply }).await
     }
 
     pub async fn create(&self, draft: PromptDraft) -> Result<MutationReceipt, RequestError> {
@@ -199,12 +280,18 @@ impl RuntimeHandle {
 
     /// Applies every mutation or none (an import): one transaction, one sync.
     pub async fn mutate_all(&self, mutations: Vec<Mutation>) -> Result<usize, RequestError> {
-        self.ask(|ticket, reply| QueueMsg::MutateAll { ticket, mutations, reply }).await
+        let space = self.space();
+        self.ask(|ticket, reply| QueueMsg::MutateAll { ticket, space, mutations, reply }).await
     }
 
     /// Every prompt in full (an export).
     pub async fn all_prompts(&self) -> Result<Vec<Prompt>, RequestError> {
-        self.ask(|ticket, reply| QueueMsg::All { ticket, reply }).await
+        let space = self.space();
+        self.ask(|ticket, reply| QueueMsg::All { ticket, space, reply }).await
+    }
+
+    fn space(&self) -> Option<String> {
+        self.space.as_deref().map(str::to_owned)
     }
 
     pub async fn delete(&self, id: &PromptId) -> Result<MutationReceipt, RequestError> {
@@ -216,14 +303,34 @@ impl RuntimeHandle {
             .await
     }
 
-    /// Runs a sync round now and waits for its outcome.
+    /// Runs a sync round now in this handle's workspace, or in every workspace for a
+    /// handle that follows the active one, and waits for the outcome.
     pub async fn sync_now(&self) -> Result<(), RequestError> {
-        let sync: ActorRef<SyncMsg> = ActorRef::where_is(self.0.names.sync()).ok_or_else(|| {
+        let spaces = match &self.space {
+            Some(space) => vec![space.to_string()],
+            None => self.status().workspaces.into_iter().map(|w| w.space).collect(),
+        };
+        let rounds = spaces.iter().map(|space| self.sync_space(space));
+        let failed = futures_util::future::join_all(rounds).await.into_iter().find(Result::is_err);
+        failed.unwrap_or(Ok(()))
+    }
+
+    async fn sync_space(&self, space: &str) -> Result<(), RequestError> {
+        let sync: ActorRef<SyncMsg> = ActorRef::where_is(self.shared.names.sync(space)).ok_or_else(|| {
             RequestError::Rejected("no sync server is configured; start with --server URL, or with --push-url and --pull-url for your own Replicache backend".into())
         })?;
+        let several = self.shared.status.current().workspaces.len() > 1;
+        let place = |message: String| match several {
+            true => format!("{space}: {message}"),
+            false => message,
+        };
         match sync.call(SyncMsg::SyncNow, Some(SYNC_TIMEOUT)).await? {
-            CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),
-            _ => Err(RequestError::Unavailable("the sync round did not finish in time".into())),
+            CallResult::Success(outcome) => {
+                outcome.map_err(|e| RequestError::Unavailable(place(e)))
+            }
+            _ => Err(RequestError::Unavailable(place(
+                "the sync round did not finish in time".into(),
+            ))),
         }
     }
 
@@ -249,7 +356,7 @@ impl RuntimeHandle {
     }
 
     fn auth(&self) -> Result<ActorRef<AuthMsg>, RequestError> {
-        ActorRef::where_is(self.0.names.auth()).ok_or_else(|| {
+        ActorRef::where_is(self.shared.names.auth()).ok_or_else(|| {
             RequestError::Rejected(
                 "this profile does not sign in: it syncs with a fixed token, with a server that needs none, or not at all".into(),
             )
@@ -272,20 +379,36 @@ impl RuntimeHandle {
         }
     }
 
-    /// Syncs from now on with `sync` (signing in as `auth` says), or not at all: the
-    /// settings changed. The library and every waiting change stay.
+    /// Syncs from now on with `sync` (signing in as `auth` says), or not at all, keeping
+    /// the workspaces as they are: the settings changed. Every library and waiting change
+    /// stays.
     pub async fn reconfigure_sync(
         &self,
         sync: Option<SyncConfig>,
         auth: Option<AuthConfig>,
     ) -> Result<(), RequestError> {
-        let supervisor: ActorRef<SupervisorMsg> = ActorRef::where_is(self.0.names.supervisor())
-            .ok_or_else(|| RequestError::Unavailable("the runtime is stopping".into()))?;
+        self.reconfigure_tree(SyncSetup { workspaces: None, sync, auth }).await
+    }
+
+    /// Runs from now on with `workspaces` (the first one first), syncing with `sync`
+    /// (signing in as `auth` says) or not at all. Workspaces still listed keep their
+    /// library in memory; new ones are opened; the active one stays active if still listed.
+    pub async fn reconfigure(
+        &self,
+        workspaces: Vec<WorkspaceConfig>,
+        sync: Option<SyncConfig>,
+        auth: Option<AuthConfig>,
+    ) -> Result<(), RequestError> {
+        self.reconfigure_tree(SyncSetup { workspaces: Some(workspaces), sync, auth }).await
+    }
+
+    async fn reconfigure_tree(&self, setup: SyncSetup) -> Result<(), RequestError> {
+        let supervisor: ActorRef<SupervisorMsg> =
+            ActorRef::where_is(self.shared.names.supervisor())
+                .ok_or_else(|| RequestError::Unavailable("the runtime is stopping".into()))?;
+        let setup = Box::new(setup);
         let asked = supervisor
-            .call(
-                |reply| SupervisorMsg::Reconfigure(Box::new(SyncSetup { sync, auth }), reply),
-                Some(REQUEST_TIMEOUT),
-            )
+            .call(|reply| SupervisorMsg::Reconfigure(setup, reply), Some(REQUEST_TIMEOUT))
             .await?;
         match asked {
             CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),
@@ -294,22 +417,22 @@ impl RuntimeHandle {
     }
 
     pub fn status(&self) -> RuntimeStatus {
-        self.0.status.current()
+        self.shared.status.current()
     }
 
     /// Every status change, for a window's or the tray's subscription.
     pub fn subscribe(&self) -> watch::Receiver<RuntimeStatus> {
-        self.0.status.subscribe()
+        self.shared.status.subscribe()
     }
 
     /// Requests admitted and not yet answered.
     pub fn queue_depth(&self) -> usize {
-        self.0.capacity - self.0.permits.available_permits()
+        self.shared.capacity - self.shared.permits.available_permits()
     }
 
     pub async fn health(&self) -> Health {
         let supervisor: Option<ActorRef<SupervisorMsg>> =
-            ActorRef::where_is(self.0.names.supervisor());
+            ActorRef::where_is(self.shared.names.supervisor());
         let actors = match supervisor {
             Some(s) => match s.call(SupervisorMsg::Health, Some(REQUEST_TIMEOUT)).await {
                 Ok(CallResult::Success(actors)) => actors,
@@ -317,38 +440,41 @@ impl RuntimeHandle {
             },
             None => Vec::new(),
         };
-        let cache: Option<ActorRef<crate::cache::CacheMsg>> =
-            ActorRef::where_is(self.0.names.cache());
-        let cache = match cache {
-            Some(c) => match c.call(crate::cache::CacheMsg::Stats, Some(REQUEST_TIMEOUT)).await {
-                Ok(CallResult::Success(stats)) => Some(stats),
-                _ => None,
-            },
-            None => None,
-        };
+        let status = self.status();
+        let mut cache: Option<CacheStats> = None;
+        for workspace in &status.workspaces {
+            let found: Option<ActorRef<CacheMsg>> =
+                ActorRef::where_is(self.shared.names.cache(&workspace.space));
+            let Some(found) = found else { continue };
+            if let Ok(CallResult::Success(stats)) =
+                found.call(CacheMsg::Stats, Some(REQUEST_TIMEOUT)).await
+            {
+                cache = Some(cache.unwrap_or_default().plus(stats));
+            }
+        }
         Health {
-            status: self.status(),
+            status,
             actors,
             cache,
             queue_depth: self.queue_depth(),
-            queue_capacity: self.0.capacity,
+            queue_capacity: self.shared.capacity,
             rss_bytes: process_rss_bytes(),
         }
     }
 
     #[cfg(test)]
     pub(crate) fn names(&self) -> &Names {
-        &self.0.names
+        &self.shared.names
     }
 
     fn ticket(&self) -> Result<Ticket, RequestError> {
         let permit = self
-            .0
+            .shared
             .permits
             .clone()
             .try_acquire_owned()
-            .map_err(|_| RequestError::Busy { capacity: self.0.capacity })?;
-        Ok(Ticket { id: self.0.next_request.fetch_add(1, Ordering::Relaxed), _permit: permit })
+            .map_err(|_| RequestError::Busy { capacity: self.shared.capacity })?;
+        Ok(Ticket { id: self.shared.next_request.fetch_add(1, Ordering::Relaxed), _permit: permit })
     }
 
     async fn ask<T: Send + 'static>(
@@ -356,7 +482,7 @@ impl RuntimeHandle {
         build: impl FnOnce(Ticket, RpcReplyPort<Result<T, RequestError>>) -> QueueMsg,
     ) -> Result<T, RequestError> {
         let ticket = self.ticket()?;
-        let queue: ActorRef<QueueMsg> = ActorRef::where_is(self.0.names.queue())
+        let queue: ActorRef<QueueMsg> = ActorRef::where_is(self.shared.names.queue())
             .ok_or_else(|| RequestError::Unavailable("the request queue is restarting".into()))?;
         match queue.call(|reply| build(ticket, reply), Some(REQUEST_TIMEOUT)).await? {
             CallResult::Success(answer) => answer,

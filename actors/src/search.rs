@@ -190,6 +190,30 @@ fn narrows(last: &str, next: &str) -> bool {
     !last.is_empty() && next.starts_with(last) && !next.contains(['!', '\\'])
 }
 
+/// The best `limit` of several workspaces' hits (each list ranked), ranked as one index
+/// would rank them.
+pub(crate) fn merge_ranked(lists: Vec<Vec<SearchHit>>, limit: usize, now: i64) -> Vec<SearchHit> {
+    let mut hits: Vec<SearchHit> = lists.into_iter().flatten().collect();
+    let key = |hit: &SearchHit| {
+        let p = &hit.prompt;
+        let pinned = p.tags.iter().any(|t| t == PINNED_TAG);
+        (hit.score, pinned, promptdeck_protocol::frecency(p.use_count, p.last_used_at, now))
+    };
+    hits.sort_by(|a, b| {
+        let (score_a, pinned_a, frecency_a) = key(a);
+        let (score_b, pinned_b, frecency_b) = key(b);
+        score_b
+            .cmp(&score_a)
+            .then(pinned_b.cmp(&pinned_a))
+            .then(frecency_b.partial_cmp(&frecency_a).unwrap_or(Ordering::Equal))
+            .then(b.prompt.updated_at.cmp(&a.prompt.updated_at))
+            .then(a.prompt.id.cmp(&b.prompt.id))
+            .then(a.prompt.space.cmp(&b.prompt.space))
+    });
+    hits.truncate(limit);
+    hits
+}
+
 fn frecency(entry: &Entry, now: i64) -> f64 {
     promptdeck_protocol::frecency(entry.summary.use_count, entry.summary.last_used_at, now)
 }

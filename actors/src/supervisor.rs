@@ -17,6 +17,7 @@ use crate::names::Names;
 use crate::queue::{QueueArgs, RequestQueueActor};
 use crate::status::{Account, ChildHealth, ChildState, StatusBoard, SyncStatus};
 use crate::sync::{SyncActor, SyncArgs, SyncConfig};
+use crate::workspace::{DEFAULT_SPACE, Workspace, WorkspaceConfig, check_workspaces};
 
 /// More failures than this within [`FAILURE_WINDOW`] and the child is left stopped.
 const MAX_FAILURES: usize = 5;
@@ -24,36 +25,51 @@ const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// The supervised children, started in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// The supervised children, started in this order: the caches, the queue, then sync.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Child {
-    Cache,
+    /// One per workspace, named by its space.
+    Cache(String),
     Queue,
     /// Only when sync signs in through a provider.
     Auth,
-    /// Only when a server is configured.
-    Sync,
+    /// One per workspace, only when a server is configured.
+    Sync(String),
 }
 
 impl Child {
-    const ALL: [Child; 4] = [Child::Cache, Child::Queue, Child::Auth, Child::Sync];
+    /// Every child the tree has with these settings, in start order.
+    fn wanted(args: &SupervisorArgs) -> Vec<Child> {
+        let spaces = || args.workspaces.iter().map(|w| w.space.clone());
+        let mut children: Vec<Child> = spaces().map(Child::Cache).collect();
+        children.push(Child::Queue);
+        if args.sync.is_some() {
+            if args.auth.is_some() {
+                children.push(Child::Auth);
+            }
+            children.extend(spaces().map(Child::Sync));
+        }
+        children
+    }
 
-    /// Whether the tree has this child with these settings.
-    fn wanted(self, args: &SupervisorArgs) -> bool {
+    fn name(&self) -> &'static str {
         match self {
-            Child::Cache | Child::Queue => true,
-            Child::Sync => args.sync.is_some(),
-            Child::Auth => args.sync.is_some() && args.auth.is_some(),
+            Child::Cache(_) => "CacheActor",
+            Child::Queue => "RequestQueueActor",
+            Child::Auth => "AuthActor",
+            Child::Sync(_) => "SyncActor",
         }
     }
 
-    fn name(self) -> &'static str {
+    fn space(&self) -> Option<&str> {
         match self {
-            Child::Cache => "CacheActor",
-            Child::Queue => "RequestQueueActor",
-            Child::Auth => "AuthActor",
-            Child::Sync => "SyncActor",
+            Child::Cache(space) | Child::Sync(space) => Some(space),
+            Child::Queue | Child::Auth => None,
         }
+    }
+
+    fn syncs(&self) -> bool {
+        matches!(self, Child::Sync(_) | Child::Auth)
     }
 }
 
@@ -64,14 +80,17 @@ pub enum SupervisorMsg {
     Health(RpcReplyPort<Vec<ChildHealth>>),
     /// Stops every child for good (no restarts). Reply: once they have all stopped.
     StopChildren(RpcReplyPort<()>),
-    /// Syncs from now on as `sync` and `auth` say (or not at all): the SyncActor and the
-    /// AuthActor are replaced; the library and its waiting changes stay. Reply: once the
-    /// new ones run.
+    /// Runs from now on with these workspaces, syncing as `sync` and `auth` say (or not at
+    /// all). With the same workspaces only the SyncActors and the AuthActor are replaced;
+    /// otherwise every workspace's actors and the queue are too. Libraries and their waiting
+    /// changes stay. Reply: once the new ones run.
     Reconfigure(Box<SyncSetup>, RpcReplyPort<Result<(), String>>),
 }
 
-/// How the tree syncs: with which backend, signing in how.
+/// How the tree runs: which workspaces, syncing with which backend, signing in how.
 pub struct SyncSetup {
+    /// `None` keeps the workspaces, the first one taking `sync`'s space.
+    pub workspaces: Option<Vec<WorkspaceConfig>>,
     pub sync: Option<SyncConfig>,
     pub auth: Option<AuthConfig>,
 }
@@ -80,7 +99,7 @@ pub struct Supervisor;
 
 #[derive(Clone)]
 pub struct SupervisorArgs {
-    pub replica: Arc<Replica>,
+    pub workspaces: Vec<Workspace>,
     pub status: StatusBoard,
     pub names: Names,
     pub sync: Option<SyncConfig>,
@@ -124,15 +143,9 @@ impl Actor for Supervisor {
         myself: ActorRef<SupervisorMsg>,
         args: SupervisorArgs,
     ) -> Result<SupervisorState, ActorProcessingErr> {
-        let mut slots = BTreeMap::new();
-        for child in Child::ALL {
-            if !child.wanted(&args) {
-                continue;
-            }
-            let cell = spawn(child, &args, myself.get_cell()).await?;
-            slots.insert(child, Slot::running(cell));
-        }
-        Ok(SupervisorState { args, slots, stopping: false })
+        let mut state = SupervisorState { args, slots: BTreeMap::new(), stopping: false };
+        state.start_missing(&myself).await?;
+        Ok(state)
     }
 
     async fn handle(
@@ -143,10 +156,14 @@ impl Actor for Supervisor {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             SupervisorMsg::Restart(child) => {
-                match spawn(child, &state.args, myself.get_cell()).await {
+                if !state.slots.contains_key(&child) {
+                    // Reconfigured away while it waited for its backoff.
+                    return Ok(());
+                }
+                match spawn(&child, &state.args, myself.get_cell()).await {
                     Ok(cell) => {
                         tracing::info!(actor = child.name(), "restarted");
-                        let slot = state.slot(child);
+                        let slot = state.slot(&child);
                         slot.cell = Some(cell);
                         slot.state = ChildState::Running;
                     }
@@ -157,8 +174,7 @@ impl Actor for Supervisor {
                 let _ = reply.send(state.health());
             }
             SupervisorMsg::Reconfigure(setup, reply) => {
-                let SyncSetup { sync, auth } = *setup;
-                let outcome = state.reconfigure(&myself, sync, auth).await;
+                let outcome = state.reconfigure(&myself, *setup).await;
                 let _ = reply.send(outcome);
             }
             SupervisorMsg::StopChildren(reply) => {
@@ -199,105 +215,151 @@ impl Actor for Supervisor {
 }
 
 async fn spawn(
-    child: Child,
+    child: &Child,
     args: &SupervisorArgs,
     supervisor: ActorCell,
 ) -> Result<ActorCell, SpawnErr> {
+    let names = &args.names;
     match child {
-        Child::Cache => {
-            let cache_args =
-                CacheArgs { replica: args.replica.clone(), status: args.status.clone() };
-            let (actor, _) =
-                Actor::spawn_linked(Some(args.names.cache()), CacheActor, cache_args, supervisor)
-                    .await?;
+        Child::Cache(space) => {
+            let cache_args = CacheArgs {
+                replica: args.replica(space)?,
+                space: space.clone(),
+                status: args.status.workspace(space),
+            };
+            let name = Some(names.cache(space));
+            let (actor, _) = Actor::spawn_linked(name, CacheActor, cache_args, supervisor).await?;
             Ok(actor.get_cell())
         }
-        Child::Sync => {
-            let Some(config) = args.sync.clone() else {
+        Child::Sync(space) => {
+            let Some(config) = &args.sync else {
                 return Err(SpawnErr::StartupFailed("no sync server is configured".into()));
             };
             let sync_args = SyncArgs {
-                replica: args.replica.clone(),
-                status: args.status.clone(),
-                names: args.names.clone(),
-                config,
+                replica: args.replica(space)?,
+                status: args.status.workspace(space),
+                names: names.clone(),
+                config: config.for_space(space),
                 signs_in: args.auth.is_some(),
             };
-            let (actor, _) =
-                Actor::spawn_linked(Some(args.names.sync()), SyncActor, sync_args, supervisor)
-                    .await?;
+            let name = Some(names.sync(space));
+            let (actor, _) = Actor::spawn_linked(name, SyncActor, sync_args, supervisor).await?;
+            ractor::pg::join(names.sync_group(), vec![actor.get_cell()]);
             Ok(actor.get_cell())
         }
         Child::Auth => {
             let Some(config) = args.auth.clone() else {
                 return Err(SpawnErr::StartupFailed("no sign-in is configured".into()));
             };
-            let auth_args =
-                AuthArgs { config, status: args.status.clone(), names: args.names.clone() };
+            let auth_args = AuthArgs { config, status: args.status.clone(), names: names.clone() };
             let (actor, _) =
-                Actor::spawn_linked(Some(args.names.auth()), AuthActor, auth_args, supervisor)
-                    .await?;
+                Actor::spawn_linked(Some(names.auth()), AuthActor, auth_args, supervisor).await?;
             Ok(actor.get_cell())
         }
         Child::Queue => {
             let queue_args = QueueArgs {
-                replica: args.replica.clone(),
+                workspaces: args.workspaces.clone(),
                 status: args.status.clone(),
-                names: args.names.clone(),
+                names: names.clone(),
             };
-            let (actor, _) = Actor::spawn_linked(
-                Some(args.names.queue()),
-                RequestQueueActor,
-                queue_args,
-                supervisor,
-            )
-            .await?;
+            let name = Some(names.queue());
+            let (actor, _) =
+                Actor::spawn_linked(name, RequestQueueActor, queue_args, supervisor).await?;
             Ok(actor.get_cell())
         }
     }
 }
 
+impl SupervisorArgs {
+    /// The workspaces as they run, the first one syncing as `sync`'s space.
+    fn configs(&self, sync: Option<&SyncConfig>) -> Vec<WorkspaceConfig> {
+        let first = sync.map_or(DEFAULT_SPACE, |s| s.space.as_str());
+        let config = |(at, w): (usize, &Workspace)| WorkspaceConfig {
+            space: if at == 0 { first.to_owned() } else { w.space.clone() },
+            library_path: w.replica.path().to_owned(),
+        };
+        self.workspaces.iter().enumerate().map(config).collect()
+    }
+
+    fn replica(&self, space: &str) -> Result<Arc<Replica>, SpawnErr> {
+        let workspace = self.workspaces.iter().find(|w| w.space == space);
+        let missing = || SpawnErr::StartupFailed(format!("there is no workspace {space:?}").into());
+        workspace.map(|w| w.replica.clone()).ok_or_else(missing)
+    }
+}
+
 impl SupervisorState {
-    /// Replaces the sync children. The old ones leave their slots before they stop, so their
-    /// stopping is not taken for a failure.
-    async fn reconfigure(
-        &mut self,
-        myself: &ActorRef<SupervisorMsg>,
-        sync: Option<SyncConfig>,
-        auth: Option<AuthConfig>,
-    ) -> Result<(), String> {
-        for child in [Child::Sync, Child::Auth] {
-            if let Some(cell) = self.slots.remove(&child).and_then(|slot| slot.cell) {
-                let _ = cell
-                    .stop_and_wait(Some("reconfigured".into()), Some(Duration::from_secs(5)))
-                    .await;
-            }
-        }
-        self.args.sync = sync;
-        self.args.auth = auth;
-        if self.args.sync.is_none() {
-            self.args.status.update(|s| {
-                s.sync = SyncStatus::LocalOnly;
-                s.live_updates = false;
-            });
-        }
-        if self.args.auth.is_none() || self.args.sync.is_none() {
-            self.args.status.update(|s| s.account = Account::NotNeeded);
-        }
-        for child in [Child::Auth, Child::Sync] {
-            if !child.wanted(&self.args) {
+    /// Starts every wanted child that has no slot yet.
+    async fn start_missing(&mut self, myself: &ActorRef<SupervisorMsg>) -> Result<(), SpawnErr> {
+        for child in Child::wanted(&self.args) {
+            if self.slots.contains_key(&child) {
                 continue;
             }
-            let cell =
-                spawn(child, &self.args, myself.get_cell()).await.map_err(|e| e.to_string())?;
+            let cell = spawn(&child, &self.args, myself.get_cell()).await?;
             self.slots.insert(child, Slot::running(cell));
         }
-        tracing::info!(syncing = self.args.sync.is_some(), "sync reconfigured");
         Ok(())
     }
 
-    fn slot(&mut self, child: Child) -> &mut Slot {
-        self.slots.get_mut(&child).expect("every child has a slot from pre_start")
+    /// Stops the children `which` picks. They leave their slots before they stop, so their
+    /// stopping is not taken for a failure.
+    async fn stop_where(&mut self, which: impl Fn(&Child) -> bool) {
+        let leaving: Vec<Child> = self.slots.keys().filter(|c| which(c)).cloned().collect();
+        for child in leaving.into_iter().rev() {
+            if let Some(cell) = self.slots.remove(&child).and_then(|slot| slot.cell) {
+                let reason = Some("reconfigured".into());
+                let _ = cell.stop_and_wait(reason, Some(Duration::from_secs(5))).await;
+            }
+        }
+    }
+
+    async fn reconfigure(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        setup: SyncSetup,
+    ) -> Result<(), String> {
+        let SyncSetup { workspaces, sync, auth } = setup;
+        let workspaces = workspaces.unwrap_or_else(|| self.args.configs(sync.as_ref()));
+        check_workspaces(&workspaces, sync.as_ref())?;
+        let workspaces = open_workspaces(&self.args.workspaces, workspaces).await?;
+        let same_workspaces = workspaces.len() == self.args.workspaces.len()
+            && workspaces.iter().zip(&self.args.workspaces).all(|(new, old)| {
+                new.space == old.space && Arc::ptr_eq(&new.replica, &old.replica)
+            });
+        if same_workspaces {
+            self.stop_where(Child::syncs).await;
+        } else {
+            self.stop_where(|_| true).await;
+            let spaces: Vec<String> = workspaces.iter().map(|w| w.space.clone()).collect();
+            self.args.status.update(|s| s.set_workspaces(&spaces));
+        }
+        self.args.workspaces = workspaces;
+        self.args.sync = sync;
+        self.args.auth = auth;
+        self.args.status.update(|s| {
+            if self.args.sync.is_none() {
+                s.workspaces.iter_mut().for_each(|w| {
+                    w.library.sync = SyncStatus::LocalOnly;
+                    w.library.live_updates = false;
+                });
+                s.library.sync = SyncStatus::LocalOnly;
+                s.library.live_updates = false;
+            }
+            if self.args.auth.is_none() || self.args.sync.is_none() {
+                s.account = Account::NotNeeded;
+            }
+        });
+        self.start_missing(myself).await.map_err(|e| e.to_string())?;
+        tracing::info!(
+            syncing = self.args.sync.is_some(),
+            workspaces = self.args.workspaces.len(),
+            "reconfigured"
+        );
+        Ok(())
+    }
+
+    fn slot(&mut self, child: &Child) -> &mut Slot {
+        self.slots.get_mut(child).expect("every child has a slot from pre_start")
     }
 
     /// The child a supervision event is about; events from an earlier incarnation that
@@ -306,12 +368,12 @@ impl SupervisorState {
         self.slots
             .iter()
             .find(|(_, slot)| slot.cell.as_ref().is_some_and(|c| c.get_id() == cell.get_id()))
-            .map(|(child, _)| *child)
+            .map(|(child, _)| child.clone())
     }
 
     fn on_failure(&mut self, myself: &ActorRef<SupervisorMsg>, child: Child, error: String) {
         let now = Instant::now();
-        let slot = self.slot(child);
+        let slot = self.slot(&child);
         slot.cell = None;
         slot.restarts += 1;
         slot.last_error = Some(error.clone());
@@ -336,10 +398,29 @@ impl SupervisorState {
             .iter()
             .map(|(child, slot)| ChildHealth {
                 name: child.name().to_owned(),
+                space: child.space().map(str::to_owned),
                 state: slot.state,
                 restarts: slot.restarts,
                 last_error: slot.last_error.clone(),
             })
             .collect()
     }
+}
+
+/// The workspaces `wanted` lists: those already open keep their store (matched by file),
+/// the others are opened. Nothing changes if one cannot be opened.
+async fn open_workspaces(
+    open: &[Workspace],
+    wanted: Vec<WorkspaceConfig>,
+) -> Result<Vec<Workspace>, String> {
+    let mut workspaces = Vec::with_capacity(wanted.len());
+    for config in wanted {
+        let kept = open.iter().find(|w| w.replica.path() == config.library_path);
+        let replica = match kept {
+            Some(workspace) => workspace.replica.clone(),
+            None => Arc::new(Workspace::open_store(config.library_path).await?),
+        };
+        workspaces.push(Workspace { space: config.space, replica });
+    }
+    Ok(workspaces)
 }

@@ -21,7 +21,7 @@ pub use config::{Endpoints, SyncConfig};
 
 use crate::cache::CacheMsg;
 use crate::names::Names;
-use crate::status::{StatusBoard, SyncStatus};
+use crate::status::{SyncStatus, WorkspaceBoard};
 use client::SyncClient;
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -43,7 +43,7 @@ pub struct SyncActor;
 
 pub struct SyncArgs {
     pub replica: Arc<Replica>,
-    pub status: StatusBoard,
+    pub status: WorkspaceBoard,
     pub names: Names,
     pub config: SyncConfig,
     /// Tokens come from the AuthActor rather than the config.
@@ -52,8 +52,10 @@ pub struct SyncArgs {
 
 pub struct SyncState {
     replica: Arc<Replica>,
-    status: StatusBoard,
+    status: WorkspaceBoard,
     names: Names,
+    /// The workspace's space, whose cache hears of pulled changes.
+    space: String,
     client: Arc<SyncClient>,
     round_scheduled: bool,
     waiting: Vec<RpcReplyPort<Result<(), String>>>,
@@ -89,6 +91,7 @@ impl Actor for SyncActor {
         // Pulls on a timer even beside a poke stream, in case a poke was lost.
         let timer = myself.send_interval(args.config.poll_interval, || SyncMsg::Nudge);
         let has_pokes = args.config.endpoints.poke.is_some();
+        let space = args.config.space.clone();
         let auth = args.signs_in.then(|| args.names.auth());
         let client = Arc::new(SyncClient::new(args.config, auth)?);
         let pokes = has_pokes.then(|| {
@@ -100,6 +103,7 @@ impl Actor for SyncActor {
             replica: args.replica,
             status: args.status,
             names: args.names,
+            space,
             client,
             round_scheduled: false,
             waiting: Vec::new(),
@@ -188,7 +192,7 @@ impl SyncState {
         );
         self.status.update(|s| s.pending = pending);
         if !applied.changes.is_empty()
-            && let Some(cache) = ActorRef::<CacheMsg>::where_is(self.names.cache())
+            && let Some(cache) = ActorRef::<CacheMsg>::where_is(self.names.cache(&self.space))
         {
             let _ = cache
                 .call(
@@ -281,7 +285,11 @@ async fn blocking<T: Send + 'static>(
 
 /// Holds the server's poke stream open, nudging the actor on each poke and on every
 /// (re)connect, and reconnecting with backoff. Ends when the actor is gone.
-async fn listen_for_pokes(client: Arc<SyncClient>, actor: ActorRef<SyncMsg>, status: StatusBoard) {
+async fn listen_for_pokes(
+    client: Arc<SyncClient>,
+    actor: ActorRef<SyncMsg>,
+    status: WorkspaceBoard,
+) {
     let mut failures = 0u32;
     loop {
         if let Ok(response) = client.pokes().await {

@@ -15,10 +15,8 @@ const WAIT: Duration = Duration::from_secs(10);
 
 async fn start(dir: &tempfile::TempDir, capacity: usize) -> Runtime {
     let config = RuntimeConfig {
-        library_path: dir.path().join("library.redb"),
         queue_capacity: capacity,
-        sync: None,
-        auth: None,
+        ..RuntimeConfig::new(dir.path().join("library.redb"))
     };
     Runtime::start(config).await.expect("runtime starts")
 }
@@ -44,7 +42,8 @@ async fn supervisor_restarts_a_panicking_cache_and_counts_it() {
 
     let mut status = handle.subscribe();
     status.borrow_and_update();
-    let cache: ActorRef<CacheMsg> = ActorRef::where_is(handle.names().cache()).expect("cache");
+    let cache: ActorRef<CacheMsg> =
+        ActorRef::where_is(handle.names().cache("personal")).expect("cache");
     cache.send_message(CacheMsg::Panic).expect("sent");
     // The restarted cache reloads the library and publishes a new data version.
     let version_before = handle.status().data_version;

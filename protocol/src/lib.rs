@@ -21,4 +21,4 @@ pub use mutation::{
 pub use prompt::{
     PINNED_TAG, PROMPT_PREFIX, Prompt, PromptId, PromptIdError, frecency, now_millis,
 };
-pub use summary::{PREVIEW_CHARS, PromptSummary};
+pub use summary::{PREVIEW_CHARS, PromptKey, PromptSummary};

@@ -20,6 +20,25 @@ pub struct PromptSummary {
     pub use_count: u64,
     pub last_used_at: Option<i64>,
     pub updated_at: i64,
+    /// The workspace (space) it lives in, when a list spans several; empty means the
+    /// active one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub space: String,
+}
+
+/// Which prompt, in which workspace: ids are unique within a space, but an import can put
+/// the same prompt in two.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PromptKey {
+    /// Empty means the active workspace.
+    pub space: String,
+    pub id: PromptId,
+}
+
+impl PromptSummary {
+    pub fn key(&self) -> PromptKey {
+        PromptKey { space: self.space.clone(), id: self.id.clone() }
+    }
 }
 
 impl From<&Prompt> for PromptSummary {
@@ -33,6 +52,7 @@ impl From<&Prompt> for PromptSummary {
             use_count: prompt.use_count,
             last_used_at: prompt.last_used_at,
             updated_at: prompt.updated_at,
+            space: String::new(),
         }
     }
 }

@@ -83,6 +83,17 @@ impl SyncConfig {
         }
     }
 
+    /// The same backend, for another workspace's space.
+    pub fn for_space(&self, space: &str) -> Self {
+        Self { space: space.to_owned(), ..self.clone() }
+    }
+
+    /// Whether the push and pull URLs name the space, so that several workspaces can each
+    /// sync their own.
+    pub fn names_the_space(&self) -> bool {
+        self.endpoints.push.contains("{space}") && self.endpoints.pull.contains("{space}")
+    }
+
     /// What names this backend and space: a cookie from one means nothing to another.
     pub fn target(&self) -> String {
         format!("{} {}", self.url(&self.endpoints.pull), self.space)
