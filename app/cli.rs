@@ -130,8 +130,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the workspaces (the active one marked), or make SPACE the active one.
+    Space {
+        /// The workspace to search and add to from now on (kept for the next start).
+        space: Option<String>,
+    },
     /// Add a prompt. Without --body, the body is read from standard input.
     Add {
+        /// The workspace to add to [default: the active one].
+        #[arg(long)]
+        space: Option<String>,
         #[arg(long)]
         title: String,
         #[arg(long)]
@@ -144,6 +152,9 @@ pub enum Command {
     List {
         #[arg(long)]
         json: bool,
+        /// The workspace to list [default: the active one].
+        #[arg(long)]
+        space: Option<String>,
     },
     /// Sign in to sync: opens your browser at the identity provider and waits until done.
     Login,
@@ -169,6 +180,9 @@ pub enum Command {
         /// Only say what would be imported.
         #[arg(long)]
         dry_run: bool,
+        /// The workspace to import into [default: the active one].
+        #[arg(long)]
+        space: Option<String>,
     },
     /// Export the library (every field, so a JSON export imports back exactly).
     Export {
@@ -177,6 +191,9 @@ pub enum Command {
         /// Where to write (a folder for markdown) [default: standard output].
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
+        /// The workspace to export [default: the active one].
+        #[arg(long)]
+        space: Option<String>,
     },
     /// Stop the running instance.
     Quit,

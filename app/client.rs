@@ -46,15 +46,16 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::Settings => (ControlRequest::Settings, false),
         Command::Capture => (ControlRequest::Capture, false),
         Command::Status { json } => (ControlRequest::Status, json),
-        Command::List { json } => (ControlRequest::List, json),
+        Command::List { json, space } => (ControlRequest::List { space }, json),
+        Command::Space { space } => (ControlRequest::Space { space }, false),
         Command::Quit => (ControlRequest::Quit, false),
-        Command::Import { path, format, skip_invalid, dry_run } => {
+        Command::Import { path, format, skip_invalid, dry_run, space } => {
             // The instance reads the file: it may be far larger than a request may be.
             let path = std::path::absolute(&path)
                 .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
-            (ControlRequest::Import { path, format, skip_invalid, dry_run }, false)
+            (ControlRequest::Import { path, format, skip_invalid, dry_run, space }, false)
         }
-        Command::Export { format, out } => {
+        Command::Export { format, out, space } => {
             let out = match out {
                 Some(out) => Some(
                     std::path::absolute(&out)
@@ -62,7 +63,7 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
                 ),
                 None => None,
             };
-            (ControlRequest::Export { format, out }, false)
+            (ControlRequest::Export { format, out, space }, false)
         }
         Command::Sync => (ControlRequest::Sync, false),
         Command::Login => (ControlRequest::SignIn, false),
@@ -70,7 +71,7 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::InstallDesktop { .. } => {
             return Err("install-desktop needs no running instance; run it on its own".into());
         }
-        Command::Add { title, body, tags } => {
+        Command::Add { title, body, tags, space } => {
             let body = match body {
                 Some(body) => body,
                 None => read_stdin()?,
@@ -80,7 +81,7 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
                 let error = ValidationError::BodyTooLarge { size: body.len() };
                 return Err(format!("{error}; nothing was saved"));
             }
-            (ControlRequest::Add { title, body, tags }, false)
+            (ControlRequest::Add { title, body, tags, space }, false)
         }
     })
 }
@@ -130,6 +131,13 @@ async fn sign_out_and_remove(profile: &Profile) -> ExitCode {
         }
     };
     let library = profile.library_path();
+    // Every other workspace's library goes too: the whole profile was signed out.
+    let spaces = library.with_file_name("spaces");
+    if let Err(e) = std::fs::remove_dir_all(&spaces)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return fail(&format!("signed out, but cannot remove {}: {e}", spaces.display()));
+    }
     match std::fs::remove_file(&library) {
         Ok(()) => {
             println!("signed out; removed the library from this device ({})", library.display());
@@ -187,12 +195,21 @@ fn describe_prompt(prompt: &PromptSummary) -> String {
 
 fn describe_health(health: &Value) -> String {
     let status = &health["status"];
-    let mut lines = vec![format!(
-        "{} prompts, {} pending, sync: {}",
-        status["promptCount"],
-        status["pending"],
-        status["sync"]["state"].as_str().unwrap_or("?")
-    )];
+    let workspaces = status["workspaces"].as_array().cloned().unwrap_or_default();
+    let mut lines: Vec<String> = workspaces
+        .iter()
+        .map(|w| {
+            let active = w["space"] == status["activeSpace"];
+            format!(
+                "{} {}: {} prompts, {} pending, sync: {}",
+                if active { "*" } else { " " },
+                w["space"].as_str().unwrap_or("?"),
+                w["promptCount"],
+                w["pending"],
+                w["sync"]["state"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
     match status["account"].as_str() {
         Some("signedIn") => lines.push("account: signed in".into()),
         Some("signingIn") => lines.push("account: signing in (in the browser)".into()),
@@ -200,8 +217,9 @@ fn describe_health(health: &Value) -> String {
         _ => {}
     }
     for actor in health["actors"].as_array().into_iter().flatten() {
+        let space = actor["space"].as_str().map(|s| format!(" [{s}]")).unwrap_or_default();
         lines.push(format!(
-            "{}: {} ({} restarts)",
+            "{}{space}: {} ({} restarts)",
             actor["name"].as_str().unwrap_or("?"),
             actor["state"].as_str().unwrap_or("?"),
             actor["restarts"]

@@ -32,8 +32,19 @@ pub enum ControlRequest {
         title: String,
         body: String,
         tags: Vec<String>,
+        /// The workspace; the active one when absent.
+        #[serde(default)]
+        space: Option<String>,
     },
-    List,
+    List {
+        #[serde(default)]
+        space: Option<String>,
+    },
+    /// Lists the workspaces, or makes `space` the active one.
+    Space {
+        #[serde(default)]
+        space: Option<String>,
+    },
     Sync,
     /// Starts a browser sign-in; answers the URL opened.
     SignIn,
@@ -45,10 +56,14 @@ pub enum ControlRequest {
         format: Option<Format>,
         skip_invalid: bool,
         dry_run: bool,
+        #[serde(default)]
+        space: Option<String>,
     },
     Export {
         format: Format,
         out: Option<PathBuf>,
+        #[serde(default)]
+        space: Option<String>,
     },
     Quit,
 }
@@ -72,7 +87,8 @@ impl ControlRequest {
             Self::Capture => "capture",
             Self::Status => "status",
             Self::Add { .. } => "add",
-            Self::List => "list",
+            Self::List { .. } => "list",
+            Self::Space { .. } => "space",
             Self::Sync => "sync",
             Self::SignIn => "sign-in",
             Self::AwaitSignIn => "await-sign-in",
@@ -187,17 +203,18 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
                 (Err(e), _) | (_, Err(e)) => ControlResponse::failed(e),
             }
         }
-        ControlRequest::List => {
+        ControlRequest::List { space } => {
             let origin = Origin("cli".into());
-            match context.runtime.search(&origin, "", LIST_LIMIT).await {
+            match in_space(context, space).search(&origin, "", LIST_LIMIT).await {
                 Ok(hits) => {
                     ControlResponse::List { prompts: hits.into_iter().map(|h| h.prompt).collect() }
                 }
                 Err(e) => ControlResponse::failed(e),
             }
         }
-        ControlRequest::Add { title, body, tags } => {
-            match context.runtime.create(PromptDraft { title, body, tags }).await {
+        ControlRequest::Space { space } => workspace(context, space),
+        ControlRequest::Add { title, body, tags, space } => {
+            match in_space(context, space).create(PromptDraft { title, body, tags }).await {
                 Ok(receipt) => {
                     ControlResponse::Done { message: format!("added {}", receipt.prompt_id) }
                 }
@@ -222,10 +239,13 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             },
             Err(e) => ControlResponse::failed(e),
         },
-        ControlRequest::Import { path, format, skip_invalid, dry_run } => {
-            import(context, path, format, skip_invalid, dry_run).await
+        ControlRequest::Import { path, format, skip_invalid, dry_run, space } => {
+            let runtime = in_space(context, space);
+            import(&runtime, path, format, skip_invalid, dry_run).await
         }
-        ControlRequest::Export { format, out } => export(context, format, out).await,
+        ControlRequest::Export { format, out, space } => {
+            export(&in_space(context, space), format, out).await
+        }
         ControlRequest::Quit => {
             let _ = context.quit.send(());
             ControlResponse::Done { message: "quitting".into() }
@@ -235,6 +255,33 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
         ControlRequest::Settings => to_ui(context, UiCommand::OpenSettings, "showing the settings"),
         ControlRequest::Capture => capture(context).await,
     }
+}
+
+/// The runtime, working on `space` or on the active workspace.
+fn in_space(context: &ControlContext, space: Option<String>) -> RuntimeHandle {
+    context.runtime.in_space(space.as_deref().unwrap_or_default())
+}
+
+/// Switches to `space`, or lists the workspaces with the active one marked.
+fn workspace(context: &ControlContext, space: Option<String>) -> ControlResponse {
+    if let Some(space) = space {
+        return match context.runtime.switch_to(&space) {
+            Ok(()) => ControlResponse::Done { message: format!("the active workspace is {space}") },
+            Err(e) => ControlResponse::failed(e),
+        };
+    }
+    let status = context.runtime.status();
+    let lines: Vec<String> = status
+        .workspaces
+        .iter()
+        .map(|w| {
+            let mark = if w.space == status.active_space { "*" } else { " " };
+            let count = w.library.prompt_count;
+            let noun = if count == 1 { "prompt" } else { "prompts" };
+            format!("{mark} {}  ({count} {noun})", w.space)
+        })
+        .collect();
+    ControlResponse::Done { message: lines.join("\n") }
 }
 
 fn to_ui(context: &ControlContext, command: UiCommand, message: &str) -> ControlResponse {
@@ -262,7 +309,7 @@ async fn capture(context: &ControlContext) -> ControlResponse {
 }
 
 async fn import(
-    context: &ControlContext,
+    runtime: &RuntimeHandle,
     path: PathBuf,
     format: Option<Format>,
     skip_invalid: bool,
@@ -277,7 +324,7 @@ async fn import(
         Ok(Err(e)) => return ControlResponse::failed(e),
         Err(e) => return ControlResponse::failed(e),
     };
-    let existing = match context.runtime.all_prompts().await {
+    let existing = match runtime.all_prompts().await {
         Ok(existing) => existing,
         Err(e) => return ControlResponse::failed(e),
     };
@@ -296,7 +343,7 @@ async fn import(
     } else if count == 0 {
         "nothing new to import".to_owned()
     } else {
-        match context.runtime.mutate_all(plan.mutations.clone()).await {
+        match runtime.mutate_all(plan.mutations.clone()).await {
             Ok(_) => format!("imported {count} prompts"),
             Err(e) => return ControlResponse::failed(format!("nothing was imported: {e}")),
         }
@@ -323,8 +370,8 @@ fn import_report(verdict: &str, plan: &transfer::ImportPlan) -> String {
     lines.join("\n")
 }
 
-async fn export(context: &ControlContext, format: Format, out: Option<PathBuf>) -> ControlResponse {
-    let prompts = match context.runtime.all_prompts().await {
+async fn export(runtime: &RuntimeHandle, format: Format, out: Option<PathBuf>) -> ControlResponse {
+    let prompts = match runtime.all_prompts().await {
         Ok(mut prompts) => {
             prompts.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
             prompts

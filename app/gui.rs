@@ -20,10 +20,10 @@ use iced::futures::{Stream, stream};
 use iced::widget::{operation, space};
 use iced::{Element, Subscription, Task, Theme};
 use promptdeck_actors::{
-    Origin, PromptDraft, RequestError, RuntimeHandle, RuntimeStatus, SearchHit,
+    Origin, PromptDraft, RequestError, RuntimeHandle, RuntimeStatus, Scope, SearchHit,
 };
 use promptdeck_protocol::template::Template;
-use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
+use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptKey, PromptSummary};
 use promptdeck_views::{Account, account, editor, library, palette, settings as settings_view};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -159,9 +159,9 @@ enum Message {
     /// The palette's first-frame list was refreshed.
     Recent(Result<Vec<PromptSummary>, String>),
     /// The palette's selected prompt in full, for its preview.
-    Previewed(iced::window::Id, Arc<Prompt>),
+    Previewed(iced::window::Id, PromptKey, Arc<Prompt>),
     /// The prompt chosen in the palette, in full: inserted at once, or its fields asked for.
-    Chosen(iced::window::Id, Result<Option<Arc<Prompt>>, String>, Delivery),
+    Chosen(iced::window::Id, PromptKey, Result<Option<Arc<Prompt>>, String>, Delivery),
     /// A window was closed by the user or by us.
     WindowClosed(iced::window::Id),
     Palette(iced::window::Id, palette::Message),
@@ -285,7 +285,8 @@ impl Promptdeck {
             windows,
             palette_rows: palette.map(palette::State::row_count),
             palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
-            palette_preview: palette.and_then(|p| p.previewed().map(|id| id.as_str().to_owned())),
+            palette_preview: palette
+                .and_then(|p| p.previewed().map(|key| key.id.as_str().to_owned())),
             editing,
             palette_filling: palette.is_some_and(palette::State::is_filling),
             hotkeys: vec![
@@ -334,10 +335,10 @@ impl Promptdeck {
                 let task = self.on_palette(id, message);
                 task.chain(self.preview(id))
             }
-            Message::Chosen(id, found, how) => self.on_chosen(id, found, how),
-            Message::Previewed(id, prompt) => {
+            Message::Chosen(id, key, found, how) => self.on_chosen(id, key, found, how),
+            Message::Previewed(id, key, prompt) => {
                 if let Some(Screen::Palette(state)) = self.windows.get_mut(&id) {
-                    state.show_preview(prompt.id.clone(), &prompt.body);
+                    state.show_preview(key, &prompt.body);
                 }
                 Task::none()
             }
@@ -485,24 +486,29 @@ impl Promptdeck {
         }
         let indicator = status::indicator(&self.status);
         let counts = status::counts(&self.status);
+        let spaces = status::workspaces(&self.status);
         let mut refreshes = Vec::new();
         for (id, screen) in &mut self.windows {
             match screen {
                 Screen::Palette(state) => {
                     state.set_indicator(indicator.clone());
+                    state.set_workspaces(spaces.clone(), &self.status.active_space);
                     if data_changed {
-                        refreshes.push(search(&self.runtime, *id, state.query(), PALETTE_ROWS));
+                        refreshes.push(palette_search(&self.runtime, *id, state));
                     }
                 }
                 Screen::Library(state) => {
                     state.set_status(indicator.clone(), counts.clone());
+                    state.set_workspaces(spaces.clone(), &self.status.active_space);
                     state.set_account(status::account(&self.status));
                     if data_changed {
+                        let query = state.query();
                         refreshes.push(search(
                             &self.runtime,
                             *id,
-                            state.query(),
+                            query,
                             library::LIST_LIMIT,
+                            Scope::Active,
                         ));
                     }
                 }
@@ -520,11 +526,12 @@ impl Promptdeck {
             return focus(id, palette::INPUT_ID);
         }
         let target = self.desktop.lock().ok().and_then(|d| d.focused());
-        let state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
+        let mut state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
+        state.set_workspaces(status::workspaces(&self.status), &self.status.active_space);
         let (id, open) = iced::window::open(window::palette());
+        let refresh = palette_search(&self.runtime, id, &state);
         self.windows.insert(id, Screen::Palette(state));
         self.palette = Some((id, target));
-        let refresh = search(&self.runtime, id, "", PALETTE_ROWS);
         let desktop = self.desktop.clone();
         let take_focus = iced::window::raw_id::<Message>(id).then(move |raw| {
             let desktop = desktop.clone();
@@ -593,10 +600,11 @@ impl Promptdeck {
         let mut state = library::State::new(None, status::indicator(&self.status));
         state.set_status(status::indicator(&self.status), status::counts(&self.status));
         state.set_account(status::account(&self.status));
+        state.set_workspaces(status::workspaces(&self.status), &self.status.active_space);
         let (id, open) = iced::window::open(window::library());
         self.windows.insert(id, Screen::Library(state));
         self.library = Some(id);
-        let load = search(&self.runtime, id, "", library::LIST_LIMIT);
+        let load = search(&self.runtime, id, "", library::LIST_LIMIT, Scope::Active);
         open.discard().chain(focus(id, library::SEARCH_ID)).chain(load)
     }
 
@@ -604,7 +612,15 @@ impl Promptdeck {
         let Some(Screen::Palette(state)) = self.windows.get_mut(&id) else { return Task::none() };
         match state.update(message) {
             palette::Action::None => Task::none(),
-            palette::Action::Search(query) => search(&self.runtime, id, &query, PALETTE_ROWS),
+            palette::Action::Search(_) => palette_search(&self.runtime, id, state),
+            palette::Action::Rescope(scope, _) => {
+                if let palette::Scope::Workspace(space) = &scope
+                    && let Err(e) = self.runtime.switch_to(space)
+                {
+                    state.set_notice(Some(e.to_string()));
+                }
+                palette_search(&self.runtime, id, state)
+            }
             palette::Action::Close => iced::window::close(id),
             palette::Action::Insert(prompt) => self.choose(id, prompt, Delivery::Paste),
             palette::Action::Copy(prompt) => self.choose(id, prompt, Delivery::Copy),
@@ -614,9 +630,9 @@ impl Promptdeck {
             }
             palette::Action::Focus(widget) => operation::focus(widget),
             palette::Action::TogglePin(prompt) => {
-                let runtime = self.runtime.clone();
+                let runtime = self.runtime.in_space(&prompt.space);
                 Task::future(async move {
-                    if let Err(e) = toggle_pin(&runtime, &prompt).await {
+                    if let Err(e) = toggle_pin(&runtime, &prompt.id).await {
                         tracing::warn!(error = %e, "the pin did not change");
                     }
                 })
@@ -627,11 +643,14 @@ impl Promptdeck {
     }
 
     /// Fetches the chosen prompt, to see whether it has fields to ask for.
-    fn choose(&self, id: iced::window::Id, prompt: PromptId, how: Delivery) -> Task<Message> {
-        let runtime = self.runtime.clone();
+    fn choose(&self, id: iced::window::Id, prompt: PromptKey, how: Delivery) -> Task<Message> {
+        let runtime = self.runtime.in_space(&prompt.space);
         Task::perform(
-            async move { runtime.get(&prompt).await.map_err(|e| e.to_string()) },
-            move |found| Message::Chosen(id, found, how),
+            async move {
+                let found = runtime.get(&prompt.id).await.map_err(|e| e.to_string());
+                (prompt, found)
+            },
+            move |(prompt, found)| Message::Chosen(id, prompt, found, how),
         )
     }
 
@@ -639,6 +658,7 @@ impl Promptdeck {
     fn on_chosen(
         &mut self,
         id: iced::window::Id,
+        key: PromptKey,
         found: Result<Option<Arc<Prompt>>, String>,
         how: Delivery,
     ) -> Task<Message> {
@@ -658,10 +678,10 @@ impl Promptdeck {
             Ok(template) if !template.fields().is_empty() => {
                 let fields = template.fields().to_vec();
                 let copy = how == Delivery::Copy;
-                let first = state.fill_in(prompt.id.clone(), &prompt.title, fields, copy);
+                let first = state.fill_in(key, &prompt.title, fields, copy);
                 operation::focus(first)
             }
-            _ => self.insert(id, prompt.id.clone(), how, HashMap::new()),
+            _ => self.insert(id, key, how, HashMap::new()),
         }
     }
 
@@ -671,7 +691,7 @@ impl Promptdeck {
     fn insert(
         &mut self,
         id: iced::window::Id,
-        prompt: PromptId,
+        prompt: PromptKey,
         how: Delivery,
         fields: HashMap<String, String>,
     ) -> Task<Message> {
@@ -680,9 +700,9 @@ impl Promptdeck {
             Delivery::Copy => None,
         };
         let can_paste = self.desktop.lock().ok().is_some_and(|d| d.paste_unavailable().is_none());
-        let (runtime, desktop) = (self.runtime.clone(), self.desktop.clone());
+        let (runtime, desktop) = (self.runtime.in_space(&prompt.space), self.desktop.clone());
         let insertion = Task::perform(
-            insert_prompt(runtime, desktop, prompt, fields, target, how),
+            insert_prompt(runtime, desktop, prompt.id, fields, target, how),
             Message::Inserted,
         );
         if can_paste || how == Delivery::Copy {
@@ -695,21 +715,28 @@ impl Promptdeck {
     /// Fetches the palette's selected prompt when its preview does not show it yet.
     fn preview(&self, id: iced::window::Id) -> Task<Message> {
         let Some(Screen::Palette(state)) = self.windows.get(&id) else { return Task::none() };
-        let Some(wanted) = state.wants_preview().cloned() else { return Task::none() };
-        let runtime = self.runtime.clone();
+        let Some(wanted) = state.wants_preview() else { return Task::none() };
+        let runtime = self.runtime.in_space(&wanted.space);
         // A prompt deleted meanwhile keeps its one-line preview.
         Task::future(async move {
-            runtime.get(&wanted).await.ok().flatten().map(|prompt| Message::Previewed(id, prompt))
+            let found = runtime.get(&wanted.id).await.ok().flatten();
+            found.map(|prompt| Message::Previewed(id, wanted, prompt))
         })
         .and_then(Task::done)
     }
 
-    /// Closes the palette and opens the prompt in the library's editor.
-    fn edit(&mut self, palette: iced::window::Id, prompt: PromptId) -> Task<Message> {
+    /// Closes the palette and opens the prompt in the library's editor, in its workspace.
+    fn edit(&mut self, palette: iced::window::Id, prompt: PromptKey) -> Task<Message> {
+        if !prompt.space.is_empty()
+            && let Err(e) = self.runtime.switch_to(&prompt.space)
+        {
+            tracing::warn!(error = %e, "the prompt's workspace is gone");
+            return Task::none();
+        }
         let open = self.open_library();
         let Some(library) = self.library else { return open };
         // As if the prompt were clicked in the list: the library selects it and loads it.
-        let select = self.on_library(library, library::Message::Select(prompt));
+        let select = self.on_library(library, library::Message::Select(prompt.id));
         iced::window::close(palette).chain(open).chain(select)
     }
 
@@ -733,20 +760,34 @@ impl Promptdeck {
     fn on_library(&mut self, id: iced::window::Id, message: library::Message) -> Task<Message> {
         let Some(Screen::Library(state)) = self.windows.get_mut(&id) else { return Task::none() };
         let runtime = self.runtime.clone();
-        match state.update(message) {
+        let action = state.update(message);
+        let space = state.editor_space().to_owned();
+        match action {
             library::Action::None => Task::none(),
-            library::Action::Search(query) => search(&runtime, id, &query, library::LIST_LIMIT),
+            library::Action::Search(query) => {
+                search(&runtime, id, &query, library::LIST_LIMIT, Scope::Active)
+            }
             library::Action::Open(prompt) => Task::perform(
                 async move { runtime.get(&prompt).await.map_err(|e| e.to_string()) },
                 move |result| Message::Opened(id, result),
             ),
             library::Action::Save(draft) => {
+                let runtime = runtime.in_space(&space);
                 Task::perform(save(runtime, draft), move |result| Message::Edited(id, result))
+            }
+            library::Action::SwitchWorkspace(space) => {
+                if let Err(e) = runtime.switch_to(&space) {
+                    tracing::warn!(error = %e, "the workspace did not switch");
+                }
+                Task::none()
             }
             library::Action::Close => iced::window::close(id),
             library::Action::Account(request) => self.change_account(Some(id), request),
             library::Action::Delete(prompt) => Task::perform(
-                async move { runtime.delete(&prompt).await.map(drop).map_err(|e| e.to_string()) },
+                async move {
+                    let runtime = runtime.in_space(&space);
+                    runtime.delete(&prompt).await.map(drop).map_err(|e| e.to_string())
+                },
                 move |result| Message::Edited(id, result),
             ),
         }
@@ -772,17 +813,32 @@ fn summaries(hits: Vec<SearchHit>) -> Vec<PromptSummary> {
     hits.into_iter().map(|h| h.prompt).collect()
 }
 
+/// The palette's search, in the workspace it shows or in all of them.
+fn palette_search(
+    runtime: &RuntimeHandle,
+    window: iced::window::Id,
+    state: &palette::State,
+) -> Task<Message> {
+    let scope = match state.scope() {
+        palette::Scope::All => Scope::All,
+        palette::Scope::Workspace(space) if space.is_empty() => Scope::Active,
+        palette::Scope::Workspace(space) => Scope::Space(space),
+    };
+    search(runtime, window, state.query(), PALETTE_ROWS, scope)
+}
+
 /// Runs a window's search; an answer superseded by a newer keystroke produces no message.
 fn search(
     runtime: &RuntimeHandle,
     window: iced::window::Id,
     query: &str,
     limit: usize,
+    scope: Scope,
 ) -> Task<Message> {
     let (runtime, query) = (runtime.clone(), query.to_owned());
     let origin = Origin(format!("{window:?}"));
     Task::future(async move {
-        match runtime.search(&origin, &query, limit).await {
+        match runtime.search_in(&origin, &query, limit, scope).await {
             Err(RequestError::Superseded) => None,
             result => Some(Message::Searched {
                 window,

@@ -34,6 +34,28 @@ impl Profile {
         self.data_dir.join("library.redb")
     }
 
+    /// The library of a workspace beside the first (`[workspaces] spaces`).
+    pub fn workspace_path(&self, space: &str) -> PathBuf {
+        self.data_dir.join("spaces").join(format!("{space}.redb"))
+    }
+
+    /// Every workspace of these settings, the first (the profile's own library) first.
+    pub fn workspaces(
+        &self,
+        settings: &crate::settings::Effective,
+    ) -> Vec<promptdeck_actors::WorkspaceConfig> {
+        let first = promptdeck_actors::WorkspaceConfig {
+            space: settings.first_space().to_owned(),
+            library_path: self.library_path(),
+        };
+        let more =
+            settings.workspaces.more.iter().map(|space| promptdeck_actors::WorkspaceConfig {
+                space: space.clone(),
+                library_path: self.workspace_path(space),
+            });
+        std::iter::once(first).chain(more).collect()
+    }
+
     /// What the user set once: sync, hotkeys, paste (see `settings`).
     pub fn settings_path(&self) -> PathBuf {
         self.data_dir.join("settings.toml")

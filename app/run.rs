@@ -34,6 +34,8 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
         .build()
         .context("cannot start the async runtime")?;
     let mut config = RuntimeConfig::new(profile.library_path());
+    config.more_workspaces = profile.workspaces(&effective).split_off(1);
+    config.active_space = effective.workspaces.active.clone();
     config.sync = effective.sync.clone();
     config.auth = auth_config(&profile, effective.sign_in.clone());
     let runtime = tokio.block_on(Runtime::start(config)).context("cannot open the library")?;
@@ -123,13 +125,45 @@ struct SettingsApplier {
 
 impl SettingsApplier {
     async fn run(mut self, mut changed: mpsc::UnboundedReceiver<()>) {
-        while changed.recv().await.is_some() {
-            // An editor's save is several events; take them as one.
-            while let Ok(Some(())) =
-                tokio::time::timeout(std::time::Duration::from_millis(100), changed.recv()).await
-            {
+        let mut status = self.runtime.subscribe();
+        let mut active = status.borrow_and_update().active_space.clone();
+        loop {
+            tokio::select! {
+                edited = changed.recv() => {
+                    if edited.is_none() {
+                        return;
+                    }
+                    // An editor's save is several events; take them as one.
+                    while let Ok(Some(())) =
+                        tokio::time::timeout(std::time::Duration::from_millis(100), changed.recv()).await
+                    {
+                    }
+                    self.apply().await;
+                }
+                alive = status.changed() => {
+                    if alive.is_err() {
+                        return;
+                    }
+                    let now = status.borrow_and_update().active_space.clone();
+                    if now != active {
+                        active = now;
+                        self.keep_active(&active);
+                    }
+                }
             }
-            self.apply().await;
+        }
+    }
+
+    /// A switch of workspace (palette, library window, CLI) is kept for the next start.
+    fn keep_active(&mut self, space: &str) {
+        if self.applied.workspaces.active.as_deref() == Some(space) {
+            return;
+        }
+        match crate::settings::save_active_workspace(&self.profile.settings_path(), space) {
+            Ok(()) => self.applied.workspaces.active = Some(space.to_owned()),
+            Err(reason) => {
+                tracing::warn!(%reason, "the active workspace is not kept for the next start")
+            }
         }
     }
 
@@ -155,13 +189,21 @@ impl SettingsApplier {
         if new == self.applied {
             return;
         }
-        if (&new.sync, &new.sign_in) != (&self.applied.sync, &self.applied.sign_in) {
+        let tree = |e: &Effective| (e.sync.clone(), e.sign_in.clone(), e.workspaces.more.clone());
+        if tree(&new) != tree(&self.applied) {
             let auth = auth_config(&self.profile, new.sign_in.clone());
-            if let Err(e) = self.runtime.reconfigure_sync(new.sync.clone(), auth).await {
+            let workspaces = self.profile.workspaces(&new);
+            if let Err(e) = self.runtime.reconfigure(workspaces, new.sync.clone(), auth).await {
                 tracing::error!(error = %e, "the new sync settings could not be applied");
                 self.problem.send_replace(Some(e.to_string()));
                 return;
             }
+        }
+        if let Some(active) = &new.workspaces.active
+            && new.workspaces.active != self.applied.workspaces.active
+            && let Err(e) = self.runtime.switch_to(active)
+        {
+            tracing::warn!(error = %e, "the active workspace was not switched");
         }
         if new.desktop != self.applied.desktop {
             self.tell_ui(UiCommand::ApplySettings(new.desktop.clone()));

@@ -14,6 +14,10 @@
 //!
 //! [paste]
 //! method = "copy-only"
+//!
+//! [workspaces]
+//! spaces = ["team", "research"]   # more libraries beside [sync] space, same server
+//! active = "team"                 # the one searched and added to; kept when you switch
 //! ```
 
 use std::os::unix::fs::PermissionsExt;
@@ -29,8 +33,19 @@ use crate::cli::{AuthScheme, Cli, PasteMode};
 pub struct Effective {
     pub sync: Option<SyncConfig>,
     pub sign_in: Option<SignInSource>,
+    pub workspaces: Workspaces,
     pub desktop: crate::gui::Settings,
 }
+
+/// The workspaces beside the first, and which one is active.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Workspaces {
+    pub more: Vec<String>,
+    pub active: Option<String>,
+}
+
+/// The most characters of a space id: it names a file and goes into URLs.
+const MAX_SPACE_CHARS: usize = 64;
 
 impl Effective {
     /// Reads `path` and lays `cli` over it; says what cannot work.
@@ -41,8 +56,58 @@ impl Effective {
             Some(sync) => cli.sign_in(&settings.sync, sync)?,
             None => None,
         };
-        Ok(Self { sync, sign_in, desktop: cli.desktop(&settings) })
+        let workspaces = Workspaces {
+            more: settings.workspaces.spaces.clone(),
+            active: settings.workspaces.active.clone(),
+        };
+        let effective = Self { sync, sign_in, workspaces, desktop: cli.desktop(&settings) };
+        effective.check_workspaces()?;
+        Ok(effective)
     }
+
+    /// The space of the profile's own library.
+    pub fn first_space(&self) -> &str {
+        self.sync.as_ref().map_or(promptdeck_actors::DEFAULT_SPACE, |s| s.space.as_str())
+    }
+
+    fn check_workspaces(&self) -> Result<(), String> {
+        let first = self.first_space();
+        for (at, space) in self.workspaces.more.iter().enumerate() {
+            check_space(space)?;
+            if space == first || self.workspaces.more[..at].contains(space) {
+                return Err(format!("settings.toml: the workspace {space:?} is listed twice"));
+            }
+        }
+        if let Some(active) = &self.workspaces.active
+            && active != first
+            && !self.workspaces.more.contains(active)
+        {
+            return Err(format!(
+                "settings.toml: the active workspace {active:?} is not {first:?} nor in [workspaces] spaces"
+            ));
+        }
+        if !self.workspaces.more.is_empty()
+            && self.sync.as_ref().is_some_and(|s| !s.names_the_space())
+        {
+            return Err("settings.toml: several workspaces need push and pull URLs that name the space with {space}".into());
+        }
+        Ok(())
+    }
+}
+
+/// A space id names a file and travels in URLs: letters, digits, `-`, `_` and `.`.
+fn check_space(space: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if space.is_empty()
+        || space.len() > MAX_SPACE_CHARS
+        || !space.chars().all(allowed)
+        || space.starts_with('.')
+    {
+        return Err(format!(
+            "settings.toml: {space:?} cannot name a workspace: use 1 to {MAX_SPACE_CHARS} letters, digits, '-', '_' or '.' (not first)"
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +121,17 @@ pub struct Settings {
     pub paste: PasteSettings,
     #[serde(default)]
     pub appearance: AppearanceSettings,
+    #[serde(default)]
+    pub workspaces: WorkspaceSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceSettings {
+    /// More workspaces beside the first (`[sync] space`), each a space of the same server.
+    #[serde(default)]
+    pub spaces: Vec<String>,
+    pub active: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -108,6 +184,25 @@ pub struct PasteSettings {
 /// What the settings window changes, written into `path` in place: other keys, comments and
 /// layout stay as the user left them. An empty server removes sync.
 pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), String> {
+    let paste = if form.copy_only { "copy-only" } else { "auto" };
+    let theme = if form.light { "light" } else { "dark" };
+    edit(path, |document| {
+        set(document, "hotkeys", "palette", Some(&form.palette_hotkey));
+        set(document, "hotkeys", "capture", Some(&form.capture_hotkey));
+        set(document, "paste", "method", Some(paste));
+        set(document, "appearance", "theme", Some(theme));
+        set(document, "sync", "server", Some(form.server.trim()).filter(|s| !s.is_empty()));
+        set(document, "sync", "space", Some(form.space.trim()).filter(|s| !s.is_empty()));
+    })
+}
+
+/// Keeps `space` as the active workspace in `path`, touching nothing else.
+pub fn save_active_workspace(path: &Path, space: &str) -> Result<(), String> {
+    edit(path, |document| set(document, "workspaces", "active", Some(space)))
+}
+
+/// Changes `path` in place with `change`; a file that is not TOML is left alone.
+fn edit(path: &Path, change: impl FnOnce(&mut toml_edit::DocumentMut)) -> Result<(), String> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -116,14 +211,7 @@ pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), 
     let mut document: toml_edit::DocumentMut = text
         .parse()
         .map_err(|e| format!("{} is not valid TOML, so it was not changed: {e}", path.display()))?;
-    let paste = if form.copy_only { "copy-only" } else { "auto" };
-    let theme = if form.light { "light" } else { "dark" };
-    set(&mut document, "hotkeys", "palette", Some(&form.palette_hotkey));
-    set(&mut document, "hotkeys", "capture", Some(&form.capture_hotkey));
-    set(&mut document, "paste", "method", Some(paste));
-    set(&mut document, "appearance", "theme", Some(theme));
-    set(&mut document, "sync", "server", Some(form.server.trim()).filter(|s| !s.is_empty()));
-    set(&mut document, "sync", "space", Some(form.space.trim()).filter(|s| !s.is_empty()));
+    change(&mut document);
     let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o600);
     write_keeping_mode(path, document.to_string().as_bytes(), mode)
 }

@@ -43,3 +43,71 @@ fn editing_settings_toml_applies_without_a_restart() {
     let list = instance.cli(&["list"]);
     assert!(support::stdout(&list).contains("Written locally"));
 }
+
+fn workspaces(dir: &std::path::Path) -> Option<(String, Vec<String>)> {
+    let health = status(dir)?;
+    let active = health["status"]["activeSpace"].as_str()?.to_owned();
+    let spaces = health["status"]["workspaces"].as_array()?;
+    Some((active, spaces.iter().filter_map(|w| w["space"].as_str().map(str::to_owned)).collect()))
+}
+
+#[test]
+fn workspaces_come_from_settings_toml_switch_from_the_command_line_and_are_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path();
+    let settings = profile.join("settings.toml");
+    std::fs::write(&settings, "# mine\n[workspaces]\nspaces = [\"team\"]\n").expect("written");
+    let instance = Instance::start(profile, &[]);
+    let (active, spaces) = workspaces(profile).expect("status");
+    assert_eq!((active.as_str(), spaces), ("personal", vec!["personal".into(), "team".into()]));
+
+    let add = |args: &[&str]| assert!(instance.cli(args).status.success(), "{args:?}");
+    add(&["add", "--title", "Diary", "--body", "x"]);
+    add(&["add", "--space", "team", "--title", "Release notes", "--body", "y"]);
+    assert_eq!(support::titles(&instance), ["Diary"], "the active workspace is listed");
+    let listed = support::stdout(&instance.cli(&["space"]));
+    assert!(
+        listed.contains("* personal  (1 prompt)") && listed.contains("  team  (1 prompt)"),
+        "{listed}"
+    );
+
+    assert!(instance.cli(&["space", "team"]).status.success());
+    assert_eq!(support::titles(&instance), ["Release notes"]);
+    let kept = eventually("the switch to be kept in settings.toml", WAIT, || {
+        let text = std::fs::read_to_string(&settings).ok()?;
+        text.contains("active = \"team\"").then_some(text)
+    });
+    assert!(kept.starts_with("# mine\n"), "the rest of the file stays: {kept}");
+    let refused = instance.cli(&["space", "nowhere"]);
+    assert!(!refused.status.success() && support::stderr(&refused).contains("no workspace"));
+    let refused = instance.cli(&["add", "--space", "nowhere", "--title", "t", "--body", "b"]);
+    assert!(!refused.status.success(), "nothing is added to a workspace that does not exist");
+
+    // A workspace added to the file while running opens at once; a bad name changes nothing.
+    std::fs::write(&settings, "[workspaces]\nspaces = [\"team\", \"oss\"]\nactive = \"team\"\n")
+        .expect("written");
+    eventually("the new workspace to open", WAIT, || {
+        (workspaces(profile)?.1 == ["personal", "team", "oss"]).then_some(())
+    });
+    std::fs::write(&settings, "[workspaces]\nspaces = [\"../escape\"]\n").expect("written");
+    let problem = eventually("the bad name to be reported", WAIT, || {
+        status(profile)?["settingsProblem"].as_str().map(str::to_owned)
+    });
+    assert!(problem.contains("cannot name a workspace"), "{problem}");
+    assert_eq!(workspaces(profile).expect("status").1, ["personal", "team", "oss"]);
+    assert!(
+        !profile.join("escape.redb").exists() && !profile.join("spaces/../escape.redb").exists()
+    );
+    std::fs::write(&settings, "[workspaces]\nspaces = [\"team\", \"oss\"]\nactive = \"team\"\n")
+        .expect("written");
+    eventually("the problem to clear", WAIT, || {
+        status(profile)?["settingsProblem"].is_null().then_some(())
+    });
+
+    assert!(instance.cli(&["quit"]).status.success());
+    assert!(instance.wait_exit().success());
+    let instance = Instance::start(profile, &[]);
+    assert_eq!(workspaces(profile).expect("status").0, "team", "the active workspace is kept");
+    assert_eq!(support::titles(&instance), ["Release notes"]);
+    assert!(profile.join("spaces/team.redb").exists());
+}

@@ -48,3 +48,8 @@ pub fn colour(status: &RuntimeStatus) -> [u8; 3] {
         Indicator::Attention(_) | Indicator::Unavailable => [218, 54, 51],
     }
 }
+
+/// Every workspace's space, in order.
+pub fn workspaces(status: &RuntimeStatus) -> Vec<String> {
+    status.workspaces.iter().map(|w| w.space.clone()).collect()
+}

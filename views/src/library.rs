@@ -1,10 +1,12 @@
-//! The library window: every prompt, a search over them, and the editor beside the list.
+//! The library window: every prompt of the active workspace, a search over them, and the
+//! editor beside the list. With several workspaces, a list at the top switches between them.
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Element, Length};
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
 
+use crate::widget::chip::chip;
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
 use crate::{Account, Indicator, Loadable, account, editor, theme};
@@ -23,6 +25,11 @@ pub struct State {
     account: Account,
     /// Why the last sign-in or sign-out failed, until the next attempt.
     account_error: Option<String>,
+    /// Every workspace's space; the switcher shows when there are several.
+    workspaces: Vec<String>,
+    active: String,
+    /// The workspace of the prompt in the editor: a save goes there even after a switch.
+    editor_space: String,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +46,8 @@ pub enum Message {
     Close,
     /// The account button: sign in, cancel the sign-in, or sign out.
     Account(account::Request),
+    /// A workspace was picked in the switcher.
+    SwitchWorkspace(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +62,8 @@ pub enum Action {
     /// Sign in, cancel the sign-in under way, or sign out; answer with
     /// [`State::account_request_failed`] if it fails.
     Account(account::Request),
+    /// Make this workspace the active one; the list follows.
+    SwitchWorkspace(String),
 }
 
 impl State {
@@ -66,7 +77,21 @@ impl State {
             counts: String::new(),
             account: Account::NotNeeded,
             account_error: None,
+            workspaces: Vec::new(),
+            active: String::new(),
+            editor_space: String::new(),
         }
+    }
+
+    /// The workspaces there are and the active one, as the runtime says.
+    pub fn set_workspaces(&mut self, workspaces: Vec<String>, active: &str) {
+        self.workspaces = workspaces;
+        active.clone_into(&mut self.active);
+    }
+
+    /// The workspace the editor's prompt belongs to (empty: the active one).
+    pub fn editor_space(&self) -> &str {
+        &self.editor_space
     }
 
     pub fn query(&self) -> &str {
@@ -86,10 +111,12 @@ impl State {
             }
             Message::Select(id) => {
                 self.selected = Some(id.clone());
+                self.editor_space.clone_from(&self.active);
                 Action::Open(id)
             }
             Message::New => {
                 self.selected = None;
+                self.editor_space.clone_from(&self.active);
                 self.editor = Some(editor::State::new_prompt());
                 Action::None
             }
@@ -98,6 +125,11 @@ impl State {
             Message::Account(request) => {
                 self.account_error = None;
                 Action::Account(request)
+            }
+            Message::SwitchWorkspace(space) if space == self.active => Action::None,
+            Message::SwitchWorkspace(space) => {
+                self.active.clone_from(&space);
+                Action::SwitchWorkspace(space)
             }
         }
     }
@@ -165,9 +197,14 @@ impl State {
             .on_input(Message::QueryChanged)
             .padding(8);
         let new = button("New prompt").on_press(Message::New).style(button::primary);
-        let list = column![row![search, new].spacing(8), self.list()]
-            .spacing(8)
-            .width(Length::FillPortion(2));
+        let mut top = column![row![search, new].spacing(8)].spacing(6);
+        if self.workspaces.len() > 1 {
+            let chips = self.workspaces.iter().map(|space| {
+                chip(space, *space == self.active, Message::SwitchWorkspace(space.clone()))
+            });
+            top = top.push(row(chips).spacing(6));
+        }
+        let list = column![top, self.list()].spacing(8).width(Length::FillPortion(2));
         let detail = match &self.editor {
             Some(editor) => editor.view().map(Message::Editor),
             None => container(

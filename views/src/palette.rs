@@ -2,12 +2,15 @@
 //! to move, Enter to insert, Ctrl+Enter to copy instead, Ctrl+1..9 to insert a row at once,
 //! Ctrl+E to edit, Escape to close. It opens with the library already in hand, so its first frame lists
 //! prompts. A prompt with named fields asks for them in a small form first (see [`fill`]).
+//! With several workspaces, chips above the list show which one is searched; Ctrl+Tab moves
+//! to the next workspace, then to all of them at once.
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Element, Length};
-use promptdeck_protocol::{PromptId, PromptSummary};
+use promptdeck_protocol::{PromptKey, PromptSummary};
 
+use crate::widget::chip::chip;
 use crate::widget::highlight;
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
@@ -27,13 +30,25 @@ pub struct State {
     indicator: Indicator,
     notice: Option<String>,
     /// The selected prompt's body, once the app has fetched it.
-    preview: Option<(PromptId, String)>,
+    preview: Option<(PromptKey, String)>,
     /// The fill-in form of the prompt being inserted, while it asks for its fields.
     filling: Option<Filling>,
+    /// Every workspace's space, in order; chips show when there are several.
+    workspaces: Vec<String>,
+    active: String,
+    /// Searching every workspace rather than the active one.
+    all: bool,
+}
+
+/// What the palette searches: one workspace, or every one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Workspace(String),
+    All,
 }
 
 struct Filling {
-    prompt: PromptId,
+    prompt: PromptKey,
     copy: bool,
     form: fill::State,
 }
@@ -62,6 +77,10 @@ pub enum Message {
     Close,
     /// Something happened in the fill-in form.
     Fill(fill::Message),
+    /// Search the next workspace (1) or the previous one (-1); after the last, all of them.
+    CycleScope(i32),
+    /// A workspace chip was clicked.
+    ScopeChosen(Scope),
 }
 
 /// What the palette wants the app to do.
@@ -69,17 +88,20 @@ pub enum Message {
 pub enum Action {
     None,
     Search(String),
-    Insert(PromptId),
+    Insert(PromptKey),
     /// Put the prompt on the clipboard and close; the user pastes it where they like.
-    Copy(PromptId),
+    Copy(PromptKey),
     /// Close, and open the prompt in the library's editor.
-    Edit(PromptId),
+    Edit(PromptKey),
     /// Pin or unpin the prompt (its `pinned` tag).
-    TogglePin(PromptId),
+    TogglePin(PromptKey),
     Close,
+    /// Search in `scope` from now on (a workspace becomes the active one), and search the
+    /// query again there.
+    Rescope(Scope, String),
     /// The fill-in form is done: insert (or copy) the prompt with these field values.
     Deliver {
-        prompt: PromptId,
+        prompt: PromptKey,
         values: Vec<(String, String)>,
         copy: bool,
     },
@@ -100,7 +122,55 @@ impl State {
             notice: None,
             preview: None,
             filling: None,
+            workspaces: Vec::new(),
+            active: String::new(),
+            all: false,
         }
+    }
+
+    /// The workspaces there are and the active one, as the runtime says.
+    pub fn set_workspaces(&mut self, workspaces: Vec<String>, active: &str) {
+        self.workspaces = workspaces;
+        active.clone_into(&mut self.active);
+        if self.workspaces.len() < 2 {
+            self.all = false;
+        }
+    }
+
+    /// What the palette searches now.
+    pub fn scope(&self) -> Scope {
+        match self.all {
+            true => Scope::All,
+            false => Scope::Workspace(self.active.clone()),
+        }
+    }
+
+    fn rescope(&mut self, scope: Scope) -> Action {
+        if scope == self.scope() {
+            return Action::None;
+        }
+        match &scope {
+            Scope::All => self.all = true,
+            Scope::Workspace(space) => {
+                self.all = false;
+                space.clone_into(&mut self.active);
+            }
+        }
+        Action::Rescope(scope, self.query.clone())
+    }
+
+    /// The scope `step` places along workspaces-then-all from the current one.
+    fn cycled(&self, step: i32) -> Option<Scope> {
+        let count = self.workspaces.len();
+        if count < 2 {
+            return None;
+        }
+        let at = match self.all {
+            true => count,
+            false => self.workspaces.iter().position(|w| *w == self.active).unwrap_or(0),
+        };
+        let next = (at as i64 + i64::from(step)).rem_euclid(count as i64 + 1) as usize;
+        Some(self.workspaces.get(next).map_or(Scope::All, |w| Scope::Workspace(w.clone())))
     }
 
     pub fn query(&self) -> &str {
@@ -129,16 +199,19 @@ impl State {
                 self.selected = (self.selected + 1).min(last);
                 Action::None
             }
-            Message::Submit => {
-                self.selected().map_or(Action::None, |p| Action::Insert(p.id.clone()))
-            }
-            Message::Copy => self.selected().map_or(Action::None, |p| Action::Copy(p.id.clone())),
+            Message::Submit => self.selected().map_or(Action::None, |p| Action::Insert(p.key())),
+            Message::Copy => self.selected().map_or(Action::None, |p| Action::Copy(p.key())),
             Message::EditSelected => {
-                self.selected().map_or(Action::None, |p| Action::Edit(p.id.clone()))
+                self.selected().map_or(Action::None, |p| Action::Edit(p.key()))
             }
             Message::TogglePin => {
-                self.selected().map_or(Action::None, |p| Action::TogglePin(p.id.clone()))
+                self.selected().map_or(Action::None, |p| Action::TogglePin(p.key()))
             }
+            Message::CycleScope(step) => match self.cycled(step) {
+                Some(scope) => self.rescope(scope),
+                None => Action::None,
+            },
+            Message::ScopeChosen(scope) => self.rescope(scope),
             Message::QuickPick(n) => {
                 let index = self.first_visible() + n.saturating_sub(1);
                 if index >= self.row_count() {
@@ -175,7 +248,7 @@ impl State {
     /// `copy`). Returns the first field's id, for the keyboard.
     pub fn fill_in(
         &mut self,
-        prompt: PromptId,
+        prompt: PromptKey,
         title: &str,
         fields: Vec<promptdeck_protocol::template::Field>,
         copy: bool,
@@ -203,23 +276,23 @@ impl State {
     }
 
     /// The selected prompt, when its body is not shown yet: the app fetches it.
-    pub fn wants_preview(&self) -> Option<&PromptId> {
-        let selected = &self.selected()?.id;
+    pub fn wants_preview(&self) -> Option<PromptKey> {
+        let selected = self.selected()?.key();
         match &self.preview {
-            Some((shown, _)) if shown == selected => None,
+            Some((shown, _)) if *shown == selected => None,
             _ => Some(selected),
         }
     }
 
     /// The prompt whose full body the preview shows.
-    pub fn previewed(&self) -> Option<&PromptId> {
-        self.preview.as_ref().map(|(id, _)| id)
+    pub fn previewed(&self) -> Option<&PromptKey> {
+        self.preview.as_ref().map(|(key, _)| key)
     }
 
-    /// The body of `id` for the preview; dropped if the selection moved on meanwhile.
-    pub fn show_preview(&mut self, id: PromptId, body: &str) {
-        if self.selected().is_some_and(|p| p.id == id) {
-            self.preview = Some((id, body.chars().take(PREVIEW_CHARS).collect()));
+    /// The body of `key` for the preview; dropped if the selection moved on meanwhile.
+    pub fn show_preview(&mut self, key: PromptKey, body: &str) {
+        if self.selected().is_some_and(|p| p.key() == key) {
+            self.preview = Some((key, body.chars().take(PREVIEW_CHARS).collect()));
         }
     }
 
@@ -260,7 +333,11 @@ impl State {
             Some(filling) => filling.form.view().map(Message::Fill),
             None => self.body(),
         };
-        let mut content = column![header, body].spacing(8);
+        let mut content = column![header].spacing(8);
+        if self.workspaces.len() > 1 && self.filling.is_none() {
+            content = content.push(self.scope_chips());
+        }
+        content = content.push(body);
         if let Some(notice) = &self.notice {
             content = content.push(text(notice).size(13).style(theme::error));
         }
@@ -274,6 +351,19 @@ impl State {
         } else {
             on_keys(framed, palette_keys)
         }
+    }
+
+    /// One chip per workspace, then "All"; the one searched is lit.
+    fn scope_chips<'a>(&'a self) -> Element<'a, Message> {
+        let current = self.scope();
+        let scope_chip = |label: &'a str, scope: Scope| {
+            chip(label, scope == current, Message::ScopeChosen(scope))
+        };
+        let spaces = self.workspaces.iter().map(|w| scope_chip(w, Scope::Workspace(w.clone())));
+        let all = scope_chip("All workspaces", Scope::All);
+        let hint = text("Ctrl+Tab").size(11).style(theme::muted);
+        let chips = row(spaces.chain(std::iter::once(all))).spacing(6);
+        row![chips, space::horizontal(), hint].align_y(iced::Center).into()
     }
 
     fn body(&self) -> Element<'_, Message> {
@@ -301,7 +391,8 @@ impl State {
         let first = self.first_visible();
         let visible = rows.iter().enumerate().skip(first).take(VISIBLE_ROWS);
         let list = column(visible.map(|(index, prompt)| {
-            result_row(prompt, &self.query, index, index - first + 1, index == self.selected)
+            let place = self.all.then_some(prompt.space.as_str());
+            result_row(prompt, place, &self.query, index, index - first + 1, index == self.selected)
         }))
         .spacing(2)
         .width(Length::FillPortion(3));
@@ -312,7 +403,7 @@ impl State {
     /// arrives.
     fn preview_pane(&self) -> Element<'_, Message> {
         let shown = match (&self.preview, self.selected()) {
-            (Some((id, body)), Some(selected)) if *id == selected.id => body.as_str(),
+            (Some((key, body)), Some(selected)) if *key == selected.key() => body.as_str(),
             (_, Some(selected)) => selected.preview.as_str(),
             (_, None) => "",
         };
@@ -332,6 +423,10 @@ fn palette_keys(key: &Key, modifiers: Modifiers) -> Option<Message> {
         Key::Named(Named::ArrowDown) => Some(Message::Down),
         Key::Named(Named::Escape) => Some(Message::Close),
         Key::Named(Named::Enter) if modifiers.control() => Some(Message::Copy),
+        Key::Named(Named::Tab) if modifiers.control() && modifiers.shift() => {
+            Some(Message::CycleScope(-1))
+        }
+        Key::Named(Named::Tab) if modifiers.control() => Some(Message::CycleScope(1)),
         // Shift may or may not upper-case the key, depending on the platform.
         Key::Character(c)
             if modifiers.control() && modifiers.shift() && c.eq_ignore_ascii_case("p") =>
@@ -368,9 +463,11 @@ fn quick_pick(key: &str) -> Option<Message> {
     }
 }
 
-/// A result; `position` is its place on screen, the digit that picks it with Ctrl.
+/// A result; `position` is its place on screen, the digit that picks it with Ctrl; `place`
+/// its workspace, when the list spans several.
 fn result_row<'a>(
     prompt: &'a PromptSummary,
+    place: Option<&'a str>,
     query: &str,
     index: usize,
     position: usize,
@@ -379,13 +476,17 @@ fn result_row<'a>(
     let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
     let shortcut = if position <= 9 { format!("Ctrl+{position}") } else { String::new() };
     let matched = highlight::matched_chars(query, &prompt.title);
-    let title = row![
-        highlight::highlighted(&prompt.title, &matched, 15.0),
-        space::horizontal(),
-        text(tags).size(12).style(theme::muted),
-        text(shortcut).size(11).style(theme::muted)
-    ]
-    .spacing(8);
+    let place = place.map(|p| text(p).size(11).style(theme::accent));
+    let title = row![highlight::highlighted(&prompt.title, &matched, 15.0), space::horizontal(),]
+        .push(place)
+        .push(
+            row![
+                text(tags).size(12).style(theme::muted),
+                text(shortcut).size(11).style(theme::muted)
+            ]
+            .spacing(8),
+        )
+        .spacing(8);
     let preview = text(&prompt.preview).size(12).style(theme::muted).wrapping(text::Wrapping::None);
     button(column![title, preview].spacing(2))
         .on_press(Message::Picked(index))

@@ -74,3 +74,28 @@ pub fn status_dot(indicator: &Indicator) -> impl Fn(&Theme) -> container::Style 
         }
     }
 }
+
+/// A workspace chip; the one searched is lit.
+pub fn chip(lit: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
+    move |theme, status| {
+        let palette = theme.extended_palette();
+        let (background, text_color) = match (lit, status) {
+            (true, _) => (palette.primary.base.color, palette.primary.base.text),
+            (false, button::Status::Hovered) => {
+                (palette.background.strong.color, palette.background.base.text)
+            }
+            (false, _) => (palette.background.weak.color, palette.background.weak.text),
+        };
+        button::Style {
+            background: Some(background.into()),
+            text_color,
+            border: Border { radius: 10.0.into(), ..Border::default() },
+            ..button::Style::default()
+        }
+    }
+}
+
+/// Where a result lives, in a list that spans workspaces.
+pub fn accent(theme: &Theme) -> text::Style {
+    text::Style { color: Some(theme.extended_palette().primary.strong.color) }
+}

@@ -1,5 +1,6 @@
 //! Small widgets of our own.
 
+pub mod chip;
 pub mod highlight;
 pub mod keys;
 pub mod status_dot;

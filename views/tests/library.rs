@@ -191,3 +191,24 @@ fn the_account_button_signs_in_cancels_or_signs_out_as_the_state_is() -> Result<
     assert!(simulator(state.view()).find("the provider refused: access_denied").is_err());
     Ok(())
 }
+
+#[test]
+fn the_switcher_changes_workspace_and_an_open_prompt_saves_where_it_came_from() -> Result<(), Error>
+{
+    let mut state = state_with_prompt();
+    let single = simulator(state.view()).find("personal").is_err();
+    assert!(single, "no switcher before there are several workspaces");
+    state.set_workspaces(vec!["personal".into(), "team".into()], "personal");
+    state.update(Message::Select(PromptId::parse("p1").expect("id")));
+    state.open(&prompt());
+    let mut ui = simulator(state.view());
+    ui.find("personal")?;
+    ui.click("team")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(apply(&mut state, messages), [Action::SwitchWorkspace("team".into())]);
+    state.set_workspaces(vec!["personal".into(), "team".into()], "team");
+    assert_eq!(state.editor_space(), "personal", "the edit still saves into its own workspace");
+    state.update(Message::New);
+    assert_eq!(state.editor_space(), "team", "a new prompt goes to the active workspace");
+    Ok(())
+}

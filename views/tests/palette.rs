@@ -5,8 +5,8 @@ use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
 use iced_test::{Error, simulator};
 use promptdeck_protocol::template::{Field, Template};
-use promptdeck_protocol::{PromptId, PromptSummary};
-use promptdeck_views::palette::{Action, INPUT_ID, Message, State};
+use promptdeck_protocol::{PromptId, PromptKey, PromptSummary};
+use promptdeck_views::palette::{Action, INPUT_ID, Message, Scope, State};
 use promptdeck_views::{Indicator, fill};
 
 fn summary(id: &str, title: &str) -> PromptSummary {
@@ -19,7 +19,13 @@ fn summary(id: &str, title: &str) -> PromptSummary {
         use_count: 0,
         last_used_at: None,
         updated_at: 0,
+        space: String::new(),
     }
+}
+
+/// A prompt of the one workspace these tests list.
+fn key(id: &str) -> PromptKey {
+    PromptKey { space: String::new(), id: PromptId::parse(id).expect("id") }
 }
 
 fn library() -> Vec<PromptSummary> {
@@ -87,7 +93,7 @@ fn arrows_move_the_selection_and_enter_inserts_it() -> Result<(), Error> {
     let _ = ui.tap_key(Named::Enter);
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Insert(PromptId::parse("b").expect("id"))]);
+    assert_eq!(actions, [Action::Insert(key("b"))]);
     Ok(())
 }
 
@@ -98,7 +104,7 @@ fn clicking_a_row_inserts_it() -> Result<(), Error> {
     ui.click("Polite reply")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Insert(PromptId::parse("c").expect("id"))]);
+    assert_eq!(actions, [Action::Insert(key("c"))]);
     Ok(())
 }
 
@@ -198,7 +204,7 @@ fn ctrl_enter_copies_the_selection_instead_of_inserting_it() -> Result<(), Error
     let messages: Vec<Message> = ui.into_messages().collect();
     assert_eq!(messages, [Message::Down, Message::Copy], "the search box did not also submit");
     let actions = apply(&mut state, messages);
-    assert_eq!(actions.last(), Some(&Action::Copy(PromptId::parse("b").expect("id"))));
+    assert_eq!(actions.last(), Some(&Action::Copy(key("b"))));
     Ok(())
 }
 
@@ -216,7 +222,7 @@ fn ctrl_and_a_digit_inserts_that_row_and_rows_show_their_digit() -> Result<(), E
     let actions = apply(&mut state, messages);
     assert_eq!(
         actions,
-        [Action::Insert(PromptId::parse("c").expect("id")), Action::None],
+        [Action::Insert(key("c")), Action::None],
         "the third row; there is no ninth"
     );
     Ok(())
@@ -231,15 +237,15 @@ fn ctrl_e_asks_to_edit_the_selected_prompt() -> Result<(), Error> {
     let messages: Vec<Message> = ui.into_messages().collect();
     assert_eq!(messages, [Message::EditSelected], "the search box did not get an 'e'");
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Edit(PromptId::parse("a").expect("id"))]);
+    assert_eq!(actions, [Action::Edit(key("a"))]);
     Ok(())
 }
 
 #[test]
 fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
-    let first = PromptId::parse("a").expect("id");
-    assert_eq!(state.wants_preview(), Some(&first), "the app is asked for the body");
+    let first = key("a");
+    assert_eq!(state.wants_preview(), Some(first.clone()), "the app is asked for the body");
     let mut ui = simulator(state.view());
     ui.find("preview of Summarise article")?;
     drop(ui);
@@ -251,7 +257,7 @@ fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Resul
     drop(ui);
 
     state.update(Message::Down);
-    assert_eq!(state.wants_preview(), Some(&PromptId::parse("b").expect("id")));
+    assert_eq!(state.wants_preview(), Some(key("b")));
     state.show_preview(first, "a late answer for the old selection");
     let mut ui = simulator(state.view());
     assert!(ui.find("a late answer for the old selection").is_err(), "dropped");
@@ -273,7 +279,7 @@ fn letter_fields() -> Vec<Field> {
 #[test]
 fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
-    let b = PromptId::parse("b").expect("id");
+    let b = key("b");
     let first = state.fill_in(b.clone(), "Code review", letter_fields(), false);
     assert_eq!(first, fill::input_id(0));
     assert!(state.is_filling());
@@ -307,7 +313,7 @@ fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<
 fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to_the_list()
 -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
-    let c = PromptId::parse("c").expect("id");
+    let c = key("c");
     state.fill_in(c.clone(), "Polite reply", letter_fields(), true);
 
     let mut ui = simulator(state.view());
@@ -346,6 +352,78 @@ fn ctrl_shift_p_pins_the_selected_prompt() -> Result<(), Error> {
     let _ = ui.simulate([pressed(Key::Character("P".into()), Modifiers::CTRL | Modifiers::SHIFT)]);
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions.last(), Some(&Action::TogglePin(PromptId::parse("b").expect("id"))));
+    assert_eq!(actions.last(), Some(&Action::TogglePin(key("b"))));
+    Ok(())
+}
+
+fn workspaces() -> Vec<String> {
+    vec!["personal".into(), "team".into()]
+}
+
+#[test]
+fn with_one_workspace_no_chips_show_and_ctrl_tab_does_nothing() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.set_workspaces(vec!["personal".into()], "personal");
+    let mut ui = simulator(state.view());
+    assert!(ui.find("All workspaces").is_err());
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.simulate([ctrl(Named::Tab)]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(apply(&mut state, messages), [Action::None]);
+    assert_eq!(state.scope(), Scope::Workspace("personal".into()));
+    Ok(())
+}
+
+#[test]
+fn ctrl_tab_walks_the_workspaces_then_all_of_them_and_back() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.set_workspaces(workspaces(), "personal");
+    let _ = state.update(Message::QueryChanged("rev".into()));
+    let mut ui = simulator(state.view());
+    ui.find("personal")?;
+    ui.find("All workspaces")?;
+    ui.click(id(INPUT_ID))?;
+    let _ = ui.simulate([ctrl(Named::Tab), ctrl(Named::Tab), ctrl(Named::Tab)]);
+    let _ = ui.simulate([pressed(Named::Tab, Modifiers::CTRL | Modifiers::SHIFT)]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(
+        actions,
+        [
+            Action::Rescope(Scope::Workspace("team".into()), "rev".into()),
+            Action::Rescope(Scope::All, "rev".into()),
+            Action::Rescope(Scope::Workspace("personal".into()), "rev".into()),
+            Action::Rescope(Scope::All, "rev".into()),
+        ],
+        "each step searches the query again where it now looks"
+    );
+    assert_eq!(state.scope(), Scope::All);
+    Ok(())
+}
+
+#[test]
+fn a_chip_click_switches_and_rows_from_all_workspaces_say_where_they_live() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.set_workspaces(workspaces(), "personal");
+    let mut ui = simulator(state.view());
+    ui.click("team")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Rescope(Scope::Workspace("team".into()), String::new())]);
+
+    let _ = state.update(Message::ScopeChosen(Scope::All));
+    let mut rows = library();
+    rows[0].space = "personal".into();
+    rows[1].space = "team".into();
+    rows[2].space = "team".into();
+    state.show_results("", Ok(rows));
+    let mut ui = simulator(state.view());
+    ui.find("personal")?;
+    let _ = ui.tap_key(Named::ArrowDown);
+    let _ = ui.simulate([ctrl(Key::Character("2".into()))]);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    let chosen = PromptKey { space: "team".into(), id: PromptId::parse("b").expect("id") };
+    assert_eq!(actions.last(), Some(&Action::Insert(chosen)), "the row's workspace goes with it");
     Ok(())
 }
