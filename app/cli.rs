@@ -291,7 +291,7 @@ impl Cli {
             capture_hotkey: pick(&self.capture_hotkey, &file.hotkeys.capture)
                 .unwrap_or("ctrl+shift+c".into()),
             paste: self.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
-            light: file.appearance.theme == Some(crate::settings::ThemeChoice::Light),
+            theme: file.appearance.theme.map(Into::into).unwrap_or_default(),
         }
     }
 }

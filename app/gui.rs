@@ -2,6 +2,7 @@
 //! windows by id, turns what screens ask for into runtime requests, and draws nothing
 //! itself. It runs with no window open; closing a window never stops the runtime.
 
+mod appearance;
 mod clipboard;
 mod desktop;
 mod filling;
@@ -24,10 +25,12 @@ use promptdeck_actors::{
 };
 use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptKey, PromptSummary};
+use promptdeck_views::settings::Appearance;
 use promptdeck_views::{Account, account, editor, library, palette, settings as settings_view};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::control::UiCommand;
+use appearance::ColorScheme;
 use hotkeys::Hotkeys;
 use insert::{Desktop, Inserted, Target};
 
@@ -55,6 +58,8 @@ pub struct UiReport {
     pub hotkey_problems: Vec<String>,
     pub paste_method: String,
     pub tray: bool,
+    /// The theme the windows draw with: "dark" or "light".
+    pub theme: &'static str,
 }
 
 /// The desktop settings the windows run with.
@@ -64,8 +69,7 @@ pub struct Settings {
     pub palette_hotkey: String,
     pub capture_hotkey: String,
     pub paste: crate::cli::PasteMode,
-    /// The light theme rather than the dark one.
-    pub light: bool,
+    pub theme: Appearance,
 }
 
 /// Runs the windows on this (the main) thread until Quit.
@@ -103,7 +107,7 @@ pub fn run(
         Promptdeck::view,
     )
     .title(Promptdeck::title)
-    .theme(|app: &Promptdeck, _| if app.settings.light { Theme::Light } else { Theme::Dark })
+    .theme(|app: &Promptdeck, _| app.theme())
     .subscription(Promptdeck::subscription)
     .run()?;
     Ok(())
@@ -148,6 +152,8 @@ struct Promptdeck {
     palette: Option<(iced::window::Id, Option<Target>)>,
     library: Option<iced::window::Id>,
     report: tokio::sync::watch::Sender<UiReport>,
+    /// What the desktop prefers, for the "system" theme.
+    color_scheme: ColorScheme,
 }
 
 #[derive(Debug)]
@@ -156,6 +162,8 @@ enum Message {
     Ui(UiCommand),
     /// The runtime's status changed.
     Status(RuntimeStatus),
+    /// The desktop's light or dark preference, at start and on every change.
+    ColorScheme(ColorScheme),
     /// The palette's first-frame list was refreshed.
     Recent(Result<Vec<PromptSummary>, String>),
     /// The palette's selected prompt in full, for its preview.
@@ -217,10 +225,12 @@ impl Promptdeck {
             palette: None,
             library: None,
             report,
+            color_scheme: ColorScheme::NoPreference,
         };
         let mut tasks = vec![
             Task::run(commands(ui_rx), Message::Ui),
             Task::run(status_changes(statuses), Message::Status),
+            Task::run(appearance::color_schemes(), Message::ColorScheme),
             app.refresh_recent(),
         ];
         if first_start {
@@ -240,6 +250,16 @@ impl Promptdeck {
             Some(Screen::Settings(_)) => window::SETTINGS_TITLE.into(),
             _ => window::LIBRARY_TITLE.into(),
         }
+    }
+
+    /// The theme in force: the one chosen, or for "system" the desktop's preference.
+    fn theme(&self) -> Theme {
+        let light = match self.settings.theme {
+            Appearance::Dark => false,
+            Appearance::Light => true,
+            Appearance::System => self.color_scheme == ColorScheme::Light,
+        };
+        if light { Theme::Light } else { Theme::Dark }
     }
 
     fn subscription(&self) -> Subscription<Message> {
@@ -299,6 +319,7 @@ impl Promptdeck {
                 crate::cli::PasteMode::CopyOnly => "copy-only".into(),
             },
             tray: self.tray.is_some(),
+            theme: if self.theme() == Theme::Light { "light" } else { "dark" },
         };
         self.report.send_if_modified(|current| {
             let changed = *current != report;
@@ -311,6 +332,11 @@ impl Promptdeck {
         match message {
             Message::Ui(command) => self.on_command(command),
             Message::Status(status) => self.on_status(status),
+            Message::ColorScheme(scheme) => {
+                tracing::info!(?scheme, "the desktop's color scheme");
+                self.color_scheme = scheme;
+                Task::none()
+            }
             Message::Recent(result) => {
                 if let Ok(rows) = result {
                     self.recent = Some(rows);

@@ -24,6 +24,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use promptdeck_actors::{SignInSource, SyncConfig};
+use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
 
 use crate::cli::{AuthScheme, Cli, PasteMode};
@@ -145,6 +146,18 @@ pub struct AppearanceSettings {
 pub enum ThemeChoice {
     Dark,
     Light,
+    /// The desktop's preference, through the XDG desktop portal.
+    System,
+}
+
+impl From<ThemeChoice> for Appearance {
+    fn from(choice: ThemeChoice) -> Self {
+        match choice {
+            ThemeChoice::Dark => Appearance::Dark,
+            ThemeChoice::Light => Appearance::Light,
+            ThemeChoice::System => Appearance::System,
+        }
+    }
 }
 
 /// As the command line's sync flags, without the dashes.
@@ -185,7 +198,11 @@ pub struct PasteSettings {
 /// layout stay as the user left them. An empty server removes sync.
 pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), String> {
     let paste = if form.copy_only { "copy-only" } else { "auto" };
-    let theme = if form.light { "light" } else { "dark" };
+    let theme = match form.theme {
+        Appearance::Dark => "dark",
+        Appearance::Light => "light",
+        Appearance::System => "system",
+    };
     edit(path, |document| {
         set(document, "hotkeys", "palette", Some(&form.palette_hotkey));
         set(document, "hotkeys", "capture", Some(&form.capture_hotkey));
@@ -276,7 +293,7 @@ mod tests {
             palette_hotkey: "super+space".into(),
             capture_hotkey: "ctrl+shift+c".into(),
             copy_only: true,
-            light: true,
+            theme: Appearance::Light,
             launch_at_login: false,
             server: server.into(),
             space: String::new(),

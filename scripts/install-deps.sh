@@ -3,7 +3,8 @@
 # Idempotent: packages already present are left alone, and apt is not touched at all
 # when everything is installed.
 #   scripts/install-deps.sh          build + run
-#   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, xterm, a keyring)
+#   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, xterm, a keyring,
+#                                    the desktop portal)
 #
 # No GTK, appindicator or libxdo: the tray speaks StatusNotifierItem over D-Bus in Rust
 # (tray-icon's ksni backend), and hotkeys and paste go through x11rb. The window toolkit
@@ -16,7 +17,8 @@ packages=(
   libwayland-client0 fonts-dejavu-core
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils fzf)
+  packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils fzf
+    xdg-desktop-portal xdg-desktop-portal-gtk gsettings-desktop-schemas libglib2.0-bin)
 fi
 
 missing=()

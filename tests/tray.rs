@@ -295,3 +295,51 @@ fn a_capture_is_announced_by_a_desktop_notification() {
     let summary = notifications.recv_timeout(WAIT).expect("a notification");
     assert_eq!(summary, "Saved: Notify me");
 }
+
+/// The windows' theme as the app reports it.
+fn theme(dir: &std::path::Path) -> Option<String> {
+    Some(status(dir)?["ui"]["theme"].as_str()?.to_owned())
+}
+
+#[test]
+fn the_system_theme_follows_the_desktops_color_scheme_as_it_changes() {
+    let xvfb = Xvfb::start();
+    let bus = SessionBus::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let portal = support::bus::Portal::start(&bus, home.path(), &xvfb.display);
+    portal.set_color_scheme("prefer-light");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = dir.path().join("settings.toml");
+    std::fs::write(&settings, "[appearance]\ntheme = \"system\"\n").expect("written");
+    let env =
+        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let _app = Instance::spawn(dir.path(), &[], &env);
+    eventually("the light theme the desktop prefers", WAIT, || {
+        (theme(dir.path())? == "light").then_some(())
+    });
+
+    portal.set_color_scheme("prefer-dark");
+    eventually("the dark theme, without a restart", WAIT, || {
+        (theme(dir.path())? == "dark").then_some(())
+    });
+
+    // A theme chosen in the settings wins over the desktop's.
+    std::fs::write(&settings, "[appearance]\ntheme = \"light\"\n").expect("written");
+    eventually("the chosen light theme", WAIT, || (theme(dir.path())? == "light").then_some(()));
+    portal.set_color_scheme("prefer-dark");
+    std::fs::write(&settings, "[appearance]\ntheme = \"system\"\n").expect("written");
+    eventually("the desktop's dark again", WAIT, || (theme(dir.path())? == "dark").then_some(()));
+}
+
+#[test]
+fn with_no_color_scheme_from_the_desktop_the_system_theme_is_dark() {
+    let xvfb = Xvfb::start();
+    let bus = SessionBus::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env =
+        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let app = Instance::spawn(dir.path(), &[], &env);
+    // Either no portal answers, or one does without a preference.
+    app.wait_for_line("color scheme");
+    assert_eq!(theme(dir.path()).as_deref(), Some("dark"));
+}

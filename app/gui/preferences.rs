@@ -16,7 +16,7 @@ pub fn form(running: &Settings, file: &Path) -> Form {
         palette_hotkey: running.palette_hotkey.clone(),
         capture_hotkey: running.capture_hotkey.clone(),
         copy_only: running.paste == PasteMode::CopyOnly,
-        light: running.light,
+        theme: running.theme,
         launch_at_login: crate::install::starts_at_login(),
         server: saved.sync.server.unwrap_or_default(),
         space: saved.sync.space.unwrap_or_default(),

@@ -80,3 +80,98 @@ impl Drop for Keyring {
         let _ = self.child.wait();
     }
 }
+
+/// The XDG desktop portal (with its GTK backend) on `bus`, its settings in a GLib key file
+/// under `home`, so a test changes the desktop's color scheme as a user would.
+pub struct Portal {
+    child: Child,
+    env: Vec<(String, String)>,
+}
+
+impl Portal {
+    pub fn start(bus: &SessionBus, home: &Path, display: &str) -> Self {
+        let env: Vec<(String, String)> = [
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+            ("DISPLAY", display),
+            ("HOME", &home.display().to_string()),
+            ("XDG_CONFIG_HOME", &home.join("config").display().to_string()),
+            ("XDG_RUNTIME_DIR", &home.display().to_string()),
+            ("GSETTINGS_BACKEND", "keyfile"),
+            ("XDG_CURRENT_DESKTOP", "GNOME"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        // The portal's backends are started by the bus: they must see the same desktop.
+        let activation: Vec<String> = env.iter().map(|(k, v)| format!("'{k}': '{v}'")).collect();
+        let updated = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.DBus",
+                "--object-path",
+                "/org/freedesktop/DBus",
+                "--method",
+                "org.freedesktop.DBus.UpdateActivationEnvironment",
+                &format!("{{{}}}", activation.join(", ")),
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .status()
+            .expect("gdbus is installed (scripts/install-deps.sh --test)");
+        assert!(updated.success(), "the bus takes the portal's environment");
+        let child = Command::new("/usr/libexec/xdg-desktop-portal")
+            .arg("--replace")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xdg-desktop-portal is installed (scripts/install-deps.sh --test)");
+        let portal = Self { child, env };
+        super::eventually("the portal to answer", super::WAIT, || portal.read_scheme().ok());
+        portal
+    }
+
+    /// Sets `org.gnome.desktop.interface color-scheme` ("prefer-dark", "prefer-light",
+    /// "default"), which the portal passes on as `org.freedesktop.appearance color-scheme`.
+    pub fn set_color_scheme(&self, scheme: &str) {
+        let set = Command::new("gsettings")
+            .args(["set", "org.gnome.desktop.interface", "color-scheme", scheme])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .status()
+            .expect("gsettings is installed (scripts/install-deps.sh --test)");
+        assert!(set.success(), "gsettings set color-scheme {scheme}");
+    }
+
+    /// The portal's answer for the color scheme, as gdbus prints it.
+    fn read_scheme(&self) -> Result<String, String> {
+        let out = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.portal.Desktop",
+                "--object-path",
+                "/org/freedesktop/portal/desktop",
+                "--method",
+                "org.freedesktop.portal.Settings.Read",
+                "org.freedesktop.appearance",
+                "color-scheme",
+            ])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .map_err(|e| e.to_string())?;
+        match out.status.success() {
+            true => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+            false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+        }
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

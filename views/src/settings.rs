@@ -19,11 +19,21 @@ pub struct Form {
     pub palette_hotkey: String,
     pub capture_hotkey: String,
     pub copy_only: bool,
-    pub light: bool,
+    pub theme: Appearance,
     pub launch_at_login: bool,
     /// Empty: the library stays on this device.
     pub server: String,
     pub space: String,
+}
+
+/// The theme the windows use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Appearance {
+    Dark,
+    Light,
+    /// Whatever the desktop prefers (dark when it says nothing).
+    #[default]
+    System,
 }
 
 pub struct State {
@@ -41,7 +51,7 @@ pub enum Message {
     PaletteHotkey(String),
     CaptureHotkey(String),
     CopyOnly(bool),
-    Light(bool),
+    Theme(Appearance),
     LaunchAtLogin(bool),
     Server(String),
     Space(String),
@@ -74,7 +84,7 @@ impl State {
             Message::PaletteHotkey(keys) => form.palette_hotkey = keys,
             Message::CaptureHotkey(keys) => form.capture_hotkey = keys,
             Message::CopyOnly(copy_only) => form.copy_only = copy_only,
-            Message::Light(light) => form.light = light,
+            Message::Theme(theme) => form.theme = theme,
             Message::LaunchAtLogin(launch) => form.launch_at_login = launch,
             Message::Server(server) => form.server = server,
             Message::Space(space) => form.space = space,
@@ -141,8 +151,21 @@ impl State {
                 ]
                 .spacing(8),
                 row![
-                    choice("Dark", !form.light, Message::Light(false)),
-                    choice("Light", form.light, Message::Light(true)),
+                    choice(
+                        "Like the desktop",
+                        form.theme == Appearance::System,
+                        Message::Theme(Appearance::System)
+                    ),
+                    choice(
+                        "Dark",
+                        form.theme == Appearance::Dark,
+                        Message::Theme(Appearance::Dark)
+                    ),
+                    choice(
+                        "Light",
+                        form.theme == Appearance::Light,
+                        Message::Theme(Appearance::Light)
+                    ),
                 ]
                 .spacing(8),
                 row![

@@ -5,14 +5,14 @@ use iced_test::selector::id;
 use iced_test::{Error, simulator};
 use promptdeck_views::Account;
 use promptdeck_views::account::Request;
-use promptdeck_views::settings::{Action, Form, Message, PALETTE_HOTKEY_ID, State};
+use promptdeck_views::settings::{Action, Appearance, Form, Message, PALETTE_HOTKEY_ID, State};
 
 fn form() -> Form {
     Form {
         palette_hotkey: "ctrl+shift+space".into(),
         capture_hotkey: "ctrl+shift+c".into(),
         copy_only: false,
-        light: false,
+        theme: Appearance::Dark,
         launch_at_login: false,
         server: String::new(),
         space: String::new(),
@@ -43,7 +43,7 @@ fn changes_are_saved_as_one_form() -> Result<(), Error> {
     let expected = Form {
         palette_hotkey: "ctrl+shift+space+p".into(),
         copy_only: true,
-        light: true,
+        theme: Appearance::Light,
         launch_at_login: true,
         ..form()
     };
@@ -89,5 +89,21 @@ fn problems_and_the_outcome_of_a_save_are_shown() -> Result<(), Error> {
     }
     state.saved(Ok("Saved; applied.".into()));
     simulator(state.view()).find("Saved; applied.")?;
+    Ok(())
+}
+
+#[test]
+fn the_theme_can_follow_the_desktop() -> Result<(), Error> {
+    let mut state = State::new(form(), Account::NotNeeded);
+    let mut ui = simulator(state.view());
+    ui.click("Like the desktop")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(messages, [Message::Theme(Appearance::System)]);
+    apply(&mut state, messages);
+    let mut ui = simulator(state.view());
+    ui.click("Save")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(actions, [Action::Save(Form { theme: Appearance::System, ..form() })]);
     Ok(())
 }

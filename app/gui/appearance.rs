@@ -1,0 +1,81 @@
+//! The desktop's light or dark preference, from the XDG desktop portal's Settings
+//! (`org.freedesktop.appearance` `color-scheme`), followed as it changes. Without a portal
+//! (no session bus, a desktop without one) there is no preference and the dark theme is used.
+
+use iced::futures::Stream;
+use iced::futures::stream;
+use tokio::sync::mpsc;
+use zbus::zvariant::{OwnedValue, Value};
+
+const PORTAL: &str = "org.freedesktop.portal.Desktop";
+const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
+const SETTINGS: &str = "org.freedesktop.portal.Settings";
+const NAMESPACE: &str = "org.freedesktop.appearance";
+const KEY: &str = "color-scheme";
+
+/// What the desktop prefers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorScheme {
+    NoPreference,
+    Dark,
+    Light,
+}
+
+impl ColorScheme {
+    /// The portal's number (1 prefers dark, 2 light, anything else none), however many
+    /// variants deep it comes.
+    fn from_portal(value: &Value<'_>) -> Self {
+        match value {
+            Value::Value(inner) => Self::from_portal(inner),
+            Value::U32(1) => ColorScheme::Dark,
+            Value::U32(2) => ColorScheme::Light,
+            _ => ColorScheme::NoPreference,
+        }
+    }
+}
+
+/// The preference now, then each change, for as long as the portal is there.
+pub fn color_schemes() -> impl Stream<Item = ColorScheme> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    // zbus's blocking API on a thread of its own: the signal iterator blocks.
+    let spawned = std::thread::Builder::new()
+        .name("promptdeck-appearance".into())
+        .spawn(move || {
+            if let Err(e) = follow(&tx) {
+                tracing::info!(error = %e, "no desktop portal tells the color scheme; \"system\" is dark");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot follow the desktop's color scheme");
+    }
+    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|scheme| (scheme, rx)) })
+}
+
+fn follow(tx: &mpsc::UnboundedSender<ColorScheme>) -> zbus::Result<()> {
+    let bus = zbus::blocking::Connection::session()?;
+    let settings = zbus::blocking::Proxy::new(&bus, PORTAL, PORTAL_PATH, SETTINGS)?;
+    // Subscribe before reading, so a change between the two is not missed.
+    let changes = settings.receive_signal("SettingChanged")?;
+    if tx.send(read(&settings)?).is_err() {
+        return Ok(());
+    }
+    for signal in changes {
+        let (namespace, key, value): (String, String, OwnedValue) = signal.body().deserialize()?;
+        if namespace != NAMESPACE || key != KEY {
+            continue;
+        }
+        if tx.send(ColorScheme::from_portal(&value)).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `ReadOne` (portal version 2), else the older `Read`, whose answer is wrapped once more.
+fn read(settings: &zbus::blocking::Proxy<'_>) -> zbus::Result<ColorScheme> {
+    let value: OwnedValue = match settings.call("ReadOne", &(NAMESPACE, KEY)) {
+        Ok(value) => value,
+        Err(_) => settings.call("Read", &(NAMESPACE, KEY))?,
+    };
+    Ok(ColorScheme::from_portal(&value))
+}
