@@ -459,6 +459,9 @@ impl RuntimeHandle {
             queue_depth: self.queue_depth(),
             queue_capacity: self.shared.capacity,
             rss_bytes: process_rss_bytes(),
+            tasks: tokio::runtime::Handle::try_current()
+                .ok()
+                .map(|tokio| tokio.metrics().num_alive_tasks()),
         }
     }
 

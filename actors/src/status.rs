@@ -265,6 +265,8 @@ pub struct Health {
     pub queue_depth: usize,
     pub queue_capacity: usize,
     pub rss_bytes: Option<u64>,
+    /// Tasks alive on the async runtime: a number that must not creep up over a day.
+    pub tasks: Option<usize>,
 }
 
 /// The resident set size of this process, from `/proc/self/statm`.

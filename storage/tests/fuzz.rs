@@ -54,9 +54,11 @@ fn any_response() -> impl Strategy<Value = PullResponse> {
     })
 }
 
-/// `PROPTEST_CASES` when set (the proof script's budget), else `default`.
+/// `PROMPTDECK_STORE_FUZZ_CASES`, else `PROPTEST_CASES` when set (the proof script's
+/// budgets; each case here opens a real file, so it gets fewer), else `default`.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
+    let set = |name: &str| std::env::var(name).ok().and_then(|c| c.parse().ok());
+    set("PROMPTDECK_STORE_FUZZ_CASES").or_else(|| set("PROPTEST_CASES")).unwrap_or(default)
 }
 
 proptest! {

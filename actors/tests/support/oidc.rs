@@ -55,7 +55,11 @@ impl Provider {
         };
         let issuer = next("issuer ");
         let control = next("control ");
-        Self { child, issuer, control, http: reqwest::Client::new() }
+        // Node closes idle connections after 5 s; a test that asks again later must not
+        // reuse one it closed.
+        let http =
+            reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("an HTTP client");
+        Self { child, issuer, control, http }
     }
 
     /// A client-credentials access token, bent by `fields` (aud, iss, exp_in, sub).
