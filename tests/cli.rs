@@ -5,6 +5,7 @@ mod support;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
+use std::process::Command;
 
 use support::{Instance, cli, stderr, stdout, titles};
 
@@ -169,6 +170,84 @@ fn a_damaged_library_is_moved_aside_and_the_app_starts_fresh() {
         .filter_map(Result::ok)
         .any(|e| e.file_name().to_string_lossy().starts_with("library.redb.damaged-"));
     assert!(kept, "the damaged file is kept beside the new one");
+}
+
+fn titles_inside(instance: &Instance) -> Vec<String> {
+    let out = instance.cli_inside(&["list", "--json"]);
+    assert!(out.status.success(), "list failed: {}", stderr(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list is JSON");
+    let titles = list.as_array().expect("an array").iter();
+    titles.map(|p| p["title"].as_str().expect("title").to_owned()).collect()
+}
+
+#[test]
+fn a_full_disk_refuses_a_write_clearly_keeps_everything_and_recovers_once_space_frees() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().display().to_string();
+    // A 1 MiB disk of its own, a third of it taken by a file the test frees later.
+    let mounts = format!(
+        "mount -t tmpfs -o size=1m tmpfs {data} && head -c 350000 /dev/zero > {data}/filler"
+    );
+    let instance = Instance::start_confined(dir.path(), &mounts);
+    let body = "x".repeat(60_000);
+    let mut saved = Vec::new();
+    let refused = loop {
+        let title = format!("Prompt {}", saved.len());
+        let add = instance.cli_inside(&["add", "--title", &title, "--body", &body]);
+        if !add.status.success() {
+            break stderr(&add);
+        }
+        saved.push(title);
+        assert!(saved.len() < 40, "a 1 MiB disk never filled");
+    };
+    assert!(
+        refused.contains("disk that holds the library is full")
+            && refused.contains("nothing was saved"),
+        "{refused}"
+    );
+    let mut listed = titles_inside(&instance);
+    listed.sort();
+    saved.sort();
+    assert_eq!(listed, saved, "every acknowledged prompt is still there, nothing half-saved");
+
+    let freed = Command::new("nsenter")
+        .args(["--target", &instance.child.id().to_string(), "--mount", "rm"])
+        .arg(dir.path().join("filler"))
+        .status()
+        .expect("nsenter");
+    assert!(freed.success());
+    let add = instance.cli_inside(&["add", "--title", "After the cleanup", "--body", "small"]);
+    assert!(add.status.success(), "writes work again without a restart: {}", stderr(&add));
+    assert_eq!(titles_inside(&instance).len(), saved.len() + 1);
+    assert!(instance.cli_inside(&["quit"]).status.success());
+}
+
+#[test]
+fn a_read_only_profile_is_refused_at_start_with_its_library_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    add(&instance, "kept", "safe");
+    assert!(instance.cli(&["quit"]).status.success());
+    assert!(instance.wait_exit().success());
+    let library = dir.path().join("library.redb");
+    let before = std::fs::read(&library).expect("library");
+
+    let data = dir.path().display().to_string();
+    let started = Command::new("unshare")
+        .args(["--mount", "sh", "-c"])
+        .arg(format!(
+            "mount --bind {data} {data} && mount -o remount,bind,ro {data} && exec \"$0\" --headless"
+        ))
+        .arg(env!("CARGO_BIN_EXE_promptdeck"))
+        .env("PROMPTDECK_DATA_DIR", dir.path())
+        .output()
+        .expect("unshare runs");
+    assert!(!started.status.success());
+    let said = stderr(&started);
+    assert!(said.contains("Read-only file system"), "{said}");
+    assert_eq!(std::fs::read(&library).expect("library"), before, "the library is untouched");
+    let instance = Instance::start(dir.path(), &[]);
+    assert_eq!(titles(&instance), ["kept"]);
 }
 
 #[test]

@@ -19,6 +19,8 @@ impl From<StoreError> for RequestError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Rejected(reason) => Self::Rejected(reason.to_string()),
+            // Already says what happened and what to do.
+            unwritable @ StoreError::Unwritable(_) => Self::Rejected(unwritable.to_string()),
             other => Self::Store(other.to_string()),
         }
     }

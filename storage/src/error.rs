@@ -16,6 +16,14 @@ pub enum StoreError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("the library is damaged: {0}")]
     Corrupt(String),
+    /// A write the disk refused: full, read-only, or failing. The transaction was rolled
+    /// back; everything saved before is intact.
+    #[error("{0}; nothing was saved, and everything saved before is safe")]
+    Unwritable(String),
+    /// redb refuses all work after an I/O error until the file is opened again; the
+    /// replica does that itself and tries once more.
+    #[error("the library must be opened again after a failed write")]
+    PreviousIo,
     #[error(transparent)]
     Rejected(#[from] MutatorError),
     #[error("the server's answer was set aside: {0}")]
@@ -30,21 +38,47 @@ impl StoreError {
     }
 }
 
-macro_rules! damage_from {
-    ($($ty:ty),*) => {$(
-        impl From<$ty> for StoreError {
-            fn from(e: $ty) -> Self {
-                Self::Corrupt(e.to_string())
+impl From<redb::StorageError> for StoreError {
+    fn from(e: redb::StorageError) -> Self {
+        match e {
+            redb::StorageError::Io(io) => Self::Unwritable(unwritable(&io)),
+            redb::StorageError::PreviousIo => Self::PreviousIo,
+            other => Self::Corrupt(other.to_string()),
+        }
+    }
+}
+
+/// The words for a refused write: what the user can do about it.
+fn unwritable(io: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match io.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            format!("the disk that holds the library is full ({io}); free some space")
+        }
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+            format!("the library's folder cannot be written ({io})")
+        }
+        _ => format!("the library could not be written ({io})"),
+    }
+}
+
+macro_rules! storage_or_damage {
+    ($($ty:ident),*) => {$(
+        impl From<redb::$ty> for StoreError {
+            fn from(e: redb::$ty) -> Self {
+                match e {
+                    redb::$ty::Storage(storage) => storage.into(),
+                    other => Self::Corrupt(other.to_string()),
+                }
             }
         }
     )*};
 }
 
-damage_from!(
-    redb::StorageError,
-    redb::TableError,
-    redb::TransactionError,
-    redb::CommitError,
-    redb::DatabaseError,
-    serde_json::Error
-);
+storage_or_damage!(TableError, TransactionError, CommitError, DatabaseError);
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Corrupt(e.to_string())
+    }
+}

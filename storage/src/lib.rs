@@ -26,6 +26,7 @@ pub use pending::PendingMutation;
 pub use pull::{PullApplied, PullRejected};
 
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use promptdeck_protocol::{Mutation, Prompt, PromptId};
 use redb::{Database, ReadableDatabase, ReadableTableMetadata};
@@ -33,7 +34,8 @@ use redb::{Database, ReadableDatabase, ReadableTableMetadata};
 /// The replica of one profile. Cheap to share behind an `Arc`: reads run concurrently,
 /// writes queue on redb's single writer.
 pub struct Replica {
-    db: Database,
+    /// `None` only for the moment the file is being opened again.
+    db: RwLock<Option<Database>>,
     path: PathBuf,
 }
 
@@ -54,6 +56,46 @@ impl Replica {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn from_open(db: Database, path: &Path) -> Self {
+        Self { db: RwLock::new(Some(db)), path: path.to_owned() }
+    }
+
+    /// Runs `work` on the database. After a write the disk refused (full, say), redb
+    /// refuses everything until the file is opened again: that is done here, and `work`
+    /// tried once more, so freeing space is all a user has to do.
+    fn with_db<T>(
+        &self,
+        work: impl Fn(&Database) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match self.run(&work) {
+            Err(StoreError::PreviousIo) => {
+                self.reopen()?;
+                self.run(&work)
+            }
+            other => other,
+        }
+    }
+
+    fn run<T>(&self, work: &impl Fn(&Database) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        // The guard is held for the whole of `work`, so a reopen waits for every transaction.
+        let db = self.db.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match db.as_ref() {
+            Some(db) => work(db),
+            None => Err(StoreError::PreviousIo),
+        }
+    }
+
+    fn reopen(&self) -> Result<(), StoreError> {
+        let mut db = self.db.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The old handle must close (and release the file's lock) before the new one opens.
+        *db = None;
+        let reopened =
+            open::create_database(&self.path).map_err(|e| open::classify(&self.path, e))?;
+        *db = Some(reopened);
+        tracing::warn!(path = %self.path.display(), "the library was opened again after a failed write");
+        Ok(())
     }
 
     /// Applies `mutation` to the view and queues it for the server, atomically.
@@ -80,7 +122,15 @@ impl Replica {
         mutations: &[Mutation],
         timestamp: f64,
     ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
-        let txn = self.db.begin_write()?;
+        self.with_db(|db| Self::commit_local_in(db, mutations, timestamp))
+    }
+
+    fn commit_local_in(
+        db: &Database,
+        mutations: &[Mutation],
+        timestamp: f64,
+    ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
+        let txn = db.begin_write()?;
         let mut sync = meta::read_sync_state(&txn)?;
         let changes = {
             let mut view = view::TableKv::open(&txn)?;
@@ -108,43 +158,38 @@ impl Replica {
 
     /// Every prompt in the view. Unreadable values are skipped with a warning.
     pub fn prompts(&self) -> Result<Vec<Prompt>, StoreError> {
-        let txn = self.db.begin_read()?;
-        view::prompts(&txn)
+        self.with_db(|db| view::prompts(&db.begin_read()?))
     }
 
     pub fn prompt(&self, id: &PromptId) -> Result<Option<Prompt>, StoreError> {
-        let txn = self.db.begin_read()?;
-        view::prompt(&txn, id)
+        self.with_db(|db| view::prompt(&db.begin_read()?, id))
     }
 
     /// Local mutations the server has not acknowledged, oldest first.
     pub fn pending(&self) -> Result<Vec<PendingMutation>, StoreError> {
-        let txn = self.db.begin_read()?;
-        pending::all(&txn)
+        self.with_db(|db| pending::all(&db.begin_read()?))
     }
 
     pub fn pending_count(&self) -> Result<u64, StoreError> {
-        let txn = self.db.begin_read()?;
-        Ok(txn.open_table(pending::TABLE)?.len()?)
+        self.with_db(|db| Ok(db.begin_read()?.open_table(pending::TABLE)?.len()?))
     }
 
     /// Every key and value of the view, prompts and other clients' keys alike.
     pub fn view_entries(
         &self,
     ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
-        entries(&self.db.begin_read()?, view::TABLE)
+        self.with_db(|db| entries(&db.begin_read()?, view::TABLE))
     }
 
     /// Every key and value of the base: the server's snapshot at the cookie.
     pub fn base_entries(
         &self,
     ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
-        entries(&self.db.begin_read()?, base::TABLE)
+        self.with_db(|db| entries(&db.begin_read()?, base::TABLE))
     }
 
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
-        let txn = self.db.begin_read()?;
-        meta::read_sync_state(&txn)
+        self.with_db(|db| meta::read_sync_state(&db.begin_read()?))
     }
 }
 

@@ -64,11 +64,10 @@ struct OpenFailure {
 fn try_open(path: &Path) -> Result<Replica, OpenFailure> {
     let db = create_database(path)
         .map_err(|e| OpenFailure { error: classify(path, e), salvage: None })?;
-    let replica = Replica { db, path: path.to_owned() };
-    match prepare(&replica) {
-        Ok(()) => Ok(replica),
+    match prepare(&db, path) {
+        Ok(()) => Ok(Replica::from_open(db, path)),
         Err(error) if error.is_damage() => {
-            Err(OpenFailure { error, salvage: salvage(&replica).ok().map(Box::new) })
+            Err(OpenFailure { error, salvage: salvage(&db).ok().map(Box::new) })
         }
         Err(error) => Err(OpenFailure { error, salvage: None }),
     }
@@ -78,11 +77,11 @@ fn try_open(path: &Path) -> Result<Replica, OpenFailure> {
 /// memory grew with the library; the cache actor already holds what reads need.
 const PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
 
-fn create_database(path: &Path) -> Result<Database, DatabaseError> {
+pub(crate) fn create_database(path: &Path) -> Result<Database, DatabaseError> {
     Database::builder().set_cache_size(PAGE_CACHE_BYTES).create(path)
 }
 
-fn classify(path: &Path, error: DatabaseError) -> StoreError {
+pub(crate) fn classify(path: &Path, error: DatabaseError) -> StoreError {
     match error {
         DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.to_owned()),
         // redb reports a foreign or truncated file as invalid data: that is damage.
@@ -99,20 +98,20 @@ fn classify(path: &Path, error: DatabaseError) -> StoreError {
 }
 
 /// Brings the file to the current schema and checks that what every start needs reads.
-fn prepare(replica: &Replica) -> Result<(), StoreError> {
-    let version = meta::schema_version(&replica.db.begin_read()?)?;
+fn prepare(db: &Database, path: &Path) -> Result<(), StoreError> {
+    let version = meta::schema_version(&db.begin_read()?)?;
     match version {
-        None => initialize(&replica.db, &SyncState::fresh())?,
+        None => initialize(db, &SyncState::fresh())?,
         Some(found) if found > CURRENT_SCHEMA_VERSION => {
             return Err(StoreError::NewerSchema {
-                path: replica.path.clone(),
+                path: path.to_owned(),
                 found,
                 supported: CURRENT_SCHEMA_VERSION,
             });
         }
-        Some(found) => migrate(&replica.db, found)?,
+        Some(found) => migrate(db, found)?,
     }
-    let txn = replica.db.begin_read()?;
+    let txn = db.begin_read()?;
     meta::read_sync_state(&txn)?;
     pending::all(&txn)?;
     txn.open_table(view::TABLE)?;
@@ -136,8 +135,8 @@ fn migrate(_db: &Database, from: u32) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn salvage(replica: &Replica) -> Result<Salvage, StoreError> {
-    let txn = replica.db.begin_read()?;
+fn salvage(db: &Database) -> Result<Salvage, StoreError> {
+    let txn = db.begin_read()?;
     Ok(Salvage { sync: meta::read_sync_state(&txn)?, pending: pending::all(&txn)? })
 }
 
@@ -157,7 +156,7 @@ fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, Store
     let db = create_database(path).map_err(|e| classify(path, e))?;
     let Some(Salvage { sync, pending: kept }) = salvage else {
         initialize(&db, &SyncState::fresh())?;
-        return Ok(Replica { db, path: path.to_owned() });
+        return Ok(Replica::from_open(db, path));
     };
     initialize(&db, &SyncState { cookie: Cookie::null(), ..sync.clone() })?;
     let txn = db.begin_write()?;
@@ -172,5 +171,5 @@ fn create_fresh(path: &Path, salvage: Option<&Salvage>) -> Result<Replica, Store
         pending::append(&txn, pending)?;
     }
     txn.commit()?;
-    Ok(Replica { db, path: path.to_owned() })
+    Ok(Replica::from_open(db, path))
 }

@@ -50,26 +50,7 @@ impl Replica {
         asked_with: &Cookie,
         response: &PullResponse,
     ) -> Result<PullApplied, StoreError> {
-        let txn = self.db.begin_write()?;
-        let mut sync = meta::read_sync_state(&txn)?;
-        let acked = check(&sync, asked_with, response)?;
-        let before = pending::all_for_write(&txn)?;
-        // Only keys the old pending mutations or the patch touched can differ from the base.
-        let mut affected: Option<BTreeSet<String>> =
-            Some(before.iter().map(|p| p.mutation.prompt_id().key()).collect());
-        match base::apply_patch(&txn, &response.patch)? {
-            Some(touched) => affected.iter_mut().for_each(|a| a.extend(touched.iter().cloned())),
-            None => affected = None,
-        }
-        let (dropped, remaining): (Vec<_>, Vec<_>) =
-            before.into_iter().partition(|p| p.client_id == sync.client_id && p.id <= acked);
-        pending::replace_all(&txn, &remaining)?;
-        let changes = rebase(&txn, affected, &remaining)?;
-        sync.cookie = response.cookie.clone();
-        sync.last_acked = acked;
-        meta::write_sync_state(&txn, &sync)?;
-        txn.commit()?;
-        Ok(PullApplied { changes, acknowledged: dropped.len(), pending: remaining.len() })
+        self.with_db(|db| apply_pull_in(db, asked_with, response))
     }
 
     /// Ties the replica to the backend and space `target` names. Another target than the
@@ -81,20 +62,24 @@ impl Replica {
         match current.target.as_deref() {
             Some(known) if known == target => return Ok(false),
             None => {
-                let txn = self.db.begin_write()?;
-                let mut sync = meta::read_sync_state(&txn)?;
-                sync.target = Some(target.to_owned());
-                meta::write_sync_state(&txn, &sync)?;
-                txn.commit()?;
+                self.with_db(|db| {
+                    let txn = db.begin_write()?;
+                    let mut sync = meta::read_sync_state(&txn)?;
+                    sync.target = Some(target.to_owned());
+                    meta::write_sync_state(&txn, &sync)?;
+                    Ok(txn.commit()?)
+                })?;
                 return Ok(false);
             }
             Some(_) => {}
         }
         let mut sync = self.restart_client_group()?;
-        let txn = self.db.begin_write()?;
         sync.target = Some(target.to_owned());
-        meta::write_sync_state(&txn, &sync)?;
-        txn.commit()?;
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            meta::write_sync_state(&txn, &sync)?;
+            Ok(txn.commit()?)
+        })?;
         Ok(true)
     }
 
@@ -102,20 +87,51 @@ impl Replica {
     /// new ids, the cookie back to null, and every pending mutation kept, renumbered from 1
     /// under the new client so the server takes them as new. Nothing typed is lost.
     pub fn restart_client_group(&self) -> Result<SyncState, StoreError> {
-        let txn = self.db.begin_write()?;
-        let fresh = SyncState::fresh();
-        let renumbered: Vec<PendingMutation> = pending::all_for_write(&txn)?
-            .into_iter()
-            .zip(1..)
-            .map(|(p, id)| PendingMutation { id, client_id: fresh.client_id.clone(), ..p })
-            .collect();
-        pending::replace_all(&txn, &renumbered)?;
-        let target = meta::read_sync_state(&txn)?.target;
-        let sync = SyncState { next_mutation_id: renumbered.len() as u64 + 1, target, ..fresh };
-        meta::write_sync_state(&txn, &sync)?;
-        txn.commit()?;
-        Ok(sync)
+        self.with_db(restart_client_group_in)
     }
+}
+
+fn restart_client_group_in(db: &redb::Database) -> Result<SyncState, StoreError> {
+    let txn = db.begin_write()?;
+    let fresh = SyncState::fresh();
+    let renumbered: Vec<PendingMutation> = pending::all_for_write(&txn)?
+        .into_iter()
+        .zip(1..)
+        .map(|(p, id)| PendingMutation { id, client_id: fresh.client_id.clone(), ..p })
+        .collect();
+    pending::replace_all(&txn, &renumbered)?;
+    let target = meta::read_sync_state(&txn)?.target;
+    let sync = SyncState { next_mutation_id: renumbered.len() as u64 + 1, target, ..fresh };
+    meta::write_sync_state(&txn, &sync)?;
+    txn.commit()?;
+    Ok(sync)
+}
+
+fn apply_pull_in(
+    db: &redb::Database,
+    asked_with: &Cookie,
+    response: &PullResponse,
+) -> Result<PullApplied, StoreError> {
+    let txn = db.begin_write()?;
+    let mut sync = meta::read_sync_state(&txn)?;
+    let acked = check(&sync, asked_with, response)?;
+    let before = pending::all_for_write(&txn)?;
+    // Only keys the old pending mutations or the patch touched can differ from the base.
+    let mut affected: Option<BTreeSet<String>> =
+        Some(before.iter().map(|p| p.mutation.prompt_id().key()).collect());
+    match base::apply_patch(&txn, &response.patch)? {
+        Some(touched) => affected.iter_mut().for_each(|a| a.extend(touched.iter().cloned())),
+        None => affected = None,
+    }
+    let (dropped, remaining): (Vec<_>, Vec<_>) =
+        before.into_iter().partition(|p| p.client_id == sync.client_id && p.id <= acked);
+    pending::replace_all(&txn, &remaining)?;
+    let changes = rebase(&txn, affected, &remaining)?;
+    sync.cookie = response.cookie.clone();
+    sync.last_acked = acked;
+    meta::write_sync_state(&txn, &sync)?;
+    txn.commit()?;
+    Ok(PullApplied { changes, acknowledged: dropped.len(), pending: remaining.len() })
 }
 
 /// The highest acknowledged mutation id of this client, if the answer may be applied.

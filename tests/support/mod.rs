@@ -42,10 +42,23 @@ impl Instance {
 
     /// Starts `promptdeck <args>` with extra environment and waits for its "ready" line.
     pub fn spawn(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
+        let mut command = Command::new(BIN);
+        command.args(args).envs(env.iter().copied());
+        Self::launch(command, data_dir)
+    }
+
+    /// Starts `promptdeck --headless` in a mount namespace of its own, after `mounts` (shell
+    /// commands) set up its filesystem there: a tiny tmpfs, a read-only bind. Needs root or
+    /// CAP_SYS_ADMIN, as CI's containers have. Talk to it with [`Instance::cli_inside`].
+    pub fn start_confined(data_dir: &Path, mounts: &str) -> Self {
+        let mut command = Command::new("unshare");
+        command.args(["--mount", "sh", "-c", &format!("{mounts} && exec \"$0\" --headless"), BIN]);
+        Self::launch(command, data_dir)
+    }
+
+    fn launch(mut command: Command, data_dir: &Path) -> Self {
+        let mut child = command
             .env("PROMPTDECK_LOG", "info")
-            .envs(env.iter().copied())
             .env("PROMPTDECK_DATA_DIR", data_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -79,6 +92,18 @@ impl Instance {
     /// The stderr lines not yet read.
     pub fn stderr_so_far(&self) -> Vec<String> {
         self.stderr.try_iter().collect()
+    }
+
+    /// `promptdeck <args>` inside a confined instance's mount namespace, where its socket is.
+    pub fn cli_inside(&self, args: &[&str]) -> Output {
+        let pid = self.child.id().to_string();
+        Command::new("nsenter")
+            .args(["--target", &pid, "--mount", BIN])
+            .args(args)
+            .env("PROMPTDECK_DATA_DIR", &self.data_dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("nsenter runs")
     }
 
     pub fn cli(&self, args: &[&str]) -> Output {
