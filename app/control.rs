@@ -356,13 +356,20 @@ async fn import(
     }
 }
 
-/// The verdict, then every duplicate and every entry that could not be imported.
+/// Entries of each kind a report lists; a file of 100k duplicates gets a bounded answer.
+const REPORTED_ENTRIES: usize = 50;
+
+/// The verdict, then the duplicates and the entries that could not be imported (the first
+/// [`REPORTED_ENTRIES`] of each, and how many more).
 fn import_report(verdict: &str, plan: &transfer::ImportPlan) -> String {
     let mut lines = vec![verdict.to_owned()];
     let mut section = |heading: String, entries: &[String]| {
         if !entries.is_empty() {
             lines.push(heading);
-            lines.extend(entries.iter().map(|e| format!("  {e}")));
+            lines.extend(entries.iter().take(REPORTED_ENTRIES).map(|e| format!("  {e}")));
+            if entries.len() > REPORTED_ENTRIES {
+                lines.push(format!("  … and {} more", entries.len() - REPORTED_ENTRIES));
+            }
         }
     };
     section(format!("{} duplicates skipped:", plan.duplicates.len()), &plan.duplicates);

@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{Instance, stderr, stdout, titles};
+use support::{Instance, status, stderr, stdout, titles};
 
 fn export_json(instance: &Instance) -> serde_json::Value {
     let out = instance.cli(&["export", "--format", "json"]);
@@ -102,4 +102,40 @@ fn one_bad_entry_stops_the_import_unless_asked_and_a_big_batch_goes_in_whole() {
     assert!(stderr(&refused).contains("not valid UTF-8"), "{}", stderr(&refused));
     let unknown = instance.cli(&["import", "/nonexistent/notes.txt"]);
     assert!(stderr(&unknown).contains("--format"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn a_hundred_thousand_prompts_go_in_at_once_and_show_as_soon_as_the_import_answers() {
+    let dirs = [(); 2].map(|_| tempfile::tempdir().expect("tempdir"));
+    let instance = Instance::start(dirs[0].path(), &[]);
+    let many: Vec<serde_json::Value> = (0..100_000)
+        .map(|i| {
+            let body =
+                format!("Prompt number {i}: summarise the meeting notes below in three bullets.");
+            serde_json::json!({"title": format!("Bulk {i:06}"), "body": body, "tags": ["bulk"]})
+        })
+        .collect();
+    let bulk = dirs[1].path().join("bulk.json");
+    std::fs::write(&bulk, serde_json::to_vec(&many).expect("json")).expect("written");
+    let path = bulk.to_str().expect("path");
+
+    let imported = instance.cli(&["import", path]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert_eq!(stdout(&imported).trim(), "imported 100000 prompts");
+    // The answer is a promise that every view already shows the batch.
+    let health = status(dirs[0].path()).expect("status");
+    assert_eq!(health["status"]["promptCount"], 100_000, "{health}");
+    assert_eq!(health["status"]["pending"], 100_000);
+    assert_eq!(titles(&instance).len(), 100_000);
+
+    let again = instance.cli(&["import", path]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let report = stdout(&again);
+    assert!(
+        report.starts_with("nothing new to import\n100000 duplicates skipped:"),
+        "{}",
+        &report[..200.min(report.len())]
+    );
+    assert!(report.ends_with("… and 99950 more\n"), "the report is bounded");
+    assert!(report.lines().count() < 60);
 }

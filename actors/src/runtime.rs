@@ -27,6 +27,8 @@ use crate::workspace::{DEFAULT_SPACE, Scope, Workspace, WorkspaceConfig, check_w
 
 /// Longest a caller waits for an answer; a write includes an fsync.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// More time a batch gets per mutation (an import of 100k prompts: 20 s more).
+const PER_MUTATION: Duration = Duration::from_micros(200);
 /// Longest `sync_now` waits: a round may pull a large library.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(120);
 /// Longest `wait_for_sign_in` waits: a little more than a sign-in may take.
@@ -281,7 +283,9 @@ impl RuntimeHandle {
     /// Applies every mutation or none (an import): one transaction, one sync.
     pub async fn mutate_all(&self, mutations: Vec<Mutation>) -> Result<usize, RequestError> {
         let space = self.space();
-        self.ask(|ticket, reply| QueueMsg::MutateAll { ticket, space, mutations, reply }).await
+        let timeout = REQUEST_TIMEOUT + PER_MUTATION * mutations.len() as u32;
+        let build = |ticket, reply| QueueMsg::MutateAll { ticket, space, mutations, reply };
+        self.ask_within(timeout, build).await
     }
 
     /// Every prompt in full (an export).
@@ -484,10 +488,18 @@ impl RuntimeHandle {
         &self,
         build: impl FnOnce(Ticket, RpcReplyPort<Result<T, RequestError>>) -> QueueMsg,
     ) -> Result<T, RequestError> {
+        self.ask_within(REQUEST_TIMEOUT, build).await
+    }
+
+    async fn ask_within<T: Send + 'static>(
+        &self,
+        timeout: Duration,
+        build: impl FnOnce(Ticket, RpcReplyPort<Result<T, RequestError>>) -> QueueMsg,
+    ) -> Result<T, RequestError> {
         let ticket = self.ticket()?;
         let queue: ActorRef<QueueMsg> = ActorRef::where_is(self.shared.names.queue())
             .ok_or_else(|| RequestError::Unavailable("the request queue is restarting".into()))?;
-        match queue.call(|reply| build(ticket, reply), Some(REQUEST_TIMEOUT)).await? {
+        match queue.call(|reply| build(ticket, reply), Some(timeout)).await? {
             CallResult::Success(answer) => answer,
             CallResult::Timeout => Err(RequestError::Unavailable("no answer in time".into())),
             CallResult::SenderError => {

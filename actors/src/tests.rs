@@ -235,3 +235,20 @@ async fn health_reports_every_actor_and_the_counters() {
     assert!(health.rss_bytes.unwrap_or(0) > 1 << 20);
     runtime.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_character_query_is_cut_and_answered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    handle.create(draft("summary of the week")).await.expect("created");
+    let origin = Origin("test".into());
+    // What matters is the first MAX_QUERY_CHARS characters, multi-byte ones included.
+    let query = format!("summ{}", "é".repeat(1_000_000));
+    let hits = handle.search(&origin, &query, 10).await.expect("answered");
+    assert!(hits.is_empty(), "the cut query still has to match as a whole");
+    let query = format!("summary{}", " ".repeat(1_000_000));
+    let hits = handle.search(&origin, &query, 10).await.expect("answered");
+    assert_eq!(hits.len(), 1, "trailing blanks past the cut change nothing");
+    runtime.shutdown().await;
+}

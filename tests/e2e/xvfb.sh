@@ -170,6 +170,13 @@ wait_for 10 "the capture to be in the palette at once" status_is "s['ui']['palet
 xdotool key Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 
+step "a selection and clipboard that are not UTF-8 are refused, nothing saved"
+printf 'caf\xe9 \xff\xfe broken' | xclip -selection primary -t UTF8_STRING
+printf 'caf\xe9 \xff\xfe broken' | xclip -selection clipboard -t UTF8_STRING
+if out=$("$BIN" capture 2>&1); then fail "invalid UTF-8 was saved: $out"; fi
+[[ "$out" == *"not valid UTF-8"*"nothing was saved"* ]] || fail "capture said: $out"
+status_is "s['status']['promptCount']" 5 || fail "the library changed"
+
 step "the capture hotkey saves the selection"
 printf 'Hotkey capture\nbody' | xclip -selection primary
 xdotool key ctrl+shift+c
