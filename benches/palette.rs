@@ -1,10 +1,14 @@
 //! Trigger to palette on screen, measured from outside the process under Xvfb, with the
 //! main window closed: time until the window is mapped, and until its first row's text is
 //! drawn (pixels read back from the X server). Triggered by the CLI and by the global
-//! hotkey (sent through XTest). `cargo bench --bench palette`
+//! hotkey (sent through XTest), at 1k, 10k and 100k prompts; and beside them the floor: a
+//! bare iced window drawing one line of text, asked for the same way the CLI asks the app.
+//! `cargo bench --bench palette`
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/floor.rs"]
+mod floor;
 #[path = "support/stats.rs"]
 mod stats;
 
@@ -15,7 +19,7 @@ use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::{
-    ChangeWindowAttributesAux, ConnectionExt, EventMask, ImageFormat, Window,
+    ChangeWindowAttributesAux, ConnectionExt, EventMask, ImageFormat, InputFocus, Window,
 };
 use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
@@ -23,8 +27,20 @@ use x11rb::rust_connection::RustConnection;
 const RUNS: usize = 25;
 const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 
+/// Set in the floor app this bench starts (itself, run again), and in its trigger.
+const FLOOR_APP: &str = "PALETTE_BENCH_FLOOR_APP";
+const FLOOR_TRIGGER: &str = "PALETTE_BENCH_FLOOR_TRIGGER";
+
 #[allow(clippy::print_stdout)]
 fn main() {
+    if let Some(socket) = std::env::var_os(FLOOR_APP) {
+        floor::run(socket.into()).expect("the floor app runs");
+        return;
+    }
+    if let Some(socket) = std::env::var_os(FLOOR_TRIGGER) {
+        floor::trigger(socket.into());
+        return;
+    }
     let Some((mut xvfb, display, conn, screen)) = start_xvfb() else {
         println!("palette: skipped, Xvfb is not installed (scripts/install-deps.sh --test)");
         return;
@@ -32,23 +48,23 @@ fn main() {
     let root = conn.setup().roots[screen].root;
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
-    for size in [1_000, 10_000] {
+    let floor_dir = tempfile::tempdir().expect("tempdir");
+    let mut floor_app = start_floor(floor_dir.path(), &display);
+    let floor =
+        report(&conn, root, floor_dir.path(), &display, Trigger::Floor, "floor (bare iced)");
+    let _ = floor_app.kill();
+    let _ = floor_app.wait();
+    for size in [1_000, 10_000, 100_000] {
         let dir = tempfile::tempdir().expect("tempdir");
         corpus::seed_profile(dir.path(), size);
         let mut app = start_app(dir.path(), &display);
         for trigger in [Trigger::Cli, Trigger::Hotkey] {
-            let (mut mapped, mut drawn) = (Vec::new(), Vec::new());
-            for _ in 0..RUNS {
-                let (m, d) = measure(&conn, root, dir.path(), &display, trigger);
-                mapped.push(m);
-                drawn.push(d);
+            let what = format!("palette {size:>6} prompts, {trigger:?}");
+            let drawn = report(&conn, root, dir.path(), &display, trigger, &what);
+            if let Trigger::Cli = trigger {
+                let ratio = drawn.as_secs_f64() / floor.as_secs_f64();
+                println!("  {ratio:.2}x the floor");
             }
-            println!(
-                "palette {size:>6} prompts, {trigger:?}: mapped median {}, first row drawn median {} p95 {} ({RUNS} runs)",
-                stats::ms(stats::median(&mut mapped)),
-                stats::ms(stats::median(&mut drawn)),
-                stats::ms(stats::percentile(&mut drawn, 0.95)),
-            );
         }
         let _ = app.kill();
         let _ = app.wait();
@@ -56,10 +72,38 @@ fn main() {
     let _ = xvfb.kill();
 }
 
+/// Measures `trigger` RUNS times and prints the medians; returns the first-row median.
+#[allow(clippy::print_stdout)]
+fn report(
+    conn: &RustConnection,
+    root: Window,
+    dir: &std::path::Path,
+    display: &str,
+    trigger: Trigger,
+    what: &str,
+) -> Duration {
+    let (mut mapped, mut drawn) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let (m, d) = measure(conn, root, dir, display, trigger);
+        mapped.push(m);
+        drawn.push(d);
+    }
+    let median = stats::median(&mut drawn);
+    println!(
+        "{what}: mapped median {}, first row drawn median {} p95 {} ({RUNS} runs)",
+        stats::ms(stats::median(&mut mapped)),
+        stats::ms(median),
+        stats::ms(stats::percentile(&mut drawn, 0.95)),
+    );
+    median
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Trigger {
     Cli,
     Hotkey,
+    /// The floor app, asked by a process started the way the CLI is.
+    Floor,
 }
 
 fn measure(
@@ -82,6 +126,13 @@ fn measure(
             assert!(status.expect("runs").success());
         }
         Trigger::Hotkey => press(conn, root, &[0xffe3, 0xffe1, 0x0020]),
+        Trigger::Floor => {
+            let status = Command::new(std::env::current_exe().expect("this bench"))
+                .env(FLOOR_TRIGGER, data_dir.join("floor.sock"))
+                .stdout(Stdio::null())
+                .status();
+            assert!(status.expect("runs").success());
+        }
     }
     let window = next_event(conn, started, |event| match event {
         Event::MapNotify(e) => Some(e.window),
@@ -92,6 +143,10 @@ fn measure(
         assert!(started.elapsed() < Duration::from_secs(5), "the palette never drew its first row");
     }
     let drawn = started.elapsed();
+    // The floor takes no focus of its own (the palette does, and that is waited for).
+    if let Trigger::Floor = trigger {
+        conn.set_input_focus(InputFocus::PARENT, window, 0u32).expect("focus").check().expect("ok");
+    }
     // Escape only reaches the palette once it holds the keyboard.
     while conn.get_input_focus().expect("focus").reply().expect("focus").focus != window {
         assert!(started.elapsed() < Duration::from_secs(5), "the palette never took focus");
@@ -187,5 +242,22 @@ fn start_app(data_dir: &std::path::Path, display: &str) -> Child {
     let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
     lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
     std::thread::spawn(move || lines.for_each(drop));
+    child
+}
+
+fn start_floor(dir: &std::path::Path, display: &str) -> Child {
+    let socket = dir.join("floor.sock");
+    let child = Command::new(std::env::current_exe().expect("this bench"))
+        .env(FLOOR_APP, &socket)
+        .env("DISPLAY", display)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts the floor app");
+    let started = Instant::now();
+    // Bound means listening; a connection now would itself open the window.
+    while !socket.exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the floor app did not come up");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     child
 }
