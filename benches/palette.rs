@@ -66,6 +66,9 @@ fn main() {
                 println!("  {ratio:.2}x the floor");
             }
         }
+        if size == 10_000 {
+            memory_over_opens(&conn, root, dir.path(), &display, app.id());
+        }
         let _ = app.kill();
         let _ = app.wait();
     }
@@ -243,6 +246,74 @@ fn start_app(data_dir: &std::path::Path, display: &str) -> Child {
     lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
     std::thread::spawn(move || lines.for_each(drop));
     child
+}
+
+const OPENS: usize = 1_000;
+const WARM_UP_OPENS: usize = 50;
+
+/// The app's memory after a warm-up of palette openings and after each 250 of 1,000 more
+/// (each opened by the CLI and closed with Escape): resident anonymous memory (the heap) and
+/// shared memory (window buffers) apart, so a trend shows which one grows.
+#[allow(clippy::print_stdout)]
+fn memory_over_opens(
+    conn: &RustConnection,
+    root: Window,
+    dir: &std::path::Path,
+    display: &str,
+    pid: u32,
+) {
+    let open_and_close = |_| {
+        measure(conn, root, dir, display, Trigger::Cli);
+    };
+    (0..WARM_UP_OPENS).for_each(open_and_close);
+    let before = Memory::of(pid);
+    let mut series = vec![before.to_string()];
+    for _ in 0..4 {
+        (0..OPENS / 4).for_each(open_and_close);
+        series.push(Memory::of(pid).to_string());
+    }
+    let after = Memory::of(pid);
+    println!(
+        "palette: app memory after {WARM_UP_OPENS} openings, then every {} more: {} ({:+.2} MB resident over {OPENS})",
+        OPENS / 4,
+        series.join(" → "),
+        (after.resident as f64 - before.resident as f64) / 1e6
+    );
+}
+
+/// A process's resident memory from `/proc/<pid>/status`, in bytes.
+struct Memory {
+    resident: u64,
+    anonymous: u64,
+    shared: u64,
+}
+
+impl Memory {
+    fn of(pid: u32) -> Self {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        let field = |name: &str| {
+            let line = status.lines().find(|l| l.starts_with(name)).expect(name);
+            line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB") * 1024
+        };
+        Memory {
+            resident: field("VmRSS:"),
+            anonymous: field("RssAnon:"),
+            shared: field("RssShmem:"),
+        }
+    }
+}
+
+impl std::fmt::Display for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mb = |b: u64| b as f64 / 1e6;
+        write!(
+            f,
+            "{:.1} MB (heap {:.1}, shm {:.1})",
+            mb(self.resident),
+            mb(self.anonymous),
+            mb(self.shared)
+        )
+    }
 }
 
 fn start_floor(dir: &std::path::Path, display: &str) -> Child {

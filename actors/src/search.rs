@@ -132,21 +132,11 @@ impl SearchIndex {
         let named = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
         let body =
             Pattern::new(query, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring);
-        let mut matcher = Matcher::new(Config::DEFAULT);
         let candidates: Vec<usize> = match self.last.take() {
             Some((last, matched)) if narrows(&last, query) => matched,
             _ => (0..self.entries.len()).collect(),
         };
-        let mut scored = Vec::new();
-        for at in candidates {
-            let entry = &self.entries[at];
-            // A name match counts double: titles are what people remember.
-            let name_score = named.score(entry.named.slice(..), &mut matcher).map(|s| s * 2);
-            let body_score = body.score(entry.body.slice(..), &mut matcher);
-            if let Some(score) = name_score.max(body_score) {
-                scored.push((at, score));
-            }
-        }
+        let scored = self.score(&candidates, &named, &body);
         self.last = Some((query.to_owned(), scored.iter().map(|(at, _)| *at).collect()));
         scored
             .into_iter()
@@ -157,6 +147,46 @@ impl SearchIndex {
             .collect()
     }
 }
+
+impl SearchIndex {
+    /// The match score of every candidate that matches. Many candidates (the first
+    /// keystrokes in a library of 100k) are split over the cores, each with its own matcher.
+    fn score(&self, candidates: &[usize], named: &Pattern, body: &Pattern) -> Vec<(usize, u32)> {
+        let score_chunk = |chunk: &[usize]| {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let scored = chunk.iter().filter_map(|&at| {
+                let entry = &self.entries[at];
+                // A name match counts double: titles are what people remember.
+                let name = named.score(entry.named.slice(..), &mut matcher).map(|s| s * 2);
+                let body = body.score(entry.body.slice(..), &mut matcher);
+                name.max(body).map(|score| (at, score))
+            });
+            scored.collect::<Vec<_>>()
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+        if candidates.len() < PARALLEL_FROM || threads < 2 {
+            return score_chunk(candidates);
+        }
+        let chunk = candidates.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let mut parts = candidates.chunks(chunk);
+            let first = parts.next().unwrap_or_default();
+            let others: Vec<_> = parts.map(|part| scope.spawn(move || score_chunk(part))).collect();
+            let mut scored = score_chunk(first);
+            for other in others {
+                // A scoring thread cannot panic short of a bug in the matcher; its part is
+                // then simply missing from the results.
+                scored.extend(other.join().unwrap_or_default());
+            }
+            scored
+        })
+    }
+}
+
+/// Candidates from which scoring is split over threads: below it a thread costs more than
+/// it saves.
+const PARALLEL_FROM: usize = 20_000;
+const MAX_THREADS: usize = 4;
 
 /// The `#tag` words of a query: a prompt stays when, for each, one of its tags starts with
 /// it (case aside).
@@ -234,6 +264,28 @@ mod tests {
 
     fn ids(hits: &[SearchHit]) -> Vec<&str> {
         hits.iter().map(|h| h.prompt.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_large_library_is_scored_in_parts_and_nothing_in_any_part_is_missed() {
+        let count = PARALLEL_FROM + 10_000;
+        let prompts: Vec<Prompt> = (0..count)
+            .map(|n| {
+                let title = match n {
+                    0 | 15_000 => "Zebra crossing".to_owned(),
+                    n if n == count - 1 => "Zebra stripes".to_owned(),
+                    n => format!("Item {n}"),
+                };
+                prompt(&format!("p{n}"), &title, "", 0, n as i64)
+            })
+            .collect();
+        let mut index = SearchIndex::new(&prompts);
+        let found =
+            ids(&index.search("zebra", 10, 1)).into_iter().map(str::to_owned).collect::<Vec<_>>();
+        let mut found = found;
+        found.sort();
+        assert_eq!(found, ["p0", "p15000", &format!("p{}", count - 1)]);
+        assert_eq!(index.search("item", 5, 1).len(), 5, "and the ranking still takes the best");
     }
 
     #[test]
