@@ -10,7 +10,7 @@ use std::path::Path;
 
 use support::bus::{Keyring, SessionBus};
 use support::oidc::Provider;
-use support::signin::{curl_browser, start_server};
+use support::signin::{curl_browser, headless_instance, start_server};
 use support::{Instance, WAIT, eventually, status, stderr, stdout};
 
 fn account(data_dir: &Path) -> Option<(String, String)> {
@@ -28,16 +28,7 @@ fn login_syncs_logout_forgets_and_no_secret_reaches_a_log() {
     let server = start_server(dirs[0].path(), &provider.issuer);
     let browser = curl_browser(dirs[1].path());
     let profile = dirs[2].path();
-    let instance = Instance::spawn(
-        profile,
-        &["--headless", "--server", &server],
-        &[
-            ("BROWSER", browser.to_str().expect("path")),
-            ("PROMPTDECK_LOG", "trace"),
-            // No desktop keyring here: the sign-in goes to the private file.
-            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
-        ],
-    );
+    let instance = headless_instance(profile, &server, &browser, "trace");
 
     let added = instance.cli(&["add", "--title", "Before login", "--body", "kept"]);
     assert!(added.status.success(), "{}", stderr(&added));

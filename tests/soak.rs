@@ -12,8 +12,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::oidc::Provider;
-use support::signin::{curl_browser, start_server};
-use support::{Instance, WAIT, eventually, status, stderr};
+use support::signin::{curl_browser, headless_instance, start_server};
+use support::{WAIT, eventually, status, stderr};
 
 /// Growth allowed between the warm-up's highest sample and the last quarter's highest.
 const RSS_GROWTH_BYTES: u64 = 10 << 20;
@@ -67,14 +67,7 @@ fn a_compressed_day_of_sync_pokes_and_token_refresh_grows_nothing() {
     let server = start_server(dirs[0].path(), &provider.issuer);
     let browser = curl_browser(dirs[1].path());
     let profile = dirs[2].path();
-    let instance = Instance::spawn(
-        profile,
-        &["--headless", "--server", &server],
-        &[
-            ("BROWSER", browser.to_str().expect("path")),
-            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
-        ],
-    );
+    let instance = headless_instance(profile, &server, &browser, "info");
     let login = instance.cli(&["login"]);
     assert!(login.status.success(), "{}", stderr(&login));
     let pid = instance.child.id();

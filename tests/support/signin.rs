@@ -31,3 +31,22 @@ pub fn curl_browser(dir: &Path) -> std::path::PathBuf {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     script
 }
+
+/// A headless instance at `profile` syncing with `server`, signing in through `browser`,
+/// logging at `log`. No desktop keyring: the sign-in goes to the private file.
+pub fn headless_instance(
+    profile: &Path,
+    server: &str,
+    browser: &Path,
+    log: &str,
+) -> super::Instance {
+    super::Instance::spawn(
+        profile,
+        &["--headless", "--server", server],
+        &[
+            ("BROWSER", browser.to_str().expect("path")),
+            ("PROMPTDECK_LOG", log),
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
+        ],
+    )
+}
