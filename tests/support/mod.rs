@@ -43,7 +43,8 @@ impl Instance {
     /// Starts `promptdeck <args>` with extra environment and waits for its "ready" line.
     pub fn spawn(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(BIN);
-        command.args(args).envs(env.iter().copied());
+        // The caller's environment comes last, so it may set another log level.
+        command.args(args).env("PROMPTDECK_LOG", "info").envs(env.iter().copied());
         Self::launch(command, data_dir)
     }
 
@@ -53,12 +54,12 @@ impl Instance {
     pub fn start_confined(data_dir: &Path, mounts: &str) -> Self {
         let mut command = Command::new("unshare");
         command.args(["--mount", "sh", "-c", &format!("{mounts} && exec \"$0\" --headless"), BIN]);
+        command.env("PROMPTDECK_LOG", "info");
         Self::launch(command, data_dir)
     }
 
     fn launch(mut command: Command, data_dir: &Path) -> Self {
         let mut child = command
-            .env("PROMPTDECK_LOG", "info")
             .env("PROMPTDECK_DATA_DIR", data_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
