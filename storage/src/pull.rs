@@ -117,16 +117,22 @@ fn apply_pull_in(
     let acked = check(&sync, asked_with, response)?;
     let before = pending::all_for_write(&txn)?;
     // Only keys the old pending mutations or the patch touched can differ from the base.
-    let mut affected: Option<BTreeSet<String>> =
-        Some(before.iter().map(|p| p.mutation.prompt_id().key()).collect());
-    match base::apply_patch(&txn, &response.patch)? {
-        Some(touched) => affected.iter_mut().for_each(|a| a.extend(touched.iter().cloned())),
-        None => affected = None,
-    }
+    let touched_by_pending: BTreeSet<String> =
+        before.iter().map(|p| p.mutation.prompt_id().key()).collect();
     let (dropped, remaining): (Vec<_>, Vec<_>) =
         before.into_iter().partition(|p| p.client_id == sync.client_id && p.id <= acked);
+    let clears = response.patch.iter().any(|op| matches!(op, PatchOp::Clear));
+    let changes = if clears && remaining.is_empty() {
+        replace_with_patch(&txn, &response.patch)?
+    } else {
+        let mut affected = Some(touched_by_pending);
+        match base::apply_patch(&txn, &response.patch)? {
+            Some(touched) => affected.iter_mut().for_each(|a| a.extend(touched.iter().cloned())),
+            None => affected = None,
+        }
+        rebase(&txn, affected, &remaining)?
+    };
     pending::replace_all(&txn, &remaining)?;
-    let changes = rebase(&txn, affected, &remaining)?;
     sync.cookie = response.cookie.clone();
     sync.last_acked = acked;
     meta::write_sync_state(&txn, &sync)?;
@@ -208,6 +214,46 @@ fn rebase(
     }
     let after = view::values(txn, &keys)?;
     Ok(diff(before, after))
+}
+
+/// A patch that clears, with nothing left pending to replay: the base and the view both
+/// become exactly what the patch leaves, written from the same bytes, and the changes come
+/// from the patch's own values with nothing read back or parsed again (the first pull of a
+/// large library). Every key left is reported as put, every other key of the old view as
+/// deleted.
+fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<ChangeSet, StoreError> {
+    let mut state: BTreeMap<&str, &Value> = BTreeMap::new();
+    for op in patch {
+        match op {
+            PatchOp::Clear => state.clear(),
+            PatchOp::Put { key, value } => {
+                state.insert(key, value);
+            }
+            PatchOp::Del { key } => {
+                state.remove(key.as_str());
+            }
+        }
+    }
+    let mut gone = Vec::new();
+    for entry in txn.open_table(view::TABLE)?.iter()? {
+        let key = entry?.0.value().to_owned();
+        if !state.contains_key(key.as_str()) {
+            gone.push(Change::Del { key });
+        }
+    }
+    let mut base = txn.open_table(base::TABLE)?;
+    let mut view = txn.open_table(view::TABLE)?;
+    base.retain(|_, _| false)?;
+    view.retain(|_, _| false)?;
+    let mut changes = gone;
+    changes.reserve(state.len());
+    for (key, value) in state {
+        let bytes = serde_json::to_vec(value)?;
+        base.insert(key, bytes.as_slice())?;
+        view.insert(key, bytes.as_slice())?;
+        changes.push(Change::Put { key: key.to_owned(), value: value.clone() });
+    }
+    Ok(ChangeSet(changes))
 }
 
 fn all_keys(txn: &WriteTransaction) -> Result<BTreeSet<String>, StoreError> {

@@ -130,6 +130,40 @@ fn clear_replaces_everything_and_pending_mutations_survive_it() {
 }
 
 #[test]
+fn a_clear_with_nothing_pending_leaves_exactly_the_patch_and_says_what_went() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let replica = replica(&dir);
+    let first = vec![put("kept", "kept", "x"), put("dropped", "dropped", "x")];
+    replica.apply_pull(&Cookie::null(), &response(json!(1), &[], first)).expect("base");
+    let answer = response(
+        json!(2),
+        &[],
+        vec![
+            PatchOp::Clear,
+            put("kept", "kept, renamed", "y"),
+            put("gone", "gone", "z"),
+            PatchOp::Del { key: "prompt/gone".into() },
+        ],
+    );
+    let applied = replica.apply_pull(&Cookie(json!(1)), &answer).expect("applies");
+    let view = replica.view_entries().expect("reads");
+    assert_eq!(view.keys().collect::<Vec<_>>(), ["prompt/kept"]);
+    assert_eq!(view, replica.base_entries().expect("reads"), "the view is the base");
+    assert_eq!(title(&replica, "kept").as_deref(), Some("kept, renamed"));
+    let mut said: Vec<String> = applied
+        .changes
+        .0
+        .iter()
+        .map(|c| match c {
+            Change::Put { key, .. } => format!("put {key}"),
+            Change::Del { key } => format!("del {key}"),
+        })
+        .collect();
+    said.sort();
+    assert_eq!(said, ["del prompt/dropped", "put prompt/kept"]);
+}
+
+#[test]
 fn other_clients_keys_are_kept_and_survive_rebases() {
     let dir = tempfile::tempdir().expect("tempdir");
     let replica = replica(&dir);
