@@ -1,6 +1,6 @@
 //! Subcommands: ask the running instance and print its answer.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use promptdeck_protocol::{Limits, PromptSummary, ValidationError};
@@ -170,21 +170,28 @@ fn fail(error: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-#[allow(clippy::print_stdout)]
+/// Writes the answer to standard output. A reader that stops early (`promptdeck list | head`)
+/// is not an error: the rest is simply not written.
 fn print(response: ControlResponse, json: bool) {
-    match response {
-        ControlResponse::Done { message } => println!("{message}"),
-        ControlResponse::Status { health } if json => println!("{health:#}"),
-        ControlResponse::Status { health } => println!("{}", describe_health(&health)),
+    let text = match response {
+        ControlResponse::Done { message } => message,
+        ControlResponse::Status { health } if json => format!("{health:#}"),
+        ControlResponse::Status { health } => describe_health(&health),
         ControlResponse::List { prompts } if json => {
-            println!("{}", serde_json::to_string_pretty(&prompts).unwrap_or_default())
+            serde_json::to_string_pretty(&prompts).unwrap_or_default()
         }
+        ControlResponse::List { prompts } if prompts.is_empty() => return,
         ControlResponse::List { prompts } => {
-            for prompt in &prompts {
-                println!("{}", describe_prompt(prompt));
-            }
+            prompts.iter().map(describe_prompt).collect::<Vec<_>>().join("\n")
         }
-        ControlResponse::Failed { .. } => {}
+        ControlResponse::Failed { .. } => return,
+    };
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{text}").and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("promptdeck: cannot write the answer: {e}");
     }
 }
 

@@ -124,6 +124,26 @@ fn garbage_on_the_socket_gets_an_error_and_the_instance_keeps_serving() {
 }
 
 #[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    add(&instance, "One", "1");
+    add(&instance, "Two", "2");
+    // `promptdeck list | head -0`: the reading end is gone before anything is written.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let listed = Command::new(env!("CARGO_BIN_EXE_promptdeck"))
+        .arg("list")
+        .env("PROMPTDECK_DATA_DIR", dir.path())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("runs");
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stderr(&listed).is_empty(), "no panic, no complaint: {}", stderr(&listed));
+}
+
+#[test]
 fn windows_commands_on_a_headless_instance_explain_themselves() {
     let dir = tempfile::tempdir().expect("tempdir");
     let _instance = Instance::start(dir.path(), &[]);

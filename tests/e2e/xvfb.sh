@@ -181,7 +181,7 @@ step "the capture hotkey saves the selection"
 printf 'Hotkey capture\nbody' | xclip -selection primary
 xdotool key ctrl+shift+c
 wait_for 10 "the hotkey capture to be saved" status_is "s['status']['promptCount']" 6
-"$BIN" list | grep -q "Hotkey capture" || fail "the captured prompt is not listed"
+[[ "$("$BIN" list)" == *"Hotkey capture"* ]] || fail "the captured prompt is not listed"
 
 step "kill -9 and restart: nothing lost, same order"
 before=$(titles)
