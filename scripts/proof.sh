@@ -3,8 +3,8 @@
 # soak, each longer than in the everyday `cargo test`.
 #   scripts/proof.sh short   # what CI runs (a few minutes)
 #   scripts/proof.sh long    # by hand: 500 crash cycles, 10 minutes of chaos, 30 of soak
-# Every suite runs with `--workspace`, as `cargo test` did before it, so nothing is rebuilt
-# with other features.
+# Every suite runs with `--workspace`, as `cargo test` did before it, so little is rebuilt
+# (the zbus crates, whose features differ when only one test target is built).
 # Run after scripts/test.sh has installed what the tests need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
