@@ -2,6 +2,7 @@
 //! prompts, refreshed from the store's change sets, never by polling.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use promptdeck_protocol::{Prompt, PromptId, now_millis};
 use promptdeck_storage::{Change, ChangeSet, Replica};
@@ -10,6 +11,10 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
 use crate::search::{SearchHit, SearchIndex};
 use crate::status::{CacheStats, WorkspaceBoard};
+
+/// More time a caller gives the cache per change it applies, on top of its own wait
+/// (100k imported or pulled prompts: 10 s more).
+pub(crate) const APPLY_TIME_PER_CHANGE: Duration = Duration::from_micros(100);
 
 /// Full prompts kept in memory; the index holds only what matching needs.
 const BODY_CACHE_ENTRIES: usize = 512;

@@ -14,7 +14,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
-use crate::cache::CacheMsg;
+use crate::cache::{APPLY_TIME_PER_CHANGE, CacheMsg};
 use crate::error::RequestError;
 use crate::names::Names;
 use crate::search::{SearchHit, SearchIndex, merge_ranked};
@@ -24,8 +24,6 @@ use crate::workspace::{Scope, Workspace};
 
 /// How long the queue waits for the cache before answering from the store.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(2);
-/// More time the cache gets per change it applies (100k imported prompts: 10 s more).
-const CACHE_PER_CHANGE: Duration = Duration::from_micros(100);
 
 /// Who asked: a window, the CLI, a hotkey. Searches supersede per origin.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -317,7 +315,7 @@ impl QueueState {
         // Waiting for the cache means a write's reply is a promise that every view and the
         // status already show it. A cache that is down reloads from the store on restart.
         if let Some(cache) = self.cache(&workspace.space) {
-            let budget = CACHE_TIMEOUT + CACHE_PER_CHANGE * changes.0.len() as u32;
+            let budget = CACHE_TIMEOUT + APPLY_TIME_PER_CHANGE * changes.0.len() as u32;
             let applied =
                 cache.call(|reply| CacheMsg::Apply(changes, Some(reply)), Some(budget)).await;
             if !matches!(applied, Ok(ractor::rpc::CallResult::Success(()))) {

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 pub use client::RoundError;
 pub use config::{Endpoints, SyncConfig};
 
-use crate::cache::CacheMsg;
+use crate::cache::{APPLY_TIME_PER_CHANGE, CacheMsg};
 use crate::names::Names;
 use crate::status::{SyncStatus, WorkspaceBoard};
 use client::SyncClient;
@@ -27,6 +27,8 @@ use client::SyncClient;
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// After an outage, nobody should wait longer than this for sync to try again.
 const MAX_RETRY: Duration = Duration::from_secs(30);
+/// How long a round waits for the cache to show what it pulled, before the per-change time.
+const CACHE_WAIT: Duration = Duration::from_secs(10);
 /// Bytes of one poke-stream line kept; a poke is a short `data:` line.
 const MAX_POKE_LINE: usize = 256;
 
@@ -194,11 +196,10 @@ impl SyncState {
         if !applied.changes.is_empty()
             && let Some(cache) = ActorRef::<CacheMsg>::where_is(self.names.cache(&self.space))
         {
+            // A first pull of a large library is as big a batch as an import.
+            let budget = CACHE_WAIT + APPLY_TIME_PER_CHANGE * applied.changes.0.len() as u32;
             let _ = cache
-                .call(
-                    |reply| CacheMsg::Apply(applied.changes, Some(reply)),
-                    Some(Duration::from_secs(10)),
-                )
+                .call(|reply| CacheMsg::Apply(applied.changes, Some(reply)), Some(budget))
                 .await;
         }
         pushed
