@@ -9,7 +9,7 @@ use promptdeck_storage::{Change, ChangeSet, Replica};
 use quick_cache::unsync::Cache;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
-use crate::search::{SearchHit, SearchIndex};
+use crate::search::{SearchHit, SearchIndex, in_space};
 use crate::status::{CacheStats, WorkspaceBoard};
 
 /// More time a caller gives the cache per change it applies, on top of its own wait
@@ -92,9 +92,8 @@ impl Actor for CacheActor {
                 }
             }
             CacheMsg::Search { query, limit, reply } => {
-                let mut hits = state.index.search(&query, limit, now_millis());
-                hits.iter_mut().for_each(|hit| hit.prompt.space.clone_from(&state.space));
-                let _ = reply.send(hits);
+                let hits = state.index.search(&query, limit, now_millis());
+                let _ = reply.send(in_space(hits, &state.space));
             }
             CacheMsg::Get { id, reply } => {
                 let _ = reply.send(state.get(id).await);

@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::cache::{APPLY_TIME_PER_CHANGE, CacheMsg};
 use crate::error::RequestError;
 use crate::names::Names;
-use crate::search::{SearchHit, SearchIndex, merge_ranked};
+use crate::search::{SearchHit, SearchIndex, in_space, merge_ranked};
 use crate::status::StatusBoard;
 use crate::sync::SyncMsg;
 use crate::workspace::{Scope, Workspace};
@@ -244,9 +244,8 @@ impl QueueState {
         tracing::warn!(space = %workspace.space, "cache unavailable; searching the store directly");
         let replica = workspace.replica.clone();
         let prompts = tokio::task::spawn_blocking(move || replica.prompts()).await??;
-        let mut hits = SearchIndex::new(&prompts).search(query, limit, now_millis());
-        hits.iter_mut().for_each(|hit| hit.prompt.space.clone_from(&workspace.space));
-        Ok(hits)
+        let hits = SearchIndex::new(&prompts).search(query, limit, now_millis());
+        Ok(in_space(hits, &workspace.space))
     }
 
     async fn get(

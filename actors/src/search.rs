@@ -220,6 +220,12 @@ fn narrows(last: &str, next: &str) -> bool {
     !last.is_empty() && next.starts_with(last) && !next.contains(['!', '\\'])
 }
 
+/// `hits` marked as found in the workspace syncing as `space`.
+pub(crate) fn in_space(mut hits: Vec<SearchHit>, space: &str) -> Vec<SearchHit> {
+    hits.iter_mut().for_each(|hit| hit.prompt.space = space.to_owned());
+    hits
+}
+
 /// The best `limit` of several workspaces' hits (each list ranked), ranked as one index
 /// would rank them.
 pub(crate) fn merge_ranked(lists: Vec<Vec<SearchHit>>, limit: usize, now: i64) -> Vec<SearchHit> {
