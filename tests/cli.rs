@@ -193,11 +193,7 @@ fn a_damaged_library_is_moved_aside_and_the_app_starts_fresh() {
 }
 
 fn titles_inside(instance: &Instance) -> Vec<String> {
-    let out = instance.cli_inside(&["list", "--json"]);
-    assert!(out.status.success(), "list failed: {}", stderr(&out));
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list is JSON");
-    let titles = list.as_array().expect("an array").iter();
-    titles.map(|p| p["title"].as_str().expect("title").to_owned()).collect()
+    support::titles_listed(&instance.cli_inside(&["list", "--json"]))
 }
 
 #[test]

@@ -154,8 +154,12 @@ pub fn stderr(output: &Output) -> String {
 }
 
 pub fn titles(instance: &Instance) -> Vec<String> {
-    let out = instance.cli(&["list", "--json"]);
-    assert!(out.status.success(), "list failed: {}", stderr(&out));
+    titles_listed(&instance.cli(&["list", "--json"]))
+}
+
+/// The titles in the answer to `list --json`.
+pub fn titles_listed(out: &Output) -> Vec<String> {
+    assert!(out.status.success(), "list failed: {}", stderr(out));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list is JSON");
     list.as_array()
         .expect("an array")
