@@ -2,21 +2,60 @@
 # Everything CI checks, in the order a failure is cheapest to find: formatting, lints, unit
 # and integration tests, the end-to-end run under Xvfb, then the slow proofs (crash torture,
 # chaos network, fuzzing) on a short budget. Installs what it needs.
+#
+# Each step has a time limit, so a hang fails that step with its output instead of running
+# into CI's own limit, and says how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 source scripts/ensure-rust.sh
 
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
-echo "== npm ci (the official Replicache client, and an OpenID provider, for the tests)"
-npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
-npm ci --prefix tests/oauth --no-audit --no-fund --loglevel=error
-echo "== cargo test (server checks on SQLite and on a PostgreSQL cluster of their own)"
-scripts/with-postgres.sh cargo test 2>&1 | tee target/cargo-test.log
-echo "== end to end under Xvfb"
-tests/e2e/xvfb.sh target/debug/promptdeck
-echo "== proofs under a short budget (scripts/proof.sh long runs them for hours' worth)"
-scripts/proof.sh short
+# Every process a step starts carries a mark in its environment, services a test's private
+# D-Bus starts and an xclip serving a selection among them. Any still running after its step
+# is named and stopped: one holding this script's output open would keep whoever reads it
+# (CI) waiting for ever.
+mark="test-$$-$RANDOM"
+stop_stragglers() {
+  local after=$1 env pid
+  for env in /proc/[0-9]*/environ; do
+    pid=${env#/proc/}
+    pid=${pid%/environ}
+    [[ $pid == "$BASHPID" ]] && continue
+    if { tr '\0' '\n' <"$env"; } 2>/dev/null | grep -qx "PROMPTDECK_TEST_RUN=$mark"; then
+      echo "left running after $after, stopped: $pid $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+}
+
+# step NAME MINUTES COMMAND...: runs COMMAND within MINUTES, then stops what it left behind.
+# Its output is also kept in target/steps/, written beside it: tee carries no mark, so no
+# straggler can hold the step up.
+mkdir -p target/steps
+step() {
+  local name=$1 minutes=$2 started=$SECONDS
+  shift 2
+  echo "== $name"
+  (
+    export PROMPTDECK_TEST_RUN=$mark
+    rc=0
+    timeout --kill-after=30s "${minutes}m" "$@" || rc=$?
+    stop_stragglers "$name"
+    ((rc != 124)) || echo "== $name: over its ${minutes} minutes, stopped"
+    exit "$rc"
+  ) 2>&1 | tee "target/steps/${name%% *}.log"
+  echo "== $name: $((SECONDS - started)) s"
+}
+
+step "fmt: cargo fmt --check" 5 cargo fmt --all -- --check
+step "clippy: cargo clippy --all-targets -- -D warnings" 30 \
+  cargo clippy --all-targets -- -D warnings
+step "npm: npm ci (the official Replicache client, and an OpenID provider, for the tests)" 10 \
+  bash -c 'npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error &&
+           npm ci --prefix tests/oauth --no-audit --no-fund --loglevel=error'
+step "cargo-test: cargo test (server checks on SQLite and a PostgreSQL cluster of their own)" 45 \
+  scripts/with-postgres.sh cargo test
+step "e2e: end to end under Xvfb" 15 tests/e2e/xvfb.sh target/debug/promptdeck
+step "proof: proofs under a short budget (scripts/proof.sh long runs them for hours' worth)" 25 \
+  scripts/proof.sh short
+echo "== all passed in $SECONDS s"

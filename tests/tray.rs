@@ -281,6 +281,9 @@ fn a_capture_is_announced_by_a_desktop_notification() {
         .args(["-selection", "primary"])
         .env("DISPLAY", &trayed.xvfb.display)
         .stdin(Stdio::piped())
+        // xclip stays in the background to serve the selection: not on the test's output.
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("xclip is installed (scripts/install-deps.sh --test)");
     {

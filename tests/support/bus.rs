@@ -23,6 +23,9 @@ impl SessionBus {
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("XDG_RUNTIME_DIR", home.path())
             .stdout(Stdio::piped())
+            // The services the bus starts inherit this: none may hold the test run's output
+            // open after the test (CI reads that output to its end).
+            .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon is installed (scripts/install-deps.sh --test)");
         let mut address = String::new();
