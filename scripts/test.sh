@@ -29,11 +29,11 @@ stop_stragglers() {
 }
 
 # step NAME MINUTES COMMAND...: runs COMMAND within MINUTES, then stops what it left behind.
-# Its output is also kept in target/steps/, written beside it: tee carries no mark, so no
-# straggler can hold the step up.
+# Its output goes to a file in target/steps/, shown as it grows until COMMAND is done: no
+# process left holding that file can hold the step up.
 mkdir -p target/steps
 step() {
-  local name=$1 minutes=$2 started=$SECONDS
+  local name=$1 minutes=$2 started=$SECONDS log="target/steps/${1%%:*}.log" rc=0 worker
   shift 2
   echo "== $name"
   (
@@ -43,8 +43,12 @@ step() {
     stop_stragglers "$name"
     ((rc != 124)) || echo "== $name: over its ${minutes} minutes, stopped"
     exit "$rc"
-  ) 2>&1 | tee "target/steps/${name%% *}.log"
-  echo "== $name: $((SECONDS - started)) s"
+  ) >"$log" 2>&1 </dev/null &
+  worker=$!
+  tail -n +1 -f --pid="$worker" "$log"
+  wait "$worker" || rc=$?
+  echo "== $name: $((SECONDS - started)) s, exit $rc"
+  return "$rc"
 }
 
 step "fmt: cargo fmt --check" 5 cargo fmt --all -- --check
