@@ -14,6 +14,7 @@ mod auth;
 mod cache;
 mod error;
 mod names;
+mod parallel;
 mod queue;
 mod runtime;
 mod search;

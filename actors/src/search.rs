@@ -15,6 +15,8 @@ use nucleo_matcher::{Config, Matcher, Utf32String};
 use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
 use serde::Serialize;
 
+use crate::parallel::in_parts;
+
 /// Queries longer than this are cut: nobody types more, and matching cost grows with it.
 pub const MAX_QUERY_CHARS: usize = 256;
 
@@ -26,7 +28,8 @@ pub struct SearchHit {
     pub score: u32,
 }
 
-struct Entry {
+/// One prompt as the index matches it.
+pub(crate) struct IndexEntry {
     summary: PromptSummary,
     /// Title and tags, matched fuzzily.
     named: Utf32String,
@@ -36,10 +39,30 @@ struct Entry {
     pinned: bool,
 }
 
+impl IndexEntry {
+    pub fn new(prompt: &Prompt) -> Self {
+        let summary = PromptSummary::from(prompt);
+        Self {
+            named: Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" "))),
+            body: Utf32String::from(summary.preview.as_str()),
+            pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
+            summary,
+        }
+    }
+
+    /// The entries of `prompts`, in order, made on every core.
+    pub(crate) fn many(prompts: &[&Prompt]) -> Vec<Self> {
+        in_parts(prompts, PARALLEL_ENTRIES_FROM, |part| part.iter().map(|p| Self::new(p)).collect())
+    }
+}
+
+/// Prompts from which making entries is split over threads.
+const PARALLEL_ENTRIES_FROM: usize = 2_000;
+
 /// Every prompt of the library, ready to match.
 #[derive(Default)]
 pub struct SearchIndex {
-    entries: Vec<Entry>,
+    entries: Vec<IndexEntry>,
     positions: HashMap<PromptId, usize>,
     /// The last query and every entry it matched, while the entries are unchanged.
     last: Option<(String, Vec<usize>)>,
@@ -48,8 +71,9 @@ pub struct SearchIndex {
 impl SearchIndex {
     pub fn new<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Self {
         let mut index = Self::default();
-        for prompt in prompts {
-            index.upsert(prompt);
+        let prompts: Vec<&Prompt> = prompts.into_iter().collect();
+        for entry in IndexEntry::many(&prompts) {
+            index.put(entry);
         }
         index
     }
@@ -63,18 +87,16 @@ impl SearchIndex {
     }
 
     pub fn upsert(&mut self, prompt: &Prompt) {
+        self.put(IndexEntry::new(prompt));
+    }
+
+    /// Adds the entry, or replaces the one of the same prompt.
+    pub(crate) fn put(&mut self, entry: IndexEntry) {
         self.last = None;
-        let summary = PromptSummary::from(prompt);
-        let entry = Entry {
-            named: Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" "))),
-            body: Utf32String::from(summary.preview.as_str()),
-            pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
-            summary,
-        };
-        match self.positions.get(&prompt.id) {
+        match self.positions.get(&entry.summary.id) {
             Some(&at) => self.entries[at] = entry,
             None => {
-                self.positions.insert(prompt.id.clone(), self.entries.len());
+                self.positions.insert(entry.summary.id.clone(), self.entries.len());
                 self.entries.push(entry);
             }
         }
@@ -99,28 +121,44 @@ impl SearchIndex {
 
     /// The best `limit` prompts for `query` at time `now` (ms), best first.
     pub fn search(&mut self, query: &str, limit: usize, now: i64) -> Vec<SearchHit> {
+        if limit == 0 {
+            return Vec::new();
+        }
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let (tags, text) = TagFilter::split(&query);
-        let mut ranked: Vec<(u32, f64, &Entry)> = if text.is_empty() {
-            let kept = self.entries.iter().filter(|e| tags.keeps(e));
-            kept.map(|e| (0, frecency(e, now), e)).collect()
+        let scored: Vec<(usize, u32)> = if text.is_empty() {
+            let kept = self.entries.iter().enumerate().filter(|(_, e)| tags.keeps(e));
+            kept.map(|(at, _)| (at, 0)).collect()
         } else {
-            let mut matched = self.matches(&text, now);
-            matched.retain(|(_, _, e)| tags.keeps(e));
-            matched
+            self.matches(&query, &TextQuery::new(&text), &tags, limit)
         };
-        let by_rank = |a: &(u32, f64, &Entry), b: &(u32, f64, &Entry)| {
+        self.best(scored, limit, now)
+    }
+
+    /// The best `limit` of `scored`, ranked: score, then pinned, frecency and recency. Only
+    /// entries scoring at least the `limit`th best score can be among them, and only those
+    /// are ranked further.
+    fn best(&self, mut scored: Vec<(usize, u32)>, limit: usize, now: i64) -> Vec<SearchHit> {
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit - 1, |a, b| b.1.cmp(&a.1));
+            let least = scored[limit - 1].1;
+            scored.retain(|&(_, score)| score >= least);
+        }
+        let mut ranked: Vec<(u32, f64, &IndexEntry)> = scored
+            .into_iter()
+            .map(|(at, score)| (score, frecency(&self.entries[at], now), &self.entries[at]))
+            .collect();
+        let by_rank = |a: &(u32, f64, &IndexEntry), b: &(u32, f64, &IndexEntry)| {
             b.0.cmp(&a.0)
                 .then(b.2.pinned.cmp(&a.2.pinned))
                 .then(b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal))
                 .then(b.2.summary.updated_at.cmp(&a.2.summary.updated_at))
                 .then(a.2.summary.id.cmp(&b.2.summary.id))
         };
-        // Only the best `limit` need sorting: partition them to the front first.
-        if ranked.len() > limit && limit > 0 {
+        if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit - 1, by_rank);
+            ranked.truncate(limit);
         }
-        ranked.truncate(limit);
         ranked.sort_unstable_by(by_rank);
         ranked
             .into_iter()
@@ -128,65 +166,96 @@ impl SearchIndex {
             .collect()
     }
 
-    fn matches(&mut self, query: &str, now: i64) -> Vec<(u32, f64, &Entry)> {
-        let named = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
-        let body =
-            Pattern::new(query, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring);
+    /// The entries that match `text` and `tags`, with their scores; an entry that cannot be
+    /// among the best `limit` may score less than in full. Remembers the matches, for the
+    /// next keystroke to narrow from.
+    fn matches(
+        &mut self,
+        query: &str,
+        text: &TextQuery,
+        tags: &TagFilter,
+        limit: usize,
+    ) -> Vec<(usize, u32)> {
         let candidates: Vec<usize> = match self.last.take() {
             Some((last, matched)) if narrows(&last, query) => matched,
             _ => (0..self.entries.len()).collect(),
         };
-        let scored = self.score(&candidates, &named, &body);
-        self.last = Some((query.to_owned(), scored.iter().map(|(at, _)| *at).collect()));
-        scored
-            .into_iter()
-            .map(|(at, score)| {
-                let entry = &self.entries[at];
-                (score, frecency(entry, now), entry)
-            })
-            .collect()
-    }
-}
-
-impl SearchIndex {
-    /// The match score of every candidate that matches. Many candidates (the first
-    /// keystrokes in a library of 100k) are split over the cores, each with its own matcher.
-    fn score(&self, candidates: &[usize], named: &Pattern, body: &Pattern) -> Vec<(usize, u32)> {
-        let score_chunk = |chunk: &[usize]| {
-            let mut matcher = Matcher::new(Config::DEFAULT);
-            let scored = chunk.iter().filter_map(|&at| {
-                let entry = &self.entries[at];
-                // A name match counts double: titles are what people remember.
-                let name = named.score(entry.named.slice(..), &mut matcher).map(|s| s * 2);
-                let body = body.score(entry.body.slice(..), &mut matcher);
-                name.max(body).map(|score| (at, score))
-            });
-            scored.collect::<Vec<_>>()
+        let tagged: Vec<usize> = match tags.is_empty() {
+            true => candidates,
+            false => candidates.into_iter().filter(|&at| tags.keeps(&self.entries[at])).collect(),
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
-        if candidates.len() < PARALLEL_FROM || threads < 2 {
-            return score_chunk(candidates);
+        let mut found = self.scores(&tagged, |entry, matcher| {
+            text.named.score(entry.named.slice(..), matcher).map(|s| s * 2)
+        });
+        let to_score = text.bodies_to_score(&found, limit);
+        let bodies: Vec<usize> = to_score.iter().map(|&i| tagged[i]).collect();
+        let body_scores =
+            self.scores(&bodies, |entry, matcher| text.body.score(entry.body.slice(..), matcher));
+        for (i, body) in to_score.into_iter().zip(body_scores) {
+            found[i] = found[i].max(body);
         }
-        let chunk = candidates.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let mut parts = candidates.chunks(chunk);
-            let first = parts.next().unwrap_or_default();
-            let others: Vec<_> = parts.map(|part| scope.spawn(move || score_chunk(part))).collect();
-            let mut scored = score_chunk(first);
-            for other in others {
-                // A scoring thread cannot panic short of a bug in the matcher; its part is
-                // then simply missing from the results.
-                scored.extend(other.join().unwrap_or_default());
-            }
-            scored
+        let scored: Vec<(usize, u32)> =
+            tagged.iter().zip(found).filter_map(|(&at, score)| Some((at, score?))).collect();
+        self.last = Some((query.to_owned(), scored.iter().map(|&(at, _)| at).collect()));
+        scored
+    }
+
+    /// `score` of every entry at `at`, in order, each part of many with its own matcher.
+    fn scores(
+        &self,
+        at: &[usize],
+        score: impl Fn(&IndexEntry, &mut Matcher) -> Option<u32> + Sync,
+    ) -> Vec<Option<u32>> {
+        in_parts(at, PARALLEL_SCORING_FROM, |part| {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            part.iter().map(|&at| score(&self.entries[at], &mut matcher)).collect()
         })
     }
 }
 
-/// Candidates from which scoring is split over threads: below it a thread costs more than
-/// it saves.
-const PARALLEL_FROM: usize = 20_000;
-const MAX_THREADS: usize = 4;
+/// A query's text, ready to match: fuzzily against names, word by word as substrings
+/// against bodies.
+struct TextQuery {
+    named: Pattern,
+    body: Pattern,
+    /// No body can score more: the query's own words, each at a word's start, as a body.
+    body_bound: Option<u32>,
+}
+
+impl TextQuery {
+    fn new(text: &str) -> Self {
+        let named = Pattern::parse(text, CaseMatching::Smart, Normalization::Smart);
+        let body =
+            Pattern::new(text, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring);
+        let itself = Utf32String::from(text);
+        let body_bound = body.score(itself.slice(..), &mut Matcher::new(Config::DEFAULT));
+        Self { named, body, body_bound }
+    }
+
+    /// Of entries with the name scores `named`, those (by position) whose body must be
+    /// scored: every one whose name did not match, to know whether it matches at all (the
+    /// next keystroke narrows from the matches), and of the others those whose body could
+    /// score more than their name and at least the `limit`th best name. A short query
+    /// matches most names of a large library, and their bodies are then left alone.
+    fn bodies_to_score(&self, named: &[Option<u32>], limit: usize) -> Vec<usize> {
+        let Some(bound) = self.body_bound else {
+            return (0..named.len()).collect();
+        };
+        let mut names: Vec<u32> = named.iter().flatten().copied().collect();
+        let least = match names.len() >= limit {
+            true => *names.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a)).1,
+            false => 0,
+        };
+        let matters = |name: &Option<u32>| match name {
+            None => true,
+            Some(name) => *name < bound && bound >= least,
+        };
+        named.iter().enumerate().filter(|(_, name)| matters(name)).map(|(i, _)| i).collect()
+    }
+}
+
+/// Candidates from which scoring is split over threads.
+const PARALLEL_SCORING_FROM: usize = 20_000;
 
 /// The `#tag` words of a query: a prompt stays when, for each, one of its tags starts with
 /// it (case aside).
@@ -202,7 +271,11 @@ impl TagFilter {
         (Self(tags), words.join(" "))
     }
 
-    fn keeps(&self, entry: &Entry) -> bool {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn keeps(&self, entry: &IndexEntry) -> bool {
         self.0.iter().all(|wanted| entry.summary.tags.iter().any(|tag| starts_with(tag, wanted)))
     }
 }
@@ -250,7 +323,7 @@ pub(crate) fn merge_ranked(lists: Vec<Vec<SearchHit>>, limit: usize, now: i64) -
     hits
 }
 
-fn frecency(entry: &Entry, now: i64) -> f64 {
+fn frecency(entry: &IndexEntry, now: i64) -> f64 {
     promptdeck_protocol::frecency(entry.summary.use_count, entry.summary.last_used_at, now)
 }
 
@@ -274,7 +347,7 @@ mod tests {
 
     #[test]
     fn a_large_library_is_scored_in_parts_and_nothing_in_any_part_is_missed() {
-        let count = PARALLEL_FROM + 10_000;
+        let count = PARALLEL_SCORING_FROM + 10_000;
         let prompts: Vec<Prompt> = (0..count)
             .map(|n| {
                 let title = match n {
@@ -419,6 +492,93 @@ mod tests {
             (0..50).map(|i| prompt(&format!("p{i:02}"), "Same", "", i, 1)).collect();
         let mut index = SearchIndex::new(&prompts);
         assert_eq!(ids(&index.search("same", 3, 1)), ["p49", "p48", "p47"]);
+    }
+
+    /// Every entry scored in full and ranked, with nothing left out: what the index's
+    /// shortcuts must always agree with.
+    fn every_entry_ranked(index: &SearchIndex, query: &str, limit: usize) -> Vec<String> {
+        let text = TextQuery::new(query);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let scored = (0..index.entries.len())
+            .filter_map(|at| {
+                let entry = &index.entries[at];
+                let name = text.named.score(entry.named.slice(..), &mut matcher).map(|s| s * 2);
+                let body = text.body.score(entry.body.slice(..), &mut matcher);
+                Some((at, name.max(body)?))
+            })
+            .collect();
+        index.best(scored, limit, 1).into_iter().map(|h| h.prompt.id.to_string()).collect()
+    }
+
+    #[test]
+    fn bodies_left_unscored_never_change_the_best() {
+        const WORDS: &[&str] = &[
+            "summary",
+            "meeting",
+            "notes",
+            "Review",
+            "code-diff",
+            "e-mail",
+            "reply",
+            "SQL",
+            "query",
+            "plan",
+            "x",
+            "ab",
+            "ba",
+            "release_notes",
+            "sumo",
+            "amigo",
+        ];
+        let mut seed = 7_u64;
+        let mut next = move |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut words = |count: usize| -> String {
+            (0..count).map(|_| WORDS[next(WORDS.len())]).collect::<Vec<_>>().join(" ")
+        };
+        // Most titles say nothing a query asks for, so bodies compete with the few that do.
+        let prompts: Vec<Prompt> = (0..3_000)
+            .map(|n| {
+                let title = if n % 5 == 0 { words(1 + n % 3) } else { format!("zz {n}") };
+                prompt(&format!("p{n}"), &title, &words(n % 40), 0, 1)
+            })
+            .collect();
+        let queries = [
+            "s",
+            "m",
+            "x",
+            "q",
+            "su",
+            "sum",
+            "summ",
+            "summa",
+            "me",
+            "not",
+            "notes",
+            "e-m",
+            "-",
+            "ab",
+            "ba",
+            "rel",
+            "S",
+            "Re",
+            "SQ",
+            "meeting notes",
+            "m n",
+            "plan code",
+            "zzz",
+        ];
+        for limit in [1, 3, 50, 300, 5_000] {
+            let mut typed = SearchIndex::new(&prompts);
+            for query in queries {
+                let fresh = SearchIndex::new(&prompts).search(query, limit, 1);
+                let expected = every_entry_ranked(&typed, query, limit);
+                assert_eq!(ids(&fresh), expected, "query {query:?}, limit {limit}");
+                assert_eq!(ids(&typed.search(query, limit, 1)), expected, "narrowed {query:?}");
+            }
+        }
     }
 
     #[test]
