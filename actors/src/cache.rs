@@ -8,8 +8,10 @@ use promptdeck_protocol::{Prompt, PromptId, now_millis};
 use promptdeck_storage::{Change, ChangeSet, Replica};
 use quick_cache::unsync::Cache;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use serde::Deserialize;
 
-use crate::search::{SearchHit, SearchIndex, in_space};
+use crate::parallel::in_parts;
+use crate::search::{IndexEntry, SearchHit, SearchIndex, in_space};
 use crate::status::{CacheStats, WorkspaceBoard};
 
 /// More time a caller gives the cache per change it applies, on top of its own wait
@@ -32,6 +34,40 @@ pub enum CacheMsg {
     /// Panics inside the handler: lets tests prove the supervisor restarts the cache.
     #[cfg(test)]
     Panic,
+}
+
+/// Changes from which reading them is split over threads.
+const PARALLEL_FROM: usize = 2_000;
+
+/// A change read and ready to apply.
+enum PreparedChange {
+    Put(Arc<Prompt>, Box<IndexEntry>),
+    Del(PromptId),
+    /// Another client's key, or a value that is not a prompt (said in the log).
+    Other,
+}
+
+impl PreparedChange {
+    fn of(change: &Change) -> Self {
+        match change {
+            Change::Put { key, value } => {
+                if PromptId::from_key(key).is_none() {
+                    return Self::Other;
+                }
+                match Prompt::deserialize(value) {
+                    Ok(prompt) => {
+                        let entry = Box::new(IndexEntry::new(&prompt));
+                        Self::Put(Arc::new(prompt), entry)
+                    }
+                    Err(e) => {
+                        tracing::warn!(%key, error = %e, "ignoring unreadable prompt");
+                        Self::Other
+                    }
+                }
+            }
+            Change::Del { key } => PromptId::from_key(key).map_or(Self::Other, Self::Del),
+        }
+    }
 }
 
 pub struct CacheActor;
@@ -113,28 +149,30 @@ impl Actor for CacheActor {
 }
 
 impl CacheState {
+    /// Applies `changes` in order; the prompts are read and their index entries made on
+    /// every core first (a first pull brings 100k).
     fn apply(&mut self, changes: ChangeSet) {
-        for change in changes.0 {
+        let prepared = in_parts(&changes.0, PARALLEL_FROM, |part| {
+            part.iter().map(PreparedChange::of).collect()
+        });
+        let mut puts_left =
+            prepared.iter().filter(|p| matches!(p, PreparedChange::Put(..))).count();
+        for change in prepared {
             match change {
-                Change::Put { key, value } => {
-                    let Some(id) = PromptId::from_key(&key) else {
-                        continue;
-                    };
-                    match serde_json::from_value::<Prompt>(value) {
-                        Ok(prompt) => {
-                            self.index.upsert(&prompt);
-                            self.bodies.insert(id, Arc::new(prompt));
-                        }
-                        Err(e) => tracing::warn!(%key, error = %e, "ignoring unreadable prompt"),
+                PreparedChange::Put(prompt, entry) => {
+                    self.index.put(*entry);
+                    puts_left -= 1;
+                    // Of a large batch, only the last few fit in the cache.
+                    match puts_left < BODY_CACHE_ENTRIES {
+                        true => self.bodies.insert(prompt.id.clone(), prompt),
+                        false => drop(self.bodies.remove(&prompt.id)),
                     }
                 }
-                Change::Del { key } => {
-                    let Some(id) = PromptId::from_key(&key) else {
-                        continue;
-                    };
+                PreparedChange::Del(id) => {
                     self.index.remove(&id);
                     self.bodies.remove(&id);
                 }
+                PreparedChange::Other => {}
             }
         }
         self.publish();

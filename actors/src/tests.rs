@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use promptdeck_protocol::{Mutation, PromptId, UpdatePrompt};
+use promptdeck_protocol::{CreatePrompt, Mutation, PromptId, UpdatePrompt};
 use ractor::ActorRef;
 use tokio::sync::oneshot;
 
@@ -250,5 +250,44 @@ async fn a_million_character_query_is_cut_and_answered() {
     let query = format!("summary{}", " ".repeat(1_000_000));
     let hits = handle.search(&origin, &query, 10).await.expect("answered");
     assert_eq!(hits.len(), 1, "trailing blanks past the cut change nothing");
+    runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_batch_leaves_no_stale_prompt_in_the_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    let early = handle.create(draft("early")).await.expect("created").prompt_id;
+    assert_eq!(handle.get(&early).await.expect("got").expect("exists").body, "body of early");
+
+    // The edit comes first in a batch far larger than the cache of full prompts holds.
+    let edit = Mutation::UpdatePrompt(UpdatePrompt {
+        id: early.clone(),
+        title: Some("early, edited".into()),
+        body: Some("edited body".into()),
+        tags: None,
+        updated_at: 2,
+    });
+    let creates = (0..3_000).map(|n| {
+        Mutation::CreatePrompt(CreatePrompt {
+            id: PromptId::parse(&format!("batch{n}")).expect("id"),
+            title: format!("batch {n}"),
+            body: format!("body {n}"),
+            tags: vec![],
+            created_at: 1,
+        })
+    });
+    let applied = handle.mutate_all(std::iter::once(edit).chain(creates).collect()).await;
+    assert_eq!(applied.expect("applied"), 3_001);
+
+    let full = handle.get(&early).await.expect("got").expect("exists");
+    assert_eq!((full.title.as_str(), full.body.as_str()), ("early, edited", "edited body"));
+    let first = handle.get(&PromptId::parse("batch0").expect("id")).await.expect("got");
+    assert_eq!(first.expect("exists").body, "body 0");
+    let hits = handle.search(&Origin("w".into()), "early", 10).await.expect("searched");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].prompt.title, "early, edited");
+    assert_eq!(handle.status().prompt_count, 3_001);
     runtime.shutdown().await;
 }
