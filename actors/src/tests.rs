@@ -271,7 +271,7 @@ async fn a_large_batch_leaves_no_stale_prompt_in_the_cache() {
     });
     let creates = (0..3_000).map(|n| {
         Mutation::CreatePrompt(CreatePrompt {
-            id: PromptId::parse(&format!("batch{n}")).expect("id"),
+            id: PromptId::parse(format!("batch{n}")).expect("id"),
             title: format!("batch {n}"),
             body: format!("body {n}"),
             tags: vec![],
