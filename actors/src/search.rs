@@ -37,13 +37,20 @@ pub(crate) struct IndexEntry {
     body: Utf32String,
     /// Tagged `pinned`; worked out once here, not in every comparison of a sort.
     pinned: bool,
+    /// The characters of `named` and `body`, to pass over most that cannot match without
+    /// asking the matcher.
+    named_chars: CharSet,
+    body_chars: CharSet,
 }
 
 impl IndexEntry {
     pub fn new(prompt: &Prompt) -> Self {
         let summary = PromptSummary::from(prompt);
+        let named = format!("{} {}", summary.title, summary.tags.join(" "));
         Self {
-            named: Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" "))),
+            named_chars: CharSet::of(&named),
+            body_chars: CharSet::of(&summary.preview),
+            named: Utf32String::from(named),
             body: Utf32String::from(summary.preview.as_str()),
             pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
             summary,
@@ -167,8 +174,8 @@ impl SearchIndex {
     }
 
     /// The entries that match `text` and `tags`, with their scores; an entry that cannot be
-    /// among the best `limit` may score less than in full. Remembers the matches, for the
-    /// next keystroke to narrow from.
+    /// among the best `limit` may score less than in full, or be left out. Remembers every
+    /// entry that may match, for the next keystroke to narrow from.
     fn matches(
         &mut self,
         query: &str,
@@ -185,18 +192,36 @@ impl SearchIndex {
             false => candidates.into_iter().filter(|&at| tags.keeps(&self.entries[at])).collect(),
         };
         let mut found = self.scores(&tagged, |entry, matcher| {
-            text.named.score(entry.named.slice(..), matcher).map(|s| s * 2)
+            let possible = entry.named_chars.may_hold(text.named_chars);
+            possible
+                .then(|| text.named.score(entry.named.slice(..), matcher))
+                .flatten()
+                .map(|s| s * 2)
         });
-        let to_score = text.bodies_to_score(&found, limit);
+        let (to_score, to_check) = text.bodies_to_score(&found, limit);
+        // A body that cannot be among the best need only say whether it matches; for one
+        // character its character set tells (or says it may, which the next keystroke checks).
+        let (to_check, to_score): (Vec<usize>, Vec<usize>) = match text.one_char {
+            true => (to_check, to_score),
+            false => (Vec::new(), to_score.into_iter().chain(to_check).collect()),
+        };
         let bodies: Vec<usize> = to_score.iter().map(|&i| tagged[i]).collect();
-        let body_scores =
-            self.scores(&bodies, |entry, matcher| text.body.score(entry.body.slice(..), matcher));
+        let body_scores = self.scores(&bodies, |entry, matcher| {
+            let possible = entry.body_chars.may_hold(text.body_chars);
+            possible.then(|| text.body.score(entry.body.slice(..), matcher)).flatten()
+        });
         for (i, body) in to_score.into_iter().zip(body_scores) {
             found[i] = found[i].max(body);
         }
+        let mut matched: Vec<usize> = to_check
+            .into_iter()
+            .map(|i| tagged[i])
+            .filter(|&at| self.entries[at].body_chars.may_hold(text.body_chars))
+            .collect();
         let scored: Vec<(usize, u32)> =
             tagged.iter().zip(found).filter_map(|(&at, score)| Some((at, score?))).collect();
-        self.last = Some((query.to_owned(), scored.iter().map(|&(at, _)| at).collect()));
+        matched.extend(scored.iter().map(|&(at, _)| at));
+        self.last = Some((query.to_owned(), matched));
         scored
     }
 
@@ -220,6 +245,11 @@ struct TextQuery {
     body: Pattern,
     /// No body can score more: the query's own words, each at a word's start, as a body.
     body_bound: Option<u32>,
+    /// Characters a name or body must hold to match.
+    named_chars: CharSet,
+    body_chars: CharSet,
+    /// The query is one ASCII letter or digit: a text holding it matches.
+    one_char: bool,
 }
 
 impl TextQuery {
@@ -229,28 +259,76 @@ impl TextQuery {
             Pattern::new(text, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring);
         let itself = Utf32String::from(text);
         let body_bound = body.score(itself.slice(..), &mut Matcher::new(Config::DEFAULT));
-        Self { named, body, body_bound }
+        // The name pattern's syntax (negation, anchors, escapes) asks for no characters.
+        let plain = !text.contains(['!', '^', '$', '\'', '\\']);
+        let body_chars = CharSet::wanted(text);
+        Self {
+            named,
+            body,
+            body_bound,
+            named_chars: if plain { body_chars } else { CharSet::default() },
+            body_chars,
+            one_char: text.len() == 1 && text.as_bytes()[0].is_ascii_alphanumeric(),
+        }
     }
 
     /// Of entries with the name scores `named`, those (by position) whose body must be
-    /// scored: every one whose name did not match, to know whether it matches at all (the
-    /// next keystroke narrows from the matches), and of the others those whose body could
-    /// score more than their name and at least the `limit`th best name. A short query
-    /// matches most names of a large library, and their bodies are then left alone.
-    fn bodies_to_score(&self, named: &[Option<u32>], limit: usize) -> Vec<usize> {
+    /// scored, and those whose body need only say whether it matches. A body matters where
+    /// it could score more than its name and at least the `limit`th best name; an entry
+    /// whose name did not match needs at least that answer (the next keystroke narrows from
+    /// the matches). A short query matches most names of a large library, and their bodies
+    /// are then left alone.
+    fn bodies_to_score(&self, named: &[Option<u32>], limit: usize) -> (Vec<usize>, Vec<usize>) {
         let Some(bound) = self.body_bound else {
-            return (0..named.len()).collect();
+            return ((0..named.len()).collect(), Vec::new());
         };
         let mut names: Vec<u32> = named.iter().flatten().copied().collect();
         let least = match names.len() >= limit {
             true => *names.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a)).1,
             false => 0,
         };
-        let matters = |name: &Option<u32>| match name {
-            None => true,
-            Some(name) => *name < bound && bound >= least,
-        };
-        named.iter().enumerate().filter(|(_, name)| matters(name)).map(|(i, _)| i).collect()
+        let (mut to_score, mut to_check) = (Vec::new(), Vec::new());
+        for (i, name) in named.iter().enumerate() {
+            match name {
+                _ if bound >= least && name.is_none_or(|n| n < bound) => to_score.push(i),
+                None => to_check.push(i),
+                Some(_) => {}
+            }
+        }
+        (to_score, to_check)
+    }
+}
+
+/// The ASCII letters and digits of a text, case aside, as bits. A text with other
+/// characters may hold any (they may fold to ASCII ones), so it is never passed over.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct CharSet(u64);
+
+impl CharSet {
+    const ANY: u64 = 1 << 63;
+
+    fn bit(c: char) -> Option<u64> {
+        match c.to_ascii_lowercase() {
+            c @ 'a'..='z' => Some(1 << (c as u32 - 'a' as u32)),
+            c @ '0'..='9' => Some(1 << (26 + c as u32 - '0' as u32)),
+            _ => None,
+        }
+    }
+
+    fn of(text: &str) -> Self {
+        Self(text.chars().fold(0, |set, c| match c.is_ascii() {
+            true => set | Self::bit(c).unwrap_or(0),
+            false => set | Self::ANY,
+        }))
+    }
+
+    /// What a query asks for: its ASCII letters and digits.
+    fn wanted(query: &str) -> Self {
+        Self(query.chars().filter_map(Self::bit).fold(0, |set, bit| set | bit))
+    }
+
+    fn may_hold(self, wanted: CharSet) -> bool {
+        self.0 & Self::ANY != 0 || self.0 & wanted.0 == wanted.0
     }
 }
 
@@ -579,6 +657,17 @@ mod tests {
                 assert_eq!(ids(&typed.search(query, limit, 1)), expected, "narrowed {query:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_body_passed_over_for_one_letter_is_still_found_by_the_next() {
+        let mut prompts: Vec<Prompt> =
+            (0..3).map(|n| prompt(&format!("s{n}"), "Summary", "", 0, 1)).collect();
+        prompts.extend((0..20).map(|n| prompt(&format!("z{n}"), "zz", "sugar", 0, 1)));
+        let mut index = SearchIndex::new(&prompts);
+        // Three titles beat any body for "s": the bodies only say whether they match.
+        assert_eq!(index.search("s", 1, 1).len(), 1);
+        assert_eq!(index.search("su", 50, 1).len(), 23, "the bodies with \"su\" are there");
     }
 
     #[test]
