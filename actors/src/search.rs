@@ -199,12 +199,6 @@ impl SearchIndex {
                 .map(|s| s * 2)
         });
         let (to_score, to_check) = text.bodies_to_score(&found, limit);
-        // A body that cannot be among the best need only say whether it matches; for one
-        // character its character set tells (or says it may, which the next keystroke checks).
-        let (to_check, to_score): (Vec<usize>, Vec<usize>) = match text.one_char {
-            true => (to_check, to_score),
-            false => (Vec::new(), to_score.into_iter().chain(to_check).collect()),
-        };
         let bodies: Vec<usize> = to_score.iter().map(|&i| tagged[i]).collect();
         let body_scores = self.scores(&bodies, |entry, matcher| {
             let possible = entry.body_chars.may_hold(text.body_chars);
@@ -276,8 +270,9 @@ impl TextQuery {
     /// scored, and those whose body need only say whether it matches. A body matters where
     /// it could score more than its name and at least the `limit`th best name; an entry
     /// whose name did not match needs at least that answer (the next keystroke narrows from
-    /// the matches). A short query matches most names of a large library, and their bodies
-    /// are then left alone.
+    /// the matches), which for a one-character query the body's character set gives (or
+    /// says it may, which the next keystroke checks). A short query matches most names of a
+    /// large library, and their bodies are then left alone.
     fn bodies_to_score(&self, named: &[Option<u32>], limit: usize) -> (Vec<usize>, Vec<usize>) {
         let Some(bound) = self.body_bound else {
             return ((0..named.len()).collect(), Vec::new());
@@ -291,7 +286,8 @@ impl TextQuery {
         for (i, name) in named.iter().enumerate() {
             match name {
                 _ if bound >= least && name.is_none_or(|n| n < bound) => to_score.push(i),
-                None => to_check.push(i),
+                None if self.one_char => to_check.push(i),
+                None => to_score.push(i),
                 Some(_) => {}
             }
         }
