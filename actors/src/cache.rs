@@ -8,7 +8,6 @@ use promptdeck_protocol::{Prompt, PromptId, now_millis};
 use promptdeck_storage::{Change, ChangeSet, Replica};
 use quick_cache::unsync::Cache;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use serde::Deserialize;
 
 use crate::parallel::in_parts;
 use crate::search::{IndexEntry, SearchHit, SearchIndex, in_space};
@@ -54,7 +53,7 @@ impl PreparedChange {
                 if PromptId::from_key(key).is_none() {
                     return Self::Other;
                 }
-                match Prompt::deserialize(value) {
+                match value.parse::<Prompt>() {
                     Ok(prompt) => {
                         let entry = Box::new(IndexEntry::new(&prompt));
                         Self::Put(Arc::new(prompt), entry)

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -63,22 +64,18 @@ impl fmt::Display for PromptId {
 /// A prompt. Times are milliseconds since the Unix epoch.
 ///
 /// Fields other clients add are kept in `extra` and written back untouched, so an edit made
-/// here never strips what a newer web client stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// here never strips what a newer web client stored. Missing `tags` and `useCount` read as
+/// empty and zero, a missing or null `lastUsedAt` as never used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prompt {
     pub id: PromptId,
     pub title: String,
     pub body: String,
-    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(deserialize_with = "millis")]
     pub created_at: i64,
-    #[serde(deserialize_with = "millis")]
     pub updated_at: i64,
-    #[serde(default)]
     pub use_count: u64,
-    #[serde(default, deserialize_with = "optional_millis")]
     pub last_used_at: Option<i64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -122,21 +119,124 @@ pub fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// JavaScript clients write times as numbers that may carry a fraction or an exponent.
-fn millis<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    let value = f64::deserialize(deserializer)?;
-    if value.is_finite() {
-        Ok(value.round() as i64)
-    } else {
-        Err(serde::de::Error::custom("a time must be a finite number"))
+// Written out rather than derived: a derived reader with `#[serde(flatten)]` first copies
+// every prompt into an intermediate tree, which made reading a 100k library several times
+// slower (every pull, every start).
+impl<'de> Deserialize<'de> for Prompt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PromptVisitor)
     }
 }
 
-fn optional_millis<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    match Option::<f64>::deserialize(deserializer)? {
-        Some(v) if v.is_finite() => Ok(Some(v.round() as i64)),
-        Some(_) => Err(serde::de::Error::custom("a time must be a finite number")),
-        None => Ok(None),
+/// A prompt's field names, and any other client's field.
+enum Field {
+    Id,
+    Title,
+    Body,
+    Tags,
+    CreatedAt,
+    UpdatedAt,
+    UseCount,
+    LastUsedAt,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Field, E> {
+                Ok(match name {
+                    "id" => Field::Id,
+                    "title" => Field::Title,
+                    "body" => Field::Body,
+                    "tags" => Field::Tags,
+                    "createdAt" => Field::CreatedAt,
+                    "updatedAt" => Field::UpdatedAt,
+                    "useCount" => Field::UseCount,
+                    "lastUsedAt" => Field::LastUsedAt,
+                    other => Field::Other(other.to_owned()),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+struct PromptVisitor;
+
+impl<'de> Visitor<'de> for PromptVisitor {
+    type Value = Prompt;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a prompt object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Prompt, A::Error> {
+        fn once<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, v: T) -> Result<(), E> {
+            match slot.replace(v) {
+                Some(_) => Err(E::duplicate_field(name)),
+                None => Ok(()),
+            }
+        }
+        let (mut id, mut title, mut body, mut tags) = (None, None, None, None);
+        let (mut created_at, mut updated_at, mut use_count, mut last_used_at) =
+            (None, None, None, None);
+        let mut extra = Map::new();
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Id => once(&mut id, "id", map.next_value()?)?,
+                Field::Title => once(&mut title, "title", map.next_value()?)?,
+                Field::Body => once(&mut body, "body", map.next_value()?)?,
+                Field::Tags => once(&mut tags, "tags", map.next_value()?)?,
+                Field::CreatedAt => {
+                    once(&mut created_at, "createdAt", map.next_value::<Millis>()?.0)?
+                }
+                Field::UpdatedAt => {
+                    once(&mut updated_at, "updatedAt", map.next_value::<Millis>()?.0)?
+                }
+                Field::UseCount => once(&mut use_count, "useCount", map.next_value()?)?,
+                Field::LastUsedAt => once(
+                    &mut last_used_at,
+                    "lastUsedAt",
+                    map.next_value::<Option<Millis>>()?.map(|m| m.0),
+                )?,
+                Field::Other(name) => {
+                    extra.insert(name, map.next_value()?);
+                }
+            }
+        }
+        let missing = <A::Error as de::Error>::missing_field;
+        Ok(Prompt {
+            id: id.ok_or_else(|| missing("id"))?,
+            title: title.ok_or_else(|| missing("title"))?,
+            body: body.ok_or_else(|| missing("body"))?,
+            tags: tags.unwrap_or_default(),
+            created_at: created_at.ok_or_else(|| missing("createdAt"))?,
+            updated_at: updated_at.ok_or_else(|| missing("updatedAt"))?,
+            use_count: use_count.unwrap_or_default(),
+            last_used_at: last_used_at.flatten(),
+            extra,
+        })
+    }
+}
+
+/// A time in milliseconds. JavaScript clients write times as numbers that may carry a
+/// fraction or an exponent.
+struct Millis(i64);
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        if value.is_finite() {
+            Ok(Self(value.round() as i64))
+        } else {
+            Err(de::Error::custom("a time must be a finite number"))
+        }
     }
 }
 
@@ -164,6 +264,26 @@ mod tests {
         let prompt: Prompt = serde_json::from_value(value.clone()).expect("parses");
         assert_eq!(prompt.extra.get("pinned"), Some(&json!(true)));
         assert_eq!(serde_json::to_value(&prompt).expect("serializes"), value);
+    }
+
+    #[test]
+    fn a_prompt_missing_a_field_or_naming_one_twice_is_refused() {
+        let full = json!({"id": "x", "title": "T", "body": "B", "createdAt": 1, "updatedAt": 2});
+        for field in ["id", "title", "body", "createdAt", "updatedAt"] {
+            let mut value = full.clone();
+            value.as_object_mut().expect("object").shift_remove(field);
+            let error = serde_json::from_value::<Prompt>(value).expect_err(field).to_string();
+            assert!(error.contains(field), "{error}");
+        }
+        let twice = r#"{"id":"x","title":"T","body":"B","createdAt":1,"updatedAt":2,"title":"U"}"#;
+        let error = serde_json::from_str::<Prompt>(twice).expect_err("duplicate").to_string();
+        assert!(error.contains("duplicate field `title`"), "{error}");
+        for bad in [json!({"tags": null}), json!({"createdAt": "1"}), json!({"useCount": -1})] {
+            let mut value = full.clone();
+            value.as_object_mut().expect("object").extend(bad.as_object().expect("object").clone());
+            assert!(serde_json::from_value::<Prompt>(value).is_err(), "{bad}");
+        }
+        assert!(serde_json::from_value::<Prompt>(json!([1, 2])).is_err());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub const PUSH_VERSION: u32 = 1;
 pub const PULL_VERSION: u32 = 1;
@@ -59,12 +60,97 @@ pub struct PullResponse {
 }
 
 /// One step of a pull's patch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum PatchOp {
-    Put { key: String, value: Value },
+    Put { key: String, value: JsonText },
     Del { key: String },
     Clear,
+}
+
+// Read through a plain struct: serde's reader for a tagged enum first copies each op into
+// an intermediate tree, which cannot hold a value kept as text and doubled the cost of
+// reading a large pull.
+impl<'de> Deserialize<'de> for PatchOp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Op {
+            Put,
+            Del,
+            Clear,
+        }
+        #[derive(Deserialize)]
+        struct WireOp {
+            op: Op,
+            key: Option<String>,
+            // Present-but-null is a put of `null`, so the field is optional only by absence.
+            #[serde(default, deserialize_with = "present")]
+            value: Option<JsonText>,
+        }
+        fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<JsonText>, D::Error> {
+            JsonText::deserialize(d).map(Some)
+        }
+        use serde::de::Error;
+        let WireOp { op, key, value } = WireOp::deserialize(deserializer)?;
+        let need_key = |key: Option<String>| key.ok_or_else(|| D::Error::missing_field("key"));
+        Ok(match op {
+            Op::Put => PatchOp::Put {
+                key: need_key(key)?,
+                value: value.ok_or_else(|| D::Error::missing_field("value"))?,
+            },
+            Op::Del => PatchOp::Del { key: need_key(key)? },
+            Op::Clear => PatchOp::Clear,
+        })
+    }
+}
+
+/// A JSON value kept as the text it arrived in: checked once when read, then stored and
+/// handed on as it is, and parsed only where what it says is needed. A large pull's values
+/// never become a tree of maps and strings.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JsonText(Box<RawValue>);
+
+impl JsonText {
+    pub fn from_value(value: &Value) -> Self {
+        Self(serde_json::value::to_raw_value(value).expect("a JSON value always serialises"))
+    }
+
+    /// The text of one JSON value, checked.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The text of one JSON value, checked, kept without a copy.
+    pub fn from_string(text: String) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn to_value(&self) -> Value {
+        self.parse().expect("the text was checked when it was made")
+    }
+
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+/// Equal when the texts are: two spellings of one value (key order, spacing) differ.
+impl PartialEq for JsonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl std::fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Which version a server refused.
@@ -88,11 +174,26 @@ pub enum ServerError {
 }
 
 /// A pull's answer: the patch, or one of the errors the protocol defines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PullReply {
     Error(ServerError),
     Patch(PullResponse),
+}
+
+impl PullReply {
+    /// Reads an answer's body. Not serde's untagged reader, which copies the whole answer
+    /// into an intermediate tree before trying each shape: a patch is read straight, and
+    /// only a body that is not one is read again as an error. A body that is neither is
+    /// refused with what was wrong with it as a patch.
+    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        match serde_json::from_slice::<PullResponse>(body) {
+            Ok(patch) => Ok(Self::Patch(patch)),
+            Err(not_a_patch) => serde_json::from_slice::<ServerError>(body)
+                .map(Self::Error)
+                .map_err(|_| not_a_patch),
+        }
+    }
 }
 
 /// The server's position in its history: `null`, a number, a string, or an object whose
@@ -143,9 +244,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn reply(value: Value) -> Result<PullReply, serde_json::Error> {
+        PullReply::from_slice(value.to_string().as_bytes())
+    }
+
     #[test]
     fn pull_reply_parses_patches_and_errors() {
-        let ok: PullReply = serde_json::from_value(json!({
+        let ok = reply(json!({
             "cookie": 42,
             "lastMutationIDChanges": {"c1": 3},
             "patch": [{"op": "clear"}, {"op": "put", "key": "prompt/a", "value": {"x": 1}},
@@ -157,12 +262,10 @@ mod tests {
         assert_eq!(resp.patch[0], PatchOp::Clear);
         assert_eq!(resp.last_mutation_id_changes["c1"], 3);
 
-        let lost: PullReply =
-            serde_json::from_value(json!({"error": "ClientStateNotFound"})).expect("parses");
+        let lost = reply(json!({"error": "ClientStateNotFound"})).expect("parses");
         assert_eq!(lost, PullReply::Error(ServerError::ClientStateNotFound));
-        let old: PullReply =
-            serde_json::from_value(json!({"error": "VersionNotSupported", "versionType": "pull"}))
-                .expect("parses");
+        let old =
+            reply(json!({"error": "VersionNotSupported", "versionType": "pull"})).expect("parses");
         assert_eq!(
             old,
             PullReply::Error(ServerError::VersionNotSupported {
@@ -178,9 +281,28 @@ mod tests {
             json!({"cookie": 1, "lastMutationIDChanges": {"c": -1}, "patch": []}),
             json!({"cookie": 1, "patch": [{"op": "put", "key": 3, "value": 1}]}),
             json!({"error": "SomethingElse"}),
+            json!({"cookie": 1, "patch": [{"op": "put", "key": "k"}]}),
+            json!({"cookie": 1, "patch": [{"op": "del"}]}),
+            json!({"cookie": 1, "patch": [{"op": "move", "key": "k"}]}),
+            json!({"cookie": 1, "patch": [{"key": "k", "value": 1}]}),
         ] {
-            assert!(serde_json::from_value::<PullReply>(bad.clone()).is_err(), "{bad}");
+            assert!(reply(bad.clone()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_put_keeps_its_value_as_sent_null_included() {
+        let body = br#"{"cookie":1,"patch":[{"value": {"b":1,  "a":[true]},"op":"put","key":"k"},
+            {"op":"put","key":"n","value":null}]}"#;
+        let Ok(PullReply::Patch(resp)) = PullReply::from_slice(body) else { panic!("parses") };
+        let [PatchOp::Put { value, .. }, PatchOp::Put { value: null, .. }] = &resp.patch[..] else {
+            panic!("two puts: {:?}", resp.patch)
+        };
+        assert_eq!(value.as_str(), r#"{"b":1,  "a":[true]}"#);
+        assert_eq!(value.to_value(), json!({"b": 1, "a": [true]}));
+        assert_eq!(null.as_str(), "null");
+        let again = serde_json::to_string(&resp.patch[0]).expect("serialises");
+        assert_eq!(again, r#"{"op":"put","key":"k","value":{"b":1,  "a":[true]}}"#);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use promptdeck_protocol::wire::{
-    Cookie, PULL_VERSION, PatchOp, PullRequest, PullResponse, VersionType,
+    Cookie, JsonText, PULL_VERSION, PatchOp, PullRequest, PullResponse, VersionType,
 };
 use sqlx::AnyConnection;
 
@@ -66,7 +66,7 @@ async fn answer(
             }
             continue;
         }
-        let value = serde_json::from_str(&value).map_err(|e| {
+        let value = JsonText::from_string(value).map_err(|e| {
             ApiError::BadRequest(format!("stored value of {key} is unreadable: {e}"))
         })?;
         patch.push(PatchOp::Put { key, value });

@@ -1,11 +1,11 @@
 //! What a write did to the view, for the caches that mirror it.
 
-use serde_json::Value;
+use promptdeck_protocol::wire::JsonText;
 
 /// One change to one key of the view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    Put { key: String, value: Value },
+    Put { key: String, value: JsonText },
     Del { key: String },
 }
 

@@ -193,16 +193,10 @@ impl Replica {
     }
 }
 
+/// Every entry of `table` (the view or the base), its values read.
 fn entries(
     txn: &redb::ReadTransaction,
     table: redb::TableDefinition<&str, &[u8]>,
 ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
-    use redb::ReadableTable;
-    let table = txn.open_table(table)?;
-    let mut out = std::collections::BTreeMap::new();
-    for entry in table.iter()? {
-        let (key, value) = entry?;
-        out.insert(key.value().to_owned(), serde_json::from_slice(value.value())?);
-    }
-    Ok(out)
+    view::read_all(&txn.open_table(table)?, &txn.open_table(base::TABLE)?)
 }

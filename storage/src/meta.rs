@@ -11,7 +11,9 @@ const SCHEMA_KEY: &str = "schemaVersion";
 const SYNC_KEY: &str = "sync";
 
 /// The schema this build writes. Older files are migrated on open; newer ones refused.
-pub const CURRENT_SCHEMA_VERSION: u32 = 1;
+/// 2: a view entry may say its value is the base's (`view::AS_BASE`), which a build that
+/// knows only 1 would read as a broken value.
+pub const CURRENT_SCHEMA_VERSION: u32 = 2;
 
 /// Where this replica stands with the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -129,9 +129,16 @@ fn initialize(db: &Database, sync: &SyncState) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Schema 1 is the first; later versions add their steps here, each in its own transaction.
-fn migrate(_db: &Database, from: u32) -> Result<(), StoreError> {
+/// Brings a file written by an older build to the current schema, each step in its own
+/// transaction. 1 to 2 changes no data (a full value in the view is still read as one); it
+/// only records that older builds must now refuse the file.
+fn migrate(db: &Database, from: u32) -> Result<(), StoreError> {
     debug_assert!(from <= CURRENT_SCHEMA_VERSION);
+    if from < 2 {
+        let txn = db.begin_write()?;
+        meta::write_schema_version(&txn, 2)?;
+        txn.commit()?;
+    }
     Ok(())
 }
 

@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use promptdeck_protocol::wire::{Cookie, PatchOp, PullResponse};
+use promptdeck_protocol::wire::{Cookie, JsonText, PatchOp, PullResponse};
 use promptdeck_protocol::{Prompt, PromptId};
 use redb::{ReadableTable, WriteTransaction};
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::meta::{self, SyncState};
@@ -125,12 +124,7 @@ fn apply_pull_in(
     let changes = if clears && remaining.is_empty() {
         replace_with_patch(&txn, &response.patch)?
     } else {
-        let mut affected = Some(touched_by_pending);
-        match base::apply_patch(&txn, &response.patch)? {
-            Some(touched) => affected.iter_mut().for_each(|a| a.extend(touched.iter().cloned())),
-            None => affected = None,
-        }
-        rebase(&txn, affected, &remaining)?
+        rebase(&txn, &response.patch, touched_by_pending, &remaining)?
     };
     pending::replace_all(&txn, &remaining)?;
     sync.cookie = response.cookie.clone();
@@ -181,28 +175,40 @@ fn check(
 
 /// Values under `prompt/` must be prompts with the id of their key; other keys belong to
 /// other clients of the same backend and are kept as they are.
-fn check_prompt(key: &str, value: &Value) -> Result<(), PullRejected> {
+fn check_prompt(key: &str, value: &JsonText) -> Result<(), PullRejected> {
     let Some(id) = key.strip_prefix(promptdeck_protocol::PROMPT_PREFIX) else { return Ok(()) };
     let bad = |reason: String| PullRejected::NotAPrompt { key: key.to_owned(), reason };
-    let prompt = Prompt::deserialize(value).map_err(|e| bad(e.to_string()))?;
+    let prompt = value.parse::<Prompt>().map_err(|e| bad(e.to_string()))?;
     if PromptId::parse(id).ok().as_ref() != Some(&prompt.id) {
         return Err(bad(format!("its id is {}", prompt.id)));
     }
     Ok(())
 }
 
-/// Resets the affected keys of the view (all of them after a `clear`) to the base, then
-/// replays what is still pending, and reports how the view changed.
+/// Applies `patch` to the base, resets the keys it and the old pending mutations touched
+/// (all of them after a `clear`) to the base, replays what is still pending, and reports how
+/// the view changed. The view is read before the base moves: an entry that takes its value
+/// from the base would read the new one.
 fn rebase(
     txn: &WriteTransaction,
-    affected: Option<BTreeSet<String>>,
+    patch: &[PatchOp],
+    touched_by_pending: BTreeSet<String>,
     pending: &[PendingMutation],
 ) -> Result<ChangeSet, StoreError> {
-    let keys = match affected {
-        Some(keys) => keys,
-        None => all_keys(txn)?,
+    let (before, keys) = if patch.iter().any(|op| matches!(op, PatchOp::Clear)) {
+        let before = view::all_values(txn)?;
+        base::apply_patch(txn, patch)?;
+        (before, all_keys(txn)?)
+    } else {
+        let mut keys = touched_by_pending;
+        keys.extend(patch.iter().filter_map(|op| match op {
+            PatchOp::Put { key, .. } | PatchOp::Del { key } => Some(key.clone()),
+            PatchOp::Clear => None,
+        }));
+        let before = view::values(txn, &keys)?;
+        base::apply_patch(txn, patch)?;
+        (before, keys)
     };
-    let before = view::values(txn, &keys)?;
     view::reset_to_base(txn, &keys)?;
     {
         let mut kv = view::TableKv::open(txn)?;
@@ -216,13 +222,12 @@ fn rebase(
     Ok(diff(before, after))
 }
 
-/// A patch that clears, with nothing left pending to replay: the base and the view both
-/// become exactly what the patch leaves, written from the same bytes, and the changes come
-/// from the patch's own values with nothing read back or parsed again (the first pull of a
-/// large library). Every key left is reported as put, every other key of the old view as
-/// deleted.
+/// A patch that clears, with nothing left pending to replay: the base becomes exactly what
+/// the patch leaves and the view takes every value from it, and the changes come from the
+/// patch's own values with nothing read back or parsed again (the first pull of a large
+/// library). Every key left is reported as put, every other key of the old view as deleted.
 fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<ChangeSet, StoreError> {
-    let mut state: BTreeMap<&str, &Value> = BTreeMap::new();
+    let mut state: BTreeMap<&str, &JsonText> = BTreeMap::new();
     for op in patch {
         match op {
             PatchOp::Clear => state.clear(),
@@ -248,9 +253,8 @@ fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<Chang
     let mut changes = gone;
     changes.reserve(state.len());
     for (key, value) in state {
-        let bytes = serde_json::to_vec(value)?;
-        base.insert(key, bytes.as_slice())?;
-        view.insert(key, bytes.as_slice())?;
+        base.insert(key, value.as_str().as_bytes())?;
+        view.insert(key, view::AS_BASE)?;
         changes.push(Change::Put { key: key.to_owned(), value: value.clone() });
     }
     Ok(ChangeSet(changes))
@@ -271,10 +275,14 @@ fn diff(before: BTreeMap<String, Value>, mut after: BTreeMap<String, Value>) -> 
     for (key, old) in before {
         match after.remove(&key) {
             Some(new) if new == old => {}
-            Some(value) => changes.push(Change::Put { key, value }),
+            Some(value) => changes.push(Change::Put { key, value: JsonText::from_value(&value) }),
             None => changes.push(Change::Del { key }),
         }
     }
-    changes.extend(after.into_iter().map(|(key, value)| Change::Put { key, value }));
+    changes.extend(
+        after
+            .into_iter()
+            .map(|(key, value)| Change::Put { key, value: JsonText::from_value(&value) }),
+    );
     ChangeSet(changes)
 }

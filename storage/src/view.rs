@@ -1,5 +1,6 @@
 //! The view table: base plus pending, what every read sees.
 
+use promptdeck_protocol::wire::JsonText;
 use promptdeck_protocol::{Kv, KvError, PROMPT_PREFIX, Prompt, PromptId};
 use redb::{ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction};
 use serde_json::Value;
@@ -8,15 +9,25 @@ use crate::{Change, ChangeSet, StoreError};
 
 pub(crate) const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("view");
 
+/// A view entry whose value is the base's under the same key. Most of the view is the base
+/// (everything a pull brought that nothing pending touches): storing a mark instead of a
+/// second copy halves what a large pull writes. Never valid JSON, so never a value.
+pub(crate) const AS_BASE: &[u8] = b"";
+
 /// The view inside a write transaction, as the mutators' [`Kv`], recording what changed.
 pub(crate) struct TableKv<'txn> {
     table: Table<'txn, &'static str, &'static [u8]>,
+    base: Table<'txn, &'static str, &'static [u8]>,
     changes: Vec<Change>,
 }
 
 impl<'txn> TableKv<'txn> {
     pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
-        Ok(Self { table: txn.open_table(TABLE)?, changes: Vec::new() })
+        Ok(Self {
+            table: txn.open_table(TABLE)?,
+            base: txn.open_table(crate::base::TABLE)?,
+            changes: Vec::new(),
+        })
     }
 
     pub(crate) fn into_changes(self) -> ChangeSet {
@@ -30,15 +41,15 @@ fn kv_error(e: impl std::fmt::Display) -> KvError {
 
 impl Kv for TableKv<'_> {
     fn get(&self, key: &str) -> Result<Option<Value>, KvError> {
-        let Some(raw) = self.table.get(key).map_err(kv_error)? else {
+        let Some(raw) = get(&self.table, &self.base, key).map_err(kv_error)? else {
             return Ok(None);
         };
-        serde_json::from_slice(raw.value()).map(Some).map_err(kv_error)
+        serde_json::from_slice(&raw).map(Some).map_err(kv_error)
     }
 
     fn put(&mut self, key: &str, value: Value) -> Result<(), KvError> {
-        let bytes = serde_json::to_vec(&value).map_err(kv_error)?;
-        self.table.insert(key, bytes.as_slice()).map_err(kv_error)?;
+        let value = JsonText::from_value(&value);
+        self.table.insert(key, value.as_str().as_bytes()).map_err(kv_error)?;
         self.changes.push(Change::Put { key: key.to_owned(), value });
         Ok(())
     }
@@ -51,28 +62,80 @@ impl Kv for TableKv<'_> {
     }
 }
 
+/// The view's value under `key`, the base's when the view says so.
+fn get(
+    view: &impl ReadableTable<&'static str, &'static [u8]>,
+    base: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let Some(raw) = view.get(key)? else { return Ok(None) };
+    if raw.value() != AS_BASE {
+        return Ok(Some(raw.value().to_vec()));
+    }
+    match base.get(key)? {
+        Some(raw) => Ok(Some(raw.value().to_vec())),
+        None => Err(missing_base(key)),
+    }
+}
+
+fn missing_base(key: &str) -> StoreError {
+    StoreError::Corrupt(format!("the view takes {key} from the base, which has no such key"))
+}
+
 /// Keys from `prompt/` up to (not including) `prompt0`: '0' follows '/' in ASCII.
 const PROMPT_END: &str = "prompt0";
 
-pub(crate) fn prompts(txn: &ReadTransaction) -> Result<Vec<Prompt>, StoreError> {
-    let table = txn.open_table(TABLE)?;
-    let mut out = Vec::new();
-    for entry in table.range(PROMPT_PREFIX..PROMPT_END)? {
+/// Calls `each` with every entry of the view in `range`, in key order, with its value's
+/// bytes. The base is read alongside in the same order, so an entry marked as the base's
+/// costs no lookup of its own (a start reads the whole library this way).
+pub(crate) fn for_each(
+    view: &impl ReadableTable<&'static str, &'static [u8]>,
+    base: &impl ReadableTable<&'static str, &'static [u8]>,
+    range: impl std::ops::RangeBounds<&'static str> + Clone + 'static,
+    mut each: impl FnMut(&str, &[u8]),
+) -> Result<(), StoreError> {
+    let mut base_entries = base.range::<&str>(range.clone())?;
+    for entry in view.range::<&str>(range)? {
         let (key, value) = entry?;
-        match serde_json::from_slice::<Prompt>(value.value()) {
-            Ok(prompt) => out.push(prompt),
-            Err(e) => tracing::warn!(key = key.value(), error = %e, "skipping unreadable prompt"),
+        let (key, value) = (key.value(), value.value());
+        if value != AS_BASE {
+            each(key, value);
+            continue;
+        }
+        loop {
+            let Some(base_entry) = base_entries.next() else { return Err(missing_base(key)) };
+            let (base_key, base_value) = base_entry?;
+            match base_key.value().cmp(key) {
+                std::cmp::Ordering::Less => continue,
+                std::cmp::Ordering::Equal => {
+                    each(key, base_value.value());
+                    break;
+                }
+                std::cmp::Ordering::Greater => return Err(missing_base(key)),
+            }
         }
     }
+    Ok(())
+}
+
+pub(crate) fn prompts(txn: &ReadTransaction) -> Result<Vec<Prompt>, StoreError> {
+    let (view, base) = (txn.open_table(TABLE)?, txn.open_table(crate::base::TABLE)?);
+    let mut out = Vec::new();
+    for_each(&view, &base, PROMPT_PREFIX..PROMPT_END, |key, value| {
+        match serde_json::from_slice::<Prompt>(value) {
+            Ok(prompt) => out.push(prompt),
+            Err(e) => tracing::warn!(key, error = %e, "skipping unreadable prompt"),
+        }
+    })?;
     Ok(out)
 }
 
 pub(crate) fn prompt(txn: &ReadTransaction, id: &PromptId) -> Result<Option<Prompt>, StoreError> {
-    let table = txn.open_table(TABLE)?;
-    let Some(raw) = table.get(id.key().as_str())? else {
+    let (view, base) = (txn.open_table(TABLE)?, txn.open_table(crate::base::TABLE)?);
+    let Some(raw) = get(&view, &base, id.key().as_str())? else {
         return Ok(None);
     };
-    Ok(Some(serde_json::from_slice(raw.value())?))
+    Ok(Some(serde_json::from_slice(&raw)?))
 }
 
 /// The current values of `keys` in the view (absent keys are left out).
@@ -80,14 +143,38 @@ pub(crate) fn values(
     txn: &WriteTransaction,
     keys: &std::collections::BTreeSet<String>,
 ) -> Result<std::collections::BTreeMap<String, Value>, StoreError> {
-    let table = txn.open_table(TABLE)?;
+    let (view, base) = (txn.open_table(TABLE)?, txn.open_table(crate::base::TABLE)?);
     let mut out = std::collections::BTreeMap::new();
     for key in keys {
-        if let Some(raw) = table.get(key.as_str())? {
-            out.insert(key.clone(), serde_json::from_slice(raw.value())?);
+        if let Some(raw) = get(&view, &base, key)? {
+            out.insert(key.clone(), serde_json::from_slice(&raw)?);
         }
     }
     Ok(out)
+}
+
+/// Every value of the view.
+pub(crate) fn all_values(
+    txn: &WriteTransaction,
+) -> Result<std::collections::BTreeMap<String, Value>, StoreError> {
+    read_all(&txn.open_table(TABLE)?, &txn.open_table(crate::base::TABLE)?)
+}
+
+/// Every key of `table` (the view, or the base itself) and its value, read.
+pub(crate) fn read_all(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    base: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<std::collections::BTreeMap<String, Value>, StoreError> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut unreadable = None;
+    for_each(table, base, .., |key, value| match serde_json::from_slice(value) {
+        Ok(value) => drop(out.insert(key.to_owned(), value)),
+        Err(e) => unreadable = Some(e),
+    })?;
+    match unreadable {
+        Some(e) => Err(e.into()),
+        None => Ok(out),
+    }
 }
 
 /// Sets each of `keys` in the view to its base value, or removes it when the base has none.
@@ -98,13 +185,10 @@ pub(crate) fn reset_to_base(
     let base = txn.open_table(crate::base::TABLE)?;
     let mut view = txn.open_table(TABLE)?;
     for key in keys {
-        match base.get(key.as_str())? {
-            Some(raw) => {
-                view.insert(key.as_str(), raw.value())?;
-            }
-            None => {
-                view.remove(key.as_str())?;
-            }
+        if base.get(key.as_str())?.is_some() {
+            view.insert(key.as_str(), AS_BASE)?;
+        } else {
+            view.remove(key.as_str())?;
         }
     }
     Ok(())

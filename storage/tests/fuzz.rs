@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use promptdeck_protocol::wire::{Cookie, PatchOp, PullResponse};
+use promptdeck_protocol::wire::{Cookie, JsonText, PatchOp, PullResponse};
 use promptdeck_storage::Replica;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ fn any_op() -> impl Strategy<Value = PatchOp> {
         "\\PC{0,10}",
     ];
     prop_oneof![
-        4 => (key.clone(), any_value()).prop_map(|(key, value)| PatchOp::Put { key, value }),
+        4 => (key.clone(), any_value()).prop_map(|(key, value)| PatchOp::Put { key, value: JsonText::from_value(&value) }),
         2 => key.prop_map(|key| PatchOp::Del { key }),
         1 => Just(PatchOp::Clear),
     ]

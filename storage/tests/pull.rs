@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use promptdeck_protocol::wire::{Cookie, PatchOp, PullResponse};
+use promptdeck_protocol::wire::{Cookie, JsonText, PatchOp, PullResponse};
 use promptdeck_protocol::{
     CreatePrompt, DeletePrompt, Kv, MarkPromptUsed, MemoryKv, Mutation, PromptId, UpdatePrompt,
 };
@@ -41,7 +41,10 @@ fn prompt_value(name: &str, title: &str, body: &str) -> Value {
 }
 
 fn put(name: &str, title: &str, body: &str) -> PatchOp {
-    PatchOp::Put { key: format!("prompt/{name}"), value: prompt_value(name, title, body) }
+    PatchOp::Put {
+        key: format!("prompt/{name}"),
+        value: JsonText::from_value(&prompt_value(name, title, body)),
+    }
 }
 
 fn response(cookie: Value, acks: &[(&str, u64)], patch: Vec<PatchOp>) -> PullResponse {
@@ -167,7 +170,10 @@ fn a_clear_with_nothing_pending_leaves_exactly_the_patch_and_says_what_went() {
 fn other_clients_keys_are_kept_and_survive_rebases() {
     let dir = tempfile::tempdir().expect("tempdir");
     let replica = replica(&dir);
-    let foreign = PatchOp::Put { key: "settings/theme".into(), value: json!({"dark": true}) };
+    let foreign = PatchOp::Put {
+        key: "settings/theme".into(),
+        value: JsonText::from_value(&json!({"dark": true})),
+    };
     replica.apply_pull(&Cookie::null(), &response(json!(1), &[], vec![foreign])).expect("applies");
     replica.mutate(&create("a", "a"), 0.0).expect("local");
     replica
@@ -225,7 +231,10 @@ fn bad_answers_are_set_aside_without_a_trace() {
             response(
                 json!(6),
                 &[],
-                vec![PatchOp::Put { key: "prompt/x".into(), value: json!({"title": 7}) }],
+                vec![PatchOp::Put {
+                    key: "prompt/x".into(),
+                    value: JsonText::from_value(&json!({"title": 7})),
+                }],
             ),
             |r| matches!(r, PullRejected::NotAPrompt { .. }),
         ),
@@ -290,12 +299,15 @@ fn a_dead_client_group_restarts_with_every_pending_mutation() {
 }
 
 /// A server good enough to check the client against: applies pushed mutations once each,
-/// in order, and answers pulls with its whole state.
+/// in order, and answers a pull with its whole state from a null cookie, or else with what
+/// changed since the cookie's version.
 #[derive(Default)]
 struct Server {
     state: MemoryKv,
     processed: BTreeMap<String, u64>,
     version: u64,
+    /// The state at each version, to answer from any cookie.
+    history: BTreeMap<u64, BTreeMap<String, Value>>,
 }
 
 impl Server {
@@ -307,15 +319,29 @@ impl Server {
             }
             let _ = p.mutation.apply(&mut self.state);
             *done = p.id;
-            self.version += 1;
+            self.advance();
         }
     }
 
+    fn advance(&mut self) {
+        self.version += 1;
+        self.history.insert(self.version, self.state.0.clone());
+    }
+
     fn pull(&self, cookie: &Cookie) -> PullResponse {
-        let mut patch = vec![PatchOp::Clear];
-        patch.extend(
-            self.state.0.iter().map(|(k, v)| PatchOp::Put { key: k.clone(), value: v.clone() }),
-        );
+        let put = |(k, v): (&String, &Value)| PatchOp::Put {
+            key: k.clone(),
+            value: JsonText::from_value(v),
+        };
+        let patch = match cookie.0.as_u64() {
+            None => std::iter::once(PatchOp::Clear).chain(self.state.0.iter().map(put)).collect(),
+            Some(since) => {
+                let old = self.history.get(&since).cloned().unwrap_or_default();
+                let gone = old.keys().filter(|k| !self.state.0.contains_key(*k));
+                let changed = self.state.0.iter().filter(|(k, v)| old.get(*k) != Some(v));
+                gone.map(|key| PatchOp::Del { key: key.clone() }).chain(changed.map(put)).collect()
+            }
+        };
         let cookie_moved = Cookie(json!(self.version)) != *cookie;
         PullResponse {
             cookie: Cookie(json!(self.version)),
@@ -364,26 +390,37 @@ fn replay_over_base(replica: &Replica) -> BTreeMap<String, Value> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// After every step the view is the base with the pending mutations replayed, and once
-    /// everything is pushed and pulled, the client holds exactly the server's state.
+    /// After every step the view is the base with the pending mutations replayed, a cache
+    /// that follows only the reported changes holds the view, and once everything is pushed
+    /// and pulled, the client holds exactly the server's state.
     #[test]
     fn the_view_is_always_base_plus_pending_and_converges(steps in prop::collection::vec(arb_step(), 1..40)) {
         let dir = tempfile::tempdir().expect("tempdir");
         let replica = replica(&dir);
         let mut server = Server::default();
+        let mut mirror = BTreeMap::new();
         for step in steps {
-            match step {
-                Step::Local(m) => { let _ = replica.mutate(&m, 0.0); }
+            let changes = match step {
+                Step::Local(m) => replica.mutate(&m, 0.0).map(|c| c.changes).unwrap_or_default(),
                 Step::Elsewhere(m) => {
-                    if m.apply(&mut server.state).is_ok() { server.version += 1; }
+                    if m.apply(&mut server.state).is_ok() { server.advance(); }
+                    Default::default()
                 }
-                Step::Push(n) => server.push(&replica, n),
+                Step::Push(n) => { server.push(&replica, n); Default::default() }
                 Step::Pull => {
                     let cookie = replica.sync_state().expect("sync").cookie;
-                    replica.apply_pull(&cookie, &server.pull(&cookie)).expect("a good answer applies");
+                    replica.apply_pull(&cookie, &server.pull(&cookie)).expect("a good answer applies").changes
                 }
+            };
+            for change in changes.0 {
+                match change {
+                    Change::Put { key, value } => mirror.insert(key, value.to_value()),
+                    Change::Del { key } => mirror.remove(&key),
+                };
             }
-            prop_assert_eq!(replica.view_entries().expect("view"), replay_over_base(&replica));
+            let view = replica.view_entries().expect("view");
+            prop_assert_eq!(&view, &mirror, "the changes reported do not add up to the view");
+            prop_assert_eq!(view, replay_over_base(&replica));
         }
         server.push(&replica, usize::MAX);
         let cookie = replica.sync_state().expect("sync").cookie;

@@ -147,15 +147,7 @@ fn newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("library.redb");
     drop(open(&path));
-    {
-        let db = Database::create(&path).expect("opens raw");
-        let txn = db.begin_write().expect("txn");
-        {
-            let mut meta = txn.open_table(TableDefinition::<&str, &[u8]>::new("meta")).expect("t");
-            meta.insert("schemaVersion", b"99".as_slice()).expect("insert");
-        }
-        txn.commit().expect("commits");
-    }
+    set_schema_version(&path, b"99");
     let err = Replica::open(&path).err().expect("refused");
     assert!(
         matches!(err, StoreError::NewerSchema { found: 99, supported, .. } if supported == CURRENT_SCHEMA_VERSION),
@@ -163,6 +155,38 @@ fn newer_schema_is_refused_and_left_untouched() {
     );
     assert!(err.to_string().contains("update Promptdeck"), "{err}");
     assert!(path.exists());
+}
+
+fn set_schema_version(path: &std::path::Path, version: &[u8]) {
+    let db = Database::create(path).expect("opens raw");
+    let txn = db.begin_write().expect("txn");
+    {
+        let mut meta = txn.open_table(TableDefinition::<&str, &[u8]>::new("meta")).expect("t");
+        meta.insert("schemaVersion", version).expect("insert");
+    }
+    txn.commit().expect("commits");
+}
+
+fn schema_version(path: &std::path::Path) -> Vec<u8> {
+    use redb::ReadableDatabase;
+    let db = Database::create(path).expect("opens raw");
+    let txn = db.begin_read().expect("txn");
+    let meta = txn.open_table(TableDefinition::<&str, &[u8]>::new("meta")).expect("t");
+    meta.get("schemaVersion").expect("reads").expect("present").value().to_vec()
+}
+
+#[test]
+fn a_schema_1_file_keeps_its_library_and_is_marked_for_this_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    {
+        let replica = open(&path);
+        replica.mutate_all(&[create("a"), create("b")], 0.0).expect("commits");
+    }
+    set_schema_version(&path, b"1");
+    let prompts = open(&path).prompts().expect("reads");
+    assert_eq!(prompts.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(schema_version(&path), CURRENT_SCHEMA_VERSION.to_string().into_bytes());
 }
 
 #[test]

@@ -89,7 +89,7 @@ impl SyncClient {
             schema_version: self.config.schema_version.clone(),
         };
         let answer = self.post(&self.config.endpoints.pull, &sync.client_id, &body).await?;
-        match serde_json::from_slice::<PullReply>(&answer) {
+        match PullReply::from_slice(&answer) {
             Ok(PullReply::Patch(response)) => Ok(response),
             Ok(PullReply::Error(error)) => Err(protocol_error(error)),
             Err(e) => {
