@@ -89,7 +89,12 @@ impl SyncClient {
             schema_version: self.config.schema_version.clone(),
         };
         let answer = self.post(&self.config.endpoints.pull, &sync.client_id, &body).await?;
-        match PullReply::from_slice(&answer) {
+        // A first pull of a large library is a hundred megabytes to read: not on a thread
+        // the other actors share.
+        let reply = tokio::task::spawn_blocking(move || PullReply::from_slice(&answer))
+            .await
+            .map_err(|e| RoundError::Server(format!("reading the pull answer failed: {e}")))?;
+        match reply {
             Ok(PullReply::Patch(response)) => Ok(response),
             Ok(PullReply::Error(error)) => Err(protocol_error(error)),
             Err(e) => {
