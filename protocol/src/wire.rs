@@ -117,11 +117,6 @@ impl JsonText {
         Self(serde_json::value::to_raw_value(value).expect("a JSON value always serialises"))
     }
 
-    /// The text of one JSON value, checked.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
-    }
-
     /// The text of one JSON value, checked, kept without a copy.
     pub fn from_string(text: String) -> Result<Self, serde_json::Error> {
         RawValue::from_string(text).map(Self)
