@@ -36,6 +36,8 @@ step() {
   local name=$1 minutes=$2 started=$SECONDS log="target/steps/${1%%:*}.log" rc=0 worker
   shift 2
   echo "== $name"
+  # Made here, not by the worker's redirection: tail must not race the worker to open it.
+  : >"$log"
   (
     export PROMPTDECK_TEST_RUN=$mark
     rc=0
@@ -43,9 +45,9 @@ step() {
     stop_stragglers "$name"
     ((rc != 124)) || echo "== $name: over its ${minutes} minutes, stopped"
     exit "$rc"
-  ) >"$log" 2>&1 </dev/null &
+  ) >>"$log" 2>&1 </dev/null &
   worker=$!
-  tail -n +1 -f --pid="$worker" "$log"
+  tail -n +1 -f --pid="$worker" "$log" || true
   wait "$worker" || rc=$?
   echo "== $name: $((SECONDS - started)) s, exit $rc"
   return "$rc"
