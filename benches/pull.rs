@@ -10,7 +10,7 @@ mod stats;
 use std::time::{Duration, Instant};
 
 use promptdeck_protocol::Prompt;
-use promptdeck_protocol::wire::{Cookie, PullReply, PullResponse};
+use promptdeck_protocol::wire::{Cookie, PullReply};
 use promptdeck_storage::{Change, Replica};
 
 const SIZES: [usize; 2] = [10_000, 100_000];
@@ -54,7 +54,6 @@ fn main() {
             let (prompts, took) = time(|| read_prompts(&applied.changes.0));
             read.push(took);
             assert_eq!(prompts, size);
-            drop::<PullResponse>(response);
         }
         println!(
             "pull {size}: {} MB answer; parse {}, commit {}, read prompts {} (medians of {RUNS})",
