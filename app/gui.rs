@@ -6,7 +6,7 @@ mod appearance;
 mod clipboard;
 mod desktop;
 mod filling;
-mod hotkeys;
+pub mod hotkeys;
 mod insert;
 mod notify;
 mod preferences;

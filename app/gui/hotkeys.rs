@@ -2,86 +2,79 @@
 //! changed while the app runs; a shortcut another application holds is reported, and the
 //! rest keeps working.
 
-use std::sync::{Arc, Mutex};
+mod grab;
+mod keysym;
 
 use global_hotkey::hotkey::HotKey;
-use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::control::UiCommand;
+use grab::{GrabError, Grabber};
 
-/// The registered hotkeys; unregistered when dropped.
-pub struct Hotkeys {
-    manager: GlobalHotKeyManager,
-    registered: Arc<Mutex<Registered>>,
+/// What a global shortcut does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shortcut {
+    Palette,
+    Capture,
 }
 
-#[derive(Default)]
-struct Registered {
-    palette: Option<HotKey>,
-    capture: Option<HotKey>,
+/// The registered hotkeys; released when dropped.
+pub struct Hotkeys {
+    grabber: Grabber<Shortcut>,
 }
 
 impl Hotkeys {
-    /// Starts listening; `apply` registers the shortcuts.
+    /// Starts listening on `$DISPLAY`; `apply` registers the shortcuts.
     pub fn start(ui: UnboundedSender<UiCommand>) -> Option<Self> {
-        let manager = match GlobalHotKeyManager::new() {
-            Ok(manager) => manager,
+        Self::on_display(None, ui)
+    }
+
+    /// Starts listening on the X display `display` (`$DISPLAY` when `None`).
+    pub fn on_display(display: Option<&str>, ui: UnboundedSender<UiCommand>) -> Option<Self> {
+        let grabber = Grabber::connect(display, move |shortcut| {
+            let _ = ui.send(match shortcut {
+                Shortcut::Palette => UiCommand::OpenPalette,
+                Shortcut::Capture => UiCommand::Capture(None),
+            });
+        });
+        match grabber {
+            Ok(grabber) => Some(Self { grabber }),
             Err(e) => {
-                tracing::warn!(error = %e, "global hotkeys are unavailable here; use the tray or `promptdeck palette`");
-                return None;
+                tracing::warn!(error = %e, "global hotkeys are unavailable here (they need an X display); use the tray or `promptdeck palette`");
+                None
             }
-        };
-        let registered = Arc::new(Mutex::new(Registered::default()));
-        let seen = registered.clone();
-        GlobalHotKeyEvent::set_event_handler(Some(move |event: GlobalHotKeyEvent| {
-            if event.state != HotKeyState::Pressed {
-                return;
-            }
-            let Ok(registered) = seen.lock() else { return };
-            let command = if registered.palette.is_some_and(|h| h.id() == event.id) {
-                UiCommand::OpenPalette
-            } else if registered.capture.is_some_and(|h| h.id() == event.id) {
-                UiCommand::Capture(None)
-            } else {
-                return;
-            };
-            let _ = ui.send(command);
-        }));
-        Some(Self { manager, registered })
+        }
     }
 
     /// Registers `palette` and `capture` (e.g. "ctrl+shift+space") in place of the ones
     /// registered before. Returns what could not be registered, and why.
     pub fn apply(&mut self, palette: &str, capture: &str) -> Vec<String> {
-        let Ok(mut registered) = self.registered.lock() else {
-            return vec!["the hotkeys are unavailable".into()];
-        };
-        for old in [registered.palette.take(), registered.capture.take()].into_iter().flatten() {
-            let _ = self.manager.unregister(old);
-        }
+        self.grabber.release_all();
         let mut problems = Vec::new();
-        registered.palette = register(&self.manager, palette, "palette", &mut problems);
-        let same = registered.palette.is_some_and(|p| capture.parse::<HotKey>().ok() == Some(p));
-        if same {
+        let palette_key = register(&self.grabber, Shortcut::Palette, palette, &mut problems);
+        if palette_key.is_some() && capture.parse::<HotKey>().ok() == palette_key {
             let problem = format!(
                 "the palette and capture hotkeys are the same shortcut ({capture}); capture has none"
             );
             tracing::error!("{problem}; set another in settings.toml [hotkeys]");
             problems.push(problem);
         } else {
-            registered.capture = register(&self.manager, capture, "capture", &mut problems);
+            register(&self.grabber, Shortcut::Capture, capture, &mut problems);
         }
         problems
     }
 }
 
 fn register(
-    manager: &GlobalHotKeyManager,
+    grabber: &Grabber<Shortcut>,
+    shortcut: Shortcut,
     keys: &str,
-    what: &str,
     problems: &mut Vec<String>,
 ) -> Option<HotKey> {
+    let what = match shortcut {
+        Shortcut::Palette => "palette",
+        Shortcut::Capture => "capture",
+    };
     let hotkey: HotKey = match keys.parse() {
         Ok(hotkey) => hotkey,
         Err(e) => {
@@ -93,18 +86,17 @@ fn register(
             return None;
         }
     };
-    match manager.register(hotkey) {
+    let problem = match grabber.grab(shortcut, hotkey) {
         Ok(()) => {
             tracing::info!(keys, "{what} hotkey registered");
-            Some(hotkey)
+            return Some(hotkey);
         }
-        Err(e) => {
-            let problem = format!("the {what} hotkey {keys} is taken by another application ({e})");
-            tracing::error!(
-                "{problem}; set another in settings.toml [hotkeys] or with --{what}-hotkey"
-            );
-            problems.push(problem);
-            None
+        Err(GrabError::Taken) => {
+            format!("the {what} hotkey {keys} is taken by another application")
         }
-    }
+        Err(e) => format!("the {what} hotkey {keys} cannot be registered: {e}"),
+    };
+    tracing::error!("{problem}; set another in settings.toml [hotkeys] or with --{what}-hotkey");
+    problems.push(problem);
+    None
 }
