@@ -345,9 +345,7 @@ impl Promptdeck {
             }
             Message::WindowClosed(id) => {
                 self.windows.remove(&id);
-                self.palette = self.palette.filter(|(p, _)| *p != id);
-                self.library = self.library.filter(|l| *l != id);
-                self.settings_window = self.settings_window.filter(|s| *s != id);
+                self.forget(id);
                 Task::none()
             }
             Message::Settings(id, message) => self.on_settings(id, message),
@@ -547,6 +545,20 @@ impl Promptdeck {
         Task::batch(refreshes)
     }
 
+    /// Closes a window. It stops being the palette, library or settings window at once, so
+    /// a request that comes while it is still closing (the hotkey pressed right after Esc)
+    /// opens a new one instead of focusing the one going away.
+    fn close(&mut self, id: iced::window::Id) -> Task<Message> {
+        self.forget(id);
+        iced::window::close(id)
+    }
+
+    fn forget(&mut self, id: iced::window::Id) {
+        self.palette = self.palette.filter(|(p, _)| *p != id);
+        self.library = self.library.filter(|l| *l != id);
+        self.settings_window = self.settings_window.filter(|s| *s != id);
+    }
+
     fn open_palette(&mut self) -> Task<Message> {
         if let Some((id, _)) = self.palette {
             return focus(id, palette::INPUT_ID);
@@ -603,7 +615,7 @@ impl Promptdeck {
         let Some(Screen::Settings(state)) = self.windows.get_mut(&id) else { return Task::none() };
         match state.update(message) {
             settings_view::Action::None => Task::none(),
-            settings_view::Action::Close => iced::window::close(id),
+            settings_view::Action::Close => self.close(id),
             settings_view::Action::Account(request) => self.change_account(Some(id), request),
             settings_view::Action::Save(form) => {
                 let file = self.settings_file.clone();
@@ -647,7 +659,7 @@ impl Promptdeck {
                 }
                 palette_search(&self.runtime, id, state)
             }
-            palette::Action::Close => iced::window::close(id),
+            palette::Action::Close => self.close(id),
             palette::Action::Insert(prompt) => self.choose(id, prompt, Delivery::Paste),
             palette::Action::Copy(prompt) => self.choose(id, prompt, Delivery::Copy),
             palette::Action::Deliver { prompt, values, copy } => {
@@ -732,7 +744,7 @@ impl Promptdeck {
             Message::Inserted,
         );
         if can_paste || how == Delivery::Copy {
-            iced::window::close(id).chain(insertion)
+            self.close(id).chain(insertion)
         } else {
             insertion
         }
@@ -763,7 +775,7 @@ impl Promptdeck {
         let Some(library) = self.library else { return open };
         // As if the prompt were clicked in the list: the library selects it and loads it.
         let select = self.on_library(library, library::Message::Select(prompt.id));
-        iced::window::close(palette).chain(open).chain(select)
+        self.close(palette).chain(open).chain(select)
     }
 
     fn on_inserted(&mut self, result: Result<Inserted, String>) -> Task<Message> {
@@ -807,7 +819,7 @@ impl Promptdeck {
                 }
                 Task::none()
             }
-            library::Action::Close => iced::window::close(id),
+            library::Action::Close => self.close(id),
             library::Action::Account(request) => self.change_account(Some(id), request),
             library::Action::Delete(prompt) => Task::perform(
                 async move {

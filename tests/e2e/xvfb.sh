@@ -93,6 +93,18 @@ import -window root "$ARTIFACTS/palette.png" 2>/dev/null || true
 xdotool key Escape
 wait_for 10 "Escape to close the palette" status_is "s['ui']['windows']" "[]"
 
+step "Escape and the hotkey at once: the palette closes and a new one opens"
+"$BIN" palette
+wait_for 10 "the palette to list 3 prompts" status_is "s['ui']['paletteRows']" 3
+closing=$(xdotool search --sync --onlyvisible --name '^Promptdeck palette$' | head -1)
+another_palette() { [[ -n "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | grep -vx "$closing")" ]]; }
+xdotool key --delay 0 Escape ctrl+shift+space
+wait_for 10 "a new palette window" another_palette
+wait_for 10 "the new palette to list 3 prompts" status_is "s['ui']['paletteRows']" 3
+wait_for 10 "only the new palette to be left" status_is "s['ui']['windows']" "['palette']"
+xdotool key Escape
+wait_for 10 "Escape to close it" status_is "s['ui']['windows']" "[]"
+
 step "hotkey, search, Enter: the prompt is pasted into an xterm"
 xterm -T pd-target -e sh -c "cat > '$work/typed.txt'" 2>/dev/null &
 pids+=($!)
