@@ -743,11 +743,7 @@ impl Promptdeck {
             insert_prompt(runtime, desktop, prompt.id, fields, target, how),
             Message::Inserted,
         );
-        if can_paste || how == Delivery::Copy {
-            self.close(id).chain(insertion)
-        } else {
-            insertion
-        }
+        if can_paste || how == Delivery::Copy { self.close(id).chain(insertion) } else { insertion }
     }
 
     /// Fetches the palette's selected prompt when its preview does not show it yet.

@@ -3,7 +3,7 @@
 //! drawn (pixels read back from the X server). Triggered by the CLI and by the global
 //! hotkey (sent through XTest), at 1k, 10k and 100k prompts; and beside them the floor: a
 //! bare iced window drawing one line of text, asked for the same way the CLI asks the app.
-//! `cargo bench --bench palette`
+//! `cargo bench --bench palette` (`PALETTE_BENCH_SIZES=10000` for one size)
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -54,7 +54,7 @@ fn main() {
         report(&conn, root, floor_dir.path(), &display, Trigger::Floor, "floor (bare iced)");
     let _ = floor_app.kill();
     let _ = floor_app.wait();
-    for size in [1_000, 10_000, 100_000] {
+    for size in sizes() {
         let dir = tempfile::tempdir().expect("tempdir");
         corpus::seed_profile(dir.path(), size);
         let mut app = start_app(dir.path(), &display);
@@ -73,6 +73,17 @@ fn main() {
         let _ = app.wait();
     }
     let _ = xvfb.kill();
+}
+
+/// The library sizes to measure: `PALETTE_BENCH_SIZES=10000` (a comma-separated list) for
+/// fewer, when profiling say.
+fn sizes() -> Vec<usize> {
+    match std::env::var("PALETTE_BENCH_SIZES") {
+        Ok(list) => {
+            list.split(',').map(|n| n.trim().parse().expect("a number of prompts")).collect()
+        }
+        Err(_) => vec![1_000, 10_000, 100_000],
+    }
 }
 
 /// Measures `trigger` RUNS times and prints the medians; returns the first-row median.

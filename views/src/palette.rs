@@ -11,6 +11,7 @@ use iced::{Element, Length};
 use promptdeck_protocol::{PromptKey, PromptSummary};
 
 use crate::widget::chip::chip;
+use crate::widget::frame::frame;
 use crate::widget::highlight;
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
@@ -20,6 +21,8 @@ use crate::{Indicator, Loadable, fill, theme};
 pub const INPUT_ID: &str = "palette-input";
 /// Rows shown at once; the list slides to keep the selection in view.
 pub const VISIBLE_ROWS: usize = 8;
+/// The height of a result's one line of body, in pixels.
+const PREVIEW_LINE: f32 = 16.0;
 /// Characters of the selected prompt shown beside the list.
 pub const PREVIEW_CHARS: usize = 2000;
 
@@ -341,11 +344,7 @@ impl State {
         if let Some(notice) = &self.notice {
             content = content.push(text(notice).size(13).style(theme::error));
         }
-        let framed = container(content)
-            .padding(10)
-            .width(Length::Fill)
-            .height(Length::Fill)
-            .style(theme::palette_frame);
+        let framed = frame(container(content).padding(9).width(Length::Fill).height(Length::Fill));
         if self.filling.is_some() {
             on_keys(framed, fill_keys)
         } else {
@@ -473,21 +472,24 @@ fn result_row<'a>(
     position: usize,
     selected: bool,
 ) -> Element<'a, Message> {
-    let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
-    let shortcut = if position <= 9 { format!("Ctrl+{position}") } else { String::new() };
+    // Tags and the digit that picks the row, as one text: every text is laid out and drawn
+    // on its own, and a new palette window draws each from scratch.
+    let mut hints: Vec<String> = prompt.tags.iter().map(|t| format!("#{t}")).collect();
+    hints.extend((position <= 9).then(|| format!("Ctrl+{position}")));
     let matched = highlight::matched_chars(query, &prompt.title);
     let place = place.map(|p| text(p).size(11).style(theme::accent));
     let title = row![highlight::highlighted(&prompt.title, &matched, 15.0), space::horizontal(),]
         .push(place)
-        .push(
-            row![
-                text(tags).size(12).style(theme::muted),
-                text(shortcut).size(11).style(theme::muted)
-            ]
-            .spacing(8),
-        )
+        .push(text(hints.join("  ")).size(12).style(theme::row_detail(selected)))
         .spacing(8);
-    let preview = text(&prompt.preview).size(12).style(theme::muted).wrapping(text::Wrapping::None);
+    // The body's start, wrapped at the row's width and cut after its first line: all of it
+    // lies within the row, so nothing past the row is rasterised or drawn through a mask.
+    let preview = text(&prompt.preview)
+        .size(12)
+        .line_height(text::LineHeight::Absolute(PREVIEW_LINE.into()))
+        .height(PREVIEW_LINE)
+        .wrapping(text::Wrapping::WordOrGlyph)
+        .style(theme::row_detail(selected));
     button(column![title, preview].spacing(2))
         .on_press(Message::Picked(index))
         .width(Length::Fill)

@@ -5,16 +5,6 @@ use iced::{Border, Color, Theme};
 
 use crate::Indicator;
 
-/// The palette's frame: it has no window decorations, so it draws its own edge.
-pub fn palette_frame(theme: &Theme) -> container::Style {
-    let palette = theme.extended_palette();
-    container::Style {
-        background: Some(palette.background.base.color.into()),
-        border: Border { color: palette.background.strong.color, width: 1.0, radius: 8.0.into() },
-        ..container::Style::default()
-    }
-}
-
 /// Where the palette shows the selected prompt in full: a quieter panel beside the list.
 pub fn preview_pane(theme: &Theme) -> container::Style {
     let palette = theme.extended_palette();
@@ -30,13 +20,14 @@ pub fn preview_pane(theme: &Theme) -> container::Style {
 pub fn result_row(selected: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
     move |theme, status| {
         let palette = theme.extended_palette();
+        // None, not transparent: a transparent fill still costs every pixel it covers.
         let background = match (selected, status) {
-            (true, _) => palette.primary.weak.color,
-            (false, button::Status::Hovered) => palette.background.weak.color,
-            _ => Color::TRANSPARENT,
+            (true, _) => Some(palette.primary.weak.color),
+            (false, button::Status::Hovered) => Some(palette.background.weak.color),
+            _ => None,
         };
         button::Style {
-            background: Some(background.into()),
+            background: background.map(Into::into),
             text_color: palette.background.base.text,
             border: Border { radius: 6.0.into(), ..Border::default() },
             ..button::Style::default()
@@ -51,6 +42,16 @@ pub fn matched(_theme: &Theme) -> text::Style {
 
 pub fn muted(theme: &Theme) -> text::Style {
     text::Style { color: Some(theme.extended_palette().background.strong.color) }
+}
+
+/// Secondary text of a result row: muted, and still readable on the selected row's colour.
+pub fn row_detail(selected: bool) -> impl Fn(&Theme) -> text::Style {
+    move |theme| match selected {
+        true => text::Style {
+            color: Some(theme.extended_palette().primary.weak.text.scale_alpha(0.75)),
+        },
+        false => muted(theme),
+    }
 }
 
 pub fn error(theme: &Theme) -> text::Style {

@@ -1,6 +1,7 @@
 //! Small widgets of our own.
 
 pub mod chip;
+pub mod frame;
 pub mod highlight;
 pub mod keys;
 pub mod status_dot;

@@ -212,7 +212,8 @@ fn ctrl_enter_copies_the_selection_instead_of_inserting_it() -> Result<(), Error
 fn ctrl_and_a_digit_inserts_that_row_and_rows_show_their_digit() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let mut ui = simulator(state.view());
-    for hint in ["Ctrl+1", "Ctrl+2", "Ctrl+3"] {
+    // Beside each row's tags.
+    for hint in ["#work  Ctrl+1", "#work  Ctrl+2", "#work  Ctrl+3"] {
         ui.find(hint)?;
     }
     ui.click(id(INPUT_ID))?;
