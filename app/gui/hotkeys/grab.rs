@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 
 use global_hotkey::hotkey::{HotKey, Modifiers};
 use x11rb::connection::Connection;
-use x11rb::errors::ReplyError;
+use x11rb::errors::{ReplyError, ReplyOrIdError};
 use x11rb::protocol::Event;
 use x11rb::protocol::xkb::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{
@@ -70,41 +70,7 @@ impl<T: Copy + Send + 'static> Grabber<T> {
         let (conn, screen) = x11rb::connect(display).map_err(|e| e.to_string())?;
         let conn = Arc::new(conn);
         let root = conn.setup().roots[screen].root;
-        // Held keys repeat as presses alone, not press-release pairs, so a held shortcut is
-        // told apart from one pressed again.
-        let repeat = xkb::PerClientFlag::DETECTABLE_AUTO_REPEAT;
-        conn.xkb_use_extension(1, 0)
-            .map_err(|e| e.to_string())?
-            .reply()
-            .map_err(|e| e.to_string())?;
-        conn.xkb_per_client_flags(
-            xkb::ID::USE_CORE_KBD.into(),
-            repeat,
-            repeat,
-            Default::default(),
-            Default::default(),
-            Default::default(),
-        )
-        .map_err(|e| e.to_string())?
-        .reply()
-        .map_err(|e| e.to_string())?;
-        let wake = conn.generate_id().map_err(|e| e.to_string())?;
-        conn.create_window(
-            0,
-            wake,
-            root,
-            0,
-            0,
-            1,
-            1,
-            0,
-            WindowClass::INPUT_ONLY,
-            0,
-            &CreateWindowAux::new(),
-        )
-        .map_err(|e| e.to_string())?
-        .check()
-        .map_err(|e| e.to_string())?;
+        let wake = prepare(&conn, root).map_err(|e| e.to_string())?;
         let grabs = Arc::new(Mutex::new(Vec::new()));
         let listener = std::thread::Builder::new()
             .name("hotkeys".into())
@@ -129,7 +95,9 @@ impl<T: Copy + Send + 'static> Grabber<T> {
         self.grabs.lock().unwrap_or_else(PoisonError::into_inner).push(grab);
         Ok(())
     }
+}
 
+impl<T> Grabber<T> {
     /// Releases every shortcut this grabber holds.
     pub fn release_all(&self) {
         let mut grabs = self.grabs.lock().unwrap_or_else(PoisonError::into_inner);
@@ -142,10 +110,7 @@ impl<T: Copy + Send + 'static> Grabber<T> {
 
 impl<T> Drop for Grabber<T> {
     fn drop(&mut self) {
-        let grabs = std::mem::take(&mut *self.grabs.lock().unwrap_or_else(PoisonError::into_inner));
-        for grab in grabs {
-            ungrab_key(&self.conn, self.root, grab.keycode, grab.mods);
-        }
+        self.release_all();
         // An empty event mask sends the message to the window's creator: our listener.
         let stop = ClientMessageEvent::new(32, self.wake, 0u32, [0u32; 5]);
         let _ = self.conn.send_event(false, self.wake, EventMask::NO_EVENT, stop);
@@ -154,6 +119,21 @@ impl<T> Drop for Grabber<T> {
             let _ = listener.join();
         }
     }
+}
+
+/// Asks the server to report held keys' repeats as presses alone, not press-release pairs,
+/// so that a held shortcut is told apart from one pressed again; returns the window that
+/// wakes the listener.
+fn prepare(conn: &RustConnection, root: Window) -> Result<Window, ReplyOrIdError> {
+    let repeat = xkb::PerClientFlag::DETECTABLE_AUTO_REPEAT;
+    conn.xkb_use_extension(1, 0)?.reply()?;
+    let none = Default::default();
+    conn.xkb_per_client_flags(xkb::ID::USE_CORE_KBD.into(), repeat, repeat, none, none, none)?
+        .reply()?;
+    let wake = conn.generate_id()?;
+    let aux = CreateWindowAux::new();
+    conn.create_window(0, wake, root, 0, 0, 1, 1, 0, WindowClass::INPUT_ONLY, 0, &aux)?.check()?;
+    Ok(wake)
 }
 
 /// Blocks on the connection until the grabber is dropped or the X server goes away.
