@@ -72,6 +72,26 @@ pub struct Settings {
     pub theme: Appearance,
 }
 
+/// Why no window could open here, if none can: a desktop session has a Wayland socket or
+/// an X display that answers. Asked before starting, so that a missing display is a
+/// sentence, not a crash of the window system's event loop.
+pub fn no_display() -> Option<String> {
+    if let Some(wayland) = std::env::var_os("WAYLAND_DISPLAY") {
+        let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").unwrap_or_default();
+        let socket = std::path::Path::new(&runtime_dir).join(&wayland);
+        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+            return None;
+        }
+    }
+    match x11rb::connect(None) {
+        Ok(_) => None,
+        Err(e) => Some(match std::env::var("DISPLAY") {
+            Ok(display) => format!("the X display {display:?} does not answer: {e}"),
+            Err(_) => "neither DISPLAY nor WAYLAND_DISPLAY is set".to_owned(),
+        }),
+    }
+}
+
 /// Runs the windows on this (the main) thread until Quit.
 pub fn run(
     runtime: RuntimeHandle,

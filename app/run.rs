@@ -25,6 +25,12 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     let Some(_lock) = profile.lock()? else {
         return Ok(show_running_instance(&profile));
     };
+    if !headless && let Some(reason) = crate::gui::no_display() {
+        anyhow::bail!(
+            "no display to open windows on ({reason}); start it in a desktop session, or with \
+             --headless to run the library, sync and commands without windows"
+        );
+    }
     let _log_guard = crate::logging::init(&profile)?;
     let first_start = !profile.library_path().exists();
     let tokio = tokio::runtime::Builder::new_multi_thread()

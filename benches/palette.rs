@@ -68,6 +68,7 @@ fn main() {
         }
         if size == 10_000 {
             memory_over_opens(&conn, root, dir.path(), &display, app.id());
+            cpu_while_open(&conn, root, dir.path(), &display, app.id());
         }
         let _ = app.kill();
         let _ = app.wait();
@@ -292,6 +293,51 @@ fn memory_over_opens(
         series.join(" → "),
         (after.resident as f64 - before.resident as f64) / 1e6
     );
+}
+
+/// How long the palette stays open and untouched while the app's CPU time is counted.
+const IDLE: Duration = Duration::from_secs(10);
+
+/// The app's CPU time while the palette is open and nobody types: only the search box's
+/// caret blinks. Battery life is this figure, more than the opening.
+#[allow(clippy::print_stdout)]
+fn cpu_while_open(
+    conn: &RustConnection,
+    root: Window,
+    dir: &std::path::Path,
+    display: &str,
+    pid: u32,
+) {
+    let status = Command::new(BIN)
+        .arg("palette")
+        .env("PROMPTDECK_DATA_DIR", dir)
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .status();
+    assert!(status.expect("runs").success());
+    let opened = Instant::now();
+    next_event(conn, opened, |event| matches!(event, Event::MapNotify(_)).then_some(()));
+    std::thread::sleep(Duration::from_secs(1));
+    let before = cpu_time(pid);
+    std::thread::sleep(IDLE);
+    let used = cpu_time(pid) - before;
+    press(conn, root, &[0xff1b]);
+    println!(
+        "palette: app CPU while open and idle for {} s: {:.1} ms per second",
+        IDLE.as_secs(),
+        used.as_secs_f64() * 1e3 / IDLE.as_secs_f64()
+    );
+}
+
+/// A process's user and system CPU time, from `/proc/<pid>/stat`.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("proc stat");
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat").1.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // Linux reports CPU time in clock ticks of 100 Hz (USER_HZ) to user space.
+    Duration::from_millis(ticks * 10)
 }
 
 /// A process's resident memory from `/proc/<pid>/status`, in bytes.

@@ -334,3 +334,19 @@ fn any_bytes_on_the_socket_get_an_answer_and_never_bring_the_instance_down() {
     add(&instance, "still serving", "yes");
     assert_eq!(titles(&instance), ["still serving"]);
 }
+
+#[test]
+fn without_a_display_the_app_says_so_and_how_to_run_without_windows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(support::BIN)
+        .env("PROMPTDECK_DATA_DIR", dir.path())
+        // A display no X server serves.
+        .env("DISPLAY", ":9999")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(said.contains("no display") && said.contains("--headless"), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+}
