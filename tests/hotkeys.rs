@@ -182,3 +182,46 @@ fn a_key_no_keyboard_has_is_reported_not_grabbed() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_new_keyboard_layout_moves_the_hotkey_to_the_key_that_now_types_it() {
+    let xvfb = Xvfb::start();
+    let keyboard = Keyboard::connect(&xvfb);
+    let (_hotkeys, mut rx, problems) = start(&xvfb, "ctrl+shift+space", "ctrl+shift+c");
+    assert!(problems.is_empty(), "{problems:?}");
+
+    // The layout changes: space moves from its key to one that typed nothing.
+    let old = keyboard.keycode(key::space);
+    let setup = keyboard.conn.setup();
+    let map = keyboard
+        .conn
+        .get_keyboard_mapping(setup.min_keycode, setup.max_keycode - setup.min_keycode + 1);
+    let map = map.expect("map").reply().expect("map");
+    let per = map.keysyms_per_keycode;
+    let free = map.keysyms.chunks(usize::from(per)).position(|s| s.iter().all(|k| *k == 0));
+    let free =
+        setup.min_keycode + u8::try_from(free.expect("a key typing nothing")).expect("keycode");
+    let none = vec![0; usize::from(per)];
+    let mut space = none.clone();
+    space[0] = key::space;
+    for (code, syms) in [(old, &none), (free, &space)] {
+        let change = keyboard.conn.change_keyboard_mapping(1, code, per, syms);
+        change.expect("sent").check().expect("the layout changes");
+    }
+
+    // The listener moves its grab when the server says the layout changed; until then a
+    // press of the new key reaches no one.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("rt");
+    let deadline = std::time::Instant::now() + WAIT;
+    let pressed = loop {
+        keyboard.chord(&[key::Control_L, key::Shift_L, key::space]);
+        let heard = runtime.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await
+        });
+        if let Ok(Some(command)) = heard {
+            break name(&command);
+        }
+        assert!(std::time::Instant::now() < deadline, "the hotkey never moved to the new key");
+    };
+    assert_eq!(pressed, "palette");
+}

@@ -17,7 +17,7 @@ use x11rb::protocol::Event;
 use x11rb::protocol::xkb::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{
     ClientMessageEvent, ConnectionExt as _, CreateWindowAux, EventMask, GrabMode, KeyButMask,
-    Keycode, Mapping, ModMask, Window, WindowClass,
+    Keycode, ModMask, Window, WindowClass,
 };
 use x11rb::rust_connection::RustConnection;
 use xkeysym::Keysym;
@@ -122,14 +122,20 @@ impl<T> Drop for Grabber<T> {
 }
 
 /// Asks the server to report held keys' repeats as presses alone, not press-release pairs,
-/// so that a held shortcut is told apart from one pressed again; returns the window that
-/// wakes the listener.
+/// so that a held shortcut is told apart from one pressed again, and to say when the layout
+/// changes; returns the window that wakes the listener.
 fn prepare(conn: &RustConnection, root: Window) -> Result<Window, ReplyOrIdError> {
     let repeat = xkb::PerClientFlag::DETECTABLE_AUTO_REPEAT;
     conn.xkb_use_extension(1, 0)?.reply()?;
     let none = Default::default();
     conn.xkb_per_client_flags(xkb::ID::USE_CORE_KBD.into(), repeat, repeat, none, none, none)?
         .reply()?;
+    // A client of XKB hears of a new layout through XKB's own event, not the core one.
+    let keys = xkb::MapPart::KEY_SYMS;
+    let layouts = xkb::EventType::MAP_NOTIFY;
+    let details = xkb::SelectEventsAux::new();
+    let device = xkb::ID::USE_CORE_KBD.into();
+    conn.xkb_select_events(device, 0u16.into(), layouts, keys, keys, &details)?.check()?;
     let wake = conn.generate_id()?;
     let aux = CreateWindowAux::new();
     conn.create_window(0, wake, root, 0, 0, 1, 1, 0, WindowClass::INPUT_ONLY, 0, &aux)?.check()?;
@@ -169,9 +175,7 @@ fn listen<T: Copy>(
                     .filter(|g| g.keycode == release.detail)
                     .for_each(|g| g.pressed = false);
             }
-            Event::MappingNotify(change) if change.request == Mapping::KEYBOARD => {
-                regrab(conn, root, &mut grabs);
-            }
+            Event::XkbMapNotify(_) => regrab(conn, root, &mut grabs),
             Event::ClientMessage(message) if message.window == wake => return,
             _ => {}
         }
