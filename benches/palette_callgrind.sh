@@ -51,7 +51,6 @@ valgrind --tool=callgrind --callgrind-out-file="$out/$label.out" \
   --toggle-collect='iced_winit::run_instance*' "$BIN" >"$out/$label.log" 2>&1 &
 pids+=($!)
 wait_for 600 "$BIN" status
-wait_for 120 xdotool search --onlyvisible --name '^Promptdeck$' # the first start's library
 for _ in $(seq 20); do
   "$BIN" palette >/dev/null
   wait_for 60 palette_open
