@@ -131,15 +131,7 @@ fn measure(
     while conn.poll_for_event().expect("events").is_some() {}
     let started = Instant::now();
     match trigger {
-        Trigger::Cli => {
-            let status = Command::new(BIN)
-                .arg("palette")
-                .env("PROMPTDECK_DATA_DIR", data_dir)
-                .env("DISPLAY", display)
-                .stdout(Stdio::null())
-                .status();
-            assert!(status.expect("runs").success());
-        }
+        Trigger::Cli => open_with_cli(data_dir, display),
         Trigger::Hotkey => press(conn, root, &[0xffe3, 0xffe1, 0x0020]),
         Trigger::Floor => {
             let status = Command::new(std::env::current_exe().expect("this bench"))
@@ -174,6 +166,17 @@ fn measure(
         _ => None,
     });
     (mapped, drawn)
+}
+
+/// Asks the app with the profile `data_dir` for its palette, as `promptdeck palette` does.
+fn open_with_cli(data_dir: &std::path::Path, display: &str) {
+    let status = Command::new(BIN)
+        .arg("palette")
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .status();
+    assert!(status.expect("runs").success());
 }
 
 /// The first event `pick` accepts, failing after ten seconds instead of hanging.
@@ -308,13 +311,7 @@ fn cpu_while_open(
     display: &str,
     pid: u32,
 ) {
-    let status = Command::new(BIN)
-        .arg("palette")
-        .env("PROMPTDECK_DATA_DIR", dir)
-        .env("DISPLAY", display)
-        .stdout(Stdio::null())
-        .status();
-    assert!(status.expect("runs").success());
+    open_with_cli(dir, display);
     let opened = Instant::now();
     next_event(conn, opened, |event| matches!(event, Event::MapNotify(_)).then_some(()));
     std::thread::sleep(Duration::from_secs(1));
