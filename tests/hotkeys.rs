@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use promptdeck::control::UiCommand;
 use promptdeck::gui::hotkeys::Hotkeys;
 use support::{WAIT, Xvfb};
@@ -27,14 +29,24 @@ impl Keyboard {
         Self { conn, root }
     }
 
-    fn keycode(&self, keysym: u32) -> u8 {
+    /// The first key whose keysyms `wanted` accepts.
+    fn key_where(&self, wanted: impl Fn(&[u32]) -> bool) -> Option<u8> {
         let setup = self.conn.setup();
         let count = setup.max_keycode - setup.min_keycode + 1;
         let map = self.conn.get_keyboard_mapping(setup.min_keycode, count).expect("map");
         let map = map.reply().expect("map");
-        let per = usize::from(map.keysyms_per_keycode);
-        let at = map.keysyms.chunks(per).position(|s| s.contains(&keysym)).expect("a key");
-        setup.min_keycode + u8::try_from(at).expect("a keycode")
+        let at = map.keysyms.chunks(self.keysyms_per_key()).position(wanted)?;
+        Some(setup.min_keycode + u8::try_from(at).expect("a keycode"))
+    }
+
+    fn keysyms_per_key(&self) -> usize {
+        let setup = self.conn.setup();
+        let map = self.conn.get_keyboard_mapping(setup.min_keycode, 1).expect("map");
+        usize::from(map.reply().expect("map").keysyms_per_keycode)
+    }
+
+    fn keycode(&self, keysym: u32) -> u8 {
+        self.key_where(|syms| syms.contains(&keysym)).expect("a key")
     }
 
     fn down(&self, keysym: u32) {
@@ -65,9 +77,14 @@ impl Keyboard {
 }
 
 fn next(rx: &mut UnboundedReceiver<UiCommand>) -> UiCommand {
+    next_within(rx, WAIT).expect("a hotkey command in time")
+}
+
+/// The next command, if one comes within `limit`.
+fn next_within(rx: &mut UnboundedReceiver<UiCommand>, limit: Duration) -> Option<UiCommand> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("rt");
-    let command = runtime.block_on(async { tokio::time::timeout(WAIT, rx.recv()).await });
-    command.expect("a hotkey command in time").expect("the hotkeys are still listening")
+    let command = runtime.block_on(async { tokio::time::timeout(limit, rx.recv()).await });
+    command.ok().map(|c| c.expect("the hotkeys are still listening"))
 }
 
 fn name(command: &UiCommand) -> &'static str {
@@ -90,7 +107,7 @@ fn start(
 }
 
 /// Long enough for several of Xvfb's auto-repeats (after 660 ms, then every 40 ms).
-const HELD: std::time::Duration = std::time::Duration::from_millis(1_500);
+const HELD: Duration = Duration::from_millis(1_500);
 const PALETTE: [u32; 3] = [key::Control_L, key::Shift_L, key::space];
 const CAPTURE: [u32; 3] = [key::Control_L, key::Shift_L, key::c];
 
@@ -192,15 +209,9 @@ fn a_new_keyboard_layout_moves_the_hotkey_to_the_key_that_now_types_it() {
 
     // The layout changes: space moves from its key to one that typed nothing.
     let old = keyboard.keycode(key::space);
-    let setup = keyboard.conn.setup();
-    let map = keyboard
-        .conn
-        .get_keyboard_mapping(setup.min_keycode, setup.max_keycode - setup.min_keycode + 1);
-    let map = map.expect("map").reply().expect("map");
-    let per = map.keysyms_per_keycode;
-    let free = map.keysyms.chunks(usize::from(per)).position(|s| s.iter().all(|k| *k == 0));
     let free =
-        setup.min_keycode + u8::try_from(free.expect("a key typing nothing")).expect("keycode");
+        keyboard.key_where(|syms| syms.iter().all(|k| *k == 0)).expect("a key typing nothing");
+    let per = u8::try_from(keyboard.keysyms_per_key()).expect("keysyms per key");
     let none = vec![0; usize::from(per)];
     let mut space = none.clone();
     space[0] = key::space;
@@ -211,14 +222,10 @@ fn a_new_keyboard_layout_moves_the_hotkey_to_the_key_that_now_types_it() {
 
     // The listener moves its grab when the server says the layout changed; until then a
     // press of the new key reaches no one.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("rt");
     let deadline = std::time::Instant::now() + WAIT;
     let pressed = loop {
         keyboard.chord(&[key::Control_L, key::Shift_L, key::space]);
-        let heard = runtime.block_on(async {
-            tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await
-        });
-        if let Ok(Some(command)) = heard {
+        if let Some(command) = next_within(&mut rx, Duration::from_millis(200)) {
             break name(&command);
         }
         assert!(std::time::Instant::now() < deadline, "the hotkey never moved to the new key");
