@@ -8,6 +8,7 @@ mod desktop;
 mod filling;
 pub mod hotkeys;
 mod insert;
+mod keymap;
 mod notify;
 mod preferences;
 mod status;

@@ -201,19 +201,10 @@ impl X11 {
     }
 
     fn keycode(&self, keysym: u32) -> Result<u8, DesktopError> {
-        let setup = self.conn.setup();
-        let (min, max) = (setup.min_keycode, setup.max_keycode);
-        let map = self
-            .conn
-            .get_keyboard_mapping(min, max - min + 1)
-            .map_err(x11_error)?
-            .reply()
-            .map_err(x11_error)?;
-        let per = map.keysyms_per_keycode.max(1) as usize;
-        map.keysyms
-            .chunks(per)
-            .position(|syms| syms.contains(&keysym))
-            .map(|i| min + i as u8)
+        let keycodes = super::keymap::keycodes(&self.conn).map_err(x11_error)?;
+        keycodes
+            .get(&xkeysym::Keysym::new(keysym))
+            .copied()
             .ok_or_else(|| DesktopError::X11(format!("no key produces keysym {keysym:#x}")))
     }
 }

@@ -6,7 +6,6 @@
 //! second for the life of the process). Grabs are made from the caller's thread on the same
 //! connection, which x11rb lets several threads share.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -23,6 +22,7 @@ use x11rb::rust_connection::RustConnection;
 use xkeysym::Keysym;
 
 use super::keysym;
+use crate::gui::keymap;
 
 /// Why a shortcut could not be grabbed.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +87,8 @@ impl<T: Copy + Send + 'static> Grabber<T> {
         let keysym =
             keysym::of(hotkey.key).ok_or_else(|| GrabError::NoSuchKey(hotkey.key.to_string()))?;
         let mods = modifiers(hotkey.mods);
-        let keycodes = keycodes(&self.conn)?;
+        let keycodes =
+            keymap::keycodes(&self.conn).map_err(|e| GrabError::Refused(e.to_string()))?;
         let keycode =
             *keycodes.get(&keysym).ok_or_else(|| GrabError::NoSuchKey(hotkey.key.to_string()))?;
         grab_key(&self.conn, self.root, keycode, mods)?;
@@ -184,7 +185,7 @@ fn listen<T: Copy>(
 
 /// The keyboard's layout changed: each shortcut moves to the key that now types its keysym.
 fn regrab<T>(conn: &RustConnection, root: Window, grabs: &mut [Grab<T>]) {
-    let Ok(keycodes) = keycodes(conn) else { return };
+    let Ok(keycodes) = keymap::keycodes(conn) else { return };
     for grab in grabs.iter_mut() {
         let Some(&keycode) = keycodes.get(&grab.keysym) else { continue };
         if keycode == grab.keycode {
@@ -238,29 +239,6 @@ fn ungrab_key(conn: &RustConnection, root: Window, keycode: Keycode, mods: ModMa
             cookie.ignore_error();
         }
     }
-}
-
-/// The first key that types each keysym on the layout in force, unshifted keys first.
-fn keycodes(conn: &RustConnection) -> Result<HashMap<Keysym, Keycode>, GrabError> {
-    let setup = conn.setup();
-    let count = setup.max_keycode - setup.min_keycode + 1;
-    let map = conn
-        .get_keyboard_mapping(setup.min_keycode, count)
-        .map_err(|e| GrabError::Refused(e.to_string()))?
-        .reply()
-        .map_err(|e| GrabError::Refused(e.to_string()))?;
-    let per_key = usize::from(map.keysyms_per_keycode).max(1);
-    let mut found = HashMap::new();
-    for level in 0..per_key {
-        for (offset, syms) in map.keysyms.chunks(per_key).enumerate() {
-            if let Ok(offset) = u8::try_from(offset)
-                && syms[level] != 0
-            {
-                found.entry(Keysym::new(syms[level])).or_insert(setup.min_keycode + offset);
-            }
-        }
-    }
-    Ok(found)
 }
 
 fn modifiers(mods: Modifiers) -> ModMask {
