@@ -7,6 +7,9 @@
 //! matches, as fzf does. A `#word` in the query keeps only prompts with a tag starting
 //! with that word.
 
+mod arena;
+mod holds;
+
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -16,6 +19,8 @@ use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
 use serde::Serialize;
 
 use crate::parallel::in_parts;
+use arena::{TextArena, TextSpan};
+use holds::{CharSet, LetterPairs};
 
 /// Queries longer than this are cut: nobody types more, and matching cost grows with it.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -28,32 +33,34 @@ pub struct SearchHit {
     pub score: u32,
 }
 
-/// One prompt as the index matches it.
+/// One prompt made ready for the index (off the actor, on every core for a large pull).
 pub(crate) struct IndexEntry {
-    summary: PromptSummary,
+    prompt: IndexedPrompt,
     /// Title and tags, matched fuzzily.
     named: Utf32String,
     /// The body's start (the preview), matched word by word.
     body: Utf32String,
-    /// Tagged `pinned`; worked out once here, not in every comparison of a sort.
-    pinned: bool,
-    /// The characters of `named` and `body`, to pass over most that cannot match without
-    /// asking the matcher.
     named_chars: CharSet,
+    named_starts: CharSet,
+    named_pairs: LetterPairs,
     body_chars: CharSet,
+    body_pairs: LetterPairs,
 }
 
 impl IndexEntry {
     pub fn new(prompt: &Prompt) -> Self {
         let summary = PromptSummary::from(prompt);
-        let named = format!("{} {}", summary.title, summary.tags.join(" "));
+        let named = Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" ")));
+        let body = Utf32String::from(summary.preview.as_str());
         Self {
-            named_chars: CharSet::of(&named),
-            body_chars: CharSet::of(&summary.preview),
-            named: Utf32String::from(named),
-            body: Utf32String::from(summary.preview.as_str()),
-            pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
-            summary,
+            named_chars: CharSet::of(named.slice(..)),
+            named_starts: CharSet::word_starts(named.slice(..)),
+            named_pairs: LetterPairs::of(named.slice(..)),
+            body_chars: CharSet::of(body.slice(..)),
+            body_pairs: LetterPairs::of(body.slice(..)),
+            named,
+            body,
+            prompt: IndexedPrompt { pinned: summary.tags.iter().any(|t| t == PINNED_TAG), summary },
         }
     }
 
@@ -66,10 +73,88 @@ impl IndexEntry {
 /// Prompts from which making entries is split over threads.
 const PARALLEL_ENTRIES_FROM: usize = 2_000;
 
+/// One prompt as the index ranks and shows it.
+struct IndexedPrompt {
+    summary: PromptSummary,
+    /// Tagged `pinned`; worked out once here, not in every comparison of a sort.
+    pinned: bool,
+}
+
+/// What a keystroke reads of one prompt, apart from what it shows, so that a pass over the
+/// library reads little memory, in order.
+struct MatchText {
+    named: TextSpan,
+    body: TextSpan,
+    /// What `named` and `body` hold, to pass over most that cannot match without asking
+    /// the matcher.
+    named_chars: CharSet,
+    named_starts: CharSet,
+    named_pairs: LetterPairs,
+    body_chars: CharSet,
+    body_pairs: LetterPairs,
+}
+
+impl MatchText {
+    /// A first look at how this text may match `text`, asking the matcher only of a name
+    /// that may score the most a name can (or of every name when that is not known).
+    fn first_look(&self, text: &TextQuery, arena: &TextArena, matcher: &mut Matcher) -> Look {
+        let body_may = self.body_chars.may_hold(text.body_chars)
+            && self.body_pairs.may_hold(&text.letter_pairs);
+        let name = match self.named_chars.may_hold(text.named_chars) {
+            false => NameMatch::No,
+            true if text.named_max.is_some() && !self.may_score_the_most(text) => {
+                NameMatch::Unscored
+            }
+            true => NameMatch::scored(text.named.score(arena.get(self.named), matcher)),
+        };
+        Look { name, body_may }
+    }
+
+    /// Whether the name holds each of the query's words whole, each at a word's start, as
+    /// a name that scores the most must.
+    fn may_score_the_most(&self, text: &TextQuery) -> bool {
+        self.named_starts.may_hold(text.word_starts)
+            && self.named_pairs.may_hold(&text.letter_pairs)
+    }
+}
+
+/// What a first look at one candidate found.
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    name: NameMatch,
+    /// The body holds what the query asks of it: it may match.
+    body_may: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NameMatch {
+    No,
+    /// Twice the matcher's score: a name outranks a body.
+    Scored(u32),
+    /// Not asked: the name may match, but scores less than the most a name can.
+    Unscored,
+}
+
+impl NameMatch {
+    fn scored(score: Option<u32>) -> Self {
+        score.map_or(Self::No, |s| Self::Scored(s * 2))
+    }
+
+    fn score(self) -> Option<u32> {
+        match self {
+            Self::Scored(score) => Some(score),
+            Self::No | Self::Unscored => None,
+        }
+    }
+}
+
 /// Every prompt of the library, ready to match.
 #[derive(Default)]
 pub struct SearchIndex {
-    entries: Vec<IndexEntry>,
+    /// The prompts, and at the same positions their texts.
+    entries: Vec<IndexedPrompt>,
+    texts: Vec<MatchText>,
+    arena: TextArena,
     positions: HashMap<PromptId, usize>,
     /// The last query and every entry it matched, while the entries are unchanged.
     last: Option<(String, Vec<usize>)>,
@@ -79,7 +164,12 @@ impl SearchIndex {
     pub fn new<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Self {
         let mut index = Self::default();
         let prompts: Vec<&Prompt> = prompts.into_iter().collect();
-        for entry in IndexEntry::many(&prompts) {
+        let entries = IndexEntry::many(&prompts);
+        index.entries.reserve(entries.len());
+        index.texts.reserve(entries.len());
+        index.positions.reserve(entries.len());
+        index.arena.reserve(entries.iter().flat_map(|e| [&e.named, &e.body]));
+        for entry in entries {
             index.put(entry);
         }
         index
@@ -100,11 +190,25 @@ impl SearchIndex {
     /// Adds the entry, or replaces the one of the same prompt.
     pub(crate) fn put(&mut self, entry: IndexEntry) {
         self.last = None;
-        match self.positions.get(&entry.summary.id) {
-            Some(&at) => self.entries[at] = entry,
+        let text = MatchText {
+            named: self.arena.push(&entry.named),
+            body: self.arena.push(&entry.body),
+            named_chars: entry.named_chars,
+            named_starts: entry.named_starts,
+            named_pairs: entry.named_pairs,
+            body_chars: entry.body_chars,
+            body_pairs: entry.body_pairs,
+        };
+        match self.positions.get(&entry.prompt.summary.id) {
+            Some(&at) => {
+                self.entries[at] = entry.prompt;
+                let old = std::mem::replace(&mut self.texts[at], text);
+                self.release(old);
+            }
             None => {
-                self.positions.insert(entry.summary.id.clone(), self.entries.len());
-                self.entries.push(entry);
+                self.positions.insert(entry.prompt.summary.id.clone(), self.entries.len());
+                self.entries.push(entry.prompt);
+                self.texts.push(text);
             }
         }
     }
@@ -115,14 +219,28 @@ impl SearchIndex {
             return;
         };
         self.entries.swap_remove(at);
+        let removed = self.texts.swap_remove(at);
+        self.release(removed);
         if let Some(moved) = self.entries.get(at) {
             self.positions.insert(moved.summary.id.clone(), at);
+        }
+    }
+
+    /// Gives back the arena space of a text no longer held, once there is much of it.
+    fn release(&mut self, text: MatchText) {
+        self.arena.release(text.named);
+        self.arena.release(text.body);
+        if self.arena.is_wasteful() {
+            let spans = self.texts.iter_mut().flat_map(|t| [&mut t.named, &mut t.body]);
+            self.arena.compact(spans);
         }
     }
 
     pub fn clear(&mut self) {
         self.last = None;
         self.entries.clear();
+        self.texts.clear();
+        self.arena.clear();
         self.positions.clear();
     }
 
@@ -151,11 +269,11 @@ impl SearchIndex {
             let least = scored[limit - 1].1;
             scored.retain(|&(_, score)| score >= least);
         }
-        let mut ranked: Vec<(u32, f64, &IndexEntry)> = scored
+        let mut ranked: Vec<(u32, f64, &IndexedPrompt)> = scored
             .into_iter()
             .map(|(at, score)| (score, frecency(&self.entries[at], now), &self.entries[at]))
             .collect();
-        let by_rank = |a: &(u32, f64, &IndexEntry), b: &(u32, f64, &IndexEntry)| {
+        let by_rank = |a: &(u32, f64, &IndexedPrompt), b: &(u32, f64, &IndexedPrompt)| {
             b.0.cmp(&a.0)
                 .then(b.2.pinned.cmp(&a.2.pinned))
                 .then(b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal))
@@ -191,43 +309,56 @@ impl SearchIndex {
             true => candidates,
             false => candidates.into_iter().filter(|&at| tags.keeps(&self.entries[at])).collect(),
         };
-        let mut found = self.scores(&tagged, |entry, matcher| {
-            let possible = entry.named_chars.may_hold(text.named_chars);
-            possible
-                .then(|| text.named.score(entry.named.slice(..), matcher))
-                .flatten()
-                .map(|s| s * 2)
-        });
-        let (to_score, to_check) = text.bodies_to_score(&found, limit);
-        let bodies: Vec<usize> = to_score.iter().map(|&i| tagged[i]).collect();
-        let body_scores = self.scores(&bodies, |entry, matcher| {
-            let possible = entry.body_chars.may_hold(text.body_chars);
-            possible.then(|| text.body.score(entry.body.slice(..), matcher)).flatten()
-        });
-        for (i, body) in to_score.into_iter().zip(body_scores) {
-            found[i] = found[i].max(body);
+        let mut looks =
+            self.scores(&tagged, |entry, matcher| entry.first_look(text, &self.arena, matcher));
+        if !text.best_names_suffice(&looks, limit) {
+            self.score_unscored_names(&tagged, &mut looks, text);
         }
-        let mut matched: Vec<usize> = to_check
-            .into_iter()
-            .map(|i| tagged[i])
-            .filter(|&at| self.entries[at].body_chars.may_hold(text.body_chars))
-            .collect();
-        let scored: Vec<(usize, u32)> =
-            tagged.iter().zip(found).filter_map(|(&at, score)| Some((at, score?))).collect();
-        matched.extend(scored.iter().map(|&(at, _)| at));
+        let to_score = text.bodies_to_score(&looks, limit);
+        let bodies: Vec<usize> = to_score.iter().map(|&i| tagged[i]).collect();
+        let body_scores = self
+            .scores(&bodies, |entry, matcher| text.body.score(self.arena.get(entry.body), matcher));
+        let mut scores: Vec<Option<u32>> = looks.iter().map(|look| look.name.score()).collect();
+        for (i, body) in to_score.into_iter().zip(body_scores) {
+            scores[i] = scores[i].max(body);
+            looks[i].body_may = body.is_some();
+        }
+        let (mut scored, mut matched) = (Vec::new(), Vec::new());
+        for ((&at, look), score) in tagged.iter().zip(looks).zip(scores) {
+            match score {
+                Some(score) => scored.push((at, score)),
+                None if look.body_may || look.name == NameMatch::Unscored => {}
+                None => continue,
+            }
+            matched.push(at);
+        }
         self.last = Some((query.to_owned(), matched));
         scored
     }
 
-    /// `score` of every entry at `at`, in order, each part of many with its own matcher.
-    fn scores(
+    /// Asks the matcher of every name the first look left unscored.
+    fn score_unscored_names(&self, tagged: &[usize], looks: &mut [Look], text: &TextQuery) {
+        let unscored: Vec<usize> =
+            (0..looks.len()).filter(|&i| looks[i].name == NameMatch::Unscored).collect();
+        let entries: Vec<usize> = unscored.iter().map(|&i| tagged[i]).collect();
+        let names = self.scores(&entries, |entry, matcher| {
+            NameMatch::scored(text.named.score(self.arena.get(entry.named), matcher))
+        });
+        for (i, name) in unscored.into_iter().zip(names) {
+            looks[i].name = name;
+        }
+    }
+
+    /// `score` of the text of every entry at `at`, in order, each part of many with its own
+    /// matcher.
+    fn scores<R: Send>(
         &self,
         at: &[usize],
-        score: impl Fn(&IndexEntry, &mut Matcher) -> Option<u32> + Sync,
-    ) -> Vec<Option<u32>> {
+        score: impl Fn(&MatchText, &mut Matcher) -> R + Sync,
+    ) -> Vec<R> {
         in_parts(at, PARALLEL_SCORING_FROM, |part| {
             let mut matcher = Matcher::new(Config::DEFAULT);
-            part.iter().map(|&at| score(&self.entries[at], &mut matcher)).collect()
+            part.iter().map(|&at| score(&self.texts[at], &mut matcher)).collect()
         })
     }
 }
@@ -239,11 +370,16 @@ struct TextQuery {
     body: Pattern,
     /// No body can score more: the query's own words, each at a word's start, as a body.
     body_bound: Option<u32>,
-    /// Characters a name or body must hold to match.
+    /// No name can score more (the query as a name, twice its score), when the query is
+    /// plain words. Only a name holding each word whole scores it.
+    named_max: Option<u32>,
+    /// What a name or body must hold to match.
     named_chars: CharSet,
     body_chars: CharSet,
-    /// The query is one ASCII letter or digit: a text holding it matches.
-    one_char: bool,
+    /// The letter pairs of the query's words, which a name must hold to score the most and
+    /// a body to match; and their first characters, which must begin a name's words.
+    letter_pairs: LetterPairs,
+    word_starts: CharSet,
 }
 
 impl TextQuery {
@@ -252,79 +388,58 @@ impl TextQuery {
         let body =
             Pattern::new(text, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring);
         let itself = Utf32String::from(text);
-        let body_bound = body.score(itself.slice(..), &mut Matcher::new(Config::DEFAULT));
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let body_bound = body.score(itself.slice(..), &mut matcher);
         // The name pattern's syntax (negation, anchors, escapes) asks for no characters.
         let plain = !text.contains(['!', '^', '$', '\'', '\\']);
+        let named_max = plain.then(|| named.score(itself.slice(..), &mut matcher)).flatten();
         let body_chars = CharSet::wanted(text);
         Self {
             named,
             body,
             body_bound,
+            named_max: named_max.map(|s| s * 2),
             named_chars: if plain { body_chars } else { CharSet::default() },
             body_chars,
-            one_char: text.len() == 1 && text.as_bytes()[0].is_ascii_alphanumeric(),
+            letter_pairs: LetterPairs::wanted(text),
+            word_starts: CharSet::wanted_word_starts(text),
         }
     }
 
-    /// Of entries with the name scores `named`, those (by position) whose body must be
-    /// scored, and those whose body need only say whether it matches. A body matters where
-    /// it could score more than its name and at least the `limit`th best name; an entry
-    /// whose name did not match needs at least that answer (the next keystroke narrows from
-    /// the matches), which for a one-character query the body's character set gives (or
-    /// says it may, which the next keystroke checks). A short query matches most names of a
-    /// large library, and their bodies are then left alone.
-    fn bodies_to_score(&self, named: &[Option<u32>], limit: usize) -> (Vec<usize>, Vec<usize>) {
-        let Some(bound) = self.body_bound else {
-            return ((0..named.len()).collect(), Vec::new());
+    /// Whether the names scored at the first look are enough to know the best `limit`:
+    /// at least that many score the most a name can, which neither an unscored name nor a
+    /// body can reach.
+    fn best_names_suffice(&self, looks: &[Look], limit: usize) -> bool {
+        let Some(max) = self.named_max else {
+            return false;
         };
-        let mut names: Vec<u32> = named.iter().flatten().copied().collect();
+        let at_max = looks.iter().filter(|look| look.name.score() >= Some(max)).count();
+        at_max >= limit && self.body_bound.is_some_and(|body| body < max)
+    }
+
+    /// Of the candidates looked at, those (by position) whose body must be scored: a body
+    /// that may match and could score more than its name and at least the `limit`th best
+    /// name. The others need only say whether they may match (the next keystroke narrows
+    /// from the matches, and scores what is left). A short query matches most names of a
+    /// large library, and their bodies are then left alone.
+    fn bodies_to_score(&self, looks: &[Look], limit: usize) -> Vec<usize> {
+        let Some(bound) = self.body_bound else {
+            return (0..looks.len()).filter(|&i| looks[i].body_may).collect();
+        };
+        let mut names: Vec<u32> = looks.iter().filter_map(|look| look.name.score()).collect();
         let least = match names.len() >= limit {
             true => *names.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a)).1,
             false => 0,
         };
-        let (mut to_score, mut to_check) = (Vec::new(), Vec::new());
-        for (i, name) in named.iter().enumerate() {
-            match name {
-                _ if bound >= least && name.is_none_or(|n| n < bound) => to_score.push(i),
-                None if self.one_char => to_check.push(i),
-                None => to_score.push(i),
-                Some(_) => {}
-            }
+        if bound < least {
+            return Vec::new();
         }
-        (to_score, to_check)
-    }
-}
-
-/// The ASCII letters and digits of a text, case aside, as bits. A text with other
-/// characters may hold any (they may fold to ASCII ones), so it is never passed over.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct CharSet(u64);
-
-impl CharSet {
-    const ANY: u64 = 1 << 63;
-
-    fn bit(c: char) -> Option<u64> {
-        match c.to_ascii_lowercase() {
-            c @ 'a'..='z' => Some(1 << (c as u32 - 'a' as u32)),
-            c @ '0'..='9' => Some(1 << (26 + c as u32 - '0' as u32)),
-            _ => None,
-        }
-    }
-
-    fn of(text: &str) -> Self {
-        Self(text.chars().fold(0, |set, c| match c.is_ascii() {
-            true => set | Self::bit(c).unwrap_or(0),
-            false => set | Self::ANY,
-        }))
-    }
-
-    /// What a query asks for: its ASCII letters and digits.
-    fn wanted(query: &str) -> Self {
-        Self(query.chars().filter_map(Self::bit).fold(0, |set, bit| set | bit))
-    }
-
-    fn may_hold(self, wanted: CharSet) -> bool {
-        self.0 & Self::ANY != 0 || self.0 & wanted.0 == wanted.0
+        let could_lead = |look: &Look| match look.name {
+            NameMatch::Scored(name) => name < bound,
+            NameMatch::No => true,
+            NameMatch::Unscored => unreachable!("names are all scored unless the best suffice"),
+        };
+        (0..looks.len()).filter(|&i| looks[i].body_may && could_lead(&looks[i])).collect()
     }
 }
 
@@ -349,7 +464,7 @@ impl TagFilter {
         self.0.is_empty()
     }
 
-    fn keeps(&self, entry: &IndexEntry) -> bool {
+    fn keeps(&self, entry: &IndexedPrompt) -> bool {
         self.0.iter().all(|wanted| entry.summary.tags.iter().any(|tag| starts_with(tag, wanted)))
     }
 }
@@ -397,7 +512,7 @@ pub(crate) fn merge_ranked(lists: Vec<Vec<SearchHit>>, limit: usize, now: i64) -
     hits
 }
 
-fn frecency(entry: &IndexEntry, now: i64) -> f64 {
+fn frecency(entry: &IndexedPrompt, now: i64) -> f64 {
     promptdeck_protocol::frecency(entry.summary.use_count, entry.summary.last_used_at, now)
 }
 
@@ -575,9 +690,10 @@ mod tests {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let scored = (0..index.entries.len())
             .filter_map(|at| {
-                let entry = &index.entries[at];
-                let name = text.named.score(entry.named.slice(..), &mut matcher).map(|s| s * 2);
-                let body = text.body.score(entry.body.slice(..), &mut matcher);
+                let entry = &index.texts[at];
+                let name = text.named.score(index.arena.get(entry.named), &mut matcher);
+                let name = name.map(|s| s * 2);
+                let body = text.body.score(index.arena.get(entry.body), &mut matcher);
                 Some((at, name.max(body)?))
             })
             .collect();
@@ -585,7 +701,7 @@ mod tests {
     }
 
     #[test]
-    fn bodies_left_unscored_never_change_the_best() {
+    fn names_and_bodies_left_unscored_never_change_the_best() {
         const WORDS: &[&str] = &[
             "summary",
             "meeting",
@@ -603,6 +719,16 @@ mod tests {
             "release_notes",
             "sumo",
             "amigo",
+            // Near misses of a whole word at a word's start, which score less than one.
+            "sumMary",
+            "x_sum",
+            "s.u.m",
+            "Sum-up",
+            "(summary)",
+            "ssum",
+            "résumé",
+            "re\u{301}sume\u{301}",
+            "ÉCOLE",
         ];
         let mut seed = 7_u64;
         let mut next = move |n: usize| {
@@ -643,6 +769,15 @@ mod tests {
             "m n",
             "plan code",
             "zzz",
+            "Sum",
+            "sum m",
+            "s u",
+            "ma",
+            "sumo",
+            "resume",
+            "rés",
+            "ecole",
+            "up",
         ];
         for limit in [1, 3, 50, 300, 5_000] {
             let mut typed = SearchIndex::new(&prompts);
