@@ -21,6 +21,10 @@ fn main() {
     let mut keystroke_medians = Vec::new();
     for size in [10_000, 100_000] {
         let prompts = corpus::prompts(size, 42);
+        // Before any other index is built, so that what it takes is not memory another left.
+        let before = stats::rss_bytes();
+        let mut index = SearchIndex::new(&prompts);
+        let index_mb = (stats::rss_bytes() - before) as f64 / 1e6;
         let mut builds: Vec<Duration> = (0..5)
             .map(|_| {
                 let start = Instant::now();
@@ -28,7 +32,6 @@ fn main() {
                 start.elapsed()
             })
             .collect();
-        let mut index = SearchIndex::new(&prompts);
         // Each keystroke's times; the first searches everything, later ones narrow.
         let mut keystrokes = vec![Vec::new(); TYPED.len()];
         for _ in 0..REPEATS {
@@ -58,7 +61,7 @@ fn main() {
             );
         }
         println!(
-            "search {size:>6} prompts: keystroke median {} p95 {} ({} samples), first keystroke median {}, slowest keystroke {slowest:?} median {}; index build median {}",
+            "search {size:>6} prompts: keystroke median {} p95 {} ({} samples), first keystroke median {}, slowest keystroke {slowest:?} median {}; index build median {}, memory {index_mb:.1} MB",
             stats::ms(median),
             stats::ms(stats::percentile(&mut samples, 0.95)),
             samples.len(),

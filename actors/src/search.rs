@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::parallel::in_parts;
 use arena::{TextArena, TextSpan};
-use holds::{CharSet, LetterPairs};
+use holds::{CharSet, Holds, LetterPairs};
 
 /// Queries longer than this are cut: nobody types more, and matching cost grows with it.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -52,26 +52,61 @@ impl IndexEntry {
         let summary = PromptSummary::from(prompt);
         let named = Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" ")));
         let body = Utf32String::from(summary.preview.as_str());
+        let (name_holds, body_holds) = (Holds::of(named.slice(..)), Holds::of(body.slice(..)));
         Self {
-            named_chars: CharSet::of(named.slice(..)),
-            named_starts: CharSet::word_starts(named.slice(..)),
-            named_pairs: LetterPairs::of(named.slice(..)),
-            body_chars: CharSet::of(body.slice(..)),
-            body_pairs: LetterPairs::of(body.slice(..)),
+            named_chars: name_holds.chars,
+            named_starts: name_holds.word_starts,
+            named_pairs: name_holds.pairs,
+            body_chars: body_holds.chars,
+            body_pairs: body_holds.pairs,
             named,
             body,
             prompt: IndexedPrompt { pinned: summary.tags.iter().any(|t| t == PINNED_TAG), summary },
         }
     }
+}
 
-    /// The entries of `prompts`, in order, made on every core.
-    pub(crate) fn many(prompts: &[&Prompt]) -> Vec<Self> {
-        in_parts(prompts, PARALLEL_ENTRIES_FROM, |part| part.iter().map(|p| Self::new(p)).collect())
+/// Prompts from which building the index is split over threads.
+const PARALLEL_BUILD_FROM: usize = 2_000;
+
+impl IndexEntry {
+    /// The prompt, and its text with the text's characters moved to `arena`.
+    fn into_arena(self, arena: &mut TextArena) -> (IndexedPrompt, MatchText) {
+        let text = MatchText {
+            named: arena.push(&self.named),
+            body: arena.push(&self.body),
+            named_chars: self.named_chars,
+            named_starts: self.named_starts,
+            named_pairs: self.named_pairs,
+            body_chars: self.body_chars,
+            body_pairs: self.body_pairs,
+        };
+        (self.prompt, text)
     }
 }
 
-/// Prompts from which making entries is split over threads.
-const PARALLEL_ENTRIES_FROM: usize = 2_000;
+/// Part of a library made ready for the index on one thread.
+struct IndexPart {
+    prompts: Vec<IndexedPrompt>,
+    texts: Vec<MatchText>,
+    arena: TextArena,
+}
+
+impl IndexPart {
+    fn of(prompts: &[&Prompt]) -> Self {
+        let mut part = Self {
+            prompts: Vec::with_capacity(prompts.len()),
+            texts: Vec::with_capacity(prompts.len()),
+            arena: TextArena::default(),
+        };
+        for prompt in prompts {
+            let (prompt, text) = IndexEntry::new(prompt).into_arena(&mut part.arena);
+            part.prompts.push(prompt);
+            part.texts.push(text);
+        }
+        part
+    }
+}
 
 /// One prompt as the index ranks and shows it.
 struct IndexedPrompt {
@@ -161,16 +196,22 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
+    /// The index of `prompts`, made in parts on every core (each part's texts made and
+    /// dropped on its own thread), then joined.
     pub fn new<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Self {
-        let mut index = Self::default();
         let prompts: Vec<&Prompt> = prompts.into_iter().collect();
-        let entries = IndexEntry::many(&prompts);
-        index.entries.reserve(entries.len());
-        index.texts.reserve(entries.len());
-        index.positions.reserve(entries.len());
-        index.arena.reserve(entries.iter().flat_map(|e| [&e.named, &e.body]));
-        for entry in entries {
-            index.put(entry);
+        let parts = in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]);
+        let mut index = Self::default();
+        index.entries.reserve(prompts.len());
+        index.texts.reserve(prompts.len());
+        index.positions.reserve(prompts.len());
+        for part in parts {
+            let moved = index.arena.append(part.arena);
+            for (prompt, mut text) in part.prompts.into_iter().zip(part.texts) {
+                text.named = moved(text.named);
+                text.body = moved(text.body);
+                index.insert(prompt, text);
+            }
         }
         index
     }
@@ -190,24 +231,22 @@ impl SearchIndex {
     /// Adds the entry, or replaces the one of the same prompt.
     pub(crate) fn put(&mut self, entry: IndexEntry) {
         self.last = None;
-        let text = MatchText {
-            named: self.arena.push(&entry.named),
-            body: self.arena.push(&entry.body),
-            named_chars: entry.named_chars,
-            named_starts: entry.named_starts,
-            named_pairs: entry.named_pairs,
-            body_chars: entry.body_chars,
-            body_pairs: entry.body_pairs,
-        };
-        match self.positions.get(&entry.prompt.summary.id) {
+        let (prompt, text) = entry.into_arena(&mut self.arena);
+        self.insert(prompt, text);
+    }
+
+    /// Adds the prompt with its text (already in the arena), or replaces the one of the
+    /// same id.
+    fn insert(&mut self, prompt: IndexedPrompt, text: MatchText) {
+        match self.positions.get(&prompt.summary.id) {
             Some(&at) => {
-                self.entries[at] = entry.prompt;
+                self.entries[at] = prompt;
                 let old = std::mem::replace(&mut self.texts[at], text);
                 self.release(old);
             }
             None => {
-                self.positions.insert(entry.prompt.summary.id.clone(), self.entries.len());
-                self.entries.push(entry.prompt);
+                self.positions.insert(prompt.summary.id.clone(), self.entries.len());
+                self.entries.push(prompt);
                 self.texts.push(text);
             }
         }

@@ -37,17 +37,14 @@ impl TextArena {
         }
     }
 
-    /// Makes room for `texts` at once, rather than growing (and copying) step by step.
-    pub fn reserve<'a>(&mut self, texts: impl IntoIterator<Item = &'a Utf32String>) {
-        let (mut ascii, mut wide) = (0, 0);
-        for text in texts {
-            match text.slice(..) {
-                Utf32Str::Ascii(bytes) => ascii += bytes.len(),
-                Utf32Str::Unicode(chars) => wide += chars.len(),
-            }
-        }
-        self.ascii.reserve(ascii);
-        self.wide.reserve(wide);
+    /// Moves `other`'s texts to the end of this arena; gives where a span of `other`'s
+    /// now lies.
+    pub fn append(&mut self, other: TextArena) -> impl Fn(TextSpan) -> TextSpan + use<> {
+        let (ascii, wide) = (self.ascii.len(), self.wide.len());
+        append(&mut self.ascii, other.ascii);
+        append(&mut self.wide, other.wide);
+        self.unused += other.unused;
+        move |span| TextSpan { start: span.start + if span.wide { wide } else { ascii }, ..span }
     }
 
     pub fn get(&self, span: TextSpan) -> Utf32Str<'_> {
@@ -88,6 +85,14 @@ impl TextArena {
 
     pub fn clear(&mut self) {
         *self = Self::default();
+    }
+}
+
+/// Moves `more` to the end of `to`, without copying when `to` is empty.
+fn append<T: Copy>(to: &mut Vec<T>, more: Vec<T>) {
+    match to.is_empty() {
+        true => *to = more,
+        false => to.extend_from_slice(&more),
     }
 }
 
