@@ -200,13 +200,16 @@ impl SearchIndex {
     /// dropped on its own thread), then joined.
     pub fn new<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Self {
         let prompts: Vec<&Prompt> = prompts.into_iter().collect();
-        let parts = in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]);
-        let mut index = Self::default();
+        let mut parts = in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]);
+        let arenas: Vec<TextArena> =
+            parts.iter_mut().map(|p| std::mem::take(&mut p.arena)).collect();
+        let (arena, moves) = TextArena::join(&arenas);
+        drop(arenas);
+        let mut index = Self { arena, ..Self::default() };
         index.entries.reserve(prompts.len());
         index.texts.reserve(prompts.len());
         index.positions.reserve(prompts.len());
-        for part in parts {
-            let moved = index.arena.append(part.arena);
+        for (part, moved) in parts.into_iter().zip(moves) {
             for (prompt, mut text) in part.prompts.into_iter().zip(part.texts) {
                 text.named = moved(text.named);
                 text.body = moved(text.body);

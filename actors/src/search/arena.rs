@@ -37,12 +37,24 @@ impl TextArena {
         }
     }
 
-    /// Moves `other`'s texts to the end of this arena; gives where a span of `other`'s
+    /// One arena holding the texts of all `arenas`, with no room to spare (a library's
+    /// texts are most of the index); gives where each arena's spans now lie.
+    pub fn join(arenas: &[TextArena]) -> (Self, Vec<impl Fn(TextSpan) -> TextSpan + use<>>) {
+        let mut joined = Self {
+            ascii: Vec::with_capacity(arenas.iter().map(|a| a.ascii.len()).sum()),
+            wide: Vec::with_capacity(arenas.iter().map(|a| a.wide.len()).sum()),
+            unused: 0,
+        };
+        let moves = arenas.iter().map(|arena| joined.append(arena)).collect();
+        (joined, moves)
+    }
+
+    /// Copies `other`'s texts to the end of this arena; gives where a span of `other`'s
     /// now lies.
-    pub fn append(&mut self, other: TextArena) -> impl Fn(TextSpan) -> TextSpan + use<> {
+    fn append(&mut self, other: &TextArena) -> impl Fn(TextSpan) -> TextSpan + use<> {
         let (ascii, wide) = (self.ascii.len(), self.wide.len());
-        append(&mut self.ascii, other.ascii);
-        append(&mut self.wide, other.wide);
+        self.ascii.extend_from_slice(&other.ascii);
+        self.wide.extend_from_slice(&other.wide);
         self.unused += other.unused;
         move |span| TextSpan { start: span.start + if span.wide { wide } else { ascii }, ..span }
     }
@@ -85,14 +97,6 @@ impl TextArena {
 
     pub fn clear(&mut self) {
         *self = Self::default();
-    }
-}
-
-/// Moves `more` to the end of `to`, without copying when `to` is empty.
-fn append<T: Copy>(to: &mut Vec<T>, more: Vec<T>) {
-    match to.is_empty() {
-        true => *to = more,
-        false => to.extend_from_slice(&more),
     }
 }
 
