@@ -64,12 +64,7 @@ impl IndexEntry {
             prompt: IndexedPrompt { pinned: summary.tags.iter().any(|t| t == PINNED_TAG), summary },
         }
     }
-}
 
-/// Prompts from which building the index is split over threads.
-const PARALLEL_BUILD_FROM: usize = 2_000;
-
-impl IndexEntry {
     /// The prompt, and its text with the text's characters moved to `arena`.
     fn into_arena(self, arena: &mut TextArena) -> (IndexedPrompt, MatchText) {
         let text = MatchText {
@@ -182,6 +177,9 @@ impl NameMatch {
         }
     }
 }
+
+/// Prompts from which building the index is split over threads.
+const PARALLEL_BUILD_FROM: usize = 2_000;
 
 /// Every prompt of the library, ready to match.
 #[derive(Default)]
@@ -715,6 +713,23 @@ mod tests {
         assert_eq!(ids(&index.search("", 10, 1)), ["b"]);
         index.remove(&PromptId::parse("b").expect("id"));
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn texts_stay_right_when_removals_and_replacements_compact_the_arena() {
+        let prompts: Vec<Prompt> = (0..3_000)
+            .map(|n| prompt(&format!("p{n}"), &format!("title {n} café"), "body words", 0, 1))
+            .collect();
+        let mut index = SearchIndex::new(&prompts);
+        for n in (0..3_000).filter(|n| n % 10 != 0) {
+            index.remove(&PromptId::parse(format!("p{n}")).expect("id"));
+        }
+        index.upsert(&prompt("p10", "Renamed résumé", "other text", 0, 1));
+        assert_eq!(index.len(), 300);
+        assert_eq!(ids(&index.search("title 2990 cafe", 5, 1))[0], "p2990");
+        assert_eq!(ids(&index.search("resume", 5, 1)), ["p10"]);
+        assert_eq!(ids(&index.search("other text", 5, 1)), ["p10"]);
+        assert!(index.search("title 11 ", 5, 1).iter().all(|h| h.prompt.id.as_str() != "p11"));
     }
 
     #[test]
