@@ -10,7 +10,7 @@ mod stats;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use promptdeck_actors::SearchIndex;
+use promptdeck_actors::{SearchIndex, process_rss_bytes};
 
 /// What a person types, one keystroke at a time.
 const TYPED: &str = "summarize meeting notes";
@@ -22,9 +22,9 @@ fn main() {
     for size in [10_000, 100_000] {
         let prompts = corpus::prompts(size, 42);
         // Before any other index is built, so that what it takes is not memory another left.
-        let before = stats::rss_bytes();
+        let before = process_rss_bytes().expect("rss");
         let mut index = SearchIndex::new(&prompts);
-        let index_mb = (stats::rss_bytes() - before) as f64 / 1e6;
+        let index_mb = (process_rss_bytes().expect("rss") - before) as f64 / 1e6;
         let mut builds: Vec<Duration> = (0..5)
             .map(|_| {
                 let start = Instant::now();

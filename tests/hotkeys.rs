@@ -224,7 +224,7 @@ fn a_new_keyboard_layout_moves_the_hotkey_to_the_key_that_now_types_it() {
     // press of the new key reaches no one.
     let deadline = std::time::Instant::now() + WAIT;
     let pressed = loop {
-        keyboard.chord(&[key::Control_L, key::Shift_L, key::space]);
+        keyboard.chord(&PALETTE);
         if let Some(command) = next_within(&mut rx, Duration::from_millis(200)) {
             break name(&command);
         }

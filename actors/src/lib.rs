@@ -30,7 +30,7 @@ pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError
 pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
 pub use status::{
     Account, CacheStats, ChildHealth, ChildState, Health, LibraryStatus, RuntimeStatus, SyncStatus,
-    WorkspaceStatus,
+    WorkspaceStatus, process_rss_bytes,
 };
 pub use sync::{Endpoints, SyncConfig};
 pub use workspace::{DEFAULT_SPACE, Scope, WorkspaceConfig, check_workspaces};

@@ -199,6 +199,8 @@ impl SearchIndex {
     pub fn new<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Self {
         let prompts: Vec<&Prompt> = prompts.into_iter().collect();
         let mut parts = in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]);
+        // Taken out of the parts so they are freed once joined, before the prompts are
+        // inserted: a 100k library's texts are some 28 MB.
         let arenas: Vec<TextArena> =
             parts.iter_mut().map(|p| std::mem::take(&mut p.arena)).collect();
         let (arena, moves) = TextArena::join(&arenas);
