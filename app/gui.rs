@@ -6,6 +6,7 @@ mod appearance;
 mod clipboard;
 mod desktop;
 mod filling;
+mod hidden_palette;
 pub mod hotkeys;
 mod insert;
 mod keymap;
@@ -32,6 +33,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::control::UiCommand;
 use appearance::ColorScheme;
+use hidden_palette::HiddenPalette;
 use hotkeys::Hotkeys;
 use insert::{Desktop, Inserted, Target};
 
@@ -171,6 +173,8 @@ struct Promptdeck {
     windows: BTreeMap<iced::window::Id, Screen>,
     /// The palette window and the window that had focus before it opened.
     palette: Option<(iced::window::Id, Option<Target>)>,
+    /// The palette's window between openings, where windows can hide.
+    hidden_palette: Option<HiddenPalette>,
     library: Option<iced::window::Id>,
     report: tokio::sync::watch::Sender<UiReport>,
     /// What the desktop prefers, for the "system" theme.
@@ -193,6 +197,8 @@ enum Message {
     Chosen(iced::window::Id, PromptKey, Result<Option<Arc<Prompt>>, String>, Delivery),
     /// A window was closed by the user or by us.
     WindowClosed(iced::window::Id),
+    /// The hidden palette's window exists.
+    PaletteMade(iced::window::Id),
     Palette(iced::window::Id, palette::Message),
     Library(iced::window::Id, library::Message),
     Settings(iced::window::Id, settings_view::Message),
@@ -244,6 +250,7 @@ impl Promptdeck {
             recent: None,
             windows: BTreeMap::new(),
             palette: None,
+            hidden_palette: None,
             library: None,
             report,
             color_scheme: ColorScheme::NoPreference,
@@ -257,6 +264,7 @@ impl Promptdeck {
         if first_start {
             tasks.push(app.open_library());
         }
+        tasks.push(app.prepare_palette());
         app.apply_settings(settings);
         if let Some(tray) = &mut app.tray {
             tray.show(&app.status);
@@ -266,6 +274,9 @@ impl Promptdeck {
     }
 
     fn title(&self, window: iced::window::Id) -> String {
+        if self.is_hidden_palette(window) {
+            return window::PALETTE_TITLE.into();
+        }
         match self.windows.get(&window) {
             Some(Screen::Palette(_)) => window::PALETTE_TITLE.into(),
             Some(Screen::Settings(_)) => window::SETTINGS_TITLE.into(),
@@ -294,7 +305,12 @@ impl Promptdeck {
             Some(Screen::Settings(state)) => {
                 state.view().map(move |m| Message::Settings(window, m))
             }
-            None => space().into(),
+            None => match &self.hidden_palette {
+                Some(hidden) if hidden.is(window) => {
+                    hidden.state.view().map(move |m| Message::Palette(window, m))
+                }
+                _ => space().into(),
+            },
         }
     }
 
@@ -359,14 +375,22 @@ impl Promptdeck {
                 Task::none()
             }
             Message::Recent(result) => {
-                if let Ok(rows) = result {
-                    self.recent = Some(rows);
-                }
-                Task::none()
+                let Ok(rows) = result else { return Task::none() };
+                self.recent = Some(rows);
+                self.renew_hidden_palette()
             }
             Message::WindowClosed(id) => {
                 self.windows.remove(&id);
+                self.hidden_palette.take_if(|hidden| hidden.is(id));
                 self.forget(id);
+                Task::none()
+            }
+            Message::PaletteMade(id) => {
+                if let Some(hidden) = &mut self.hidden_palette
+                    && hidden.is(id)
+                {
+                    hidden.made();
+                }
                 Task::none()
             }
             Message::Settings(id, message) => self.on_settings(id, message),
@@ -382,7 +406,7 @@ impl Promptdeck {
             }
             Message::Chosen(id, key, found, how) => self.on_chosen(id, key, found, how),
             Message::Previewed(id, key, prompt) => {
-                if let Some(Screen::Palette(state)) = self.windows.get_mut(&id) {
+                if let Some(state) = self.palette_state_mut(id) {
                     state.show_preview(key, &prompt.body);
                 }
                 Task::none()
@@ -560,6 +584,10 @@ impl Promptdeck {
                 Screen::Settings(state) => state.set_account(status::account(&self.status)),
             }
         }
+        if let Some(hidden) = &mut self.hidden_palette {
+            hidden.state.set_indicator(indicator);
+            hidden.state.set_workspaces(spaces, &self.status.active_space);
+        }
         if data_changed {
             refreshes.push(self.refresh_recent());
         }
@@ -568,9 +596,19 @@ impl Promptdeck {
 
     /// Closes a window. It stops being the palette, library or settings window at once, so
     /// a request that comes while it is still closing (the hotkey pressed right after Esc)
-    /// opens a new one instead of focusing the one going away.
+    /// opens the palette afresh instead of focusing the one going away. The palette's window
+    /// is hidden rather than closed where it can be, its state reset for the next opening.
     fn close(&mut self, id: iced::window::Id) -> Task<Message> {
+        let palette = self.palette.is_some_and(|(p, _)| p == id);
         self.forget(id);
+        if palette
+            && self.hidden_palette.is_none()
+            && let Some((hidden, hide)) = HiddenPalette::keep(id, self.new_palette())
+        {
+            self.windows.remove(&id);
+            self.hidden_palette = Some(hidden);
+            return hide.chain(self.preview(id));
+        }
         iced::window::close(id)
     }
 
@@ -585,9 +623,13 @@ impl Promptdeck {
             return focus(id, palette::INPUT_ID);
         }
         let target = self.desktop.lock().ok().and_then(|d| d.focused());
-        let mut state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
-        state.set_workspaces(status::workspaces(&self.status), &self.status.active_space);
-        let (id, open) = iced::window::open(window::palette());
+        let (id, state, open) = match self.hidden_palette.take_if(|h| h.is_made()) {
+            Some(hidden) => hidden.show(),
+            None => {
+                let (id, open) = iced::window::open(window::palette());
+                (id, self.new_palette(), open.discard())
+            }
+        };
         let refresh = palette_search(&self.runtime, id, &state);
         self.windows.insert(id, Screen::Palette(state));
         self.palette = Some((id, target));
@@ -601,7 +643,54 @@ impl Promptdeck {
             }))
             .discard()
         });
-        open.discard().chain(focus(id, palette::INPUT_ID)).chain(take_focus).chain(refresh)
+        open.chain(focus(id, palette::INPUT_ID)).chain(take_focus).chain(refresh)
+    }
+
+    /// A palette as it opens: the best prompts for an empty query, the sync state, the
+    /// workspaces.
+    fn new_palette(&self) -> palette::State {
+        let mut state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
+        state.set_workspaces(status::workspaces(&self.status), &self.status.active_space);
+        state
+    }
+
+    /// Makes the palette's window, hidden, before it is first asked for.
+    fn prepare_palette(&mut self) -> Task<Message> {
+        let Some((hidden, made)) = HiddenPalette::make(self.new_palette()) else {
+            return Task::none();
+        };
+        self.hidden_palette = Some(hidden);
+        made.map(Message::PaletteMade)
+    }
+
+    /// The hidden palette starts again from the freshest first page.
+    fn renew_hidden_palette(&mut self) -> Task<Message> {
+        let fresh = self.new_palette();
+        let Some(hidden) = &mut self.hidden_palette else { return Task::none() };
+        hidden.state = fresh;
+        let id = hidden.id;
+        self.preview(id)
+    }
+
+    fn is_hidden_palette(&self, window: iced::window::Id) -> bool {
+        self.hidden_palette.as_ref().is_some_and(|hidden| hidden.is(window))
+    }
+
+    /// The palette in `window`, shown or hidden.
+    fn palette_state(&self, window: iced::window::Id) -> Option<&palette::State> {
+        match (self.windows.get(&window), &self.hidden_palette) {
+            (Some(Screen::Palette(state)), _) => Some(state),
+            (None, Some(hidden)) if hidden.is(window) => Some(&hidden.state),
+            _ => None,
+        }
+    }
+
+    fn palette_state_mut(&mut self, window: iced::window::Id) -> Option<&mut palette::State> {
+        match (self.windows.get_mut(&window), &mut self.hidden_palette) {
+            (Some(Screen::Palette(state)), _) => Some(state),
+            (None, Some(hidden)) if hidden.is(window) => Some(&mut hidden.state),
+            _ => None,
+        }
     }
 
     fn open_settings(&mut self) -> Task<Message> {
@@ -769,7 +858,7 @@ impl Promptdeck {
 
     /// Fetches the palette's selected prompt when its preview does not show it yet.
     fn preview(&self, id: iced::window::Id) -> Task<Message> {
-        let Some(Screen::Palette(state)) = self.windows.get(&id) else { return Task::none() };
+        let Some(state) = self.palette_state(id) else { return Task::none() };
         let Some(wanted) = state.wants_preview() else { return Task::none() };
         let runtime = self.runtime.in_space(&wanted.space);
         // A prompt deleted meanwhile keeps its one-line preview.

@@ -47,6 +47,9 @@ status_is() { [[ "$(status "$1")" == "$2" ]]; }
 focus_is() { [[ "$(xdotool getwindowfocus 2>/dev/null)" == "$1" ]]; }
 clipboard_is() { [[ "$(xclip -o -selection clipboard 2>/dev/null)" == "$1" ]]; }
 uses_are() { [[ "$("$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['title']=='$1'][0])")" == "$2" ]]; }
+# palettes_shown N: N palette windows are mapped (a closed one is kept hidden).
+palettes_shown() { [[ "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | wc -l)" == "$1" ]]; }
+palette_focused() { [[ "$(xdotool getwindowfocus getwindowname 2>/dev/null)" == "Promptdeck palette" ]]; }
 titles() { "$BIN" list --json | python3 -c "import json,sys; print('|'.join(p['title'] for p in json.load(sys.stdin)))"; }
 
 start_app() {
@@ -92,18 +95,22 @@ xdotool search --sync --onlyvisible --name '^Promptdeck palette$' >/dev/null
 import -window root "$ARTIFACTS/palette.png" 2>/dev/null || true
 xdotool key Escape
 wait_for 10 "Escape to close the palette" status_is "s['ui']['windows']" "[]"
+wait_for 10 "no palette on screen" palettes_shown 0
 
-step "Escape and the hotkey at once: the palette closes and a new one opens"
+step "Escape and the hotkey at once: the palette closes and opens again, its search cleared"
 "$BIN" palette
 wait_for 10 "the palette to list 3 prompts" status_is "s['ui']['paletteRows']" 3
-closing=$(xdotool search --sync --onlyvisible --name '^Promptdeck palette$' | head -1)
-another_palette() { [[ -n "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | grep -vx "$closing")" ]]; }
+wait_for 10 "the palette to take the keyboard" palette_focused
+xdotool type --delay 20 "zzzz"
+wait_for 10 "the search to match nothing" status_is "s['ui']['paletteRows']" 0
 xdotool key --delay 0 Escape ctrl+shift+space
-wait_for 10 "a new palette window" another_palette
-wait_for 10 "the new palette to list 3 prompts" status_is "s['ui']['paletteRows']" 3
-wait_for 10 "only the new palette to be left" status_is "s['ui']['windows']" "['palette']"
+wait_for 10 "the palette again with every prompt listed" status_is "s['ui']['paletteRows']" 3
+wait_for 10 "one palette on screen" palettes_shown 1
+wait_for 10 "only the palette to be open" status_is "s['ui']['windows']" "['palette']"
+wait_for 10 "the palette to take the keyboard" palette_focused
 xdotool key Escape
 wait_for 10 "Escape to close it" status_is "s['ui']['windows']" "[]"
+wait_for 10 "no palette on screen" palettes_shown 0
 
 step "hotkey, search, Enter: the prompt is pasted into an xterm"
 xterm -T pd-target -e sh -c "cat > '$work/typed.txt'" 2>/dev/null &
