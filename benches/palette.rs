@@ -2,7 +2,9 @@
 //! main window closed: time until the window is mapped, and until its first row's text is
 //! drawn (pixels read back from the X server). Triggered by the CLI and by the global
 //! hotkey (sent through XTest), at 1k, 10k and 100k prompts; and beside them the floor: a
-//! bare iced window drawing one line of text, asked for the same way the CLI asks the app.
+//! bare iced window drawing one line of text, asked for the same way the CLI asks the app,
+//! made new for every opening as the issue defines it, and kept hidden between openings as
+//! the palette's window is.
 //! `cargo bench --bench palette` (`PALETTE_BENCH_SIZES=10000` for one size)
 
 #[path = "support/corpus.rs"]
@@ -29,12 +31,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 
 /// Set in the floor app this bench starts (itself, run again), and in its trigger.
 const FLOOR_APP: &str = "PALETTE_BENCH_FLOOR_APP";
+/// Set in the floor app that keeps its window.
+const FLOOR_KEPT: &str = "PALETTE_BENCH_FLOOR_KEPT";
 const FLOOR_TRIGGER: &str = "PALETTE_BENCH_FLOOR_TRIGGER";
 
 #[allow(clippy::print_stdout)]
 fn main() {
     if let Some(socket) = std::env::var_os(FLOOR_APP) {
-        floor::run(socket.into()).expect("the floor app runs");
+        let kind = match std::env::var_os(FLOOR_KEPT) {
+            Some(_) => floor::Window::Kept,
+            None => floor::Window::New,
+        };
+        floor::run(socket.into(), kind).expect("the floor app runs");
         return;
     }
     if let Some(socket) = std::env::var_os(FLOOR_TRIGGER) {
@@ -48,12 +56,8 @@ fn main() {
     let root = conn.setup().roots[screen].root;
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
-    let floor_dir = tempfile::tempdir().expect("tempdir");
-    let mut floor_app = start_floor(floor_dir.path(), &display);
-    let floor =
-        report(&conn, root, floor_dir.path(), &display, Trigger::Floor, "floor (bare iced)");
-    let _ = floor_app.kill();
-    let _ = floor_app.wait();
+    let floor = measure_floor(&conn, root, &display, floor::Window::New);
+    let kept_floor = measure_floor(&conn, root, &display, floor::Window::Kept);
     for size in sizes() {
         let dir = tempfile::tempdir().expect("tempdir");
         corpus::seed_profile(dir.path(), size);
@@ -61,12 +65,15 @@ fn main() {
         for trigger in [Trigger::Cli, Trigger::Hotkey] {
             let what = format!("palette {size:>6} prompts, {trigger:?}");
             let drawn = report(&conn, root, dir.path(), &display, trigger, &what);
-            if let Trigger::Cli = trigger {
-                let ratio = drawn.as_secs_f64() / floor.as_secs_f64();
-                println!("  {ratio:.2}x the floor");
-            }
+            let ratio = |floor: Duration| drawn.as_secs_f64() / floor.as_secs_f64();
+            println!(
+                "  {:.2}x the floor, {:.2}x the floor that keeps its window",
+                ratio(floor),
+                ratio(kept_floor)
+            );
         }
         if size == 10_000 {
+            cpu_while_hidden(app.id());
             memory_over_opens(&conn, root, dir.path(), &display, app.id());
             cpu_while_open(&conn, root, dir.path(), &display, app.id());
         }
@@ -74,6 +81,25 @@ fn main() {
         let _ = app.wait();
     }
     let _ = xvfb.kill();
+}
+
+/// Starts a floor app, measures it, and stops it; returns its first-row median.
+fn measure_floor(
+    conn: &RustConnection,
+    root: Window,
+    display: &str,
+    kind: floor::Window,
+) -> Duration {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = start_floor(dir.path(), display, kind);
+    let what = match kind {
+        floor::Window::New => "floor (bare iced, a new window each time)",
+        floor::Window::Kept => "floor (bare iced, its window kept hidden between openings)",
+    };
+    let drawn = report(conn, root, dir.path(), display, Trigger::Floor, what);
+    let _ = app.kill();
+    let _ = app.wait();
+    drawn
 }
 
 /// The library sizes to measure: `PALETTE_BENCH_SIZES=10000` (a comma-separated list) for
@@ -301,6 +327,20 @@ fn memory_over_opens(
 /// How long the palette stays open and untouched while the app's CPU time is counted.
 const IDLE: Duration = Duration::from_secs(10);
 
+/// The app's CPU time with no window on screen, its palette hidden and ready: it must
+/// not draw what nobody sees.
+#[allow(clippy::print_stdout)]
+fn cpu_while_hidden(pid: u32) {
+    let before = cpu_time(pid);
+    std::thread::sleep(IDLE);
+    let used = cpu_time(pid) - before;
+    println!(
+        "palette: app CPU with no window shown for {} s: {:.1} ms per second",
+        IDLE.as_secs(),
+        used.as_secs_f64() * 1e3 / IDLE.as_secs_f64()
+    );
+}
+
 /// The app's CPU time while the palette is open and nobody types: only the search box's
 /// caret blinks. Battery life is this figure, more than the opening.
 #[allow(clippy::print_stdout)]
@@ -372,14 +412,14 @@ impl std::fmt::Display for Memory {
     }
 }
 
-fn start_floor(dir: &std::path::Path, display: &str) -> Child {
+fn start_floor(dir: &std::path::Path, display: &str, kind: floor::Window) -> Child {
     let socket = dir.join("floor.sock");
-    let child = Command::new(std::env::current_exe().expect("this bench"))
-        .env(FLOOR_APP, &socket)
-        .env("DISPLAY", display)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts the floor app");
+    let mut command = Command::new(std::env::current_exe().expect("this bench"));
+    command.env(FLOOR_APP, &socket).env("DISPLAY", display).stderr(Stdio::null());
+    if kind == floor::Window::Kept {
+        command.env(FLOOR_KEPT, "1");
+    }
+    let child = command.spawn().expect("starts the floor app");
     let started = Instant::now();
     // Bound means listening; a connection now would itself open the window.
     while !socket.exists() {

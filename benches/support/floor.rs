@@ -1,18 +1,26 @@
 //! The floor the palette is measured against: a bare iced daemon that, each time a client
 //! connects to its socket, opens one undecorated window drawing one line of text where the
 //! palette draws its first row, and closes it on Escape. Nothing else: no runtime, no
-//! search, no list.
+//! search, no list. Kept (`Window::Kept`), it makes its window hidden at start and shows
+//! and hides it, as the palette does on X11.
 
 use std::path::PathBuf;
 
 use iced::futures::stream;
 use iced::widget::{column, container, space, text};
-use iced::window::{self, Level, Position, Settings};
+use iced::window::{self, Level, Mode, Position, Settings};
 use iced::{Element, Size, Subscription, Task, keyboard};
 
+/// Whether the floor opens a new window each time or keeps one hidden between openings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    New,
+    Kept,
+}
+
 /// Runs the floor app until killed, listening on `socket`.
-pub fn run(socket: PathBuf) -> iced::Result {
-    iced::daemon(move || Floor::boot(socket.clone()), Floor::update, Floor::view)
+pub fn run(socket: PathBuf, kind: Window) -> iced::Result {
+    iced::daemon(move || Floor::boot(socket.clone(), kind), Floor::update, Floor::view)
         .title(|_: &Floor, _| "floor".to_owned())
         .subscription(Floor::subscription)
         .run()
@@ -25,7 +33,11 @@ pub fn trigger(socket: PathBuf) {
 }
 
 struct Floor {
+    kind: Window,
+    /// The window on screen.
     window: Option<window::Id>,
+    /// The kept window while it is hidden.
+    hidden: Option<window::Id>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,30 +47,38 @@ enum Message {
 }
 
 impl Floor {
-    fn boot(socket: PathBuf) -> (Self, Task<Message>) {
-        (Floor { window: None }, Task::run(requests(socket), |()| Message::Open))
+    fn boot(socket: PathBuf, kind: Window) -> (Self, Task<Message>) {
+        let mut floor = Floor { kind, window: None, hidden: None };
+        let requests = Task::run(requests(socket), |()| Message::Open);
+        if kind == Window::New {
+            return (floor, requests);
+        }
+        let (id, open) = window::open(Settings { visible: false, ..settings() });
+        floor.hidden = Some(id);
+        (floor, Task::batch([open.discard(), requests]))
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Open if self.window.is_none() => {
-                let (id, open) = window::open(Settings {
-                    size: Size::new(900.0, 460.0),
-                    position: Position::Centered,
-                    decorations: false,
-                    resizable: false,
-                    level: Level::AlwaysOnTop,
-                    ..Settings::default()
-                });
+                if let Some(id) = self.hidden.take() {
+                    self.window = Some(id);
+                    return window::set_mode(id, Mode::Windowed);
+                }
+                let (id, open) = window::open(settings());
                 self.window = Some(id);
                 open.discard()
             }
             Message::Key(keyboard::Event::KeyPressed {
                 key: keyboard::Key::Named(keyboard::key::Named::Escape),
                 ..
-            }) => match self.window.take() {
-                Some(id) => window::close(id),
-                None => Task::none(),
+            }) => match (self.window.take(), self.kind) {
+                (Some(id), Window::Kept) => {
+                    self.hidden = Some(id);
+                    window::set_mode(id, Mode::Hidden)
+                }
+                (Some(id), Window::New) => window::close(id),
+                (None, _) => Task::none(),
             },
             Message::Open | Message::Key(_) => Task::none(),
         }
@@ -71,6 +91,17 @@ impl Floor {
 
     fn subscription(&self) -> Subscription<Message> {
         keyboard::listen().map(Message::Key)
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        size: Size::new(900.0, 460.0),
+        position: Position::Centered,
+        decorations: false,
+        resizable: false,
+        level: Level::AlwaysOnTop,
+        ..Settings::default()
     }
 }
 
