@@ -274,11 +274,10 @@ impl Promptdeck {
     }
 
     fn title(&self, window: iced::window::Id) -> String {
-        if self.is_hidden_palette(window) {
+        if self.palette_state(window).is_some() {
             return window::PALETTE_TITLE.into();
         }
         match self.windows.get(&window) {
-            Some(Screen::Palette(_)) => window::PALETTE_TITLE.into(),
             Some(Screen::Settings(_)) => window::SETTINGS_TITLE.into(),
             _ => window::LIBRARY_TITLE.into(),
         }
@@ -299,18 +298,15 @@ impl Promptdeck {
     }
 
     fn view(&self, window: iced::window::Id) -> Element<'_, Message> {
+        if let Some(state) = self.palette_state(window) {
+            return state.view().map(move |m| Message::Palette(window, m));
+        }
         match self.windows.get(&window) {
-            Some(Screen::Palette(state)) => state.view().map(move |m| Message::Palette(window, m)),
             Some(Screen::Library(state)) => state.view().map(move |m| Message::Library(window, m)),
             Some(Screen::Settings(state)) => {
                 state.view().map(move |m| Message::Settings(window, m))
             }
-            None => match &self.hidden_palette {
-                Some(hidden) if hidden.is(window) => {
-                    hidden.state.view().map(move |m| Message::Palette(window, m))
-                }
-                _ => space().into(),
-            },
+            Some(Screen::Palette(_)) | None => space().into(),
         }
     }
 
@@ -670,10 +666,6 @@ impl Promptdeck {
         hidden.state = fresh;
         let id = hidden.id;
         self.preview(id)
-    }
-
-    fn is_hidden_palette(&self, window: iced::window::Id) -> bool {
-        self.hidden_palette.as_ref().is_some_and(|hidden| hidden.is(window))
     }
 
     /// The palette in `window`, shown or hidden.

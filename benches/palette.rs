@@ -331,13 +331,10 @@ const IDLE: Duration = Duration::from_secs(10);
 /// not draw what nobody sees.
 #[allow(clippy::print_stdout)]
 fn cpu_while_hidden(pid: u32) {
-    let before = cpu_time(pid);
-    std::thread::sleep(IDLE);
-    let used = cpu_time(pid) - before;
     println!(
         "palette: app CPU with no window shown for {} s: {:.1} ms per second",
         IDLE.as_secs(),
-        used.as_secs_f64() * 1e3 / IDLE.as_secs_f64()
+        cpu_per_second_while_idle(pid)
     );
 }
 
@@ -355,15 +352,20 @@ fn cpu_while_open(
     let opened = Instant::now();
     next_event(conn, opened, |event| matches!(event, Event::MapNotify(_)).then_some(()));
     std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_per_second_while_idle(pid);
+    press(conn, root, &[0xff1b]);
+    println!(
+        "palette: app CPU while open and idle for {} s: {used:.1} ms per second",
+        IDLE.as_secs()
+    );
+}
+
+/// The CPU milliseconds a second `pid` uses over the next IDLE.
+fn cpu_per_second_while_idle(pid: u32) -> f64 {
     let before = cpu_time(pid);
     std::thread::sleep(IDLE);
     let used = cpu_time(pid) - before;
-    press(conn, root, &[0xff1b]);
-    println!(
-        "palette: app CPU while open and idle for {} s: {:.1} ms per second",
-        IDLE.as_secs(),
-        used.as_secs_f64() * 1e3 / IDLE.as_secs_f64()
-    );
+    used.as_secs_f64() * 1e3 / IDLE.as_secs_f64()
 }
 
 /// A process's user and system CPU time, from `/proc/<pid>/stat`.
