@@ -24,6 +24,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use promptdeck_actors::{SignInSource, SyncConfig};
+use promptdeck_protocol::SpaceName;
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
 
@@ -44,9 +45,6 @@ pub struct Workspaces {
     pub more: Vec<String>,
     pub active: Option<String>,
 }
-
-/// The most characters of a space id: it names a file and goes into URLs.
-const MAX_SPACE_CHARS: usize = 64;
 
 impl Effective {
     /// Reads `path` and lays `cli` over it; says what cannot work.
@@ -96,19 +94,9 @@ impl Effective {
     }
 }
 
-/// A space id names a file and travels in URLs: letters, digits, `-`, `_` and `.`.
+/// A workspace's name is its space on the server: the rule the server checks too.
 fn check_space(space: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if space.is_empty()
-        || space.len() > MAX_SPACE_CHARS
-        || !space.chars().all(allowed)
-        || space.starts_with('.')
-    {
-        return Err(format!(
-            "settings.toml: {space:?} cannot name a workspace: use 1 to {MAX_SPACE_CHARS} letters, digits, '-', '_' or '.' (not first)"
-        ));
-    }
-    Ok(())
+    SpaceName::parse(space).map(drop).map_err(|e| format!("settings.toml: {e}"))
 }
 
 #[derive(Debug, Default, Deserialize)]

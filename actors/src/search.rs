@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
+use promptdeck_protocol::query::Query;
 use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
 use serde::Serialize;
 
@@ -493,13 +494,10 @@ const PARALLEL_SCORING_FROM: usize = 20_000;
 struct TagFilter(Vec<String>);
 
 impl TagFilter {
-    /// The tag words, and the rest of the query to match as text. A `#` alone is a tag
-    /// word still being typed: it filters nothing and matches nothing.
+    /// The tag words, and the rest of the query to match as text.
     fn split(query: &str) -> (Self, String) {
-        let (tags, words): (Vec<&str>, Vec<&str>) =
-            query.split_whitespace().filter(|w| *w != "#").partition(|w| w.starts_with('#'));
-        let tags = tags.iter().map(|t| t[1..].to_lowercase()).collect();
-        (Self(tags), words.join(" "))
+        let Query { tags, text } = Query::parse(query);
+        (Self(tags), text)
     }
 
     fn is_empty(&self) -> bool {

@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use promptdeck_protocol::SpaceName;
 use promptdeck_storage::{OpenReport, Replica};
 
-/// The space a profile's first library syncs as when nothing names one.
-pub const DEFAULT_SPACE: &str = "personal";
+pub use promptdeck_protocol::DEFAULT_SPACE;
 
 /// One workspace as configured: its space and the file that holds its library.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,9 +65,7 @@ pub fn check_workspaces(
         return Err("a profile needs at least one workspace".into());
     }
     for (at, workspace) in workspaces.iter().enumerate() {
-        if workspace.space.trim().is_empty() {
-            return Err("a workspace's space cannot be empty".into());
-        }
+        SpaceName::parse(workspace.space.as_str()).map_err(|e| e.to_string())?;
         if workspaces[..at].iter().any(|w| w.space == workspace.space) {
             return Err(format!("the workspace {:?} is listed twice", workspace.space));
         }

@@ -9,6 +9,8 @@ mod kv;
 mod limits;
 mod mutation;
 mod prompt;
+pub mod query;
+mod space;
 mod summary;
 pub mod template;
 pub mod wire;
@@ -21,4 +23,5 @@ pub use mutation::{
 pub use prompt::{
     PINNED_TAG, PROMPT_PREFIX, Prompt, PromptId, PromptIdError, frecency, now_millis,
 };
+pub use space::{DEFAULT_SPACE, MAX_SPACE_CHARS, SpaceName, SpaceNameError};
 pub use summary::{PREVIEW_CHARS, PromptKey, PromptSummary};

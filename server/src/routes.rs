@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use futures_util::Stream;
 use futures_util::StreamExt;
 use promptdeck_protocol::wire::{PullRequest, PullResponse, PushRequest};
+use promptdeck_protocol::{DEFAULT_SPACE, SpaceName};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio_stream::wrappers::BroadcastStream;
@@ -38,13 +39,10 @@ struct SpaceQuery {
 impl SpaceQuery {
     /// The space asked for (`personal` when none is named), if it is a valid name.
     fn space(&self) -> Result<String, ApiError> {
-        let space = self.space.clone().unwrap_or_else(|| "personal".into());
-        let valid = !space.is_empty()
-            && space.len() <= 64
-            && space.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        valid.then_some(space).ok_or_else(|| {
-            ApiError::BadRequest("space names are 1 to 64 letters, digits, '-' or '_'".into())
-        })
+        let space = self.space.clone().unwrap_or_else(|| DEFAULT_SPACE.into());
+        SpaceName::parse(space)
+            .map(SpaceName::into_string)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
     }
 }
 

@@ -281,6 +281,13 @@ async fn bad_bodies_get_clear_errors(backend: ScratchBackend) {
         server.post("/api/replicache/pull?space=../etc", Some("alice-token"), &bad_space).await.0,
         400
     );
+    // Whatever a device accepts as a workspace's name, the server accepts as a space.
+    for name in ["team.v2", "a-b_c", "A1"] {
+        assert!(promptdeck_protocol::SpaceName::parse(name).is_ok(), "{name} is a workspace");
+        let path = format!("/api/replicache/pull?space={name}");
+        let pull = json!({"profileID": "p", "clientGroupID": format!("g-{name}"), "cookie": null, "pullVersion": 1, "schemaVersion": ""});
+        assert_eq!(server.post(&path, Some("alice-token"), &pull).await.0, 200, "{name}");
+    }
     let bad_cookie = json!({"profileID": "p", "clientGroupID": "g", "cookie": "x", "pullVersion": 1, "schemaVersion": ""});
     assert_eq!(server.post("/api/replicache/pull", Some("alice-token"), &bad_cookie).await.0, 400);
 }

@@ -5,17 +5,18 @@ use iced::widget::{row, text};
 use iced::{Element, Font, font};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use promptdeck_protocol::query::Query;
 
 use crate::theme;
 
 /// The indices of the characters of `title` that `query` matches, as the search matches
 /// them (fuzzy, smart case); `#tag` words filter, they do not match titles.
 pub fn matched_chars(query: &str, title: &str) -> Vec<usize> {
-    let words: Vec<&str> = query.split_whitespace().filter(|w| !w.starts_with('#')).collect();
-    if words.is_empty() {
+    let text = Query::parse(query).text;
+    if text.is_empty() {
         return Vec::new();
     }
-    let pattern = Pattern::parse(&words.join(" "), CaseMatching::Smart, Normalization::Smart);
+    let pattern = Pattern::parse(&text, CaseMatching::Smart, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buffer = Vec::new();
     let mut indices = Vec::new();
