@@ -21,9 +21,7 @@ use tokio::task::JoinHandle;
 pub use provider::{ProviderSettings, SignInSource};
 pub use vault::TokenVault;
 
-use crate::names::Names;
 use crate::status::{Account, StatusBoard};
-use crate::sync::SyncMsg;
 use provider::{Grant, Provider};
 use redirect::Loopback;
 use vault::{Kept, StoredSignIn};
@@ -75,7 +73,17 @@ pub(crate) enum AuthMsg {
     CancelSignIn,
     /// Forgets the tokens; sync stops. Reply: once the vault is cleared.
     SignOut(RpcReplyPort<Result<(), AuthError>>),
+    /// Signs in as `config` says from now on, or not at all (no server, a fixed token): a
+    /// sign-in under way ends, the tokens in memory go, and the saved sign-in is read
+    /// again. Reply: once done.
+    Configure(Option<AuthConfig>, RpcReplyPort<()>),
+    /// Fails the actor, as a bug would, so tests can watch the supervisor restart it.
+    #[cfg(test)]
+    Fail,
 }
+
+/// Tells every SyncActor that the account changed, so each shows it at once.
+pub(crate) type AccountChanged = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Clone)]
 pub struct AuthConfig {
@@ -105,9 +113,10 @@ impl AuthConfig {
 pub(crate) struct AuthActor;
 
 pub(crate) struct AuthArgs {
-    pub config: AuthConfig,
+    /// `None`: this profile signs in nowhere; the actor says so.
+    pub config: Option<AuthConfig>,
     pub status: StatusBoard,
-    pub names: Names,
+    pub account_changed: AccountChanged,
 }
 
 /// An access token and when it must be replaced, by the wall clock: monotonic timers stop
@@ -125,9 +134,9 @@ struct SignInFlow {
 }
 
 pub(crate) struct AuthState {
-    config: AuthConfig,
+    config: Option<AuthConfig>,
     status: StatusBoard,
-    names: Names,
+    account_changed: AccountChanged,
     http: reqwest::Client,
     /// Where to sign in; `Some(None)` once the server said it needs no sign-in.
     provider: Option<Option<Provider>>,
@@ -159,7 +168,7 @@ impl Actor for AuthActor {
             provider: None,
             config: args.config,
             status: args.status,
-            names: args.names,
+            account_changed: args.account_changed,
             stored: None,
             access: None,
             flow: None,
@@ -201,6 +210,7 @@ impl Actor for AuthActor {
             }
             AuthMsg::AwaitSignIn(reply) => match &mut state.flow {
                 Some(flow) => flow.waiting.push(reply),
+                None if state.config.is_none() => drop(reply.send(Err(AuthError::NotNeeded))),
                 None if state.stored.is_some() => drop(reply.send(Ok(state.kept_in()))),
                 None => drop(reply.send(Err(AuthError::NeedsSignIn))),
             },
@@ -214,14 +224,40 @@ impl Actor for AuthActor {
             AuthMsg::SignOut(reply) => {
                 let _ = reply.send(state.sign_out(&myself).await);
             }
+            AuthMsg::Configure(config, reply) => {
+                state.configure(&myself, config).await;
+                let _ = reply.send(());
+            }
+            #[cfg(test)]
+            AuthMsg::Fail => return Err("a test failed this AuthActor".into()),
         }
         Ok(())
     }
 }
 
 impl AuthState {
+    /// Ends what the old configuration started and reads the saved sign-in of the new one.
+    async fn configure(&mut self, myself: &ActorRef<AuthMsg>, config: Option<AuthConfig>) {
+        if let Some(flow) = &self.flow {
+            flow.task.abort();
+        }
+        self.end_sign_in(myself, Err(AuthError::Cancelled)).await;
+        self.refresh_timer.take().iter().for_each(JoinHandle::abort);
+        self.provider = None;
+        self.stored = None;
+        self.access = None;
+        self.kept = None;
+        self.failed_refreshes = 0;
+        self.config = config;
+        self.load(myself).await;
+    }
+
     async fn load(&mut self, myself: &ActorRef<AuthMsg>) {
-        let stored = self.config.vault.load().await.unwrap_or_else(|reason| {
+        let Some(config) = &self.config else {
+            self.status.update(|s| s.account = Account::NotNeeded);
+            return;
+        };
+        let stored = config.vault.load().await.unwrap_or_else(|reason| {
             tracing::warn!(%reason, "the saved sign-in cannot be used");
             None
         });
@@ -290,7 +326,8 @@ impl AuthState {
         if let Some(provider) = &self.provider {
             return Ok(provider.clone());
         }
-        let provider = provider::resolve(&self.config.source, &self.http).await?;
+        let config = self.config.as_ref().ok_or(AuthError::NotNeeded)?;
+        let provider = provider::resolve(&config.source, &self.http).await?;
         if provider.is_none() {
             self.status.update(|s| s.account = Account::NotNeeded);
         }
@@ -330,9 +367,10 @@ impl AuthState {
     ) -> String {
         let refresh_token =
             grant.refresh_token.or_else(|| self.stored.as_ref().map(|s| s.refresh_token.clone()));
+        let Some(config) = self.config.clone() else { return grant.access_token };
         if let Some(refresh_token) = refresh_token {
             let stored = StoredSignIn { refresh_token, provider: provider.clone() };
-            match self.config.vault.save(&stored).await {
+            match config.vault.save(&stored).await {
                 Ok(kept) => self.kept = Some(kept),
                 Err(reason) => tracing::error!(
                     %reason,
@@ -346,11 +384,11 @@ impl AuthState {
         let lifetime = grant.expires_in;
         self.access = Some(AccessToken {
             secret: grant.access_token.clone(),
-            refresh_after: lifetime.map(|l| now + l.mul_f64(self.config.refresh_at)),
+            refresh_after: lifetime.map(|l| now + l.mul_f64(config.refresh_at)),
             expires_at: lifetime.map(|l| now + l),
         });
         if let Some(lifetime) = lifetime {
-            self.schedule_refresh(myself, lifetime.mul_f64(self.config.refresh_at));
+            self.schedule_refresh(myself, lifetime.mul_f64(config.refresh_at));
         }
         grant.access_token
     }
@@ -369,7 +407,9 @@ impl AuthState {
     }
 
     async fn forget(&mut self) {
-        if let Err(reason) = self.config.vault.clear().await {
+        if let Some(config) = &self.config
+            && let Err(reason) = config.vault.clear().await
+        {
             tracing::error!(%reason, "the saved sign-in cannot be removed");
         }
         self.stored = None;
@@ -389,11 +429,11 @@ impl AuthState {
         let loopback = Loopback::bind().await?;
         let redirect_uri = loopback.redirect_uri.clone();
         let authorization = provider.authorize(&redirect_uri)?;
-        if let Err(reason) = (self.config.open_browser)(&authorization.url) {
+        let config = self.config.as_ref().ok_or(AuthError::NotNeeded)?;
+        if let Err(reason) = (config.open_browser)(&authorization.url) {
             tracing::warn!(%reason, "no browser could be opened; the sign-in URL must be opened by hand");
         }
-        let (myself, http, timeout) =
-            (myself.clone(), self.http.clone(), self.config.sign_in_timeout);
+        let (myself, http, timeout) = (myself.clone(), self.http.clone(), config.sign_in_timeout);
         let url = authorization.url.clone();
         let task = tokio::spawn(async move {
             let signed_in = async {
@@ -440,6 +480,9 @@ impl AuthState {
     }
 
     async fn sign_out(&mut self, myself: &ActorRef<AuthMsg>) -> Result<(), AuthError> {
+        if self.config.is_none() {
+            return Err(AuthError::NotNeeded);
+        }
         if let Some(flow) = &self.flow {
             flow.task.abort();
         }
@@ -453,9 +496,7 @@ impl AuthState {
 
     /// Every workspace's SyncActor, so each shows the new account state at once.
     fn nudge_sync(&self) {
-        for sync in ractor::pg::get_members(&self.names.sync_group()) {
-            let _ = sync.send_message(SyncMsg::Nudge);
-        }
+        (self.account_changed)();
     }
 }
 

@@ -9,6 +9,7 @@ use promptdeck_storage::{Change, ChangeSet, Replica};
 use quick_cache::unsync::Cache;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
+use crate::error::RequestError;
 use crate::parallel::in_parts;
 use crate::search::{IndexEntry, SearchHit, SearchIndex, in_space};
 use crate::status::{CacheStats, WorkspaceBoard};
@@ -27,7 +28,7 @@ pub enum CacheMsg {
     /// Reply: the best `limit` hits for `query`.
     Search { query: String, limit: usize, reply: RpcReplyPort<Vec<SearchHit>> },
     /// Reply: the full prompt, from memory or the store; `None` if there is no such prompt.
-    Get { id: PromptId, reply: RpcReplyPort<Result<Option<Arc<Prompt>>, String>> },
+    Get { id: PromptId, reply: RpcReplyPort<Result<Option<Arc<Prompt>>, RequestError>> },
     /// Reply: hit and miss counters.
     Stats(RpcReplyPort<CacheStats>),
     /// Panics inside the handler: lets tests prove the supervisor restarts the cache.
@@ -177,7 +178,7 @@ impl CacheState {
         self.publish();
     }
 
-    async fn get(&mut self, id: PromptId) -> Result<Option<Arc<Prompt>>, String> {
+    async fn get(&mut self, id: PromptId) -> Result<Option<Arc<Prompt>>, RequestError> {
         if let Some(prompt) = self.bodies.get(&id) {
             self.stats.hits += 1;
             return Ok(Some(prompt.clone()));
@@ -185,11 +186,7 @@ impl CacheState {
         self.stats.misses += 1;
         let replica = self.replica.clone();
         let key = id.clone();
-        let found = tokio::task::spawn_blocking(move || replica.prompt(&key))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?
-            .map(Arc::new);
+        let found = tokio::task::spawn_blocking(move || replica.prompt(&key)).await??.map(Arc::new);
         if let Some(prompt) = &found {
             self.bodies.insert(id, prompt.clone());
         }

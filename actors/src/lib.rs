@@ -33,7 +33,9 @@ pub use status::{
     WorkspaceStatus, process_rss_bytes,
 };
 pub use sync::{Endpoints, SyncConfig};
-pub use workspace::{DEFAULT_SPACE, Scope, WorkspaceConfig, check_workspaces};
+pub use workspace::{
+    DEFAULT_SPACE, Scope, WorkspaceConfig, WorkspaceError, check_spaces, check_workspaces,
+};
 
 #[cfg(test)]
 mod tests;

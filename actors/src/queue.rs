@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use promptdeck_protocol::{Mutation, Prompt, PromptId, now_millis};
+use promptdeck_protocol::{Mutation, PINNED_TAG, Prompt, PromptId, UpdatePrompt, now_millis};
 use promptdeck_storage::{ChangeSet, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
@@ -82,8 +82,21 @@ pub enum QueueMsg {
         space: Option<String>,
         reply: RpcReplyPort<Result<Vec<Prompt>, RequestError>>,
     },
+    /// Adds the `pinned` tag to a prompt or takes it away, changing nothing else: a title
+    /// edited meanwhile, here or on another device, stays. Reply: the receipt once durable.
+    TogglePin {
+        ticket: Ticket,
+        space: Option<String>,
+        id: PromptId,
+        reply: RpcReplyPort<Result<MutationReceipt, RequestError>>,
+    },
+    /// Serves these workspaces from now on (the settings changed). Reply: once in use.
+    SetWorkspaces(Vec<Workspace>, RpcReplyPort<()>),
     /// Runs the newest queued search of every origin. No reply.
     RunSearches,
+    /// Fails the actor, as a bug would, so tests can watch the supervisor restart it.
+    #[cfg(test)]
+    Fail,
     /// Parks the mailbox until the sender fires, so tests can queue requests up behind it.
     #[cfg(test)]
     Hold(tokio::sync::oneshot::Receiver<()>),
@@ -173,6 +186,16 @@ impl Actor for RequestQueueActor {
                 let span = tracing::info_span!("all", request = ticket.id);
                 let _ = reply.send(state.all(space).instrument(span).await);
             }
+            QueueMsg::TogglePin { ticket, space, id, reply } => {
+                let span = tracing::info_span!("toggle_pin", request = ticket.id);
+                let _ = reply.send(state.toggle_pin(space, id).instrument(span).await);
+            }
+            QueueMsg::SetWorkspaces(workspaces, reply) => {
+                state.workspaces = workspaces;
+                let _ = reply.send(());
+            }
+            #[cfg(test)]
+            QueueMsg::Fail => return Err("a test failed this RequestQueueActor".into()),
         }
         Ok(())
     }
@@ -190,7 +213,7 @@ impl QueueState {
             }
         };
         let found = self.workspaces.iter().find(|w| w.space == space).cloned();
-        found.ok_or_else(|| RequestError::Rejected(format!("there is no workspace {space:?}")))
+        found.ok_or_else(|| RequestError::NoSuchWorkspace(space.to_owned()))
     }
 
     fn cache(&self, space: &str) -> Option<ActorRef<CacheMsg>> {
@@ -287,6 +310,32 @@ impl QueueState {
         self.committed(&workspace, commit.changes, pending).await;
         tracing::info!(mutation_id = commit.pending.id, space = %workspace.space, "committed");
         Ok(MutationReceipt { prompt_id, mutation_id: commit.pending.id })
+    }
+
+    async fn toggle_pin(
+        &self,
+        space: Option<String>,
+        id: PromptId,
+    ) -> Result<MutationReceipt, RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        let read = id.clone();
+        let prompt = tokio::task::spawn_blocking(move || replica.prompt(&read)).await??;
+        let Some(prompt) = prompt else {
+            return Err(RequestError::Rejected("that prompt was deleted meanwhile".into()));
+        };
+        let mut tags = prompt.tags;
+        match tags.iter().position(|t| t == PINNED_TAG) {
+            Some(at) => drop(tags.remove(at)),
+            None => tags.push(PINNED_TAG.to_owned()),
+        }
+        let update = UpdatePrompt {
+            id,
+            title: None,
+            body: None,
+            tags: Some(tags),
+            updated_at: now_millis(),
+        };
+        self.mutate(space, Mutation::UpdatePrompt(update)).await
     }
 
     async fn mutate_all(

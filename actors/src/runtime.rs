@@ -23,7 +23,9 @@ use crate::search::SearchHit;
 use crate::status::{CacheStats, Health, RuntimeStatus, StatusBoard, process_rss_bytes};
 use crate::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg, SyncSetup};
 use crate::sync::{SyncConfig, SyncMsg};
-use crate::workspace::{DEFAULT_SPACE, Scope, Workspace, WorkspaceConfig, check_workspaces};
+use crate::workspace::{
+    DEFAULT_SPACE, Scope, Workspace, WorkspaceConfig, WorkspaceError, check_workspaces,
+};
 
 /// Longest a caller waits for an answer; a write includes an fsync.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,6 +50,8 @@ pub struct RuntimeConfig {
     pub sync: Option<SyncConfig>,
     /// How sync signs in, when it signs in through a provider rather than a fixed token.
     pub auth: Option<AuthConfig>,
+    /// The wait before a failed actor's first restart; it doubles with each failure.
+    pub restart_backoff: Duration,
 }
 
 impl RuntimeConfig {
@@ -61,6 +65,7 @@ impl RuntimeConfig {
             queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
             sync: None,
             auth: None,
+            restart_backoff: SupervisorArgs::FIRST_BACKOFF,
         }
     }
 
@@ -77,8 +82,8 @@ impl RuntimeConfig {
 pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Workspaces(String),
+    #[error(transparent)]
+    Workspaces(#[from] WorkspaceError),
     #[error("the runtime could not start: {0}")]
     Spawn(String),
 }
@@ -96,7 +101,7 @@ impl Runtime {
     /// Opens the library and starts the tree; returns once the library is in memory.
     pub async fn start(config: RuntimeConfig) -> Result<Self, StartError> {
         let configs = config.workspaces();
-        check_workspaces(&configs, config.sync.as_ref()).map_err(StartError::Workspaces)?;
+        check_workspaces(&configs, config.sync.as_ref())?;
         let path = config.library_path.clone();
         let (replica, open_report) = tokio::task::spawn_blocking(move || Replica::open(path))
             .await
@@ -104,9 +109,7 @@ impl Runtime {
         let replica = Arc::new(replica);
         let mut workspaces = vec![Workspace { space: configs[0].space.clone(), replica }];
         for more in &configs[1..] {
-            let replica = Workspace::open_store(more.library_path.clone())
-                .await
-                .map_err(StartError::Workspaces)?;
+            let replica = Workspace::open_store(more.library_path.clone()).await?;
             workspaces.push(Workspace { space: more.space.clone(), replica: Arc::new(replica) });
         }
         let replicas = workspaces.iter().map(|w| Arc::downgrade(&w.replica)).collect();
@@ -125,6 +128,7 @@ impl Runtime {
             names: names.clone(),
             sync: config.sync,
             auth: config.auth,
+            first_backoff: config.restart_backoff,
         };
         let (supervisor, _) = Actor::spawn(Some(names.supervisor()), Supervisor, args)
             .await
@@ -209,7 +213,7 @@ impl RuntimeHandle {
         let mut switched = false;
         self.shared.status.update(|s| switched = s.active_space == space || s.activate(space));
         if !switched {
-            return Err(RequestError::Rejected(format!("there is no workspace {space:?}")));
+            return Err(RequestError::NoSuchWorkspace(space.to_owned()));
         }
         tracing::info!(space, "switched workspace");
         Ok(())
@@ -302,6 +306,13 @@ impl RuntimeHandle {
         self.mutate(Mutation::DeletePrompt(DeletePrompt { id: id.clone() })).await
     }
 
+    /// Pins the prompt to the top of the palette, or unpins it: its `pinned` tag comes or
+    /// goes, and nothing else of it changes.
+    pub async fn toggle_pin(&self, id: &PromptId) -> Result<MutationReceipt, RequestError> {
+        let (id, space) = (id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::TogglePin { ticket, space, id, reply }).await
+    }
+
     pub async fn mark_used(&self, id: &PromptId) -> Result<MutationReceipt, RequestError> {
         self.mutate(Mutation::MarkPromptUsed(MarkPromptUsed { id: id.clone(), at: now_millis() }))
             .await
@@ -320,22 +331,26 @@ impl RuntimeHandle {
     }
 
     async fn sync_space(&self, space: &str) -> Result<(), RequestError> {
-        let sync: ActorRef<SyncMsg> = ActorRef::where_is(self.shared.names.sync(space)).ok_or_else(|| {
-            RequestError::Rejected("no sync server is configured; start with --server URL, or with --push-url and --pull-url for your own Replicache backend".into())
-        })?;
+        let sync: ActorRef<SyncMsg> = ActorRef::where_is(self.shared.names.sync(space))
+            .ok_or_else(|| {
+                RequestError::Unavailable(format!("the SyncActor of {space} is restarting"))
+            })?;
         let several = self.shared.status.current().workspaces.len() > 1;
-        let place = |message: String| match several {
-            true => format!("{space}: {message}"),
-            false => message,
-        };
-        match sync.call(SyncMsg::SyncNow, Some(SYNC_TIMEOUT)).await? {
-            CallResult::Success(outcome) => {
-                outcome.map_err(|e| RequestError::Unavailable(place(e)))
+        let outcome = match sync.call(SyncMsg::SyncNow, Some(SYNC_TIMEOUT)).await? {
+            CallResult::Success(outcome) => outcome,
+            CallResult::Timeout => {
+                Err(RequestError::Unavailable("the sync round did not finish in time".into()))
             }
-            _ => Err(RequestError::Unavailable(place(
-                "the sync round did not finish in time".into(),
-            ))),
-        }
+            CallResult::SenderError => {
+                Err(RequestError::Unavailable("the sync round was dropped by a restart".into()))
+            }
+        };
+        outcome.map_err(|e| match e {
+            RequestError::Sync { error, .. } if several => {
+                RequestError::Sync { space: Some(space.to_owned()), error }
+            }
+            other => other,
+        })
     }
 
     /// Starts a sign-in in the browser, or joins the one under way; returns the URL it
@@ -360,11 +375,8 @@ impl RuntimeHandle {
     }
 
     fn auth(&self) -> Result<ActorRef<AuthMsg>, RequestError> {
-        ActorRef::where_is(self.shared.names.auth()).ok_or_else(|| {
-            RequestError::Rejected(
-                "this profile does not sign in: it syncs with a fixed token, with a server that needs none, or not at all".into(),
-            )
-        })
+        ActorRef::where_is(self.shared.names.auth())
+            .ok_or_else(|| RequestError::Unavailable("the AuthActor is restarting".into()))
     }
 
     async fn ask_auth<T: Send + 'static>(
@@ -373,9 +385,7 @@ impl RuntimeHandle {
         timeout: Duration,
     ) -> Result<T, RequestError> {
         match self.auth()?.call(message, Some(timeout)).await? {
-            CallResult::Success(outcome) => {
-                outcome.map_err(|e| RequestError::Rejected(e.to_string()))
-            }
+            CallResult::Success(outcome) => outcome.map_err(RequestError::from),
             CallResult::Timeout => Err(RequestError::Unavailable("no answer in time".into())),
             CallResult::SenderError => {
                 Err(RequestError::Unavailable("the sign-in was dropped by a restart".into()))
@@ -415,7 +425,7 @@ impl RuntimeHandle {
             .call(|reply| SupervisorMsg::Reconfigure(setup, reply), Some(REQUEST_TIMEOUT))
             .await?;
         match asked {
-            CallResult::Success(outcome) => outcome.map_err(RequestError::Unavailable),
+            CallResult::Success(outcome) => outcome,
             _ => Err(RequestError::Unavailable("sync was not reconfigured in time".into())),
         }
     }

@@ -228,6 +228,7 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
+    #[cfg(test)]
     pub fn upsert(&mut self, prompt: &Prompt) {
         self.put(IndexEntry::new(prompt));
     }
@@ -277,14 +278,6 @@ impl SearchIndex {
             let spans = self.texts.iter_mut().flat_map(|t| [&mut t.named, &mut t.body]);
             self.arena.compact(spans);
         }
-    }
-
-    pub fn clear(&mut self) {
-        self.last = None;
-        self.entries.clear();
-        self.texts.clear();
-        self.arena.clear();
-        self.positions.clear();
     }
 
     /// The best `limit` prompts for `query` at time `now` (ms), best first.

@@ -88,6 +88,9 @@ pub struct RuntimeStatus {
     /// refreshes when it moves.
     pub data_version: u64,
     pub account: Account,
+    /// Actors that are not running now (restarting after a failure, or given up on), as
+    /// "SyncActor (team)": the windows say the runtime is unavailable meanwhile.
+    pub unavailable: Vec<String>,
 }
 
 impl Default for RuntimeStatus {
@@ -98,6 +101,7 @@ impl Default for RuntimeStatus {
             workspaces: Vec::new(),
             data_version: 0,
             account: Account::NotNeeded,
+            unavailable: Vec::new(),
         }
     }
 }

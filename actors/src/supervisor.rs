@@ -7,48 +7,48 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use promptdeck_storage::Replica;
+use ractor::rpc::CallResult;
 use ractor::{
     Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SpawnErr, SupervisionEvent,
 };
 
-use crate::auth::{AuthActor, AuthArgs, AuthConfig};
+use crate::auth::{AccountChanged, AuthActor, AuthArgs, AuthConfig, AuthMsg};
 use crate::cache::{CacheActor, CacheArgs};
+use crate::error::RequestError;
 use crate::names::Names;
-use crate::queue::{QueueArgs, RequestQueueActor};
-use crate::status::{Account, ChildHealth, ChildState, StatusBoard, SyncStatus};
-use crate::sync::{SyncActor, SyncArgs, SyncConfig};
-use crate::workspace::{DEFAULT_SPACE, Workspace, WorkspaceConfig, check_workspaces};
+use crate::queue::{QueueArgs, QueueMsg, RequestQueueActor};
+use crate::status::{ChildHealth, ChildState, StatusBoard};
+use crate::sync::{LinkConfig, SyncActor, SyncArgs, SyncConfig, SyncMsg};
+use crate::workspace::{
+    DEFAULT_SPACE, Workspace, WorkspaceConfig, WorkspaceError, check_workspaces,
+};
 
 /// More failures than this within [`FAILURE_WINDOW`] and the child is left stopped.
 const MAX_FAILURES: usize = 5;
 const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// The supervised children, started in this order: the caches, the queue, then sync.
+/// The supervised children, started in this order. Every one runs for the life of the
+/// process whatever the settings: a SyncActor with no server idles, an AuthActor with no
+/// sign-in says none is needed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Child {
     /// One per workspace, named by its space.
     Cache(String),
     Queue,
-    /// Only when sync signs in through a provider.
     Auth,
-    /// One per workspace, only when a server is configured.
+    /// One per workspace.
     Sync(String),
 }
 
 impl Child {
-    /// Every child the tree has with these settings, in start order.
+    /// Every child the tree has with these workspaces, in start order.
     fn wanted(args: &SupervisorArgs) -> Vec<Child> {
         let spaces = || args.workspaces.iter().map(|w| w.space.clone());
         let mut children: Vec<Child> = spaces().map(Child::Cache).collect();
         children.push(Child::Queue);
-        if args.sync.is_some() {
-            if args.auth.is_some() {
-                children.push(Child::Auth);
-            }
-            children.extend(spaces().map(Child::Sync));
-        }
+        children.push(Child::Auth);
+        children.extend(spaces().map(Child::Sync));
         children
     }
 
@@ -68,8 +68,17 @@ impl Child {
         }
     }
 
-    fn syncs(&self) -> bool {
-        matches!(self, Child::Sync(_) | Child::Auth)
+    /// How the status names it while it is down: "SyncActor (team)".
+    fn label(&self) -> String {
+        match self.space() {
+            Some(space) => format!("{} ({space})", self.name()),
+            None => self.name().to_owned(),
+        }
+    }
+
+    /// Whether it belongs to a workspace that `workspaces` no longer lists.
+    fn left(&self, workspaces: &[Workspace]) -> bool {
+        self.space().is_some_and(|space| workspaces.iter().all(|w| w.space != space))
     }
 }
 
@@ -81,10 +90,10 @@ pub enum SupervisorMsg {
     /// Stops every child for good (no restarts). Reply: once they have all stopped.
     StopChildren(RpcReplyPort<()>),
     /// Runs from now on with these workspaces, syncing as `sync` and `auth` say (or not at
-    /// all). With the same workspaces only the SyncActors and the AuthActor are replaced;
-    /// otherwise every workspace's actors and the queue are too. Libraries and their waiting
-    /// changes stay. Reply: once the new ones run.
-    Reconfigure(Box<SyncSetup>, RpcReplyPort<Result<(), String>>),
+    /// all). The running actors are told; only a workspace that comes or goes starts or
+    /// stops its own actors. Libraries and their waiting changes stay. Reply: once the new
+    /// settings are in use.
+    Reconfigure(Box<SyncSetup>, RpcReplyPort<Result<(), RequestError>>),
 }
 
 /// How the tree runs: which workspaces, syncing with which backend, signing in how.
@@ -104,6 +113,12 @@ pub struct SupervisorArgs {
     pub names: Names,
     pub sync: Option<SyncConfig>,
     pub auth: Option<AuthConfig>,
+    /// The wait before a failed child's first restart; it doubles with each failure.
+    pub first_backoff: Duration,
+}
+
+impl SupervisorArgs {
+    pub const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 }
 
 struct Slot {
@@ -156,8 +171,8 @@ impl Actor for Supervisor {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             SupervisorMsg::Restart(child) => {
-                if !state.slots.contains_key(&child) {
-                    // Reconfigured away while it waited for its backoff.
+                // Reconfigured away while it waited for its backoff, or running already.
+                if state.slots.get(&child).is_none_or(|slot| slot.cell.is_some()) {
                     return Ok(());
                 }
                 match spawn(&child, &state.args, myself.get_cell()).await {
@@ -166,6 +181,8 @@ impl Actor for Supervisor {
                         let slot = state.slot(&child);
                         slot.cell = Some(cell);
                         slot.state = ChildState::Running;
+                        let label = child.label();
+                        state.args.status.update(|s| s.unavailable.retain(|l| *l != label));
                     }
                     Err(e) => state.on_failure(&myself, child, e.to_string()),
                 }
@@ -232,15 +249,12 @@ async fn spawn(
             Ok(actor.get_cell())
         }
         Child::Sync(space) => {
-            let Some(config) = &args.sync else {
-                return Err(SpawnErr::StartupFailed("no sync server is configured".into()));
-            };
             let sync_args = SyncArgs {
                 replica: args.replica(space)?,
                 status: args.status.workspace(space),
                 names: names.clone(),
-                config: config.for_space(space),
-                signs_in: args.auth.is_some(),
+                space: space.clone(),
+                link: args.link(space),
             };
             let name = Some(names.sync(space));
             let (actor, _) = Actor::spawn_linked(name, SyncActor, sync_args, supervisor).await?;
@@ -248,10 +262,11 @@ async fn spawn(
             Ok(actor.get_cell())
         }
         Child::Auth => {
-            let Some(config) = args.auth.clone() else {
-                return Err(SpawnErr::StartupFailed("no sign-in is configured".into()));
+            let auth_args = AuthArgs {
+                config: args.sign_in(),
+                status: args.status.clone(),
+                account_changed: nudge_every_sync(names),
             };
-            let auth_args = AuthArgs { config, status: args.status.clone(), names: names.clone() };
             let (actor, _) =
                 Actor::spawn_linked(Some(names.auth()), AuthActor, auth_args, supervisor).await?;
             Ok(actor.get_cell())
@@ -270,7 +285,28 @@ async fn spawn(
     }
 }
 
+/// Tells every SyncActor of the tree that the account changed.
+fn nudge_every_sync(names: &Names) -> AccountChanged {
+    let group = names.sync_group();
+    Arc::new(move || {
+        for sync in ractor::pg::get_members(&group) {
+            let _ = sync.send_message(SyncMsg::Nudge);
+        }
+    })
+}
+
 impl SupervisorArgs {
+    /// How the workspace of `space` syncs, if it does.
+    fn link(&self, space: &str) -> Option<LinkConfig> {
+        let config = self.sync.as_ref()?.for_space(space);
+        Some(LinkConfig { config, signs_in: self.auth.is_some() })
+    }
+
+    /// How the profile signs in: only when it syncs, through a provider.
+    fn sign_in(&self) -> Option<AuthConfig> {
+        self.sync.as_ref().and(self.auth.clone())
+    }
+
     /// The workspaces as they run, the first one syncing as `sync`'s space.
     fn configs(&self, sync: Option<&SyncConfig>) -> Vec<WorkspaceConfig> {
         let first = sync.map_or(DEFAULT_SPACE, |s| s.space.as_str());
@@ -317,44 +353,50 @@ impl SupervisorState {
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
         setup: SyncSetup,
-    ) -> Result<(), String> {
+    ) -> Result<(), RequestError> {
         let SyncSetup { workspaces, sync, auth } = setup;
         let workspaces = workspaces.unwrap_or_else(|| self.args.configs(sync.as_ref()));
         check_workspaces(&workspaces, sync.as_ref())?;
         let workspaces = open_workspaces(&self.args.workspaces, workspaces).await?;
-        let same_workspaces = workspaces.len() == self.args.workspaces.len()
-            && workspaces.iter().zip(&self.args.workspaces).all(|(new, old)| {
-                new.space == old.space && Arc::ptr_eq(&new.replica, &old.replica)
-            });
-        if same_workspaces {
-            self.stop_where(Child::syncs).await;
-        } else {
-            self.stop_where(|_| true).await;
-            let spaces: Vec<String> = workspaces.iter().map(|w| w.space.clone()).collect();
-            self.args.status.update(|s| s.set_workspaces(&spaces));
-        }
+        self.stop_where(|child| child.left(&workspaces)).await;
+        let spaces: Vec<String> = workspaces.iter().map(|w| w.space.clone()).collect();
+        self.args.status.update(|s| s.set_workspaces(&spaces));
         self.args.workspaces = workspaces;
         self.args.sync = sync;
         self.args.auth = auth;
-        self.args.status.update(|s| {
-            if self.args.sync.is_none() {
-                s.workspaces.iter_mut().for_each(|w| {
-                    w.library.sync = SyncStatus::LocalOnly;
-                    w.library.live_updates = false;
-                });
-                s.library.sync = SyncStatus::LocalOnly;
-                s.library.live_updates = false;
-            }
-            if self.args.auth.is_none() || self.args.sync.is_none() {
-                s.account = Account::NotNeeded;
-            }
-        });
-        self.start_missing(myself).await.map_err(|e| e.to_string())?;
+        self.tell_children().await?;
+        self.start_missing(myself).await.map_err(|e| RequestError::Unavailable(e.to_string()))?;
         tracing::info!(
             syncing = self.args.sync.is_some(),
             workspaces = self.args.workspaces.len(),
             "reconfigured"
         );
+        Ok(())
+    }
+
+    /// Tells the running queue, AuthActor and SyncActors what the settings now are. One
+    /// that is down (restarting) gets them as it starts again.
+    async fn tell_children(&self) -> Result<(), RequestError> {
+        let timeout = Some(Duration::from_secs(10));
+        let names = &self.args.names;
+        if let Some(queue) = ActorRef::<QueueMsg>::where_is(names.queue()) {
+            let workspaces = self.args.workspaces.clone();
+            let _ = queue.call(|reply| QueueMsg::SetWorkspaces(workspaces, reply), timeout).await;
+        }
+        if let Some(auth) = ActorRef::<AuthMsg>::where_is(names.auth()) {
+            let config = self.args.sign_in();
+            let _ = auth.call(|reply| AuthMsg::Configure(config, reply), timeout).await;
+        }
+        for workspace in &self.args.workspaces {
+            let Some(sync) = ActorRef::<SyncMsg>::where_is(names.sync(&workspace.space)) else {
+                continue;
+            };
+            let link = self.args.link(&workspace.space);
+            let told = sync.call(|reply| SyncMsg::Configure { link, reply }, timeout).await;
+            if let Ok(CallResult::Success(Err(reason))) = told {
+                return Err(RequestError::Rejected(format!("{}: {reason}", workspace.space)));
+            }
+        }
         Ok(())
     }
 
@@ -372,6 +414,12 @@ impl SupervisorState {
     }
 
     fn on_failure(&mut self, myself: &ActorRef<SupervisorMsg>, child: Child, error: String) {
+        let label = child.label();
+        self.args.status.update(|s| {
+            if !s.unavailable.contains(&label) {
+                s.unavailable.push(label);
+            }
+        });
         let now = Instant::now();
         let slot = self.slot(&child);
         slot.cell = None;
@@ -388,7 +436,7 @@ impl SupervisorState {
             return;
         }
         slot.state = ChildState::Restarting;
-        let backoff = (FIRST_BACKOFF * 2u32.pow(failures as u32 - 1)).min(MAX_BACKOFF);
+        let backoff = (self.args.first_backoff * 2u32.pow(failures as u32 - 1)).min(MAX_BACKOFF);
         tracing::warn!(actor = child.name(), %error, backoff_ms = backoff.as_millis() as u64, "failed; restarting");
         myself.send_after(backoff, move || SupervisorMsg::Restart(child));
     }
@@ -412,7 +460,7 @@ impl SupervisorState {
 async fn open_workspaces(
     open: &[Workspace],
     wanted: Vec<WorkspaceConfig>,
-) -> Result<Vec<Workspace>, String> {
+) -> Result<Vec<Workspace>, WorkspaceError> {
     let mut workspaces = Vec::with_capacity(wanted.len());
     for config in wanted {
         let kept = open.iter().find(|w| w.replica.path() == config.library_path);

@@ -20,6 +20,7 @@ pub use client::RoundError;
 pub use config::{Endpoints, SyncConfig};
 
 use crate::cache::{APPLY_TIME_PER_CHANGE, CacheMsg};
+use crate::error::RequestError;
 use crate::names::Names;
 use crate::status::{SyncStatus, WorkspaceBoard};
 use client::SyncClient;
@@ -37,8 +38,23 @@ pub enum SyncMsg {
     Nudge,
     /// Runs a round now; sent by the actor to itself. No reply.
     Round,
-    /// Reply: the outcome of the next complete round.
-    SyncNow(RpcReplyPort<Result<(), String>>),
+    /// Reply: the outcome of the next complete round; [`RequestError::NoSync`] at once
+    /// where no server is configured.
+    SyncNow(RpcReplyPort<Result<(), RequestError>>),
+    /// Syncs from now on with `config` (tokens from the AuthActor when `signs_in`), or not
+    /// at all. Reply: once the new backend is in use, or why it cannot be.
+    Configure { link: Option<LinkConfig>, reply: RpcReplyPort<Result<(), String>> },
+    /// Fails the actor, as a bug would, so tests can watch the supervisor restart it.
+    #[cfg(test)]
+    Fail,
+}
+
+/// The backend a workspace syncs with, and how it gets its tokens.
+#[derive(Clone)]
+pub struct LinkConfig {
+    pub config: SyncConfig,
+    /// Tokens come from the AuthActor rather than the config.
+    pub signs_in: bool,
 }
 
 pub struct SyncActor;
@@ -47,9 +63,58 @@ pub struct SyncArgs {
     pub replica: Arc<Replica>,
     pub status: WorkspaceBoard,
     pub names: Names,
-    pub config: SyncConfig,
-    /// Tokens come from the AuthActor rather than the config.
-    pub signs_in: bool,
+    /// The workspace's space, whose cache hears of pulled changes.
+    pub space: String,
+    /// `None` keeps the library on this device: the actor idles.
+    pub link: Option<LinkConfig>,
+}
+
+/// A live connection to a backend: its client, its poke listener and its poll timer.
+struct Link {
+    client: Arc<SyncClient>,
+    /// The poke stream's listener, when the backend has one.
+    pokes: Option<JoinHandle<()>>,
+    timer: JoinHandle<()>,
+}
+
+impl Link {
+    /// Adopts the backend's target (a new one starts a new client group, keeping every
+    /// waiting change), then listens for pokes and pulls on a timer.
+    async fn open(
+        myself: &ActorRef<SyncMsg>,
+        replica: &Arc<Replica>,
+        names: &Names,
+        status: &WorkspaceBoard,
+        link: LinkConfig,
+    ) -> Result<Self, String> {
+        let LinkConfig { config, signs_in } = link;
+        let replica = replica.clone();
+        let target = config.target();
+        let started_over = tokio::task::spawn_blocking(move || replica.adopt_target(&target))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if started_over {
+            tracing::info!(
+                space = %config.space,
+                "syncing with another server or space: its library replaces this one; waiting changes go there"
+            );
+        }
+        // Pulls on a timer even beside a poke stream, in case a poke was lost.
+        let timer = myself.send_interval(config.poll_interval, || SyncMsg::Nudge);
+        let has_pokes = config.endpoints.poke.is_some();
+        let auth = signs_in.then(|| names.auth());
+        let client = Arc::new(SyncClient::new(config, auth)?);
+        let pokes = has_pokes.then(|| {
+            tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), status.clone()))
+        });
+        Ok(Self { client, pokes, timer })
+    }
+
+    fn close(self) {
+        self.pokes.iter().for_each(JoinHandle::abort);
+        self.timer.abort();
+    }
 }
 
 pub struct SyncState {
@@ -58,16 +123,14 @@ pub struct SyncState {
     names: Names,
     /// The workspace's space, whose cache hears of pulled changes.
     space: String,
-    client: Arc<SyncClient>,
+    /// `None` while the library stays on this device.
+    link: Option<Link>,
     round_scheduled: bool,
-    waiting: Vec<RpcReplyPort<Result<(), String>>>,
+    waiting: Vec<RpcReplyPort<Result<(), RequestError>>>,
     failures: u32,
     offline_since: Option<i64>,
     /// Set when the server needs a newer app: retrying cannot help.
     stopped: bool,
-    /// The poke stream's listener, when the backend has one.
-    pokes: Option<JoinHandle<()>>,
-    timer: JoinHandle<()>,
 }
 
 impl Actor for SyncActor {
@@ -80,41 +143,20 @@ impl Actor for SyncActor {
         myself: ActorRef<SyncMsg>,
         args: SyncArgs,
     ) -> Result<SyncState, ActorProcessingErr> {
-        let replica = args.replica.clone();
-        let target = args.config.target();
-        let started_over =
-            tokio::task::spawn_blocking(move || replica.adopt_target(&target)).await??;
-        if started_over {
-            tracing::info!(
-                space = %args.config.space,
-                "syncing with another server or space: its library replaces this one; waiting changes go there"
-            );
-        }
-        // Pulls on a timer even beside a poke stream, in case a poke was lost.
-        let timer = myself.send_interval(args.config.poll_interval, || SyncMsg::Nudge);
-        let has_pokes = args.config.endpoints.poke.is_some();
-        let space = args.config.space.clone();
-        let auth = args.signs_in.then(|| args.names.auth());
-        let client = Arc::new(SyncClient::new(args.config, auth)?);
-        let pokes = has_pokes.then(|| {
-            tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), args.status.clone()))
-        });
-        args.status.update(|s| s.sync = SyncStatus::Idle);
-        myself.send_message(SyncMsg::Nudge)?;
-        Ok(SyncState {
+        let mut state = SyncState {
             replica: args.replica,
             status: args.status,
             names: args.names,
-            space,
-            client,
+            space: args.space,
+            link: None,
             round_scheduled: false,
             waiting: Vec::new(),
             failures: 0,
             offline_since: None,
             stopped: false,
-            pokes,
-            timer,
-        })
+        };
+        state.configure(&myself, args.link).await?;
+        Ok(state)
     }
 
     async fn post_stop(
@@ -122,8 +164,7 @@ impl Actor for SyncActor {
         _myself: ActorRef<SyncMsg>,
         state: &mut SyncState,
     ) -> Result<(), ActorProcessingErr> {
-        state.pokes.iter().for_each(JoinHandle::abort);
-        state.timer.abort();
+        state.link.take().map(Link::close);
         Ok(())
     }
 
@@ -141,20 +182,61 @@ impl Actor for SyncActor {
             }
             SyncMsg::Round => {
                 state.round_scheduled = false;
+                let Some(link) = &state.link else { return Ok(()) };
+                let client = link.client.clone();
                 let span = tracing::info_span!("sync_round");
-                let outcome = tracing::Instrument::instrument(state.round(), span).await;
+                let outcome = tracing::Instrument::instrument(state.round(&client), span).await;
                 state.settle(&myself, outcome).await;
             }
+            SyncMsg::Configure { link, reply } => {
+                let _ = reply.send(state.configure(&myself, link).await);
+            }
+            #[cfg(test)]
+            SyncMsg::Fail => return Err("a test failed this SyncActor".into()),
         }
         Ok(())
     }
 }
 
 impl SyncState {
+    /// Leaves the backend in use, if any, and syncs with `link` from now on, or keeps the
+    /// library on this device.
+    async fn configure(
+        &mut self,
+        myself: &ActorRef<SyncMsg>,
+        link: Option<LinkConfig>,
+    ) -> Result<(), String> {
+        self.link.take().map(Link::close);
+        self.failures = 0;
+        self.offline_since = None;
+        self.stopped = false;
+        let Some(link) = link else {
+            self.status.update(|s| {
+                s.sync = SyncStatus::LocalOnly;
+                s.live_updates = false;
+            });
+            self.schedule(myself);
+            return Ok(());
+        };
+        let opened = Link::open(myself, &self.replica, &self.names, &self.status, link).await;
+        let link = opened.inspect_err(|message| {
+            let message = message.clone();
+            self.status.update(|s| s.sync = SyncStatus::Error { message });
+        })?;
+        self.link = Some(link);
+        self.status.update(|s| s.sync = SyncStatus::Idle);
+        self.schedule(myself);
+        Ok(())
+    }
+
     fn schedule(&mut self, myself: &ActorRef<SyncMsg>) {
+        if self.link.is_none() {
+            self.waiting.drain(..).for_each(|w| drop(w.send(Err(RequestError::NoSync))));
+            return;
+        }
         if self.stopped {
-            let reason = "the server needs a newer Promptdeck".to_owned();
-            self.waiting.drain(..).for_each(|w| drop(w.send(Err(reason.clone()))));
+            let error = RequestError::Sync { space: None, error: RoundError::UpdateNeeded(None) };
+            self.waiting.drain(..).for_each(|w| drop(w.send(Err(error.clone()))));
             return;
         }
         if !self.round_scheduled {
@@ -164,21 +246,20 @@ impl SyncState {
     }
 
     /// Push, then pull and apply.
-    async fn round(&mut self) -> Result<(), RoundError> {
+    async fn round(&mut self, client: &SyncClient) -> Result<(), RoundError> {
         self.status.update(|s| s.sync = SyncStatus::Syncing);
         let replica = self.replica.clone();
         let (sync, pending) =
             blocking(move || Ok((replica.sync_state()?, replica.pending()?))).await?;
         // A refused push still lets the pull run: its answer may explain (a forgotten client
         // group) and acknowledge what the server did take.
-        let pushed =
-            if pending.is_empty() { Ok(()) } else { self.client.push(&sync, &pending).await };
+        let pushed = if pending.is_empty() { Ok(()) } else { client.push(&sync, &pending).await };
         if let Err(RoundError::Offline(_) | RoundError::NeedsSignIn | RoundError::UpdateNeeded(_)) =
             &pushed
         {
             return pushed;
         }
-        let answer = self.client.pull(&sync).await?;
+        let answer = client.pull(&sync).await?;
         let replica = self.replica.clone();
         let asked = sync.cookie.clone();
         let (applied, pending) = blocking(move || {
@@ -207,7 +288,7 @@ impl SyncState {
 
     /// Turns a round's outcome into status, retries and replies.
     async fn settle(&mut self, myself: &ActorRef<SyncMsg>, outcome: Result<(), RoundError>) {
-        let reply = outcome.as_ref().map(|_| ()).map_err(ToString::to_string);
+        let reply = outcome.clone().map_err(|error| RequestError::Sync { space: None, error });
         self.waiting.drain(..).for_each(|w| drop(w.send(reply.clone())));
         match outcome {
             Ok(()) => {

@@ -11,6 +11,8 @@ use crate::cache::CacheMsg;
 use crate::queue::QueueMsg;
 use crate::{ChildState, Origin, PromptDraft, RequestError, Runtime, RuntimeConfig, RuntimeHandle};
 
+mod restarts;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn start(dir: &tempfile::TempDir, capacity: usize) -> Runtime {
@@ -227,7 +229,7 @@ async fn health_reports_every_actor_and_the_counters() {
     handle.get(&receipt.prompt_id).await.expect("got");
     let health = handle.health().await;
     let names: Vec<&str> = health.actors.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["CacheActor", "RequestQueueActor"]);
+    assert_eq!(names, ["CacheActor", "RequestQueueActor", "AuthActor", "SyncActor"]);
     let cache = health.cache.expect("cache stats");
     assert_eq!((cache.hits, cache.indexed), (1, 1));
     assert_eq!(health.status.pending, 1);

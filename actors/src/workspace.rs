@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use promptdeck_protocol::SpaceName;
+use promptdeck_protocol::{SpaceName, SpaceNameError};
 use promptdeck_storage::{OpenReport, Replica};
 
 pub use promptdeck_protocol::DEFAULT_SPACE;
@@ -32,46 +32,114 @@ pub enum Scope {
 
 /// An open workspace, as the actors share it.
 #[derive(Clone)]
-pub(crate) struct Workspace {
+pub struct Workspace {
     pub space: String,
     pub replica: Arc<Replica>,
+}
+
+/// Why a list of workspaces cannot run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("a profile needs at least one workspace")]
+    None,
+    #[error(transparent)]
+    Name(#[from] SpaceNameError),
+    #[error("the workspace {0:?} is listed twice")]
+    Twice(String),
+    #[error("several workspaces need push and pull URLs that name the space with {{space}}")]
+    SpaceNotInUrls,
+    #[error("two workspaces share {0}")]
+    SharedFile(PathBuf),
+    #[error("cannot open the library {path}: {reason}")]
+    Unopenable { path: PathBuf, reason: String },
 }
 
 impl Workspace {
     /// Opens a workspace's store off the async threads; a damaged file was moved aside
     /// (logged by the store) and a fresh one created.
-    pub async fn open_store(path: PathBuf) -> Result<Replica, String> {
-        let shown = path.display().to_string();
-        let opened = tokio::task::spawn_blocking(move || Replica::open(path)).await;
+    pub async fn open_store(path: PathBuf) -> Result<Replica, WorkspaceError> {
+        let unopenable = |reason: String| WorkspaceError::Unopenable { path: path.clone(), reason };
+        let opened = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || Replica::open(path)
+        })
+        .await;
         let (replica, _): (Replica, OpenReport) = opened
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("cannot open the library {shown}: {e}"))?;
+            .map_err(|e| unopenable(e.to_string()))?
+            .map_err(|e| unopenable(e.to_string()))?;
         Ok(replica)
     }
 }
 
-/// Says what is wrong with a list of workspaces: an empty or repeated space, or several
-/// workspaces syncing with URLs that do not name the space (they would all share one).
-pub fn check_workspaces(
-    workspaces: &[WorkspaceConfig],
+/// The one rule for a profile's spaces, the first one first: each a space name the server
+/// takes, none twice, and several only with URLs that name the space. The first space may
+/// be any id a backend of the user's own uses (it only travels in URLs, escaped); every
+/// other names a file, and with promptdeck-server every one is a space there.
+pub fn check_spaces(
+    spaces: &[&str],
     sync: Option<&crate::SyncConfig>,
-) -> Result<(), String> {
-    if workspaces.len() > 1 && sync.is_some_and(|s| !s.names_the_space()) {
-        return Err(
-            "several workspaces need push and pull URLs that name the space with {space}".into()
-        );
+) -> Result<(), WorkspaceError> {
+    if spaces.is_empty() {
+        return Err(WorkspaceError::None);
     }
-    if workspaces.is_empty() {
-        return Err("a profile needs at least one workspace".into());
+    if spaces.len() > 1 && sync.is_some_and(|s| !s.names_the_space()) {
+        return Err(WorkspaceError::SpaceNotInUrls);
     }
-    for (at, workspace) in workspaces.iter().enumerate() {
-        SpaceName::parse(workspace.space.as_str()).map_err(|e| e.to_string())?;
-        if workspaces[..at].iter().any(|w| w.space == workspace.space) {
-            return Err(format!("the workspace {:?} is listed twice", workspace.space));
+    let own_backend = sync.is_some_and(|s| !s.endpoints.is_promptdeck_server());
+    for (at, space) in spaces.iter().enumerate() {
+        let any_id = at == 0 && own_backend && !space.trim().is_empty();
+        if !any_id {
+            SpaceName::parse(*space)?;
         }
-        if workspaces[..at].iter().any(|w| w.library_path == workspace.library_path) {
-            return Err(format!("two workspaces share {}", workspace.library_path.display()));
+        if spaces[..at].contains(space) {
+            return Err(WorkspaceError::Twice((*space).to_owned()));
         }
     }
     Ok(())
+}
+
+/// As [`check_spaces`], and no two workspaces share a file.
+pub fn check_workspaces(
+    workspaces: &[WorkspaceConfig],
+    sync: Option<&crate::SyncConfig>,
+) -> Result<(), WorkspaceError> {
+    let spaces: Vec<&str> = workspaces.iter().map(|w| w.space.as_str()).collect();
+    check_spaces(&spaces, sync)?;
+    for (at, workspace) in workspaces.iter().enumerate() {
+        if workspaces[..at].iter().any(|w| w.library_path == workspace.library_path) {
+            return Err(WorkspaceError::SharedFile(workspace.library_path.clone()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Endpoints, SyncConfig};
+
+    #[test]
+    fn every_space_is_a_server_space_name_but_the_first_of_an_own_backend() {
+        let server = SyncConfig::new("http://127.0.0.1:8787", "personal");
+        assert_eq!(check_spaces(&["personal", "team.v2"], Some(&server)), Ok(()));
+        assert_eq!(check_spaces(&["personal", "team.v2"], None), Ok(()));
+        let bad = check_spaces(&["team space"], Some(&server));
+        assert!(matches!(bad, Err(WorkspaceError::Name(_))), "{bad:?}");
+        assert!(matches!(check_spaces(&["a", ".b"], None), Err(WorkspaceError::Name(_))));
+        assert_eq!(check_spaces(&["a", "a"], None), Err(WorkspaceError::Twice("a".into())));
+        assert_eq!(check_spaces(&[], None), Err(WorkspaceError::None));
+
+        let own = Endpoints {
+            push: "https://app.example/{space}/push".into(),
+            pull: "https://app.example/{space}/pull".into(),
+            poke: None,
+        };
+        let own = SyncConfig::with_endpoints(own, "team space");
+        assert_eq!(check_spaces(&["team space"], Some(&own)), Ok(()), "its own ids");
+        assert!(matches!(
+            check_spaces(&["team space", "x y"], Some(&own)),
+            Err(WorkspaceError::Name(_))
+        ));
+        assert!(matches!(check_spaces(&[" "], Some(&own)), Err(WorkspaceError::Name(_))));
+    }
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use promptdeck_actors::{Runtime, RuntimeConfig, SyncConfig, SyncStatus};
+use promptdeck_actors::{RequestError, Runtime, RuntimeConfig, SyncConfig, SyncStatus};
 use support::{TestServer, draft, titles, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,11 +53,16 @@ async fn sync_starts_moves_and_stops_with_the_settings() {
     handle.reconfigure_sync(None, None).await.expect("off");
     assert_eq!(handle.status().sync, SyncStatus::LocalOnly);
     handle.create(draft("Local again")).await.expect("saved");
-    assert!(handle.sync_now().await.is_err(), "no server to sync with");
+    assert_eq!(handle.sync_now().await, Err(RequestError::NoSync), "no server to sync with");
     // The library is the space's: the first space's prompt is on the first server, not here.
     assert_eq!(titles(&handle).await, ["Local again", "Written after the move"]);
     let health = handle.health().await;
-    assert!(health.actors.iter().all(|a| a.name != "SyncActor"), "{:?}", health.actors);
+    let names: Vec<&str> = health.actors.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["CacheActor", "RequestQueueActor", "AuthActor", "SyncActor"],
+        "all four run"
+    );
     assert!(health.actors.iter().all(|a| a.restarts == 0), "nothing counted as a crash");
     runtime.shutdown().await;
 }

@@ -5,7 +5,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use promptdeck_actors::{Origin, RuntimeHandle, SyncStatus};
+use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SyncStatus};
 use promptdeck_protocol::{Mutation, PromptId, UpdatePrompt, now_millis};
 use promptdeck_server::ScratchBackend;
 use support::proxy::{Fault, FaultProxy};
@@ -84,6 +84,37 @@ async fn when_the_server_forgets_this_device_its_unsynced_work_is_pushed_again()
     let b = b.handle();
     wait_until(&b, "a new device to get it", |s| s.prompt_count == 1).await;
     assert_eq!(titles(&b).await, ["Typed meanwhile"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_changes_only_the_tags_so_a_title_edited_meanwhile_elsewhere_survives() {
+    let (root, db) = dirs();
+    let server = TestServer::start(&db, None);
+    let proxy = FaultProxy::start(server.addr).await;
+    let a = runtime(&root.path().join("a"), &proxy.url()).await.handle();
+    let b = runtime(&root.path().join("b"), &server.url()).await.handle();
+    let id = a.create(draft("Draft")).await.expect("created").prompt_id;
+    wait_until(&b, "the prompt on B", |s| s.prompt_count == 1).await;
+
+    // A pins while its pushes are held; B renames meanwhile, so the server runs A's pin
+    // after B's rename.
+    proxy.set(Fault::HoldPushes);
+    a.toggle_pin(&id).await.expect("pinned");
+    let renamed = PromptDraft { title: "Renamed on B".into(), ..draft("Draft") };
+    b.update(&id, renamed).await.expect("renamed");
+    wait_until(&b, "B's rename pushed", |s| s.pending == 0).await;
+    proxy.set(Fault::None);
+    wait_until(&a, "A's pin pushed", |s| s.pending == 0).await;
+    a.sync_now().await.expect("A pulls");
+    b.sync_now().await.expect("B pulls");
+    for device in [&a, &b] {
+        let prompt = device.get(&id).await.expect("read").expect("exists");
+        assert_eq!(prompt.title, "Renamed on B", "the pin kept the rename");
+        assert_eq!(prompt.tags, ["pinned"]);
+    }
+
+    a.toggle_pin(&id).await.expect("unpinned");
+    assert!(a.get(&id).await.expect("read").expect("exists").tags.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

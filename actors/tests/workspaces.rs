@@ -77,11 +77,11 @@ async fn each_workspace_keeps_its_own_library_and_the_active_one_is_searched() {
 
     let unknown = handle.switch_to("nowhere");
     assert!(
-        matches!(unknown, Err(RequestError::Rejected(ref m)) if m.contains("nowhere")),
+        matches!(unknown, Err(RequestError::NoSuchWorkspace(ref m)) if m == "nowhere"),
         "{unknown:?}"
     );
     let unknown = handle.in_space("nowhere").create(draft("lost?")).await;
-    assert!(matches!(unknown, Err(RequestError::Rejected(_))), "{unknown:?}");
+    assert!(matches!(unknown, Err(RequestError::NoSuchWorkspace(_))), "{unknown:?}");
     assert_eq!(handle.status().active_space, "team", "a failed switch changes nothing");
     runtime.shutdown().await;
 

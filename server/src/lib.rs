@@ -14,6 +14,7 @@ mod poke;
 mod pull;
 mod push;
 mod routes;
+#[cfg(feature = "test-support")]
 mod scratch;
 
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use std::net::SocketAddr;
 pub use auth::Auth;
 pub use error::{ApiError, ServerError};
 pub use jwt::{CLOCK_SKEW, OidcConfig, TokenRejected};
+#[cfg(feature = "test-support")]
 pub use scratch::{ScratchBackend, TEST_POSTGRES_ENV};
 
 use db::Db;

@@ -27,10 +27,9 @@ async fn signed_in(provider: &oidc::Provider, dir: &std::path::Path) -> ActorRef
         Ok(())
     });
     let config = AuthConfig::new(SignInSource::Provider(settings), TokenVault::file_in(dir), open);
-    let names = Names::new();
     let status = StatusBoard::new(RuntimeStatus::default());
-    let args = AuthArgs { config, status, names: names.clone() };
-    let (auth, _) = Actor::spawn(Some(names.auth()), AuthActor, args).await.expect("spawns");
+    let args = AuthArgs { config: Some(config), status, account_changed: Arc::new(|| {}) };
+    let (auth, _) = Actor::spawn(None, AuthActor, args).await.expect("spawns");
     let url = auth.call(AuthMsg::SignIn, WAIT).await.expect("asked");
     assert!(matches!(url, CallResult::Success(Ok(_))));
     let signed_in = auth.call(AuthMsg::AwaitSignIn, WAIT).await.expect("asked");

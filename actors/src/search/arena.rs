@@ -94,10 +94,6 @@ impl TextArena {
             };
         }
     }
-
-    pub fn clear(&mut self) {
-        *self = Self::default();
-    }
 }
 
 #[cfg(test)]

@@ -16,12 +16,22 @@ pub struct Endpoints {
     pub poke: Option<String>,
 }
 
+/// Where promptdeck-server takes pushes, under its base URL.
+const SERVER_PUSH: &str = "/api/replicache/push?space={space}";
+
 impl Endpoints {
     /// promptdeck-server's layout under `base`, e.g. `http://127.0.0.1:8787`.
     pub fn promptdeck_server(base: &str) -> Self {
         let base = base.trim_end_matches('/');
         let at = |path: &str| format!("{base}/api/replicache/{path}?space={{space}}");
         Self { push: at("push"), pull: at("pull"), poke: Some(at("poke")) }
+    }
+
+    /// Whether these are promptdeck-server's endpoints, whose spaces follow its naming rule.
+    pub fn is_promptdeck_server(&self) -> bool {
+        self.push
+            .strip_suffix(SERVER_PUSH)
+            .is_some_and(|base| *self == Self::promptdeck_server(base))
     }
 }
 
@@ -157,6 +167,20 @@ mod tests {
         );
         let poke = config.endpoints.poke.clone().expect("promptdeck-server pokes");
         assert_eq!(config.url(&poke), "http://127.0.0.1:8787/api/replicache/poke?space=personal");
+    }
+
+    #[test]
+    fn promptdeck_servers_endpoints_are_told_from_a_backend_of_ones_own() {
+        assert!(Endpoints::promptdeck_server("http://127.0.0.1:8787/").is_promptdeck_server());
+        let mut moved = Endpoints::promptdeck_server("http://127.0.0.1:8787");
+        moved.pull = "http://elsewhere/api/replicache/pull?space={space}".into();
+        assert!(!moved.is_promptdeck_server());
+        let own = Endpoints {
+            push: "https://app/push".into(),
+            pull: "https://app/pull".into(),
+            poke: None,
+        };
+        assert!(!own.is_promptdeck_server());
     }
 
     #[test]
