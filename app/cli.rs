@@ -2,12 +2,8 @@
 //! talk to the running instance over its control socket.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use promptdeck_actors::{Endpoints, ProviderSettings, SignInSource, SyncConfig};
-
-use crate::settings::{Settings, SyncSettings};
 
 #[derive(Debug, Parser)]
 #[command(name = "promptdeck", version, about = "A prompt library one hotkey away")]
@@ -203,100 +199,4 @@ pub enum Command {
         #[arg(long)]
         autostart: bool,
     },
-}
-
-impl Cli {
-    /// The sync settings, when a server or a backend's endpoints are given here or in
-    /// `file`, checked. The command line's endpoints replace the file's as a whole.
-    pub fn sync_config(&self, file: &SyncSettings) -> Result<Option<SyncConfig>, String> {
-        let cli_endpoints = self.server.is_some() || self.push_url.is_some();
-        let (server, push, pull, poke) = if cli_endpoints {
-            (&self.server, &self.push_url, &self.pull_url, &self.poke_url)
-        } else {
-            (&file.server, &file.push_url, &file.pull_url, &file.poke_url)
-        };
-        let endpoints = match (server, push, pull) {
-            (Some(_), Some(_), _) => {
-                return Err("settings.toml: give either server or push_url and pull_url".into());
-            }
-            (Some(server), _, _) => Endpoints::promptdeck_server(server),
-            (None, Some(push), Some(pull)) => {
-                Endpoints { push: push.clone(), pull: pull.clone(), poke: poke.clone() }
-            }
-            (None, Some(_), None) => return Err("settings.toml: push_url wants a pull_url".into()),
-            _ => return Ok(None),
-        };
-        let token = self.server_token.as_ref().or(file.token.as_ref());
-        let scheme = self.auth_scheme.or(file.auth_scheme).unwrap_or(AuthScheme::Bearer);
-        let authorization = token.map(|token| match scheme {
-            AuthScheme::Bearer => format!("Bearer {token}"),
-            AuthScheme::Raw => token.clone(),
-        });
-        let space = pick(&self.space, &file.space).unwrap_or("personal".into());
-        let defaults = SyncConfig::with_endpoints(endpoints, space);
-        let config = SyncConfig {
-            authorization,
-            schema_version: pick(&self.schema_version, &file.schema_version)
-                .unwrap_or(defaults.schema_version.clone()),
-            poll_interval: self
-                .poll_interval
-                .or(file.poll_interval)
-                .map_or(defaults.poll_interval, Duration::from_secs),
-            ..defaults
-        };
-        config.check()?;
-        Ok(Some(config))
-    }
-
-    /// Where sync signs in, if it does: never with a fixed token; at the provider given
-    /// here or in `file`; else wherever a promptdeck-server says (it may say nowhere).
-    pub fn sign_in(
-        &self,
-        file: &SyncSettings,
-        sync: &SyncConfig,
-    ) -> Result<Option<SignInSource>, String> {
-        if sync.authorization.is_some() {
-            return Ok(None);
-        }
-        let issuer = pick(&self.oidc_issuer, &file.oidc_issuer);
-        let client_id = pick(&self.oidc_client_id, &file.oidc_client_id);
-        let scopes = pick(&self.oidc_scopes, &file.oidc_scopes)
-            .unwrap_or("openid offline_access".into())
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
-        match (issuer, client_id) {
-            (Some(issuer), Some(client_id)) => {
-                Ok(Some(SignInSource::Provider(ProviderSettings { issuer, client_id, scopes })))
-            }
-            (Some(_), None) | (None, Some(_)) => {
-                Err("settings.toml: oidc_issuer and oidc_client_id go together".into())
-            }
-            (None, None) => {
-                let server = if self.server.is_some() || self.push_url.is_some() {
-                    &self.server
-                } else {
-                    &file.server
-                };
-                Ok(server.clone().map(SignInSource::Server))
-            }
-        }
-    }
-
-    /// The desktop settings: hotkeys and paste method, here, else in `file`, else defaults.
-    pub fn desktop(&self, file: &Settings) -> crate::gui::Settings {
-        crate::gui::Settings {
-            palette_hotkey: pick(&self.palette_hotkey, &file.hotkeys.palette)
-                .unwrap_or("ctrl+shift+space".into()),
-            capture_hotkey: pick(&self.capture_hotkey, &file.hotkeys.capture)
-                .unwrap_or("ctrl+shift+c".into()),
-            paste: self.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
-            theme: file.appearance.theme.map(Into::into).unwrap_or_default(),
-        }
-    }
-}
-
-/// The command line's value, else the file's.
-fn pick(cli: &Option<String>, file: &Option<String>) -> Option<String> {
-    cli.clone().or_else(|| file.clone())
 }

@@ -11,6 +11,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::command::UiCommand;
+use crate::gui::report::UiReport;
+use crate::settings::SettingsError;
 use crate::transfer::{self, Format};
 
 /// A request is one line; a prompt body may be up to 1 MiB and JSON escaping can double it.
@@ -106,25 +109,6 @@ impl ControlResponse {
     }
 }
 
-/// What the control socket asks of the windows (and what the tray and hotkeys ask too).
-#[derive(Debug)]
-pub enum UiCommand {
-    OpenPalette,
-    OpenLibrary,
-    /// Capture the selection; the reply is the saved prompt's title or why nothing was saved.
-    Capture(Option<oneshot::Sender<Result<String, String>>>),
-    /// Run a sync round now (the tray's "Sync now").
-    SyncNow,
-    /// settings.toml changed: new hotkeys or paste method.
-    ApplySettings(crate::gui::Settings),
-    /// Why the last edit of settings.toml was not applied (`None` once one is).
-    SettingsProblem(Option<String>),
-    OpenSettings,
-    /// The tray's account item: sign in, cancel the sign-in, or sign out, as the state is.
-    Account,
-    Quit,
-}
-
 /// What the socket server needs to answer.
 pub struct ControlContext {
     pub runtime: RuntimeHandle,
@@ -133,9 +117,9 @@ pub struct ControlContext {
     /// Fired once when a client asks the instance to quit.
     pub quit: mpsc::UnboundedSender<()>,
     /// What the windows show; stays at its default when headless.
-    pub ui_report: tokio::sync::watch::Receiver<crate::gui::UiReport>,
+    pub ui_report: tokio::sync::watch::Receiver<UiReport>,
     /// Why the last edit of settings.toml was not applied, until one is.
-    pub settings_problem: tokio::sync::watch::Receiver<Option<String>>,
+    pub settings_problem: tokio::sync::watch::Receiver<Option<SettingsError>>,
 }
 
 /// Accepts connections until the listener is dropped.
@@ -197,7 +181,9 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             match (serde_json::to_value(health), serde_json::to_value(ui)) {
                 (Ok(mut health), Ok(ui)) => {
                     health["ui"] = ui;
-                    health["settingsProblem"] = context.settings_problem.borrow().clone().into();
+                    let problem =
+                        context.settings_problem.borrow().as_ref().map(ToString::to_string);
+                    health["settingsProblem"] = problem.into();
                     ControlResponse::Status { health }
                 }
                 (Err(e), _) | (_, Err(e)) => ControlResponse::failed(e),
@@ -303,7 +289,7 @@ async fn capture(context: &ControlContext) -> ControlResponse {
     }
     match answer.await {
         Ok(Ok(title)) => ControlResponse::Done { message: format!("saved: {title}") },
-        Ok(Err(error)) => ControlResponse::Failed { error },
+        Ok(Err(error)) => ControlResponse::failed(error),
         Err(_) => ControlResponse::failed("the capture was dropped"),
     }
 }

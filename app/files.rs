@@ -7,15 +7,14 @@ use std::path::Path;
 
 /// Replaces `path` with `bytes`, with permissions `mode` (else those of a new temporary
 /// file: the user's only).
-pub(crate) fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), String> {
-    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+pub(crate) fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    file.write_all(bytes).map_err(failed)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
     if let Some(mode) = mode {
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(failed)?;
+        file.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|e| failed(e.error))?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -3,10 +3,11 @@
 
 pub mod cli;
 pub mod client;
+pub mod command;
 pub mod control;
+pub mod desktop;
 mod files;
 pub mod gui;
-pub mod install;
 mod logging;
 pub mod profile;
 pub mod run;

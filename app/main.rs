@@ -24,7 +24,7 @@ fn main() -> ExitCode {
 /// Starts the app with the command line over settings.toml over the defaults; settings
 /// that cannot work are refused before anything starts.
 fn start_app(cli: Cli, profile: Profile) -> ExitCode {
-    let refused = |e: String| {
+    let refused = |e: promptdeck::settings::SettingsError| {
         eprintln!("promptdeck: {e}");
         ExitCode::from(2)
     };
@@ -40,7 +40,7 @@ fn start_app(cli: Cli, profile: Profile) -> ExitCode {
 
 #[allow(clippy::print_stdout)]
 fn install_desktop(autostart: bool) -> ExitCode {
-    match promptdeck::install::install(autostart) {
+    match promptdeck::desktop::freedesktop::entries::install(autostart) {
         Ok(installed) => {
             installed.files.iter().for_each(|file| println!("wrote {}", file.display()));
             ExitCode::SUCCESS

@@ -15,8 +15,11 @@ use crate::settings::Effective;
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
-use crate::control::{self, ControlContext, ControlRequest, ControlResponse, UiCommand};
+use crate::command::UiCommand;
+use crate::control::{self, ControlContext, ControlRequest, ControlResponse};
+use crate::desktop::WindowSystem;
 use crate::profile::{self, Profile};
+use crate::settings::SettingsError;
 
 /// Runs the instance for `profile`, or shows the one already running and exits.
 pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result<ExitCode> {
@@ -25,7 +28,7 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     let Some(_lock) = profile.lock()? else {
         return Ok(show_running_instance(&profile));
     };
-    if !headless && let Some(reason) = crate::gui::no_display() {
+    if !headless && let WindowSystem::Missing(reason) = WindowSystem::probe() {
         anyhow::bail!(
             "no display to open windows on ({reason}); start it in a desktop session, or with \
              --headless to run the library, sync and commands without windows"
@@ -55,7 +58,8 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     }
     let (quit_tx, mut quit_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
-    let (report_tx, report_rx) = tokio::sync::watch::channel(crate::gui::UiReport::default());
+    let (report_tx, report_rx) =
+        tokio::sync::watch::channel(crate::gui::report::UiReport::default());
     let (problem_tx, problem_rx) = tokio::sync::watch::channel(None);
     let context = Arc::new(ControlContext {
         runtime: runtime.handle(),
@@ -94,16 +98,15 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
             }
         });
         let _enter = tokio.enter();
-        let settings_file = profile.settings_path();
-        crate::gui::run(
-            runtime.handle(),
+        let start = crate::gui::Start {
             ui_tx,
             ui_rx,
             first_start,
-            effective.desktop,
-            settings_file,
-            report_tx,
-        )?;
+            settings: effective.desktop,
+            settings_file: profile.settings_path(),
+            report: report_tx,
+        };
+        crate::gui::run(runtime.handle(), start)?;
     }
     tracing::info!("shutting down");
     tokio.block_on(runtime.shutdown());
@@ -125,7 +128,7 @@ struct SettingsApplier {
     profile: Profile,
     runtime: promptdeck_actors::RuntimeHandle,
     ui: Option<mpsc::UnboundedSender<UiCommand>>,
-    problem: tokio::sync::watch::Sender<Option<String>>,
+    problem: tokio::sync::watch::Sender<Option<SettingsError>>,
     applied: Effective,
 }
 
@@ -201,7 +204,7 @@ impl SettingsApplier {
             let workspaces = self.profile.workspaces(&new);
             if let Err(e) = self.runtime.reconfigure(workspaces, new.sync.clone(), auth).await {
                 tracing::error!(error = %e, "the new sync settings could not be applied");
-                self.problem.send_replace(Some(e.to_string()));
+                self.problem.send_replace(Some(SettingsError::NotApplied(e)));
                 return;
             }
         }

@@ -21,14 +21,48 @@
 //! ```
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use promptdeck_actors::{SignInSource, SyncConfig};
-use promptdeck_protocol::SpaceName;
+use promptdeck_actors::{
+    Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig, WorkspaceError,
+    check_spaces,
+};
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
 
 use crate::cli::{AuthScheme, Cli, PasteMode};
+
+/// Why settings cannot be read, applied or written; every one names what to fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{}: {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+    #[error("{} holds a token but other users can read it; run: chmod 600 {}", path.display(), path.display())]
+    TokenReadable { path: PathBuf },
+    #[error("settings.toml: give either server or push_url and pull_url")]
+    ServerAndUrls,
+    #[error("settings.toml: push_url wants a pull_url")]
+    PushWithoutPull,
+    #[error("settings.toml: oidc_issuer and oidc_client_id go together")]
+    HalfAProvider,
+    #[error("settings.toml: {0}")]
+    Sync(String),
+    #[error("settings.toml: {0}")]
+    Workspaces(#[from] WorkspaceError),
+    #[error(
+        "settings.toml: the active workspace {active:?} is not {first:?} nor in [workspaces] spaces"
+    )]
+    UnknownActive { active: String, first: String },
+    #[error("{} is not valid TOML, so it was not changed: {reason}", path.display())]
+    NotToml { path: PathBuf, reason: String },
+    #[error("cannot write {}: {reason}", path.display())]
+    Unwritable { path: PathBuf, reason: String },
+    #[error("the new sync settings could not be applied: {0}")]
+    NotApplied(RequestError),
+}
 
 /// What the app runs with: the command line over `settings.toml` over the defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +70,17 @@ pub struct Effective {
     pub sync: Option<SyncConfig>,
     pub sign_in: Option<SignInSource>,
     pub workspaces: Workspaces,
-    pub desktop: crate::gui::Settings,
+    pub desktop: DesktopSettings,
+}
+
+/// The desktop settings the windows run with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesktopSettings {
+    /// Hotkeys as "ctrl+shift+space".
+    pub palette_hotkey: String,
+    pub capture_hotkey: String,
+    pub paste: PasteMode,
+    pub theme: Appearance,
 }
 
 /// The workspaces beside the first, and which one is active.
@@ -48,18 +92,18 @@ pub struct Workspaces {
 
 impl Effective {
     /// Reads `path` and lays `cli` over it; says what cannot work.
-    pub fn resolve(cli: &Cli, path: &Path) -> Result<Self, String> {
+    pub fn resolve(cli: &Cli, path: &Path) -> Result<Self, SettingsError> {
         let settings = Settings::load(path)?;
-        let sync = cli.sync_config(&settings.sync)?;
+        let sync = sync_config(cli, &settings.sync)?;
         let sign_in = match &sync {
-            Some(sync) => cli.sign_in(&settings.sync, sync)?,
+            Some(sync) => sign_in(cli, &settings.sync, sync)?,
             None => None,
         };
         let workspaces = Workspaces {
             more: settings.workspaces.spaces.clone(),
             active: settings.workspaces.active.clone(),
         };
-        let effective = Self { sync, sign_in, workspaces, desktop: cli.desktop(&settings) };
+        let effective = Self { sync, sign_in, workspaces, desktop: desktop(cli, &settings) };
         effective.check_workspaces()?;
         Ok(effective)
     }
@@ -69,34 +113,113 @@ impl Effective {
         self.sync.as_ref().map_or(promptdeck_actors::DEFAULT_SPACE, |s| s.space.as_str())
     }
 
-    fn check_workspaces(&self) -> Result<(), String> {
+    /// The runtime's rule for the spaces, and an active workspace that is one of them.
+    fn check_workspaces(&self) -> Result<(), SettingsError> {
         let first = self.first_space();
-        for (at, space) in self.workspaces.more.iter().enumerate() {
-            check_space(space)?;
-            if space == first || self.workspaces.more[..at].contains(space) {
-                return Err(format!("settings.toml: the workspace {space:?} is listed twice"));
-            }
-        }
+        let spaces: Vec<&str> =
+            std::iter::once(first).chain(self.workspaces.more.iter().map(String::as_str)).collect();
+        check_spaces(&spaces, self.sync.as_ref())?;
         if let Some(active) = &self.workspaces.active
-            && active != first
-            && !self.workspaces.more.contains(active)
+            && !spaces.contains(&active.as_str())
         {
-            return Err(format!(
-                "settings.toml: the active workspace {active:?} is not {first:?} nor in [workspaces] spaces"
-            ));
-        }
-        if !self.workspaces.more.is_empty()
-            && self.sync.as_ref().is_some_and(|s| !s.names_the_space())
-        {
-            return Err("settings.toml: several workspaces need push and pull URLs that name the space with {space}".into());
+            return Err(SettingsError::UnknownActive {
+                active: active.clone(),
+                first: first.to_owned(),
+            });
         }
         Ok(())
     }
 }
 
-/// A workspace's name is its space on the server: the rule the server checks too.
-fn check_space(space: &str) -> Result<(), String> {
-    SpaceName::parse(space).map(drop).map_err(|e| format!("settings.toml: {e}"))
+/// The sync settings, when a server or a backend's endpoints are given on the command line
+/// or in `file`, checked. The command line's endpoints replace the file's as a whole.
+fn sync_config(cli: &Cli, file: &SyncSettings) -> Result<Option<SyncConfig>, SettingsError> {
+    let cli_endpoints = cli.server.is_some() || cli.push_url.is_some();
+    let (server, push, pull, poke) = if cli_endpoints {
+        (&cli.server, &cli.push_url, &cli.pull_url, &cli.poke_url)
+    } else {
+        (&file.server, &file.push_url, &file.pull_url, &file.poke_url)
+    };
+    let endpoints = match (server, push, pull) {
+        (Some(_), Some(_), _) => return Err(SettingsError::ServerAndUrls),
+        (Some(server), _, _) => Endpoints::promptdeck_server(server),
+        (None, Some(push), Some(pull)) => {
+            Endpoints { push: push.clone(), pull: pull.clone(), poke: poke.clone() }
+        }
+        (None, Some(_), None) => return Err(SettingsError::PushWithoutPull),
+        _ => return Ok(None),
+    };
+    let token = cli.server_token.as_ref().or(file.token.as_ref());
+    let scheme = cli.auth_scheme.or(file.auth_scheme).unwrap_or(AuthScheme::Bearer);
+    let authorization = token.map(|token| match scheme {
+        AuthScheme::Bearer => format!("Bearer {token}"),
+        AuthScheme::Raw => token.clone(),
+    });
+    let space = pick(&cli.space, &file.space).unwrap_or(promptdeck_actors::DEFAULT_SPACE.into());
+    let defaults = SyncConfig::with_endpoints(endpoints, space);
+    let config = SyncConfig {
+        authorization,
+        schema_version: pick(&cli.schema_version, &file.schema_version)
+            .unwrap_or(defaults.schema_version.clone()),
+        poll_interval: cli
+            .poll_interval
+            .or(file.poll_interval)
+            .map_or(defaults.poll_interval, Duration::from_secs),
+        ..defaults
+    };
+    config.check().map_err(SettingsError::Sync)?;
+    Ok(Some(config))
+}
+
+/// Where sync signs in, if it does: never with a fixed token; at the provider given on the
+/// command line or in `file`; else wherever a promptdeck-server says (it may say nowhere).
+fn sign_in(
+    cli: &Cli,
+    file: &SyncSettings,
+    sync: &SyncConfig,
+) -> Result<Option<SignInSource>, SettingsError> {
+    if sync.authorization.is_some() {
+        return Ok(None);
+    }
+    let issuer = pick(&cli.oidc_issuer, &file.oidc_issuer);
+    let client_id = pick(&cli.oidc_client_id, &file.oidc_client_id);
+    let scopes = pick(&cli.oidc_scopes, &file.oidc_scopes)
+        .unwrap_or("openid offline_access".into())
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    match (issuer, client_id) {
+        (Some(issuer), Some(client_id)) => {
+            Ok(Some(SignInSource::Provider(ProviderSettings { issuer, client_id, scopes })))
+        }
+        (Some(_), None) | (None, Some(_)) => Err(SettingsError::HalfAProvider),
+        (None, None) => {
+            let server = if cli.server.is_some() || cli.push_url.is_some() {
+                &cli.server
+            } else {
+                &file.server
+            };
+            Ok(server.clone().map(SignInSource::Server))
+        }
+    }
+}
+
+/// The desktop settings: hotkeys, paste method and theme, from the command line, else
+/// `file`, else the defaults.
+fn desktop(cli: &Cli, file: &Settings) -> DesktopSettings {
+    DesktopSettings {
+        palette_hotkey: pick(&cli.palette_hotkey, &file.hotkeys.palette)
+            .unwrap_or("ctrl+shift+space".into()),
+        capture_hotkey: pick(&cli.capture_hotkey, &file.hotkeys.capture)
+            .unwrap_or("ctrl+shift+c".into()),
+        paste: cli.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
+        theme: file.appearance.theme.map(Into::into).unwrap_or_default(),
+    }
+}
+
+/// The command line's value, else the file's.
+fn pick(cli: &Option<String>, file: &Option<String>) -> Option<String> {
+    cli.clone().or_else(|| file.clone())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,7 +307,7 @@ pub struct PasteSettings {
 
 /// What the settings window changes, written into `path` in place: other keys, comments and
 /// layout stay as the user left them. An empty server removes sync.
-pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), String> {
+pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), SettingsError> {
     let paste = if form.copy_only { "copy-only" } else { "auto" };
     let theme = match form.theme {
         Appearance::Dark => "dark",
@@ -202,20 +325,27 @@ pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), 
 }
 
 /// Keeps `space` as the active workspace in `path`, touching nothing else.
-pub fn save_active_workspace(path: &Path, space: &str) -> Result<(), String> {
+pub fn save_active_workspace(path: &Path, space: &str) -> Result<(), SettingsError> {
     edit(path, |document| set(document, "workspaces", "active", Some(space)))
 }
 
 /// Changes `path` in place with `change`; a file that is not TOML is left alone.
-fn edit(path: &Path, change: impl FnOnce(&mut toml_edit::DocumentMut)) -> Result<(), String> {
+fn edit(
+    path: &Path,
+    change: impl FnOnce(&mut toml_edit::DocumentMut),
+) -> Result<(), SettingsError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => {
+            return Err(SettingsError::Unreadable { path: path.into(), reason: e.to_string() });
+        }
     };
-    let mut document: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| format!("{} is not valid TOML, so it was not changed: {e}", path.display()))?;
+    let mut document: toml_edit::DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| SettingsError::NotToml {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
     change(&mut document);
     let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o600);
     write_keeping_mode(path, document.to_string().as_bytes(), mode)
@@ -238,30 +368,29 @@ fn set(document: &mut toml_edit::DocumentMut, table: &str, key: &str, value: Opt
 }
 
 /// Replaces the file whole, with the permissions it had (a file holding a token stays 0600).
-fn write_keeping_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
-    let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    crate::files::replace(path, bytes, Some(mode))
+fn write_keeping_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SettingsError> {
+    let unwritable = |reason: String| SettingsError::Unwritable { path: path.into(), reason };
+    let dir = path.parent().ok_or_else(|| unwritable("it has no directory".into()))?;
+    std::fs::create_dir_all(dir).map_err(|e| unwritable(e.to_string()))?;
+    crate::files::replace(path, bytes, Some(mode)).map_err(|e| unwritable(e.to_string()))
 }
 
 impl Settings {
     /// The settings at `path`; none when the file does not exist.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub fn load(path: &Path) -> Result<Self, SettingsError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => {
+                return Err(SettingsError::Unreadable { path: path.into(), reason: e.to_string() });
+            }
         };
-        let settings: Self =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let settings: Self = toml::from_str(&text)
+            .map_err(|e| SettingsError::Invalid { path: path.into(), reason: e.to_string() })?;
         if settings.sync.token.is_some() {
             let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
             if mode & 0o077 != 0 {
-                return Err(format!(
-                    "{} holds a token but other users can read it; run: chmod 600 {}",
-                    path.display(),
-                    path.display()
-                ));
+                return Err(SettingsError::TokenReadable { path: path.into() });
             }
         }
         Ok(settings)
@@ -321,7 +450,7 @@ mod tests {
         let path = dir.path().join("settings.toml");
         std::fs::write(&path, "[sync\nbroken").expect("written");
         let refused = save(&path, &form("")).expect_err("refused");
-        assert!(refused.contains("not valid TOML"), "{refused}");
+        assert!(matches!(refused, SettingsError::NotToml { .. }), "{refused}");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "[sync\nbroken");
     }
 }

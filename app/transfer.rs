@@ -221,6 +221,7 @@ pub fn export(
 /// Replaces `path` whole, so an export interrupted half-way never leaves half a file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     crate::files::replace(path, bytes, None)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Milliseconds since the epoch from a number or an RFC 3339 date.

@@ -14,6 +14,31 @@ fn add(instance: &Instance, title: &str, body: &str) {
     assert!(out.status.success(), "add failed: {}", stderr(&out));
 }
 
+const ALL_FOUR: [&str; 4] = ["CacheActor", "RequestQueueActor", "AuthActor", "SyncActor"];
+
+fn actor_names(health: &serde_json::Value) -> Vec<String> {
+    let actors = health["actors"].as_array().expect("actors");
+    actors.iter().map(|a| a["name"].as_str().expect("name").to_owned()).collect()
+}
+
+#[test]
+fn every_configuration_runs_all_four_actors() {
+    // A fixed token, a server that signs in (here unreachable), and no server at all.
+    let configurations: [&[&str]; 3] = [
+        &["--server", "http://127.0.0.1:9", "--server-token", "s3cret"],
+        &["--server", "http://127.0.0.1:9"],
+        &[],
+    ];
+    for args in configurations {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let instance = Instance::start(dir.path(), args);
+        let health = support::status(dir.path()).expect("status");
+        assert_eq!(actor_names(&health), ALL_FOUR, "{args:?}");
+        assert!(instance.cli(&["quit"]).status.success());
+        assert!(instance.wait_exit().success());
+    }
+}
+
 #[test]
 fn add_list_status_and_quit_through_the_socket() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -29,13 +54,7 @@ fn add_list_status_and_quit_through_the_socket() {
     let health: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
     assert_eq!(health["status"]["promptCount"], 2);
     assert_eq!(health["status"]["pending"], 2);
-    let actors: Vec<&str> = health["actors"]
-        .as_array()
-        .expect("actors")
-        .iter()
-        .map(|a| a["name"].as_str().expect("name"))
-        .collect();
-    assert_eq!(actors, ["CacheActor", "RequestQueueActor"]);
+    assert_eq!(actor_names(&health), ALL_FOUR, "a local profile runs all four actors");
     assert_eq!(health["actors"][0]["restarts"], 0);
     assert!(health["cache"]["hits"].is_u64() && health["cache"]["misses"].is_u64());
     assert_eq!(health["queueDepth"], 0);

@@ -4,105 +4,41 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-use promptdeck::control::UiCommand;
-use promptdeck::gui::hotkeys::Hotkeys;
+use promptdeck::desktop::x11::X11Hotkeys;
+use promptdeck::desktop::{Event, Shortcut, bind};
+use support::keyboard::Keyboard;
 use support::{WAIT, Xvfb};
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
-use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt, GrabMode, ModMask, Window};
-use x11rb::protocol::xtest::ConnectionExt as _;
-use x11rb::rust_connection::RustConnection;
+use x11rb::protocol::xproto::{ConnectionExt, ModMask};
 use xkeysym::key;
 
-/// A client of the test's X server that types and grabs as other applications would.
-struct Keyboard {
-    conn: RustConnection,
-    root: Window,
+fn next(rx: &mut Receiver<Event>) -> Event {
+    next_within(rx, WAIT).expect("a hotkey in time")
 }
 
-impl Keyboard {
-    fn connect(xvfb: &Xvfb) -> Self {
-        let (conn, screen) = x11rb::connect(Some(&xvfb.display)).expect("connects to Xvfb");
-        let root = conn.setup().roots[screen].root;
-        Self { conn, root }
-    }
+/// The next event, if one comes within `limit`.
+fn next_within(rx: &mut Receiver<Event>, limit: Duration) -> Option<Event> {
+    rx.recv_timeout(limit).ok()
+}
 
-    /// The first key whose keysyms `wanted` accepts.
-    fn key_where(&self, wanted: impl Fn(&[u32]) -> bool) -> Option<u8> {
-        let setup = self.conn.setup();
-        let count = setup.max_keycode - setup.min_keycode + 1;
-        let map = self.conn.get_keyboard_mapping(setup.min_keycode, count).expect("map");
-        let map = map.reply().expect("map");
-        let at = map.keysyms.chunks(self.keysyms_per_key()).position(wanted)?;
-        Some(setup.min_keycode + u8::try_from(at).expect("a keycode"))
-    }
-
-    fn keysyms_per_key(&self) -> usize {
-        let setup = self.conn.setup();
-        let map = self.conn.get_keyboard_mapping(setup.min_keycode, 1).expect("map");
-        usize::from(map.reply().expect("map").keysyms_per_keycode)
-    }
-
-    fn keycode(&self, keysym: u32) -> u8 {
-        self.key_where(|syms| syms.contains(&keysym)).expect("a key")
-    }
-
-    fn down(&self, keysym: u32) {
-        let code = self.keycode(keysym);
-        self.conn.xtest_fake_input(2, code, 0, self.root, 0, 0, 0).expect("press");
-        self.conn.flush().expect("flush");
-    }
-
-    fn up(&self, keysym: u32) {
-        let code = self.keycode(keysym);
-        self.conn.xtest_fake_input(3, code, 0, self.root, 0, 0, 0).expect("release");
-        self.conn.flush().expect("flush");
-    }
-
-    /// Presses `keysyms` in order and lets go of them in reverse, as fingers do.
-    fn chord(&self, keysyms: &[u32]) {
-        keysyms.iter().for_each(|k| self.down(*k));
-        keysyms.iter().rev().for_each(|k| self.up(*k));
-    }
-
-    /// Grabs a key as another application would: true if the server allowed it.
-    fn grab(&self, mods: ModMask, keysym: u32) -> bool {
-        let code = self.keycode(keysym);
-        let cookie =
-            self.conn.grab_key(false, self.root, mods, code, GrabMode::ASYNC, GrabMode::ASYNC);
-        cookie.expect("sent").check().is_ok()
+fn name(event: &Event) -> &'static str {
+    match event {
+        Event::Hotkey(Shortcut::Palette) => "palette",
+        Event::Hotkey(Shortcut::Capture) => "capture",
+        Event::Tray(_) => "something else",
     }
 }
 
-fn next(rx: &mut UnboundedReceiver<UiCommand>) -> UiCommand {
-    next_within(rx, WAIT).expect("a hotkey command in time")
-}
-
-/// The next command, if one comes within `limit`.
-fn next_within(rx: &mut UnboundedReceiver<UiCommand>, limit: Duration) -> Option<UiCommand> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("rt");
-    let command = runtime.block_on(async { tokio::time::timeout(limit, rx.recv()).await });
-    command.ok().map(|c| c.expect("the hotkeys are still listening"))
-}
-
-fn name(command: &UiCommand) -> &'static str {
-    match command {
-        UiCommand::OpenPalette => "palette",
-        UiCommand::Capture(_) => "capture",
-        _ => "something else",
-    }
-}
-
-fn start(
-    xvfb: &Xvfb,
-    palette: &str,
-    capture: &str,
-) -> (Hotkeys, UnboundedReceiver<UiCommand>, Vec<String>) {
-    let (tx, rx) = unbounded_channel();
-    let mut hotkeys = Hotkeys::on_display(Some(&xvfb.display), tx).expect("hotkeys on Xvfb");
-    let problems = hotkeys.apply(palette, capture);
+fn start(xvfb: &Xvfb, palette: &str, capture: &str) -> (X11Hotkeys, Receiver<Event>, Vec<String>) {
+    let (tx, rx) = channel();
+    let events = Arc::new(move |event| {
+        let _ = tx.send(event);
+    });
+    let mut hotkeys = X11Hotkeys::on_display(Some(&xvfb.display), events).expect("hotkeys on Xvfb");
+    let problems = bind(&mut hotkeys, palette, capture);
     (hotkeys, rx, problems)
 }
 
@@ -174,7 +110,7 @@ fn replaced_and_dropped_hotkeys_are_let_go() {
     assert!(problems.is_empty(), "{problems:?}");
     assert!(!other.grab(ctrl_alt, key::o), "ctrl+alt+o is held");
 
-    assert!(hotkeys.apply("ctrl+alt+j", "ctrl+alt+k").is_empty());
+    assert!(bind(&mut hotkeys, "ctrl+alt+j", "ctrl+alt+k").is_empty());
     assert!(other.grab(ctrl_alt, key::o), "the replaced shortcut was let go");
     assert!(!other.grab(ctrl_alt, key::j), "the new one is held");
 

@@ -93,7 +93,7 @@ fn workspaces_come_from_settings_toml_switch_from_the_command_line_and_are_kept(
     let problem = eventually("the bad name to be reported", WAIT, || {
         status(profile)?["settingsProblem"].as_str().map(str::to_owned)
     });
-    assert!(problem.contains("cannot name a workspace"), "{problem}");
+    assert!(problem.contains("cannot name a space"), "{problem}");
     assert_eq!(workspaces(profile).expect("status").1, ["personal", "team", "oss"]);
     assert!(
         !profile.join("escape.redb").exists() && !profile.join("spaces/../escape.redb").exists()

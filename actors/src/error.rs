@@ -1,7 +1,7 @@
 use promptdeck_storage::StoreError;
 
 use crate::auth::AuthError;
-use crate::sync::RoundError;
+use crate::sync::client::RoundError;
 use crate::workspace::WorkspaceError;
 
 /// Why a request to the runtime was not answered with data. Callers match the variant,

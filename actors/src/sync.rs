@@ -4,7 +4,7 @@
 //! slow timer; triggers that arrive during a round coalesce into one more round. Failures
 //! back off exponentially with jitter and reset on success.
 
-mod client;
+pub(crate) mod client;
 mod config;
 
 use std::sync::Arc;
@@ -164,7 +164,7 @@ impl Actor for SyncActor {
         _myself: ActorRef<SyncMsg>,
         state: &mut SyncState,
     ) -> Result<(), ActorProcessingErr> {
-        state.link.take().map(Link::close);
+        state.link.take().into_iter().for_each(Link::close);
         Ok(())
     }
 
@@ -206,7 +206,7 @@ impl SyncState {
         myself: &ActorRef<SyncMsg>,
         link: Option<LinkConfig>,
     ) -> Result<(), String> {
-        self.link.take().map(Link::close);
+        self.link.take().into_iter().for_each(Link::close);
         self.failures = 0;
         self.offline_since = None;
         self.stopped = false;

@@ -3,7 +3,14 @@
 use promptdeck_actors::{RuntimeStatus, SyncStatus};
 use promptdeck_views::{Account, Indicator};
 
+use crate::desktop::TrayState;
+
+/// The dot and its words. While an actor is down (restarting after a failure) the runtime
+/// is unavailable, whatever the last sync said.
 pub fn indicator(status: &RuntimeStatus) -> Indicator {
+    if !status.unavailable.is_empty() {
+        return Indicator::Unavailable;
+    }
     match &status.sync {
         SyncStatus::LocalOnly => Indicator::LocalOnly,
         SyncStatus::Idle => Indicator::Synced,
@@ -39,8 +46,20 @@ pub fn counts(status: &RuntimeStatus) -> String {
     }
 }
 
+/// What the tray shows for `status`.
+pub fn tray(status: &RuntimeStatus) -> TrayState {
+    let tooltip = format!("Promptdeck · {} · {}", indicator(status).label(), counts(status));
+    let (account_label, account_enabled) = match account(status) {
+        Account::NotNeeded => ("No sign-in needed", false),
+        Account::SignedOut => ("Sign in…", true),
+        Account::SigningIn => ("Cancel signing in", true),
+        Account::SignedIn => ("Sign out", true),
+    };
+    TrayState { colour: colour(status), tooltip, account_label, account_enabled }
+}
+
 /// The tray dot's colour.
-pub fn colour(status: &RuntimeStatus) -> [u8; 3] {
+fn colour(status: &RuntimeStatus) -> [u8; 3] {
     match indicator(status) {
         Indicator::Synced | Indicator::LocalOnly => [46, 160, 67],
         Indicator::Syncing => [56, 132, 255],
@@ -52,4 +71,20 @@ pub fn colour(status: &RuntimeStatus) -> [u8; 3] {
 /// Every workspace's space, in order.
 pub fn workspaces(status: &RuntimeStatus) -> Vec<String> {
     status.workspaces.iter().map(|w| w.space.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_actor_down_shows_the_runtime_unavailable_in_the_windows_and_the_tray() {
+        let mut status = RuntimeStatus { library: Default::default(), ..Default::default() };
+        status.library.sync = SyncStatus::Idle;
+        assert_eq!(indicator(&status), Indicator::Synced);
+        status.unavailable.push("RequestQueueActor".into());
+        assert_eq!(indicator(&status), Indicator::Unavailable);
+        assert!(tray(&status).tooltip.contains("Runtime unavailable"));
+        assert_eq!(tray(&status).colour, [218, 54, 51]);
+    }
 }

@@ -9,6 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub mod bus;
+pub mod clipboard_owner;
+pub mod keyboard;
 #[path = "../../actors/tests/support/node.rs"]
 pub mod node;
 #[path = "../../actors/tests/support/oidc.rs"]

@@ -50,14 +50,28 @@ pub enum Message {
     SwitchWorkspace(String),
 }
 
+/// What the library wants the app to do; each carries what the app needs for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     None,
+    /// List the prompts matching the query; answer with [`State::show_results`].
     Search(String),
-    /// Load the full prompt; answer with [`State::open`].
-    Open(PromptId),
-    Save(editor::Draft),
-    Delete(PromptId),
+    /// Load the full prompt from `space`'s workspace; answer with [`State::open`].
+    Open {
+        id: PromptId,
+        space: String,
+    },
+    /// Save the draft into `space`'s workspace (where the prompt was opened); answer with
+    /// [`State::finished_edit`].
+    Save {
+        draft: editor::Draft,
+        space: String,
+    },
+    /// Delete the prompt from `space`'s workspace; answer with [`State::finished_edit`].
+    Delete {
+        id: PromptId,
+        space: String,
+    },
     Close,
     /// Sign in, cancel the sign-in under way, or sign out; answer with
     /// [`State::account_request_failed`] if it fails.
@@ -89,13 +103,9 @@ impl State {
         active.clone_into(&mut self.active);
     }
 
-    /// The workspace the editor's prompt belongs to (empty: the active one).
-    pub fn editor_space(&self) -> &str {
-        &self.editor_space
-    }
-
-    pub fn query(&self) -> &str {
-        &self.query
+    /// The library changed: list the query's prompts again.
+    pub fn data_changed(&self) -> Action {
+        Action::Search(self.query.clone())
     }
 
     /// The prompt open in the editor, if one is (not a new one being written).
@@ -112,7 +122,7 @@ impl State {
             Message::Select(id) => {
                 self.selected = Some(id.clone());
                 self.editor_space.clone_from(&self.active);
-                Action::Open(id)
+                Action::Open { id, space: self.editor_space.clone() }
             }
             Message::New => {
                 self.selected = None;
@@ -138,8 +148,8 @@ impl State {
         let Some(editor) = &mut self.editor else { return Action::None };
         match editor.update(message) {
             editor::Action::None => Action::None,
-            editor::Action::Save(draft) => Action::Save(draft),
-            editor::Action::Delete(id) => Action::Delete(id),
+            editor::Action::Save(draft) => Action::Save { draft, space: self.editor_space.clone() },
+            editor::Action::Delete(id) => Action::Delete { id, space: self.editor_space.clone() },
             editor::Action::Cancel => {
                 self.editor = None;
                 Action::None

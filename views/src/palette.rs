@@ -8,7 +8,8 @@
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Element, Length};
-use promptdeck_protocol::{PromptKey, PromptSummary};
+use promptdeck_protocol::template::Template;
+use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 
 use crate::widget::chip::chip;
 use crate::widget::frame::frame;
@@ -86,23 +87,35 @@ pub enum Message {
     ScopeChosen(Scope),
 }
 
-/// What the palette wants the app to do.
+/// What the palette wants the app to do; each carries what the app needs for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     None,
-    Search(String),
-    Insert(PromptKey),
-    /// Put the prompt on the clipboard and close; the user pastes it where they like.
-    Copy(PromptKey),
+    /// Search for `query` in `scope`; answer with [`State::show_results`].
+    Search {
+        query: String,
+        scope: Scope,
+    },
+    /// Search in `scope` from now on (a workspace becomes the active one), and search
+    /// `query` again there.
+    Rescope {
+        query: String,
+        scope: Scope,
+    },
+    /// Fetch this prompt's body for the preview; answer with [`State::show_preview`].
+    Preview(PromptKey),
+    /// The user chose this prompt, to insert it or (`copy`) put it on the clipboard: fetch
+    /// it and answer with [`State::chosen`].
+    Choose {
+        prompt: PromptKey,
+        copy: bool,
+    },
     /// Close, and open the prompt in the library's editor.
     Edit(PromptKey),
     /// Pin or unpin the prompt (its `pinned` tag).
     TogglePin(PromptKey),
     Close,
-    /// Search in `scope` from now on (a workspace becomes the active one), and search the
-    /// query again there.
-    Rescope(Scope, String),
-    /// The fill-in form is done: insert (or copy) the prompt with these field values.
+    /// Insert (or copy) the prompt, filled with these field values.
     Deliver {
         prompt: PromptKey,
         values: Vec<(String, String)>,
@@ -159,7 +172,7 @@ impl State {
                 space.clone_into(&mut self.active);
             }
         }
-        Action::Rescope(scope, self.query.clone())
+        Action::Rescope { query: self.query.clone(), scope }
     }
 
     /// The scope `step` places along workspaces-then-all from the current one.
@@ -191,19 +204,19 @@ impl State {
         match message {
             Message::QueryChanged(query) => {
                 self.query = query.clone();
-                Action::Search(query)
+                Action::Search { query, scope: self.scope() }
             }
             Message::Up => {
                 self.selected = self.selected.saturating_sub(1);
-                Action::None
+                self.preview_action()
             }
             Message::Down => {
                 let last = self.row_count().saturating_sub(1);
                 self.selected = (self.selected + 1).min(last);
-                Action::None
+                self.preview_action()
             }
-            Message::Submit => self.selected().map_or(Action::None, |p| Action::Insert(p.key())),
-            Message::Copy => self.selected().map_or(Action::None, |p| Action::Copy(p.key())),
+            Message::Submit => self.choose(false),
+            Message::Copy => self.choose(true),
             Message::EditSelected => {
                 self.selected().map_or(Action::None, |p| Action::Edit(p.key()))
             }
@@ -231,6 +244,30 @@ impl State {
         }
     }
 
+    fn choose(&self, copy: bool) -> Action {
+        self.selected().map_or(Action::None, |p| Action::Choose { prompt: p.key(), copy })
+    }
+
+    /// The library changed: search the query again where the palette searches.
+    pub fn data_changed(&self) -> Action {
+        Action::Search { query: self.query.clone(), scope: self.scope() }
+    }
+
+    /// The prompt the user chose, fetched: a prompt with named fields asks for them in the
+    /// form first; any other is delivered at once.
+    pub fn chosen(&mut self, key: PromptKey, prompt: &Prompt, copy: bool) -> Action {
+        let fields = match Template::parse(&prompt.body) {
+            Ok(template) => template.fields().to_vec(),
+            Err(_) => Vec::new(),
+        };
+        if fields.is_empty() {
+            return Action::Deliver { prompt: key, values: Vec::new(), copy };
+        }
+        let form = fill::State::new(&prompt.title, fields);
+        self.filling = Some(Filling { prompt: key, copy, form });
+        Action::Focus(fill::input_id(0))
+    }
+
     fn update_fill(&mut self, message: fill::Message) -> Action {
         let Some(filling) = &mut self.filling else { return Action::None };
         match filling.form.update(message) {
@@ -247,44 +284,41 @@ impl State {
         }
     }
 
-    /// Asks for `fields` of the chosen prompt before it is inserted (or copied, with
-    /// `copy`). Returns the first field's id, for the keyboard.
-    pub fn fill_in(
-        &mut self,
-        prompt: PromptKey,
-        title: &str,
-        fields: Vec<promptdeck_protocol::template::Field>,
-        copy: bool,
-    ) -> String {
-        self.filling = Some(Filling { prompt, copy, form: fill::State::new(title, fields) });
-        fill::input_id(0)
-    }
-
     /// Whether the fill-in form is showing.
     pub fn is_filling(&self) -> bool {
         self.filling.is_some()
     }
 
     /// The answer to a search. An answer for an older query than the one in the box is
-    /// dropped: a newer one is on its way.
-    pub fn show_results(&mut self, query: &str, results: Result<Vec<PromptSummary>, String>) {
+    /// dropped: a newer one is on its way. Asks for the first prompt's body when the
+    /// preview does not show it yet.
+    pub fn show_results(
+        &mut self,
+        query: &str,
+        results: Result<Vec<PromptSummary>, String>,
+    ) -> Action {
         if query != self.query {
-            return;
+            return Action::None;
         }
         self.results = match results {
             Ok(rows) => Loadable::Loaded(rows),
             Err(error) => Loadable::Failed(error),
         };
         self.selected = 0;
+        self.preview_action()
     }
 
-    /// The selected prompt, when its body is not shown yet: the app fetches it.
-    pub fn wants_preview(&self) -> Option<PromptKey> {
+    /// The selected prompt, when its body is not shown yet: for the app to fetch it.
+    pub fn wanted_preview(&self) -> Option<PromptKey> {
         let selected = self.selected()?.key();
         match &self.preview {
             Some((shown, _)) if *shown == selected => None,
             _ => Some(selected),
         }
+    }
+
+    fn preview_action(&self) -> Action {
+        self.wanted_preview().map_or(Action::None, Action::Preview)
     }
 
     /// The prompt whose full body the preview shows.

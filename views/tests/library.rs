@@ -41,12 +41,15 @@ fn a_new_prompt_is_typed_and_saved_as_a_draft() -> Result<(), Error> {
     let actions = apply(&mut state, messages);
     assert_eq!(
         actions,
-        [Action::Save(Draft {
-            id: None,
-            title: "Translate".into(),
-            body: "Translate to French".into(),
-            tags: vec!["lang".into(), "writing".into()],
-        })]
+        [Action::Save {
+            draft: Draft {
+                id: None,
+                title: "Translate".into(),
+                body: "Translate to French".into(),
+                tags: vec!["lang".into(), "writing".into()],
+            },
+            space: String::new(),
+        }]
     );
     Ok(())
 }
@@ -58,7 +61,8 @@ fn selecting_a_prompt_opens_it_and_an_edit_keeps_its_id() -> Result<(), Error> {
     ui.click("Code review")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Open(PromptId::parse("p1").expect("id"))]);
+    let opened = PromptId::parse("p1").expect("id");
+    assert_eq!(actions, [Action::Open { id: opened, space: String::new() }]);
 
     state.open(&prompt());
     let mut ui = simulator(state.view());
@@ -68,7 +72,9 @@ fn selecting_a_prompt_opens_it_and_an_edit_keeps_its_id() -> Result<(), Error> {
     ui.click("Save")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    let [Action::Save(draft)] = &actions[..] else { panic!("expected one save, got {actions:?}") };
+    let [Action::Save { draft, .. }] = &actions[..] else {
+        panic!("expected one save, got {actions:?}")
+    };
     assert_eq!(draft.id, Some(PromptId::parse("p1").expect("id")));
     assert_eq!(draft.title, "Code review (strict)");
     assert_eq!(draft.body, "Review this diff");
@@ -85,7 +91,8 @@ fn delete_asks_to_delete_the_open_prompt() -> Result<(), Error> {
     ui.click("Delete")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Delete(PromptId::parse("p1").expect("id"))]);
+    let deleted = PromptId::parse("p1").expect("id");
+    assert_eq!(actions, [Action::Delete { id: deleted, space: String::new() }]);
     Ok(())
 }
 
@@ -207,8 +214,19 @@ fn the_switcher_changes_workspace_and_an_open_prompt_saves_where_it_came_from() 
     let messages: Vec<Message> = ui.into_messages().collect();
     assert_eq!(apply(&mut state, messages), [Action::SwitchWorkspace("team".into())]);
     state.set_workspaces(vec!["personal".into(), "team".into()], "team");
-    assert_eq!(state.editor_space(), "personal", "the edit still saves into its own workspace");
+    let saved_in = |state: &mut State| {
+        let mut ui = simulator(state.view());
+        ui.click(id(TITLE_ID)).expect("the title");
+        let _ = ui.typewrite("x");
+        ui.click("Save").expect("the save button");
+        let messages: Vec<Message> = ui.into_messages().collect();
+        match &apply(state, messages)[..] {
+            [Action::Save { space, .. }] => space.clone(),
+            other => panic!("expected one save, got {other:?}"),
+        }
+    };
+    assert_eq!(saved_in(&mut state), "personal", "the edit still saves into its own workspace");
     state.update(Message::New);
-    assert_eq!(state.editor_space(), "team", "a new prompt goes to the active workspace");
+    assert_eq!(saved_in(&mut state), "team", "a new prompt goes to the active workspace");
     Ok(())
 }

@@ -4,8 +4,7 @@ use iced::keyboard::key::{Named, NativeCode, Physical};
 use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
 use iced_test::{Error, simulator};
-use promptdeck_protocol::template::{Field, Template};
-use promptdeck_protocol::{PromptId, PromptKey, PromptSummary};
+use promptdeck_protocol::{Prompt, PromptId, PromptKey, PromptSummary};
 use promptdeck_views::palette::{Action, INPUT_ID, Message, Scope, State};
 use promptdeck_views::{Indicator, fill};
 
@@ -59,7 +58,8 @@ fn typing_asks_for_a_search_and_shows_only_its_results() -> Result<(), Error> {
     let _ = ui.typewrite("sum");
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions.last(), Some(&Action::Search("sum".into())));
+    let scope = Scope::Workspace(String::new());
+    assert_eq!(actions.last(), Some(&Action::Search { query: "sum".into(), scope }));
     assert_eq!(state.query(), "sum");
 
     state.show_results("sum", Ok(vec![summary("a", "Summarise article")]));
@@ -93,7 +93,7 @@ fn arrows_move_the_selection_and_enter_inserts_it() -> Result<(), Error> {
     let _ = ui.tap_key(Named::Enter);
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Insert(key("b"))]);
+    assert_eq!(actions, [Action::Choose { prompt: key("b"), copy: false }]);
     Ok(())
 }
 
@@ -104,7 +104,7 @@ fn clicking_a_row_inserts_it() -> Result<(), Error> {
     ui.click("Polite reply")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Insert(key("c"))]);
+    assert_eq!(actions, [Action::Choose { prompt: key("c"), copy: false }]);
     Ok(())
 }
 
@@ -204,7 +204,7 @@ fn ctrl_enter_copies_the_selection_instead_of_inserting_it() -> Result<(), Error
     let messages: Vec<Message> = ui.into_messages().collect();
     assert_eq!(messages, [Message::Down, Message::Copy], "the search box did not also submit");
     let actions = apply(&mut state, messages);
-    assert_eq!(actions.last(), Some(&Action::Copy(key("b"))));
+    assert_eq!(actions.last(), Some(&Action::Choose { prompt: key("b"), copy: true }));
     Ok(())
 }
 
@@ -223,7 +223,7 @@ fn ctrl_and_a_digit_inserts_that_row_and_rows_show_their_digit() -> Result<(), E
     let actions = apply(&mut state, messages);
     assert_eq!(
         actions,
-        [Action::Insert(key("c")), Action::None],
+        [Action::Choose { prompt: key("c"), copy: false }, Action::None],
         "the third row; there is no ninth"
     );
     Ok(())
@@ -246,23 +246,30 @@ fn ctrl_e_asks_to_edit_the_selected_prompt() -> Result<(), Error> {
 fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let first = key("a");
-    assert_eq!(state.wants_preview(), Some(first.clone()), "the app is asked for the body");
+    assert_eq!(state.wanted_preview(), Some(first.clone()), "the app is asked for the body");
     let mut ui = simulator(state.view());
     ui.find("preview of Summarise article")?;
     drop(ui);
 
     state.show_preview(first.clone(), "Summarise this article\nin three bullet points.");
-    assert_eq!(state.wants_preview(), None);
+    assert_eq!(state.wanted_preview(), None);
     let mut ui = simulator(state.view());
     ui.find("Summarise this article\nin three bullet points.")?;
     drop(ui);
 
-    state.update(Message::Down);
-    assert_eq!(state.wants_preview(), Some(key("b")));
+    assert_eq!(state.update(Message::Down), Action::Preview(key("b")), "the move asks for it");
     state.show_preview(first, "a late answer for the old selection");
     let mut ui = simulator(state.view());
     assert!(ui.find("a late answer for the old selection").is_err(), "dropped");
     ui.find("preview of Code review")?;
+    drop(ui);
+    state.show_preview(key("b"), "Review this diff");
+    assert_eq!(state.update(Message::Down), Action::Preview(key("c")));
+    assert_eq!(state.update(Message::Up), Action::None, "b's body is shown already");
+
+    state.update(Message::QueryChanged("co".into()));
+    let answer = state.show_results("co", Ok(vec![summary("c", "Polite reply")]));
+    assert_eq!(answer, Action::Preview(key("c")), "new results ask for their first body");
     Ok(())
 }
 
@@ -270,19 +277,31 @@ fn shift(key: impl Into<Key>) -> iced::Event {
     pressed(key, Modifiers::SHIFT)
 }
 
-fn letter_fields() -> Vec<Field> {
-    Template::parse("Dear {{name}}, {{tone:formal|casual|curt}} {{date}}")
-        .expect("parses")
-        .fields()
-        .to_vec()
+/// A prompt whose body asks for a name and a tone.
+fn letter(id: &str, title: &str) -> Prompt {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "title": title, "body": "Dear {{name}}, {{tone:formal|casual|curt}} {{date}}",
+        "tags": [], "createdAt": 1, "updatedAt": 1
+    }))
+    .expect("prompt")
+}
+
+#[test]
+fn a_chosen_prompt_without_fields_is_delivered_at_once() {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let mut plain = letter("a", "Summarise article");
+    plain.body = "Summarise {{clipboard}} on {{date}}".into();
+    let action = state.chosen(key("a"), &plain, true);
+    assert_eq!(action, Action::Deliver { prompt: key("a"), values: vec![], copy: true });
+    assert!(!state.is_filling(), "no form for placeholders the moment fills");
 }
 
 #[test]
 fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let b = key("b");
-    let first = state.fill_in(b.clone(), "Code review", letter_fields(), false);
-    assert_eq!(first, fill::input_id(0));
+    let first = state.chosen(b.clone(), &letter("b", "Code review"), false);
+    assert_eq!(first, Action::Focus(fill::input_id(0)));
     assert!(state.is_filling());
 
     let mut ui = simulator(state.view());
@@ -315,7 +334,7 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
 -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let c = key("c");
-    state.fill_in(c.clone(), "Polite reply", letter_fields(), true);
+    state.chosen(c.clone(), &letter("c", "Polite reply"), true);
 
     let mut ui = simulator(state.view());
     ui.click("casual")?;
@@ -332,7 +351,7 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
     let values = vec![("name".to_owned(), String::new()), ("tone".to_owned(), "casual".to_owned())];
     assert_eq!(actions.last(), Some(&Action::Deliver { prompt: c.clone(), values, copy: true }));
 
-    state.fill_in(c, "Polite reply", letter_fields(), false);
+    state.chosen(c, &letter("c", "Polite reply"), false);
     let mut ui = simulator(state.view());
     ui.click(id(fill::input_id(0)))?;
     let _ = ui.tap_key(Named::Escape);
@@ -391,10 +410,10 @@ fn ctrl_tab_walks_the_workspaces_then_all_of_them_and_back() -> Result<(), Error
     assert_eq!(
         actions,
         [
-            Action::Rescope(Scope::Workspace("team".into()), "rev".into()),
-            Action::Rescope(Scope::All, "rev".into()),
-            Action::Rescope(Scope::Workspace("personal".into()), "rev".into()),
-            Action::Rescope(Scope::All, "rev".into()),
+            Action::Rescope { query: "rev".into(), scope: Scope::Workspace("team".into()) },
+            Action::Rescope { query: "rev".into(), scope: Scope::All },
+            Action::Rescope { query: "rev".into(), scope: Scope::Workspace("personal".into()) },
+            Action::Rescope { query: "rev".into(), scope: Scope::All },
         ],
         "each step searches the query again where it now looks"
     );
@@ -410,7 +429,10 @@ fn a_chip_click_switches_and_rows_from_all_workspaces_say_where_they_live() -> R
     ui.click("team")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
-    assert_eq!(actions, [Action::Rescope(Scope::Workspace("team".into()), String::new())]);
+    assert_eq!(
+        actions,
+        [Action::Rescope { query: String::new(), scope: Scope::Workspace("team".into()) }]
+    );
 
     let _ = state.update(Message::ScopeChosen(Scope::All));
     let mut rows = library();
@@ -425,6 +447,10 @@ fn a_chip_click_switches_and_rows_from_all_workspaces_say_where_they_live() -> R
     let messages: Vec<Message> = ui.into_messages().collect();
     let actions = apply(&mut state, messages);
     let chosen = PromptKey { space: "team".into(), id: PromptId::parse("b").expect("id") };
-    assert_eq!(actions.last(), Some(&Action::Insert(chosen)), "the row's workspace goes with it");
+    assert_eq!(
+        actions.last(),
+        Some(&Action::Choose { prompt: chosen, copy: false }),
+        "the row's workspace goes with it"
+    );
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! How each kind of window opens.
+//! How each kind of window opens: its size, place and decorations.
 
 use iced::window::{Level, Position, Settings};
 use iced::{Size, window};
@@ -24,13 +24,6 @@ pub fn palette() -> Settings {
 /// `settings`, made without being shown.
 pub fn hidden(settings: Settings) -> Settings {
     Settings { visible: false, ..settings }
-}
-
-/// Whether a window can be hidden and shown again: winit cannot hide one on Wayland, which
-/// it uses whenever WAYLAND_DISPLAY or WAYLAND_SOCKET is set.
-pub fn can_hide() -> bool {
-    let set = |name| std::env::var_os(name).is_some_and(|value| !value.is_empty());
-    !set("WAYLAND_DISPLAY") && !set("WAYLAND_SOCKET")
 }
 
 pub fn library() -> Settings {

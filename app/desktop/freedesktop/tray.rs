@@ -1,19 +1,15 @@
 //! The tray icon: a dot coloured by the runtime's state, a tooltip with counts, and the
 //! menu. On a desktop without a StatusNotifier host the app runs on without it.
 
-use promptdeck_actors::RuntimeStatus;
-use promptdeck_views::Account;
-use tokio::sync::mpsc::UnboundedSender;
 use tray_icon::menu::{Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
-use super::status;
-use crate::control::UiCommand;
+use crate::desktop::{Event, EventSink, Tray, TrayItem, TrayState};
 
 const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 const ICON_SIZE: u32 = 32;
 
-pub struct Tray {
+pub struct StatusNotifierTray {
     icon: TrayIcon,
     shown: Option<[u8; 3]>,
     /// Sign in, cancel, or sign out, labelled for the account's state.
@@ -21,7 +17,7 @@ pub struct Tray {
 }
 
 /// Creates the tray icon, or says in one log line why there is none.
-pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
+pub fn start(events: EventSink, syncing: bool) -> Option<StatusNotifierTray> {
     if let Err(reason) = tray_host_present() {
         tracing::warn!(%reason, "no system tray on this desktop; running without a tray icon");
         return None;
@@ -48,8 +44,8 @@ pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
     let _ = menu.append(&PredefinedMenuItem::separator());
     let _ = menu.append(&MenuItem::with_id("quit", "Quit Promptdeck", true, None));
     MenuEvent::set_event_handler(Some(move |event: MenuEvent| {
-        if let Some(command) = command_for(&event.id) {
-            let _ = ui.send(command);
+        if let Some(item) = item_for(&event.id) {
+            events(Event::Tray(item));
         }
     }));
     let built = TrayIconBuilder::new()
@@ -60,7 +56,7 @@ pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
         .with_icon(dot_icon([128, 128, 128]))
         .build();
     match built {
-        Ok(icon) => Some(Tray { icon, shown: None, account }),
+        Ok(icon) => Some(StatusNotifierTray { icon, shown: None, account }),
         Err(e) => {
             tracing::warn!(error = %e, "the tray icon could not be created; running without one");
             None
@@ -68,41 +64,29 @@ pub fn start(ui: UnboundedSender<UiCommand>, syncing: bool) -> Option<Tray> {
     }
 }
 
-fn command_for(id: &MenuId) -> Option<UiCommand> {
+fn item_for(id: &MenuId) -> Option<TrayItem> {
     Some(match id.as_ref() {
-        "open-palette" => UiCommand::OpenPalette,
-        "open-library" => UiCommand::OpenLibrary,
-        "capture" => UiCommand::Capture(None),
-        "sync" => UiCommand::SyncNow,
-        "account" => UiCommand::Account,
-        "settings" => UiCommand::OpenSettings,
-        "quit" => UiCommand::Quit,
+        "open-palette" => TrayItem::OpenPalette,
+        "open-library" => TrayItem::OpenLibrary,
+        "capture" => TrayItem::Capture,
+        "sync" => TrayItem::SyncNow,
+        "account" => TrayItem::Account,
+        "settings" => TrayItem::Settings,
+        "quit" => TrayItem::Quit,
         _ => return None,
     })
 }
 
-impl Tray {
-    pub fn show(&mut self, status: &RuntimeStatus) {
-        let colour = status::colour(status);
-        if self.shown != Some(colour) {
-            let _ = self.icon.set_icon(Some(dot_icon(colour)));
-            self.shown = Some(colour);
+impl Tray for StatusNotifierTray {
+    fn show(&mut self, state: &TrayState) {
+        if self.shown != Some(state.colour) {
+            let _ = self.icon.set_icon(Some(dot_icon(state.colour)));
+            self.shown = Some(state.colour);
         }
-        let tooltip = format!(
-            "Promptdeck · {} · {}",
-            status::indicator(status).label(),
-            status::counts(status)
-        );
-        let _ = self.icon.set_tooltip(Some(tooltip));
-        let (label, enabled) = match status::account(status) {
-            Account::NotNeeded => ("No sign-in needed", false),
-            Account::SignedOut => ("Sign in…", true),
-            Account::SigningIn => ("Cancel signing in", true),
-            Account::SignedIn => ("Sign out", true),
-        };
-        if self.account.text() != label {
-            self.account.set_text(label);
-            self.account.set_enabled(enabled);
+        let _ = self.icon.set_tooltip(Some(state.tooltip.clone()));
+        if self.account.text() != state.account_label {
+            self.account.set_text(state.account_label);
+            self.account.set_enabled(state.account_enabled);
         }
     }
 }

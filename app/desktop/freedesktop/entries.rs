@@ -1,8 +1,11 @@
-//! `promptdeck install-desktop`: a launcher entry and icon so desktops list Promptdeck, and,
-//! when asked, an autostart entry so it starts at login. Files go where the XDG base
-//! directories say (XDG_DATA_HOME, XDG_CONFIG_HOME), for this user only.
+//! Desktop entries: a launcher entry and icon so desktops list Promptdeck
+//! (`promptdeck install-desktop`), and an autostart entry so it starts at login, as the XDG
+//! autostart specification has it. Files go where the XDG base directories say
+//! (XDG_DATA_HOME, XDG_CONFIG_HOME), for this user only.
 
 use std::path::{Path, PathBuf};
+
+use crate::desktop::{Autostart, DesktopError};
 
 const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">
   <rect x="4" y="4" width="56" height="56" rx="14" fill="#2b3a55"/>
@@ -28,7 +31,7 @@ pub fn install(autostart: bool) -> Result<Installed, String> {
         write(&dirs.data_dir().join("applications/promptdeck.desktop"), &entry)?,
         write(&dirs.data_dir().join("icons/hicolor/scalable/apps/promptdeck.svg"), ICON)?,
     ];
-    let autostart_entry = dirs.config_dir().join("autostart/promptdeck.desktop");
+    let autostart_entry = autostart_path().ok_or("this user has no home directory")?;
     if autostart {
         let entry = format!("{entry}X-GNOME-Autostart-enabled=true\n");
         files.push(write(&autostart_entry, &entry)?);
@@ -44,20 +47,25 @@ fn autostart_path() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|dirs| dirs.config_dir().join("autostart/promptdeck.desktop"))
 }
 
-/// Whether Promptdeck starts at login.
-pub fn starts_at_login() -> bool {
-    autostart_path().is_some_and(|path| path.exists())
-}
+/// The autostart entry in this user's XDG config directory.
+pub struct XdgAutostart;
 
-/// Starts Promptdeck at login, or stops doing so; the launcher entry is written too.
-pub fn set_start_at_login(start: bool) -> Result<(), String> {
-    if start {
-        return install(true).map(drop);
+impl Autostart for XdgAutostart {
+    fn enabled(&self) -> bool {
+        autostart_path().is_some_and(|path| path.exists())
     }
-    match autostart_path() {
-        Some(path) if path.exists() => std::fs::remove_file(&path)
-            .map_err(|e| format!("cannot remove {}: {e}", path.display())),
-        _ => Ok(()),
+
+    /// On, the launcher entry is written too, as `install-desktop --autostart` does.
+    fn set(&self, enabled: bool) -> Result<(), DesktopError> {
+        if enabled {
+            return install(true).map(drop).map_err(DesktopError::Autostart);
+        }
+        match autostart_path() {
+            Some(path) if path.exists() => std::fs::remove_file(&path).map_err(|e| {
+                DesktopError::Autostart(format!("cannot remove {}: {e}", path.display()))
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

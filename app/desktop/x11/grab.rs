@@ -21,19 +21,8 @@ use x11rb::protocol::xproto::{
 use x11rb::rust_connection::RustConnection;
 use xkeysym::Keysym;
 
-use super::keysym;
-use crate::gui::keymap;
-
-/// Why a shortcut could not be grabbed.
-#[derive(Debug, thiserror::Error)]
-pub enum GrabError {
-    #[error("another application holds it")]
-    Taken,
-    #[error("no key on this keyboard types {0}")]
-    NoSuchKey(String),
-    #[error("the X server refused it: {0}")]
-    Refused(String),
-}
+use super::{keymap, keysym};
+use crate::desktop::HotkeyError;
 
 /// A grabbed shortcut: what it is for, and the key and modifiers that press it.
 struct Grab<T> {
@@ -66,11 +55,12 @@ impl<T: Copy + Send + 'static> Grabber<T> {
     pub fn connect(
         display: Option<&str>,
         on_press: impl Fn(T) + Send + 'static,
-    ) -> Result<Self, String> {
-        let (conn, screen) = x11rb::connect(display).map_err(|e| e.to_string())?;
+    ) -> Result<Self, HotkeyError> {
+        let refused = |e: &dyn std::fmt::Display| HotkeyError::Refused(e.to_string());
+        let (conn, screen) = x11rb::connect(display).map_err(|e| refused(&e))?;
         let conn = Arc::new(conn);
         let root = conn.setup().roots[screen].root;
-        let wake = prepare(&conn, root).map_err(|e| e.to_string())?;
+        let wake = prepare(&conn, root).map_err(|e| refused(&e))?;
         let grabs = Arc::new(Mutex::new(Vec::new()));
         let listener = std::thread::Builder::new()
             .name("hotkeys".into())
@@ -78,19 +68,19 @@ impl<T: Copy + Send + 'static> Grabber<T> {
                 let (conn, grabs) = (conn.clone(), grabs.clone());
                 move || listen(&conn, root, wake, &grabs, on_press)
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| refused(&e))?;
         Ok(Self { conn, root, wake, grabs, listener: Some(listener) })
     }
 
     /// Grabs `hotkey` for `purpose`, alongside what is grabbed already.
-    pub fn grab(&self, purpose: T, hotkey: HotKey) -> Result<(), GrabError> {
+    pub fn grab(&self, purpose: T, hotkey: HotKey) -> Result<(), HotkeyError> {
         let keysym =
-            keysym::of(hotkey.key).ok_or_else(|| GrabError::NoSuchKey(hotkey.key.to_string()))?;
+            keysym::of(hotkey.key).ok_or_else(|| HotkeyError::NoSuchKey(hotkey.key.to_string()))?;
         let mods = modifiers(hotkey.mods);
         let keycodes =
-            keymap::keycodes(&self.conn).map_err(|e| GrabError::Refused(e.to_string()))?;
+            keymap::keycodes(&self.conn).map_err(|e| HotkeyError::Refused(e.to_string()))?;
         let keycode =
-            *keycodes.get(&keysym).ok_or_else(|| GrabError::NoSuchKey(hotkey.key.to_string()))?;
+            *keycodes.get(&keysym).ok_or_else(|| HotkeyError::NoSuchKey(hotkey.key.to_string()))?;
         grab_key(&self.conn, self.root, keycode, mods)?;
         let grab = Grab { purpose, keysym, mods, keycode, pressed: false };
         self.grabs.lock().unwrap_or_else(PoisonError::into_inner).push(grab);
@@ -207,7 +197,7 @@ fn grab_key(
     root: Window,
     keycode: Keycode,
     mods: ModMask,
-) -> Result<(), GrabError> {
+) -> Result<(), HotkeyError> {
     for lock in locks() {
         let refused = match conn.grab_key(
             false,
@@ -218,15 +208,15 @@ fn grab_key(
             GrabMode::ASYNC,
         ) {
             Ok(cookie) => cookie.check().err(),
-            Err(e) => return Err(GrabError::Refused(e.to_string())),
+            Err(e) => return Err(HotkeyError::Refused(e.to_string())),
         };
         if let Some(refused) = refused {
             ungrab_key(conn, root, keycode, mods);
             return Err(match refused {
                 ReplyError::X11Error(e) if e.error_kind == x11rb::protocol::ErrorKind::Access => {
-                    GrabError::Taken
+                    HotkeyError::Taken
                 }
-                other => GrabError::Refused(other.to_string()),
+                other => HotkeyError::Refused(other.to_string()),
             });
         }
     }

@@ -5,13 +5,19 @@ use std::collections::HashMap;
 
 use zbus::zvariant::Value;
 
+use crate::desktop::Notifier;
+
 /// How long a notification stays, in milliseconds.
 const SHOWN_FOR_MS: i32 = 4000;
 
-/// "Saved: <title>" after a capture.
-pub fn saved(title: &str) {
-    if let Err(e) = show(&format!("Saved: {title}")) {
-        tracing::debug!(error = %e, "no notification shown");
+/// The desktop's notification service.
+pub struct Notifications;
+
+impl Notifier for Notifications {
+    fn saved(&self, title: &str) {
+        if let Err(e) = show(&format!("Saved: {title}")) {
+            tracing::debug!(error = %e, "no notification shown");
+        }
     }
 }
 

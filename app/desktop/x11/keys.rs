@@ -1,5 +1,6 @@
 //! The X11 side of insertion: which window had focus, giving it back, and typing the paste
-//! shortcut into it through XTest.
+//! shortcut into it through XTest. One connection serves the UI thread's questions about
+//! focus, another the insertion worker's keys: neither waits on the other.
 
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
@@ -9,70 +10,13 @@ use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
-/// How an application wants text pasted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasteMethod {
-    /// Ctrl+V: most applications.
-    CtrlV,
-    /// Ctrl+Shift+V: most terminal emulators.
-    CtrlShiftV,
-    /// Shift+Insert: xterm and rxvt, which paste the PRIMARY selection.
-    ShiftInsert,
-}
-
-impl PasteMethod {
-    /// The default for an application, by its `WM_CLASS`.
-    pub fn for_class(class: &str) -> Self {
-        let class = class.to_ascii_lowercase();
-        const SHIFT_INSERT: [&str; 3] = ["xterm", "urxvt", "rxvt"];
-        const TERMINALS: [&str; 9] = [
-            "terminal",
-            "konsole",
-            "alacritty",
-            "kitty",
-            "wezterm",
-            "foot",
-            "tilix",
-            "terminator",
-            "st-256color",
-        ];
-        if SHIFT_INSERT.iter().any(|t| class == *t || class.ends_with(&format!(".{t}"))) {
-            PasteMethod::ShiftInsert
-        } else if TERMINALS.iter().any(|t| class.contains(t)) {
-            PasteMethod::CtrlShiftV
-        } else {
-            PasteMethod::CtrlV
-        }
-    }
-
-    fn keysyms(self) -> &'static [u32] {
-        const CONTROL_L: u32 = 0xffe3;
-        const SHIFT_L: u32 = 0xffe1;
-        const INSERT: u32 = 0xff63;
-        const V: u32 = 0x0076;
-        match self {
-            PasteMethod::CtrlV => &[CONTROL_L, V],
-            PasteMethod::CtrlShiftV => &[CONTROL_L, SHIFT_L, V],
-            PasteMethod::ShiftInsert => &[SHIFT_L, INSERT],
-        }
-    }
-}
+use super::keymap;
+use crate::desktop::{DesktopError, Focus, Keys, PasteKeys, Target};
 
 /// A connection to the X server, when there is one.
 pub struct X11 {
     conn: RustConnection,
     root: Window,
-}
-
-/// Why paste cannot be simulated here.
-#[derive(Debug, thiserror::Error)]
-pub enum DesktopError {
-    #[error("this is a Wayland session, where apps cannot send keys to other apps")]
-    Wayland,
-    #[error("no X display to paste into ({0})")]
-    NoDisplay(String),
-    #[error("the X server refused: {0}")]
-    X11(String),
 }
 
 fn x11_error(e: impl std::fmt::Display) -> DesktopError {
@@ -81,9 +25,6 @@ fn x11_error(e: impl std::fmt::Display) -> DesktopError {
 
 impl X11 {
     pub fn connect() -> Result<Self, DesktopError> {
-        if std::env::var_os("WAYLAND_DISPLAY").is_some() {
-            return Err(DesktopError::Wayland);
-        }
         let (conn, screen) =
             x11rb::connect(None).map_err(|e| DesktopError::NoDisplay(e.to_string()))?;
         let root = conn.setup().roots[screen].root;
@@ -91,13 +32,13 @@ impl X11 {
     }
 
     /// The window that has keyboard focus now, if it is a real window.
-    pub fn focused_window(&self) -> Option<Window> {
+    fn focused_window(&self) -> Option<Window> {
         let focus = self.conn.get_input_focus().ok()?.reply().ok()?.focus;
         (focus > 1 && focus != self.root).then_some(focus)
     }
 
     /// The `WM_CLASS` class of `window` or of its nearest ancestor that has one.
-    pub fn class_of(&self, mut window: Window) -> Option<String> {
+    fn class_of(&self, mut window: Window) -> Option<String> {
         for _ in 0..8 {
             let reply = self
                 .conn
@@ -122,7 +63,7 @@ impl X11 {
 
     /// Gives focus back to `window`: directly, and through the window manager when one
     /// runs (it may otherwise take focus straight back).
-    pub fn focus(&self, window: Window) -> Result<(), DesktopError> {
+    fn give_focus(&self, window: Window) -> Result<(), DesktopError> {
         let active = self.atom(b"_NET_ACTIVE_WINDOW")?;
         let event = ClientMessageEvent::new(32, window, active, [2, 0, 0, 0, 0]);
         let mask = EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY;
@@ -137,7 +78,7 @@ impl X11 {
     /// Focuses one of our own windows as soon as the server shows it. Without a window
     /// manager (or with one that prevents focus stealing) a new window does not get the
     /// keyboard by itself, and a palette without focus is useless.
-    pub fn take_focus(&self, window: Window) -> Result<(), DesktopError> {
+    fn focus_when_shown(&self, window: Window) -> Result<(), DesktopError> {
         use x11rb::protocol::xproto::MapState;
         const WAIT: std::time::Duration = std::time::Duration::from_millis(500);
         let started = std::time::Instant::now();
@@ -156,13 +97,13 @@ impl X11 {
             }
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
-        self.focus(window)
+        self.give_focus(window)
     }
 
     /// Presses and releases the paste shortcut, as if typed.
-    pub fn send_paste(&self, method: PasteMethod) -> Result<(), DesktopError> {
+    fn send_paste(&self, keys: PasteKeys) -> Result<(), DesktopError> {
         let codes: Vec<u8> =
-            method.keysyms().iter().map(|k| self.keycode(*k)).collect::<Result<_, _>>()?;
+            keysyms(keys).iter().map(|k| self.keycode(*k)).collect::<Result<_, _>>()?;
         const KEY_PRESS: u8 = 2;
         const KEY_RELEASE: u8 = 3;
         for code in &codes {
@@ -180,7 +121,7 @@ impl X11 {
     }
 
     /// Presses Left `times` times: the caret walks back to a prompt's `{{cursor}}`.
-    pub fn send_left(&self, times: usize) -> Result<(), DesktopError> {
+    fn send_left(&self, times: usize) -> Result<(), DesktopError> {
         const LEFT: u32 = 0xff51;
         const KEY_PRESS: u8 = 2;
         const KEY_RELEASE: u8 = 3;
@@ -201,7 +142,7 @@ impl X11 {
     }
 
     fn keycode(&self, keysym: u32) -> Result<u8, DesktopError> {
-        let keycodes = super::keymap::keycodes(&self.conn).map_err(x11_error)?;
+        let keycodes = keymap::keycodes(&self.conn).map_err(x11_error)?;
         keycodes
             .get(&xkeysym::Keysym::new(keysym))
             .copied()
@@ -209,17 +150,45 @@ impl X11 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::PasteMethod;
+/// The keysyms of a paste shortcut, modifiers first.
+fn keysyms(keys: PasteKeys) -> &'static [u32] {
+    const CONTROL_L: u32 = 0xffe3;
+    const SHIFT_L: u32 = 0xffe1;
+    const INSERT: u32 = 0xff63;
+    const V: u32 = 0x0076;
+    match keys {
+        PasteKeys::CtrlV => &[CONTROL_L, V],
+        PasteKeys::CtrlShiftV => &[CONTROL_L, SHIFT_L, V],
+        PasteKeys::ShiftInsert => &[SHIFT_L, INSERT],
+    }
+}
 
-    #[test]
-    fn terminals_get_their_own_paste_shortcut() {
-        assert_eq!(PasteMethod::for_class("XTerm"), PasteMethod::ShiftInsert);
-        assert_eq!(PasteMethod::for_class("URxvt"), PasteMethod::ShiftInsert);
-        assert_eq!(PasteMethod::for_class("gnome-terminal-server"), PasteMethod::CtrlShiftV);
-        assert_eq!(PasteMethod::for_class("kitty"), PasteMethod::CtrlShiftV);
-        assert_eq!(PasteMethod::for_class("firefox"), PasteMethod::CtrlV);
-        assert_eq!(PasteMethod::for_class("Code"), PasteMethod::CtrlV);
+impl Focus for X11 {
+    fn focused(&self) -> Option<Target> {
+        self.focused_window().map(|window| Target(window.into()))
+    }
+
+    fn take_focus(&self, window: u64) -> Result<(), DesktopError> {
+        let window = Window::try_from(window).map_err(x11_error)?;
+        self.focus_when_shown(window)
+    }
+}
+
+impl Keys for X11 {
+    fn paste_keys_for(&self, target: Target) -> PasteKeys {
+        let class = Window::try_from(target.0).ok().and_then(|window| self.class_of(window));
+        class.map_or(PasteKeys::CtrlV, |class| PasteKeys::for_class(&class))
+    }
+
+    fn focus(&self, target: Target) -> Result<(), DesktopError> {
+        self.give_focus(Window::try_from(target.0).map_err(x11_error)?)
+    }
+
+    fn press_paste(&self, keys: PasteKeys) -> Result<(), DesktopError> {
+        self.send_paste(keys)
+    }
+
+    fn press_left(&self, times: usize) -> Result<(), DesktopError> {
+        self.send_left(times)
     }
 }

@@ -7,30 +7,22 @@ use iced::futures::stream;
 use tokio::sync::mpsc;
 use zbus::zvariant::{OwnedValue, Value};
 
+use crate::desktop::ColorScheme;
+
 const PORTAL: &str = "org.freedesktop.portal.Desktop";
 const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
 const SETTINGS: &str = "org.freedesktop.portal.Settings";
 const NAMESPACE: &str = "org.freedesktop.appearance";
 const KEY: &str = "color-scheme";
 
-/// What the desktop prefers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorScheme {
-    NoPreference,
-    Dark,
-    Light,
-}
-
-impl ColorScheme {
-    /// The portal's number (1 prefers dark, 2 light, anything else none), however many
-    /// variants deep it comes.
-    fn from_portal(value: &Value<'_>) -> Self {
-        match value {
-            Value::Value(inner) => Self::from_portal(inner),
-            Value::U32(1) => ColorScheme::Dark,
-            Value::U32(2) => ColorScheme::Light,
-            _ => ColorScheme::NoPreference,
-        }
+/// The portal's number (1 prefers dark, 2 light, anything else none), however many
+/// variants deep it comes.
+fn from_portal(value: &Value<'_>) -> ColorScheme {
+    match value {
+        Value::Value(inner) => from_portal(inner),
+        Value::U32(1) => ColorScheme::Dark,
+        Value::U32(2) => ColorScheme::Light,
+        _ => ColorScheme::NoPreference,
     }
 }
 
@@ -64,7 +56,7 @@ fn follow(tx: &mpsc::UnboundedSender<ColorScheme>) -> zbus::Result<()> {
         if namespace != NAMESPACE || key != KEY {
             continue;
         }
-        if tx.send(ColorScheme::from_portal(&value)).is_err() {
+        if tx.send(from_portal(&value)).is_err() {
             break;
         }
     }
@@ -77,5 +69,5 @@ fn read(settings: &zbus::blocking::Proxy<'_>) -> zbus::Result<ColorScheme> {
         Ok(value) => value,
         Err(_) => settings.call("Read", &(NAMESPACE, KEY))?,
     };
-    Ok(ColorScheme::from_portal(&value))
+    Ok(from_portal(&value))
 }

@@ -1,0 +1,380 @@
+//! The desktop around the windows: global hotkeys, insertion (focus and paste keys), the
+//! clipboard and the selection, capture, the tray, notifications, the colour scheme,
+//! autostart, and which window system this is. Each capability is one small interface
+//! below; each window system is one backend folder that implements them (`x11/` today,
+//! with `freedesktop/` for what every Linux desktop shares over D-Bus and XDG files).
+//! Wayland, Windows and macOS add their folders beside these, and [`Desktop::start`] picks
+//! one: nothing else in the app names a platform.
+//!
+//! The GUI calls [`Desktop`] only. Insertion, paste and clipboard work run on a worker
+//! thread of their own (see `worker`): the UI thread sends it a job and never waits for it
+//! or holds a lock it takes.
+
+mod capture;
+mod filling;
+pub mod freedesktop;
+mod hotkeys;
+mod insertion;
+mod paste;
+mod worker;
+pub mod x11;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use iced::futures::Stream;
+use promptdeck_actors::PromptDraft;
+use tokio::sync::oneshot;
+
+pub use capture::{CaptureError, draft_from_selection};
+pub use hotkeys::{HotkeyError, Shortcut, bind};
+pub use insertion::Inserted;
+pub use paste::PasteKeys;
+
+use worker::{Job, Worker};
+
+/// What the desktop tells the app, from threads of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A global hotkey was pressed.
+    Hotkey(Shortcut),
+    /// An item of the tray's menu was chosen.
+    Tray(TrayItem),
+}
+
+/// Hears the desktop's events; called on the desktop's threads, so it only passes them on.
+pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// The tray menu's items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayItem {
+    OpenPalette,
+    OpenLibrary,
+    Capture,
+    SyncNow,
+    /// Sign in, cancel the sign-in, or sign out, as the account is.
+    Account,
+    Settings,
+    Quit,
+}
+
+/// What the tray shows: the dot's colour, the tooltip, and the account item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayState {
+    pub colour: [u8; 3],
+    pub tooltip: String,
+    pub account_label: &'static str,
+    pub account_enabled: bool,
+}
+
+/// What the desktop prefers: light or dark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorScheme {
+    NoPreference,
+    Dark,
+    Light,
+}
+
+/// A window that had focus when the palette opened: where a prompt goes. Its number is
+/// the window system's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target(pub u64);
+
+/// Why the desktop could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DesktopError {
+    #[error("this is a Wayland session, where apps cannot send keys to other apps")]
+    Wayland,
+    #[error("no X display to paste into ({0})")]
+    NoDisplay(String),
+    #[error("the X server refused: {0}")]
+    X11(String),
+    #[error("the clipboard is unavailable: {0}")]
+    Clipboard(String),
+    #[error("the desktop's worker has stopped")]
+    WorkerGone,
+    #[error("{0}")]
+    Autostart(String),
+}
+
+/// Which window system the windows run on, as the window toolkit (winit) chooses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowSystem {
+    X11,
+    Wayland,
+    /// No display answers: say why, and run headless or not at all.
+    Missing(String),
+}
+
+impl WindowSystem {
+    /// A Wayland socket that accepts, else an X display that answers.
+    pub fn probe() -> Self {
+        if let Some(wayland) = std::env::var_os("WAYLAND_DISPLAY").filter(|w| !w.is_empty()) {
+            let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").unwrap_or_default();
+            let socket = std::path::Path::new(&runtime_dir).join(&wayland);
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                return Self::Wayland;
+            }
+        }
+        if std::env::var_os("WAYLAND_SOCKET").is_some_and(|s| !s.is_empty()) {
+            return Self::Wayland;
+        }
+        match ::x11rb::connect(None) {
+            Ok(_) => Self::X11,
+            Err(e) => Self::Missing(match std::env::var("DISPLAY") {
+                Ok(display) => format!("the X display {display:?} does not answer: {e}"),
+                Err(_) => "neither DISPLAY nor WAYLAND_DISPLAY is set".to_owned(),
+            }),
+        }
+    }
+
+    /// Whether a window can be hidden and shown again: winit cannot hide one on Wayland.
+    pub fn can_hide_windows(&self) -> bool {
+        *self == Self::X11
+    }
+}
+
+/// Global hotkeys, registered with the window system. Dropping them lets them go.
+pub trait Hotkeys: Send {
+    /// Holds `hotkey` for `shortcut`, beside what is held already.
+    fn grab(
+        &mut self,
+        shortcut: Shortcut,
+        hotkey: global_hotkey::hotkey::HotKey,
+    ) -> Result<(), HotkeyError>;
+    /// Lets every hotkey go.
+    fn release_all(&mut self);
+}
+
+/// Which window has the keyboard, and giving it to one of ours. Asked from the UI thread
+/// and from blocking tasks at once: it holds no lock the insertion worker takes.
+pub trait Focus: Send + Sync {
+    /// The window that has the keyboard now, if it is another application's.
+    fn focused(&self) -> Option<Target>;
+    /// Gives the keyboard to one of our windows (by the window system's id) once it is on
+    /// screen: without a window manager a new window does not get it by itself.
+    fn take_focus(&self, window: u64) -> Result<(), DesktopError>;
+}
+
+/// Keys typed into another application, as if on the keyboard.
+pub trait Keys: Send {
+    /// The paste shortcut `target` expects.
+    fn paste_keys_for(&self, target: Target) -> PasteKeys;
+    /// Gives the keyboard back to `target`.
+    fn focus(&self, target: Target) -> Result<(), DesktopError>;
+    fn press_paste(&self, keys: PasteKeys) -> Result<(), DesktopError>;
+    /// Presses Left `times` times: the caret walks back to a prompt's `{{cursor}}`.
+    fn press_left(&self, times: usize) -> Result<(), DesktopError>;
+}
+
+/// What the clipboard held before an insertion borrowed it, in each format the backend
+/// reads, so it can be put back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Plain text, as `{{clipboard}}` fills in.
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub image: Option<Image>,
+    pub files: Vec<std::path::PathBuf>,
+    /// The selected text (PRIMARY on X11), as `{{selection}}` fills in.
+    pub selection: Option<String>,
+}
+
+/// An image on the clipboard, as 8-bit RGBA rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub width: usize,
+    pub height: usize,
+    pub rgba: Vec<u8>,
+}
+
+/// The clipboard and the selection.
+pub trait Clipboard: Send {
+    fn snapshot(&mut self) -> Snapshot;
+    /// Puts `text` on the clipboard and in the selection (which some terminals paste).
+    fn put(&mut self, text: &str) -> Result<(), DesktopError>;
+    /// Puts back what `snapshot` saw.
+    fn restore(&mut self, snapshot: Snapshot);
+    /// The selected text, or the clipboard's when nothing is selected.
+    fn selection(&mut self) -> Result<String, CaptureError>;
+}
+
+/// The tray icon.
+pub trait Tray {
+    fn show(&mut self, state: &TrayState);
+}
+
+/// Desktop notifications.
+pub trait Notifier: Send + Sync {
+    /// "Saved: <title>" after a capture. Blocks on the bus: call it off the UI thread.
+    fn saved(&self, title: &str);
+}
+
+/// Starting Promptdeck at login.
+pub trait Autostart: Send + Sync {
+    fn enabled(&self) -> bool;
+    fn set(&self, enabled: bool) -> Result<(), DesktopError>;
+}
+
+/// One window system's implementations of the capabilities.
+pub struct Backend {
+    pub hotkeys: Option<Box<dyn Hotkeys>>,
+    pub focus: Arc<dyn Focus>,
+    pub keys: Result<Box<dyn Keys>, DesktopError>,
+    pub clipboard: Result<Box<dyn Clipboard>, DesktopError>,
+    pub tray: Option<Box<dyn Tray>>,
+    pub notifier: Arc<dyn Notifier>,
+    pub autostart: Arc<dyn Autostart>,
+}
+
+/// How a chosen prompt reaches the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Pasted into `target` (Enter); `None` when no window had focus. Where paste cannot
+    /// work (`unavailable` says why) the prompt is left on the clipboard.
+    Paste { target: Option<Target>, unavailable: Option<String> },
+    /// Left on the clipboard (Ctrl+Enter).
+    Copy,
+}
+
+/// A prompt on its way into another application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insertion {
+    pub body: String,
+    /// The values the palette's form asked for.
+    pub fields: HashMap<String, String>,
+    pub delivery: Delivery,
+}
+
+/// A handle to the desktop's worker that a task can own.
+#[derive(Clone)]
+pub struct Inserter(Worker);
+
+impl Inserter {
+    /// Fills the prompt's placeholders and delivers it, on the desktop's worker.
+    pub fn insert(
+        &self,
+        insertion: Insertion,
+    ) -> impl Future<Output = Result<Inserted, DesktopError>> + use<> {
+        let (reply, answer) = oneshot::channel();
+        let asked = self.0.ask(Job::Insert(insertion, reply), answer);
+        async move { asked.await.and_then(|inserted| inserted) }
+    }
+}
+
+/// A handle that gives the keyboard to one of our windows.
+#[derive(Clone)]
+pub struct FocusTaker(Arc<dyn Focus>);
+
+impl FocusTaker {
+    /// Gives the keyboard to `window` once it is on screen, off the UI thread.
+    pub fn take(&self, window: u64) -> impl Future<Output = ()> + use<> {
+        let focus = self.0.clone();
+        async move {
+            let taken = tokio::task::spawn_blocking(move || focus.take_focus(window)).await;
+            if let Ok(Err(e)) = taken {
+                tracing::warn!(error = %e, "could not focus the palette");
+            }
+        }
+    }
+}
+
+/// The desktop as the GUI sees it.
+pub struct Desktop {
+    system: WindowSystem,
+    hotkeys: Option<Box<dyn Hotkeys>>,
+    tray: Option<Box<dyn Tray>>,
+    focus: Arc<dyn Focus>,
+    notifier: Arc<dyn Notifier>,
+    autostart: Arc<dyn Autostart>,
+    /// Why paste cannot work here, whatever the settings.
+    paste_unavailable: Option<String>,
+    worker: Worker,
+}
+
+impl Desktop {
+    /// The backend of this window system, its events going to `events`. `syncing` shows
+    /// the tray's sync items enabled.
+    pub fn start(events: EventSink, syncing: bool) -> Self {
+        let system = WindowSystem::probe();
+        let backend = x11::backend(&system, events, syncing);
+        let paste_unavailable = backend.keys.as_ref().err().map(ToString::to_string);
+        if let Some(reason) = &paste_unavailable {
+            tracing::warn!(%reason, "paste cannot be simulated; prompts will be left on the clipboard");
+        }
+        Self {
+            system,
+            hotkeys: backend.hotkeys,
+            tray: backend.tray,
+            focus: backend.focus,
+            notifier: backend.notifier,
+            autostart: backend.autostart,
+            paste_unavailable,
+            worker: Worker::start(backend.keys, backend.clipboard),
+        }
+    }
+
+    pub fn window_system(&self) -> &WindowSystem {
+        &self.system
+    }
+
+    /// Registers the palette and capture hotkeys in place of the ones before; says what
+    /// could not be registered, and why.
+    pub fn bind_hotkeys(&mut self, palette: &str, capture: &str) -> Vec<String> {
+        match &mut self.hotkeys {
+            Some(hotkeys) => bind(hotkeys.as_mut(), palette, capture),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn has_tray(&self) -> bool {
+        self.tray.is_some()
+    }
+
+    pub fn show_tray(&mut self, state: &TrayState) {
+        if let Some(tray) = &mut self.tray {
+            tray.show(state);
+        }
+    }
+
+    /// The window that has the keyboard now: where the palette's prompt goes.
+    pub fn focused(&self) -> Option<Target> {
+        self.focus.focused()
+    }
+
+    /// Gives the keyboard to our windows, for a task that learns the window's id later.
+    pub fn focus_taker(&self) -> FocusTaker {
+        FocusTaker(self.focus.clone())
+    }
+
+    /// Why Enter cannot paste here, whatever the settings.
+    pub fn paste_unavailable(&self) -> Option<&str> {
+        self.paste_unavailable.as_deref()
+    }
+
+    /// Inserts prompts on the desktop's worker, for a task that fetches the prompt first.
+    pub fn inserter(&self) -> Inserter {
+        Inserter(self.worker.clone())
+    }
+
+    /// The selection (or the clipboard) as a new prompt's draft, on the desktop's worker.
+    pub fn capture(&self) -> impl Future<Output = Result<PromptDraft, CaptureError>> + use<> {
+        let (reply, answer) = oneshot::channel();
+        let asked = self.worker.ask(Job::Capture(reply), answer);
+        async move { asked.await.map_err(|e| CaptureError::Unavailable(e.to_string())).and_then(|d| d) }
+    }
+
+    /// Says what was saved; its calls block on the bus, so make them off the UI thread.
+    pub fn notifier(&self) -> Arc<dyn Notifier> {
+        self.notifier.clone()
+    }
+
+    pub fn autostart(&self) -> Arc<dyn Autostart> {
+        self.autostart.clone()
+    }
+
+    /// The desktop's colour scheme now, then each change.
+    pub fn color_schemes(&self) -> impl Stream<Item = ColorScheme> + use<> {
+        freedesktop::appearance::color_schemes()
+    }
+}

@@ -1,0 +1,87 @@
+//! The X11 backend: hotkeys grabbed on the root window, focus and paste keys through XTest,
+//! the clipboard and PRIMARY through arboard; the tray, notifications, the colour scheme
+//! and autostart as every Linux desktop has them (`freedesktop`).
+
+mod clipboard;
+mod grab;
+mod keymap;
+mod keys;
+mod keysym;
+
+use std::sync::Arc;
+
+use global_hotkey::hotkey::HotKey;
+
+use super::{
+    Backend, DesktopError, EventSink, Focus, HotkeyError, Hotkeys, Shortcut, Target, WindowSystem,
+    freedesktop,
+};
+pub use clipboard::X11Clipboard;
+use grab::Grabber;
+use keys::X11;
+
+/// The capabilities on an X display. Under Wayland (an X server for older apps beside it)
+/// the hotkeys are grabbed there too, but no keys can be sent to Wayland applications.
+pub fn backend(system: &WindowSystem, events: EventSink, syncing: bool) -> Backend {
+    let hotkeys = X11Hotkeys::on_display(None, events.clone())
+        .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable here (they need an X display); use the tray or `promptdeck palette`"))
+        .ok()
+        .map(|hotkeys| Box::new(hotkeys) as Box<dyn Hotkeys>);
+    let keys = match system {
+        WindowSystem::Wayland => Err(DesktopError::Wayland),
+        WindowSystem::X11 | WindowSystem::Missing(_) => X11::connect(),
+    };
+    let focus: Arc<dyn Focus> = match keys.is_ok().then(X11::connect) {
+        Some(Ok(x11)) => Arc::new(x11),
+        _ => Arc::new(NoFocus),
+    };
+    Backend {
+        hotkeys,
+        focus,
+        keys: keys.map(|x11| Box::new(x11) as _),
+        clipboard: X11Clipboard::new().map(|c| Box::new(c) as _),
+        tray: freedesktop::tray::start(events, syncing).map(|tray| Box::new(tray) as _),
+        notifier: Arc::new(freedesktop::notify::Notifications),
+        autostart: Arc::new(freedesktop::entries::XdgAutostart),
+    }
+}
+
+/// Where no window's focus can be read or given.
+struct NoFocus;
+
+impl Focus for NoFocus {
+    fn focused(&self) -> Option<Target> {
+        None
+    }
+
+    fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
+        Ok(())
+    }
+}
+
+/// The global hotkeys, grabbed on the X root window by a thread that blocks on the
+/// connection (see `grab`).
+pub struct X11Hotkeys {
+    grabber: Grabber<Shortcut>,
+}
+
+impl X11Hotkeys {
+    /// Starts listening on the X display `display` (`$DISPLAY` when `None`); presses go to
+    /// `events`. Nothing is grabbed until [`super::bind`].
+    pub fn on_display(display: Option<&str>, events: EventSink) -> Result<Self, HotkeyError> {
+        let grabber = Grabber::connect(display, move |shortcut| {
+            events(super::Event::Hotkey(shortcut));
+        })?;
+        Ok(Self { grabber })
+    }
+}
+
+impl Hotkeys for X11Hotkeys {
+    fn grab(&mut self, shortcut: Shortcut, hotkey: HotKey) -> Result<(), HotkeyError> {
+        self.grabber.grab(shortcut, hotkey)
+    }
+
+    fn release_all(&mut self) {
+        self.grabber.release_all();
+    }
+}

@@ -1,0 +1,269 @@
+//! The palette's window: opening it (showing the kept one where windows can hide), what
+//! its actions ask for, and insertion.
+
+use std::collections::HashMap;
+
+use iced::Task;
+use iced::widget::operation;
+use iced::window::{self, Mode};
+use promptdeck_actors::RequestError;
+use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
+use promptdeck_views::{library, palette};
+
+use super::windows::{PaletteWindow, Visibility, Window};
+use super::{Message, Promptdeck, focus, requests, status, window_settings};
+use crate::cli::PasteMode;
+use crate::desktop::{Delivery, Inserted};
+use requests::InsertFailed;
+
+/// A palette window that exists, hidden, ready to be shown.
+const KEPT: Visibility = Visibility::Hidden { made: true };
+
+impl Promptdeck {
+    /// Shows the palette, focused, its search empty: the kept window where there is one,
+    /// else a new one. The window that had the keyboard is where its prompt goes.
+    pub(super) fn open_palette(&mut self) -> Task<Message> {
+        if let Some((id, _)) = self.windows.palette() {
+            // iced hands the app a hotkey's message before the key events its windows got in
+            // the same moment: an Escape pressed just before the hotkey is not handled yet.
+            // A round trip through the window system's event loop lets it come first.
+            return window::mode(id).map(move |_| Message::PaletteAskedAgain(id));
+        }
+        let target = self.desktop.focused();
+        let kept = self.windows.hidden_palette().filter(|(_, p)| p.visibility == KEPT);
+        let (id, open) = match kept.map(|(id, _)| id) {
+            Some(id) => (id, window::set_mode(id, Mode::Windowed)),
+            None => {
+                let (id, open) = window::open(window_settings::palette());
+                let palette = PaletteWindow::shown(self.new_palette(), target);
+                self.windows.insert(id, Window::Palette(palette));
+                (id, open.discard())
+            }
+        };
+        let Some(palette) = self.windows.palette_mut(id) else { return Task::none() };
+        palette.visibility = Visibility::Shown;
+        palette.target = target;
+        let search = palette.state.data_changed();
+        let focus_taker = self.desktop.focus_taker();
+        let take_focus = window::raw_id::<Message>(id)
+            .then(move |raw| Task::future(focus_taker.take(raw)).discard());
+        let refresh = self.palette_action(id, search);
+        open.chain(focus(id, palette::INPUT_ID)).chain(take_focus).chain(refresh)
+    }
+
+    /// The palette asked for while `id` was on screen: focused if it still is, else (an
+    /// Escape closed it just before) opened afresh.
+    pub(super) fn palette_asked_again(&mut self, id: window::Id) -> Task<Message> {
+        match self.windows.palette() {
+            Some((shown, _)) if shown == id => focus(id, palette::INPUT_ID),
+            _ => self.open_palette(),
+        }
+    }
+
+    /// A palette as it opens: the best prompts for an empty query, the sync state, the
+    /// workspaces, and the first prompt's body when it is at hand.
+    pub(super) fn new_palette(&self) -> palette::State {
+        let mut state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
+        state.set_workspaces(status::workspaces(&self.status), &self.status.active_space);
+        state
+    }
+
+    /// Makes the palette's window, hidden, before it is first asked for, where windows can
+    /// hide: iced keeps rasterised glyphs per window, so a new window for every opening drew
+    /// each of its some 1,000 glyphs again.
+    pub(super) fn prepare_palette(&mut self) -> Task<Message> {
+        if !self.desktop.window_system().can_hide_windows() {
+            return Task::none();
+        }
+        let (id, made) = window::open(window_settings::hidden(window_settings::palette()));
+        self.windows.insert(id, Window::Palette(PaletteWindow::hidden(self.new_palette(), false)));
+        made.map(Message::PaletteMade)
+    }
+
+    pub(super) fn palette_made(&mut self, id: window::Id) -> Task<Message> {
+        if let Some(palette) = self.windows.palette_mut(id)
+            && palette.visibility == (Visibility::Hidden { made: false })
+        {
+            palette.visibility = KEPT;
+        }
+        Task::none()
+    }
+
+    /// The palette's window, closed by the user, is hidden for the next opening with its
+    /// state reset, where windows can hide and none is kept already; else it closes.
+    pub(super) fn keep_palette(&mut self, id: window::Id) -> Task<Message> {
+        let can_keep = self.desktop.window_system().can_hide_windows()
+            && self.windows.hidden_palette().is_none();
+        if !can_keep {
+            return window::close(id);
+        }
+        self.windows.insert(id, Window::Palette(PaletteWindow::hidden(self.new_palette(), true)));
+        window::set_mode(id, Mode::Hidden).chain(self.kept_palette_preview())
+    }
+
+    /// The palette's first page came: the kept palette starts again from it.
+    pub(super) fn recent_listed(
+        &mut self,
+        result: Result<Vec<PromptSummary>, RequestError>,
+    ) -> Task<Message> {
+        let Ok(rows) = result else { return Task::none() };
+        self.recent = Some(rows);
+        let fresh = self.new_palette();
+        let Some((_, kept)) = self.windows.hidden_palette_mut() else { return Task::none() };
+        kept.state = fresh;
+        self.kept_palette_preview()
+    }
+
+    /// The kept palette draws its first prompt's body before it is shown.
+    fn kept_palette_preview(&self) -> Task<Message> {
+        let Some((id, kept)) = self.windows.hidden_palette() else { return Task::none() };
+        match kept.state.wanted_preview() {
+            Some(key) => requests::preview(&self.runtime, id, key),
+            None => Task::none(),
+        }
+    }
+
+    pub(super) fn palette_message(
+        &mut self,
+        id: window::Id,
+        message: palette::Message,
+    ) -> Task<Message> {
+        let Some(palette) = self.windows.palette_mut(id) else { return Task::none() };
+        if !palette.is_shown() {
+            return Task::none();
+        }
+        let action = palette.state.update(message);
+        self.palette_action(id, action)
+    }
+
+    /// Does what the palette in `id` asked for.
+    pub(super) fn palette_action(
+        &mut self,
+        id: window::Id,
+        action: palette::Action,
+    ) -> Task<Message> {
+        match action {
+            palette::Action::None => Task::none(),
+            palette::Action::Search { query, scope } => {
+                requests::palette_search(&self.runtime, id, query, scope)
+            }
+            palette::Action::Rescope { query, scope } => self.rescope(id, query, scope),
+            palette::Action::Preview(key) => requests::preview(&self.runtime, id, key),
+            palette::Action::Choose { prompt, copy } => {
+                requests::choose(&self.runtime, id, prompt, copy)
+            }
+            palette::Action::Deliver { prompt, values, copy } => {
+                self.insert(id, prompt, values.into_iter().collect(), copy)
+            }
+            palette::Action::Edit(prompt) => self.edit(id, prompt),
+            palette::Action::TogglePin(prompt) => requests::toggle_pin(&self.runtime, prompt),
+            palette::Action::Focus(widget) => operation::focus(widget),
+            palette::Action::Close => self.close(id),
+        }
+    }
+
+    /// Searches in a new scope; a workspace becomes the active one.
+    fn rescope(&mut self, id: window::Id, query: String, scope: palette::Scope) -> Task<Message> {
+        if let palette::Scope::Workspace(space) = &scope
+            && let Err(e) = self.runtime.switch_to(space)
+            && let Some(palette) = self.windows.palette_mut(id)
+        {
+            palette.state.set_notice(Some(e.to_string()));
+        }
+        requests::palette_search(&self.runtime, id, query, scope)
+    }
+
+    pub(super) fn previewed(
+        &mut self,
+        id: window::Id,
+        key: PromptKey,
+        prompt: &Prompt,
+    ) -> Task<Message> {
+        if let Some(palette) = self.windows.palette_mut(id) {
+            palette.state.show_preview(key, &prompt.body);
+        }
+        Task::none()
+    }
+
+    /// The chosen prompt, fetched: the palette asks for its fields, or it is delivered.
+    pub(super) fn chosen(
+        &mut self,
+        id: window::Id,
+        key: PromptKey,
+        found: Result<Option<std::sync::Arc<Prompt>>, RequestError>,
+        copy: bool,
+    ) -> Task<Message> {
+        let Some(palette) = self.windows.palette_mut(id) else { return Task::none() };
+        let action = match found {
+            Ok(Some(prompt)) => palette.state.chosen(key, &prompt, copy),
+            Ok(None) => {
+                palette.state.set_notice(Some("That prompt was deleted meanwhile.".into()));
+                palette::Action::None
+            }
+            Err(error) => {
+                palette.state.set_notice(Some(error.to_string()));
+                palette::Action::None
+            }
+        };
+        self.palette_action(id, action)
+    }
+
+    /// Where paste works (or only a copy was asked for), the palette closes first so focus
+    /// can go back; where it cannot, the palette stays open to say the prompt is on the
+    /// clipboard.
+    fn insert(
+        &mut self,
+        id: window::Id,
+        prompt: PromptKey,
+        fields: HashMap<String, String>,
+        copy: bool,
+    ) -> Task<Message> {
+        let unavailable = match self.settings.paste {
+            PasteMode::CopyOnly => Some("paste is set to copy only".to_owned()),
+            PasteMode::Auto => self.desktop.paste_unavailable().map(str::to_owned),
+        };
+        let delivery = match copy {
+            true => Delivery::Copy,
+            false => {
+                let target = self.windows.palette().and_then(|(_, p)| p.target);
+                Delivery::Paste { target, unavailable: unavailable.clone() }
+            }
+        };
+        let runtime = self.runtime.in_space(&prompt.space);
+        let insertion = requests::insert(&runtime, &self.desktop, prompt.id, fields, delivery);
+        if unavailable.is_none() || copy { self.close(id).chain(insertion) } else { insertion }
+    }
+
+    /// An insertion that did not paste says why in the palette, if it is still open.
+    pub(super) fn inserted(&mut self, result: Result<Inserted, InsertFailed>) -> Task<Message> {
+        let notice = match result {
+            Ok(Inserted::Pasted | Inserted::Copied) => return Task::none(),
+            Ok(Inserted::OnClipboard { reason }) => {
+                format!("Copied to the clipboard; paste it with Ctrl+V ({reason}).")
+            }
+            Err(error) => format!("Could not insert: {error}"),
+        };
+        tracing::warn!(%notice, "insertion did not paste");
+        if let Some((id, _)) = self.windows.palette()
+            && let Some(palette) = self.windows.palette_mut(id)
+        {
+            palette.state.set_notice(Some(notice));
+        }
+        Task::none()
+    }
+
+    /// Closes the palette and opens the prompt in the library's editor, in its workspace.
+    fn edit(&mut self, palette: window::Id, prompt: PromptKey) -> Task<Message> {
+        if !prompt.space.is_empty()
+            && let Err(e) = self.runtime.switch_to(&prompt.space)
+        {
+            tracing::warn!(error = %e, "the prompt's workspace is gone");
+            return Task::none();
+        }
+        let open = self.open_library();
+        let Some(library) = self.windows.library() else { return open };
+        // As if the prompt were clicked in the list: the library selects it and loads it.
+        let select = self.library_message(library, library::Message::Select(prompt.id));
+        self.close(palette).chain(open).chain(select)
+    }
+}

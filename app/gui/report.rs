@@ -1,0 +1,71 @@
+//! What the windows show, for `status --json` and for end-to-end tests that cannot read
+//! pixels.
+
+use promptdeck_views::palette;
+
+use super::windows::{Window, Windows};
+use crate::cli::PasteMode;
+use crate::settings::DesktopSettings;
+
+/// Which windows are open and what the palette lists.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiReport {
+    pub windows: Vec<&'static str>,
+    pub palette_rows: Option<usize>,
+    /// The line the palette shows under its results (why it did not paste, say).
+    pub palette_notice: Option<String>,
+    /// The id of the prompt whose full body the palette's preview shows.
+    pub palette_preview: Option<String>,
+    /// The id of the prompt open in the library's editor.
+    pub editing: Option<String>,
+    /// True while the palette asks for a prompt's fields.
+    pub palette_filling: bool,
+    /// The hotkeys in force, as "palette=ctrl+shift+space".
+    pub hotkeys: Vec<String>,
+    /// Hotkeys that could not be registered, and why.
+    pub hotkey_problems: Vec<String>,
+    pub paste_method: String,
+    pub tray: bool,
+    /// The theme the windows draw with: "dark" or "light".
+    pub theme: &'static str,
+}
+
+/// What goes into the report beside the windows.
+pub struct Beside<'a> {
+    pub settings: &'a DesktopSettings,
+    pub hotkey_problems: &'a [String],
+    pub tray: bool,
+    pub light: bool,
+}
+
+impl UiReport {
+    pub fn of(windows: &Windows, beside: Beside<'_>) -> Self {
+        let palette = windows.palette().map(|(_, p)| &p.state);
+        let editing = windows.shown().find_map(|(_, window)| match window {
+            Window::Library(state) => state.editing().map(|id| id.as_str().to_owned()),
+            Window::Palette(_) | Window::Settings(_) => None,
+        });
+        let Beside { settings, hotkey_problems, tray, light } = beside;
+        Self {
+            windows: windows.shown().map(|(_, window)| window.kind()).collect(),
+            palette_rows: palette.map(palette::State::row_count),
+            palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
+            palette_preview: palette
+                .and_then(|p| p.previewed().map(|key| key.id.as_str().to_owned())),
+            editing,
+            palette_filling: palette.is_some_and(palette::State::is_filling),
+            hotkeys: vec![
+                format!("palette={}", settings.palette_hotkey),
+                format!("capture={}", settings.capture_hotkey),
+            ],
+            hotkey_problems: hotkey_problems.to_vec(),
+            paste_method: match settings.paste {
+                PasteMode::Auto => "auto".into(),
+                PasteMode::CopyOnly => "copy-only".into(),
+            },
+            tray,
+            theme: if light { "light" } else { "dark" },
+        }
+    }
+}
