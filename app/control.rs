@@ -156,20 +156,34 @@ async fn answer(stream: UnixStream, context: Arc<ControlContext>) {
     }
 }
 
-async fn read_request(read: tokio::net::unix::OwnedReadHalf) -> Result<ControlRequest, String> {
+/// Why a request on the socket was not taken.
+#[derive(Debug, thiserror::Error)]
+enum BadRequest {
+    #[error("no request within {} s", READ_TIMEOUT.as_secs())]
+    Silent,
+    #[error("could not read the request: {0}")]
+    Unreadable(std::io::Error),
+    #[error("the request is larger than {} MiB", MAX_REQUEST_BYTES >> 20)]
+    TooLarge,
+    #[error("the request is not UTF-8: {0}")]
+    NotUtf8(std::str::Utf8Error),
+    #[error("not a Promptdeck control request: {0}")]
+    NotARequest(serde_json::Error),
+}
+
+async fn read_request(read: tokio::net::unix::OwnedReadHalf) -> Result<ControlRequest, BadRequest> {
     let mut reader = BufReader::new(read.take(MAX_REQUEST_BYTES));
     let mut line = Vec::new();
     match tokio::time::timeout(READ_TIMEOUT, reader.read_until(b'\n', &mut line)).await {
-        Err(_) => return Err(format!("no request within {} s", READ_TIMEOUT.as_secs())),
-        Ok(Err(e)) => return Err(format!("could not read the request: {e}")),
+        Err(_) => return Err(BadRequest::Silent),
+        Ok(Err(e)) => return Err(BadRequest::Unreadable(e)),
         Ok(Ok(_)) => {}
     }
     if line.last() != Some(&b'\n') && line.len() as u64 >= MAX_REQUEST_BYTES {
-        return Err(format!("the request is larger than {} MiB", MAX_REQUEST_BYTES >> 20));
+        return Err(BadRequest::TooLarge);
     }
-    let text = std::str::from_utf8(&line).map_err(|e| format!("the request is not UTF-8: {e}"))?;
-    serde_json::from_str(text.trim_end())
-        .map_err(|e| format!("not a Promptdeck control request: {e}"))
+    let text = std::str::from_utf8(&line).map_err(BadRequest::NotUtf8)?;
+    serde_json::from_str(text.trim_end()).map_err(BadRequest::NotARequest)
 }
 
 async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlResponse {

@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use promptdeck_actors::{
-    Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig, WorkspaceError,
-    check_spaces,
+    Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig, SyncConfigError,
+    WorkspaceError, check_spaces,
 };
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
@@ -49,7 +49,7 @@ pub enum SettingsError {
     #[error("settings.toml: oidc_issuer and oidc_client_id go together")]
     HalfAProvider,
     #[error("settings.toml: {0}")]
-    Sync(String),
+    Sync(#[from] SyncConfigError),
     #[error("settings.toml: {0}")]
     Workspaces(#[from] WorkspaceError),
     #[error(
@@ -167,7 +167,7 @@ fn sync_config(cli: &Cli, file: &SyncSettings) -> Result<Option<SyncConfig>, Set
             .map_or(defaults.poll_interval, Duration::from_secs),
         ..defaults
     };
-    config.check().map_err(SettingsError::Sync)?;
+    config.check()?;
     Ok(Some(config))
 }
 

@@ -13,7 +13,7 @@ mod json;
 mod markdown;
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use promptdeck_protocol::{CreatePrompt, MarkPromptUsed, Mutation, Prompt, PromptId, UpdatePrompt};
 use serde::{Deserialize, Serialize};
@@ -27,9 +27,34 @@ pub enum Format {
     Espanso,
 }
 
+/// Why a file could not be imported or exported as a whole (a bad entry is listed instead).
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("cannot tell the format of {}; add --format json|markdown|csv|espanso", .0.display())]
+    UnknownFormat(PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{} is not valid UTF-8 (bad byte at offset {offset}); nothing was imported",
+        path.display()
+    )]
+    NotUtf8 { path: PathBuf, offset: usize },
+    /// The file is not what its format says, with what is wrong.
+    #[error("{0}")]
+    Malformed(String),
+    #[error("cannot write {}: {source}", path.display())]
+    Unwritable { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {format}: {reason}")]
+    Encoding { format: &'static str, reason: String },
+    #[error("a Markdown export is a folder of files: give --out DIR")]
+    MarkdownNeedsAFolder,
+    #[error("espanso files can be imported, not exported: choose json, markdown or csv")]
+    EspansoIsImportOnly,
+}
+
 impl Format {
     /// What `path` most likely holds: a directory of Markdown files, or by its extension.
-    pub fn guess(path: &Path) -> Result<Self, String> {
+    pub fn guess(path: &Path) -> Result<Self, TransferError> {
         if path.is_dir() {
             return Ok(Format::Markdown);
         }
@@ -39,10 +64,7 @@ impl Format {
             Some("csv") => Ok(Format::Csv),
             Some("yml" | "yaml") => Ok(Format::Espanso),
             Some("md" | "markdown") => Ok(Format::Markdown),
-            _ => Err(format!(
-                "cannot tell the format of {}; add --format json|markdown|csv|espanso",
-                path.display()
-            )),
+            _ => Err(TransferError::UnknownFormat(path.to_owned())),
         }
     }
 }
@@ -72,7 +94,7 @@ pub struct Read {
 
 /// Reads the prompts in `path` as `format`. Fails only when the file as a whole cannot be
 /// read; a bad entry is reported in [`Read::unreadable`].
-pub fn read(path: &Path, format: Format) -> Result<Read, String> {
+pub fn read(path: &Path, format: Format) -> Result<Read, TransferError> {
     match format {
         Format::Json => json::read(&read_text(path)?),
         Format::Csv => csv_format::read(&read_text(path)?),
@@ -82,14 +104,12 @@ pub fn read(path: &Path, format: Format) -> Result<Read, String> {
 }
 
 /// A file's text; invalid UTF-8 is named with its position, never guessed at.
-pub(crate) fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{} is not valid UTF-8 (bad byte at offset {}); nothing was imported",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
+pub(crate) fn read_text(path: &Path) -> Result<String, TransferError> {
+    let bytes = std::fs::read(path)
+        .map_err(|source| TransferError::Unreadable { path: path.to_owned(), source })?;
+    String::from_utf8(bytes).map_err(|e| TransferError::NotUtf8 {
+        path: path.to_owned(),
+        offset: e.utf8_error().valid_up_to(),
     })
 }
 
@@ -194,20 +214,16 @@ pub fn export(
     format: Format,
     prompts: &[Prompt],
     out: Option<&Path>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, TransferError> {
     let text = match format {
         Format::Json => json::write(prompts)?,
         Format::Csv => csv_format::write(prompts)?,
         Format::Markdown => {
-            let dir = out.ok_or("a Markdown export is a folder of files: give --out DIR")?;
+            let dir = out.ok_or(TransferError::MarkdownNeedsAFolder)?;
             markdown::write(prompts, dir)?;
             return Ok(None);
         }
-        Format::Espanso => {
-            return Err(
-                "espanso files can be imported, not exported: choose json, markdown or csv".into(),
-            );
-        }
+        Format::Espanso => return Err(TransferError::EspansoIsImportOnly),
     };
     match out {
         Some(path) => {
@@ -219,9 +235,9 @@ pub fn export(
 }
 
 /// Replaces `path` whole, so an export interrupted half-way never leaves half a file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TransferError> {
     crate::files::replace(path, bytes, None)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|source| TransferError::Unwritable { path: path.to_owned(), source })
 }
 
 /// Milliseconds since the epoch from a number or an RFC 3339 date.

@@ -12,10 +12,10 @@ pub struct Watcher {
 }
 
 /// Sends `()` on `changed` whenever `path` is written, created, replaced or removed.
-pub fn settings(path: &Path, changed: UnboundedSender<()>) -> Result<Watcher, String> {
-    let name =
-        path.file_name().map(ToOwned::to_owned).ok_or("the settings path has no file name")?;
-    let dir = path.parent().ok_or("the settings path has no directory")?;
+pub fn settings(path: &Path, changed: UnboundedSender<()>) -> Result<Watcher, WatchError> {
+    let (Some(name), Some(dir)) = (path.file_name().map(ToOwned::to_owned), path.parent()) else {
+        return Err(WatchError::NotAFile(path.to_owned()));
+    };
     let mut inner = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
         let ours = event.paths.iter().any(|p| p.file_name() == Some(name.as_os_str()));
@@ -27,9 +27,18 @@ pub fn settings(path: &Path, changed: UnboundedSender<()>) -> Result<Watcher, St
             let _ = changed.send(());
         }
     })
-    .map_err(|e| format!("cannot watch the settings: {e}"))?;
+    .map_err(|e| WatchError::Refused { dir: dir.to_owned(), source: e })?;
     inner
         .watch(dir, RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+        .map_err(|e| WatchError::Refused { dir: dir.to_owned(), source: e })?;
     Ok(Watcher { _inner: inner })
+}
+
+/// Why settings.toml cannot be watched; its edits then apply at the next start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("{} names no file in a folder", .0.display())]
+    NotAFile(std::path::PathBuf),
+    #[error("cannot watch {}: {source}", dir.display())]
+    Refused { dir: std::path::PathBuf, source: notify::Error },
 }

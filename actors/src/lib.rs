@@ -32,7 +32,7 @@ pub use status::{
     Account, CacheStats, ChildHealth, ChildState, Health, LibraryStatus, RuntimeStatus, SyncStatus,
     WorkspaceStatus, process_rss_bytes,
 };
-pub use sync::{Endpoints, SyncConfig};
+pub use sync::{Endpoints, SyncConfig, SyncConfigError};
 pub use workspace::{
     DEFAULT_SPACE, Scope, WorkspaceConfig, WorkspaceError, check_spaces, check_workspaces,
 };

@@ -393,8 +393,8 @@ impl SupervisorState {
             };
             let link = self.args.link(&workspace.space);
             let told = sync.call(|reply| SyncMsg::Configure { link, reply }, timeout).await;
-            if let Ok(CallResult::Success(Err(reason))) = told {
-                return Err(RequestError::Rejected(format!("{}: {reason}", workspace.space)));
+            if let Ok(CallResult::Success(Err(error))) = told {
+                return Err(error);
             }
         }
         Ok(())

@@ -17,7 +17,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::task::JoinHandle;
 
 pub use client::RoundError;
-pub use config::{Endpoints, SyncConfig};
+pub use config::{Endpoints, SyncConfig, SyncConfigError};
 
 use crate::cache::{APPLY_TIME_PER_CHANGE, CacheMsg};
 use crate::error::RequestError;
@@ -43,7 +43,7 @@ pub enum SyncMsg {
     SyncNow(RpcReplyPort<Result<(), RequestError>>),
     /// Syncs from now on with `config` (tokens from the AuthActor when `signs_in`), or not
     /// at all. Reply: once the new backend is in use, or why it cannot be.
-    Configure { link: Option<LinkConfig>, reply: RpcReplyPort<Result<(), String>> },
+    Configure { link: Option<LinkConfig>, reply: RpcReplyPort<Result<(), RequestError>> },
     /// Fails the actor, as a bug would, so tests can watch the supervisor restart it.
     #[cfg(test)]
     Fail,
@@ -86,14 +86,12 @@ impl Link {
         names: &Names,
         status: &WorkspaceBoard,
         link: LinkConfig,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RequestError> {
         let LinkConfig { config, signs_in } = link;
         let replica = replica.clone();
         let target = config.target();
-        let started_over = tokio::task::spawn_blocking(move || replica.adopt_target(&target))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let started_over =
+            tokio::task::spawn_blocking(move || replica.adopt_target(&target)).await??;
         if started_over {
             tracing::info!(
                 space = %config.space,
@@ -104,7 +102,9 @@ impl Link {
         let timer = myself.send_interval(config.poll_interval, || SyncMsg::Nudge);
         let has_pokes = config.endpoints.poke.is_some();
         let auth = signs_in.then(|| names.auth());
-        let client = Arc::new(SyncClient::new(config, auth)?);
+        let client = SyncClient::new(config, auth)
+            .map_err(|e| RequestError::Unavailable(format!("cannot make an HTTP client: {e}")))?;
+        let client = Arc::new(client);
         let pokes = has_pokes.then(|| {
             tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), status.clone()))
         });
@@ -205,7 +205,7 @@ impl SyncState {
         &mut self,
         myself: &ActorRef<SyncMsg>,
         link: Option<LinkConfig>,
-    ) -> Result<(), String> {
+    ) -> Result<(), RequestError> {
         self.link.take().into_iter().for_each(Link::close);
         self.failures = 0;
         self.offline_since = None;
@@ -219,8 +219,8 @@ impl SyncState {
             return Ok(());
         };
         let opened = Link::open(myself, &self.replica, &self.names, &self.status, link).await;
-        let link = opened.inspect_err(|message| {
-            let message = message.clone();
+        let link = opened.inspect_err(|error| {
+            let message = error.to_string();
             self.status.update(|s| s.sync = SyncStatus::Error { message });
         })?;
         self.link = Some(link);

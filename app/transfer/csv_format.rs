@@ -6,25 +6,25 @@ use std::collections::HashMap;
 
 use promptdeck_protocol::Prompt;
 
-use super::{Incoming, Read, parse_time};
+use super::{Incoming, Read, TransferError, parse_time};
 
 const COLUMNS: [&str; 8] =
     ["id", "title", "body", "tags", "created_at", "updated_at", "use_count", "last_used_at"];
 
-pub fn read(text: &str) -> Result<Read, String> {
+pub fn read(text: &str) -> Result<Read, TransferError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header: HashMap<String, usize> = reader
         .headers()
-        .map_err(|e| format!("the CSV header cannot be read: {e}"))?
+        .map_err(|e| TransferError::Malformed(format!("the CSV header cannot be read: {e}")))?
         .iter()
         .enumerate()
         .map(|(i, name)| (name.trim().to_ascii_lowercase(), i))
         .collect();
     for required in ["title", "body"] {
         if !header.contains_key(required) {
-            return Err(format!(
+            return Err(TransferError::Malformed(format!(
                 "the CSV has no {required:?} column (its header names the columns)"
-            ));
+            )));
         }
     }
     let mut read = Read::default();
@@ -75,10 +75,13 @@ pub fn read(text: &str) -> Result<Read, String> {
     Ok(read)
 }
 
-pub fn write(prompts: &[Prompt]) -> Result<String, String> {
+pub fn write(prompts: &[Prompt]) -> Result<String, TransferError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let failed = |e: csv::Error| format!("cannot write CSV: {e}");
-    writer.write_record(COLUMNS).map_err(failed)?;
+    let failed = |e: &dyn std::fmt::Display| TransferError::Encoding {
+        format: "CSV",
+        reason: e.to_string(),
+    };
+    writer.write_record(COLUMNS).map_err(|e| failed(&e))?;
     for prompt in prompts {
         writer
             .write_record([
@@ -91,8 +94,8 @@ pub fn write(prompts: &[Prompt]) -> Result<String, String> {
                 prompt.use_count.to_string(),
                 prompt.last_used_at.map(|t| t.to_string()).unwrap_or_default(),
             ])
-            .map_err(failed)?;
+            .map_err(|e| failed(&e))?;
     }
-    let bytes = writer.into_inner().map_err(|e| format!("cannot write CSV: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| format!("cannot write CSV: {e}"))
+    let bytes = writer.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use promptdeck_protocol::template::escape;
 use serde::Deserialize;
 
-use super::{Incoming, Read};
+use super::{Incoming, Read, TransferError};
 
 #[derive(Deserialize)]
 struct MatchFile {
@@ -48,9 +48,10 @@ struct Var {
     params: BTreeMap<String, serde_json::Value>,
 }
 
-pub fn read(text: &str) -> Result<Read, String> {
-    let file: MatchFile = serde_saphyr::from_str(text)
-        .map_err(|e| format!("not an espanso match file (YAML with `matches:`): {e}"))?;
+pub fn read(text: &str) -> Result<Read, TransferError> {
+    let file: MatchFile = serde_saphyr::from_str(text).map_err(|e| {
+        TransferError::Malformed(format!("not an espanso match file (YAML with `matches:`): {e}"))
+    })?;
     let mut read = Read::default();
     for (index, value) in file.matches.into_iter().enumerate() {
         let source = format!("matches[{index}]");

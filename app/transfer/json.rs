@@ -5,7 +5,7 @@ use promptdeck_protocol::Prompt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Incoming, Read};
+use super::{Incoming, Read, TransferError};
 
 const VERSION: u64 = 1;
 
@@ -26,25 +26,29 @@ struct Entry {
     last_used_at: Option<i64>,
 }
 
-pub fn read(text: &str) -> Result<Read, String> {
-    let document: Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}; nothing was imported"))?;
+pub fn read(text: &str) -> Result<Read, TransferError> {
+    let document: Value = serde_json::from_str(text)
+        .map_err(|e| TransferError::Malformed(format!("not JSON: {e}; nothing was imported")))?;
     let entries = match &document {
         Value::Array(entries) => entries,
         Value::Object(object) => match (object.get("promptdeck"), object.get("prompts")) {
             (Some(Value::Number(v)), _) if v.as_u64() != Some(VERSION) => {
-                return Err(format!(
+                return Err(TransferError::Malformed(format!(
                     "this export is version {v}; this Promptdeck reads version {VERSION}"
-                ));
+                )));
             }
             (_, Some(Value::Array(entries))) => entries,
             _ => {
-                return Err(
-                    "a JSON import is a list of prompts, or an object with \"prompts\"".into()
-                );
+                return Err(TransferError::Malformed(
+                    "a JSON import is a list of prompts, or an object with \"prompts\"".into(),
+                ));
             }
         },
-        _ => return Err("a JSON import is a list of prompts, or an object with \"prompts\"".into()),
+        _ => {
+            return Err(TransferError::Malformed(
+                "a JSON import is a list of prompts, or an object with \"prompts\"".into(),
+            ));
+        }
     };
     let mut read = Read::default();
     for (index, value) in entries.iter().enumerate() {
@@ -67,7 +71,8 @@ pub fn read(text: &str) -> Result<Read, String> {
     Ok(read)
 }
 
-pub fn write(prompts: &[Prompt]) -> Result<String, String> {
+pub fn write(prompts: &[Prompt]) -> Result<String, TransferError> {
     let document = serde_json::json!({ "promptdeck": VERSION, "prompts": prompts });
-    serde_json::to_string_pretty(&document).map_err(|e| format!("cannot write JSON: {e}"))
+    serde_json::to_string_pretty(&document)
+        .map_err(|e| TransferError::Encoding { format: "JSON", reason: e.to_string() })
 }

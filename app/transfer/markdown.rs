@@ -9,7 +9,7 @@ use std::path::Path;
 use promptdeck_protocol::Prompt;
 use serde::{Deserialize, Serialize};
 
-use super::{Incoming, Read, format_time, parse_time, read_text, write_atomically};
+use super::{Incoming, Read, TransferError, format_time, parse_time, read_text, write_atomically};
 
 #[derive(Serialize, Deserialize, Default)]
 struct FrontMatter {
@@ -69,13 +69,12 @@ impl Time {
 }
 
 /// Every `.md` file in `path` (a folder, in name order), or `path` itself.
-pub fn read(path: &Path) -> Result<Read, String> {
+pub fn read(path: &Path) -> Result<Read, TransferError> {
     let mut files = Vec::new();
     if path.is_dir() {
-        let entries =
-            std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        for entry in entries {
-            let file = entry.map_err(|e| format!("cannot read {}: {e}", path.display()))?.path();
+        let unreadable = |source| TransferError::Unreadable { path: path.to_owned(), source };
+        for entry in std::fs::read_dir(path).map_err(unreadable)? {
+            let file = entry.map_err(unreadable)?.path();
             let markdown = file.extension().is_some_and(|e| e == "md" || e == "markdown");
             if markdown && file.is_file() {
                 files.push(file);
@@ -90,7 +89,7 @@ pub fn read(path: &Path) -> Result<Read, String> {
         let source = file
             .file_name()
             .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-        match read_text(&file).and_then(|text| parse(&text, &file)) {
+        match read_text(&file).map_err(|e| e.to_string()).and_then(|text| parse(&text, &file)) {
             Ok(incoming) => read.items.push(Incoming { source, ..incoming }),
             Err(reason) => read.unreadable.push(format!("{source}: {reason}")),
         }
@@ -147,8 +146,9 @@ fn split_front_matter(text: &str) -> Option<(&str, &str)> {
 }
 
 /// One file per prompt in `dir`, named after its title; a name taken twice gets the id.
-pub fn write(prompts: &[Prompt], dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn write(prompts: &[Prompt], dir: &Path) -> Result<(), TransferError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|source| TransferError::Unwritable { path: dir.to_owned(), source })?;
     let mut names = HashSet::new();
     for prompt in prompts {
         let mut name = slug(&prompt.title);
@@ -165,8 +165,10 @@ pub fn write(prompts: &[Prompt], dir: &Path) -> Result<(), String> {
             uses: Some(prompt.use_count),
             last_used: prompt.last_used_at.map(|t| Time::Text(format_time(t))),
         };
-        let yaml = serde_saphyr::to_string(&front)
-            .map_err(|e| format!("cannot write front matter: {e}"))?;
+        let yaml = serde_saphyr::to_string(&front).map_err(|e| TransferError::Encoding {
+            format: "front matter",
+            reason: e.to_string(),
+        })?;
         let newline = if yaml.ends_with('\n') { "" } else { "\n" };
         let text = format!("---\n{yaml}{newline}---\n{}", prompt.body);
         write_atomically(&dir.join(format!("{name}.md")), text.as_bytes())?;

@@ -19,7 +19,7 @@ impl Keyring<'_> {
         HashMap::from([("application", "promptdeck"), ("profile", self.profile)])
     }
 
-    pub async fn load(&self) -> Result<Option<Vec<u8>>, String> {
+    pub async fn load(&self) -> Result<Option<Vec<u8>>, KeyringError> {
         bounded(async {
             let service = SecretService::connect(EncryptionType::Dh).await?;
             let found = service.search_items(self.attributes()).await?;
@@ -32,7 +32,7 @@ impl Keyring<'_> {
         .await
     }
 
-    pub async fn save(&self, secret: &[u8]) -> Result<(), String> {
+    pub async fn save(&self, secret: &[u8]) -> Result<(), KeyringError> {
         bounded(async {
             let service = SecretService::connect(EncryptionType::Dh).await?;
             let collection = match service.get_default_collection().await {
@@ -48,7 +48,7 @@ impl Keyring<'_> {
         .await
     }
 
-    pub async fn clear(&self) -> Result<(), String> {
+    pub async fn clear(&self) -> Result<(), KeyringError> {
         bounded(async {
             let service = SecretService::connect(EncryptionType::Dh).await?;
             let found = service.search_items(self.attributes()).await?;
@@ -61,12 +61,20 @@ impl Keyring<'_> {
     }
 }
 
+/// Why the keyring was of no use.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum KeyringError {
+    #[error("the keyring refused: {0}")]
+    Refused(#[from] secret_service::Error),
+    #[error("the keyring did not answer within {} s", TIMEOUT.as_secs())]
+    Silent,
+}
+
 async fn bounded<T>(
     work: impl Future<Output = Result<T, secret_service::Error>>,
-) -> Result<T, String> {
+) -> Result<T, KeyringError> {
     match tokio::time::timeout(TIMEOUT, work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(format!("the keyring refused: {e}")),
-        Err(_) => Err(format!("the keyring did not answer within {} s", TIMEOUT.as_secs())),
+        Ok(outcome) => Ok(outcome?),
+        Err(_) => Err(KeyringError::Silent),
     }
 }

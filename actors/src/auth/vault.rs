@@ -73,7 +73,7 @@ impl TokenVault {
         }
     }
 
-    pub(crate) async fn load(&self) -> Result<Option<StoredSignIn>, String> {
+    pub(crate) async fn load(&self) -> Result<Option<StoredSignIn>, VaultError> {
         if let Some(keyring) = self.keyring() {
             match keyring.load().await {
                 Ok(Some(secret)) => return decode(&secret, "the keyring's item").map(Some),
@@ -84,9 +84,8 @@ impl TokenVault {
         load_file(self.file())
     }
 
-    pub(crate) async fn save(&self, sign_in: &StoredSignIn) -> Result<Kept, String> {
-        let json =
-            serde_json::to_vec(sign_in).map_err(|e| format!("cannot encode the sign-in: {e}"))?;
+    pub(crate) async fn save(&self, sign_in: &StoredSignIn) -> Result<Kept, VaultError> {
+        let json = serde_json::to_vec(sign_in).map_err(VaultError::Encode)?;
         if let Some(keyring) = self.keyring() {
             match keyring.save(&json).await {
                 // One place only: an older copy in the file goes.
@@ -102,7 +101,7 @@ impl TokenVault {
         Ok(Kept::File(self.file().to_owned()))
     }
 
-    pub(crate) async fn clear(&self) -> Result<(), String> {
+    pub(crate) async fn clear(&self) -> Result<(), VaultError> {
         if let Some(keyring) = self.keyring()
             && let Err(reason) = keyring.clear().await
         {
@@ -116,61 +115,74 @@ fn path_str(path: &Path) -> &str {
     path.parent().and_then(Path::to_str).unwrap_or("default")
 }
 
-fn decode(bytes: &[u8], what: &str) -> Result<StoredSignIn, String> {
-    serde_json::from_slice(bytes).map_err(|e| format!("{what} is damaged ({e}); sign in again"))
+/// Why the saved sign-in cannot be used or kept; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum VaultError {
+    #[error("{what} is damaged ({source}); sign in again")]
+    Damaged { what: String, source: serde_json::Error },
+    #[error("cannot encode the sign-in: {0}")]
+    Encode(serde_json::Error),
+    #[error("cannot {doing} {}: {source}", path.display())]
+    Io { doing: &'static str, path: PathBuf, source: std::io::Error },
+    #[error(
+        "{} can be read by other users (mode {mode:o}); it was not used. Remove it and sign in again",
+        path.display()
+    )]
+    Readable { path: PathBuf, mode: u32 },
 }
 
-fn clear_file(path: &Path) -> Result<(), String> {
+fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> VaultError {
+    let path = path.to_owned();
+    move |source| VaultError::Io { doing, path, source }
+}
+
+fn decode(bytes: &[u8], what: &str) -> Result<StoredSignIn, VaultError> {
+    serde_json::from_slice(bytes)
+        .map_err(|source| VaultError::Damaged { what: what.into(), source })
+}
+
+fn clear_file(path: &Path) -> Result<(), VaultError> {
     match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(format!("cannot remove {}: {e}", path.display()))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("remove", path)(e)),
         _ => Ok(()),
     }
 }
 
-fn load_file(path: &Path) -> Result<Option<StoredSignIn>, String> {
+fn load_file(path: &Path) -> Result<Option<StoredSignIn>, VaultError> {
     let text = match std::fs::read(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return Err(io("read", path)(e)),
     };
     refuse_if_others_can_read(path)?;
     decode(&text, &path.display().to_string()).map(Some)
 }
 
-fn save_file(path: &Path, json: &[u8]) -> Result<(), String> {
-    let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
-    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    std::fs::create_dir_all(dir).map_err(failed)?;
+fn save_file(path: &Path, json: &[u8]) -> Result<(), VaultError> {
+    let no_dir = || std::io::Error::other("it has no directory");
+    let dir = path.parent().ok_or_else(|| io("write", path)(no_dir()))?;
+    std::fs::create_dir_all(dir).map_err(io("write", path))?;
     // tempfile creates its files 0600, so the token is never readable by others, not even
     // for the moment between writing and renaming.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    file.write_all(json).map_err(failed)?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|e| failed(e.error))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io("write", path))?;
+    file.write_all(json).map_err(io("write", path))?;
+    file.as_file().sync_all().map_err(io("write", path))?;
+    file.persist(path).map_err(|e| io("write", path)(e.error))?;
     Ok(())
 }
 
 #[cfg(unix)]
-fn refuse_if_others_can_read(path: &Path) -> Result<(), String> {
+fn refuse_if_others_can_read(path: &Path) -> Result<(), VaultError> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .permissions()
-        .mode();
+    let mode = std::fs::metadata(path).map_err(io("read", path))?.permissions().mode();
     if mode & 0o077 != 0 {
-        return Err(format!(
-            "{} can be read by other users (mode {:o}); it was not used. Remove it and sign in again",
-            path.display(),
-            mode & 0o777
-        ));
+        return Err(VaultError::Readable { path: path.to_owned(), mode: mode & 0o777 });
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn refuse_if_others_can_read(_path: &Path) -> Result<(), String> {
+fn refuse_if_others_can_read(_path: &Path) -> Result<(), VaultError> {
     Ok(())
 }
 
@@ -221,11 +233,13 @@ mod tests {
         let path = vault.file();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let refused = vault.load().await.expect_err("refused");
-        assert!(refused.contains("other users"), "{refused}");
-        assert!(!refused.contains("secret-token"));
+        assert!(matches!(refused, VaultError::Readable { mode: 0o644, .. }), "{refused}");
+        assert!(!refused.to_string().contains("secret-token"));
         std::fs::write(path, b"{ not json").expect("damaged");
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        assert!(vault.load().await.expect_err("refused").contains("sign in again"));
+        let damaged = vault.load().await.expect_err("refused");
+        assert!(matches!(damaged, VaultError::Damaged { .. }), "{damaged}");
+        assert!(damaged.to_string().contains("sign in again"));
         assert!(!format!("{:?}", sign_in("secret-token")).contains("secret-token"));
     }
 }

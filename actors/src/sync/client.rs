@@ -48,11 +48,8 @@ pub(crate) struct SyncClient {
 }
 
 impl SyncClient {
-    pub(crate) fn new(config: SyncConfig, auth: Option<String>) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+    pub(crate) fn new(config: SyncConfig, auth: Option<String>) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).build()?;
         let session = ulid::Ulid::new().to_string().to_lowercase();
         Ok(Self { http, config, auth, session, requests: AtomicU64::new(0) })
     }

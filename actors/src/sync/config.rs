@@ -115,24 +115,34 @@ impl SyncConfig {
     }
 
     /// Every endpoint must be an http(s) URL once the space is filled in; says which is not.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SyncConfigError> {
         let Endpoints { push, pull, poke } = &self.endpoints;
         let named = [("push", Some(push)), ("pull", Some(pull)), ("poke", poke.as_ref())];
         for (name, endpoint) in named {
             let Some(endpoint) = endpoint else { continue };
-            let url = reqwest::Url::parse(&self.url(endpoint))
-                .map_err(|e| format!("the {name} URL {endpoint:?} is not a URL: {e}"))?;
+            let url = reqwest::Url::parse(&self.url(endpoint)).map_err(|e| {
+                SyncConfigError::NotAUrl { name, endpoint: endpoint.clone(), reason: e.to_string() }
+            })?;
             if !matches!(url.scheme(), "http" | "https") {
-                return Err(format!(
-                    "the {name} URL {endpoint:?} must start with http:// or https://"
-                ));
+                return Err(SyncConfigError::NotWeb { name, endpoint: endpoint.clone() });
             }
         }
         if self.poll_interval < Duration::from_secs(1) {
-            return Err("the poll interval must be at least one second".into());
+            return Err(SyncConfigError::PollTooOften);
         }
         Ok(())
     }
+}
+
+/// Why sync settings cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncConfigError {
+    #[error("the {name} URL {endpoint:?} is not a URL: {reason}")]
+    NotAUrl { name: &'static str, endpoint: String, reason: String },
+    #[error("the {name} URL {endpoint:?} must start with http:// or https://")]
+    NotWeb { name: &'static str, endpoint: String },
+    #[error("the poll interval must be at least one second")]
+    PollTooOften,
 }
 
 #[cfg(test)]
@@ -187,8 +197,10 @@ mod tests {
     fn endpoints_that_are_not_web_urls_are_named() {
         let mut config = SyncConfig::new("http://127.0.0.1:8787", "personal");
         config.endpoints.pull = "ftp://example/pull".into();
-        assert!(config.check().expect_err("refused").contains("pull URL"));
+        let refused = config.check().expect_err("refused");
+        assert!(matches!(refused, SyncConfigError::NotWeb { name: "pull", .. }), "{refused}");
         config.endpoints.pull = "not a url".into();
-        assert!(config.check().expect_err("refused").contains("not a URL"));
+        let refused = config.check().expect_err("refused");
+        assert!(matches!(refused, SyncConfigError::NotAUrl { name: "pull", .. }), "{refused}");
     }
 }

@@ -23,21 +23,20 @@ pub struct Installed {
 
 /// Writes the launcher entry and icon (and the autostart entry with `autostart`), each
 /// replaced atomically so a half-written entry is never seen.
-pub fn install(autostart: bool) -> Result<Installed, String> {
-    let dirs = directories::BaseDirs::new().ok_or("this user has no home directory")?;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+pub fn install(autostart: bool) -> Result<Installed, EntryError> {
+    let dirs = directories::BaseDirs::new().ok_or(EntryError::NoHome)?;
+    let exe = std::env::current_exe().map_err(EntryError::NoProgram)?;
     let entry = desktop_entry(&exe);
     let mut files = vec![
         write(&dirs.data_dir().join("applications/promptdeck.desktop"), &entry)?,
         write(&dirs.data_dir().join("icons/hicolor/scalable/apps/promptdeck.svg"), ICON)?,
     ];
-    let autostart_entry = autostart_path().ok_or("this user has no home directory")?;
+    let autostart_entry = autostart_path().ok_or(EntryError::NoHome)?;
     if autostart {
         let entry = format!("{entry}X-GNOME-Autostart-enabled=true\n");
         files.push(write(&autostart_entry, &entry)?);
     } else if autostart_entry.exists() {
-        std::fs::remove_file(&autostart_entry)
-            .map_err(|e| format!("cannot remove {}: {e}", autostart_entry.display()))?;
+        std::fs::remove_file(&autostart_entry).map_err(io("remove", &autostart_entry))?;
     }
     Ok(Installed { files })
 }
@@ -57,15 +56,12 @@ impl Autostart for XdgAutostart {
 
     /// On, the launcher entry is written too, as `install-desktop --autostart` does.
     fn set(&self, enabled: bool) -> Result<(), DesktopError> {
-        if enabled {
-            return install(true).map(drop).map_err(DesktopError::Autostart);
-        }
-        match autostart_path() {
-            Some(path) if path.exists() => std::fs::remove_file(&path).map_err(|e| {
-                DesktopError::Autostart(format!("cannot remove {}: {e}", path.display()))
-            }),
+        let done = match autostart_path() {
+            _ if enabled => install(true).map(drop),
+            Some(path) if path.exists() => std::fs::remove_file(&path).map_err(io("remove", &path)),
             _ => Ok(()),
-        }
+        };
+        done.map_err(|e| DesktopError::Autostart(e.to_string()))
     }
 }
 
@@ -96,15 +92,31 @@ fn exec_quoted(exe: &Path) -> String {
     quoted
 }
 
-fn write(path: &Path, content: &str) -> Result<PathBuf, String> {
-    let parent = path.parent().ok_or_else(|| format!("{} has no folder", path.display()))?;
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+fn write(path: &Path, content: &str) -> Result<PathBuf, EntryError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+    }
     let partial = path.with_extension("partial");
     std::fs::write(&partial, content)
         .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(io("write", path))?;
     Ok(path.to_owned())
+}
+
+/// Why a desktop entry could not be written or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("this user has no home directory")]
+    NoHome,
+    #[error("cannot find this program: {0}")]
+    NoProgram(std::io::Error),
+    #[error("cannot {doing} {}: {source}", path.display())]
+    Io { doing: &'static str, path: PathBuf, source: std::io::Error },
+}
+
+fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EntryError {
+    let path = path.to_owned();
+    move |source| EntryError::Io { doing, path, source }
 }
 
 #[cfg(test)]
