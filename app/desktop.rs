@@ -62,6 +62,8 @@ pub enum TrayItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrayState {
     pub colour: [u8; 3],
+    /// A server is configured: "Sync now" is offered.
+    pub syncing: bool,
     pub tooltip: String,
     pub account_label: &'static str,
     pub account_enabled: bool,
@@ -293,11 +295,10 @@ pub struct Desktop {
 }
 
 impl Desktop {
-    /// The backend of this window system, its events going to `events`. `syncing` shows
-    /// the tray's sync items enabled.
-    pub fn start(events: EventSink, syncing: bool) -> Self {
+    /// The backend of this window system, its events going to `events`.
+    pub fn start(events: EventSink) -> Self {
         let system = WindowSystem::probe();
-        let backend = x11::backend(&system, events, syncing);
+        let backend = x11::backend(&system, events);
         let paste_unavailable = backend.keys.as_ref().err().map(ToString::to_string);
         if let Some(reason) = &paste_unavailable {
             tracing::warn!(%reason, "paste cannot be simulated; prompts will be left on the clipboard");

@@ -135,8 +135,7 @@ impl Promptdeck {
     fn new(runtime: RuntimeHandle, start: Start) -> (Self, Task<Message>) {
         let Start { ui_tx, ui_rx, first_start, settings, settings_file, report } = start;
         let events: EventSink = Arc::new(move |event| drop(ui_tx.send(UiCommand::from(event))));
-        let syncing = runtime.status().sync != promptdeck_actors::SyncStatus::LocalOnly;
-        let desktop = Desktop::start(events, syncing);
+        let desktop = Desktop::start(events);
         let statuses = runtime.subscribe();
         let color_schemes = desktop.color_schemes();
         let mut app = Self {

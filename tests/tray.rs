@@ -196,6 +196,19 @@ fn the_tray_registers_shows_counts_and_its_menu_drives_the_app() {
         assert!(items.contains_key(label), "menu lacks {label:?}: {items:?}");
     }
 
+    assert!(items.contains_key("Sync now (no server configured)"), "{items:?}");
+
+    // Sync switched on in settings.toml while running: the tray offers it at once.
+    let settings = dir.path().join("settings.toml");
+    std::fs::write(&settings, "[sync]\nserver = \"http://127.0.0.1:9\"\n").expect("written");
+    eventually("the tray to offer Sync now", WAIT, || {
+        menu_items(&menu).contains_key("Sync now").then_some(())
+    });
+    std::fs::write(&settings, "").expect("written");
+    eventually("the tray to take Sync now back", WAIT, || {
+        menu_items(&menu).contains_key("Sync now (no server configured)").then_some(())
+    });
+
     // The first start opened the library; close nothing, just ask for the palette too.
     click(&menu, items["Open palette"]);
     eventually("the palette to open from the tray", WAIT, || {

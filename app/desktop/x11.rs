@@ -22,7 +22,7 @@ use keys::X11;
 
 /// The capabilities on an X display. Under Wayland (an X server for older apps beside it)
 /// the hotkeys are grabbed there too, but no keys can be sent to Wayland applications.
-pub fn backend(system: &WindowSystem, events: EventSink, syncing: bool) -> Backend {
+pub fn backend(system: &WindowSystem, events: EventSink) -> Backend {
     let hotkeys = X11Hotkeys::on_display(None, events.clone())
         .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable here (they need an X display); use the tray or `promptdeck palette`"))
         .ok()
@@ -40,7 +40,7 @@ pub fn backend(system: &WindowSystem, events: EventSink, syncing: bool) -> Backe
         focus,
         keys: keys.map(|x11| Box::new(x11) as _),
         clipboard: X11Clipboard::new().map(|c| Box::new(c) as _),
-        tray: freedesktop::tray::start(events, syncing).map(|tray| Box::new(tray) as _),
+        tray: freedesktop::tray::start(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
     }

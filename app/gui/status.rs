@@ -55,7 +55,8 @@ pub fn tray(status: &RuntimeStatus) -> TrayState {
         Account::SigningIn => ("Cancel signing in", true),
         Account::SignedIn => ("Sign out", true),
     };
-    TrayState { colour: colour(status), tooltip, account_label, account_enabled }
+    let syncing = status.sync != SyncStatus::LocalOnly;
+    TrayState { colour: colour(status), syncing, tooltip, account_label, account_enabled }
 }
 
 /// The tray dot's colour.

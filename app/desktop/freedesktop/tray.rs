@@ -12,34 +12,31 @@ const ICON_SIZE: u32 = 32;
 pub struct StatusNotifierTray {
     icon: TrayIcon,
     shown: Option<[u8; 3]>,
+    /// "Sync now", enabled while a server is configured.
+    sync: MenuItem,
     /// Sign in, cancel, or sign out, labelled for the account's state.
     account: MenuItem,
 }
 
 /// Creates the tray icon, or says in one log line why there is none.
-pub fn start(events: EventSink, syncing: bool) -> Option<StatusNotifierTray> {
+pub fn start(events: EventSink) -> Option<StatusNotifierTray> {
     if let Err(reason) = tray_host_present() {
         tracing::warn!(%reason, "no system tray on this desktop; running without a tray icon");
         return None;
     }
     let menu = Menu::new();
-    let items = [
-        ("open-palette", "Open palette", true),
-        ("open-library", "Open library", true),
-        ("capture", "Capture clipboard", true),
-        if syncing {
-            ("sync", "Sync now", true)
-        } else {
-            ("sync", "Sync now (no server configured)", false)
-        },
-    ];
-    for (id, label, enabled) in items {
-        let _ = menu.append(&MenuItem::with_id(id, label, enabled, None));
+    for (id, label) in [
+        ("open-palette", "Open palette"),
+        ("open-library", "Open library"),
+        ("capture", "Capture clipboard"),
+    ] {
+        let _ = menu.append(&MenuItem::with_id(id, label, true, None));
     }
-    let account = MenuItem::with_id("account", "Sign in…", false, None);
-    if syncing {
-        let _ = menu.append(&account);
-    }
+    // Labelled by the first `show`: sync and sign-in can come and go with the settings.
+    let sync = MenuItem::with_id("sync", NO_SYNC, false, None);
+    let account = MenuItem::with_id("account", "No sign-in needed", false, None);
+    let _ = menu.append(&sync);
+    let _ = menu.append(&account);
     let _ = menu.append(&MenuItem::with_id("settings", "Settings…", true, None));
     let _ = menu.append(&PredefinedMenuItem::separator());
     let _ = menu.append(&MenuItem::with_id("quit", "Quit Promptdeck", true, None));
@@ -56,13 +53,16 @@ pub fn start(events: EventSink, syncing: bool) -> Option<StatusNotifierTray> {
         .with_icon(dot_icon([128, 128, 128]))
         .build();
     match built {
-        Ok(icon) => Some(StatusNotifierTray { icon, shown: None, account }),
+        Ok(icon) => Some(StatusNotifierTray { icon, shown: None, sync, account }),
         Err(e) => {
             tracing::warn!(error = %e, "the tray icon could not be created; running without one");
             None
         }
     }
 }
+
+/// The sync item's label where there is no server.
+const NO_SYNC: &str = "Sync now (no server configured)";
 
 fn item_for(id: &MenuId) -> Option<TrayItem> {
     Some(match id.as_ref() {
@@ -84,6 +84,11 @@ impl Tray for StatusNotifierTray {
             self.shown = Some(state.colour);
         }
         let _ = self.icon.set_tooltip(Some(state.tooltip.clone()));
+        let sync_label = if state.syncing { "Sync now" } else { NO_SYNC };
+        if self.sync.text() != sync_label {
+            self.sync.set_text(sync_label);
+            self.sync.set_enabled(state.syncing);
+        }
         if self.account.text() != state.account_label {
             self.account.set_text(state.account_label);
             self.account.set_enabled(state.account_enabled);
