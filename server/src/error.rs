@@ -25,6 +25,10 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request body is larger than {} MiB", crate::MAX_BODY_BYTES >> 20)]
+    TooLarge,
     /// Protocol errors travel with status 200, as Replicache clients expect.
     #[error("version not supported")]
     VersionNotSupported(VersionType),
@@ -60,6 +64,12 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unavailable(message) => plain(StatusCode::SERVICE_UNAVAILABLE, message),
             ApiError::Forbidden(message) => plain(StatusCode::FORBIDDEN, message),
+            ApiError::UnsupportedMediaType(message) => {
+                plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+            }
+            ApiError::TooLarge => {
+                plain(StatusCode::PAYLOAD_TOO_LARGE, ApiError::TooLarge.to_string())
+            }
             ApiError::Database(e) => {
                 tracing::error!(error = %e, "database failure");
                 plain(

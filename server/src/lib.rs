@@ -10,6 +10,7 @@ mod auth;
 mod db;
 mod error;
 mod jwt;
+mod local;
 mod poke;
 mod pull;
 mod push;
@@ -37,18 +38,25 @@ pub struct ServerConfig {
     pub auth: Auth,
 }
 
+/// How long requests in flight (a long pull, say) may take to finish once the server is
+/// told to stop; then it stops regardless.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What every request handler shares.
 #[derive(Clone)]
 struct AppState {
     db: Db,
     pokes: Pokes,
     auth: std::sync::Arc<Auth>,
+    /// Becomes true when the server is told to stop: open poke streams end.
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A bound, ready server.
 pub struct Server {
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -65,23 +73,45 @@ impl Server {
             Some(pool) => Pokes::across_processes(&config.database_url, pool).await?,
             None => Pokes::default(),
         };
-        let state = AppState { db, pokes, auth: std::sync::Arc::new(config.auth) };
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+        let auth = std::sync::Arc::new(config.auth);
+        let state = AppState { db, pokes, auth, stopping: stopping_rx };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
-        Ok(Self { listener, router: routes::router(state) })
+        Ok(Self { listener, router: routes::router(state), stopping })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until the future completes (tests), then finishes the requests in flight.
+    /// Serves until `stop` completes, then ends every poke stream, stops taking
+    /// connections, and gives the requests in flight [`SHUTDOWN_GRACE`] to finish.
     pub async fn serve_until(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await
+        let Self { listener, router, stopping } = self;
+        let (told, mut heard) = tokio::sync::watch::channel(false);
+        let stopped = async move {
+            stop.await;
+            tracing::info!("stopping: ending poke streams, finishing requests in flight");
+            stopping.send_replace(true);
+            told.send_replace(true);
+        };
+        let serving = axum::serve(listener, router).with_graceful_shutdown(stopped);
+        let deadline = async move {
+            let _ = heard.wait_for(|told| *told).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            served = serving => served,
+            () = deadline => {
+                tracing::warn!("requests still in flight after the grace period; stopping anyway");
+                Ok(())
+            }
+        }
     }
 
     /// Serves until SIGINT or SIGTERM.

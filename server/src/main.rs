@@ -16,7 +16,8 @@ struct Args {
     /// A bearer token and the user it signs in, as TOKEN=USER; repeat for several.
     #[arg(long = "token", value_name = "TOKEN=USER")]
     tokens: Vec<String>,
-    /// No tokens: every request is the one local user. Only on a loopback address.
+    /// No tokens: every request is the one local user. Only on a loopback address, and only
+    /// for requests addressed to a loopback name, with no Origin, and with JSON bodies.
     #[arg(long)]
     insecure_local: bool,
     /// Accept access tokens (JWTs) from this OpenID provider; the user is the token's `sub`.

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -18,17 +18,23 @@ use serde::de::DeserializeOwned;
 use tokio_stream::wrappers::BroadcastStream;
 use tracing::Instrument;
 
+use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::{AppState, MAX_BODY_BYTES, pull, push};
+use crate::{AppState, MAX_BODY_BYTES, local, pull, push};
 
 pub(crate) fn router(state: AppState) -> axum::Router {
-    axum::Router::new()
+    let local = matches!(*state.auth, Auth::InsecureLocal);
+    let router = axum::Router::new()
         .route("/api/replicache/push", post(push_handler))
         .route("/api/replicache/pull", post(pull_handler))
         .route("/api/replicache/poke", get(poke_handler))
         .route("/api/config", get(config_handler))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .with_state(state);
+    match local {
+        true => router.layer(axum::middleware::from_fn(local::only_local_clients)),
+        false => router,
+    }
 }
 
 #[derive(Deserialize)]
@@ -46,8 +52,11 @@ impl SpaceQuery {
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes, what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
+/// Reads and parses a request's body, once its sender is known: nobody unknown gets the
+/// server to buffer megabytes.
+async fn parse<T: DeserializeOwned>(body: Body, what: &str) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| ApiError::TooLarge)?;
+    serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("not a Replicache {what} request: {e}")))
 }
 
@@ -55,11 +64,11 @@ async fn push_handler(
     State(state): State<AppState>,
     Query(query): Query<SpaceQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = state.auth.user(&headers).await?;
     let space = query.space()?;
-    let request: PushRequest = parse(&body, "push")?;
+    let request: PushRequest = parse(body, "push").await?;
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
     push::push(&state.db, &user, &space, &request).instrument(span).await?;
     if !request.mutations.is_empty() {
@@ -72,11 +81,11 @@ async fn pull_handler(
     State(state): State<AppState>,
     Query(query): Query<SpaceQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<PullResponse>, ApiError> {
     let user = state.auth.user(&headers).await?;
     let space = query.space()?;
-    let request: PullRequest = parse(&body, "pull")?;
+    let request: PullRequest = parse(body, "pull").await?;
     Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
 }
 
@@ -93,7 +102,13 @@ async fn poke_handler(
     state.auth.user(&headers).await?;
     let space = query.space()?;
     // A listener that fell behind gets one poke for all it missed: a pull catches up.
+    // The stream ends when the server stops, so it never holds a shutdown up.
+    let mut stopping = state.stopping.clone();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+    };
     let pokes = BroadcastStream::new(state.pokes.subscribe(&space))
-        .map(|_| Ok(Event::default().data("poke")));
+        .map(|_| Ok(Event::default().data("poke")))
+        .take_until(stopped);
     Ok(Sse::new(pokes).keep_alive(KeepAlive::default()))
 }
