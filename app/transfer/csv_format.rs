@@ -38,7 +38,8 @@ pub fn read(text: &str) -> Result<Read, TransferError> {
                 continue;
             }
         };
-        let cell = |name: &str| header.get(name).and_then(|i| record.get(*i)).unwrap_or("");
+        let cell =
+            |name: &str| unguarded(header.get(name).and_then(|i| record.get(*i)).unwrap_or(""));
         let time = |name: &str| Some(cell(name)).filter(|c| !c.trim().is_empty()).map(parse_time);
         let (created_at, updated_at, last_used_at) =
             (time("created_at"), time("updated_at"), time("last_used_at"));
@@ -85,10 +86,10 @@ pub fn write(prompts: &[Prompt]) -> Result<String, TransferError> {
     for prompt in prompts {
         writer
             .write_record([
-                prompt.id.as_str().to_owned(),
-                prompt.title.clone(),
-                prompt.body.clone(),
-                prompt.tags.join(" "),
+                guarded(prompt.id.as_str()),
+                guarded(&prompt.title),
+                guarded(&prompt.body),
+                guarded(&prompt.tags.join(" ")),
                 prompt.created_at.to_string(),
                 prompt.updated_at.to_string(),
                 prompt.use_count.to_string(),
@@ -98,4 +99,32 @@ pub fn write(prompts: &[Prompt]) -> Result<String, TransferError> {
     }
     let bytes = writer.into_inner().map_err(|e| failed(&e))?;
     String::from_utf8(bytes).map_err(|e| failed(&e))
+}
+
+/// What a spreadsheet reads as the start of a formula, and runs when the file is opened.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a cell needs a leading `'` to be read as text: it starts a formula, or it
+/// starts with a `'` that reading back would otherwise take for such a guard.
+fn needs_guard(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if FORMULA_STARTS.contains(&first) => true,
+        Some('\'') => chars.next().is_some_and(|c| c == '\'' || FORMULA_STARTS.contains(&c)),
+        _ => false,
+    }
+}
+
+/// `text` as a cell a spreadsheet shows as text, never runs: a leading `'`, as spreadsheets
+/// themselves write it, before a formula's first character.
+fn guarded(text: &str) -> String {
+    if needs_guard(text) { format!("'{text}") } else { text.to_owned() }
+}
+
+/// A cell as [`guarded`] wrote it, back to its text; any other cell as it is.
+fn unguarded(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
 }

@@ -107,6 +107,38 @@ fn duplicates_and_bad_entries_are_reported_one_by_one_and_skipped() {
     assert_eq!(created, ["New one", "Untitled body"], "a missing title is the first line");
 }
 
+/// A prompt whose every text starts as a spreadsheet formula, or as its guard.
+fn formula_prompt(id: &str, title: &str, body: &str) -> Prompt {
+    prompt(id, title, body, &[])
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_written_inert_and_read_back_exactly() {
+    let prompts = vec![
+        formula_prompt("a", "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0"),
+        formula_prompt("b", "-2+3", "@SUM(1)"),
+        formula_prompt("c", "\tTabbed", "\rreturn"),
+        formula_prompt("d", "'=already quoted", "''"),
+        formula_prompt("e", "'plain quote", "'"),
+    ];
+    let text = export(Format::Csv, &prompts, None).expect("csv").expect("text");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for record in reader.records() {
+        for cell in record.expect("a row").iter() {
+            let first = cell.chars().next();
+            assert!(
+                !first.is_some_and(|c| ['=', '+', '-', '@', '\t', '\r'].contains(&c)),
+                "a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+    }
+    let read = csv_format::read(&text).expect("read");
+    let back: Vec<(String, String)> =
+        read.items.into_iter().map(|item| (item.title, item.body)).collect();
+    let written: Vec<(String, String)> = prompts.into_iter().map(|p| (p.title, p.body)).collect();
+    assert_eq!(back, written, "every text comes back exactly");
+}
+
 #[test]
 fn csv_needs_its_columns_and_names_bad_rows() {
     let refused = csv_format::read("name,text\na,b\n").expect_err("no title column");
