@@ -328,7 +328,14 @@ async fn import(
         Ok(existing) => existing,
         Err(e) => return ControlResponse::failed(e),
     };
-    let plan = transfer::plan(read, &existing, promptdeck_protocol::now_millis());
+    // Checking every entry of a large file is work for a blocking thread, not for one the
+    // socket, sync and windows share.
+    let now = promptdeck_protocol::now_millis();
+    let mut plan =
+        match tokio::task::spawn_blocking(move || transfer::plan(read, &existing, now)).await {
+            Ok(plan) => plan,
+            Err(e) => return ControlResponse::failed(e),
+        };
     let blocked = !plan.errors.is_empty() && !skip_invalid;
     let (count, mutations) = (plan.prompts, plan.mutations.len());
     let verdict = if blocked {
@@ -343,7 +350,7 @@ async fn import(
     } else if count == 0 {
         "nothing new to import".to_owned()
     } else {
-        match runtime.mutate_all(plan.mutations.clone()).await {
+        match runtime.mutate_all(std::mem::take(&mut plan.mutations)).await {
             Ok(_) => format!("imported {count} prompts"),
             Err(e) => return ControlResponse::failed(format!("nothing was imported: {e}")),
         }
@@ -374,6 +381,10 @@ fn import_report(verdict: &str, plan: &transfer::ImportPlan) -> String {
     };
     section(format!("{} duplicates skipped:", plan.duplicates.len()), &plan.duplicates);
     section(format!("{} entries cannot be imported:", plan.errors.len()), &plan.errors);
+    section(
+        format!("{} entries imported with less than they claim:", plan.trimmed.len()),
+        &plan.trimmed,
+    );
     lines.join("\n")
 }
 

@@ -27,6 +27,13 @@ pub enum Format {
     Espanso,
 }
 
+/// The largest file an import reads: a library of 100k long prompts as JSON fits.
+pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The most uses an import records for one prompt, each one a `markPromptUsed` that syncs;
+/// ranking needs the order of magnitude, not a count in the billions a file may claim.
+pub const MAX_IMPORTED_USES: u64 = 1_000;
+
 /// Why a file could not be imported or exported as a whole (a bad entry is listed instead).
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
@@ -34,6 +41,12 @@ pub enum TransferError {
     UnknownFormat(PathBuf),
     #[error("cannot read {}: {source}", path.display())]
     Unreadable { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{} is {size} bytes; an import reads at most {} MiB",
+        path.display(),
+        MAX_IMPORT_BYTES >> 20
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     #[error(
         "{} is not valid UTF-8 (bad byte at offset {offset}); nothing was imported",
         path.display()
@@ -105,8 +118,19 @@ pub fn read(path: &Path, format: Format) -> Result<Read, TransferError> {
 
 /// A file's text; invalid UTF-8 is named with its position, never guessed at.
 pub(crate) fn read_text(path: &Path) -> Result<String, TransferError> {
-    let bytes = std::fs::read(path)
-        .map_err(|source| TransferError::Unreadable { path: path.to_owned(), source })?;
+    let unreadable = |source| TransferError::Unreadable { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > MAX_IMPORT_BYTES {
+        return Err(TransferError::TooLarge { path: path.to_owned(), size });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or_default());
+    // A file that grows while it is read stops at the cap all the same.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_IMPORT_BYTES + 1), &mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(TransferError::TooLarge { path: path.to_owned(), size: bytes.len() as u64 });
+    }
     String::from_utf8(bytes).map_err(|e| TransferError::NotUtf8 {
         path: path.to_owned(),
         offset: e.utf8_error().valid_up_to(),
@@ -122,6 +146,8 @@ pub struct ImportPlan {
     pub duplicates: Vec<String>,
     /// `source: why` for each entry that cannot be imported.
     pub errors: Vec<String>,
+    /// `source: what` for each entry imported with less than it claimed (its use count).
+    pub trimmed: Vec<String>,
 }
 
 /// The mutations that add `read` to a library holding `existing`: a `createPrompt` per new
@@ -159,6 +185,12 @@ pub fn plan(read: Read, existing: &[Prompt], now: i64) -> ImportPlan {
                 "{source}: “{title}” is already in the library (same title and text)"
             ));
             continue;
+        }
+        if item.use_count > MAX_IMPORTED_USES {
+            plan.trimmed.push(format!(
+                "{source}: its {} uses are counted as {MAX_IMPORTED_USES}",
+                item.use_count
+            ));
         }
         let mutations = mutations_for(&item, id.clone(), title.clone(), now);
         if let Some(error) = mutations.iter().find_map(|m| m.validate().err()) {
@@ -202,7 +234,7 @@ fn mutations_for(item: &Incoming, id: PromptId, title: String, now: i64) -> Vec<
         }));
     }
     let at = item.last_used_at.unwrap_or(now);
-    for _ in 0..item.use_count {
+    for _ in 0..item.use_count.min(MAX_IMPORTED_USES) {
         mutations.push(Mutation::MarkPromptUsed(MarkPromptUsed { id: id.clone(), at }));
     }
     mutations

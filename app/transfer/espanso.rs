@@ -3,8 +3,9 @@
 //! mean the same (`clipboard`, `date` with its format, `echo`), `$|$` becomes `{{cursor}}`,
 //! a form's `[[field]]` a field (with its choices); other variables stay fields to fill in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use promptdeck_protocol::Limits;
 use promptdeck_protocol::template::escape;
 use serde::Deserialize;
 
@@ -68,8 +69,8 @@ pub fn read(text: &str) -> Result<Read, TransferError> {
 
 fn prompt_from(found: Match) -> Result<Incoming, String> {
     let trigger = found.trigger.clone().or_else(|| found.triggers.first().cloned());
-    let mut body = if let Some(form) = &found.form {
-        form_body(form, &found.form_fields)
+    let text = if let Some(form) = &found.form {
+        form_body(form, &found.form_fields)?
     } else if let Some(text) = found.replace.or(found.markdown).or(found.html) {
         text
     } else if found.image_path.is_some() {
@@ -77,40 +78,73 @@ fn prompt_from(found: Match) -> Result<Incoming, String> {
     } else {
         return Err("a match with no replacement text".into());
     };
-    for var in &found.vars {
-        let placeholder = format!("{{{{{}}}}}", var.name);
-        let ours = match var.kind.as_str() {
-            "clipboard" => "{{clipboard}}".to_owned(),
-            "date" => match var.params.get("format").and_then(|f| f.as_str()) {
-                Some(format) => format!("{{{{date:{format}}}}}"),
-                None => "{{date}}".to_owned(),
-            },
-            "echo" => escape(var.params.get("echo").and_then(|e| e.as_str()).unwrap_or_default()),
-            _ => continue,
-        };
-        body = body.replace(&placeholder, &ours);
-    }
+    let ours: HashMap<&str, String> =
+        found.vars.iter().filter_map(|var| Some((var.name.as_str(), our_variable(var)?))).collect();
+    let body = fill_once(&text, ("{{", "}}"), |name| ours.get(name).cloned())?;
     let body = body.replace("$|$", "{{cursor}}");
     let title = found.label.or(trigger).unwrap_or_default();
     Ok(Incoming { title, body, tags: vec!["espanso".into()], ..Incoming::default() })
 }
 
-/// A form's text with `[[field]]` as our fields, choices offered where the form has them.
-fn form_body(form: &str, fields: &BTreeMap<String, FormField>) -> String {
-    let mut body = form.to_owned();
-    for (name, field) in fields {
-        let ours = if field.values.is_empty() {
-            format!("{{{{{name}}}}}")
-        } else {
-            format!("{{{{{name}:{}}}}}", field.values.join("|"))
-        };
-        body = body.replace(&format!("[[{name}]]"), &ours);
+/// What an espanso variable becomes in our placeholders; `None` for a kind we do not
+/// carry over (its `{{name}}` stays as written).
+fn our_variable(var: &Var) -> Option<String> {
+    Some(match var.kind.as_str() {
+        "clipboard" => "{{clipboard}}".to_owned(),
+        "date" => match var.params.get("format").and_then(|f| f.as_str()) {
+            Some(format) => format!("{{{{date:{format}}}}}"),
+            None => "{{date}}".to_owned(),
+        },
+        "echo" => escape(var.params.get("echo").and_then(|e| e.as_str()).unwrap_or_default()),
+        _ => return None,
+    })
+}
+
+/// A form's text with `[[field]]` as our fields, choices offered where the form has them;
+/// fields the form does not describe are free text.
+fn form_body(form: &str, fields: &BTreeMap<String, FormField>) -> Result<String, String> {
+    fill_once(form, ("[[", "]]"), |name| {
+        Some(match fields.get(name) {
+            Some(field) if !field.values.is_empty() => {
+                format!("{{{{{name}:{}}}}}", field.values.join("|"))
+            }
+            _ => format!("{{{{{name}}}}}"),
+        })
+    })
+}
+
+/// `text` with each `open name close` that `value` knows replaced, in one pass: what a
+/// value brings in is never read again, so variables cannot expand each other (a file
+/// whose every variable names the next two cannot grow a body exponentially). Stops as
+/// soon as the body passes the body limit.
+fn fill_once(
+    text: &str,
+    (open, close): (&str, &str),
+    value: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let mut body = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        body.push_str(&rest[..start]);
+        let after = &rest[start + open.len()..];
+        let found = after.find(close).and_then(|end| Some((value(&after[..end])?, end)));
+        match found {
+            Some((filled, end)) => {
+                body.push_str(&filled);
+                rest = &after[end + close.len()..];
+            }
+            None => {
+                body.push_str(open);
+                rest = after;
+            }
+        }
+        if body.len() > Limits::BODY_BYTES {
+            return Err(format!(
+                "its variables make a body over the {} MiB limit",
+                Limits::BODY_BYTES >> 20
+            ));
+        }
     }
-    // Fields the form does not describe are free text.
-    while let Some(start) = body.find("[[") {
-        let Some(end) = body[start..].find("]]") else { break };
-        let name = body[start + 2..start + end].to_owned();
-        body.replace_range(start..start + end + 2, &format!("{{{{{name}}}}}"));
-    }
-    body
+    body.push_str(rest);
+    Ok(body)
 }

@@ -71,12 +71,18 @@ impl Time {
 /// Every `.md` file in `path` (a folder, in name order), or `path` itself.
 pub fn read(path: &Path) -> Result<Read, TransferError> {
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     if path.is_dir() {
         let unreadable = |source| TransferError::Unreadable { path: path.to_owned(), source };
         for entry in std::fs::read_dir(path).map_err(unreadable)? {
-            let file = entry.map_err(unreadable)?.path();
+            let entry = entry.map_err(unreadable)?;
+            let file = entry.path();
             let markdown = file.extension().is_some_and(|e| e == "md" || e == "markdown");
-            if markdown && file.is_file() {
+            // A link could lead anywhere (~/.ssh, /dev/zero): only files in the folder count.
+            let kind = entry.file_type().map_err(unreadable)?;
+            if markdown && kind.is_symlink() {
+                skipped.push(file);
+            } else if markdown && kind.is_file() {
                 files.push(file);
             }
         }
@@ -85,6 +91,10 @@ pub fn read(path: &Path) -> Result<Read, TransferError> {
         files.push(path.to_owned());
     }
     let mut read = Read::default();
+    for link in skipped {
+        let name = link.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        read.unreadable.push(format!("{name}: a symbolic link; only files in the folder are read"));
+    }
     for file in files {
         let source = file
             .file_name()

@@ -289,3 +289,75 @@ proptest! {
         }
     }
 }
+
+/// An entry as a hostile file may hold it.
+fn incoming(title: &str, use_count: u64) -> Incoming {
+    Incoming {
+        source: "prompts[0]".into(),
+        title: title.into(),
+        body: "body".into(),
+        use_count,
+        ..Incoming::default()
+    }
+}
+
+#[test]
+fn a_claimed_use_count_in_the_billions_is_capped_and_said() {
+    let read = Read { items: vec![incoming("Busy", u64::MAX)], unreadable: vec![] };
+    let plan = plan(read, &[], 1);
+    let uses = plan.mutations.iter().filter(|m| matches!(m, Mutation::MarkPromptUsed(_))).count();
+    assert_eq!(uses as u64, MAX_IMPORTED_USES);
+    assert_eq!(plan.prompts, 1);
+    assert!(plan.trimmed[0].contains("18446744073709551615 uses"), "{:?}", plan.trimmed);
+}
+
+#[test]
+fn espanso_variables_never_expand_each_other() {
+    // Each variable names the next one twice: expanded in turn, 30 of them make 2^30 copies.
+    let mut yaml =
+        String::from("matches:\n  - trigger: \":bomb\"\n    replace: \"{{v0}}\"\n    vars:\n");
+    for n in 0..30 {
+        let echo =
+            if n == 29 { "x".to_owned() } else { format!("{{{{v{}}}}}{{{{v{}}}}}", n + 1, n + 1) };
+        yaml.push_str(&format!(
+            "      - name: v{n}\n        type: echo\n        params:\n          echo: \"{echo}\"\n"
+        ));
+    }
+    let read = espanso::read(&yaml).expect("read");
+    assert_eq!(read.items.len(), 1, "{:?}", read.unreadable);
+    assert_eq!(read.items[0].body, "\\{{v1}}\\{{v1}}", "filled once, as written");
+}
+
+#[test]
+fn espanso_variables_that_would_pass_the_body_limit_are_refused_as_they_build() {
+    let big = "y".repeat(600 * 1024);
+    let yaml = format!(
+        "matches:\n  - trigger: \":big\"\n    replace: \"{{{{a}}}}{{{{a}}}}\"\n    vars:\n      - name: a\n        type: echo\n        params:\n          echo: \"{big}\"\n"
+    );
+    let read = espanso::read(&yaml).expect("read");
+    assert!(read.items.is_empty());
+    assert!(read.unreadable[0].contains("over the 1 MiB limit"), "{:?}", read.unreadable);
+}
+
+#[test]
+fn a_file_over_the_import_cap_is_refused_unread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.json");
+    // Sparse: as large as it says, with no disk behind it.
+    std::fs::File::create(&path).expect("created").set_len(MAX_IMPORT_BYTES + 1).expect("sized");
+    let refused = read(&path, Format::Json).expect_err("too large");
+    assert!(matches!(refused, TransferError::TooLarge { .. }), "{refused}");
+}
+
+#[test]
+fn markdown_import_skips_symbolic_links_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("real.md"), "A real prompt").expect("written");
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "a secret outside the folder").expect("written");
+    std::os::unix::fs::symlink(&secret, dir.path().join("link.md")).expect("linked");
+    let read = markdown::read(dir.path()).expect("read");
+    let bodies: Vec<&str> = read.items.iter().map(|i| i.body.as_str()).collect();
+    assert_eq!(bodies, ["A real prompt"]);
+    assert!(read.unreadable[0].starts_with("link.md: a symbolic link"), "{:?}", read.unreadable);
+}
