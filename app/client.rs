@@ -130,24 +130,20 @@ async fn sign_out_and_remove(profile: &Profile) -> ExitCode {
             Err(e) => return fail(&format!("signed out, but {e:#}; nothing removed")),
         }
     };
-    let library = profile.library_path();
-    // Every other workspace's library goes too: the whole profile was signed out.
-    let spaces = library.with_file_name("spaces");
-    if let Err(e) = std::fs::remove_dir_all(&spaces)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        return fail(&format!("signed out, but cannot remove {}: {e}", spaces.display()));
-    }
-    match std::fs::remove_file(&library) {
-        Ok(()) => {
-            println!("signed out; removed the library from this device ({})", library.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    match profile.remove_local_data() {
+        Ok(removed) if removed.is_empty() => {
             println!("signed out; there was no library on this device");
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&format!("signed out, but cannot remove {}: {e}", library.display())),
+        Ok(_) => {
+            let library = profile.library_path();
+            println!(
+                "signed out; removed the library from this device ({}), with every workspace, the damaged copies set aside and the logs",
+                library.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("signed out, but {e:#}")),
     }
 }
 

@@ -12,6 +12,10 @@ pub struct Profile {
     pub data_dir: PathBuf,
 }
 
+/// How deep `prepare` looks for what others can read: the data directory, `spaces/`,
+/// `logs/` and `run/`, and their files.
+const PRIVATE_DEPTH: usize = 2;
+
 /// Unix socket paths are limited to 108 bytes, terminator included.
 const MAX_SOCKET_PATH: usize = 107;
 
@@ -74,13 +78,17 @@ impl Profile {
         self.run_dir().join("control.sock")
     }
 
-    /// Creates the data and run directories, the run directory readable by the user only.
-    pub fn prepare(&self) -> anyhow::Result<()> {
+    /// Makes the profile the user's only: what the process creates from now on is
+    /// user-only (its umask), the data and run directories are created so, and what an
+    /// earlier run or another program left open to others is closed (directories 0700,
+    /// files 0600). Returns what had to be closed.
+    pub fn prepare(&self) -> anyhow::Result<Vec<PathBuf>> {
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
         let run = self.run_dir();
         fs::create_dir_all(&run)
             .with_context(|| format!("cannot create the profile directory {}", run.display()))?;
-        fs::set_permissions(&run, fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot make {} private", run.display()))?;
+        let repaired = make_private(&self.data_dir, PRIVATE_DEPTH)
+            .with_context(|| format!("cannot make {} private", self.data_dir.display()))?;
         let socket = self.socket_path();
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             bail!(
@@ -89,7 +97,40 @@ impl Profile {
                 socket.display()
             );
         }
-        Ok(())
+        Ok(repaired)
+    }
+
+    /// Removes this device's copy of the library: every workspace's file, the copies of
+    /// damaged files set aside, and the logs (which name prompts' ids and workspaces).
+    /// settings.toml stays. Returns what was removed.
+    pub fn remove_local_data(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let mut removed = Vec::new();
+        for dir in [self.data_dir.join("spaces"), self.log_dir()] {
+            match fs::remove_dir_all(&dir) {
+                Ok(()) => removed.push(dir),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot remove {}", dir.display()));
+                }
+            }
+        }
+        let library = self.library_path();
+        let library_name = library.file_name().map(|n| n.to_string_lossy().into_owned());
+        let damaged = |name: &str| {
+            library_name.as_deref().is_some_and(|l| name.starts_with(&format!("{l}.damaged-")))
+        };
+        let entries = fs::read_dir(&self.data_dir)
+            .with_context(|| format!("cannot read {}", self.data_dir.display()))?;
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if Some(&name) == library_name.as_ref() || damaged(&name) {
+                let path = entry.path();
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                removed.push(path);
+            }
+        }
+        Ok(removed)
     }
 
     /// Takes the profile's instance lock, or says that another instance holds it.
@@ -121,4 +162,23 @@ pub struct InstanceLock {
 pub fn is_socket(path: &Path) -> bool {
     use std::os::unix::fs::FileTypeExt;
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
+}
+
+/// Closes `path` to other users: a directory to 0700 (and what it holds, `depth` levels
+/// down), a file to 0600. A symbolic link is not followed: what it leads to is not the
+/// profile's. Returns what had been open.
+fn make_private(path: &Path, depth: usize) -> std::io::Result<Vec<PathBuf>> {
+    let metadata = fs::symlink_metadata(path)?;
+    let mut repaired = Vec::new();
+    let private = if metadata.is_dir() { 0o700 } else { 0o600 };
+    if !metadata.file_type().is_symlink() && metadata.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(private))?;
+        repaired.push(path.to_owned());
+    }
+    if metadata.is_dir() && depth > 0 {
+        for entry in fs::read_dir(path)? {
+            repaired.extend(make_private(&entry?.path(), depth - 1)?);
+        }
+    }
+    Ok(repaired)
 }

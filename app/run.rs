@@ -24,7 +24,7 @@ use crate::settings::SettingsError;
 /// Runs the instance for `profile`, or shows the one already running and exits.
 pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result<ExitCode> {
     let headless = cli.headless;
-    profile.prepare()?;
+    let repaired = profile.prepare()?;
     let Some(_lock) = profile.lock()? else {
         return Ok(show_running_instance(&profile));
     };
@@ -35,6 +35,12 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
         );
     }
     let _log_guard = crate::logging::init(&profile)?;
+    if !repaired.is_empty() {
+        tracing::warn!(
+            files = repaired.len(),
+            "the profile was open to other users; now it is yours only"
+        );
+    }
     let first_start = !profile.library_path().exists();
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -146,6 +146,11 @@ fn logout_can_also_remove_this_devices_library() {
     assert!(instance.cli(&["login"]).status.success());
     assert!(instance.cli(&["add", "--title", "Private", "--body", "x"]).status.success());
 
+    // A damaged copy an earlier start set aside holds the library too.
+    let damaged = profile.join("library.redb.damaged-20261201T000000Z");
+    std::fs::write(&damaged, b"an old copy").expect("written");
+    assert!(profile.join("logs").exists());
+
     let logout = instance.cli(&["logout", "--remove-local-data"]);
     assert!(logout.status.success(), "{}", stderr(&logout));
     assert!(stdout(&logout).contains("removed the library"), "{}", stdout(&logout));
@@ -153,6 +158,8 @@ fn logout_can_also_remove_this_devices_library() {
     assert!(instance.child.wait().expect("exits").success(), "the instance quit");
     assert!(!profile.join("library.redb").exists());
     assert!(!profile.join("sign-in.json").exists());
+    assert!(!damaged.exists(), "the damaged copy went too");
+    assert!(!profile.join("logs").exists(), "the logs went too");
 
     let instance = Instance::spawn(profile, &args, &env);
     let list = instance.cli(&["list", "--json"]);

@@ -369,3 +369,48 @@ fn without_a_display_the_app_says_so_and_how_to_run_without_windows() {
     assert!(said.contains("no display") && said.contains("--headless"), "{said}");
     assert!(!said.contains("panicked"), "{said}");
 }
+
+/// Every directory and file of a profile, with its mode, as far as `prepare` looks.
+fn modes(dir: &std::path::Path, depth: usize, found: &mut Vec<(std::path::PathBuf, u32)>) {
+    let metadata = std::fs::symlink_metadata(dir).expect("metadata");
+    found.push((dir.to_owned(), metadata.permissions().mode() & 0o777));
+    if metadata.is_dir() && depth > 0 {
+        for entry in std::fs::read_dir(dir).expect("a directory") {
+            modes(&entry.expect("an entry").path(), depth - 1, found);
+        }
+    }
+}
+
+fn open_to_others(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
+    let mut found = Vec::new();
+    modes(dir, 2, &mut found);
+    found.into_iter().filter(|(_, mode)| mode & 0o077 != 0).collect()
+}
+
+#[test]
+fn a_profile_is_the_users_only_from_its_first_start_and_repaired_on_every_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path().join("profile");
+    let instance = Instance::start(&profile, &[]);
+    assert!(instance.cli(&["add", "--title", "Private", "--body", "x"]).status.success());
+    assert_eq!(open_to_others(&profile), [], "made user-only");
+    assert!(instance.cli(&["quit"]).status.success());
+    assert!(instance.wait_exit().success());
+
+    // Another program (a backup restored, a umask of 022) leaves it open.
+    for (path, mode) in [
+        (profile.clone(), 0o755),
+        (profile.join("library.redb"), 0o644),
+        (profile.join("logs"), 0o755),
+        (profile.join("library.redb.damaged-20261201T000000Z"), 0o644),
+    ] {
+        if !path.exists() {
+            std::fs::write(&path, b"a damaged copy").expect("written");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    assert_ne!(open_to_others(&profile), []);
+    let instance = Instance::start(&profile, &[]);
+    assert_eq!(open_to_others(&profile), [], "closed again at start");
+    assert_eq!(titles(&instance), ["Private"], "and nothing lost");
+}
