@@ -419,8 +419,16 @@ pub enum ClientError {
     NotRunning(String),
     #[error("the control socket failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The connection closed before any answer: the instance stopped (crashed, was killed)
+    /// while it worked on the request.
+    #[error(
+        "the running instance stopped before it answered `{0}`; whether it was done, `promptdeck list` (once Promptdeck runs again) shows"
+    )]
+    StoppedBeforeAnswering(&'static str),
     #[error("the running instance answered something unreadable: {0}")]
     BadAnswer(String),
+    #[error("the request cannot be sent: {0}")]
+    Unsendable(serde_json::Error),
 }
 
 /// Sends one request to the instance listening at `socket` and returns its answer.
@@ -435,8 +443,7 @@ pub async fn request(
         _ => ClientError::Io(e),
     })?;
     let (read, mut write) = stream.into_split();
-    let mut line =
-        serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+    let mut line = serde_json::to_vec(request).map_err(ClientError::Unsendable)?;
     line.push(b'\n');
     // The server may refuse (and stop reading) before the whole request is written; its
     // answer then says why, so read it rather than report a broken pipe.
@@ -447,5 +454,8 @@ pub async fn request(
     }
     let mut answer = Vec::new();
     BufReader::new(read).read_until(b'\n', &mut answer).await?;
+    if answer.is_empty() {
+        return Err(ClientError::StoppedBeforeAnswering(request.name()));
+    }
     serde_json::from_slice(&answer).map_err(|e| ClientError::BadAnswer(e.to_string()))
 }

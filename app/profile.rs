@@ -87,6 +87,7 @@ impl Profile {
         let run = self.run_dir();
         fs::create_dir_all(&run)
             .with_context(|| format!("cannot create the profile directory {}", run.display()))?;
+        refuse_if_not_owned(&run)?;
         let repaired = make_private(&self.data_dir, PRIVATE_DEPTH)
             .with_context(|| format!("cannot make {} private", self.data_dir.display()))?;
         let socket = self.socket_path();
@@ -181,4 +182,24 @@ fn make_private(path: &Path, depth: usize) -> std::io::Result<Vec<PathBuf>> {
         }
     }
     Ok(repaired)
+}
+
+/// The run directory holds the socket and the lock: one that is a link, or that another
+/// user owns, could let that user stand in for this instance or listen to it.
+fn refuse_if_not_owned(run: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata =
+        fs::symlink_metadata(run).with_context(|| format!("cannot read {}", run.display()))?;
+    if metadata.file_type().is_symlink() {
+        bail!("{} is a symbolic link; remove it and start again", run.display());
+    }
+    let own = rustix::process::getuid().as_raw();
+    if metadata.uid() != own {
+        bail!(
+            "{} belongs to another user (uid {}); remove it, or choose another --data-dir",
+            run.display(),
+            metadata.uid()
+        );
+    }
+    Ok(())
 }

@@ -414,3 +414,61 @@ fn a_profile_is_the_users_only_from_its_first_start_and_repaired_on_every_start(
     assert_eq!(open_to_others(&profile), [], "closed again at start");
     assert_eq!(titles(&instance), ["Private"], "and nothing lost");
 }
+
+/// The instance as a CLI sees it when the instance dies mid-request: a stand-in for a
+/// killed instance, that takes the request and closes the connection without answering.
+#[test]
+fn a_cli_whose_instance_stops_before_answering_says_so_and_how_to_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).expect("run dir");
+    let listener =
+        std::os::unix::net::UnixListener::bind(run.join("control.sock")).expect("listens");
+    let stand_in = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a client");
+        let mut request = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(&stream), &mut request)
+            .expect("the request");
+        request
+    });
+    let out = cli(dir.path(), &["import", "/nonexistent.json"], None);
+    assert!(stand_in.join().expect("answered").contains("\"import\""));
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(said.contains("stopped before it answered `import`"), "{said}");
+    assert!(said.contains("promptdeck list"), "{said}");
+}
+
+/// Starts `promptdeck --headless` for `profile` and returns how the start ended.
+fn start_refused(profile: &std::path::Path) -> std::process::Output {
+    Command::new(support::BIN)
+        .arg("--headless")
+        .env("PROMPTDECK_DATA_DIR", profile)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_run_directory_that_is_a_link_or_another_users_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("a directory");
+    let linked = dir.path().join("linked");
+    std::fs::create_dir_all(&linked).expect("a profile");
+    std::os::unix::fs::symlink(&elsewhere, linked.join("run")).expect("linked");
+    let out = start_refused(&linked);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is a symbolic link"), "{}", stderr(&out));
+    assert!(std::fs::read_dir(&elsewhere).expect("read").next().is_none(), "nothing made there");
+
+    // Another user's run directory: only root can make one for the test.
+    if rustix::process::getuid().is_root() {
+        let theirs = dir.path().join("theirs");
+        std::fs::create_dir_all(theirs.join("run")).expect("a profile");
+        let nobody = Some(rustix::process::Uid::from_raw(65534));
+        rustix::fs::chown(theirs.join("run"), nobody, None).expect("chown");
+        let out = start_refused(&theirs);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("belongs to another user"), "{}", stderr(&out));
+    }
+}
