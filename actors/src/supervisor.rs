@@ -391,7 +391,7 @@ impl SupervisorState {
             let Some(sync) = ActorRef::<SyncMsg>::where_is(names.sync(&workspace.space)) else {
                 continue;
             };
-            let link = self.args.link(&workspace.space);
+            let link = self.args.link(&workspace.space).map(Box::new);
             let told = sync.call(|reply| SyncMsg::Configure { link, reply }, timeout).await;
             if let Ok(CallResult::Success(Err(error))) = told {
                 return Err(error);

@@ -43,7 +43,7 @@ pub enum SyncMsg {
     SyncNow(RpcReplyPort<Result<(), RequestError>>),
     /// Syncs from now on with `config` (tokens from the AuthActor when `signs_in`), or not
     /// at all. Reply: once the new backend is in use, or why it cannot be.
-    Configure { link: Option<LinkConfig>, reply: RpcReplyPort<Result<(), RequestError>> },
+    Configure { link: Option<Box<LinkConfig>>, reply: RpcReplyPort<Result<(), RequestError>> },
     /// Fails the actor, as a bug would, so tests can watch the supervisor restart it.
     #[cfg(test)]
     Fail,
@@ -189,7 +189,7 @@ impl Actor for SyncActor {
                 state.settle(&myself, outcome).await;
             }
             SyncMsg::Configure { link, reply } => {
-                let _ = reply.send(state.configure(&myself, link).await);
+                let _ = reply.send(state.configure(&myself, link.map(|link| *link)).await);
             }
             #[cfg(test)]
             SyncMsg::Fail => return Err("a test failed this SyncActor".into()),
@@ -382,7 +382,10 @@ async fn listen_for_pokes(
             }
             let mut stream = response.bytes_stream();
             let mut line = Vec::new();
-            while let Some(Ok(chunk)) = stream.next().await {
+            let idle = client.poke_idle_timeout();
+            // A stream silent for longer than the server's keep-alives is dead, however
+            // open its connection looks: it is opened again.
+            while let Ok(Some(Ok(chunk))) = tokio::time::timeout(idle, stream.next()).await {
                 for byte in chunk {
                     if byte != b'\n' {
                         // Only a line's start matters; an endless line must not grow forever.

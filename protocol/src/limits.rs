@@ -44,6 +44,17 @@ pub(crate) fn check_body(body: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// How many tags, and how long each: the part of [`check_tags`] about size.
+pub(crate) fn check_tag_sizes(tags: &[String]) -> Result<(), ValidationError> {
+    if tags.len() > Limits::TAGS {
+        return Err(ValidationError::TooManyTags { count: tags.len() });
+    }
+    match tags.iter().find(|tag| tag.chars().count() > Limits::TAG_CHARS) {
+        Some(tag) => Err(ValidationError::BadTag { tag: tag.clone() }),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn check_tags(tags: &[String]) -> Result<(), ValidationError> {
     if tags.len() > Limits::TAGS {
         return Err(ValidationError::TooManyTags { count: tags.len() });

@@ -7,7 +7,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::limits::Limits;
+use crate::limits::{Limits, ValidationError};
 
 /// The key prefix of prompts in the replica; other prefixes belong to other clients.
 pub const PROMPT_PREFIX: &str = "prompt/";
@@ -86,6 +86,15 @@ impl Prompt {
     /// since the last use. Zero for a prompt never used.
     pub fn frecency(&self, now: i64) -> f64 {
         frecency(self.use_count, self.last_used_at, now)
+    }
+
+    /// Whether the prompt is within the size limits every prompt made here keeps (the
+    /// body, the title, how many tags and how long each): for prompts that come from
+    /// elsewhere, such as a pull. Other clients' rules for a tag's characters may differ.
+    pub fn check_sizes(&self) -> Result<(), ValidationError> {
+        crate::limits::check_title(&self.title)?;
+        crate::limits::check_body(&self.body)?;
+        crate::limits::check_tag_sizes(&self.tags)
     }
 
     /// The title to show: the stored one, or the body's first line when the title is blank.

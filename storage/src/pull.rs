@@ -29,6 +29,8 @@ pub enum PullRejected {
     AcknowledgesUnmade { received: u64, made: u64 },
     #[error("its value under {key} is not a prompt: {reason}")]
     NotAPrompt { key: String, reason: String },
+    #[error("its prompt under {key} is past what any client may make: {error}")]
+    OverLimits { key: String, error: promptdeck_protocol::ValidationError },
 }
 
 /// What an applied pull did.
@@ -182,7 +184,8 @@ fn check_prompt(key: &str, value: &JsonText) -> Result<(), PullRejected> {
     if PromptId::parse(id).ok().as_ref() != Some(&prompt.id) {
         return Err(bad(format!("its id is {}", prompt.id)));
     }
-    Ok(())
+    // A hostile server must not slip in what no client could make: a body of gigabytes.
+    prompt.check_sizes().map_err(|error| PullRejected::OverLimits { key: key.to_owned(), error })
 }
 
 /// Applies `patch` to the base, resets the keys it and the old pending mutations touched

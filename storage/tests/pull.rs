@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use promptdeck_protocol::wire::{Cookie, JsonText, PatchOp, PullResponse};
 use promptdeck_protocol::{
-    CreatePrompt, DeletePrompt, Kv, MarkPromptUsed, MemoryKv, Mutation, PromptId, UpdatePrompt,
+    CreatePrompt, DeletePrompt, Kv, Limits, MarkPromptUsed, MemoryKv, Mutation, PromptId,
+    UpdatePrompt, ValidationError,
 };
 use promptdeck_storage::{Change, PullRejected, Replica, StoreError};
 use proptest::prelude::*;
@@ -254,6 +255,17 @@ fn bad_answers_are_set_aside_without_a_trace() {
                     .collect(),
             ),
             |r| matches!(r, PullRejected::NotAPrompt { .. }),
+        ),
+        // A body no client could make: a hostile server's.
+        (
+            five.clone(),
+            response(json!(6), &[], vec![put("x", "huge", &"x".repeat(Limits::BODY_BYTES + 1))]),
+            |r| {
+                matches!(
+                    r,
+                    PullRejected::OverLimits { error: ValidationError::BodyTooLarge { .. }, .. }
+                )
+            },
         ),
     ];
     for (asked, answer, expected) in cases {

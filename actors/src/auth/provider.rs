@@ -211,10 +211,14 @@ impl Provider {
     }
 }
 
+/// The longest lifetime taken from a token answer: a provider that claims centuries must
+/// not overflow the clock arithmetic of the refresh timer.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
 fn grant(answer: &impl TokenResponse) -> Grant {
     Grant {
         access_token: answer.access_token().secret().clone(),
-        expires_in: answer.expires_in(),
+        expires_in: answer.expires_in().map(|lifetime| lifetime.min(LONGEST_LIFETIME)),
         refresh_token: answer.refresh_token().map(|t| t.secret().clone()),
     }
 }
@@ -241,5 +245,28 @@ fn token_error(error: TokenError) -> AuthError {
             AuthError::Provider(format!("the provider's token answer is malformed: {e}"))
         }
         RequestTokenError::Other(e) => AuthError::Provider(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth2::basic::BasicTokenType;
+    use oauth2::{AccessToken, EmptyExtraTokenFields, StandardTokenResponse};
+
+    use super::*;
+
+    #[test]
+    fn a_lifetime_of_centuries_is_taken_as_a_year_and_the_clock_arithmetic_holds() {
+        let token = AccessToken::new("token".into());
+        let mut answer =
+            StandardTokenResponse::new(token, BasicTokenType::Bearer, EmptyExtraTokenFields {});
+        answer.set_expires_in(Some(&Duration::from_secs(u64::MAX)));
+        let lifetime = grant(&answer).expires_in.expect("a lifetime");
+        assert_eq!(lifetime, LONGEST_LIFETIME);
+        // What the AuthActor does with it: the refresh time and the expiry, by the clock.
+        let now = std::time::SystemTime::now();
+        assert!(
+            now.checked_add(lifetime.mul_f64(0.8)).is_some() && now.checked_add(lifetime).is_some()
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The loopback redirect of a browser sign-in (RFC 8252 §7.3): a listener on 127.0.0.1 at
-//! a port the system picks, taking the provider's answer on `/callback` once. The answer's
-//! `state` must be the one this sign-in sent; anything else ends the sign-in unsigned.
+//! a port the system picks, taking the provider's answer on `/callback` once. Only an answer
+//! whose `state` is the one this sign-in sent counts; anything else (a forged link, a web
+//! page probing the port) gets an error page and leaves the sign-in waiting for the real
+//! answer, so no page can end a sign-in it did not start.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,6 +64,10 @@ async fn answer(
         }
         Err(e) => (StatusCode::BAD_REQUEST, page(&format!("Promptdeck was not signed in: {e}."))),
     };
+    if outcome == Err(AuthError::StateMismatch) {
+        tracing::warn!("an answer that is not this sign-in's reached its listener; ignored");
+        return page;
+    }
     if let Some(tx) = callback.answer.lock().await.take() {
         let _ = tx.send(outcome);
     }
@@ -69,12 +75,12 @@ async fn answer(
 }
 
 fn read_answer(expected_state: &str, query: &HashMap<String, String>) -> Result<String, AuthError> {
+    if query.get("state").map(String::as_str) != Some(expected_state) {
+        return Err(AuthError::StateMismatch);
+    }
     if let Some(error) = query.get("error") {
         let reason = query.get("error_description").unwrap_or(error);
         return Err(AuthError::Refused(reason.clone()));
-    }
-    if query.get("state").map(String::as_str) != Some(expected_state) {
-        return Err(AuthError::StateMismatch);
     }
     query
         .get("code")

@@ -107,8 +107,17 @@ impl SyncClient {
         };
         let authorization = self.authorization().await?;
         let request = authorized(self.http.get(self.config.url(poke)), &authorization);
-        let response = request.send().await.map_err(|e| RoundError::Offline(e.to_string()))?;
+        let silent = || RoundError::Offline("the poke stream did not answer".into());
+        let response = tokio::time::timeout(self.config.poke_idle_timeout, request.send())
+            .await
+            .map_err(|_| silent())?
+            .map_err(|e| RoundError::Offline(e.to_string()))?;
         check_status(response).await
+    }
+
+    /// How long an open poke stream may stay silent before it is opened again.
+    pub(crate) fn poke_idle_timeout(&self) -> Duration {
+        self.config.poke_idle_timeout
     }
 
     async fn post(
@@ -257,7 +266,21 @@ async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, 
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(RoundError::NeedsSignIn);
     }
-    let body = response.text().await.unwrap_or_default();
-    let reason: String = body.chars().take(200).collect();
+    let reason: String = error_body_start(response).await.chars().take(200).collect();
     Err(RoundError::Server(format!("the server answered {status}: {reason}")))
+}
+
+/// The start of an error's body, for the reason shown: a server that sends an endless (or
+/// stalled) body must not keep the round waiting or fill memory.
+async fn error_body_start(mut response: reqwest::Response) -> String {
+    const ENOUGH: usize = 4096;
+    let mut start = Vec::new();
+    while start.len() < ENOUGH {
+        match response.chunk().await {
+            Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    start.truncate(ENOUGH);
+    String::from_utf8_lossy(&start).into_owned()
 }

@@ -47,6 +47,9 @@ pub struct SyncConfig {
     pub poll_interval: Duration,
     /// How long one push or pull may take before the server counts as unreachable.
     pub request_timeout: Duration,
+    /// How long the poke stream may say nothing (not even a keep-alive) before it counts
+    /// as dead and is opened again: a server gone without closing the connection.
+    pub poke_idle_timeout: Duration,
     /// The largest answer accepted from the server; a larger one is refused, not read.
     pub max_answer_bytes: usize,
 }
@@ -71,6 +74,8 @@ impl SyncConfig {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     /// Room for an initial pull of a very large library (100k prompts with long bodies).
     pub const DEFAULT_MAX_ANSWER_BYTES: usize = 512 * 1024 * 1024;
+    /// Six of promptdeck-server's keep-alives (one every 15 s).
+    pub const DEFAULT_POKE_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
     /// The official client's default `pullInterval`.
     pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -89,6 +94,7 @@ impl SyncConfig {
             schema_version: "1".into(),
             poll_interval: Self::DEFAULT_POLL_INTERVAL,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            poke_idle_timeout: Self::DEFAULT_POKE_IDLE_TIMEOUT,
             max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
         }
     }

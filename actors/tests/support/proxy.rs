@@ -32,12 +32,20 @@ pub enum Fault {
     Slow,
     /// Read the request, then reset the connection (TCP RST) without an answer.
     Reset,
+    /// Answer 500, say a hundred megabytes of body follow, send the start of it, then go
+    /// silent: a client that reads an error's whole body waits (and holds what it read).
+    StallingError,
     /// Hold every push (it never reaches the server); pass the rest.
     HoldPushes,
+    /// Hold every poke stream's request, never answering it; pass pushes and pulls.
+    HoldPokes,
     /// Pass pushes; hold every pull that comes after a push was answered, so the client
     /// sits between its push and its pull.
     HoldPullsAfterPush,
 }
+
+/// How a [`Fault::StallingError`]'s body starts.
+pub const STALLING_ERROR: &str = "the backend is on fire";
 
 /// What the proxy has seen, for tests to wait on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -174,7 +182,20 @@ async fn serve(
                 }
             }
         }
-        Fault::HoldPushes | Fault::HoldPullsAfterPush => {
+        Fault::StallingError => {
+            if read_request(&mut client).await.is_none() {
+                return;
+            }
+            let start = format!("{STALLING_ERROR} {}", "x".repeat(8192));
+            let head = format!(
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{start}",
+                100 << 20
+            );
+            if client.write_all(head.as_bytes()).await.is_ok() {
+                hang(client).await;
+            }
+        }
+        Fault::HoldPushes | Fault::HoldPokes | Fault::HoldPullsAfterPush => {
             serve_one_request(client, upstream, fault, &traffic).await
         }
     }
@@ -210,6 +231,7 @@ async fn serve_one_request(
     let (is_push, is_pull) = (line.contains("/push"), line.contains("/pull"));
     let hold = match fault {
         Fault::HoldPushes => is_push,
+        Fault::HoldPokes => !is_push && !is_pull,
         _ => is_pull && traffic.borrow().pushes_answered > 0,
     };
     if hold {
