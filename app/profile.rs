@@ -12,9 +12,8 @@ pub struct Profile {
     pub data_dir: PathBuf,
 }
 
-/// How deep `prepare` looks for what others can read: the data directory, `spaces/`,
-/// `logs/` and `run/`, and their files.
-const PRIVATE_DEPTH: usize = 2;
+/// The first workspace's library, in the data directory.
+const LIBRARY_FILE: &str = "library.redb";
 
 /// Unix socket paths are limited to 108 bytes, terminator included.
 const MAX_SOCKET_PATH: usize = 107;
@@ -35,7 +34,7 @@ impl Profile {
     }
 
     pub fn library_path(&self) -> PathBuf {
-        self.data_dir.join("library.redb")
+        self.data_dir.join(LIBRARY_FILE)
     }
 
     /// The library of a workspace beside the first (`[workspaces] spaces`).
@@ -88,7 +87,8 @@ impl Profile {
         fs::create_dir_all(&run)
             .with_context(|| format!("cannot create the profile directory {}", run.display()))?;
         refuse_if_not_owned(&run)?;
-        let repaired = make_private(&self.data_dir, PRIVATE_DEPTH)
+        let repaired = self
+            .make_private()
             .with_context(|| format!("cannot make {} private", self.data_dir.display()))?;
         let socket = self.socket_path();
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
@@ -97,6 +97,25 @@ impl Profile {
                  choose a shorter --data-dir",
                 socket.display()
             );
+        }
+        Ok(repaired)
+    }
+
+    /// Closes the profile's own files to other users: the data directory, and in it only
+    /// what Promptdeck makes (a `--data-dir` may be a folder that holds other things).
+    fn make_private(&self) -> std::io::Result<Vec<PathBuf>> {
+        let mut repaired = make_private(&self.data_dir, 0)?;
+        // sign-in.json is where the token vault keeps a sign-in without a keyring.
+        let ours = |name: &str| {
+            matches!(name, "spaces" | "logs" | "run" | "settings.toml" | "sign-in.json")
+                || name == LIBRARY_FILE
+                || name.starts_with(&format!("{LIBRARY_FILE}.damaged-"))
+        };
+        for entry in fs::read_dir(&self.data_dir)? {
+            let entry = entry?;
+            if ours(&entry.file_name().to_string_lossy()) {
+                repaired.extend(make_private(&entry.path(), 1)?);
+            }
         }
         Ok(repaired)
     }

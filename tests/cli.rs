@@ -409,9 +409,13 @@ fn a_profile_is_the_users_only_from_its_first_start_and_repaired_on_every_start(
         }
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
+    // A --data-dir may hold what is not Promptdeck's: that is left as it is.
+    let notes = profile.join("notes.txt");
+    std::fs::write(&notes, b"mine").expect("written");
+    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     assert_ne!(open_to_others(&profile), []);
     let instance = Instance::start(&profile, &[]);
-    assert_eq!(open_to_others(&profile), [], "closed again at start");
+    assert_eq!(open_to_others(&profile), [(notes, 0o644)], "closed again at start, ours only");
     assert_eq!(titles(&instance), ["Private"], "and nothing lost");
 }
 
