@@ -20,6 +20,11 @@ use crate::transfer::{self, Format};
 pub const MAX_REQUEST_BYTES: u64 = 4 * 1024 * 1024;
 /// A client that connects and says nothing is dropped after this long.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// A client that does not read its answer is dropped after this long.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The first wait after a failed accept; it doubles up to [`MAX_ACCEPT_BACKOFF`].
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 /// The most prompts `list` returns.
 pub const LIST_LIMIT: usize = 100_000;
 
@@ -82,6 +87,25 @@ pub enum ControlResponse {
 
 impl ControlRequest {
     /// The command's name, for logs (never its arguments: they may hold a prompt body).
+    /// How long a client waits for the answer: most are answered at once; a sync round,
+    /// an import or export of a large library, or a sign-in in the browser take longer.
+    pub fn answer_within(&self) -> Duration {
+        match self {
+            Self::AwaitSignIn => Duration::from_secs(6 * 60),
+            Self::Import { .. } | Self::Export { .. } => Duration::from_secs(10 * 60),
+            Self::Sync => Duration::from_secs(150),
+            Self::Add { .. } | Self::List { .. } | Self::Capture | Self::SignIn | Self::SignOut => {
+                Duration::from_secs(30)
+            }
+            Self::Status
+            | Self::Space { .. }
+            | Self::Palette
+            | Self::Library
+            | Self::Settings
+            | Self::Quit => Duration::from_secs(10),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Palette => "palette",
@@ -125,11 +149,19 @@ pub struct ControlContext {
 /// Accepts connections until the listener is dropped.
 pub async fn serve(listener: UnixListener, context: Arc<ControlContext>) {
     let own_uid = rustix::process::getuid().as_raw();
+    let mut backoff = ACCEPT_BACKOFF;
     loop {
         let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+            Ok((stream, _)) => {
+                backoff = ACCEPT_BACKOFF;
+                stream
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "control socket accept failed");
+                // Out of file descriptors, say: accepting again at once fails again at
+                // once, and would spin a core and flood the log until one is freed.
+                tracing::warn!(error = %e, retry_ms = backoff.as_millis() as u64, "control socket accept failed");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_ACCEPT_BACKOFF);
                 continue;
             }
         };
@@ -151,8 +183,11 @@ async fn answer(stream: UnixStream, context: Arc<ControlContext>) {
     let mut line = serde_json::to_vec(&response)
         .unwrap_or_else(|e| serde_json::to_vec(&ControlResponse::failed(e)).unwrap_or_default());
     line.push(b'\n');
-    if let Err(e) = write.write_all(&line).await {
-        tracing::debug!(error = %e, "control client left before its answer");
+    // A client that asks and never reads would hold this task (and the answer) for ever.
+    match tokio::time::timeout(WRITE_TIMEOUT, write.write_all(&line)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!(error = %e, "control client left before its answer"),
+        Err(_) => tracing::warn!("a control client did not read its answer; dropped"),
     }
 }
 
@@ -425,6 +460,11 @@ pub enum ClientError {
         "the running instance stopped before it answered `{0}`; whether it was done, `promptdeck list` (once Promptdeck runs again) shows"
     )]
     StoppedBeforeAnswering(&'static str),
+    #[error(
+        "the running instance did not answer `{command}` within {} s; `promptdeck status` shows whether it is stuck",
+        within.as_secs()
+    )]
+    NoAnswer { command: &'static str, within: Duration },
     #[error("the running instance answered something unreadable: {0}")]
     BadAnswer(String),
     #[error("the request cannot be sent: {0}")]
@@ -453,7 +493,11 @@ pub async fn request(
         return Err(e.into());
     }
     let mut answer = Vec::new();
-    BufReader::new(read).read_until(b'\n', &mut answer).await?;
+    let within = request.answer_within();
+    let mut reader = BufReader::new(read);
+    tokio::time::timeout(within, reader.read_until(b'\n', &mut answer))
+        .await
+        .map_err(|_| ClientError::NoAnswer { command: request.name(), within })??;
     if answer.is_empty() {
         return Err(ClientError::StoppedBeforeAnswering(request.name()));
     }

@@ -476,3 +476,87 @@ fn a_run_directory_that_is_a_link_or_another_users_is_refused() {
         assert!(stderr(&out).contains("belongs to another user"), "{}", stderr(&out));
     }
 }
+
+/// A stand-in for an instance that hangs: it takes the request and never answers.
+#[test]
+fn a_cli_whose_instance_does_not_answer_gives_up_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).expect("run dir");
+    let listener =
+        std::os::unix::net::UnixListener::bind(run.join("control.sock")).expect("listens");
+    let _stand_in = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a client");
+        let mut request = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(&stream), &mut request);
+        std::thread::park();
+        drop(stream);
+    });
+    let started = std::time::Instant::now();
+    let out = cli(dir.path(), &["status"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("did not answer `status` within 10 s"), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "it gave up");
+}
+
+/// The instance's CPU time so far, in clock ticks, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // The fields after the command's name: utime and stime are the 12th and 13th of them.
+    let after_name = stat.rsplit_once(')').expect("a name").1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[test]
+fn an_instance_out_of_file_descriptors_waits_instead_of_spinning_and_recovers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start_with_few_files(dir.path(), 64);
+    let pid = instance.child.id();
+    let socket = dir.path().join("run/control.sock");
+    // Connections that say nothing: each holds one of the instance's descriptors for its
+    // read timeout (5 s); past 64 the instance cannot accept, and the rest wait.
+    let held: Vec<UnixStream> =
+        (0..100).map(|_| UnixStream::connect(&socket).expect("connects")).collect();
+    let before = cpu_ticks(pid);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let spent = cpu_ticks(pid) - before;
+    // A loop that accepts again at once burns a core: some 200 ticks in 2 s.
+    assert!(spent < 50, "{spent} ticks in 2 s while out of descriptors");
+    drop(held);
+    let answered = support::eventually("the instance to answer again", support::WAIT, || {
+        support::status(dir.path())
+    });
+    assert_eq!(answered["status"]["promptCount"], 0);
+}
+
+/// Async tasks alive in the instance, as `status --json` counts them.
+fn tasks(dir: &std::path::Path) -> Option<u64> {
+    support::status(dir)?["tasks"].as_u64()
+}
+
+#[test]
+fn a_client_that_never_reads_its_answer_is_dropped_after_the_write_timeout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    // A library whose list is larger than a socket's buffer, so writing it blocks.
+    let prompts: Vec<serde_json::Value> = (0..1500)
+        .map(|n| serde_json::json!({"title": format!("Prompt {n}"), "body": "x".repeat(400)}))
+        .collect();
+    let file = dir.path().join("many.json");
+    std::fs::write(&file, serde_json::to_vec(&prompts).expect("json")).expect("written");
+    let imported = instance.cli(&["import", file.to_str().expect("a path")]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let idle = tasks(dir.path()).expect("status");
+
+    let mut reader = UnixStream::connect(dir.path().join("run/control.sock")).expect("connects");
+    reader.write_all(b"{\"command\":\"list\"}\n").expect("asked");
+    support::eventually("the answer to be stuck on the unread socket", support::WAIT, || {
+        (tasks(dir.path())? > idle).then_some(())
+    });
+    // Within the write timeout (10 s), the task that held it ends.
+    support::eventually("the stuck answer to be dropped", support::WAIT, || {
+        (tasks(dir.path())? == idle).then_some(())
+    });
+    drop(reader);
+}

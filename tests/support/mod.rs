@@ -60,6 +60,15 @@ impl Instance {
         Self::launch(command, data_dir)
     }
 
+    /// Starts `promptdeck --headless` allowed at most `files` open file descriptors, as a
+    /// machine out of them would leave it.
+    pub fn start_with_few_files(data_dir: &Path, files: u32) -> Self {
+        let mut command = Command::new("prlimit");
+        command.arg(format!("--nofile={files}:{files}")).args(["--", BIN, "--headless"]);
+        command.env("PROMPTDECK_LOG", "info");
+        Self::launch(command, data_dir)
+    }
+
     fn launch(mut command: Command, data_dir: &Path) -> Self {
         let mut child = command
             .env("PROMPTDECK_DATA_DIR", data_dir)
