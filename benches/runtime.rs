@@ -72,11 +72,11 @@ fn memory_over_sync_rounds(tokio: &tokio::runtime::Runtime) {
         .build()
         .expect("tokio");
     let address = server_tokio.block_on(async {
-        let config = promptdeck_server::ServerConfig {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
-            auth: promptdeck_server::Auth::InsecureLocal,
-        };
+        let config = promptdeck_server::ServerConfig::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            format!("sqlite://{}", dir.path().join("server.db").display()),
+            promptdeck_server::Auth::InsecureLocal,
+        );
         let server = promptdeck_server::Server::start(config).await.expect("server");
         let address = server.local_addr();
         tokio::spawn(server.serve_until(std::future::pending()));

@@ -9,7 +9,7 @@ mod stats;
 use std::time::{Duration, Instant};
 
 use promptdeck_protocol::wire::{MutationRecord, PushRequest};
-use promptdeck_server::{Auth, ScratchBackend, Server, ServerConfig, TEST_POSTGRES_ENV};
+use promptdeck_server::{Auth, Limits, ScratchBackend, Server, ServerConfig, TEST_POSTGRES_ENV};
 use serde_json::json;
 
 const SPACES: usize = 50;
@@ -67,10 +67,11 @@ async fn client(http: reqwest::Client, url: String, space: usize, n: usize) -> V
 
 async fn load(backend: &ScratchBackend) -> Load {
     let dir = tempfile::tempdir().expect("tempdir");
+    let database = backend.fresh_database(dir.path()).await.expect("a database");
     let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: backend.fresh_database(dir.path()).await.expect("a database"),
-        auth: Auth::InsecureLocal,
+        // The one local user stands for every client here, all pushing at once.
+        limits: Limits { requests_per_user: SPACES * CLIENTS_PER_SPACE, ..Limits::default() },
+        ..ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database, Auth::InsecureLocal)
     };
     let server = Server::start(config).await.expect("server");
     let url = format!("http://{}", server.local_addr());

@@ -99,11 +99,11 @@ fn official_client_initial_sync(url: &str, size: usize) -> Option<Duration> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let root = tempfile::tempdir().expect("tempdir");
-    let server_config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", root.path().join("server.db").display()),
-        auth: Auth::InsecureLocal,
-    };
+    let server_config = ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        format!("sqlite://{}", root.path().join("server.db").display()),
+        Auth::InsecureLocal,
+    );
     let server = Server::start(server_config).await.expect("server");
     let url = format!("http://{}", server.local_addr());
     tokio::spawn(server.serve_until(std::future::pending()));

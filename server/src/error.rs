@@ -29,6 +29,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the request body is larger than {} MiB", crate::MAX_BODY_BYTES >> 20)]
     TooLarge,
+    /// The body did not arrive within the body timeout.
+    #[error("the request body took longer than {} s to arrive", .0.as_secs())]
+    TooSlow(std::time::Duration),
+    /// The caller, or everyone together, holds as much of the server as they may.
+    #[error("{0}")]
+    TooBusy(String),
     /// Protocol errors travel with status 200, as Replicache clients expect.
     #[error("version not supported")]
     VersionNotSupported(VersionType),
@@ -69,6 +75,15 @@ impl IntoResponse for ApiError {
             }
             ApiError::TooLarge => {
                 plain(StatusCode::PAYLOAD_TOO_LARGE, ApiError::TooLarge.to_string())
+            }
+            ApiError::TooSlow(_) => plain(StatusCode::REQUEST_TIMEOUT, self.to_string()),
+            ApiError::TooBusy(message) => {
+                let mut response = plain(StatusCode::TOO_MANY_REQUESTS, message);
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("5"),
+                );
+                response
             }
             ApiError::Database(e) => {
                 tracing::error!(error = %e, "database failure");

@@ -88,9 +88,17 @@ pub struct AccessTokens {
     config: OidcConfig,
     http: reqwest::Client,
     keys: RwLock<HashMap<String, SigningKey>>,
-    /// When the keys were last fetched; held while fetching, so one fetch serves every
+    /// The last try to fetch the keys; held while fetching, so one fetch serves every
     /// request waiting for it.
-    fetched: Mutex<Option<Instant>>,
+    fetched: Mutex<Option<Fetched>>,
+}
+
+/// When the keys were last fetched, and why that failed if it did: a failed fetch counts
+/// against the refetch limit too, or tokens naming unknown keys could have the server ask
+/// an unanswering issuer on every request.
+struct Fetched {
+    at: Instant,
+    failure: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -143,11 +151,21 @@ impl AccessTokens {
         if let Some(found) = self.keys.read().await.get(kid) {
             return Ok(found.clone());
         }
-        if fetched.is_some_and(|at| at.elapsed() < self.config.refetch_at_most_every) {
-            return Err(TokenRejected::UnknownKey(kid.to_owned()));
+        if let Some(last) = fetched.as_ref()
+            && last.at.elapsed() < self.config.refetch_at_most_every
+        {
+            return Err(match &last.failure {
+                Some(failure) => TokenRejected::KeysUnavailable(failure.clone()),
+                None => TokenRejected::UnknownKey(kid.to_owned()),
+            });
         }
-        let keys = self.fetch_keys().await?;
-        *fetched = Some(Instant::now());
+        let attempt = self.fetch_keys().await;
+        let failure = attempt.as_ref().err().map(|e| match e {
+            TokenRejected::KeysUnavailable(why) => why.clone(),
+            other => other.to_string(),
+        });
+        *fetched = Some(Fetched { at: Instant::now(), failure });
+        let keys = attempt?;
         tracing::info!(keys = keys.len(), "fetched the issuer's signing keys");
         let mut cached = self.keys.write().await;
         *cached = keys;

@@ -10,6 +10,8 @@ mod auth;
 mod db;
 mod error;
 mod jwt;
+mod limits;
+mod listen;
 mod local;
 mod poke;
 mod pull;
@@ -19,14 +21,17 @@ mod routes;
 mod scratch;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 pub use auth::Auth;
 pub use error::{ApiError, ServerError};
 pub use jwt::{CLOCK_SKEW, OidcConfig, TokenRejected};
+pub use limits::Limits;
 #[cfg(feature = "test-support")]
 pub use scratch::{ScratchBackend, TEST_POSTGRES_ENV};
 
 use db::Db;
+use limits::Held;
 use poke::Pokes;
 
 /// A request body may carry many mutations, each with up to 1 MiB of prompt.
@@ -36,6 +41,29 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     pub database_url: String,
     pub auth: Auth,
+    /// Serve HTTPS with this certificate chain and key (PEM files), not plain HTTP.
+    pub tls: Option<TlsFiles>,
+    pub limits: Limits,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl ServerConfig {
+    /// Plain HTTP on `listen`, with the default limits.
+    pub fn new(listen: SocketAddr, database_url: impl Into<String>, auth: Auth) -> Self {
+        Self {
+            listen,
+            database_url: database_url.into(),
+            auth,
+            tls: None,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// How long requests in flight (a long pull, say) may take to finish once the server is
@@ -48,6 +76,8 @@ struct AppState {
     db: Db,
     pokes: Pokes,
     auth: std::sync::Arc<Auth>,
+    /// Requests and poke streams in progress, per user and in all.
+    held: Held,
     /// Becomes true when the server is told to stop: open poke streams end.
     stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -55,7 +85,9 @@ struct AppState {
 /// A bound, ready server.
 pub struct Server {
     listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     router: axum::Router,
+    limits: Limits,
     stopping: tokio::sync::watch::Sender<bool>,
 }
 
@@ -68,6 +100,10 @@ impl Server {
                 config.listen
             )));
         }
+        let tls = match &config.tls {
+            Some(TlsFiles { cert, key }) => Some(listen::tls_acceptor(cert, key)?),
+            None => None,
+        };
         let db = Db::connect(&config.database_url).await?;
         let pokes = match db.postgres_pool() {
             Some(pool) => Pokes::across_processes(&config.database_url, pool).await?,
@@ -75,15 +111,23 @@ impl Server {
         };
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let auth = std::sync::Arc::new(config.auth);
-        let state = AppState { db, pokes, auth, stopping: stopping_rx };
+        let held = Held::new(config.limits.clone());
+        let state = AppState { db, pokes, auth, held, stopping: stopping_rx };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| ServerError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
-        Ok(Self { listener, router: routes::router(state), stopping })
+        let router = routes::router(state);
+        Ok(Self { listener, tls, router, limits: config.limits, stopping })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Where clients reach this server: `http://` or, with a certificate, `https://`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.local_addr())
     }
 
     /// Serves until `stop` completes, then ends every poke stream, stops taking
@@ -92,26 +136,15 @@ impl Server {
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, stopping } = self;
-        let (told, mut heard) = tokio::sync::watch::channel(false);
-        let stopped = async move {
+        let Self { listener, tls, router, limits, stopping } = self;
+        let heard = stopping.subscribe();
+        tokio::spawn(async move {
             stop.await;
             tracing::info!("stopping: ending poke streams, finishing requests in flight");
             stopping.send_replace(true);
-            told.send_replace(true);
-        };
-        let serving = axum::serve(listener, router).with_graceful_shutdown(stopped);
-        let deadline = async move {
-            let _ = heard.wait_for(|told| *told).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        };
-        tokio::select! {
-            served = serving => served,
-            () = deadline => {
-                tracing::warn!("requests still in flight after the grace period; stopping anyway");
-                Ok(())
-            }
-        }
+        });
+        listen::serve(listener, tls, router, limits, heard, SHUTDOWN_GRACE).await;
+        Ok(())
     }
 
     /// Serves until SIGINT or SIGTERM.

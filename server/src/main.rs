@@ -1,7 +1,9 @@
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use clap::Parser;
-use promptdeck_server::{Auth, OidcConfig, Server, ServerConfig};
+use clap::{CommandFactory, FromArgMatches, Parser};
+use promptdeck_server::{Auth, Limits, OidcConfig, Server, ServerConfig, ServerError, TlsFiles};
 
 /// A Replicache backend for Promptdeck libraries.
 #[derive(Debug, Parser)]
@@ -13,9 +15,28 @@ struct Args {
     /// `sqlite://FILE` (created if missing) or `postgres://...`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://promptdeck-server.db")]
     database: String,
-    /// A bearer token and the user it signs in, as TOKEN=USER; repeat for several.
-    #[arg(long = "token", value_name = "TOKEN=USER")]
+    /// A bearer token and the user it signs in, as TOKEN=USER; repeat for several, or
+    /// comma-separate them in PROMPTDECK_TOKENS. Other users see a command line: prefer the
+    /// variable or --tokens-file.
+    #[arg(
+        long = "token",
+        env = "PROMPTDECK_TOKENS",
+        value_delimiter = ',',
+        value_name = "TOKEN=USER",
+        hide_env_values = true
+    )]
     tokens: Vec<String>,
+    /// A file of TOKEN=USER lines (blank lines and # comments skipped), readable by its
+    /// owner only.
+    #[arg(long, env = "PROMPTDECK_TOKENS_FILE", value_name = "FILE")]
+    tokens_file: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); without it, serve plain
+    /// HTTP, for loopback or behind a reverse proxy that does TLS.
+    #[arg(long, env = "PROMPTDECK_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "PROMPTDECK_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// No tokens: every request is the one local user. Only on a loopback address, and only
     /// for requests addressed to a loopback name, with no Origin, and with JSON bodies.
     #[arg(long)]
@@ -44,24 +65,91 @@ struct Args {
     /// Seconds a token is still taken after it expires, for clocks that disagree.
     #[arg(long, env = "PROMPTDECK_OIDC_CLOCK_SKEW", value_name = "SECONDS", default_value_t = promptdeck_server::CLOCK_SKEW.as_secs())]
     oidc_clock_skew: u64,
+    /// Seconds for a TLS handshake, for a request's headers, and for the idle time between
+    /// two requests on one connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds for a request's body once its headers are in.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().body_timeout.as_secs())]
+    body_timeout: u64,
+    /// Open connections in all; more are closed at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().connections)]
+    max_connections: usize,
+    /// Open connections from one address (behind a reverse proxy, all come from the
+    /// proxy's: raise it to --max-connections there).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().connections_per_address)]
+    max_connections_per_address: usize,
+    /// Pushes and pulls one user may have in flight; more get 429.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().requests_per_user)]
+    max_requests_per_user: usize,
+    /// Poke streams one user may hold open; more get 429.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().poke_streams_per_user)]
+    max_poke_streams_per_user: usize,
+    /// Poke streams open in all; more get 429.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().poke_streams)]
+    max_poke_streams: usize,
 }
 
 impl Args {
-    fn auth(&self) -> Result<Auth, promptdeck_server::ServerError> {
+    fn auth(&self) -> Result<Auth, ServerError> {
         if self.insecure_local {
             return Ok(Auth::InsecureLocal);
         }
         let (Some(issuer), Some(audience)) = (&self.oidc_issuer, &self.oidc_audience) else {
-            return Auth::from_pairs(&self.tokens);
+            let mut pairs = self.tokens.clone();
+            if let Some(file) = &self.tokens_file {
+                pairs.extend(read_tokens_file(file)?);
+            }
+            return Auth::from_pairs(&pairs);
         };
         Auth::oidc(OidcConfig {
             jwks_url: self.oidc_jwks_url.clone(),
             client_id: self.oidc_client_id.clone(),
             scopes: self.oidc_scopes.split_whitespace().map(str::to_owned).collect(),
-            clock_skew: std::time::Duration::from_secs(self.oidc_clock_skew),
+            clock_skew: Duration::from_secs(self.oidc_clock_skew),
             ..OidcConfig::new(issuer, audience)
         })
     }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(self.header_timeout),
+            body_timeout: Duration::from_secs(self.body_timeout),
+            connections: self.max_connections,
+            connections_per_address: self.max_connections_per_address,
+            requests_per_user: self.max_requests_per_user,
+            poke_streams_per_user: self.max_poke_streams_per_user,
+            poke_streams: self.max_poke_streams,
+        }
+    }
+
+    fn tls(&self) -> Option<TlsFiles> {
+        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
+        Some(TlsFiles { cert, key })
+    }
+}
+
+/// The TOKEN=USER lines of a tokens file, which other users must not be able to read.
+fn read_tokens_file(path: &Path) -> Result<Vec<String>, ServerError> {
+    use std::os::unix::fs::PermissionsExt;
+    let unreadable = |e: std::io::Error| {
+        ServerError::Config(format!("cannot read the tokens file {}: {e}", path.display()))
+    };
+    let mode = std::fs::metadata(path).map_err(unreadable)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(ServerError::Config(format!(
+            "the tokens file {} can be read by other users (mode {:o}); chmod 600 it",
+            path.display(),
+            mode & 0o777
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(unreadable)?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect())
 }
 
 #[tokio::main]
@@ -72,10 +160,21 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if matches.value_source("tokens") == Some(clap::parser::ValueSource::CommandLine) {
+        tracing::warn!(
+            "--token puts tokens where every user of this machine can read them (ps); \
+             prefer PROMPTDECK_TOKENS or --tokens-file"
+        );
+    }
     let auth = args.auth()?;
-    let config = ServerConfig { listen: args.listen, database_url: args.database, auth };
+    let config = ServerConfig {
+        tls: args.tls(),
+        limits: args.limits(),
+        ..ServerConfig::new(args.listen, args.database.clone(), auth)
+    };
     let server = Server::start(config).await?;
-    tracing::info!(addr = %server.local_addr(), "listening");
+    tracing::info!(url = %server.url(), addr = %server.local_addr(), "listening");
     server.serve_until_signal().await
 }

@@ -52,10 +52,19 @@ impl SpaceQuery {
     }
 }
 
-/// Reads and parses a request's body, once its sender is known: nobody unknown gets the
-/// server to buffer megabytes.
-async fn parse<T: DeserializeOwned>(body: Body, what: &str) -> Result<T, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| ApiError::TooLarge)?;
+/// Reads and parses a request's body, once its sender is known (nobody unknown gets the
+/// server to buffer megabytes) and within `timeout` (nobody holds a request open by
+/// trickling its body).
+async fn parse<T: DeserializeOwned>(
+    body: Body,
+    what: &str,
+    timeout: std::time::Duration,
+) -> Result<T, ApiError> {
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    let bytes = tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| ApiError::TooSlow(timeout))?
+        .map_err(|_| ApiError::TooLarge)?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("not a Replicache {what} request: {e}")))
 }
@@ -67,8 +76,9 @@ async fn push_handler(
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = state.auth.user(&headers).await?;
+    let _held = state.held.request(&user)?;
     let space = query.space()?;
-    let request: PushRequest = parse(body, "push").await?;
+    let request: PushRequest = parse(body, "push", state.held.limits().body_timeout).await?;
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
     push::push(&state.db, &user, &space, &request).instrument(span).await?;
     if !request.mutations.is_empty() {
@@ -84,8 +94,9 @@ async fn pull_handler(
     body: Body,
 ) -> Result<Json<PullResponse>, ApiError> {
     let user = state.auth.user(&headers).await?;
+    let _held = state.held.request(&user)?;
     let space = query.space()?;
-    let request: PullRequest = parse(body, "pull").await?;
+    let request: PullRequest = parse(body, "pull", state.held.limits().body_timeout).await?;
     Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
 }
 
@@ -99,12 +110,15 @@ async fn poke_handler(
     Query(query): Query<SpaceQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    state.auth.user(&headers).await?;
+    let user = state.auth.user(&headers).await?;
+    let held = state.held.poke_stream(&user)?;
     let space = query.space()?;
     // A listener that fell behind gets one poke for all it missed: a pull catches up.
-    // The stream ends when the server stops, so it never holds a shutdown up.
+    // The stream ends when the server stops, so it never holds a shutdown up; it counts
+    // against its user's poke streams for as long as it is open.
     let mut stopping = state.stopping.clone();
     let stopped = async move {
+        let _held = held;
         let _ = stopping.wait_for(|stopping| *stopping).await;
     };
     let pokes = BroadcastStream::new(state.pokes.subscribe(&space))

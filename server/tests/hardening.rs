@@ -3,14 +3,16 @@
 //! unknown caller is refused before its body is read, and a stop (or SIGTERM) ends open
 //! poke streams instead of waiting for them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use promptdeck_server::{Auth, SHUTDOWN_GRACE, Server, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
+
+mod support;
+use support::Binary;
 
 /// How long a test waits for what should happen at once.
 const WAIT: Duration = Duration::from_secs(30);
@@ -19,11 +21,11 @@ async fn start(
     auth: Auth,
     dir: &tempfile::TempDir,
 ) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
+    let config = ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        format!("sqlite://{}", dir.path().join("server.db").display()),
         auth,
-    };
+    );
     let server = Server::start(config).await.expect("starts");
     let base = format!("http://{}", server.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -127,23 +129,8 @@ async fn a_stop_ends_open_poke_streams_and_the_server_within_its_grace() {
 #[test]
 fn sigterm_stops_the_server_with_clients_connected() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_promptdeck-server"))
-        .args(["--insecure-local", "--listen", "127.0.0.1:0", "--database"])
-        .arg(format!("sqlite://{}", dir.path().join("server.db").display()))
-        .env("PROMPTDECK_LOG", "info")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the server binary starts");
-    // The server logs to standard output.
-    let mut lines = BufReader::new(server.stdout.take().expect("piped")).lines();
-    let addr = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| without_colours(&line).split("addr=").nth(1).map(|a| a.trim().to_owned()))
-        .expect("the server says where it listens");
-    // Keeps reading the log, so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-
+    let mut server = Binary::start(dir.path(), &["--insecure-local"], &[], None);
+    let addr = server.addr.clone();
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let _listeners = runtime.block_on(async {
         let mut listeners = Vec::new();
@@ -161,7 +148,7 @@ fn sigterm_stops_the_server_with_clients_connected() {
     assert!(terminated.expect("kill runs").success());
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(status) = server.try_wait().expect("waits") {
+        if let Some(status) = server.child.try_wait().expect("waits") {
             break status;
         }
         assert!(started.elapsed() < WAIT, "the server still runs after SIGTERM");
@@ -173,18 +160,4 @@ fn sigterm_stops_the_server_with_clients_connected() {
         "stopped within its grace, not at a kill timeout: {:?}",
         started.elapsed()
     );
-}
-
-/// A log line without its terminal colour codes (`ESC [ ... m`).
-fn without_colours(line: &str) -> String {
-    let mut plain = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(|&c| c == 'm');
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }

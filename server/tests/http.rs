@@ -59,11 +59,8 @@ async fn start(backend: &ScratchBackend) -> (Running, tempfile::TempDir) {
 async fn start_on(database_url: &str) -> Running {
     let auth =
         Auth::from_pairs(&["alice-token=alice".into(), "bob-token=bob".into()]).expect("auth");
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: database_url.to_owned(),
-        auth,
-    };
+    let config =
+        ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database_url.to_owned(), auth);
     let server = Server::start(config).await.expect("starts");
     let base = format!("http://{}", server.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();

@@ -20,11 +20,11 @@ async fn the_official_client_and_promptdeck_see_each_others_writes() {
         "run `npm ci --prefix tests/interop` first (scripts/test.sh does)"
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
-        auth: Auth::from_pairs(&["tok=alice".into()]).expect("auth"),
-    };
+    let config = ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        format!("sqlite://{}", dir.path().join("server.db").display()),
+        Auth::from_pairs(&["tok=alice".into()]).expect("auth"),
+    );
     let server = Server::start(config).await.expect("starts");
     let base = format!("http://{}", server.local_addr());
     tokio::spawn(server.serve_until(std::future::pending()));

@@ -28,11 +28,11 @@ async fn server(provider: &Provider) -> Running {
         refetch_at_most_every: Duration::ZERO,
         ..OidcConfig::new(&provider.issuer, AUDIENCE)
     };
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
-        auth: Auth::oidc(oidc).expect("auth"),
-    };
+    let config = ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        format!("sqlite://{}", dir.path().join("server.db").display()),
+        Auth::oidc(oidc).expect("auth"),
+    );
     let server = Server::start(config).await.expect("starts");
     let base = format!("http://{}", server.local_addr());
     tokio::spawn(server.serve_until(std::future::pending()));

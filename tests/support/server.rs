@@ -20,7 +20,7 @@ pub fn start_server_with(dir: &std::path::Path, auth: Auth) -> SocketAddr {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
         rt.block_on(async move {
             let config =
-                ServerConfig { listen: "127.0.0.1:0".parse().expect("addr"), database_url, auth };
+                ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database_url, auth);
             let server = Server::start(config).await.expect("server starts");
             ready_tx.send(server.local_addr()).expect("ready");
             let _ = server.serve_until(std::future::pending()).await;

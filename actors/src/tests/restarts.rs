@@ -127,11 +127,11 @@ async fn a_killed_auth_actor_is_restarted_and_says_again_that_no_sign_in_is_need
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_sync_actor_is_restarted_and_pushes_what_was_written_meanwhile() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = promptdeck_server::Server::start(promptdeck_server::ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", dir.path().join("server.db").display()),
-        auth: promptdeck_server::Auth::InsecureLocal,
-    })
+    let server = promptdeck_server::Server::start(promptdeck_server::ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        format!("sqlite://{}", dir.path().join("server.db").display()),
+        promptdeck_server::Auth::InsecureLocal,
+    ))
     .await
     .expect("server starts");
     let url = format!("http://{}", server.local_addr());

@@ -57,7 +57,7 @@ impl TestServer {
                 .expect("rt");
             rt.block_on(async move {
                 let listen = addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr"));
-                let config = ServerConfig { listen, database_url, auth };
+                let config = ServerConfig::new(listen, database_url, auth);
                 let server = Server::start(config).await.expect("server starts");
                 ready_tx.send(server.local_addr()).expect("ready");
                 tokio::select! {
