@@ -115,7 +115,7 @@ wait_for 10 "no palette on screen" palettes_shown 0
 step "hotkey, search, Enter: the prompt is pasted into an xterm"
 xterm -T pd-target -e sh -c "cat > '$work/typed.txt'" 2>/dev/null &
 pids+=($!)
-target=$(xdotool search --sync --name '^pd-target$' | head -1)
+target=$(xdotool search --sync --onlyvisible --name '^pd-target$' | head -1)
 printf 'ORIGINAL CLIPBOARD' | xclip -selection clipboard
 xdotool windowfocus --sync "$target"
 xdotool key ctrl+shift+space
@@ -136,7 +136,7 @@ step "a fill-in prompt asks for its fields, fills the rest, and leaves the caret
 # A line editor to paste into, so the caret's moves are real: readline, as in a shell.
 xterm -T pd-form -e bash -c "read -e line; printf '%s' \"\$line\" > '$work/filled.txt'" 2>/dev/null &
 pids+=($!)
-form_target=$(xdotool search --sync --name '^pd-form$' | head -1)
+form_target=$(xdotool search --sync --onlyvisible --name '^pd-form$' | head -1)
 printf 'CLIP-7' | xclip -selection clipboard
 xdotool windowfocus --sync "$form_target"
 xdotool key ctrl+shift+space
