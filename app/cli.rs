@@ -84,6 +84,12 @@ pub struct Cli {
     #[arg(long, env = "PROMPTDECK_POLL_INTERVAL", value_name = "SECONDS")]
     pub poll_interval: Option<u64>,
 
+    /// Sync with, or sign in at, a plain-HTTP address on another machine. Your prompts and
+    /// sign-in tokens then cross the network unencrypted, readable and changeable by anyone
+    /// on the way; without this, only https:// and this machine's own addresses are used.
+    #[arg(long, env = "PROMPTDECK_ALLOW_UNENCRYPTED_HTTP")]
+    pub allow_unencrypted_http: bool,
+
     /// `auto` pastes into the window you were in; `copy-only` leaves the prompt on the
     /// clipboard for you to paste [default: auto].
     #[arg(long, env = "PROMPTDECK_PASTE_METHOD", value_enum)]

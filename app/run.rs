@@ -6,9 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use promptdeck_actors::{
-    AuthConfig, BrowserOpener, Runtime, RuntimeConfig, SignInSource, TokenVault,
-};
+use promptdeck_actors::{AuthConfig, BrowserOpener, Runtime, RuntimeConfig, TokenVault};
 
 use crate::cli::Cli;
 use crate::settings::Effective;
@@ -52,7 +50,7 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     config.more_workspaces = profile.workspaces(&effective).split_off(1);
     config.active_space = effective.workspaces.active.clone();
     config.sync = effective.sync.clone();
-    config.auth = auth_config(&profile, effective.sign_in.clone());
+    config.auth = auth_config(&profile, &effective);
     let runtime = tokio.block_on(Runtime::start(config)).context("cannot open the library")?;
     if let Some(aside) = &runtime.open_report().moved_aside {
         eprintln!(
@@ -121,9 +119,12 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
 }
 
 /// How sync signs in, when it does through a provider.
-fn auth_config(profile: &Profile, sign_in: Option<SignInSource>) -> Option<AuthConfig> {
-    sign_in.map(|source| {
-        AuthConfig::new(source, TokenVault::in_profile(&profile.data_dir), system_browser())
+fn auth_config(profile: &Profile, effective: &Effective) -> Option<AuthConfig> {
+    let source = effective.sign_in.clone()?;
+    let vault = TokenVault::in_profile(&profile.data_dir);
+    Some(AuthConfig {
+        allow_unencrypted_http: effective.sync.as_ref().is_some_and(|s| s.allow_unencrypted_http),
+        ..AuthConfig::new(source, vault, system_browser())
     })
 }
 
@@ -206,7 +207,7 @@ impl SettingsApplier {
         }
         let tree = |e: &Effective| (e.sync.clone(), e.sign_in.clone(), e.workspaces.more.clone());
         if tree(&new) != tree(&self.applied) {
-            let auth = auth_config(&self.profile, new.sign_in.clone());
+            let auth = auth_config(&self.profile, &new);
             let workspaces = self.profile.workspaces(&new);
             if let Err(e) = self.runtime.reconfigure(workspaces, new.sync.clone(), auth).await {
                 tracing::error!(error = %e, "the new sync settings could not be applied");

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use promptdeck_actors::{
     Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig, SyncConfigError,
-    WorkspaceError, check_spaces,
+    Unencrypted, WorkspaceError, check_encrypted, check_spaces,
 };
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
@@ -48,6 +48,8 @@ pub enum SettingsError {
     PushWithoutPull,
     #[error("settings.toml: oidc_issuer and oidc_client_id go together")]
     HalfAProvider,
+    #[error("the sign-in issuer: {0}")]
+    UnencryptedIssuer(#[from] Unencrypted),
     #[error("settings.toml: {0}")]
     Sync(#[from] SyncConfigError),
     #[error("settings.toml: {0}")]
@@ -165,6 +167,8 @@ fn sync_config(cli: &Cli, file: &SyncSettings) -> Result<Option<SyncConfig>, Set
             .poll_interval
             .or(file.poll_interval)
             .map_or(defaults.poll_interval, Duration::from_secs),
+        allow_unencrypted_http: cli.allow_unencrypted_http
+            || file.allow_unencrypted_http.unwrap_or(false),
         ..defaults
     };
     config.check()?;
@@ -190,6 +194,7 @@ fn sign_in(
         .collect();
     match (issuer, client_id) {
         (Some(issuer), Some(client_id)) => {
+            check_encrypted(&issuer, sync.allow_unencrypted_http)?;
             Ok(Some(SignInSource::Provider(ProviderSettings { issuer, client_id, scopes })))
         }
         (Some(_), None) | (None, Some(_)) => Err(SettingsError::HalfAProvider),
@@ -290,6 +295,8 @@ pub struct SyncSettings {
     pub oidc_client_id: Option<String>,
     /// Space-separated.
     pub oidc_scopes: Option<String>,
+    /// As `--allow-unencrypted-http`: plain HTTP to another machine is accepted.
+    pub allow_unencrypted_http: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

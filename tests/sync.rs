@@ -159,6 +159,20 @@ fn sync_settings_that_cannot_work_are_refused_before_anything_starts() {
         "must start with http",
     );
     refused(&["--headless", "--server", "not a url"], "not a URL");
+    // Plain HTTP to another machine would carry the library and its tokens unencrypted.
+    refused(&["--headless", "--server", "http://sync.invalid"], "--allow-unencrypted-http");
+    let provider = [
+        "--headless",
+        "--push-url",
+        "https://h.invalid/push",
+        "--pull-url",
+        "https://h.invalid/pull",
+        "--oidc-issuer",
+        "http://id.invalid",
+        "--oidc-client-id",
+        "promptdeck",
+    ];
+    refused(&provider, "the sign-in issuer: http://id.invalid/ is plain HTTP to another machine");
     assert!(!dir.path().join("library.redb").exists(), "nothing was created");
 }
 
@@ -194,6 +208,20 @@ fn instances_sync_through_another_replicache_backend_set_up_by_flags() {
             .then_some(())
     });
     assert_eq!(titles(&b), ["Through the other backend"]);
+}
+
+#[test]
+fn plain_http_to_another_machine_is_used_once_the_user_accepts_the_risk() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let by_file = root.path().join("file");
+    let accepting = "[sync]\nserver = \"http://sync.invalid\"\nallow_unencrypted_http = true\n";
+    write_settings(&by_file, accepting, 0o600);
+    let flagged = root.path().join("flag");
+    let flag = ["--server", "http://sync.invalid", "--allow-unencrypted-http"];
+    for instance in [Instance::start(&by_file, &[]), Instance::start(&flagged, &flag)] {
+        add(&instance, "Kept while the server cannot be reached");
+        assert_eq!(titles(&instance), ["Kept while the server cannot be reached"]);
+    }
 }
 
 /// Writes `settings.toml` into the profile at `dir`, readable by its user only.
@@ -245,6 +273,7 @@ fn a_settings_file_that_cannot_work_is_refused_with_its_reason() {
             "either server or push_url",
         ),
         ("[paste]\nmethod = \"sometimes\"\n", 0o600, "unknown variant `sometimes`"),
+        ("[sync]\nserver = \"http://sync.invalid\"\n", 0o600, "plain HTTP to another machine"),
         ("[sync\n", 0o600, "settings.toml"),
     ];
     for (n, (toml, mode, reason)) in cases.into_iter().enumerate() {

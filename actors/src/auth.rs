@@ -50,6 +50,8 @@ pub enum AuthError {
     NotNeeded,
     #[error("{0}")]
     Provider(String),
+    #[error(transparent)]
+    Unencrypted(#[from] crate::transport::Unencrypted),
 }
 
 pub(crate) enum AuthMsg {
@@ -94,6 +96,9 @@ pub struct AuthConfig {
     pub sign_in_timeout: Duration,
     /// The share of an access token's lifetime after which it is refreshed.
     pub refresh_at: f64,
+    /// The user accepts a provider in plain HTTP on another machine (see
+    /// [`crate::check_encrypted`]).
+    pub allow_unencrypted_http: bool,
 }
 
 impl AuthConfig {
@@ -106,6 +111,7 @@ impl AuthConfig {
             open_browser,
             sign_in_timeout: Self::DEFAULT_SIGN_IN_TIMEOUT,
             refresh_at: 0.8,
+            allow_unencrypted_http: false,
         }
     }
 }
@@ -327,7 +333,8 @@ impl AuthState {
             return Ok(provider.clone());
         }
         let config = self.config.as_ref().ok_or(AuthError::NotNeeded)?;
-        let provider = provider::resolve(&config.source, &self.http).await?;
+        let provider =
+            provider::resolve(&config.source, &self.http, config.allow_unencrypted_http).await?;
         if provider.is_none() {
             self.status.update(|s| s.account = Account::NotNeeded);
         }

@@ -21,6 +21,7 @@ mod search;
 mod status;
 mod supervisor;
 mod sync;
+mod transport;
 mod workspace;
 
 pub use auth::{AuthConfig, AuthError, BrowserOpener, ProviderSettings, SignInSource, TokenVault};
@@ -33,6 +34,7 @@ pub use status::{
     WorkspaceStatus, process_rss_bytes,
 };
 pub use sync::{Endpoints, SyncConfig, SyncConfigError};
+pub use transport::{Unencrypted, check_encrypted};
 pub use workspace::{
     DEFAULT_SPACE, Scope, WorkspaceConfig, WorkspaceError, check_spaces, check_workspaces,
 };

@@ -19,12 +19,22 @@ pub enum SavingFailed {
     SameShortcut,
     #[error("the server {0:?} must start with http:// or https://; nothing was saved")]
     NotAServer(String),
+    #[error("{0}; nothing was saved")]
+    Unencrypted(#[from] promptdeck_actors::Unencrypted),
     #[error(transparent)]
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Autostart(#[from] DesktopError),
     #[error("the save was interrupted: {0}")]
     Interrupted(String),
+}
+
+/// A server in plain HTTP to another machine is saved only where settings.toml already says
+/// the user accepts that (`allow_unencrypted_http`), as the app would refuse it on applying.
+fn check_encrypted(server: &str, file: &Path) -> Result<(), SavingFailed> {
+    let accepted = crate::settings::Settings::load(file)?.sync.allow_unencrypted_http;
+    promptdeck_actors::check_encrypted(server, accepted.unwrap_or(false))?;
+    Ok(())
 }
 
 /// The form as the app runs now; the server and space as the file has them.
@@ -58,9 +68,53 @@ pub fn save(file: &Path, form: &Form, autostart: &dyn Autostart) -> Result<Strin
     if !server.is_empty() && !web {
         return Err(SavingFailed::NotAServer(server.to_owned()));
     }
+    if !server.is_empty() {
+        check_encrypted(server, file)?;
+    }
     crate::settings::save(file, form)?;
     if form.launch_at_login != autostart.enabled() {
         autostart.set(form.launch_at_login)?;
     }
     Ok(format!("Saved to {}; applied.", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoAutostart;
+
+    impl Autostart for NoAutostart {
+        fn enabled(&self) -> bool {
+            false
+        }
+        fn set(&self, _: bool) -> Result<(), DesktopError> {
+            Ok(())
+        }
+    }
+
+    fn form(server: &str) -> Form {
+        Form {
+            palette_hotkey: "ctrl+shift+space".into(),
+            capture_hotkey: "ctrl+shift+c".into(),
+            server: server.into(),
+            ..Form::default()
+        }
+    }
+
+    #[test]
+    fn a_server_in_plain_http_elsewhere_is_not_saved_unless_the_file_accepts_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("settings.toml");
+        let refused = save(&file, &form("http://sync.example.com"), &NoAutostart);
+        assert!(matches!(refused, Err(SavingFailed::Unencrypted(_))), "{refused:?}");
+        assert!(!file.exists(), "nothing was written");
+        for fine in ["https://sync.example.com", "http://127.0.0.1:8787"] {
+            save(&file, &form(fine), &NoAutostart).expect(fine);
+        }
+        std::fs::write(&file, "[sync]\nallow_unencrypted_http = true\n").expect("written");
+        save(&file, &form("http://sync.example.com"), &NoAutostart).expect("accepted");
+        let saved = crate::settings::Settings::load(&file).expect("readable");
+        assert_eq!(saved.sync.server.as_deref(), Some("http://sync.example.com"));
+    }
 }

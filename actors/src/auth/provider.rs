@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AuthError;
+use crate::transport::check_encrypted;
 
 /// Who says where to sign in.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,10 +72,12 @@ pub(crate) fn http_client() -> Result<reqwest::Client, AuthError> {
         .map_err(|e| AuthError::Provider(format!("cannot make an HTTP client: {e}")))
 }
 
-/// Whether syncing needs a sign-in, and where: `None` when the server wants none.
+/// Whether syncing needs a sign-in, and where: `None` when the server wants none. The
+/// issuer and its endpoints must be HTTPS, or on this machine, unless `allow_unencrypted`.
 pub(crate) async fn resolve(
     source: &SignInSource,
     http: &reqwest::Client,
+    allow_unencrypted: bool,
 ) -> Result<Option<Provider>, AuthError> {
     let settings = match source {
         SignInSource::Provider(settings) => settings.clone(),
@@ -83,7 +86,11 @@ pub(crate) async fn resolve(
             None => return Ok(None),
         },
     };
-    discover(settings, http).await.map(Some)
+    check_encrypted(&settings.issuer, allow_unencrypted)?;
+    let provider = discover(settings, http).await?;
+    check_encrypted(&provider.authorization_endpoint, allow_unencrypted)?;
+    check_encrypted(&provider.token_endpoint, allow_unencrypted)?;
+    Ok(Some(provider))
 }
 
 /// The provider a promptdeck-server trusts, from its `/api/config`.
@@ -268,5 +275,56 @@ mod tests {
         assert!(
             now.checked_add(lifetime.mul_f64(0.8)).is_some() && now.checked_add(lifetime).is_some()
         );
+    }
+
+    /// A stand-in provider whose discovery document names a token endpoint in plain HTTP
+    /// on another machine (the real test provider, tests/oauth, cannot be told to).
+    async fn provider_naming(token_endpoint: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let issuer = format!("http://{}", listener.local_addr().expect("addr"));
+        let document = serde_json::json!({"issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": token_endpoint})
+        .to_string();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let _ = socket.read(&mut [0u8; 4096]).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{document}",
+                    document.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        issuer
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_provider_naming_an_unencrypted_endpoint_elsewhere_is_refused_unless_allowed() {
+        let issuer = provider_naming("http://id.example.com/token").await;
+        let settings = ProviderSettings { issuer, client_id: "c".into(), scopes: vec![] };
+        let source = SignInSource::Provider(settings);
+        let http = http_client().expect("client");
+        let refused = resolve(&source, &http, false).await.expect_err("refused");
+        assert!(
+            matches!(&refused, AuthError::Unencrypted(e) if e.url == "http://id.example.com/token"),
+            "{refused}"
+        );
+        let allowed = resolve(&source, &http, true).await.expect("allowed").expect("a provider");
+        assert_eq!(allowed.token_endpoint, "http://id.example.com/token");
+    }
+
+    #[tokio::test]
+    async fn an_issuer_in_plain_http_elsewhere_is_refused_before_it_is_asked() {
+        let settings = ProviderSettings {
+            issuer: "http://id.invalid".into(),
+            client_id: "c".into(),
+            scopes: vec![],
+        };
+        let http = http_client().expect("client");
+        let refused = resolve(&SignInSource::Provider(settings), &http, false).await;
+        assert!(matches!(refused, Err(AuthError::Unencrypted(_))), "{refused:?}");
     }
 }

@@ -52,6 +52,8 @@ pub struct SyncConfig {
     pub poke_idle_timeout: Duration,
     /// The largest answer accepted from the server; a larger one is refused, not read.
     pub max_answer_bytes: usize,
+    /// The user accepts plain HTTP to another machine (see [`crate::check_encrypted`]).
+    pub allow_unencrypted_http: bool,
 }
 
 /// Written out without the authorization: a config in a log line must not carry a token.
@@ -96,6 +98,7 @@ impl SyncConfig {
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             poke_idle_timeout: Self::DEFAULT_POKE_IDLE_TIMEOUT,
             max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
+            allow_unencrypted_http: false,
         }
     }
 
@@ -132,6 +135,8 @@ impl SyncConfig {
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(SyncConfigError::NotWeb { name, endpoint: endpoint.clone() });
             }
+            crate::transport::check_encrypted(url.as_str(), self.allow_unencrypted_http)
+                .map_err(|unencrypted| SyncConfigError::Unencrypted { name, unencrypted })?;
         }
         if self.poll_interval < Duration::from_secs(1) {
             return Err(SyncConfigError::PollTooOften);
@@ -149,6 +154,8 @@ pub enum SyncConfigError {
     NotWeb { name: &'static str, endpoint: String },
     #[error("the poll interval must be at least one second")]
     PollTooOften,
+    #[error("the {name} URL: {unencrypted}")]
+    Unencrypted { name: &'static str, unencrypted: crate::transport::Unencrypted },
 }
 
 #[cfg(test)]
@@ -208,5 +215,15 @@ mod tests {
         config.endpoints.pull = "not a url".into();
         let refused = config.check().expect_err("refused");
         assert!(matches!(refused, SyncConfigError::NotAUrl { name: "pull", .. }), "{refused}");
+    }
+
+    #[test]
+    fn an_endpoint_in_plain_http_to_another_machine_is_refused_unless_allowed() {
+        let mut config = SyncConfig::new("http://127.0.0.1:8787", "personal");
+        config.endpoints.poke = Some("http://sync.example.com/poke?space={space}".into());
+        let refused = config.check().expect_err("refused");
+        assert!(matches!(refused, SyncConfigError::Unencrypted { name: "poke", .. }), "{refused}");
+        config.allow_unencrypted_http = true;
+        assert_eq!(config.check(), Ok(()));
     }
 }
