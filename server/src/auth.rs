@@ -8,6 +8,14 @@ use axum::http::HeaderMap;
 use crate::error::{ApiError, ServerError};
 use crate::jwt::{AccessTokens, OidcConfig, TokenRejected};
 
+/// Who a request is from, and until when: a poke stream ends when its token expires.
+pub(crate) struct Caller {
+    pub user: String,
+    /// When the server stops taking what it signed in with; `None` for what never expires
+    /// (a configured token, the local user).
+    pub expires_at: Option<std::time::SystemTime>,
+}
+
 pub enum Auth {
     /// Every request is the one local user. Loopback only.
     InsecureLocal,
@@ -46,26 +54,34 @@ impl Auth {
     /// The user behind a request's `Authorization` header (`Bearer <token>` or, for
     /// configured tokens, the raw token, as a Replicache client may send either).
     pub async fn user(&self, headers: &HeaderMap) -> Result<String, ApiError> {
+        self.caller(headers).await.map(|caller| caller.user)
+    }
+
+    /// The user behind a request, and when what it signed in with expires.
+    pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let forever = |user: String| Caller { user, expires_at: None };
         match self {
-            Auth::InsecureLocal => Ok(Self::LOCAL_USER.to_owned()),
+            Auth::InsecureLocal => Ok(forever(Self::LOCAL_USER.to_owned())),
             Auth::Tokens(tokens) => {
                 let header = header.ok_or_else(missing)?;
                 let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
                 tokens
                     .get(token)
                     .cloned()
+                    .map(forever)
                     .ok_or_else(|| ApiError::Unauthorized("unknown token".into()))
             }
             Auth::Oidc(tokens) => {
                 let token = header.and_then(|h| h.strip_prefix("Bearer ")).ok_or_else(missing)?;
-                tokens.user(token.trim()).await.map_err(|e| match e {
+                let verified = tokens.verify(token.trim()).await.map_err(|e| match e {
                     TokenRejected::KeysUnavailable(reason) => {
                         tracing::warn!(%reason, "cannot check access tokens");
                         ApiError::Unavailable("the server cannot check sign-ins right now".into())
                     }
                     other => ApiError::Unauthorized(other.to_string()),
-                })
+                })?;
+                Ok(Caller { user: verified.user, expires_at: Some(verified.taken_until) })
             }
         }
     }

@@ -83,6 +83,16 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
+    /// Whether `user` may follow `space`'s pokes: it is theirs, or nobody's yet.
+    pub(crate) async fn may_follow(&self, user: &str, space: &str) -> Result<(), ApiError> {
+        let (user, space) = (user.to_owned(), space.to_owned());
+        self.transact(move |conn| {
+            let (user, space) = (user.clone(), space.clone());
+            Box::pin(async move { space_version(conn, &user, &space, false).await.map(drop) })
+        })
+        .await
+    }
+
     /// The connection pool, when the database is PostgreSQL.
     pub(crate) fn postgres_pool(&self) -> Option<AnyPool> {
         (self.backend == Backend::Postgres).then(|| self.pool.clone())

@@ -105,6 +105,15 @@ struct Fetched {
 struct Claims {
     /// Checked here, not by the library: its required-claims list leaves `sub` to us.
     sub: Option<String>,
+    /// Seconds since the epoch; required (and checked) by the library.
+    exp: u64,
+}
+
+/// Who a valid access token speaks for, and until when this server takes it (its expiry
+/// and the allowed clock skew).
+pub(crate) struct Verified {
+    pub user: String,
+    pub taken_until: std::time::SystemTime,
 }
 
 impl AccessTokens {
@@ -120,8 +129,8 @@ impl AccessTokens {
         &self.config
     }
 
-    /// The user a valid access token speaks for.
-    pub async fn user(&self, token: &str) -> Result<String, TokenRejected> {
+    /// The user a valid access token speaks for, and when the token expires.
+    pub(crate) async fn verify(&self, token: &str) -> Result<Verified, TokenRejected> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRejected::Malformed)?;
         let kid = header.kid.ok_or(TokenRejected::NoKeyId)?;
         let SigningKey { key, algorithms } = self.key(&kid).await?;
@@ -136,10 +145,17 @@ impl AccessTokens {
         validation.set_audience(&[&self.config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(rejected)?;
-        data.claims
+        let user = data
+            .claims
             .sub
             .filter(|sub| !sub.is_empty())
-            .ok_or_else(|| TokenRejected::MissingClaim("sub".into()))
+            .ok_or_else(|| TokenRejected::MissingClaim("sub".into()))?;
+        let taken_until = std::time::UNIX_EPOCH
+            .checked_add(
+                Duration::from_secs(data.claims.exp).saturating_add(self.config.clock_skew),
+            )
+            .unwrap_or(std::time::UNIX_EPOCH);
+        Ok(Verified { user, taken_until })
     }
 
     async fn key(&self, kid: &str) -> Result<SigningKey, TokenRejected> {

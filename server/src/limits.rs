@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use promptdeck_protocol::wire::{PullRequest, PushRequest};
+
 use crate::error::ApiError;
 
 /// Bounds on time and on what is held at once; `promptdeck-server --help` states each.
@@ -24,7 +26,14 @@ pub struct Limits {
     pub poke_streams_per_user: usize,
     /// Poke streams open in all.
     pub poke_streams: usize,
+    /// Mutations processed from one push; the rest wait for the client's next push, as
+    /// the protocol allows (refusing the push would wedge a client that sends everything
+    /// pending at once, as the official one does).
+    pub mutations_per_push: usize,
 }
+
+/// The longest client group, client, profile or mutator name taken, in bytes.
+pub const MAX_ID_BYTES: usize = 256;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -36,7 +45,36 @@ impl Default for Limits {
             requests_per_user: 16,
             poke_streams_per_user: 32,
             poke_streams: 10_000,
+            mutations_per_push: 1000,
         }
+    }
+}
+
+/// Refuses a push whose ids are longer than [`MAX_ID_BYTES`]: the server keeps them.
+pub(crate) fn check_push_ids(request: &PushRequest) -> Result<(), ApiError> {
+    let group =
+        [("client group id", &request.client_group_id), ("profile id", &request.profile_id)];
+    let each = request
+        .mutations
+        .iter()
+        .flat_map(|m| [("client id", &m.client_id), ("mutator name", &m.name)]);
+    check_ids(group.into_iter().chain(each))
+}
+
+/// Refuses a pull whose ids are longer than [`MAX_ID_BYTES`].
+pub(crate) fn check_pull_ids(request: &PullRequest) -> Result<(), ApiError> {
+    check_ids([("client group id", &request.client_group_id), ("profile id", &request.profile_id)])
+}
+
+fn check_ids<'a>(
+    ids: impl IntoIterator<Item = (&'static str, &'a String)>,
+) -> Result<(), ApiError> {
+    match ids.into_iter().find(|(_, id)| id.len() > MAX_ID_BYTES) {
+        Some((what, id)) => Err(ApiError::BadRequest(format!(
+            "the {what} is {} bytes long; this server takes at most {MAX_ID_BYTES}",
+            id.len()
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -88,6 +88,9 @@ struct Args {
     /// Poke streams open in all; more get 429.
     #[arg(long, value_name = "N", default_value_t = Limits::default().poke_streams)]
     max_poke_streams: usize,
+    /// Mutations processed from one push; the client pushes the rest again.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().mutations_per_push)]
+    max_mutations_per_push: usize,
 }
 
 impl Args {
@@ -120,6 +123,7 @@ impl Args {
             requests_per_user: self.max_requests_per_user,
             poke_streams_per_user: self.max_poke_streams_per_user,
             poke_streams: self.max_poke_streams,
+            mutations_per_push: self.max_mutations_per_push,
         }
     }
 

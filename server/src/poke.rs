@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::Stream;
 use sqlx::AnyPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::ServerError;
 
@@ -34,9 +36,26 @@ impl Pokes {
         Ok(pokes)
     }
 
-    pub(crate) fn subscribe(&self, space: &str) -> broadcast::Receiver<()> {
+    /// A poke whenever `space` changes; a listener that fell behind gets one poke for all
+    /// it missed (a pull catches up). The space is forgotten when its last listener leaves.
+    pub(crate) fn listen(&self, space: &str) -> impl Stream<Item = ()> + Send + use<> {
+        let subscription = self.subscribe(space);
+        futures_util::stream::unfold(subscription, |mut subscription| async move {
+            match subscription.receiver.recv().await {
+                Ok(()) | Err(RecvError::Lagged(_)) => Some(((), subscription)),
+                Err(RecvError::Closed) => None,
+            }
+        })
+    }
+
+    fn subscribe(&self, space: &str) -> Subscription {
         let mut spaces = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
-        spaces.entry(space.to_owned()).or_insert_with(|| broadcast::channel(16).0).subscribe()
+        let sender = spaces.entry(space.to_owned()).or_insert_with(|| broadcast::channel(16).0);
+        Subscription {
+            receiver: sender.subscribe(),
+            space: space.to_owned(),
+            listeners: self.listeners.clone(),
+        }
     }
 
     /// Tells every listener of `space`, in every process, that it changed.
@@ -47,6 +66,23 @@ impl Pokes {
         if let Err(e) = notified {
             tracing::warn!(error = %e, "cannot notify other server processes; poking this one's listeners only");
             deliver(&self.listeners, space);
+        }
+    }
+}
+
+/// One listener of one space.
+struct Subscription {
+    receiver: broadcast::Receiver<()>,
+    space: String,
+    listeners: Listeners,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut spaces = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        // This subscription's own receiver still counts here: it is the last if it is one.
+        if spaces.get(&self.space).is_some_and(|sender| sender.receiver_count() <= 1) {
+            spaces.remove(&self.space);
         }
     }
 }
@@ -80,5 +116,29 @@ async fn relay(mut channel: PgListener, listeners: Listeners) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    fn spaces(pokes: &Pokes) -> Vec<String> {
+        pokes.listeners.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn a_space_is_forgotten_when_its_last_listener_leaves() {
+        let pokes = Pokes::default();
+        let first = Box::pin(pokes.listen("team"));
+        let mut second = Box::pin(pokes.listen("team"));
+        drop(first);
+        assert_eq!(spaces(&pokes), ["team"], "one listener is left");
+        pokes.poke("team").await;
+        assert_eq!(second.next().await, Some(()), "and it still hears pokes");
+        drop(second);
+        assert!(spaces(&pokes).is_empty(), "nobody listens: nothing is kept");
     }
 }

@@ -7,28 +7,51 @@ use sqlx::AnyConnection;
 use crate::db::{self, Db};
 use crate::error::ApiError;
 
+/// Processes at most `most` of the push's mutations not processed before; the client
+/// pushes the rest again, since they stay pending until a pull says they were processed.
 pub(crate) async fn push(
     db: &Db,
     user: &str,
     space: &str,
     request: &PushRequest,
+    most: usize,
 ) -> Result<(), ApiError> {
     if request.push_version != PUSH_VERSION {
         return Err(ApiError::VersionNotSupported(VersionType::Push));
     }
+    let mut processed = 0;
     for mutation in &request.mutations {
+        if processed == most {
+            tracing::info!(
+                mutations = request.mutations.len(),
+                processed,
+                "a push larger than the limit; the rest wait for the next push"
+            );
+            break;
+        }
         let at = Place {
             user: user.to_owned(),
             space: space.to_owned(),
             group: request.client_group_id.clone(),
         };
-        db.transact(move |conn| {
-            let (at, mutation) = (at.clone(), mutation.clone());
-            Box::pin(async move { process(conn, &at, &mutation).await })
-        })
-        .await?;
+        let applied = db
+            .transact(move |conn| {
+                let (at, mutation) = (at.clone(), mutation.clone());
+                Box::pin(async move { process(conn, &at, &mutation).await })
+            })
+            .await?;
+        if applied == Processed::Now {
+            processed += 1;
+        }
     }
     Ok(())
+}
+
+/// Whether a mutation was processed by this push or before it.
+#[derive(PartialEq)]
+enum Processed {
+    Now,
+    Before,
 }
 
 /// Whose mutation, in which space, from which client group.
@@ -45,14 +68,14 @@ async fn process(
     conn: &mut AnyConnection,
     at: &Place,
     record: &MutationRecord,
-) -> Result<(), ApiError> {
+) -> Result<Processed, ApiError> {
     let Place { user, space, group } = at;
     let version = db::space_version(conn, user, space, true).await?;
     db::client_group(conn, user, space, group, true).await?;
     let last = last_mutation_id(conn, group, &record.client_id).await?;
     let expected = last + 1;
     if record.id < expected {
-        return Ok(());
+        return Ok(Processed::Before);
     }
     if record.id > expected {
         return Err(ApiError::BadRequest(format!(
@@ -80,7 +103,7 @@ async fn process(
         .bind(space)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(Processed::Now)
 }
 
 /// The client's last processed mutation id, registering the client on first sight.

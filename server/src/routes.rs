@@ -15,12 +15,11 @@ use promptdeck_protocol::wire::{PullRequest, PullResponse, PushRequest};
 use promptdeck_protocol::{DEFAULT_SPACE, SpaceName};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tokio_stream::wrappers::BroadcastStream;
 use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::{AppState, MAX_BODY_BYTES, local, pull, push};
+use crate::{AppState, MAX_BODY_BYTES, limits, local, pull, push};
 
 pub(crate) fn router(state: AppState) -> axum::Router {
     let local = matches!(*state.auth, Auth::InsecureLocal);
@@ -79,8 +78,10 @@ async fn push_handler(
     let _held = state.held.request(&user)?;
     let space = query.space()?;
     let request: PushRequest = parse(body, "push", state.held.limits().body_timeout).await?;
+    limits::check_push_ids(&request)?;
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
-    push::push(&state.db, &user, &space, &request).instrument(span).await?;
+    let most = state.held.limits().mutations_per_push;
+    push::push(&state.db, &user, &space, &request, most).instrument(span).await?;
     if !request.mutations.is_empty() {
         state.pokes.poke(&space).await;
     }
@@ -97,6 +98,7 @@ async fn pull_handler(
     let _held = state.held.request(&user)?;
     let space = query.space()?;
     let request: PullRequest = parse(body, "pull", state.held.limits().body_timeout).await?;
+    limits::check_pull_ids(&request)?;
     Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
 }
 
@@ -110,19 +112,31 @@ async fn poke_handler(
     Query(query): Query<SpaceQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let user = state.auth.user(&headers).await?;
-    let held = state.held.poke_stream(&user)?;
+    let caller = state.auth.caller(&headers).await?;
+    let held = state.held.poke_stream(&caller.user)?;
     let space = query.space()?;
-    // A listener that fell behind gets one poke for all it missed: a pull catches up.
-    // The stream ends when the server stops, so it never holds a shutdown up; it counts
-    // against its user's poke streams for as long as it is open.
+    state.db.may_follow(&caller.user, &space).await?;
+    // The stream ends when the server stops, so it never holds a shutdown up, and when the
+    // token it was opened with expires (the client opens it again with a fresh one); it
+    // counts against its user's poke streams for as long as it is open.
     let mut stopping = state.stopping.clone();
-    let stopped = async move {
+    let expires_in = caller
+        .expires_at
+        .map(|at| at.duration_since(std::time::SystemTime::now()).unwrap_or_default());
+    let ended = async move {
         let _held = held;
-        let _ = stopping.wait_for(|stopping| *stopping).await;
+        let expired = async {
+            match expires_in {
+                Some(left) => tokio::time::sleep(left).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = stopping.wait_for(|stopping| *stopping) => {}
+            () = expired => {}
+        }
     };
-    let pokes = BroadcastStream::new(state.pokes.subscribe(&space))
-        .map(|_| Ok(Event::default().data("poke")))
-        .take_until(stopped);
+    let pokes =
+        state.pokes.listen(&space).map(|()| Ok(Event::default().data("poke"))).take_until(ended);
     Ok(Sse::new(pokes).keep_alive(KeepAlive::default()))
 }

@@ -100,6 +100,35 @@ async fn an_unknown_caller_is_refused_before_its_body_is_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_follows_another_users_space() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let auth =
+        Auth::from_pairs(&["alice-token=alice".into(), "bob-token=bob".into()]).expect("auth");
+    let (base, _stop, _serving) = start(auth, &dir).await;
+    let http = reqwest::Client::new();
+    let push = serde_json::json!({"profileID": "p", "clientGroupID": "g-alice",
+        "pushVersion": 1, "schemaVersion": "1", "mutations": [{"id": 1, "clientID": "c-alice",
+        "name": "createPrompt", "timestamp": 1.0,
+        "args": {"id": "a", "title": "Alice's", "body": "b", "tags": [], "createdAt": 1}}]});
+    let pushed = http
+        .post(format!("{base}/api/replicache/push?space=alices"))
+        .bearer_auth("alice-token")
+        .json(&push)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(pushed.status().as_u16(), 200, "alice's space is hers");
+    let follow = |token: &'static str, space: &'static str| {
+        let request =
+            http.get(format!("{base}/api/replicache/poke?space={space}")).bearer_auth(token).send();
+        async move { request.await.expect("answered").status().as_u16() }
+    };
+    assert_eq!(follow("bob-token", "alices").await, 403, "bob cannot see when alice writes");
+    assert_eq!(follow("alice-token", "alices").await, 200);
+    assert_eq!(follow("bob-token", "bobs").await, 200, "a space nobody has written yet");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_ends_open_poke_streams_and_the_server_within_its_grace() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (base, stop, serving) = start(Auth::InsecureLocal, &dir).await;

@@ -174,21 +174,20 @@ async fn one_user_cannot_take_every_request_or_poke_stream() {
     assert_eq!(status(poke("carol-token").await), 429, "three streams in all");
     assert!(open.into_iter().all(|r| r.expect("answered").status().as_u16() == 200));
 
-    // Alice's one request in flight: its body is still on the way.
+    // Alice's one request in flight: its handler waits for the body, and says so by asking
+    // for it (100 Continue) only once it holds alice's place.
     let mut in_flight = TcpStream::connect(&addr).await.expect("connects");
     let headers = format!(
         "Authorization: Bearer alice-token\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n",
+         Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
         pull_body("alice-token").len()
     );
     let request = head(&addr, "POST", "/api/replicache/pull?space=personal-alice-token", &headers);
     in_flight.write_all(request.as_bytes()).await.expect("sent");
-    let mut refused = pull("alice-token").await;
-    // The first request's headers may still be on their way to its handler.
-    let started = std::time::Instant::now();
-    while refused.as_ref().is_ok_and(|r| r.status().as_u16() == 200) && started.elapsed() < WAIT {
-        refused = pull("alice-token").await;
-    }
+    let mut go_on = [0u8; 25];
+    in_flight.read_exact(&mut go_on).await.expect("asked for the body");
+    assert_eq!(&go_on, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let refused = pull("alice-token").await;
     assert_eq!(status(refused), 429, "alice has a request in flight");
     assert_eq!(status(pull("bob-token").await), 200, "bob is not held up by alice");
     in_flight.write_all(pull_body("alice-token").as_bytes()).await.expect("sent");
@@ -196,4 +195,52 @@ async fn one_user_cannot_take_every_request_or_poke_stream() {
     in_flight.read_exact(&mut answer).await.expect("answered");
     assert_eq!(&answer, b"HTTP/1.1 200");
     assert_eq!(status(pull("alice-token").await), 200, "a finished request gives its place back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_is_processed_up_to_its_limit_and_long_ids_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limits = Limits { mutations_per_push: 2, ..Limits::default() };
+    let addr = start(Auth::InsecureLocal, limits, &dir).await;
+    let http = reqwest::Client::new();
+    let push = |group: String| {
+        let mutations: Vec<_> = (1..=5)
+            .map(|id| {
+                serde_json::json!({"id": id, "clientID": "c", "name": "createPrompt",
+                    "timestamp": 1.0, "args": {"id": format!("p{id}"), "title": "T",
+                    "body": "b", "tags": [], "createdAt": 1}})
+            })
+            .collect();
+        let body = serde_json::json!({"profileID": "p", "clientGroupID": group,
+            "pushVersion": 1, "schemaVersion": "1", "mutations": mutations});
+        let request = http
+            .post(format!("http://{addr}/api/replicache/push?space=personal"))
+            .json(&body)
+            .send();
+        async move {
+            let response = request.await.expect("answered");
+            (response.status().as_u16(), response.text().await.expect("body"))
+        }
+    };
+    let processed = || {
+        let request = http
+            .post(format!("http://{addr}/api/replicache/pull?space=personal"))
+            .header("Content-Type", "application/json")
+            .body(pull_body("local").replace("g-local", "g"))
+            .send();
+        async move {
+            let answer: serde_json::Value =
+                request.await.expect("answered").json().await.expect("JSON");
+            answer["lastMutationIDChanges"]["c"].as_u64().unwrap_or(0)
+        }
+    };
+    // The client sends all five each time, as the official one does, until all are taken.
+    for taken in [2, 4, 5] {
+        assert_eq!(push("g".into()).await.0, 200);
+        assert_eq!(processed().await, taken);
+    }
+
+    let (status, reason) = push("g".repeat(300)).await;
+    assert_eq!(status, 400);
+    assert!(reason.contains("client group id is 300 bytes long"), "{reason}");
 }

@@ -15,6 +15,9 @@ mod oidc;
 
 use oidc::{AUDIENCE, Provider};
 
+/// How long a test waits for what should happen at once.
+const WAIT: Duration = Duration::from_secs(30);
+
 struct Running {
     base: String,
     http: reqwest::Client,
@@ -22,10 +25,15 @@ struct Running {
 }
 
 async fn server(provider: &Provider) -> Running {
+    server_with_skew(provider, promptdeck_server::CLOCK_SKEW).await
+}
+
+async fn server_with_skew(provider: &Provider, clock_skew: Duration) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let oidc = OidcConfig {
         client_id: Some("promptdeck-desktop".into()),
         refetch_at_most_every: Duration::ZERO,
+        clock_skew,
         ..OidcConfig::new(&provider.issuer, AUDIENCE)
     };
     let config = ServerConfig::new(
@@ -122,6 +130,43 @@ async fn a_valid_token_signs_in_its_subject_and_bad_ones_are_refused_with_their_
     }
     let anonymous = server.push(None, "alices").await;
     assert_eq!((anonymous.status, anonymous.error.contains("Authorization")), (401, true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poke_stream_ends_when_the_token_it_was_opened_with_expires() {
+    use futures_util::StreamExt;
+    let provider = Provider::start();
+    let server = server_with_skew(&provider, Duration::ZERO).await;
+    let lasting = provider.token(&[("sub", "alice")]).await;
+    let brief = provider.token(&[("sub", "alice"), ("exp_in", "3")]).await;
+    assert_eq!(server.push(Some(&lasting), "alices").await.status, 200);
+    let follow = |token: String| {
+        let request = server
+            .http
+            .get(format!("{}/api/replicache/poke?space=alices", server.base))
+            .bearer_auth(token)
+            .send();
+        async move {
+            let response = request.await.expect("answered");
+            assert_eq!(response.status().as_u16(), 200);
+            response.bytes_stream()
+        }
+    };
+    let mut brief_stream = follow(brief).await;
+    let mut lasting_stream = follow(lasting.clone()).await;
+    let ended = async { while let Some(Ok(_)) = brief_stream.next().await {} };
+    tokio::time::timeout(WAIT, ended).await.expect("the stream ends as its token expires");
+    // The other stream is still open: it hears the next push.
+    assert_eq!(server.push(Some(&lasting), "alices").await.status, 200);
+    let heard = async {
+        while let Some(Ok(chunk)) = lasting_stream.next().await {
+            if String::from_utf8_lossy(&chunk).contains("data: poke") {
+                return true;
+            }
+        }
+        false
+    };
+    assert!(tokio::time::timeout(WAIT, heard).await.expect("a poke in time"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
