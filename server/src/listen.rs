@@ -65,44 +65,29 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let header_timeout = limits.header_timeout;
-        match &tls {
-            None => spawn_connection(stream, router, header_timeout, slot, &graceful),
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                let watcher = graceful.watcher();
-                tokio::spawn(async move {
+        let tls = tls.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            match tls {
+                None => drop(watcher.watch(connection(stream, router, header_timeout)).await),
+                Some(acceptor) => {
                     let handshake = tokio::time::timeout(header_timeout, acceptor.accept(stream));
                     match handshake.await {
                         Ok(Ok(stream)) => {
-                            let connection = connection(stream, router, header_timeout);
-                            let _ = watcher.watch(connection).await;
+                            drop(watcher.watch(connection(stream, router, header_timeout)).await)
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake took too long"),
                     }
-                    drop(slot);
-                });
+                }
             }
-        }
+            drop(slot);
+        });
     }
     drop(listener);
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still in flight after the grace period; stopping anyway");
     }
-}
-
-fn spawn_connection(
-    stream: tokio::net::TcpStream,
-    router: axum::Router,
-    header_timeout: Duration,
-    slot: Slot,
-    graceful: &GracefulShutdown,
-) {
-    let served = graceful.watch(connection(stream, router, header_timeout));
-    tokio::spawn(async move {
-        let _ = served.await;
-        drop(slot);
-    });
 }
 
 fn connection<I>(
