@@ -5,6 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use promptdeck_protocol::SpaceAddress;
 
 /// The paths of one profile.
 #[derive(Debug, Clone)]
@@ -37,9 +38,13 @@ impl Profile {
         self.data_dir.join(LIBRARY_FILE)
     }
 
-    /// The library of a workspace beside the first (`[workspaces] spaces`).
+    /// The library of a workspace beside the first (`[workspaces] spaces`): its name, or
+    /// `NAME@OWNER` escaped for another user's space, so no address reaches outside
+    /// `spaces/`. The workspace rule refuses what names no space before any file opens.
     pub fn workspace_path(&self, space: &str) -> PathBuf {
-        self.data_dir.join("spaces").join(format!("{space}.redb"))
+        let stem = SpaceAddress::parse(space)
+            .map_or_else(|_| "not-a-space".to_owned(), |address| address.file_stem());
+        self.data_dir.join("spaces").join(format!("{stem}.redb"))
     }
 
     /// Every workspace of these settings, the first (the profile's own library) first.

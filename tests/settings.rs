@@ -89,11 +89,16 @@ fn workspaces_come_from_settings_toml_switch_from_the_command_line_and_are_kept(
     eventually("the new workspace to open", WAIT, || {
         (workspaces(profile)?.1 == ["personal", "team", "oss"]).then_some(())
     });
-    std::fs::write(&settings, "[workspaces]\nspaces = [\"../escape\"]\n").expect("written");
-    let problem = eventually("the bad name to be reported", WAIT, || {
-        status(profile)?["settingsProblem"].as_str().map(str::to_owned)
-    });
-    assert!(problem.contains("cannot name a space"), "{problem}");
+    for bad in ["../escape", "..\\escape"] {
+        let text = format!("[workspaces]\nspaces = [{bad:?}]\n");
+        std::fs::write(&settings, text).expect("written");
+        let problem = eventually("the bad name to be reported", WAIT, || {
+            let problem = status(profile)?["settingsProblem"].as_str()?.to_owned();
+            problem.contains(&format!("{bad:?}")).then_some(problem)
+        });
+        let expected = ["cannot name a space", "shared on promptdeck-server only"];
+        assert!(expected.iter().any(|e| problem.contains(e)), "{problem}");
+    }
     assert_eq!(workspaces(profile).expect("status").1, ["personal", "team", "oss"]);
     assert!(
         !profile.join("escape.redb").exists() && !profile.join("spaces/../escape.redb").exists()

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use promptdeck_protocol::{SpaceName, SpaceNameError};
+use promptdeck_protocol::{SpaceAddress, SpaceAddressError};
 use promptdeck_storage::{OpenReport, Replica};
 
 pub use promptdeck_protocol::DEFAULT_SPACE;
@@ -43,7 +43,9 @@ pub enum WorkspaceError {
     #[error("a profile needs at least one workspace")]
     None,
     #[error(transparent)]
-    Name(#[from] SpaceNameError),
+    Name(#[from] SpaceAddressError),
+    #[error("{0:?} is another user's space: spaces are shared on promptdeck-server only")]
+    SharedNeedsServer(String),
     #[error("the workspace {0:?} is listed twice")]
     Twice(String),
     #[error("several workspaces need push and pull URLs that name the space with {{space}}")]
@@ -72,9 +74,10 @@ impl Workspace {
 }
 
 /// The one rule for a profile's spaces, the first one first: each a space name the server
-/// takes, none twice, and several only with URLs that name the space. The first space may
-/// be any id a backend of the user's own uses (it only travels in URLs, escaped); every
-/// other names a file, and with promptdeck-server every one is a space there.
+/// takes, or `OWNER/NAME` for a space another user shared there, none twice, and several
+/// only with URLs that name the space. The first space may be any id a backend of the
+/// user's own uses (it only travels in URLs, escaped); every other names a file, and with
+/// promptdeck-server every one is a space there.
 pub fn check_spaces(
     spaces: &[&str],
     sync: Option<&crate::SyncConfig>,
@@ -89,7 +92,11 @@ pub fn check_spaces(
     for (at, space) in spaces.iter().enumerate() {
         let any_id = at == 0 && own_backend && !space.trim().is_empty();
         if !any_id {
-            SpaceName::parse(*space)?;
+            let address = SpaceAddress::parse(space)?;
+            if address.owner.is_some() && !sync.is_some_and(|s| s.endpoints.is_promptdeck_server())
+            {
+                return Err(WorkspaceError::SharedNeedsServer((*space).to_owned()));
+            }
         }
         if spaces[..at].contains(space) {
             return Err(WorkspaceError::Twice((*space).to_owned()));
@@ -122,6 +129,10 @@ mod tests {
     fn every_space_is_a_server_space_name_but_the_first_of_an_own_backend() {
         let server = SyncConfig::new("http://127.0.0.1:8787", "personal");
         assert_eq!(check_spaces(&["personal", "team.v2"], Some(&server)), Ok(()));
+        assert_eq!(check_spaces(&["personal", "alice/team"], Some(&server)), Ok(()), "shared");
+        assert!(matches!(check_spaces(&["/team"], None), Err(WorkspaceError::Name(_))));
+        let unsynced = check_spaces(&["personal", "alice/team"], None);
+        assert_eq!(unsynced, Err(WorkspaceError::SharedNeedsServer("alice/team".into())));
         assert_eq!(check_spaces(&["personal", "team.v2"], None), Ok(()));
         let bad = check_spaces(&["team space"], Some(&server));
         assert!(matches!(bad, Err(WorkspaceError::Name(_))), "{bad:?}");
@@ -141,5 +152,9 @@ mod tests {
             Err(WorkspaceError::Name(_))
         ));
         assert!(matches!(check_spaces(&[" "], Some(&own)), Err(WorkspaceError::Name(_))));
+        assert_eq!(
+            check_spaces(&["team space", "alice/team"], Some(&own)),
+            Err(WorkspaceError::SharedNeedsServer("alice/team".into()))
+        );
     }
 }

@@ -173,3 +173,46 @@ async fn several_workspaces_need_urls_that_name_the_space() {
     let refused = Runtime::start(twice).await.err().expect("refused").to_string();
     assert!(refused.contains("listed twice"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_space_another_user_shared_is_a_workspace_addressed_owner_slash_name() {
+    let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
+    let database = dirs[0].path().join("server.db");
+    let auth = promptdeck_server::Auth::from_pairs(&["a-token=alice".into(), "b-token=bob".into()])
+        .expect("auth");
+    let server = TestServer::with_auth(&database, auth);
+    let device = |dir: &Path, token: &str, shared: &str| {
+        let mut setup = RuntimeConfig::new(dir.join("library.redb"));
+        setup.more_workspaces = vec![WorkspaceConfig {
+            space: shared.to_owned(),
+            library_path: dir.join("shared.redb"),
+        }];
+        setup.sync = Some(SyncConfig {
+            authorization: Some(format!("Bearer {token}")),
+            ..SyncConfig::new(&server.url(), "personal")
+        });
+        Runtime::start(setup)
+    };
+    let alice = device(dirs[1].path(), "a-token", "team").await.expect("starts");
+    let bob = device(dirs[2].path(), "b-token", "alice/team").await.expect("starts");
+    let (alice, bob) = (alice.handle(), bob.handle());
+    alice.create(draft("Alice's own")).await.expect("saved");
+    alice.in_space("team").create(draft("For the team")).await.expect("saved");
+    alice.sync_now().await.expect("both of alice's spaces sync");
+    bob.create(draft("Bob's own")).await.expect("saved");
+    bob.in_space("personal").sync_now().await.expect("bob's personal space is his");
+    let refused = bob.in_space("alice/team").sync_now().await;
+    assert!(refused.is_err(), "not shared yet: {refused:?}");
+
+    let space = promptdeck_server::SpaceKey::parse("alice/team").expect("an address");
+    let url = format!("sqlite://{}", database.display());
+    promptdeck_server::grant(&url, &space, "bob").await.expect("granted");
+    bob.in_space("alice/team").sync_now().await.expect("shared now");
+    assert_eq!(titles(&bob.in_space("alice/team")).await, ["For the team"]);
+    bob.in_space("alice/team").create(draft("Bob for the team")).await.expect("saved");
+    bob.in_space("alice/team").sync_now().await.expect("pushed");
+    alice.in_space("team").sync_now().await.expect("pulled");
+    assert_eq!(titles(&alice.in_space("team")).await, ["Bob for the team", "For the team"]);
+    assert_eq!(titles(&alice).await, ["Alice's own"], "one user's personal is not another's");
+    assert_eq!(titles(&bob).await, ["Bob's own"]);
+}

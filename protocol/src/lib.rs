@@ -23,5 +23,8 @@ pub use mutation::{
 pub use prompt::{
     PINNED_TAG, PROMPT_PREFIX, Prompt, PromptId, PromptIdError, frecency, now_millis,
 };
-pub use space::{DEFAULT_SPACE, MAX_SPACE_CHARS, SpaceName, SpaceNameError};
+pub use space::{
+    DEFAULT_SPACE, MAX_OWNER_BYTES, MAX_SPACE_CHARS, SpaceAddress, SpaceAddressError, SpaceName,
+    SpaceNameError,
+};
 pub use summary::{PREVIEW_CHARS, PromptKey, PromptSummary};

@@ -49,9 +49,80 @@ impl fmt::Display for SpaceName {
     }
 }
 
+/// The longest owner a device names in an address: it becomes part of a file name.
+pub const MAX_OWNER_BYTES: usize = 64;
+
+/// Why a workspace's address names no space.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpaceAddressError {
+    #[error(transparent)]
+    Name(#[from] SpaceNameError),
+    #[error(
+        "{0:?} names no owner a device can address: use 1 to {MAX_OWNER_BYTES} bytes without control characters"
+    )]
+    Owner(String),
+}
+
+/// A space as a device names it: a name of the user's own (`team`), or `OWNER/NAME` for a
+/// space another user shared with them (`alice/team`). Space names hold no `/`, so the
+/// last `/` splits an address whatever its owner holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceAddress {
+    pub owner: Option<String>,
+    pub name: SpaceName,
+}
+
+impl SpaceAddress {
+    pub fn parse(address: &str) -> Result<Self, SpaceAddressError> {
+        let Some((owner, name)) = address.rsplit_once('/') else {
+            return Ok(Self { owner: None, name: SpaceName::parse(address)? });
+        };
+        let name = SpaceName::parse(name)?;
+        let valid = !owner.is_empty()
+            && owner.len() <= MAX_OWNER_BYTES
+            && !owner.chars().any(char::is_control);
+        if !valid {
+            return Err(SpaceAddressError::Owner(owner.to_owned()));
+        }
+        Ok(Self { owner: Some(owner.to_owned()), name })
+    }
+
+    /// A file name for its library: the name itself for a space of one's own, and
+    /// `NAME@OWNER` with every byte of the owner but letters, digits, `-` and `_` written
+    /// `%XX` for a shared one, so no owner reaches outside the directory or meets another.
+    pub fn file_stem(&self) -> String {
+        let Some(owner) = &self.owner else { return self.name.to_string() };
+        let mut stem = format!("{}@", self.name);
+        for byte in owner.bytes() {
+            match byte {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => stem.push(byte as char),
+                other => stem.push_str(&format!("%{other:02X}")),
+            }
+        }
+        stem
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_a_name_or_an_owner_slash_a_name() {
+        let own = SpaceAddress::parse("team").expect("a name");
+        assert_eq!((own.owner.clone(), own.file_stem()), (None, "team".to_owned()));
+        let shared = SpaceAddress::parse("auth0|a/b/team").expect("an address");
+        assert_eq!(shared.owner.as_deref(), Some("auth0|a/b"));
+        assert_eq!(shared.name.as_str(), "team");
+        assert_eq!(shared.file_stem(), "team@auth0%7Ca%2Fb");
+        let dots = SpaceAddress::parse("../../x/team").expect("an address");
+        assert_eq!(dots.file_stem(), "team@%2E%2E%2F%2E%2E%2Fx", "one file, in its directory");
+        assert!(matches!(SpaceAddress::parse("/team"), Err(SpaceAddressError::Owner(_))));
+        assert!(matches!(SpaceAddress::parse("a\nb/team"), Err(SpaceAddressError::Owner(_))));
+        let long = format!("{}/team", "o".repeat(MAX_OWNER_BYTES + 1));
+        assert!(matches!(SpaceAddress::parse(&long), Err(SpaceAddressError::Owner(_))));
+        assert!(matches!(SpaceAddress::parse("alice/te am"), Err(SpaceAddressError::Name(_))));
+    }
 
     #[test]
     fn names_are_letters_digits_dashes_underscores_and_inner_dots() {

@@ -9,8 +9,12 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
 use crate::error::{ApiError, ServerError};
+use crate::spaces::{SpaceKey, space_version};
 
-const SCHEMA: &[&str] = &[
+/// The first schema, as servers before owner-keyed spaces wrote it. Every database starts
+/// here and is brought forward by [`MIGRATIONS`], so a new one and an old one take the same
+/// path.
+pub(crate) const FIRST_SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS spaces (
         id TEXT PRIMARY KEY, owner TEXT NOT NULL, version BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS client_groups (
@@ -23,7 +27,47 @@ const SCHEMA: &[&str] = &[
         deleted BIGINT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (space_id, key))",
     "CREATE INDEX IF NOT EXISTS entries_by_version ON entries (space_id, version)",
     "CREATE INDEX IF NOT EXISTS clients_by_group ON clients (client_group_id, last_modified_version)",
+    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
 ];
+
+/// Each migration takes the schema from its index + 1 to the next, in one transaction.
+const MIGRATIONS: &[&[&str]] = &[
+    // 1 -> 2: spaces, client groups and clients keyed by their owner. A space's rows are
+    // keyed by `OWNER/NAME` (see `SpaceKey::id`); before, by the name alone, which the
+    // first user to write it took from everyone else.
+    &[
+        "CREATE TABLE spaces_2 (
+            id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL,
+            version BIGINT NOT NULL, UNIQUE (owner, name))",
+        "INSERT INTO spaces_2 (id, owner, name, version)
+            SELECT owner || '/' || id, owner, id, version FROM spaces",
+        "UPDATE entries SET space_id = (SELECT owner || '/' || id FROM spaces WHERE spaces.id = entries.space_id)
+            WHERE space_id IN (SELECT id FROM spaces)",
+        "CREATE TABLE client_groups_2 (
+            owner TEXT NOT NULL, id TEXT NOT NULL, space_id TEXT NOT NULL, PRIMARY KEY (owner, id))",
+        "INSERT INTO client_groups_2 (owner, id, space_id)
+            SELECT owner, id, owner || '/' || space_id FROM client_groups",
+        "CREATE TABLE clients_2 (
+            owner TEXT NOT NULL, id TEXT NOT NULL, client_group_id TEXT NOT NULL,
+            last_mutation_id BIGINT NOT NULL, last_modified_version BIGINT NOT NULL,
+            PRIMARY KEY (owner, id))",
+        "INSERT INTO clients_2 (owner, id, client_group_id, last_mutation_id, last_modified_version)
+            SELECT g.owner, c.id, c.client_group_id, c.last_mutation_id, c.last_modified_version
+            FROM clients c JOIN client_groups g ON g.id = c.client_group_id",
+        "DROP TABLE clients",
+        "DROP TABLE client_groups",
+        "DROP TABLE spaces",
+        "ALTER TABLE spaces_2 RENAME TO spaces",
+        "ALTER TABLE client_groups_2 RENAME TO client_groups",
+        "ALTER TABLE clients_2 RENAME TO clients",
+        "CREATE INDEX clients_by_group ON clients (owner, client_group_id, last_modified_version)",
+        "CREATE TABLE grants (
+            space_id TEXT NOT NULL, grantee TEXT NOT NULL, PRIMARY KEY (space_id, grantee))",
+    ],
+];
+
+/// The schema this server reads and writes.
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64 + 1;
 
 /// How long conflicting transactions are retried before the client sees an error. Under
 /// PostgreSQL's serializable isolation, small tables put many rows on one index page, so
@@ -77,15 +121,13 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        for statement in SCHEMA {
-            pool.execute(*statement).await?;
-        }
+        migrate(&pool, backend).await?;
         Ok(Self { pool, backend })
     }
 
-    /// Whether `user` may follow `space`'s pokes: it is theirs, or nobody's yet.
-    pub(crate) async fn may_follow(&self, user: &str, space: &str) -> Result<(), ApiError> {
-        let (user, space) = (user.to_owned(), space.to_owned());
+    /// Whether `user` may follow `space`'s pokes: they may use it.
+    pub(crate) async fn may_follow(&self, user: &str, space: &SpaceKey) -> Result<(), ApiError> {
+        let (user, space) = (user.to_owned(), space.clone());
         self.transact(move |conn| {
             let (user, space) = (user.clone(), space.clone());
             Box::pin(async move { space_version(conn, &user, &space, false).await.map(drop) })
@@ -142,59 +184,68 @@ fn conflicted(error: &sqlx::Error) -> bool {
     )
 }
 
-/// The version of `space`, creating it for `user` when new; another user's space is
-/// refused.
-pub(crate) async fn space_version(
-    conn: &mut AnyConnection,
-    user: &str,
-    space: &str,
-    create: bool,
-) -> Result<i64, ApiError> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT owner, version FROM spaces WHERE id = $1")
-            .bind(space)
-            .fetch_optional(&mut *conn)
-            .await?;
-    match row {
-        Some((owner, _)) if owner != user => {
-            Err(ApiError::Forbidden(format!("space {space:?} belongs to another user")))
-        }
-        Some((_, version)) => Ok(version),
-        None if create => {
-            sqlx::query("INSERT INTO spaces (id, owner, version) VALUES ($1, $2, 0)")
-                .bind(space)
-                .bind(user)
-                .execute(&mut *conn)
-                .await?;
-            Ok(0)
-        }
-        None => Ok(0),
+/// Brings the database's schema to [`SCHEMA_VERSION`]; refuses one a newer server wrote.
+async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), ServerError> {
+    for statement in FIRST_SCHEMA {
+        pool.execute(*statement).await?;
     }
+    let mut tx = pool.begin().await?;
+    // Servers starting together on one database migrate it once: the first to write holds
+    // the others back until it commits.
+    match backend {
+        Backend::Postgres => tx.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE").await?,
+        Backend::Sqlite => tx.execute("UPDATE schema_version SET version = version").await?,
+    };
+    let found: Option<(i64,)> =
+        sqlx::query_as("SELECT version FROM schema_version").fetch_optional(&mut *tx).await?;
+    let found = found.map_or(1, |(version,)| version);
+    if found > SCHEMA_VERSION {
+        return Err(ServerError::Config(format!(
+            "the database has schema version {found}, newer than this server's \
+             {SCHEMA_VERSION}: run the promptdeck-server that wrote it, or a newer one"
+        )));
+    }
+    for (at, migration) in MIGRATIONS.iter().enumerate().skip((found - 1) as usize) {
+        tracing::info!(from = at + 1, to = at + 2, "bringing the database's schema forward");
+        for statement in *migration {
+            tx.execute(*statement).await?;
+        }
+    }
+    if found < SCHEMA_VERSION {
+        tx.execute("DELETE FROM schema_version").await?;
+        sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
+            .bind(SCHEMA_VERSION)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Whether the client group exists (for this user and space); creates it when `create`.
+/// Whether `user`'s client group exists (for this space); creates it when `create`.
 pub(crate) async fn client_group(
     conn: &mut AnyConnection,
     user: &str,
-    space: &str,
+    space: &SpaceKey,
     group: &str,
     create: bool,
 ) -> Result<bool, ApiError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT space_id, owner FROM client_groups WHERE id = $1")
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT space_id FROM client_groups WHERE owner = $1 AND id = $2")
+            .bind(user)
             .bind(group)
             .fetch_optional(&mut *conn)
             .await?;
     match row {
-        Some((s, owner)) if s != space || owner != user => Err(ApiError::Forbidden(format!(
-            "client group {group:?} belongs to another space or user"
-        ))),
+        Some((s,)) if s != space.id() => {
+            Err(ApiError::Forbidden(format!("client group {group:?} belongs to another space")))
+        }
         Some(_) => Ok(true),
         None if create => {
-            sqlx::query("INSERT INTO client_groups (id, space_id, owner) VALUES ($1, $2, $3)")
-                .bind(group)
-                .bind(space)
+            sqlx::query("INSERT INTO client_groups (owner, id, space_id) VALUES ($1, $2, $3)")
                 .bind(user)
+                .bind(group)
+                .bind(space.id())
                 .execute(&mut *conn)
                 .await?;
             Ok(true)

@@ -6,6 +6,7 @@
 //! mutators as the client (from `promptdeck-protocol`) run here, authoritatively. Storage is
 //! SQLite by default and PostgreSQL with `DATABASE_URL=postgres://...`, one schema for both.
 
+mod admin;
 mod auth;
 mod db;
 mod error;
@@ -19,16 +20,19 @@ mod push;
 mod routes;
 #[cfg(feature = "test-support")]
 mod scratch;
+mod spaces;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub use admin::{grant, grants, revoke};
 pub use auth::Auth;
 pub use error::{ApiError, ServerError};
 pub use jwt::{CLOCK_SKEW, OidcConfig, TokenRejected};
 pub use limits::Limits;
 #[cfg(feature = "test-support")]
 pub use scratch::{ScratchBackend, TEST_POSTGRES_ENV};
+pub use spaces::SpaceKey;
 
 use db::Db;
 use limits::Held;

@@ -66,6 +66,14 @@ pub(crate) fn check_pull_ids(request: &PullRequest) -> Result<(), ApiError> {
     check_ids([("client group id", &request.client_group_id), ("profile id", &request.profile_id)])
 }
 
+/// Refuses an `owner=` that names nobody or is longer than [`MAX_ID_BYTES`].
+pub(crate) fn check_owner(owner: &str) -> Result<&str, ApiError> {
+    if owner.is_empty() {
+        return Err(ApiError::BadRequest("owner= names nobody".into()));
+    }
+    check_ids([("owner", &owner.to_owned())]).map(|()| owner)
+}
+
 fn check_ids<'a>(
     ids: impl IntoIterator<Item = (&'static str, &'a String)>,
 ) -> Result<(), ApiError> {

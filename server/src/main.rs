@@ -3,7 +3,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use promptdeck_server::{Auth, Limits, OidcConfig, Server, ServerConfig, ServerError, TlsFiles};
+use promptdeck_server::{
+    Auth, Limits, OidcConfig, Server, ServerConfig, ServerError, SpaceKey, TlsFiles,
+};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 /// A Replicache backend for Promptdeck libraries.
 #[derive(Debug, Parser)]
@@ -13,8 +16,16 @@ struct Args {
     #[arg(long, env = "PROMPTDECK_SERVER_LISTEN", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
     /// `sqlite://FILE` (created if missing) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://promptdeck-server.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://promptdeck-server.db",
+        global = true
+    )]
     database: String,
+    /// Without one, serve.
+    #[command(subcommand)]
+    admin: Option<Admin>,
     /// A bearer token and the user it signs in, as TOKEN=USER; repeat for several, or
     /// comma-separate them in PROMPTDECK_TOKENS. Other users see a command line: prefer the
     /// variable or --tokens-file.
@@ -93,6 +104,56 @@ struct Args {
     max_mutations_per_push: usize,
 }
 
+/// What an operator does to the database, with or without a server running on it.
+#[derive(Debug, clap::Subcommand)]
+enum Admin {
+    /// Share a space with another user: they push, pull and follow it as its owner does.
+    /// The space is created, empty, if its owner has not written it yet.
+    Grant {
+        /// The space, as its owner's user name (a token's user, or an OpenID `sub`), a
+        /// slash, and its name: `alice/team`.
+        #[arg(value_name = "OWNER/SPACE")]
+        space: String,
+        /// The user to share it with.
+        user: String,
+    },
+    /// Take a grant back: the user's next push, pull or poke stream of the space is refused.
+    Revoke {
+        #[arg(value_name = "OWNER/SPACE")]
+        space: String,
+        user: String,
+    },
+    /// List every shared space and whom it is shared with, one `OWNER/SPACE USER` a line.
+    Grants,
+}
+
+impl Admin {
+    async fn run(self, database: &str) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        match self {
+            Admin::Grant { space, user } => {
+                let space = SpaceKey::parse(&space)?;
+                promptdeck_server::grant(database, &space, &user).await?;
+                writeln!(out, "{user} may now use {space}")?;
+            }
+            Admin::Revoke { space, user } => {
+                let space = SpaceKey::parse(&space)?;
+                match promptdeck_server::revoke(database, &space, &user).await? {
+                    true => writeln!(out, "{user} may no longer use {space}")?,
+                    false => writeln!(out, "{space} was not shared with {user}; nothing changed")?,
+                }
+            }
+            Admin::Grants => {
+                for (space, user) in promptdeck_server::grants(database).await? {
+                    writeln!(out, "{space} {user}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Args {
     fn auth(&self) -> Result<Auth, ServerError> {
         if self.insecure_local {
@@ -158,14 +219,23 @@ fn read_tokens_file(path: &Path) -> Result<Vec<String>, ServerError> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let matches = Args::command().get_matches();
+    let mut args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // An operator command's output is what it prints; its log goes beside it.
+    let log = match args.admin {
+        Some(_) => BoxMakeWriter::new(std::io::stderr),
+        None => BoxMakeWriter::new(std::io::stdout),
+    };
     tracing_subscriber::fmt()
+        .with_writer(log)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PROMPTDECK_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let matches = Args::command().get_matches();
-    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(admin) = args.admin.take() {
+        return admin.run(&args.database).await;
+    }
     if matches.value_source("tokens") == Some(clap::parser::ValueSource::CommandLine) {
         tracing::warn!(
             "--token puts tokens where every user of this machine can read them (ps); \

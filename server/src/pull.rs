@@ -9,11 +9,12 @@ use sqlx::AnyConnection;
 
 use crate::db::{self, Db};
 use crate::error::ApiError;
+use crate::spaces::{SpaceKey, space_version};
 
 pub(crate) async fn pull(
     db: &Db,
     user: &str,
-    space: &str,
+    space: &SpaceKey,
     request: &PullRequest,
 ) -> Result<PullResponse, ApiError> {
     if request.pull_version != PULL_VERSION {
@@ -25,7 +26,7 @@ pub(crate) async fn pull(
             ApiError::BadRequest(format!("this server's cookies are whole numbers, not {cookie}"))
         })?),
     };
-    let (user, space, group) = (user.to_owned(), space.to_owned(), request.client_group_id.clone());
+    let (user, space, group) = (user.to_owned(), space.clone(), request.client_group_id.clone());
     db.transact(move |conn| {
         let (user, space, group) = (user.clone(), space.clone(), group.clone());
         Box::pin(async move { answer(conn, &user, &space, &group, since).await })
@@ -36,11 +37,11 @@ pub(crate) async fn pull(
 async fn answer(
     conn: &mut AnyConnection,
     user: &str,
-    space: &str,
+    space: &SpaceKey,
     group: &str,
     since: Option<i64>,
 ) -> Result<PullResponse, ApiError> {
-    let version = db::space_version(conn, user, space, false).await?;
+    let version = space_version(conn, user, space, false).await?;
     let known = db::client_group(conn, user, space, group, since.is_none()).await?;
     // A group we never saw, or a cookie from a future this server does not have (its
     // database was restored): the client must start over.
@@ -51,7 +52,7 @@ async fn answer(
     let changed: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT key, value, deleted FROM entries WHERE space_id = $1 AND version > $2 ORDER BY key",
     )
-    .bind(space)
+    .bind(space.id())
     .bind(from)
     .fetch_all(&mut *conn)
     .await?;
@@ -72,7 +73,8 @@ async fn answer(
         patch.push(PatchOp::Put { key, value });
     }
     let acknowledged: Vec<(String, i64)> =
-        sqlx::query_as("SELECT id, last_mutation_id FROM clients WHERE client_group_id = $1 AND last_modified_version > $2")
+        sqlx::query_as("SELECT id, last_mutation_id FROM clients WHERE owner = $1 AND client_group_id = $2 AND last_modified_version > $3")
+            .bind(user)
             .bind(group)
             .bind(from)
             .fetch_all(&mut *conn)

@@ -6,13 +6,14 @@ use sqlx::AnyConnection;
 
 use crate::db::{self, Db};
 use crate::error::ApiError;
+use crate::spaces::{SpaceKey, space_version};
 
 /// Processes at most `most` of the push's mutations not processed before; the client
 /// pushes the rest again, since they stay pending until a pull says they were processed.
 pub(crate) async fn push(
     db: &Db,
     user: &str,
-    space: &str,
+    space: &SpaceKey,
     request: &PushRequest,
     most: usize,
 ) -> Result<(), ApiError> {
@@ -31,7 +32,7 @@ pub(crate) async fn push(
         }
         let at = Place {
             user: user.to_owned(),
-            space: space.to_owned(),
+            space: space.clone(),
             group: request.client_group_id.clone(),
         };
         let applied = db
@@ -58,7 +59,7 @@ enum Processed {
 #[derive(Clone)]
 struct Place {
     user: String,
-    space: String,
+    space: SpaceKey,
     group: String,
 }
 
@@ -70,9 +71,9 @@ async fn process(
     record: &MutationRecord,
 ) -> Result<Processed, ApiError> {
     let Place { user, space, group } = at;
-    let version = db::space_version(conn, user, space, true).await?;
+    let version = space_version(conn, user, space, true).await?;
     db::client_group(conn, user, space, group, true).await?;
-    let last = last_mutation_id(conn, group, &record.client_id).await?;
+    let last = last_mutation_id(conn, user, group, &record.client_id).await?;
     let expected = last + 1;
     if record.id < expected {
         return Ok(Processed::Before);
@@ -85,22 +86,23 @@ async fn process(
     }
     let next = version + 1;
     match Mutation::from_parts(&record.name, record.args.clone()) {
-        Ok(mutation) => apply(conn, space, next, &mutation).await?,
+        Ok(mutation) => apply(conn, &space.id(), next, &mutation).await?,
         Err(e) => {
             tracing::warn!(client = %record.client_id, id = record.id, error = %e, "unreadable mutation marked processed")
         }
     }
     sqlx::query(
-        "UPDATE clients SET last_mutation_id = $1, last_modified_version = $2 WHERE id = $3",
+        "UPDATE clients SET last_mutation_id = $1, last_modified_version = $2 WHERE owner = $3 AND id = $4",
     )
     .bind(record.id as i64)
     .bind(next)
+    .bind(user)
     .bind(&record.client_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE spaces SET version = $1 WHERE id = $2")
         .bind(next)
-        .bind(space)
+        .bind(space.id())
         .execute(&mut *conn)
         .await?;
     Ok(Processed::Now)
@@ -109,21 +111,25 @@ async fn process(
 /// The client's last processed mutation id, registering the client on first sight.
 async fn last_mutation_id(
     conn: &mut AnyConnection,
+    user: &str,
     group: &str,
     client: &str,
 ) -> Result<u64, ApiError> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT client_group_id, last_mutation_id FROM clients WHERE id = $1")
-            .bind(client)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT client_group_id, last_mutation_id FROM clients WHERE owner = $1 AND id = $2",
+    )
+    .bind(user)
+    .bind(client)
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
         Some((g, _)) if g != group => {
             Err(ApiError::BadRequest(format!("client {client} belongs to another client group")))
         }
         Some((_, last)) => Ok(last as u64),
         None => {
-            sqlx::query("INSERT INTO clients (id, client_group_id, last_mutation_id, last_modified_version) VALUES ($1, $2, 0, 0)")
+            sqlx::query("INSERT INTO clients (owner, id, client_group_id, last_mutation_id, last_modified_version) VALUES ($1, $2, $3, 0, 0)")
+                .bind(user)
                 .bind(client)
                 .bind(group)
                 .execute(&mut *conn)

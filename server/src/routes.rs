@@ -19,6 +19,7 @@ use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::spaces::SpaceKey;
 use crate::{AppState, MAX_BODY_BYTES, limits, local, pull, push};
 
 pub(crate) fn router(state: AppState) -> axum::Router {
@@ -36,18 +37,26 @@ pub(crate) fn router(state: AppState) -> axum::Router {
     }
 }
 
+/// `?space=NAME` for the caller's own space (`personal` when none is named), with
+/// `&owner=USER` for a space another user shared.
 #[derive(Deserialize)]
 struct SpaceQuery {
     space: Option<String>,
+    owner: Option<String>,
 }
 
 impl SpaceQuery {
-    /// The space asked for (`personal` when none is named), if it is a valid name.
-    fn space(&self) -> Result<String, ApiError> {
-        let space = self.space.clone().unwrap_or_else(|| DEFAULT_SPACE.into());
-        SpaceName::parse(space)
+    /// The space asked for, if it is a valid name and a valid owner.
+    fn space(&self, caller: &str) -> Result<SpaceKey, ApiError> {
+        let name = self.space.clone().unwrap_or_else(|| DEFAULT_SPACE.into());
+        let name = SpaceName::parse(name)
             .map(SpaceName::into_string)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let owner = match &self.owner {
+            Some(owner) => limits::check_owner(owner)?.to_owned(),
+            None => caller.to_owned(),
+        };
+        Ok(SpaceKey { owner, name })
     }
 }
 
@@ -76,14 +85,14 @@ async fn push_handler(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = state.auth.user(&headers).await?;
     let _held = state.held.request(&user)?;
-    let space = query.space()?;
+    let space = query.space(&user)?;
     let request: PushRequest = parse(body, "push", state.held.limits().body_timeout).await?;
     limits::check_push_ids(&request)?;
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
     let most = state.held.limits().mutations_per_push;
     push::push(&state.db, &user, &space, &request, most).instrument(span).await?;
     if !request.mutations.is_empty() {
-        state.pokes.poke(&space).await;
+        state.pokes.poke(&space.id()).await;
     }
     Ok(Json(serde_json::json!({})))
 }
@@ -96,7 +105,7 @@ async fn pull_handler(
 ) -> Result<Json<PullResponse>, ApiError> {
     let user = state.auth.user(&headers).await?;
     let _held = state.held.request(&user)?;
-    let space = query.space()?;
+    let space = query.space(&user)?;
     let request: PullRequest = parse(body, "pull", state.held.limits().body_timeout).await?;
     limits::check_pull_ids(&request)?;
     Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
@@ -114,7 +123,7 @@ async fn poke_handler(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let caller = state.auth.caller(&headers).await?;
     let held = state.held.poke_stream(&caller.user)?;
-    let space = query.space()?;
+    let space = query.space(&caller.user)?;
     state.db.may_follow(&caller.user, &space).await?;
     // The stream ends when the server stops, so it never holds a shutdown up, and when the
     // token it was opened with expires (the client opens it again with a fresh one); it
@@ -136,7 +145,10 @@ async fn poke_handler(
             () = expired => {}
         }
     };
-    let pokes =
-        state.pokes.listen(&space).map(|()| Ok(Event::default().data("poke"))).take_until(ended);
+    let pokes = state
+        .pokes
+        .listen(&space.id())
+        .map(|()| Ok(Event::default().data("poke")))
+        .take_until(ended);
     Ok(Sse::new(pokes).keep_alive(KeepAlive::default()))
 }

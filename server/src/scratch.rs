@@ -56,4 +56,77 @@ impl ScratchBackend {
         })?;
         Ok(format!("{cluster}/{name}"))
     }
+
+    /// A database of `backend` holding what the SQLite file `fixture` (written by an
+    /// earlier server, in its schema) holds, in that same schema: the file itself, or its
+    /// rows in that schema's tables on PostgreSQL.
+    pub async fn database_from_fixture(
+        &self,
+        dir: &Path,
+        fixture: &Path,
+    ) -> Result<String, ServerError> {
+        let url = self.fresh_database(dir).await?;
+        if *self == Self::Sqlite {
+            std::fs::copy(fixture, dir.join("server.db"))
+                .map_err(|e| ServerError::Config(format!("cannot copy the fixture: {e}")))?;
+            return Ok(url);
+        }
+        let from = format!("sqlite://{}?mode=ro", fixture.display());
+        let mut from = sqlx::SqliteConnection::connect(&from).await?;
+        let mut to = sqlx::PgConnection::connect(&url).await?;
+        for statement in crate::db::FIRST_SCHEMA {
+            to.execute(*statement).await?;
+        }
+        let spaces: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT id, owner, version FROM spaces").fetch_all(&mut from).await?;
+        for (id, owner, version) in spaces {
+            sqlx::query("INSERT INTO spaces (id, owner, version) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(owner)
+                .bind(version)
+                .execute(&mut to)
+                .await?;
+        }
+        let groups: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, space_id, owner FROM client_groups")
+                .fetch_all(&mut from)
+                .await?;
+        for (id, space, owner) in groups {
+            sqlx::query("INSERT INTO client_groups (id, space_id, owner) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(space)
+                .bind(owner)
+                .execute(&mut to)
+                .await?;
+        }
+        let clients: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, client_group_id, last_mutation_id, last_modified_version FROM clients",
+        )
+        .fetch_all(&mut from)
+        .await?;
+        for (id, group, last, modified) in clients {
+            sqlx::query("INSERT INTO clients (id, client_group_id, last_mutation_id, last_modified_version) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(group)
+                .bind(last)
+                .bind(modified)
+                .execute(&mut to)
+                .await?;
+        }
+        let entries: Vec<(String, String, String, i64, i64)> =
+            sqlx::query_as("SELECT space_id, key, value, deleted, version FROM entries")
+                .fetch_all(&mut from)
+                .await?;
+        for (space, key, value, deleted, version) in entries {
+            sqlx::query("INSERT INTO entries (space_id, key, value, deleted, version) VALUES ($1, $2, $3, $4, $5)")
+                .bind(space)
+                .bind(key)
+                .bind(value)
+                .bind(deleted)
+                .bind(version)
+                .execute(&mut to)
+                .await?;
+        }
+        Ok(url)
+    }
 }

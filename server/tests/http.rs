@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use promptdeck_server::{Auth, ScratchBackend, Server, ServerConfig};
+use promptdeck_server::{Auth, ScratchBackend, Server, ServerConfig, SpaceKey};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -40,6 +40,9 @@ on_both_backends!(
     a_push_pokes_every_listener_of_its_space,
     concurrent_pushes_to_one_space_lose_nothing,
     concurrent_first_pushes_to_many_spaces_all_succeed,
+    every_user_has_their_own_space_of_each_name,
+    a_space_is_shared_by_grant_until_revoked,
+    a_database_written_before_owner_keyed_spaces_keeps_its_data,
 );
 
 struct Running {
@@ -89,15 +92,42 @@ impl Running {
 
     /// Opens the space's poke stream; it is live once this returns (headers arrived).
     async fn listen(&self, space: &str) -> PokeStream {
+        self.listen_as("alice-token", &format!("space={space}")).await.expect("may follow")
+    }
+
+    /// Opens the poke stream `query` names as `token`'s user, or says the status refusing it.
+    async fn listen_as(&self, token: &str, query: &str) -> Result<PokeStream, u16> {
         let response = self
             .http
-            .get(format!("{}/api/replicache/poke?space={space}", self.base))
-            .header("Authorization", "Bearer alice-token")
+            .get(format!("{}/api/replicache/poke?{query}", self.base))
+            .bearer_auth(token)
             .send()
             .await
             .expect("connects");
-        assert_eq!(response.status().as_u16(), 200);
-        PokeStream(response.bytes_stream().boxed())
+        match response.status().as_u16() {
+            200 => Ok(PokeStream(response.bytes_stream().boxed())),
+            status => Err(status),
+        }
+    }
+
+    /// Pushes `mutations` as `token`'s user to the space `query` names.
+    async fn push_as(&self, token: &str, query: &str, group: &str, mutations: Vec<Value>) -> u16 {
+        let body = json!({"profileID": "p", "clientGroupID": group, "mutations": mutations,
+                          "pushVersion": 1, "schemaVersion": "1"});
+        self.post(&format!("/api/replicache/push?{query}"), Some(token), &body).await.0
+    }
+
+    /// The status and the prompt keys of a first pull by `token`'s user of what `query`
+    /// names.
+    async fn keys_as(&self, token: &str, query: &str, group: &str) -> (u16, Vec<String>) {
+        let body = json!({"profileID": "p", "clientGroupID": group, "cookie": null,
+                          "pullVersion": 1, "schemaVersion": "1"});
+        let (status, reply) =
+            self.post(&format!("/api/replicache/pull?{query}"), Some(token), &body).await;
+        match status {
+            200 => (status, keys(&reply["patch"])),
+            _ => (status, Vec::new()),
+        }
     }
 
     async fn pull(&self, space: &str, group: &str, cookie: Value) -> (u16, Value) {
@@ -234,9 +264,15 @@ async fn tokens_are_required_and_spaces_belong_to_their_user(backend: ScratchBac
     let pull = json!({"profileID": "p", "clientGroupID": "g2", "cookie": null, "pullVersion": 1, "schemaVersion": "1"});
     assert_eq!(server.post("/api/replicache/pull?space=alices", None, &pull).await.0, 401);
     assert_eq!(server.post("/api/replicache/pull?space=alices", Some("wrong"), &pull).await.0, 401);
-    let (status, reply) =
-        server.post("/api/replicache/pull?space=alices", Some("bob-token"), &pull).await;
+    let (status, reply) = server
+        .post("/api/replicache/pull?space=alices&owner=alice", Some("bob-token"), &pull)
+        .await;
     assert_eq!(status, 403, "{reply}");
+    assert_eq!(
+        server.keys_as("bob-token", "space=alices", "g3").await,
+        (200, vec!["clear ".to_owned()]),
+        "a space of bob's own, empty"
+    );
     // A raw token, without "Bearer ", is accepted too.
     let raw = server
         .http
@@ -380,4 +416,109 @@ async fn concurrent_first_pushes_to_many_spaces_all_succeed(backend: ScratchBack
             server.pull(&format!("space{space}"), &format!("reader{space}"), Value::Null).await;
         assert_eq!(reply["cookie"], 10, "space{space}: two clients, five mutations each");
     }
+}
+
+async fn every_user_has_their_own_space_of_each_name(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
+    let alice =
+        server.push_as("alice-token", "space=personal", "ga", vec![create(1, "c", "a", "A")]);
+    assert_eq!(alice.await, 200);
+    // Before spaces were keyed by owner, the first to write `personal` took it from everyone.
+    let bob = server.push_as("bob-token", "space=personal", "gb", vec![create(1, "cb", "b", "B")]);
+    assert_eq!(bob.await, 200, "bob's personal space is his own");
+    let theirs = |token| server.keys_as(token, "space=personal", "fresh");
+    assert_eq!(theirs("alice-token").await, (200, vec!["clear ".into(), "put prompt/a".into()]));
+    assert_eq!(theirs("bob-token").await, (200, vec!["clear ".into(), "put prompt/b".into()]));
+    // Client and group ids are keyed by their user too: alice's ids, no clash.
+    let again = server.push_as("bob-token", "space=personal", "ga", vec![create(1, "c", "c", "C")]);
+    assert_eq!(again.await, 200, "alice's group id means nothing to bob's");
+}
+
+async fn a_space_is_shared_by_grant_until_revoked(backend: ScratchBackend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = backend.fresh_database(dir.path()).await.expect("a fresh database");
+    let server = start_on(&database).await;
+    let team = "space=team&owner=alice";
+    assert_eq!(
+        server.push_as("alice-token", team, "ga", vec![create(1, "c", "a", "A")]).await,
+        200
+    );
+    let refused = |status: u16| status == 403;
+    assert!(refused(server.keys_as("bob-token", team, "gb").await.0), "not shared yet");
+    assert!(refused(server.push_as("bob-token", team, "gb", vec![create(1, "c", "b", "B")]).await));
+    assert!(server.listen_as("bob-token", team).await.is_err_and(refused));
+    // Nobody learns whether a space they may not use exists.
+    assert!(refused(server.keys_as("bob-token", "space=nothing&owner=alice", "gb").await.0));
+
+    let space = SpaceKey::parse("alice/team").expect("an address");
+    promptdeck_server::grant(&database, &space, "bob").await.expect("granted");
+    assert_eq!(server.keys_as("bob-token", team, "gb").await.1, ["clear ", "put prompt/a"]);
+    let mut alice_hears = server.listen_as("alice-token", "space=team").await.expect("hers");
+    let mut bob_hears = server.listen_as("bob-token", team).await.expect("shared");
+    assert_eq!(server.push_as("bob-token", team, "gb", vec![create(1, "c", "b", "B")]).await, 200);
+    alice_hears.next_poke().await;
+    bob_hears.next_poke().await;
+    assert_eq!(
+        server.keys_as("alice-token", "space=team", "ga2").await.1,
+        ["clear ", "put prompt/a", "put prompt/b"],
+        "bob's prompt is in alice's space"
+    );
+    let granted = promptdeck_server::grants(&database).await.expect("listed");
+    assert_eq!(granted, [(space.clone(), "bob".to_owned())]);
+
+    assert!(promptdeck_server::revoke(&database, &space, "bob").await.expect("revoked"));
+    assert!(refused(server.keys_as("bob-token", team, "gb").await.0), "taken back");
+    assert!(!promptdeck_server::revoke(&database, &space, "bob").await.expect("nothing to take"));
+}
+
+async fn a_database_written_before_owner_keyed_spaces_keeps_its_data(backend: ScratchBackend) {
+    // Written by promptdeck-server as of b685f61, whose spaces were keyed by name alone:
+    // alice's `personal` (a1; a2 created and deleted) and `team` (t1), bob's `bobs` (b1).
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-server.sqlite");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = backend.database_from_fixture(dir.path(), &fixture).await.expect("a copy");
+    let server = &start_on(&database).await;
+    let pull = move |token: &str, space: &str, group: &str, cookie: Value| {
+        let body = json!({"profileID": "p", "clientGroupID": group, "cookie": cookie,
+                          "pullVersion": 1, "schemaVersion": "1"});
+        let path = format!("/api/replicache/pull?space={space}");
+        let token = token.to_owned();
+        async move { server.post(&path, Some(&token), &body).await }
+    };
+    // The existing client group goes on from its cookie: nothing to send again.
+    let (status, reply) = pull("alice-token", "personal", "g-alice", json!(3)).await;
+    assert_eq!((status, &reply["patch"]), (200, &json!([])), "{reply}");
+    let (_, reply) = pull("alice-token", "personal", "g-alice", Value::Null).await;
+    assert_eq!(keys(&reply["patch"]), ["clear ", "put prompt/a1"]);
+    assert_eq!(reply["lastMutationIDChanges"], json!({"c-alice": 3}), "{reply}");
+    assert_eq!(reply["patch"][1]["value"]["tags"], json!(["x"]));
+    assert_eq!(
+        server.keys_as("alice-token", "space=team", "n1").await.1,
+        ["clear ", "put prompt/t1"]
+    );
+    assert_eq!(
+        server.keys_as("bob-token", "space=bobs", "n2").await.1,
+        ["clear ", "put prompt/b1"]
+    );
+    assert_eq!(
+        server.keys_as("bob-token", "space=team", "n3").await,
+        (200, vec!["clear ".into()]),
+        "bob's own"
+    );
+
+    // Mutation ids go on where they were: 3 was processed, 4 is next.
+    let again = vec![
+        mutation(3, "c-alice", "deletePrompt", json!({"id": "a1"})),
+        create(4, "c-alice", "a4", "Four"),
+    ];
+    assert_eq!(server.push_as("alice-token", "space=personal", "g-alice", again).await, 200);
+    let (_, reply) = pull("alice-token", "personal", "g-alice", json!(3)).await;
+    assert_eq!(keys(&reply["patch"]), ["put prompt/a4"], "3 was not applied again");
+    assert_eq!(reply["cookie"], 4);
+    // And bob's first write of `personal`, refused before, is his.
+    assert_eq!(
+        server.push_as("bob-token", "space=personal", "g", vec![create(1, "c", "b", "B")]).await,
+        200
+    );
 }

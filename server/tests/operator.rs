@@ -220,3 +220,80 @@ fn base64_url(value: &Value) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
 }
+
+/// Runs an operator command (`grant`, `revoke`, `grants`) on the database in `dir`.
+fn admin(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_promptdeck-server"))
+        .args(args)
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("server.db").display()))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the server binary runs")
+}
+
+fn said(output: &std::process::Output) -> (bool, String, String) {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.success(), text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn an_operator_shares_a_space_from_the_command_line_while_the_server_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = [("PROMPTDECK_TOKENS", "alice-token=alice,bob-token=bob")];
+    let server = Binary::start(dir.path(), &[], &env, None);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let pull_team = |token: &'static str| {
+        runtime.block_on(async {
+            reqwest::Client::new()
+                .post(format!("http://{}/api/replicache/pull?space=team&owner=alice", server.addr))
+                .bearer_auth(token)
+                .json(&pull_body(token))
+                .send()
+                .await
+                .expect("answered")
+                .status()
+                .as_u16()
+        })
+    };
+    assert_eq!(pull_team("bob-token"), 403, "not shared yet");
+
+    let (ok, out, err) = said(&admin(dir.path(), &["grant", "alice/team", "bob"]));
+    assert!(ok, "{err}");
+    assert_eq!(out, "bob may now use alice/team\n");
+    assert_eq!(pull_team("bob-token"), 200, "the running server sees the grant");
+    assert_eq!(pull_team("alice-token"), 200, "the space was made for its owner");
+    let (_, out, _) = said(&admin(dir.path(), &["grants"]));
+    assert_eq!(out, "alice/team bob\n");
+
+    let (ok, _, err) = said(&admin(dir.path(), &["grant", "team", "bob"]));
+    assert!(!ok && err.contains("name a space as OWNER/SPACE, not \"team\""), "{err}");
+    let (ok, _, err) = said(&admin(dir.path(), &["grant", "alice/no such", "bob"]));
+    assert!(!ok && err.contains("no such"), "{err}");
+
+    let (ok, out, err) = said(&admin(dir.path(), &["revoke", "alice/team", "bob"]));
+    assert!(ok, "{err}");
+    assert_eq!(out, "bob may no longer use alice/team\n");
+    assert_eq!(pull_team("bob-token"), 403, "taken back");
+    let (_, out, _) = said(&admin(dir.path(), &["revoke", "alice/team", "bob"]));
+    assert_eq!(out, "alice/team was not shared with bob; nothing changed\n");
+}
+
+#[test]
+fn a_database_a_newer_server_wrote_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, _, err) = said(&admin(dir.path(), &["grants"]));
+    assert!(ok, "a new database: {err}");
+    let url = format!("sqlite://{}", dir.path().join("server.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+        sqlx::query("UPDATE schema_version SET version = 99")
+            .execute(&mut conn)
+            .await
+            .expect("written");
+    });
+    let refused = refusal(dir.path(), &["--insecure-local"], &[]);
+    assert!(refused.contains("schema version 99, newer than this server's"), "{refused}");
+}

@@ -99,9 +99,9 @@ async fn a_valid_token_signs_in_its_subject_and_bad_ones_are_refused_with_their_
     let alice = provider.token(&[("sub", "alice")]).await;
     let bob = provider.token(&[("sub", "bob")]).await;
     assert_eq!(server.push(Some(&alice), "alices").await.status, 200);
-    let other = server.push(Some(&bob), "alices").await;
+    let other = server.push(Some(&bob), "alices&owner=alice").await;
     assert_eq!(
-        (other.status, other.error.contains("another user")),
+        (other.status, other.error.contains("has not shared")),
         (403, true),
         "{}",
         other.error

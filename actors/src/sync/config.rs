@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use promptdeck_protocol::SpaceAddress;
 
 /// Where a backend takes pushes and pulls and, if it has one, its poke stream. Each is a
 /// URL in which `{space}` stands for the space's id, so a backend that names the space in
@@ -118,9 +119,19 @@ impl SyncConfig {
         format!("{} {}", self.url(&self.endpoints.pull), self.space)
     }
 
-    /// An endpoint with the space filled in.
+    /// An endpoint with the space filled in. A space another user shared
+    /// (`OWNER/NAME`, see [`SpaceAddress`]) is `NAME&owner=OWNER` on promptdeck-server.
     pub fn url(&self, endpoint: &str) -> String {
-        endpoint.replace("{space}", &utf8_percent_encode(&self.space, ESCAPED).to_string())
+        let escaped = |text: &str| utf8_percent_encode(text, ESCAPED).to_string();
+        let shared = match SpaceAddress::parse(&self.space) {
+            Ok(SpaceAddress { owner: Some(owner), name })
+                if self.endpoints.is_promptdeck_server() =>
+            {
+                Some(format!("{}&owner={}", escaped(name.as_str()), escaped(&owner)))
+            }
+            _ => None,
+        };
+        endpoint.replace("{space}", &shared.unwrap_or_else(|| escaped(&self.space)))
     }
 
     /// Every endpoint must be an http(s) URL once the space is filled in; says which is not.
@@ -190,6 +201,11 @@ mod tests {
         );
         let poke = config.endpoints.poke.clone().expect("promptdeck-server pokes");
         assert_eq!(config.url(&poke), "http://127.0.0.1:8787/api/replicache/poke?space=personal");
+        let shared = config.for_space("auth0|7/team");
+        assert_eq!(
+            shared.url(&poke),
+            "http://127.0.0.1:8787/api/replicache/poke?space=team&owner=auth0%7C7"
+        );
     }
 
     #[test]
