@@ -228,3 +228,43 @@ async fn library(device: &RuntimeHandle) -> BTreeMap<String, (String, String, u6
     }
     library
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_space_keeps_the_new_prompt_here_says_why_and_takes_it_once_there_is_room() {
+    let (root, db) = dirs();
+    let quotas = promptdeck_server::Quotas {
+        prompts_per_space: 1,
+        ..promptdeck_server::Limits::default().quotas
+    };
+    let server = TestServer::with_limits(
+        &db,
+        promptdeck_server::Limits { quotas, ..promptdeck_server::Limits::default() },
+    );
+    let (a, b) = two_devices(root.path(), &server.url()).await;
+    a.create(draft("The one that fits")).await.expect("created");
+    wait_until(&b, "the first prompt on B", |s| s.prompt_count == 1 && s.pending == 0).await;
+    b.create(draft("One too many")).await.expect("kept on this device");
+    // The status moves on as B tries again; the error is read as it is seen.
+    let mut board = b.subscribe();
+    let full = |s: &promptdeck_actors::RuntimeStatus| matches!(&s.sync, SyncStatus::Error { message } if message.contains("413"));
+    let seen = tokio::time::timeout(Duration::from_secs(30), board.wait_for(full))
+        .await
+        .expect("B says the space is full")
+        .expect("status board alive")
+        .sync
+        .clone();
+    let SyncStatus::Error { message } = seen else { unreachable!("waited for an error") };
+    assert!(message.contains("holds 1 prompts") && !message.contains('{'), "{message}");
+    assert_eq!(b.status().pending, 1, "nothing lost: the prompt waits on B");
+    assert_eq!(titles(&b).await, ["One too many", "The one that fits"]);
+
+    let fits = a.search(&Origin("t".into()), "fits", 1).await.expect("found")[0].prompt.id.clone();
+    a.delete(&fits).await.expect("deleted");
+    wait_until(&a, "A's delete pushed", |s| s.pending == 0).await;
+    // B may be waiting out its back-off; the user's "sync now" tries at once.
+    let _ = b.sync_now().await;
+    wait_until(&b, "B's prompt taken by the server", |s| s.pending == 0 && s.prompt_count == 1)
+        .await;
+    wait_until(&a, "A to see it", |s| s.prompt_count == 1).await;
+    assert_eq!(titles(&a).await, ["One too many"]);
+}

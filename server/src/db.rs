@@ -31,40 +31,63 @@ pub(crate) const FIRST_SCHEMA: &[&str] = &[
 ];
 
 /// Each migration takes the schema from its index + 1 to the next, in one transaction.
-const MIGRATIONS: &[&[&str]] = &[
+const MIGRATIONS: &[&[Step]] = &[
     // 1 -> 2: spaces, client groups and clients keyed by their owner. A space's rows are
     // keyed by `OWNER/NAME` (see `SpaceKey::id`); before, by the name alone, which the
     // first user to write it took from everyone else.
     &[
-        "CREATE TABLE spaces_2 (
+        Both("CREATE TABLE spaces_2 (
             id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL,
-            version BIGINT NOT NULL, UNIQUE (owner, name))",
-        "INSERT INTO spaces_2 (id, owner, name, version)
-            SELECT owner || '/' || id, owner, id, version FROM spaces",
-        "UPDATE entries SET space_id = (SELECT owner || '/' || id FROM spaces WHERE spaces.id = entries.space_id)
-            WHERE space_id IN (SELECT id FROM spaces)",
-        "CREATE TABLE client_groups_2 (
-            owner TEXT NOT NULL, id TEXT NOT NULL, space_id TEXT NOT NULL, PRIMARY KEY (owner, id))",
-        "INSERT INTO client_groups_2 (owner, id, space_id)
-            SELECT owner, id, owner || '/' || space_id FROM client_groups",
-        "CREATE TABLE clients_2 (
+            version BIGINT NOT NULL, UNIQUE (owner, name))"),
+        Both("INSERT INTO spaces_2 (id, owner, name, version)
+            SELECT owner || '/' || id, owner, id, version FROM spaces"),
+        Both("UPDATE entries SET space_id = (SELECT owner || '/' || id FROM spaces WHERE spaces.id = entries.space_id)
+            WHERE space_id IN (SELECT id FROM spaces)"),
+        Both("CREATE TABLE client_groups_2 (
+            owner TEXT NOT NULL, id TEXT NOT NULL, space_id TEXT NOT NULL, PRIMARY KEY (owner, id))"),
+        Both("INSERT INTO client_groups_2 (owner, id, space_id)
+            SELECT owner, id, owner || '/' || space_id FROM client_groups"),
+        Both("CREATE TABLE clients_2 (
             owner TEXT NOT NULL, id TEXT NOT NULL, client_group_id TEXT NOT NULL,
             last_mutation_id BIGINT NOT NULL, last_modified_version BIGINT NOT NULL,
-            PRIMARY KEY (owner, id))",
-        "INSERT INTO clients_2 (owner, id, client_group_id, last_mutation_id, last_modified_version)
+            PRIMARY KEY (owner, id))"),
+        Both("INSERT INTO clients_2 (owner, id, client_group_id, last_mutation_id, last_modified_version)
             SELECT g.owner, c.id, c.client_group_id, c.last_mutation_id, c.last_modified_version
-            FROM clients c JOIN client_groups g ON g.id = c.client_group_id",
-        "DROP TABLE clients",
-        "DROP TABLE client_groups",
-        "DROP TABLE spaces",
-        "ALTER TABLE spaces_2 RENAME TO spaces",
-        "ALTER TABLE client_groups_2 RENAME TO client_groups",
-        "ALTER TABLE clients_2 RENAME TO clients",
-        "CREATE INDEX clients_by_group ON clients (owner, client_group_id, last_modified_version)",
-        "CREATE TABLE grants (
-            space_id TEXT NOT NULL, grantee TEXT NOT NULL, PRIMARY KEY (space_id, grantee))",
+            FROM clients c JOIN client_groups g ON g.id = c.client_group_id"),
+        Both("DROP TABLE clients"),
+        Both("DROP TABLE client_groups"),
+        Both("DROP TABLE spaces"),
+        Both("ALTER TABLE spaces_2 RENAME TO spaces"),
+        Both("ALTER TABLE client_groups_2 RENAME TO client_groups"),
+        Both("ALTER TABLE clients_2 RENAME TO clients"),
+        Both("CREATE INDEX clients_by_group ON clients (owner, client_group_id, last_modified_version)"),
+        Both("CREATE TABLE grants (
+            space_id TEXT NOT NULL, grantee TEXT NOT NULL, PRIMARY KEY (space_id, grantee))"),
+    ],
+    // 2 -> 3: what each space holds (live prompts, their bytes) for the quotas, counted
+    // from what is there; a pull pages through a space by (version, key).
+    &[
+        Both("ALTER TABLE spaces ADD COLUMN prompts BIGINT NOT NULL DEFAULT 0"),
+        Both("ALTER TABLE spaces ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0"),
+        Both("UPDATE spaces SET prompts = (SELECT COUNT(*) FROM entries
+            WHERE entries.space_id = spaces.id AND entries.deleted = 0)"),
+        Sqlite("UPDATE spaces SET bytes = (SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0)
+            FROM entries WHERE entries.space_id = spaces.id AND entries.deleted = 0)"),
+        Postgres("UPDATE spaces SET bytes = (SELECT COALESCE(SUM(OCTET_LENGTH(value)), 0)
+            FROM entries WHERE entries.space_id = spaces.id AND entries.deleted = 0)"),
+        Both("DROP INDEX entries_by_version"),
+        Both("CREATE INDEX entries_by_version ON entries (space_id, version, key)"),
     ],
 ];
+
+/// One statement of a migration, for both databases or for one of them where their SQL
+/// differs.
+enum Step {
+    Both(&'static str),
+    Sqlite(&'static str),
+    Postgres(&'static str),
+}
+use Step::{Both, Postgres, Sqlite};
 
 /// The schema this server reads and writes.
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64 + 1;
@@ -207,8 +230,15 @@ async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), ServerError> {
     }
     for (at, migration) in MIGRATIONS.iter().enumerate().skip((found - 1) as usize) {
         tracing::info!(from = at + 1, to = at + 2, "bringing the database's schema forward");
-        for statement in *migration {
-            tx.execute(*statement).await?;
+        for step in *migration {
+            match (step, backend) {
+                (Both(sql), _)
+                | (Sqlite(sql), Backend::Sqlite)
+                | (Postgres(sql), Backend::Postgres) => {
+                    tx.execute(*sql).await?;
+                }
+                _ => {}
+            }
         }
     }
     if found < SCHEMA_VERSION {

@@ -35,6 +35,9 @@ pub enum ApiError {
     /// The caller, or everyone together, holds as much of the server as they may.
     #[error("{0}")]
     TooBusy(String),
+    /// A mutation would grow a space or a user past their quota.
+    #[error("{0}")]
+    OverQuota(String),
     /// Protocol errors travel with status 200, as Replicache clients expect.
     #[error("version not supported")]
     VersionNotSupported(VersionType),
@@ -56,6 +59,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::ClientStateNotFound => protocol(ProtocolError::ClientStateNotFound),
             ApiError::BadRequest(message) => plain(StatusCode::BAD_REQUEST, message),
+            ApiError::OverQuota(message) => plain(StatusCode::PAYLOAD_TOO_LARGE, message),
             ApiError::Unauthorized(message) => {
                 // RFC 6750: say that the token is the problem, so a client refreshes it.
                 let challenge = format!(

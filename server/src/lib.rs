@@ -29,7 +29,7 @@ pub use admin::{grant, grants, revoke};
 pub use auth::Auth;
 pub use error::{ApiError, ServerError};
 pub use jwt::{CLOCK_SKEW, OidcConfig, TokenRejected};
-pub use limits::Limits;
+pub use limits::{Limits, Quotas};
 #[cfg(feature = "test-support")]
 pub use scratch::{ScratchBackend, TEST_POSTGRES_ENV};
 pub use spaces::SpaceKey;

@@ -30,6 +30,18 @@ pub struct Limits {
     /// the protocol allows (refusing the push would wedge a client that sends everything
     /// pending at once, as the official one does).
     pub mutations_per_push: usize,
+    /// Quotas: live prompts in one space, and bytes of live prompts in all the spaces one
+    /// user owns (a grantee's writes count against the owner). A mutation that would grow
+    /// past either is refused with 413 and the push stops there; deletes and edits that do
+    /// not grow always pass, so a full space can be emptied.
+    pub quotas: Quotas,
+}
+
+/// What one space and one user may keep; see [`Limits::quotas`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quotas {
+    pub prompts_per_space: u64,
+    pub bytes_per_user: u64,
 }
 
 /// The longest client group, client, profile or mutator name taken, in bytes.
@@ -46,6 +58,9 @@ impl Default for Limits {
             poke_streams_per_user: 32,
             poke_streams: 10_000,
             mutations_per_push: 1000,
+            // Room for the 100k-prompt libraries the benches sync, and for bodies of
+            // realistic lengths.
+            quotas: Quotas { prompts_per_space: 250_000, bytes_per_user: 1 << 30 },
         }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use promptdeck_server::{
-    Auth, Limits, OidcConfig, Server, ServerConfig, ServerError, SpaceKey, TlsFiles,
+    Auth, Limits, OidcConfig, Quotas, Server, ServerConfig, ServerError, SpaceKey, TlsFiles,
 };
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
@@ -102,6 +102,14 @@ struct Args {
     /// Mutations processed from one push; the client pushes the rest again.
     #[arg(long, value_name = "N", default_value_t = Limits::default().mutations_per_push)]
     max_mutations_per_push: usize,
+    /// Prompts one space may hold; a push that would add more is refused with 413.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().quotas.prompts_per_space)]
+    max_prompts_per_space: u64,
+    /// Bytes of prompts one user may keep in all the spaces they own (writes of users they
+    /// share a space with count against them); a push that would add more is refused with
+    /// 413.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().quotas.bytes_per_user)]
+    max_bytes_per_user: u64,
 }
 
 /// What an operator does to the database, with or without a server running on it.
@@ -185,6 +193,10 @@ impl Args {
             poke_streams_per_user: self.max_poke_streams_per_user,
             poke_streams: self.max_poke_streams,
             mutations_per_push: self.max_mutations_per_push,
+            quotas: Quotas {
+                prompts_per_space: self.max_prompts_per_space,
+                bytes_per_user: self.max_bytes_per_user,
+            },
         }
     }
 

@@ -89,12 +89,13 @@ async fn push_handler(
     let request: PushRequest = parse(body, "push", state.held.limits().body_timeout).await?;
     limits::check_push_ids(&request)?;
     let span = tracing::info_span!("push", %space, mutations = request.mutations.len());
-    let most = state.held.limits().mutations_per_push;
-    push::push(&state.db, &user, &space, &request, most).instrument(span).await?;
+    let pushed =
+        push::push(&state.db, &user, &space, &request, state.held.limits()).instrument(span).await;
+    // Even a push refused part way may have changed the space.
     if !request.mutations.is_empty() {
         state.pokes.poke(&space.id()).await;
     }
-    Ok(Json(serde_json::json!({})))
+    pushed.map(|()| Json(serde_json::json!({})))
 }
 
 async fn pull_handler(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use promptdeck_server::{Auth, ScratchBackend, Server, ServerConfig, SpaceKey};
+use promptdeck_server::{Auth, Limits, Quotas, ScratchBackend, Server, ServerConfig, SpaceKey};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -43,6 +43,7 @@ on_both_backends!(
     every_user_has_their_own_space_of_each_name,
     a_space_is_shared_by_grant_until_revoked,
     a_database_written_before_owner_keyed_spaces_keeps_its_data,
+    quotas_refuse_what_grows_a_space_or_its_owner_and_let_the_rest_through,
 );
 
 struct Running {
@@ -60,10 +61,16 @@ async fn start(backend: &ScratchBackend) -> (Running, tempfile::TempDir) {
 
 /// A server on an existing database; several may share one.
 async fn start_on(database_url: &str) -> Running {
+    start_with(database_url, Limits::default()).await
+}
+
+async fn start_with(database_url: &str, limits: Limits) -> Running {
     let auth =
         Auth::from_pairs(&["alice-token=alice".into(), "bob-token=bob".into()]).expect("auth");
-    let config =
-        ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database_url.to_owned(), auth);
+    let config = ServerConfig {
+        limits,
+        ..ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database_url.to_owned(), auth)
+    };
     let server = Server::start(config).await.expect("starts");
     let base = format!("http://{}", server.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -478,7 +485,9 @@ async fn a_database_written_before_owner_keyed_spaces_keeps_its_data(backend: Sc
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-server.sqlite");
     let dir = tempfile::tempdir().expect("tempdir");
     let database = backend.database_from_fixture(dir.path(), &fixture).await.expect("a copy");
-    let server = &start_on(&database).await;
+    // Two prompts per space: the migration counted what each space holds.
+    let quotas = Quotas { prompts_per_space: 2, ..Limits::default().quotas };
+    let server = &start_with(&database, Limits { quotas, ..Limits::default() }).await;
     let pull = move |token: &str, space: &str, group: &str, cookie: Value| {
         let body = json!({"profileID": "p", "clientGroupID": group, "cookie": cookie,
                           "pullVersion": 1, "schemaVersion": "1"});
@@ -516,9 +525,67 @@ async fn a_database_written_before_owner_keyed_spaces_keeps_its_data(backend: Sc
     let (_, reply) = pull("alice-token", "personal", "g-alice", json!(3)).await;
     assert_eq!(keys(&reply["patch"]), ["put prompt/a4"], "3 was not applied again");
     assert_eq!(reply["cookie"], 4);
+    let third = vec![create(5, "c-alice", "a5", "Five")];
+    let (status, reply) = server.push("personal", "g-alice", third).await;
+    assert_eq!(status, 413, "a1 and a4 fill alice's personal space: {reply}");
     // And bob's first write of `personal`, refused before, is his.
     assert_eq!(
         server.push_as("bob-token", "space=personal", "g", vec![create(1, "c", "b", "B")]).await,
         200
     );
+}
+
+async fn quotas_refuse_what_grows_a_space_or_its_owner_and_let_the_rest_through(
+    backend: ScratchBackend,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = backend.fresh_database(dir.path()).await.expect("a fresh database");
+    let quotas = Quotas { prompts_per_space: 3, bytes_per_user: 4000 };
+    let server = start_with(&database, Limits { quotas, ..Limits::default() }).await;
+    let four = (1..=4).map(|n| create(n, "c1", &format!("p{n}"), "T")).collect();
+    let (status, reply) = server.push("s", "g1", four).await;
+    assert_eq!(status, 413, "{reply}");
+    let message = reply["error"].as_str().expect("a message");
+    assert!(message.contains("holds 3 prompts") && message.contains("--max-prompts-per-space"));
+    let (_, pulled) = server.pull("s", "g1", Value::Null).await;
+    assert_eq!(pulled["lastMutationIDChanges"], json!({"c1": 3}), "the three before it were kept");
+    assert_eq!(keys(&pulled["patch"]).len(), 4, "clear and three prompts");
+
+    // An edit that does not grow passes; a delete from another device makes room, and the
+    // refused create goes through when pushed again.
+    let rename =
+        mutation(1, "c2", "updatePrompt", json!({"id": "p1", "title": "U", "updatedAt": 2}));
+    let delete = mutation(2, "c2", "deletePrompt", json!({"id": "p2"}));
+    assert_eq!(server.push("s", "g2", vec![rename, delete]).await.0, 200);
+    let again = vec![create(4, "c1", "p4", "T")];
+    assert_eq!(server.push("s", "g1", again).await.0, 200, "room again");
+
+    // Bytes count per owner across their spaces, a grantee's writes against the owner.
+    let long = |id: u64, client: &str, prompt: &str| {
+        let body = "x".repeat(1500);
+        mutation(
+            id,
+            client,
+            "createPrompt",
+            json!({"id": prompt, "title": "L", "body": body,
+            "tags": [], "createdAt": 1}),
+        )
+    };
+    assert_eq!(
+        server.push("other", "g3", vec![long(1, "c3", "l1"), long(2, "c3", "l2")]).await.0,
+        200
+    );
+    let space = SpaceKey::parse("alice/other").expect("an address");
+    promptdeck_server::grant(&database, &space, "bob").await.expect("granted");
+    let shared = "space=other&owner=alice";
+    assert_eq!(server.push_as("bob-token", shared, "gb", vec![long(1, "cb", "l3")]).await, 413);
+    assert_eq!(
+        server.push_as("bob-token", "space=other", "gb2", vec![long(1, "cb2", "l3")]).await,
+        200,
+        "bob's own space counts against bob"
+    );
+    let shorten =
+        mutation(3, "c3", "updatePrompt", json!({"id": "l1", "body": "short", "updatedAt": 2}));
+    assert_eq!(server.push("other", "g3", vec![shorten]).await.0, 200, "shrinking always passes");
+    assert_eq!(server.push_as("bob-token", shared, "gb", vec![long(1, "cb", "l3")]).await, 200);
 }

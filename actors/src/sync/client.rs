@@ -266,7 +266,12 @@ async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, 
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(RoundError::NeedsSignIn);
     }
-    let reason: String = error_body_start(response).await.chars().take(200).collect();
+    let body = error_body_start(response).await;
+    // promptdeck-server says why in `{"error": ...}`; another backend's body is shown as is.
+    let said = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|answer| answer["error"].as_str().map(str::to_owned));
+    let reason: String = said.unwrap_or(body).chars().take(300).collect();
     Err(RoundError::Server(format!("the server answered {status}: {reason}")))
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use promptdeck_actors::{
     Origin, PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, RuntimeStatus, SyncConfig,
 };
-use promptdeck_server::{Auth, Server, ServerConfig};
+use promptdeck_server::{Auth, Limits, Server, ServerConfig};
 use tokio::sync::oneshot;
 
 pub mod converge;
@@ -38,15 +38,21 @@ impl TestServer {
 
     /// A server on any database URL, at `addr` if given.
     pub fn on(database_url: String, addr: Option<SocketAddr>) -> Self {
-        Self::serve(database_url, addr, Auth::InsecureLocal)
+        Self::serve(database_url, addr, Auth::InsecureLocal, Limits::default())
     }
 
     /// A server on the SQLite file `database` that lets in whom `auth` says.
     pub fn with_auth(database: &Path, auth: Auth) -> Self {
-        Self::serve(format!("sqlite://{}", database.display()), None, auth)
+        Self::serve(format!("sqlite://{}", database.display()), None, auth, Limits::default())
     }
 
-    fn serve(database_url: String, addr: Option<SocketAddr>, auth: Auth) -> Self {
+    /// A local server on the SQLite file `database` within `limits`.
+    pub fn with_limits(database: &Path, limits: Limits) -> Self {
+        let url = format!("sqlite://{}", database.display());
+        Self::serve(url, None, Auth::InsecureLocal, limits)
+    }
+
+    fn serve(database_url: String, addr: Option<SocketAddr>, auth: Auth, limits: Limits) -> Self {
         let (ready_tx, ready) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -57,7 +63,8 @@ impl TestServer {
                 .expect("rt");
             rt.block_on(async move {
                 let listen = addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr"));
-                let config = ServerConfig::new(listen, database_url, auth);
+                let config =
+                    ServerConfig { limits, ..ServerConfig::new(listen, database_url, auth) };
                 let server = Server::start(config).await.expect("server starts");
                 ready_tx.send(server.local_addr()).expect("ready");
                 tokio::select! {
