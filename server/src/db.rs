@@ -65,7 +65,7 @@ const MIGRATIONS: &[&[Step]] = &[
             space_id TEXT NOT NULL, grantee TEXT NOT NULL, PRIMARY KEY (space_id, grantee))"),
     ],
     // 2 -> 3: what each space holds (live prompts, their bytes) for the quotas, counted
-    // from what is there; a pull pages through a space by (version, key).
+    // from what is there.
     &[
         Both("ALTER TABLE spaces ADD COLUMN prompts BIGINT NOT NULL DEFAULT 0"),
         Both("ALTER TABLE spaces ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0"),
@@ -75,8 +75,6 @@ const MIGRATIONS: &[&[Step]] = &[
             FROM entries WHERE entries.space_id = spaces.id AND entries.deleted = 0)"),
         Postgres("UPDATE spaces SET bytes = (SELECT COALESCE(SUM(OCTET_LENGTH(value)), 0)
             FROM entries WHERE entries.space_id = spaces.id AND entries.deleted = 0)"),
-        Both("DROP INDEX entries_by_version"),
-        Both("CREATE INDEX entries_by_version ON entries (space_id, version, key)"),
     ],
 ];
 

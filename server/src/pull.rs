@@ -1,9 +1,11 @@
-//! Pull: everything that changed in the space since the client's cookie.
+//! Pull: everything that changed in the space since the client's cookie, written out page
+//! by page as it is read, so a large space is never held whole in memory.
 
 use std::collections::BTreeMap;
 
+use axum::body::{Body, Bytes};
 use promptdeck_protocol::wire::{
-    Cookie, JsonText, PULL_VERSION, PatchOp, PullRequest, PullResponse, VersionType,
+    Cookie, JsonText, PULL_VERSION, PatchOp, PullRequest, VersionType,
 };
 use sqlx::AnyConnection;
 
@@ -11,12 +13,16 @@ use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::spaces::{SpaceKey, space_version};
 
+/// Entries read at once: at most this many bodies of the largest size are held per pull.
+const PAGE: i64 = 128;
+
+/// The answer to a pull, as a JSON body that streams.
 pub(crate) async fn pull(
     db: &Db,
     user: &str,
     space: &SpaceKey,
     request: &PullRequest,
-) -> Result<PullResponse, ApiError> {
+) -> Result<Body, ApiError> {
     if request.pull_version != PULL_VERSION {
         return Err(ApiError::VersionNotSupported(VersionType::Pull));
     }
@@ -27,20 +33,65 @@ pub(crate) async fn pull(
         })?),
     };
     let (user, space, group) = (user.to_owned(), space.clone(), request.client_group_id.clone());
-    db.transact(move |conn| {
-        let (user, space, group) = (user.clone(), space.clone(), group.clone());
-        Box::pin(async move { answer(conn, &user, &space, &group, since).await })
-    })
-    .await
+    let head = {
+        let (user, space) = (user.clone(), space.clone());
+        db.transact(move |conn| {
+            let (user, space, group) = (user.clone(), space.clone(), group.clone());
+            Box::pin(async move { head(conn, &user, &space, &group, since).await })
+        })
+        .await?
+    };
+    let pages = Pages {
+        db: db.clone(),
+        space_id: space.id(),
+        until: head.version,
+        initial: since.is_none(),
+        after: since.unwrap_or(0),
+        opened_patch: since.is_none(),
+        done: false,
+    };
+    Ok(Body::from_stream(futures_util::stream::unfold(
+        (Some(head.opening()), pages),
+        |(opening, mut pages)| async move {
+            if let Some(opening) = opening {
+                return Some((Ok(opening), (None, pages)));
+            }
+            let chunk = pages.next().await?;
+            Some((chunk, (None, pages)))
+        },
+    )))
 }
 
-async fn answer(
+/// What a pull answers before its patch: the version it brings the client to, and which of
+/// the group's mutations that version holds.
+struct Head {
+    version: i64,
+    acknowledged: BTreeMap<String, u64>,
+    initial: bool,
+}
+
+impl Head {
+    /// The answer up to its patch's first entry.
+    fn opening(&self) -> Bytes {
+        let mut text = format!(
+            "{{\"cookie\":{},\"lastMutationIDChanges\":{},\"patch\":[",
+            serde_json::to_string(&Cookie(self.version.into())).expect("a number"),
+            serde_json::to_string(&self.acknowledged).expect("a map of numbers")
+        );
+        if self.initial {
+            text.push_str(&serde_json::to_string(&PatchOp::Clear).expect("an op"));
+        }
+        Bytes::from(text)
+    }
+}
+
+async fn head(
     conn: &mut AnyConnection,
     user: &str,
     space: &SpaceKey,
     group: &str,
     since: Option<i64>,
-) -> Result<PullResponse, ApiError> {
+) -> Result<Head, ApiError> {
     let version = space_version(conn, user, space, false).await?;
     let known = db::client_group(conn, user, space, group, since.is_none()).await?;
     // A group we never saw, or a cookie from a future this server does not have (its
@@ -48,38 +99,101 @@ async fn answer(
     if !known || since.is_some_and(|s| s > version) {
         return Err(ApiError::ClientStateNotFound);
     }
-    let from = since.unwrap_or(0);
-    let changed: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT key, value, deleted FROM entries WHERE space_id = $1 AND version > $2 ORDER BY key",
+    let acknowledged: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT id, last_mutation_id FROM clients
+         WHERE owner = $1 AND client_group_id = $2 AND last_modified_version > $3",
     )
-    .bind(space.id())
-    .bind(from)
+    .bind(user)
+    .bind(group)
+    .bind(since.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
-    let mut patch = Vec::with_capacity(changed.len() + 1);
-    if since.is_none() {
-        patch.push(PatchOp::Clear);
-    }
-    for (key, value, deleted) in changed {
-        if deleted != 0 {
-            if since.is_some() {
-                patch.push(PatchOp::Del { key });
-            }
-            continue;
+    let acknowledged = acknowledged.into_iter().map(|(client, id)| (client, id as u64)).collect();
+    Ok(Head { version, acknowledged, initial: since.is_none() })
+}
+
+/// The patch, read a page at a time in version order, each page in a transaction of its
+/// own, so a slow reader holds no database connection. A version names one entry (each
+/// mutation bumps it and writes one key), so the last one read is where the next page
+/// starts. Only entries at or below the version the head announced are sent: one changed
+/// while the pull is read has a later version, comes in the next pull, and its change
+/// poked the client to make one.
+struct Pages {
+    db: Db,
+    space_id: String,
+    until: i64,
+    initial: bool,
+    /// The version the last page ended at.
+    after: i64,
+    /// Whether an op is written (the opening's clear op counts): the next follows a comma.
+    opened_patch: bool,
+    done: bool,
+}
+
+impl Pages {
+    /// The next page's ops as JSON, the closing of the answer after the last, then nothing.
+    async fn next(&mut self) -> Option<Result<Bytes, ApiError>> {
+        if self.done {
+            return None;
         }
-        let value = JsonText::from_string(value).map_err(|e| {
-            ApiError::BadRequest(format!("stored value of {key} is unreadable: {e}"))
-        })?;
-        patch.push(PatchOp::Put { key, value });
+        let rows = match self.read().await {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.done = true;
+                tracing::warn!(error = %e, "a pull failed part way; the client pulls again");
+                return Some(Err(e));
+            }
+        };
+        let last_page = (rows.len() as i64) < PAGE;
+        let mut text = String::new();
+        for (key, value, deleted, version) in rows {
+            self.after = version;
+            let op = match deleted {
+                0 => match JsonText::from_string(value) {
+                    Ok(value) => PatchOp::Put { key, value },
+                    Err(e) => {
+                        self.done = true;
+                        let reason = format!("stored value of {key} is unreadable: {e}");
+                        return Some(Err(ApiError::BadRequest(reason)));
+                    }
+                },
+                // A first pull starts from nothing: what was deleted is not there to delete.
+                _ if self.initial => continue,
+                _ => PatchOp::Del { key },
+            };
+            if self.opened_patch {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(&op).expect("an op"));
+            self.opened_patch = true;
+        }
+        if last_page {
+            text.push_str("]}");
+            self.done = true;
+        }
+        Some(Ok(Bytes::from(text)))
     }
-    let acknowledged: Vec<(String, i64)> =
-        sqlx::query_as("SELECT id, last_mutation_id FROM clients WHERE owner = $1 AND client_group_id = $2 AND last_modified_version > $3")
-            .bind(user)
-            .bind(group)
-            .bind(from)
-            .fetch_all(&mut *conn)
-            .await?;
-    let last_mutation_id_changes: BTreeMap<String, u64> =
-        acknowledged.into_iter().map(|(client, id)| (client, id as u64)).collect();
-    Ok(PullResponse { cookie: Cookie(version.into()), last_mutation_id_changes, patch })
+
+    async fn read(&self) -> Result<Vec<(String, String, i64, i64)>, ApiError> {
+        let (space, after, until) = (self.space_id.clone(), self.after, self.until);
+        self.db
+            .transact(move |conn| {
+                let space = space.clone();
+                Box::pin(async move {
+                    let rows = sqlx::query_as(
+                        "SELECT key, value, deleted, version FROM entries
+                         WHERE space_id = $1 AND version > $2 AND version <= $3
+                         ORDER BY version LIMIT $4",
+                    )
+                    .bind(space)
+                    .bind(after)
+                    .bind(until)
+                    .bind(PAGE)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    Ok(rows)
+                })
+            })
+            .await
+    }
 }

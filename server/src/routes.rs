@@ -7,11 +7,12 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use futures_util::StreamExt;
-use promptdeck_protocol::wire::{PullRequest, PullResponse, PushRequest};
+use promptdeck_protocol::wire::{PullRequest, PushRequest};
 use promptdeck_protocol::{DEFAULT_SPACE, SpaceName};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -103,13 +104,14 @@ async fn pull_handler(
     Query(query): Query<SpaceQuery>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let user = state.auth.user(&headers).await?;
     let _held = state.held.request(&user)?;
     let space = query.space(&user)?;
     let request: PullRequest = parse(body, "pull", state.held.limits().body_timeout).await?;
     limits::check_pull_ids(&request)?;
-    Ok(Json(pull::pull(&state.db, &user, &space, &request).await?))
+    let patch = pull::pull(&state.db, &user, &space, &request).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], patch).into_response())
 }
 
 /// What a client needs to know before it can sync here: how to sign in.

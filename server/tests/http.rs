@@ -44,6 +44,7 @@ on_both_backends!(
     a_space_is_shared_by_grant_until_revoked,
     a_database_written_before_owner_keyed_spaces_keeps_its_data,
     quotas_refuse_what_grows_a_space_or_its_owner_and_let_the_rest_through,
+    a_pull_is_read_a_page_at_a_time_as_the_client_takes_it,
 );
 
 struct Running {
@@ -588,4 +589,72 @@ async fn quotas_refuse_what_grows_a_space_or_its_owner_and_let_the_rest_through(
         mutation(3, "c3", "updatePrompt", json!({"id": "l1", "body": "short", "updatedAt": 2}));
     assert_eq!(server.push("other", "g3", vec![shorten]).await.0, 200, "shrinking always passes");
     assert_eq!(server.push_as("bob-token", shared, "gb", vec![long(1, "cb", "l3")]).await, 200);
+}
+
+async fn a_pull_is_read_a_page_at_a_time_as_the_client_takes_it(backend: ScratchBackend) {
+    let (server, _dir) = start(&backend).await;
+    // 40 MB: more than the socket buffers on both sides can hold, so while the client reads
+    // only the start, the server cannot have read the end.
+    let body = "x".repeat(40_000);
+    for half in [1..=500, 501..=1000] {
+        let creates = half
+            .map(|n| {
+                let args = json!({"id": format!("p{n:04}"), "title": "T", "body": body,
+                    "tags": [], "createdAt": 1});
+                mutation(n, "c1", "createPrompt", args)
+            })
+            .collect();
+        assert_eq!(server.push("big", "g1", creates).await.0, 200);
+    }
+    let request = json!({"profileID": "p", "clientGroupID": "g2", "cookie": null,
+                         "pullVersion": 1, "schemaVersion": "1"});
+    let mut response = server
+        .http
+        .post(format!("{}/api/replicache/pull?space=big", server.base))
+        .bearer_auth("alice-token")
+        .json(&request)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let mut text = response.chunk().await.expect("read").expect("a first chunk").to_vec();
+    assert!(String::from_utf8_lossy(&text).starts_with("{\"cookie\":1000,"));
+
+    // The newest prompt changes while the pull is read: its page is read after the change,
+    // so it is left to the next pull rather than sent as the version 1000 never had it.
+    let rename = mutation(
+        1,
+        "c2",
+        "updatePrompt",
+        json!({"id": "p1000", "title": "Changed",
+        "updatedAt": 2}),
+    );
+    assert_eq!(server.push("big", "g3", vec![rename]).await.0, 200);
+    while let Some(chunk) = response.chunk().await.expect("read") {
+        text.extend_from_slice(&chunk);
+    }
+    let answer: Value = serde_json::from_slice(&text).expect("one JSON answer");
+    assert_eq!(answer["cookie"], 1000);
+    let keys = keys(&answer["patch"]);
+    assert_eq!(keys.len(), 1000, "clear and 999 prompts");
+    assert_eq!((keys[1].as_str(), keys[999].as_str()), ("put prompt/p0001", "put prompt/p0999"));
+    let (_, next) = server.pull("big", "g2", json!(1000)).await;
+    assert_eq!(keys_of(&next), ["put prompt/p1000"]);
+    assert_eq!(next["patch"][0]["value"]["title"], "Changed");
+
+    // Deletions reach an incremental pull across pages.
+    let deletes = ["p0001", "p0500", "p0999"]
+        .iter()
+        .enumerate()
+        .map(|(at, id)| mutation(at as u64 + 2, "c2", "deletePrompt", json!({"id": id})))
+        .collect();
+    assert_eq!(server.push("big", "g3", deletes).await.0, 200);
+    let (_, next) = server.pull("big", "g2", json!(1001)).await;
+    assert_eq!(keys_of(&next), ["del prompt/p0001", "del prompt/p0500", "del prompt/p0999"]);
+    let (_, fresh) = server.pull("big", "g4", Value::Null).await;
+    assert_eq!(keys_of(&fresh).len(), 998, "a first pull sends no deletions: clear and 997");
+}
+
+fn keys_of(answer: &Value) -> Vec<String> {
+    keys(&answer["patch"])
 }
