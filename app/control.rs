@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle};
+use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SignedOut};
 use promptdeck_protocol::PromptSummary;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -269,8 +269,15 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             Err(e) => ControlResponse::failed(e),
         },
         ControlRequest::SignOut => match context.runtime.sign_out().await {
-            Ok(()) => ControlResponse::Done {
+            Ok(SignedOut::Completely) => ControlResponse::Done {
                 message: "signed out; the library stays on this device".into(),
+            },
+            Ok(SignedOut::KeyringPending(reason)) => ControlResponse::Done {
+                message: format!(
+                    "signed out; the library stays on this device. The desktop keyring did \
+                     not remove the saved sign-in ({reason}): Promptdeck will not sign in \
+                     with it, and removes it as soon as the keyring answers"
+                ),
             },
             Err(e) => ControlResponse::failed(e),
         },

@@ -85,6 +85,65 @@ fn login_syncs_logout_forgets_and_no_secret_reaches_a_log() {
 }
 
 #[test]
+fn a_sign_out_the_keyring_cannot_finish_says_so_and_is_finished_when_it_answers() {
+    let provider = Provider::start();
+    let dirs = [(); 4].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = start_server(dirs[0].path(), &provider.issuer);
+    let browser = curl_browser(dirs[1].path());
+    let bus = SessionBus::without_activation();
+    let profile = dirs[3].path();
+    let env =
+        [("BROWSER", browser.to_str().expect("path")), ("DBUS_SESSION_BUS_ADDRESS", &bus.address)];
+    let args = ["--headless", "--server", &server];
+    let signed_in_to_keyring = |instance: &Instance| {
+        let login = instance.cli(&["login"]);
+        assert!(stdout(&login).contains("kept in the desktop keyring"), "{}", stdout(&login));
+    };
+    let unfinished = |expected: bool| {
+        eventually("the sign-out's state", WAIT, || {
+            let status = status(profile)?;
+            let left = !status["status"]["signOutUnfinished"].is_null();
+            (status["status"]["account"] == "signedOut" && left == expected).then_some(())
+        })
+    };
+    let quit = |instance: Instance| {
+        assert!(instance.cli(&["quit"]).status.success());
+        let mut instance = instance;
+        instance.child.wait().expect("exits");
+    };
+
+    // The keyring stops between the sign-in and the sign-out; the next start, with the
+    // keyring back, removes the sign-in instead of signing in with it.
+    let keyring = Keyring::start(&bus, dirs[2].path());
+    let instance = Instance::spawn(profile, &args, &env);
+    signed_in_to_keyring(&instance);
+    drop(keyring);
+    let logout = instance.cli(&["logout"]);
+    assert!(logout.status.success(), "{}", stderr(&logout));
+    let said = stdout(&logout);
+    assert!(said.contains("did not remove the saved sign-in"), "{said}");
+    unfinished(true);
+    quit(instance);
+    let keyring = Keyring::start(&bus, dirs[2].path());
+    let instance = Instance::spawn(profile, &args, &env);
+    unfinished(false);
+
+    // While running: the sign-out is finished once the keyring answers again.
+    signed_in_to_keyring(&instance);
+    drop(keyring);
+    assert!(instance.cli(&["logout"]).status.success());
+    unfinished(true);
+    let _keyring = Keyring::start(&bus, dirs[2].path());
+    unfinished(false);
+    quit(instance);
+    let instance = Instance::spawn(profile, &args, &env);
+    unfinished(false);
+    let visits = std::fs::read_to_string(dirs[1].path().join("visited")).expect("browsed");
+    assert_eq!(visits.lines().count(), 2, "two sign-ins, each asked for");
+    drop(instance);
+}
+
+#[test]
 fn with_a_desktop_keyring_the_sign_in_lives_there_and_outlasts_a_restart() {
     let provider = Provider::start();
     let dirs = [(); 4].map(|_| tempfile::tempdir().expect("tempdir"));

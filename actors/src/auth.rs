@@ -24,7 +24,10 @@ pub use vault::TokenVault;
 use crate::status::{Account, StatusBoard};
 use provider::{Grant, Provider};
 use redirect::Loopback;
-use vault::{Kept, StoredSignIn};
+use vault::{Kept, StoredSignIn, VaultError};
+
+/// What the status says while a sign-out's sign-in waits in the keyring to be removed.
+const KEYRING_KEPT: &str = "the desktop keyring still holds the signed-out sign-in; it is not used, and removed as soon as the keyring answers";
 
 /// Opens a URL in the user's browser.
 pub type BrowserOpener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
@@ -73,8 +76,12 @@ pub(crate) enum AuthMsg {
     /// The browser sign-in's outcome; from its task. No reply.
     SignInEnded(Result<(Grant, Provider), AuthError>),
     CancelSignIn,
-    /// Forgets the tokens; sync stops. Reply: once the vault is cleared.
-    SignOut(RpcReplyPort<Result<(), AuthError>>),
+    /// Forgets the tokens; sync stops. Reply: once the vault is cleared, or what of it the
+    /// keyring kept (removed later).
+    SignOut(RpcReplyPort<Result<SignedOut, AuthError>>),
+    /// Tries again to remove what a sign-out left in the keyring; sent by the actor to
+    /// itself. No reply.
+    FinishSignOut,
     /// Signs in as `config` says from now on, or not at all (no server, a fixed token): a
     /// sign-in under way ends, the tokens in memory go, and the saved sign-in is read
     /// again. Reply: once done.
@@ -82,6 +89,16 @@ pub(crate) enum AuthMsg {
     /// Fails the actor, as a bug would, so tests can watch the supervisor restart it.
     #[cfg(test)]
     Fail,
+}
+
+/// How a sign-out ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedOut {
+    /// Nothing of the sign-in is left on this device.
+    Completely,
+    /// The desktop keyring did not remove the saved sign-in: it is not used, and removed
+    /// as soon as the keyring answers. Why, for the user.
+    KeyringPending(String),
 }
 
 /// Tells every SyncActor that the account changed, so each shows it at once.
@@ -151,9 +168,15 @@ pub(crate) struct AuthState {
     flow: Option<SignInFlow>,
     refresh_timer: Option<JoinHandle<Result<(), ractor::MessagingErr<AuthMsg>>>>,
     failed_refreshes: u32,
-    /// Where the refresh token is, once it was saved in this run.
+    /// Where the refresh token is, once it was saved or read in this run.
     kept: Option<Kept>,
+    /// The pause before trying again to remove what a sign-out left in the keyring.
+    finish_sign_out_after: Duration,
 }
+
+/// The first and the longest pause between tries to remove a sign-in from the keyring.
+const FINISH_SIGN_OUT_FIRST: Duration = Duration::from_secs(1);
+const FINISH_SIGN_OUT_MOST: Duration = Duration::from_secs(60);
 
 impl Actor for AuthActor {
     type Msg = AuthMsg;
@@ -181,6 +204,7 @@ impl Actor for AuthActor {
             refresh_timer: None,
             failed_refreshes: 0,
             kept: None,
+            finish_sign_out_after: FINISH_SIGN_OUT_FIRST,
         })
     }
 
@@ -230,6 +254,7 @@ impl Actor for AuthActor {
             AuthMsg::SignOut(reply) => {
                 let _ = reply.send(state.sign_out(&myself).await);
             }
+            AuthMsg::FinishSignOut => state.finish_sign_out(&myself).await,
             AuthMsg::Configure(config, reply) => {
                 state.configure(&myself, config).await;
                 let _ = reply.send(());
@@ -263,15 +288,20 @@ impl AuthState {
             self.status.update(|s| s.account = Account::NotNeeded);
             return;
         };
-        let stored = config.vault.load().await.unwrap_or_else(|reason| {
+        let loaded = config.vault.load().await.unwrap_or_else(|reason| {
             tracing::warn!(%reason, "the saved sign-in cannot be used");
             None
         });
-        let account = if stored.is_some() { Account::SignedIn } else { Account::SignedOut };
+        if config.vault.removal_pending() {
+            self.status.update(|s| s.sign_out_unfinished = Some(KEYRING_KEPT.into()));
+            self.schedule_finish_sign_out(myself);
+        }
+        let account = if loaded.is_some() { Account::SignedIn } else { Account::SignedOut };
         self.status.update(|s| s.account = account);
-        if let Some(stored) = stored {
+        if let Some((stored, kept)) = loaded {
             self.provider = Some(Some(stored.provider.clone()));
             self.stored = Some(stored);
+            self.kept = Some(kept);
             // An access token now, so the first sync does not wait for one.
             self.refresh_due(myself).await;
         }
@@ -354,7 +384,8 @@ impl AuthState {
             }
             Err(AuthError::Refused(reason)) => {
                 tracing::warn!(%reason, "the provider refused the refresh token; sign in again");
-                self.forget().await;
+                // A keyring that keeps the dead token is said in the status, and retried.
+                let _ = self.forget(myself).await;
                 self.status.update(|s| s.account = Account::SignedOut);
                 // Sync finds out now, not at its next round: the tray must say so at once.
                 self.nudge_sync();
@@ -413,17 +444,53 @@ impl AuthState {
         }
     }
 
-    async fn forget(&mut self) {
-        if let Some(config) = &self.config
-            && let Err(reason) = config.vault.clear().await
-        {
-            tracing::error!(%reason, "the saved sign-in cannot be removed");
+    /// Drops the tokens and removes the saved sign-in; says so when the keyring kept it.
+    async fn forget(&mut self, myself: &ActorRef<AuthMsg>) -> SignedOut {
+        let mut signed_out = SignedOut::Completely;
+        if let Some(config) = &self.config {
+            match config.vault.clear(self.kept.as_ref()).await {
+                Ok(()) => {}
+                Err(VaultError::KeyringKept(reason)) => {
+                    tracing::warn!(%reason, "the keyring did not remove the saved sign-in; trying again");
+                    signed_out = SignedOut::KeyringPending(reason.to_string());
+                    self.status.update(|s| s.sign_out_unfinished = Some(KEYRING_KEPT.into()));
+                    self.finish_sign_out_after = FINISH_SIGN_OUT_FIRST;
+                    self.schedule_finish_sign_out(myself);
+                }
+                Err(reason) => tracing::error!(%reason, "the saved sign-in cannot be removed"),
+            }
         }
         self.stored = None;
         self.access = None;
         self.kept = None;
         self.refresh_timer.iter().for_each(JoinHandle::abort);
         self.refresh_timer = None;
+        signed_out
+    }
+
+    fn schedule_finish_sign_out(&self, myself: &ActorRef<AuthMsg>) {
+        myself.send_after(self.finish_sign_out_after, || AuthMsg::FinishSignOut);
+    }
+
+    /// Tries again to remove what a sign-out left in the keyring, waiting longer after
+    /// each failure.
+    async fn finish_sign_out(&mut self, myself: &ActorRef<AuthMsg>) {
+        let Some(config) = &self.config else { return };
+        if !config.vault.removal_pending() {
+            return;
+        }
+        match config.vault.finish_removal().await {
+            Ok(()) => {
+                self.status.update(|s| s.sign_out_unfinished = None);
+                self.finish_sign_out_after = FINISH_SIGN_OUT_FIRST;
+            }
+            Err(reason) => {
+                tracing::debug!(%reason, "the keyring still keeps the signed-out sign-in");
+                self.finish_sign_out_after =
+                    (self.finish_sign_out_after * 2).min(FINISH_SIGN_OUT_MOST);
+                self.schedule_finish_sign_out(myself);
+            }
+        }
     }
 
     async fn start_sign_in(&mut self, myself: &ActorRef<AuthMsg>) -> Result<String, AuthError> {
@@ -486,7 +553,7 @@ impl AuthState {
         flow.waiting.into_iter().for_each(|w| drop(w.send(outcome.clone())));
     }
 
-    async fn sign_out(&mut self, myself: &ActorRef<AuthMsg>) -> Result<(), AuthError> {
+    async fn sign_out(&mut self, myself: &ActorRef<AuthMsg>) -> Result<SignedOut, AuthError> {
         if self.config.is_none() {
             return Err(AuthError::NotNeeded);
         }
@@ -494,11 +561,11 @@ impl AuthState {
             flow.task.abort();
         }
         self.end_sign_in(myself, Err(AuthError::Cancelled)).await;
-        self.forget().await;
+        let signed_out = self.forget(myself).await;
         self.status.update(|s| s.account = Account::SignedOut);
         tracing::info!("signed out; the library stays on this device");
         self.nudge_sync();
-        Ok(())
+        Ok(signed_out)
     }
 
     /// Every workspace's SyncActor, so each shows the new account state at once.

@@ -24,7 +24,9 @@ mod sync;
 mod transport;
 mod workspace;
 
-pub use auth::{AuthConfig, AuthError, BrowserOpener, ProviderSettings, SignInSource, TokenVault};
+pub use auth::{
+    AuthConfig, AuthError, BrowserOpener, ProviderSettings, SignInSource, SignedOut, TokenVault,
+};
 pub use error::RequestError;
 pub use queue::{MutationReceipt, Origin};
 pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};

@@ -370,7 +370,7 @@ impl RuntimeHandle {
     }
 
     /// Forgets the tokens and stops sync; the library stays on this device.
-    pub async fn sign_out(&self) -> Result<(), RequestError> {
+    pub async fn sign_out(&self) -> Result<crate::SignedOut, RequestError> {
         self.ask_auth(AuthMsg::SignOut, REQUEST_TIMEOUT).await
     }
 

@@ -91,6 +91,8 @@ pub struct RuntimeStatus {
     /// Actors that are not running now (restarting after a failure, or given up on), as
     /// "SyncActor (team)": the windows say the runtime is unavailable meanwhile.
     pub unavailable: Vec<String>,
+    /// A sign-out whose sign-in the desktop keyring has not removed yet, in words.
+    pub sign_out_unfinished: Option<String>,
 }
 
 impl Default for RuntimeStatus {
@@ -102,6 +104,7 @@ impl Default for RuntimeStatus {
             data_version: 0,
             account: Account::NotNeeded,
             unavailable: Vec::new(),
+            sign_out_unfinished: None,
         }
     }
 }

@@ -238,7 +238,7 @@ pub fn change_account(
                     Err(e) => Err(e),
                 },
                 account::Request::CancelSignIn => runtime.cancel_sign_in().await,
-                account::Request::SignOut => runtime.sign_out().await,
+                account::Request::SignOut => runtime.sign_out().await.map(drop),
             }
         },
         move |result| Message::AccountChanged(window, result),

@@ -13,11 +13,45 @@ pub struct SessionBus {
     _home: tempfile::TempDir,
 }
 
+/// A session bus that starts no service on demand: a service a test stops stays stopped.
+const WITHOUT_ACTIVATION: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
 impl SessionBus {
     pub fn start() -> Self {
+        Self::with_config(None)
+    }
+
+    /// A bus on which a service exists only while a test runs it: none is started when a
+    /// client asks for its name.
+    pub fn without_activation() -> Self {
+        Self::with_config(Some(WITHOUT_ACTIVATION))
+    }
+
+    fn with_config(config: Option<&str>) -> Self {
         let home = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+        let mut command = Command::new("dbus-daemon");
+        match config {
+            Some(config) => {
+                let file = home.path().join("bus.conf");
+                std::fs::write(&file, config).expect("written");
+                command.arg(format!("--config-file={}", file.display()))
+            }
+            None => command.arg("--session"),
+        };
+        let mut child = command
+            .args(["--nofork", "--print-address=1"])
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("XDG_CONFIG_HOME", home.path().join("config"))

@@ -73,23 +73,37 @@ impl TokenVault {
         }
     }
 
-    pub(crate) async fn load(&self) -> Result<Option<StoredSignIn>, VaultError> {
+    /// The saved sign-in and where it was. A keyring copy that a sign-out could not remove
+    /// is never used: it is removed first, now if the keyring answers.
+    pub(crate) async fn load(&self) -> Result<Option<(StoredSignIn, Kept)>, VaultError> {
         if let Some(keyring) = self.keyring() {
-            match keyring.load().await {
-                Ok(Some(secret)) => return decode(&secret, "the keyring's item").map(Some),
-                Ok(None) => {}
-                Err(reason) => tracing::debug!(%reason, "no sign-in from the keyring"),
+            if self.removal_pending() {
+                let _ = self.finish_removal().await;
+            } else {
+                match keyring.load().await {
+                    Ok(Some(secret)) => {
+                        return decode(&secret, "the keyring's item")
+                            .map(|stored| Some((stored, Kept::Keyring)));
+                    }
+                    Ok(None) => {}
+                    Err(reason) => tracing::debug!(%reason, "no sign-in from the keyring"),
+                }
             }
         }
-        load_file(self.file())
+        let kept = Kept::File(self.file().to_owned());
+        Ok(load_file(self.file())?.map(|stored| (stored, kept)))
     }
 
     pub(crate) async fn save(&self, sign_in: &StoredSignIn) -> Result<Kept, VaultError> {
         let json = serde_json::to_vec(sign_in).map_err(VaultError::Encode)?;
         if let Some(keyring) = self.keyring() {
             match keyring.save(&json).await {
-                // One place only: an older copy in the file goes.
-                Ok(()) => return clear_file(self.file()).map(|()| Kept::Keyring),
+                // One place only: an older copy in the file goes, and the new item replaced
+                // any the keyring kept after a sign-out.
+                Ok(()) => {
+                    clear_file(&self.removal_marker())?;
+                    return clear_file(self.file()).map(|()| Kept::Keyring);
+                }
                 Err(reason) => tracing::warn!(
                     %reason,
                     file = %self.file().display(),
@@ -101,13 +115,40 @@ impl TokenVault {
         Ok(Kept::File(self.file().to_owned()))
     }
 
-    pub(crate) async fn clear(&self) -> Result<(), VaultError> {
-        if let Some(keyring) = self.keyring()
-            && let Err(reason) = keyring.clear().await
-        {
-            tracing::debug!(%reason, "nothing cleared from the keyring");
+    /// Removes the saved sign-in. When it was `kept` in the keyring and the keyring does
+    /// not remove it, says so: a marker beside the file keeps it from being used until
+    /// [`Self::finish_removal`] succeeds.
+    pub(crate) async fn clear(&self, kept: Option<&Kept>) -> Result<(), VaultError> {
+        clear_file(self.file())?;
+        let Some(keyring) = self.keyring() else { return Ok(()) };
+        match keyring.clear().await {
+            Ok(()) => clear_file(&self.removal_marker()),
+            Err(reason) if kept == Some(&Kept::Keyring) => {
+                save_file(&self.removal_marker(), b"{}")?;
+                Err(VaultError::KeyringKept(reason))
+            }
+            Err(reason) => {
+                tracing::debug!(%reason, "nothing cleared from the keyring");
+                Ok(())
+            }
         }
-        clear_file(self.file())
+    }
+
+    /// Whether a sign-out left its sign-in in the keyring.
+    pub(crate) fn removal_pending(&self) -> bool {
+        self.keyring().is_some() && self.removal_marker().exists()
+    }
+
+    /// Tries again to remove what a sign-out left in the keyring.
+    pub(crate) async fn finish_removal(&self) -> Result<(), VaultError> {
+        let Some(keyring) = self.keyring() else { return Ok(()) };
+        keyring.clear().await.map_err(VaultError::KeyringKept)?;
+        tracing::info!("the sign-in a sign-out left in the keyring is removed");
+        clear_file(&self.removal_marker())
+    }
+
+    fn removal_marker(&self) -> PathBuf {
+        self.file().with_file_name("sign-out-pending")
     }
 }
 
@@ -129,6 +170,10 @@ pub(crate) enum VaultError {
         path.display()
     )]
     Readable { path: PathBuf, mode: u32 },
+    #[error(
+        "the desktop keyring did not remove the saved sign-in ({0}); Promptdeck will not sign in with it, and removes it as soon as the keyring answers"
+    )]
+    KeyringKept(#[from] super::keyring::KeyringError),
 }
 
 fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> VaultError {
@@ -218,11 +263,12 @@ mod tests {
         let path = vault.file();
         let mode = std::fs::metadata(path).expect("exists").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(vault.load().await.expect("loads").expect("kept").refresh_token, "second");
+        let (loaded, kept) = vault.load().await.expect("loads").expect("kept");
+        assert_eq!((loaded.refresh_token.as_str(), kept), ("second", Kept::File(path.to_owned())));
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temp file left");
-        vault.clear().await.expect("cleared");
+        vault.clear(None).await.expect("cleared");
         assert!(vault.load().await.expect("loads").is_none());
-        vault.clear().await.expect("clearing twice is fine");
+        vault.clear(None).await.expect("clearing twice is fine");
     }
 
     #[tokio::test]
