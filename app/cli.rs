@@ -90,6 +90,11 @@ pub struct Cli {
     #[arg(long, env = "PROMPTDECK_ALLOW_UNENCRYPTED_HTTP")]
     pub allow_unencrypted_http: bool,
 
+    /// A PEM file of certificate authorities to trust for sync and sign-in, beside the
+    /// public ones and the system's: for a server with a certificate of its own making.
+    #[arg(long, env = "PROMPTDECK_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     /// `auto` pastes into the window you were in; `copy-only` leaves the prompt on the
     /// clipboard for you to paste [default: auto].
     #[arg(long, env = "PROMPTDECK_PASTE_METHOD", value_enum)]

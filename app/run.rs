@@ -122,8 +122,10 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
 fn auth_config(profile: &Profile, effective: &Effective) -> Option<AuthConfig> {
     let source = effective.sign_in.clone()?;
     let vault = TokenVault::in_profile(&profile.data_dir);
+    let sync = effective.sync.as_ref();
     Some(AuthConfig {
-        allow_unencrypted_http: effective.sync.as_ref().is_some_and(|s| s.allow_unencrypted_http),
+        allow_unencrypted_http: sync.is_some_and(|s| s.allow_unencrypted_http),
+        ca_file: sync.and_then(|s| s.ca_file.clone()),
         ..AuthConfig::new(source, vault, system_browser())
     })
 }

@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use promptdeck_actors::{
-    Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig, SyncConfigError,
-    Unencrypted, WorkspaceError, check_encrypted, check_spaces,
+    CaFile, CaFileError, Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig,
+    SyncConfigError, Unencrypted, WorkspaceError, check_encrypted, check_spaces,
 };
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
@@ -50,6 +50,8 @@ pub enum SettingsError {
     HalfAProvider,
     #[error("the sign-in issuer: {0}")]
     UnencryptedIssuer(#[from] Unencrypted),
+    #[error("{0}")]
+    CaFile(#[from] CaFileError),
     #[error("settings.toml: {0}")]
     Sync(#[from] SyncConfigError),
     #[error("settings.toml: {0}")]
@@ -169,6 +171,7 @@ fn sync_config(cli: &Cli, file: &SyncSettings) -> Result<Option<SyncConfig>, Set
             .map_or(defaults.poll_interval, Duration::from_secs),
         allow_unencrypted_http: cli.allow_unencrypted_http
             || file.allow_unencrypted_http.unwrap_or(false),
+        ca_file: pick(&cli.ca_file, &file.ca_file).map(|path| CaFile::read(&path)).transpose()?,
         ..defaults
     };
     config.check()?;
@@ -223,7 +226,7 @@ fn desktop(cli: &Cli, file: &Settings) -> DesktopSettings {
 }
 
 /// The command line's value, else the file's.
-fn pick(cli: &Option<String>, file: &Option<String>) -> Option<String> {
+fn pick<T: Clone>(cli: &Option<T>, file: &Option<T>) -> Option<T> {
     cli.clone().or_else(|| file.clone())
 }
 
@@ -297,6 +300,8 @@ pub struct SyncSettings {
     pub oidc_scopes: Option<String>,
     /// As `--allow-unencrypted-http`: plain HTTP to another machine is accepted.
     pub allow_unencrypted_http: Option<bool>,
+    /// As `--ca-file`: a PEM file of certificate authorities trusted for sync and sign-in.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -328,6 +333,8 @@ pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), 
         set(document, "appearance", "theme", Some(theme));
         set(document, "sync", "server", Some(form.server.trim()).filter(|s| !s.is_empty()));
         set(document, "sync", "space", Some(form.space.trim()).filter(|s| !s.is_empty()));
+        let allow = form.allow_unencrypted_http.then_some(true);
+        set(document, "sync", "allow_unencrypted_http", allow);
     })
 }
 
@@ -358,13 +365,18 @@ fn edit(
     write_keeping_mode(path, document.to_string().as_bytes(), mode)
 }
 
-fn set(document: &mut toml_edit::DocumentMut, table: &str, key: &str, value: Option<&str>) {
+fn set(
+    document: &mut toml_edit::DocumentMut,
+    table: &str,
+    key: &str,
+    value: Option<impl Into<toml_edit::Value>>,
+) {
     match value {
         Some(value) => {
             if !document.contains_table(table) {
                 document[table] = toml_edit::table();
             }
-            document[table][key] = toml_edit::value(value);
+            document[table][key] = toml_edit::value(value.into());
         }
         None => {
             if let Some(table) = document.get_mut(table).and_then(|t| t.as_table_like_mut()) {
@@ -421,6 +433,7 @@ mod tests {
             launch_at_login: false,
             server: server.into(),
             space: String::new(),
+            allow_unencrypted_http: false,
         }
     }
 

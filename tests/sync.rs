@@ -161,6 +161,10 @@ fn sync_settings_that_cannot_work_are_refused_before_anything_starts() {
     refused(&["--headless", "--server", "not a url"], "not a URL");
     // Plain HTTP to another machine would carry the library and its tokens unencrypted.
     refused(&["--headless", "--server", "http://sync.invalid"], "--allow-unencrypted-http");
+    let missing = dir.path().join("missing-ca.pem");
+    let missing = missing.to_str().expect("UTF-8");
+    let args = ["--headless", "--server", "https://h.invalid", "--ca-file", missing];
+    refused(&args, "cannot read the CA file");
     let provider = [
         "--headless",
         "--push-url",

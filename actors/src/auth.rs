@@ -116,6 +116,8 @@ pub struct AuthConfig {
     /// The user accepts a provider in plain HTTP on another machine (see
     /// [`crate::check_encrypted`]).
     pub allow_unencrypted_http: bool,
+    /// Certificate authorities trusted beside the public and the system's.
+    pub ca_file: Option<crate::CaFile>,
 }
 
 impl AuthConfig {
@@ -129,6 +131,7 @@ impl AuthConfig {
             sign_in_timeout: Self::DEFAULT_SIGN_IN_TIMEOUT,
             refresh_at: 0.8,
             allow_unencrypted_http: false,
+            ca_file: None,
         }
     }
 }
@@ -193,7 +196,7 @@ impl Actor for AuthActor {
         // so every request for a token comes after it.
         myself.send_message(AuthMsg::Load)?;
         Ok(AuthState {
-            http: provider::http_client()?,
+            http: provider::http_client(args.config.as_ref().and_then(|c| c.ca_file.as_ref()))?,
             provider: None,
             config: args.config,
             status: args.status,
@@ -279,6 +282,10 @@ impl AuthState {
         self.access = None;
         self.kept = None;
         self.failed_refreshes = 0;
+        match provider::http_client(config.as_ref().and_then(|c| c.ca_file.as_ref())) {
+            Ok(http) => self.http = http,
+            Err(reason) => tracing::error!(%reason, "keeping the HTTP client of the old settings"),
+        }
         self.config = config;
         self.load(myself).await;
     }

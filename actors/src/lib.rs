@@ -36,7 +36,7 @@ pub use status::{
     WorkspaceStatus, process_rss_bytes,
 };
 pub use sync::{Endpoints, SyncConfig, SyncConfigError};
-pub use transport::{Unencrypted, check_encrypted};
+pub use transport::{CaFile, CaFileError, Unencrypted, check_encrypted};
 pub use workspace::{
     DEFAULT_SPACE, Scope, WorkspaceConfig, WorkspaceError, check_spaces, check_workspaces,
 };

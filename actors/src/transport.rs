@@ -1,5 +1,81 @@
 //! Which URLs may carry a library and its tokens: HTTPS anywhere, plain HTTP only to this
-//! machine, unless the user says in so many words that unencrypted is acceptable.
+//! machine, unless the user says in so many words that unencrypted is acceptable. And whom
+//! HTTPS trusts: the public roots, the system's own store, and a CA file the user names
+//! (a server with a certificate of its own making).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Certificate authorities the user trusts beside the public and the system's: a PEM file,
+/// read and checked once.
+#[derive(Clone)]
+pub struct CaFile {
+    pub path: PathBuf,
+    certificates: Arc<Vec<reqwest::Certificate>>,
+}
+
+/// Equal when they name the same file: a settings change that keeps it changes nothing.
+impl PartialEq for CaFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl std::fmt::Debug for CaFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaFile").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// Why a CA file cannot be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaFileError {
+    #[error("cannot read the CA file {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("the CA file {path} holds no PEM certificate ({reason})")]
+    NotCertificates { path: PathBuf, reason: String },
+}
+
+impl CaFile {
+    pub fn read(path: &Path) -> Result<Self, CaFileError> {
+        let pem = std::fs::read(path).map_err(|e| CaFileError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let not = |reason: String| CaFileError::NotCertificates { path: path.to_owned(), reason };
+        let certificates =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| not(e.to_string()))?;
+        if certificates.is_empty() {
+            return Err(not("none found".into()));
+        }
+        Ok(Self { path: path.to_owned(), certificates: Arc::new(certificates) })
+    }
+}
+
+/// Why the server's certificate was refused, when that is why `error` happened.
+pub(crate) fn refused_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(tls @ rustls::Error::InvalidCertificate(_)) = error.downcast_ref() {
+            return Some(tls.to_string());
+        }
+        // TLS errors reach the client wrapped in I/O errors (twice), whose `source` skips
+        // what they wrap.
+        next = match error.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    None
+}
+
+/// An HTTP client builder that trusts `ca` beside the public roots and the system's.
+pub(crate) fn client_builder(ca: Option<&CaFile>) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder();
+    ca.iter()
+        .flat_map(|ca| ca.certificates.iter())
+        .fold(builder, |builder, certificate| builder.add_root_certificate(certificate.clone()))
+}
 
 /// A plain-HTTP URL to another machine, refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,7 +5,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SyncStatus};
+use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SyncConfig, SyncStatus};
 use promptdeck_protocol::{Mutation, PromptId, UpdatePrompt, now_millis};
 use promptdeck_server::ScratchBackend;
 use support::proxy::{Fault, FaultProxy};
@@ -267,4 +267,38 @@ async fn a_full_space_keeps_the_new_prompt_here_says_why_and_takes_it_once_there
         .await;
     wait_until(&a, "A to see it", |s| s.prompt_count == 1).await;
     assert_eq!(titles(&a).await, ["One too many"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_with_a_certificate_of_its_own_is_trusted_through_the_ca_file_named() {
+    let (root, db) = dirs();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("made");
+    let tls = promptdeck_server::TlsFiles {
+        cert: root.path().join("cert.pem"),
+        key: root.path().join("key.pem"),
+    };
+    std::fs::write(&tls.cert, made.cert.pem()).expect("written");
+    std::fs::write(&tls.key, made.signing_key.serialize_pem()).expect("written");
+    let ca = promptdeck_actors::CaFile::read(&tls.cert).expect("a CA file");
+    let server = TestServer::with_tls(&db, tls);
+    let url = format!("https://localhost:{}", server.addr.port());
+
+    let untrusting =
+        support::runtime_with(&root.path().join("a"), SyncConfig::new(&url, "s")).await;
+    untrusting.handle().create(draft("Over TLS")).await.expect("saved here");
+    let refused = untrusting.handle().sync_now().await.expect_err("an unknown issuer");
+    let said = refused.to_string();
+    assert!(said.contains("certificate") && said.contains("--ca-file"), "{said}");
+
+    let sync = SyncConfig { ca_file: Some(ca), ..SyncConfig::new(&url, "s") };
+    let trusting = support::runtime_with(&root.path().join("b"), sync).await;
+    trusting.handle().create(draft("Trusted")).await.expect("saved here");
+    trusting.handle().sync_now().await.expect("synced over TLS");
+    assert_eq!(trusting.handle().status().pending, 0);
+
+    let unreadable = promptdeck_actors::CaFile::read(&root.path().join("nothing.pem"));
+    assert!(matches!(unreadable, Err(promptdeck_actors::CaFileError::Unreadable { .. })));
+    std::fs::write(root.path().join("empty.pem"), "not a certificate").expect("written");
+    let empty = promptdeck_actors::CaFile::read(&root.path().join("empty.pem"));
+    assert!(matches!(empty, Err(promptdeck_actors::CaFileError::NotCertificates { .. })));
 }

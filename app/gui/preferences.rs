@@ -29,14 +29,6 @@ pub enum SavingFailed {
     Interrupted(String),
 }
 
-/// A server in plain HTTP to another machine is saved only where settings.toml already says
-/// the user accepts that (`allow_unencrypted_http`), as the app would refuse it on applying.
-fn check_encrypted(server: &str, file: &Path) -> Result<(), SavingFailed> {
-    let accepted = crate::settings::Settings::load(file)?.sync.allow_unencrypted_http;
-    promptdeck_actors::check_encrypted(server, accepted.unwrap_or(false))?;
-    Ok(())
-}
-
 /// The form as the app runs now; the server and space as the file has them.
 pub fn form(running: &DesktopSettings, file: &Path, autostart: &dyn Autostart) -> Form {
     let saved = crate::settings::Settings::load(file).unwrap_or_default();
@@ -48,6 +40,7 @@ pub fn form(running: &DesktopSettings, file: &Path, autostart: &dyn Autostart) -
         launch_at_login: autostart.enabled(),
         server: saved.sync.server.unwrap_or_default(),
         space: saved.sync.space.unwrap_or_default(),
+        allow_unencrypted_http: saved.sync.allow_unencrypted_http.unwrap_or(false),
     }
 }
 
@@ -68,8 +61,10 @@ pub fn save(file: &Path, form: &Form, autostart: &dyn Autostart) -> Result<Strin
     if !server.is_empty() && !web {
         return Err(SavingFailed::NotAServer(server.to_owned()));
     }
+    // Plain HTTP to another machine only where the user chose to accept it, as the app
+    // would refuse it on applying.
     if !server.is_empty() {
-        check_encrypted(server, file)?;
+        promptdeck_actors::check_encrypted(server, form.allow_unencrypted_http)?;
     }
     crate::settings::save(file, form)?;
     if form.launch_at_login != autostart.enabled() {
@@ -103,7 +98,7 @@ mod tests {
     }
 
     #[test]
-    fn a_server_in_plain_http_elsewhere_is_not_saved_unless_the_file_accepts_it() {
+    fn a_server_in_plain_http_elsewhere_is_not_saved_unless_the_form_accepts_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("settings.toml");
         let refused = save(&file, &form("http://sync.example.com"), &NoAutostart);
@@ -112,9 +107,13 @@ mod tests {
         for fine in ["https://sync.example.com", "http://127.0.0.1:8787"] {
             save(&file, &form(fine), &NoAutostart).expect(fine);
         }
-        std::fs::write(&file, "[sync]\nallow_unencrypted_http = true\n").expect("written");
-        save(&file, &form("http://sync.example.com"), &NoAutostart).expect("accepted");
+        let accepting = Form { allow_unencrypted_http: true, ..form("http://sync.example.com") };
+        save(&file, &accepting, &NoAutostart).expect("accepted");
         let saved = crate::settings::Settings::load(&file).expect("readable");
         assert_eq!(saved.sync.server.as_deref(), Some("http://sync.example.com"));
+        assert_eq!(saved.sync.allow_unencrypted_http, Some(true), "kept, so it applies");
+        save(&file, &form("https://sync.example.com"), &NoAutostart).expect("saved");
+        let saved = crate::settings::Settings::load(&file).expect("readable");
+        assert_eq!(saved.sync.allow_unencrypted_http, None, "taken back");
     }
 }

@@ -24,6 +24,8 @@ pub struct Form {
     /// Empty: the library stays on this device.
     pub server: String,
     pub space: String,
+    /// The user accepts plain HTTP to a server on another machine.
+    pub allow_unencrypted_http: bool,
 }
 
 /// The theme the windows use.
@@ -55,6 +57,7 @@ pub enum Message {
     LaunchAtLogin(bool),
     Server(String),
     Space(String),
+    AllowUnencryptedHttp(bool),
     Account(account::Request),
     Save,
     Revert,
@@ -88,6 +91,7 @@ impl State {
             Message::LaunchAtLogin(launch) => form.launch_at_login = launch,
             Message::Server(server) => form.server = server,
             Message::Space(space) => form.space = space,
+            Message::AllowUnencryptedHttp(allow) => form.allow_unencrypted_http = allow,
             Message::Account(request) => return Action::Account(request),
             Message::Save => return Action::Save(self.form.clone()),
             Message::Revert => self.form = self.saved.clone(),
@@ -199,6 +203,19 @@ impl State {
                         .padding(6)
                         .into(),
                 ),
+                row![
+                    choice(
+                        "Encrypted only (https://, or this machine)",
+                        !form.allow_unencrypted_http,
+                        Message::AllowUnencryptedHttp(false)
+                    ),
+                    choice(
+                        "Also plain http:// elsewhere: prompts and tokens readable on the way",
+                        form.allow_unencrypted_http,
+                        Message::AllowUnencryptedHttp(true)
+                    ),
+                ]
+                .spacing(8),
                 account::view(self.account, None).map(Message::Account),
             ]
             .spacing(8),

@@ -16,6 +16,7 @@ fn form() -> Form {
         launch_at_login: false,
         server: String::new(),
         space: String::new(),
+        allow_unencrypted_http: false,
     }
 }
 
@@ -33,6 +34,7 @@ fn changes_are_saved_as_one_form() -> Result<(), Error> {
     ui.click("Only copy; I paste myself")?;
     ui.click("Light")?;
     ui.click("Start Promptdeck when I log in")?;
+    ui.click("Also plain http:// elsewhere: prompts and tokens readable on the way")?;
     let messages: Vec<Message> = ui.into_messages().collect();
     apply(&mut state, messages);
 
@@ -45,6 +47,7 @@ fn changes_are_saved_as_one_form() -> Result<(), Error> {
         copy_only: true,
         theme: Appearance::Light,
         launch_at_login: true,
+        allow_unencrypted_http: true,
         ..form()
     };
     assert_eq!(actions, [Action::Save(expected)]);

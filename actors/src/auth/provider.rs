@@ -63,8 +63,8 @@ type OAuthClient =
 type TokenError = RequestTokenError<HttpClientError<reqwest::Error>, BasicErrorResponse>;
 
 /// The client token requests go through: the `oauth2` crate wants redirects left alone.
-pub(crate) fn http_client() -> Result<reqwest::Client, AuthError> {
-    reqwest::Client::builder()
+pub(crate) fn http_client(ca: Option<&crate::CaFile>) -> Result<reqwest::Client, AuthError> {
+    crate::transport::client_builder(ca)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(20))
@@ -306,7 +306,7 @@ mod tests {
         let issuer = provider_naming("http://id.example.com/token").await;
         let settings = ProviderSettings { issuer, client_id: "c".into(), scopes: vec![] };
         let source = SignInSource::Provider(settings);
-        let http = http_client().expect("client");
+        let http = http_client(None).expect("client");
         let refused = resolve(&source, &http, false).await.expect_err("refused");
         assert!(
             matches!(&refused, AuthError::Unencrypted(e) if e.url == "http://id.example.com/token"),
@@ -323,7 +323,7 @@ mod tests {
             client_id: "c".into(),
             scopes: vec![],
         };
-        let http = http_client().expect("client");
+        let http = http_client(None).expect("client");
         let refused = resolve(&SignInSource::Provider(settings), &http, false).await;
         assert!(matches!(refused, Err(AuthError::Unencrypted(_))), "{refused:?}");
     }

@@ -49,7 +49,9 @@ pub(crate) struct SyncClient {
 
 impl SyncClient {
     pub(crate) fn new(config: SyncConfig, auth: Option<String>) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).build()?;
+        let http = crate::transport::client_builder(config.ca_file.as_ref())
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
         let session = ulid::Ulid::new().to_string().to_lowercase();
         Ok(Self { http, config, auth, session, requests: AtomicU64::new(0) })
     }
@@ -111,7 +113,7 @@ impl SyncClient {
         let response = tokio::time::timeout(self.config.poke_idle_timeout, request.send())
             .await
             .map_err(|_| silent())?
-            .map_err(|e| RoundError::Offline(e.to_string()))?;
+            .map_err(unreachable)?;
         check_status(response).await
     }
 
@@ -166,7 +168,7 @@ impl SyncClient {
                     tracing::debug!(error = %e, "request failed before an answer; trying once more");
                     attempt += 1;
                 }
-                sent => return sent.map_err(|e| RoundError::Offline(e.to_string())),
+                sent => return sent.map_err(unreachable),
             }
         }
     }
@@ -249,6 +251,19 @@ async fn ask_auth(
 /// Replicache's profile id names the browser profile; ours is the client group's, stable.
 fn profile_id(sync: &SyncState) -> String {
     format!("p{}", sync.client_group_id.to_lowercase())
+}
+
+/// A request that got no answer: the network's fault, or a certificate this device does not
+/// trust, which waiting will not mend.
+fn unreachable(error: reqwest::Error) -> RoundError {
+    match crate::transport::refused_certificate(&error) {
+        Some(why) => RoundError::Server(format!(
+            "the server's certificate is not trusted ({why}); if the server uses a certificate \
+             of its own making, name its certificate authority with --ca-file (ca_file under \
+             [sync] in settings.toml)"
+        )),
+        None => RoundError::Offline(error.to_string()),
+    }
 }
 
 fn protocol_error(error: ServerError) -> RoundError {

@@ -55,6 +55,8 @@ pub struct SyncConfig {
     pub max_answer_bytes: usize,
     /// The user accepts plain HTTP to another machine (see [`crate::check_encrypted`]).
     pub allow_unencrypted_http: bool,
+    /// Certificate authorities trusted beside the public and the system's.
+    pub ca_file: Option<crate::CaFile>,
 }
 
 /// Written out without the authorization: a config in a log line must not carry a token.
@@ -100,6 +102,7 @@ impl SyncConfig {
             poke_idle_timeout: Self::DEFAULT_POKE_IDLE_TIMEOUT,
             max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
             allow_unencrypted_http: false,
+            ca_file: None,
         }
     }
 

@@ -52,7 +52,23 @@ impl TestServer {
         Self::serve(url, None, Auth::InsecureLocal, limits)
     }
 
+    /// A local server on the SQLite file `database` that serves HTTPS with `tls`.
+    pub fn with_tls(database: &Path, tls: promptdeck_server::TlsFiles) -> Self {
+        let url = format!("sqlite://{}", database.display());
+        Self::serve_with(url, None, Auth::InsecureLocal, Limits::default(), Some(tls))
+    }
+
     fn serve(database_url: String, addr: Option<SocketAddr>, auth: Auth, limits: Limits) -> Self {
+        Self::serve_with(database_url, addr, auth, limits, None)
+    }
+
+    fn serve_with(
+        database_url: String,
+        addr: Option<SocketAddr>,
+        auth: Auth,
+        limits: Limits,
+        tls: Option<promptdeck_server::TlsFiles>,
+    ) -> Self {
         let (ready_tx, ready) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -64,7 +80,7 @@ impl TestServer {
             rt.block_on(async move {
                 let listen = addr.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr"));
                 let config =
-                    ServerConfig { limits, ..ServerConfig::new(listen, database_url, auth) };
+                    ServerConfig { limits, tls, ..ServerConfig::new(listen, database_url, auth) };
                 let server = Server::start(config).await.expect("server starts");
                 ready_tx.send(server.local_addr()).expect("ready");
                 tokio::select! {
