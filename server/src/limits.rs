@@ -26,6 +26,9 @@ pub struct Limits {
     pub poke_streams_per_user: usize,
     /// Poke streams open in all.
     pub poke_streams: usize,
+    /// How often a poke stream of a space shared with its caller checks that the grant
+    /// still stands; a revoked one ends.
+    pub poke_recheck: Duration,
     /// Mutations processed from one push; the rest wait for the client's next push, as
     /// the protocol allows (refusing the push would wedge a client that sends everything
     /// pending at once, as the official one does).
@@ -57,6 +60,7 @@ impl Default for Limits {
             requests_per_user: 16,
             poke_streams_per_user: 32,
             poke_streams: 10_000,
+            poke_recheck: Duration::from_secs(15),
             mutations_per_push: 1000,
             // Room for the 100k-prompt libraries the benches sync, and for bodies of
             // realistic lengths.

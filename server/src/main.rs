@@ -99,6 +99,9 @@ struct Args {
     /// Poke streams open in all; more get 429.
     #[arg(long, value_name = "N", default_value_t = Limits::default().poke_streams)]
     max_poke_streams: usize,
+    /// Seconds between checks that a poke stream of a shared space may still follow it.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().poke_recheck.as_secs())]
+    poke_recheck: u64,
     /// Mutations processed from one push; the client pushes the rest again.
     #[arg(long, value_name = "N", default_value_t = Limits::default().mutations_per_push)]
     max_mutations_per_push: usize,
@@ -192,6 +195,7 @@ impl Args {
             requests_per_user: self.max_requests_per_user,
             poke_streams_per_user: self.max_poke_streams_per_user,
             poke_streams: self.max_poke_streams,
+            poke_recheck: Duration::from_secs(self.poke_recheck),
             mutations_per_push: self.max_mutations_per_push,
             quotas: Quotas {
                 prompts_per_space: self.max_prompts_per_space,

@@ -128,13 +128,29 @@ async fn poke_handler(
     let held = state.held.poke_stream(&caller.user)?;
     let space = query.space(&caller.user)?;
     state.db.may_follow(&caller.user, &space).await?;
-    // The stream ends when the server stops, so it never holds a shutdown up, and when the
-    // token it was opened with expires (the client opens it again with a fresh one); it
-    // counts against its user's poke streams for as long as it is open.
+    // The stream ends when the server stops, so it never holds a shutdown up, when the
+    // token it was opened with expires (the client opens it again with a fresh one), and
+    // when a grant it follows is revoked; it counts against its user's poke streams for as
+    // long as it is open.
     let mut stopping = state.stopping.clone();
     let expires_in = caller
         .expires_at
         .map(|at| at.duration_since(std::time::SystemTime::now()).unwrap_or_default());
+    let revoked = {
+        let (db, user, space) = (state.db.clone(), caller.user.clone(), space.clone());
+        let every = state.held.limits().poke_recheck;
+        async move {
+            if user == space.owner {
+                return std::future::pending().await;
+            }
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(ApiError::Forbidden(_)) = db.may_follow(&user, &space).await {
+                    return;
+                }
+            }
+        }
+    };
     let ended = async move {
         let _held = held;
         let expired = async {
@@ -144,6 +160,7 @@ async fn poke_handler(
             }
         };
         tokio::select! {
+            () = revoked => {}
             _ = stopping.wait_for(|stopping| *stopping) => {}
             () = expired => {}
         }

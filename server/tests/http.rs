@@ -376,6 +376,18 @@ impl PokeStream {
         .await;
         waited.expect("poked within ten seconds");
     }
+
+    /// Waits for the server to end the stream, failing the test after ten seconds.
+    async fn ends(&mut self) {
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(chunk) = self.0.next().await {
+                if chunk.is_err() {
+                    return;
+                }
+            }
+        });
+        ended.await.expect("the stream ended within ten seconds");
+    }
 }
 
 async fn concurrent_pushes_to_one_space_lose_nothing(backend: ScratchBackend) {
@@ -445,7 +457,8 @@ async fn every_user_has_their_own_space_of_each_name(backend: ScratchBackend) {
 async fn a_space_is_shared_by_grant_until_revoked(backend: ScratchBackend) {
     let dir = tempfile::tempdir().expect("tempdir");
     let database = backend.fresh_database(dir.path()).await.expect("a fresh database");
-    let server = start_on(&database).await;
+    let limits = Limits { poke_recheck: Duration::from_millis(100), ..Limits::default() };
+    let server = start_with(&database, limits).await;
     let team = "space=team&owner=alice";
     assert_eq!(
         server.push_as("alice-token", team, "ga", vec![create(1, "c", "a", "A")]).await,
@@ -476,6 +489,7 @@ async fn a_space_is_shared_by_grant_until_revoked(backend: ScratchBackend) {
 
     assert!(promptdeck_server::revoke(&database, &space, "bob").await.expect("revoked"));
     assert!(refused(server.keys_as("bob-token", team, "gb").await.0), "taken back");
+    bob_hears.ends().await;
     assert!(!promptdeck_server::revoke(&database, &space, "bob").await.expect("nothing to take"));
 }
 
