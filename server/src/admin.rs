@@ -3,7 +3,7 @@
 
 use crate::db::Db;
 use crate::error::{ApiError, ServerError};
-use crate::spaces::{SpaceKey, granted, insert_space};
+use crate::spaces::{SpaceKey, granted, space_version};
 
 /// Lets `user` use `space` as its owner does, creating the space (empty) when its owner has
 /// not written it yet. Granting twice is granting once.
@@ -13,13 +13,8 @@ pub async fn grant(database_url: &str, space: &SpaceKey, user: &str) -> Result<(
     db.transact(move |conn| {
         let (space, user) = (space.clone(), user.clone());
         Box::pin(async move {
-            let exists: Option<(i64,)> = sqlx::query_as("SELECT version FROM spaces WHERE id = $1")
-                .bind(space.id())
-                .fetch_optional(&mut *conn)
-                .await?;
-            if exists.is_none() {
-                insert_space(conn, &space).await?;
-            }
+            // As its owner: made if new.
+            space_version(conn, &space.owner, &space, true).await?;
             if user != space.owner && !granted(conn, &user, &space).await? {
                 sqlx::query("INSERT INTO grants (space_id, grantee) VALUES ($1, $2)")
                     .bind(space.id())

@@ -84,10 +84,7 @@ pub(crate) async fn granted(
     Ok(row.is_some())
 }
 
-pub(crate) async fn insert_space(
-    conn: &mut AnyConnection,
-    space: &SpaceKey,
-) -> Result<(), ApiError> {
+async fn insert_space(conn: &mut AnyConnection, space: &SpaceKey) -> Result<(), ApiError> {
     sqlx::query("INSERT INTO spaces (id, owner, name, version) VALUES ($1, $2, $3, 0)")
         .bind(space.id())
         .bind(&space.owner)
