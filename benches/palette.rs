@@ -5,7 +5,8 @@
 //! bare iced window drawing one line of text, asked for the same way the CLI asks the app,
 //! made new for every opening as the issue defines it, and kept hidden between openings as
 //! the palette's window is.
-//! `cargo bench --bench palette` (`PALETTE_BENCH_SIZES=10000` for one size)
+//! `cargo bench --bench palette` (`PALETTE_BENCH_SIZES=10000` for one size); its record is
+//! `target/bench-results/palette.json`.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -13,11 +14,14 @@ mod corpus;
 mod floor;
 #[path = "support/stats.rs"]
 mod stats;
+#[path = "support/tools.rs"]
+mod tools;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use promptdeck_figures::{Figure, Goal, Kind, Report, Scale, Section, Unit, report};
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::{
@@ -26,7 +30,12 @@ use x11rb::protocol::xproto::{
 use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 
-const RUNS: usize = 25;
+/// Issue 20's goals: each trigger within 1.5x of the floor built like the palette (its
+/// window kept), and under a frame at 60 Hz.
+const KEPT_FLOOR_GOAL: f64 = 1.5;
+const FIRST_ROW_GOAL_MS: f64 = 16.0;
+/// The palette's memory may not grow with use.
+const GROWTH_GOAL_MB: f64 = 2.0;
 const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 
 /// Set in the floor app this bench starts (itself, run again), and in its trigger.
@@ -49,54 +58,114 @@ fn main() {
         floor::trigger(socket.into());
         return;
     }
-    let Some((mut xvfb, display, conn, screen)) = start_xvfb() else {
-        println!("palette: skipped, Xvfb is not installed (scripts/install-deps.sh --test)");
-        return;
-    };
+    tools::require("Xvfb");
+    let mut report = report!(Kind::Bench, "palette", "cargo bench --bench palette");
+    let scale = report.scale();
+    let runs = scale.pick(25, 3);
+    let (mut xvfb, display, conn, screen) = start_xvfb();
     let root = conn.setup().roots[screen].root;
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
-    let floor = measure_floor(&conn, root, &display, floor::Window::New);
-    let kept_floor = measure_floor(&conn, root, &display, floor::Window::Kept);
-    for size in sizes() {
+    let floor = measure_floor(&conn, root, &display, floor::Window::New, runs);
+    let kept_floor = measure_floor(&conn, root, &display, floor::Window::Kept, runs);
+    for (kind, timings) in [
+        ("made new for every opening", &floor),
+        ("kept hidden between openings, as the palette's", &kept_floor),
+    ] {
+        report.add(
+            Figure::ms(Section::Palette, format!("the floor: a bare iced window drawing one line, asked by a process as the CLI asks, its window {kind}"), timings.drawn)
+                .detail(timings.detail(runs)),
+        );
+    }
+    let sizes = sizes(scale);
+    // CPU and memory over use are measured once, at 10k where that size is run.
+    let detailed = if sizes.contains(&10_000) { 10_000 } else { sizes[0] };
+    for &size in &sizes {
         let dir = tempfile::tempdir().expect("tempdir");
         corpus::seed_profile(dir.path(), size);
         let mut app = start_app(dir.path(), &display);
         for trigger in [Trigger::Cli, Trigger::Hotkey] {
             let what = format!("palette {size:>6} prompts, {trigger:?}");
-            let drawn = report(&conn, root, dir.path(), &display, trigger, &what);
-            let ratio = |floor: Duration| drawn.as_secs_f64() / floor.as_secs_f64();
+            let timings = time_runs(&conn, root, dir.path(), &display, trigger, &what, runs);
+            let ratio = |floor: &Timings| timings.drawn.as_secs_f64() / floor.drawn.as_secs_f64();
             println!(
                 "  {:.2}x the floor, {:.2}x the floor that keeps its window",
-                ratio(floor),
-                ratio(kept_floor)
+                ratio(&floor),
+                ratio(&kept_floor)
+            );
+            let headline = size >= 10_000;
+            let how = trigger.describe();
+            let drawn = Figure::ms(
+                Section::Palette,
+                format!("palette: {how} to its first row drawn (Xvfb, main window closed)"),
+                timings.drawn,
+            )
+            .prompts(size)
+            .detail(timings.detail(runs))
+            .goal(Goal::AtMost(FIRST_ROW_GOAL_MS));
+            let against_kept = Figure::new(
+                Section::Palette,
+                format!("palette over the floor that keeps its window, same run: {how}"),
+                ratio(&kept_floor),
+                Unit::Ratio,
+            )
+            .prompts(size)
+            .goal(Goal::AtMost(KEPT_FLOOR_GOAL));
+            let (drawn, against_kept) = match headline {
+                true => (drawn.headline(), against_kept.headline()),
+                false => (drawn, against_kept),
+            };
+            report.add(drawn);
+            report.add(against_kept);
+            report.add(
+                Figure::new(
+                    Section::Palette,
+                    format!(
+                        "palette over the floor that makes a new window each time, same run: {how}"
+                    ),
+                    ratio(&floor),
+                    Unit::Ratio,
+                )
+                .prompts(size),
             );
         }
-        if size == 10_000 {
-            cpu_while_hidden(app.id());
-            memory_over_opens(&conn, root, dir.path(), &display, app.id());
-            cpu_while_open(&conn, root, dir.path(), &display, app.id());
+        if size == detailed {
+            let idle = scale.pick(Duration::from_secs(10), Duration::from_secs(1));
+            cpu_while_hidden(app.id(), idle, size, &mut report);
+            memory_over_opens(
+                &conn,
+                root,
+                dir.path(),
+                &display,
+                app.id(),
+                scale,
+                size,
+                &mut report,
+            );
+            cpu_while_open(&conn, root, dir.path(), &display, app.id(), idle, size, &mut report);
         }
         let _ = app.kill();
         let _ = app.wait();
     }
     let _ = xvfb.kill();
+    println!("palette: record {}", report.write().expect("writes its record").display());
 }
 
-/// Starts a floor app, measures it, and stops it; returns its first-row median.
+/// Starts a floor app, measures it, and stops it.
 fn measure_floor(
     conn: &RustConnection,
     root: Window,
     display: &str,
     kind: floor::Window,
-) -> Duration {
+    runs: usize,
+) -> Timings {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = start_floor(dir.path(), display, kind);
     let what = match kind {
         floor::Window::New => "floor (bare iced, a new window each time)",
         floor::Window::Kept => "floor (bare iced, its window kept hidden between openings)",
     };
-    let drawn = report(conn, root, dir.path(), display, Trigger::Floor, what);
+    let drawn = time_runs(conn, root, dir.path(), display, Trigger::Floor, what, runs);
     let _ = app.kill();
     let _ = app.wait();
     drawn
@@ -104,39 +173,57 @@ fn measure_floor(
 
 /// The library sizes to measure: `PALETTE_BENCH_SIZES=10000` (a comma-separated list) for
 /// fewer, when profiling say.
-fn sizes() -> Vec<usize> {
+fn sizes(scale: Scale) -> Vec<usize> {
     match std::env::var("PALETTE_BENCH_SIZES") {
         Ok(list) => {
             list.split(',').map(|n| n.trim().parse().expect("a number of prompts")).collect()
         }
-        Err(_) => vec![1_000, 10_000, 100_000],
+        Err(_) => scale.pick(vec![1_000, 10_000, 100_000], vec![1_000]),
     }
 }
 
-/// Measures `trigger` RUNS times and prints the medians; returns the first-row median.
+/// The medians of one trigger's openings.
+struct Timings {
+    mapped: Duration,
+    drawn: Duration,
+    drawn_p95: Duration,
+}
+
+impl Timings {
+    fn detail(&self, runs: usize) -> String {
+        format!("mapped {}, p95 {}, {runs} runs", stats::ms(self.mapped), stats::ms(self.drawn_p95))
+    }
+}
+
+/// Measures `trigger` `runs` times and prints the medians.
 #[allow(clippy::print_stdout)]
-fn report(
+fn time_runs(
     conn: &RustConnection,
     root: Window,
     dir: &std::path::Path,
     display: &str,
     trigger: Trigger,
     what: &str,
-) -> Duration {
+    runs: usize,
+) -> Timings {
     let (mut mapped, mut drawn) = (Vec::new(), Vec::new());
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         let (m, d) = measure(conn, root, dir, display, trigger);
         mapped.push(m);
         drawn.push(d);
     }
-    let median = stats::median(&mut drawn);
+    let timings = Timings {
+        mapped: stats::median(&mut mapped),
+        drawn: stats::median(&mut drawn),
+        drawn_p95: stats::percentile(&mut drawn, 0.95),
+    };
     println!(
-        "{what}: mapped median {}, first row drawn median {} p95 {} ({RUNS} runs)",
-        stats::ms(stats::median(&mut mapped)),
-        stats::ms(median),
-        stats::ms(stats::percentile(&mut drawn, 0.95)),
+        "{what}: mapped median {}, first row drawn median {} p95 {} ({runs} runs)",
+        stats::ms(timings.mapped),
+        stats::ms(timings.drawn),
+        stats::ms(timings.drawn_p95),
     );
-    median
+    timings
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -145,6 +232,16 @@ enum Trigger {
     Hotkey,
     /// The floor app, asked by a process started the way the CLI is.
     Floor,
+}
+
+impl Trigger {
+    fn describe(self) -> &'static str {
+        match self {
+            Trigger::Cli => "`promptdeck palette` (a new process) asking the running app",
+            Trigger::Hotkey => "the global hotkey (XTest)",
+            Trigger::Floor => "the floor's trigger",
+        }
+    }
 }
 
 fn measure(
@@ -256,21 +353,28 @@ fn press(conn: &RustConnection, root: Window, keysyms: &[u32]) {
 }
 
 /// Starts Xvfb on a free display and connects to it once it accepts connections.
-fn start_xvfb() -> Option<(Child, String, RustConnection, usize)> {
-    let number =
-        (90..200).find(|n| !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())?;
+// The caller owns the returned child and stops it; the lint does not see into the tuple.
+#[allow(clippy::zombie_processes)]
+fn start_xvfb() -> (Child, String, RustConnection, usize) {
+    let number = (90..200)
+        .find(|n| !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .expect("a free X display");
     let display = format!(":{number}");
-    let child = Command::new("Xvfb")
+    let mut child = Command::new("Xvfb")
         .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
+        .expect("Xvfb starts");
     let started = Instant::now();
     loop {
         if let Ok((conn, screen)) = x11rb::connect(Some(&display)) {
-            return Some((child, display, conn, screen));
+            return (child, display, conn, screen);
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "Xvfb did not come up");
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("Xvfb did not come up");
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -289,83 +393,116 @@ fn start_app(data_dir: &std::path::Path, display: &str) -> Child {
     child
 }
 
-const OPENS: usize = 1_000;
-// The heap settles over the first few hundred openings (glyph and layout caches, allocator
-// arenas); growth is measured after that.
-const WARM_UP_OPENS: usize = 300;
-
 /// The app's memory after a warm-up of palette openings and after each 250 of 1,000 more
 /// (each opened by the CLI and closed with Escape): resident anonymous memory (the heap) and
 /// shared memory (window buffers) apart, so a trend shows which one grows.
-#[allow(clippy::print_stdout)]
+#[allow(clippy::print_stdout, clippy::too_many_arguments)]
 fn memory_over_opens(
     conn: &RustConnection,
     root: Window,
     dir: &std::path::Path,
     display: &str,
     pid: u32,
+    scale: Scale,
+    size: usize,
+    report: &mut Report,
 ) {
+    // The heap settles over the first few hundred openings (glyph and layout caches,
+    // allocator arenas); growth is measured after that.
+    let (warm_up, opens) = scale.pick((300, 1_000), (8, 20));
     let open_and_close = |_| {
         measure(conn, root, dir, display, Trigger::Cli);
     };
-    (0..WARM_UP_OPENS).for_each(open_and_close);
+    (0..warm_up).for_each(open_and_close);
     let before = Memory::of(pid);
     let mut series = vec![before.to_string()];
     for _ in 0..4 {
-        (0..OPENS / 4).for_each(open_and_close);
+        (0..opens / 4).for_each(open_and_close);
         series.push(Memory::of(pid).to_string());
     }
     let after = Memory::of(pid);
+    let growth = (after.resident as f64 - before.resident as f64) / 1e6;
+    let series = series.join(" → ");
     println!(
-        "palette: app memory after {WARM_UP_OPENS} openings, then every {} more: {} ({:+.2} MB resident over {OPENS})",
-        OPENS / 4,
-        series.join(" → "),
-        (after.resident as f64 - before.resident as f64) / 1e6
+        "palette: app memory after {warm_up} openings, then every {} more: {series} ({growth:+.2} MB resident over {opens})",
+        opens / 4,
+    );
+    report.add(
+        Figure::new(
+            Section::Memory,
+            format!("the app's RSS growth over {opens} palette openings by the CLI (after {warm_up} to warm up)"),
+            growth,
+            Unit::Mb,
+        )
+        .prompts(size)
+        .detail(series)
+        .goal(Goal::AtMost(GROWTH_GOAL_MB))
+        .headline(),
     );
 }
-
-/// How long the palette stays open and untouched while the app's CPU time is counted.
-const IDLE: Duration = Duration::from_secs(10);
 
 /// The app's CPU time with no window on screen, its palette hidden and ready: it must
 /// not draw what nobody sees.
 #[allow(clippy::print_stdout)]
-fn cpu_while_hidden(pid: u32) {
+fn cpu_while_hidden(pid: u32, idle: Duration, size: usize, report: &mut Report) {
+    let used = cpu_per_second_while_idle(pid, idle);
     println!(
-        "palette: app CPU with no window shown for {} s: {:.1} ms per second",
-        IDLE.as_secs(),
-        cpu_per_second_while_idle(pid)
+        "palette: app CPU with no window shown for {} s: {used:.1} ms per second",
+        idle.as_secs(),
+    );
+    report.add(
+        Figure::new(
+            Section::Memory,
+            "the app's CPU time a second with no window on screen (the palette hidden, ready)",
+            used,
+            Unit::Ms,
+        )
+        .prompts(size)
+        .detail(format!("over {} s, in 10 ms ticks", idle.as_secs())),
     );
 }
 
 /// The app's CPU time while the palette is open and nobody types: only the search box's
 /// caret blinks. Battery life is this figure, more than the opening.
-#[allow(clippy::print_stdout)]
+#[allow(clippy::print_stdout, clippy::too_many_arguments)]
 fn cpu_while_open(
     conn: &RustConnection,
     root: Window,
     dir: &std::path::Path,
     display: &str,
     pid: u32,
+    idle: Duration,
+    size: usize,
+    report: &mut Report,
 ) {
     open_with_cli(dir, display);
     let opened = Instant::now();
     next_event(conn, opened, |event| matches!(event, Event::MapNotify(_)).then_some(()));
     std::thread::sleep(Duration::from_secs(1));
-    let used = cpu_per_second_while_idle(pid);
+    let used = cpu_per_second_while_idle(pid, idle);
     press(conn, root, &[0xff1b]);
     println!(
         "palette: app CPU while open and idle for {} s: {used:.1} ms per second",
-        IDLE.as_secs()
+        idle.as_secs()
+    );
+    report.add(
+        Figure::new(
+            Section::Memory,
+            "the app's CPU time a second while the palette is open and idle (its caret blinking)",
+            used,
+            Unit::Ms,
+        )
+        .prompts(size)
+        .detail(format!("over {} s, in 10 ms ticks", idle.as_secs())),
     );
 }
 
-/// The CPU milliseconds a second `pid` uses over the next IDLE.
-fn cpu_per_second_while_idle(pid: u32) -> f64 {
+/// The CPU milliseconds a second `pid` uses over the next `idle`.
+fn cpu_per_second_while_idle(pid: u32, idle: Duration) -> f64 {
     let before = cpu_time(pid);
-    std::thread::sleep(IDLE);
+    std::thread::sleep(idle);
     let used = cpu_time(pid) - before;
-    used.as_secs_f64() * 1e3 / IDLE.as_secs_f64()
+    used.as_secs_f64() * 1e3 / idle.as_secs_f64()
 }
 
 /// A process's user and system CPU time, from `/proc/<pid>/stat`.

@@ -1,6 +1,7 @@
 //! The client's own part of an initial pull, piece by piece, with no network: reading the
 //! server's answer, committing it to a new replica, and reading every prompt out of the
-//! change set as the cache does. `cargo bench --bench pull`
+//! change set as the cache does. `cargo bench --bench pull`; its record is
+//! `target/bench-results/pull.json`.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -9,12 +10,10 @@ mod stats;
 
 use std::time::{Duration, Instant};
 
+use promptdeck_figures::{Figure, Kind, Section, report};
 use promptdeck_protocol::Prompt;
 use promptdeck_protocol::wire::{Cookie, PullReply};
 use promptdeck_storage::{Change, Replica};
-
-const SIZES: [usize; 2] = [10_000, 100_000];
-const RUNS: usize = 5;
 
 /// The answer a server gives a new client: clear, then every prompt.
 fn answer(size: usize) -> Vec<u8> {
@@ -39,10 +38,13 @@ fn time<T>(work: impl FnOnce() -> T) -> (T, Duration) {
 
 #[allow(clippy::print_stdout)]
 fn main() {
-    for size in SIZES {
+    let mut report = report!(Kind::Bench, "pull", "cargo bench --bench pull");
+    let scale = report.scale();
+    let runs = scale.pick(5, 2);
+    for size in scale.pick(vec![10_000, 100_000], vec![1_000]) {
         let bytes = answer(size);
         let (mut parse, mut commit, mut read) = (vec![], vec![], vec![]);
-        for _ in 0..RUNS {
+        for _ in 0..runs {
             let (reply, took) = time(|| PullReply::from_slice(&bytes).expect("parses"));
             parse.push(took);
             let PullReply::Patch(response) = reply else { panic!("an error answer") };
@@ -55,14 +57,31 @@ fn main() {
             read.push(took);
             assert_eq!(prompts, size);
         }
+        let (parse, commit, read) =
+            (stats::median(&mut parse), stats::median(&mut commit), stats::median(&mut read));
+        let answer_mb = bytes.len() as f64 / 1e6;
         println!(
-            "pull {size}: {} MB answer; parse {}, commit {}, read prompts {} (medians of {RUNS})",
-            bytes.len() / 1_000_000,
-            stats::ms(stats::median(&mut parse)),
-            stats::ms(stats::median(&mut commit)),
-            stats::ms(stats::median(&mut read)),
+            "pull {size}: {answer_mb:.1} MB answer; parse {}, commit {}, read prompts {} (medians of {runs})",
+            stats::ms(parse),
+            stats::ms(commit),
+            stats::ms(read),
         );
+        let detail = format!("a {answer_mb:.1} MB answer; median of {runs}");
+        for (name, took) in [
+            ("initial pull, the client's part, no network: reading the server's answer", parse),
+            (
+                "initial pull, the client's part: checking every prompt and committing it to a new redb file in one transaction",
+                commit,
+            ),
+            (
+                "initial pull, the client's part: reading every prompt out of the changes, as the cache does",
+                read,
+            ),
+        ] {
+            report.add(Figure::ms(Section::Sync, name, took).prompts(size).detail(detail.clone()));
+        }
     }
+    println!("pull: record {}", report.write().expect("writes its record").display());
 }
 
 fn read_prompts(changes: &[Change]) -> usize {
