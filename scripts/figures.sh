@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 benches=(search runtime pull sync server_load palette)
 # The test records the page needs: `cargo test` writes them.
-tests=(reliability-server reliability-desktop proofs)
+tests=(server-slow-loris server-flood server-web-page torture chaos soak)
 
 case "${1:-full}" in
   full) scale=full records=target/bench-results profile="" ;;

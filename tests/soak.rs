@@ -11,6 +11,7 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use promptdeck_figures::{Figure, Kind, Section, report};
 use support::oidc::Provider;
 use support::signin::{curl_browser, headless_instance, start_server};
 use support::{WAIT, eventually, status, stderr};
@@ -119,4 +120,30 @@ fn a_compressed_day_of_sync_pokes_and_token_refresh_grows_nothing() {
         "{stats:?}: the token was refreshed along the way"
     );
     assert_eq!(stats.sign_ins, 1, "never asked to sign in again: {stats:?}");
+
+    let command = format!("PROMPTDECK_SOAK_SECS={} cargo test --test soak", length.as_secs());
+    let mut report = report!(Kind::Test, "soak", &command);
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "a compressed day, signed in with three-second tokens: edits, each followed by sync rounds and pokes",
+            added,
+            "edits",
+        )
+        .detail(format!(
+            "{length:?}; peak after the warm-up {:.1} MB RSS, {} files, {} threads, {} tasks; in the last quarter {:.1} MB, {}, {}, {}",
+            baseline.rss as f64 / 1e6, baseline.fds, baseline.threads, baseline.tasks,
+            end.rss as f64 / 1e6, end.fds, end.threads, end.tasks
+        )),
+    );
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "a compressed day: token refreshes, counted by the OpenID provider (and one sign-in)",
+            stats.refreshes,
+            "refreshes",
+        )
+        .headline(),
+    );
+    report.write().expect("writes its record");
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use promptdeck_figures::{Figure, Goal, Kind, Section, report};
 use support::server::{processed_on_server, start_server};
 use support::{Instance, cli, stderr, titles};
 
@@ -90,4 +91,29 @@ fn killed_at_random_moments_nothing_acknowledged_is_lost_and_nothing_is_applied_
     let mut ours = local;
     ours.sort();
     assert_eq!(theirs, ours, "another device sees the same library");
+
+    let command =
+        format!("PROMPTDECK_TORTURE_CYCLES={cycles} cargo test --workspace --test torture");
+    let mut report = report!(Kind::Test, "torture", &command);
+    report.add(Figure::count(
+        Section::Reliability,
+        "crash torture: the app killed with SIGKILL at random moments during adds and sync rounds, and restarted",
+        cycles as u64,
+        "kills",
+    ));
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "crash torture: prompts acknowledged before a kill and lost after it (each checked at every restart)",
+            0,
+            "lost",
+        )
+        .detail(format!(
+            "{} acknowledged; none twice, none unasked, each processed once on the server, another device saw the same library",
+            acked.len()
+        ))
+        .goal(Goal::AtMost(0.0))
+        .headline(),
+    );
+    report.write().expect("writes its record");
 }

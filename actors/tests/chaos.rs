@@ -9,6 +9,7 @@ mod support;
 use std::time::Duration;
 
 use promptdeck_actors::{PromptDraft, RuntimeHandle, SyncStatus};
+use promptdeck_figures::{Figure, Goal, Kind, Section, report};
 use support::proxy::{Fault, FaultProxy};
 use support::version::server_version;
 use support::{TestServer, dirs, runtime, wait_until};
@@ -131,6 +132,28 @@ async fn three_devices_through_a_chaotic_network_converge_with_every_mutation_ap
     let processed = server_version(&server.url(), "shared").await;
     assert_eq!(processed, made as i64, "{made} mutations, each processed exactly once");
     assert!(switches >= seconds, "the network kept changing: {switches} switches");
+    let command = format!("PROMPTDECK_CHAOS_SECS={seconds} cargo test --workspace --test chaos");
+    let mut report = report!(Kind::Test, "chaos", &command);
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "chaos network: mutations three devices made through a proxy switching between lateness, drips, resets, 500s, garbage, silence, cut answers and refusals",
+            made,
+            "mutations",
+        )
+        .detail(format!("{seconds} s, {switches} switches of fault")),
+    );
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "chaos network: mutations lost or processed twice (the server's version against the count made; devices and server compared prompt by prompt)",
+            0,
+            "mutations",
+        )
+        .goal(Goal::AtMost(0.0))
+        .headline(),
+    );
+    report.write().expect("writes its record");
     for device in devices {
         device.shutdown().await;
     }

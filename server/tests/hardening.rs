@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use promptdeck_figures::{Figure, Kind, Section, report};
 use promptdeck_server::{Auth, SHUTDOWN_GRACE, Server, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
@@ -58,14 +59,19 @@ async fn a_local_server_refuses_what_a_web_page_could_send() {
     };
     assert_eq!(pull(None, None, "application/json").await, 200, "a local client gets in");
     assert_eq!(pull(Some("localhost:8787"), None, "application/json; charset=utf-8").await, 200);
-    // DNS rebinding: a page's own name that resolves to 127.0.0.1.
-    assert_eq!(pull(Some("rebind.attacker.example:8787"), None, "application/json").await, 403);
-    // A cross-site fetch or form from a page: the browser names its origin.
-    assert_eq!(pull(None, Some("https://attacker.example"), "application/json").await, 403);
-    assert_eq!(pull(None, Some("null"), "application/json").await, 403);
-    // A simple form post needs no preflight, but cannot send JSON.
-    assert_eq!(pull(None, None, "text/plain").await, 415);
-    assert_eq!(pull(None, None, "application/x-www-form-urlencoded").await, 415);
+    let attacks = [
+        // DNS rebinding: a page's own name that resolves to 127.0.0.1.
+        (pull(Some("rebind.attacker.example:8787"), None, "application/json").await, 403),
+        // A cross-site fetch or form from a page: the browser names its origin.
+        (pull(None, Some("https://attacker.example"), "application/json").await, 403),
+        (pull(None, Some("null"), "application/json").await, 403),
+        // A simple form post needs no preflight, but cannot send JSON.
+        (pull(None, None, "text/plain").await, 415),
+        (pull(None, None, "application/x-www-form-urlencoded").await, 415),
+    ];
+    for (answered, refusal) in attacks {
+        assert_eq!(answered, refusal);
+    }
     let poke = http
         .get(format!("{base}/api/replicache/poke?space=personal"))
         .header("Origin", "https://attacker.example")
@@ -73,6 +79,22 @@ async fn a_local_server_refuses_what_a_web_page_could_send() {
         .await
         .expect("answered");
     assert_eq!(poke.status().as_u16(), 403, "a page cannot follow the library either");
+    let mut report = report!(
+        Kind::Test,
+        "server-web-page",
+        "cargo test -p promptdeck-server --test hardening a_local_server"
+    );
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "a web page reaching --insecure-local on loopback: DNS rebinding (a foreign Host), cross-site Origin and `null`, text/plain and form posts, a cross-site poke stream",
+            attacks.len() as u64 + 1,
+            "refused",
+        )
+        .detail("403 or 415 each, before any handler; a local client answered 200")
+        .headline(),
+    );
+    report.write().expect("writes its record");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

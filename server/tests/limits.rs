@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use promptdeck_figures::{Figure, Kind, Section, report};
 use promptdeck_server::{Auth, Limits, Server, ServerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -125,6 +126,25 @@ fn half_sent_requests_from_one_address_leave_others_answered() {
         );
         assert_eq!(closed, HALF_SENT - PER_ADDRESS, "all but the address's limit closed");
     });
+    let mut report = report!(
+        Kind::Test,
+        "server-slow-loris",
+        "cargo test -p promptdeck-server --test limits half_sent"
+    );
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "slow loris: half-sent requests from one address (headers never finished), the server allowed 128 descriptors",
+            HALF_SENT as u64,
+            "requests",
+        )
+        .detail(format!(
+            "{PER_ADDRESS} held (the per-address limit), {} closed as they came; another address answered 200 meanwhile",
+            HALF_SENT - PER_ADDRESS
+        ))
+        .headline(),
+    );
+    report.write().expect("writes its record");
 }
 
 /// Whether the server has closed (or reset) `socket`, without waiting.
@@ -166,12 +186,16 @@ async fn one_user_cannot_take_every_request_or_poke_stream() {
     };
 
     let mut open = vec![poke("alice-token").await, poke("alice-token").await];
+    // Each refusal below is counted for the reliability figures.
+    let mut refusals = 0;
     let refused = poke("alice-token").await.expect("answered");
     assert_eq!(refused.status().as_u16(), 429);
+    refusals += 1;
     assert!(refused.headers().contains_key("retry-after"));
     assert!(refused.text().await.expect("body").contains("already follow 2 poke streams"));
     open.push(poke("bob-token").await);
     assert_eq!(status(poke("carol-token").await), 429, "three streams in all");
+    refusals += 1;
     assert!(open.into_iter().all(|r| r.expect("answered").status().as_u16() == 200));
 
     // Alice's one request in flight: its handler waits for the body, and says so by asking
@@ -189,12 +213,29 @@ async fn one_user_cannot_take_every_request_or_poke_stream() {
     assert_eq!(&go_on, b"HTTP/1.1 100 Continue\r\n\r\n");
     let refused = pull("alice-token").await;
     assert_eq!(status(refused), 429, "alice has a request in flight");
+    refusals += 1;
     assert_eq!(status(pull("bob-token").await), 200, "bob is not held up by alice");
     in_flight.write_all(pull_body("alice-token").as_bytes()).await.expect("sent");
     let mut answer = [0u8; 12];
     in_flight.read_exact(&mut answer).await.expect("answered");
     assert_eq!(&answer, b"HTTP/1.1 200");
     assert_eq!(status(pull("alice-token").await), 200, "a finished request gives its place back");
+    let mut report = report!(
+        Kind::Test,
+        "server-flood",
+        "cargo test -p promptdeck-server --test limits one_user_cannot"
+    );
+    report.add(
+        Figure::count(
+            Section::Reliability,
+            "flood: requests and poke streams over a user's or the server's limits, refused with 429 and Retry-After while other users were answered",
+            refusals,
+            "refused",
+        )
+        .detail("a third poke stream of one user, a fourth in all, a second request in flight; 3 streams and 1 request held")
+        .headline(),
+    );
+    report.write().expect("writes its record");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
