@@ -55,6 +55,8 @@ pub enum AuthError {
     Provider(String),
     #[error(transparent)]
     Unencrypted(#[from] crate::transport::Unencrypted),
+    #[error(transparent)]
+    Untrusted(#[from] crate::transport::Untrusted),
 }
 
 pub(crate) enum AuthMsg {

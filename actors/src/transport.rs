@@ -52,12 +52,28 @@ impl CaFile {
     }
 }
 
-/// Why the server's certificate was refused, when that is why `error` happened.
-pub(crate) fn refused_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+/// A certificate this device does not trust: waiting will not mend it, naming the authority
+/// that made it will.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{whose} certificate is not trusted ({why}); if it uses a certificate of its own making, \
+     name its certificate authority with --ca-file (ca_file under [sync] in settings.toml)"
+)]
+pub struct Untrusted {
+    /// "the server's", "the sign-in provider's".
+    pub whose: &'static str,
+    pub why: String,
+}
+
+/// Whether `error` happened because `whose` certificate was refused, and why.
+pub(crate) fn untrusted(
+    error: &(dyn std::error::Error + 'static),
+    whose: &'static str,
+) -> Option<Untrusted> {
     let mut next = Some(error);
     while let Some(error) = next {
         if let Some(tls @ rustls::Error::InvalidCertificate(_)) = error.downcast_ref() {
-            return Some(tls.to_string());
+            return Some(Untrusted { whose, why: tls.to_string() });
         }
         // TLS errors reach the client wrapped in I/O errors (twice), whose `source` skips
         // what they wrap.

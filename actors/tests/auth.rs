@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use promptdeck_actors::{
-    Account, AuthConfig, BrowserOpener, Runtime, RuntimeConfig, RuntimeStatus, SignInSource,
-    SyncConfig, SyncStatus, TokenVault,
+    Account, AuthConfig, AuthError, BrowserOpener, RequestError, Runtime, RuntimeConfig,
+    RuntimeStatus, SignInSource, SyncConfig, SyncStatus, TokenVault,
 };
 use promptdeck_server::{Auth, OidcConfig};
 use support::oidc::{AUDIENCE, CLIENT_ID, Provider};
@@ -89,6 +89,21 @@ async fn signing_in(dir: &Path, server: &TestServer, open: BrowserOpener) -> Run
         sign_in_timeout: Duration::from_secs(20),
         ..AuthConfig::new(source, TokenVault::file_in(dir), open)
     });
+    Runtime::start(config).await.expect("runtime starts")
+}
+
+/// A runtime that signs in where the server at `url` says, trusting `ca` if given.
+async fn signing_in_at(
+    dir: &Path,
+    url: &str,
+    ca_file: Option<promptdeck_actors::CaFile>,
+) -> Runtime {
+    let mut config = RuntimeConfig::new(dir.join("library.redb"));
+    config.sync = Some(SyncConfig { ca_file: ca_file.clone(), ..SyncConfig::new(url, "shared") });
+    let nowhere: BrowserOpener = Arc::new(|_| Err("no browser here".into()));
+    let source = SignInSource::Server(url.to_owned());
+    config.auth =
+        Some(AuthConfig { ca_file, ..AuthConfig::new(source, TokenVault::file_in(dir), nowhere) });
     Runtime::start(config).await.expect("runtime starts")
 }
 
@@ -343,4 +358,22 @@ async fn tokens_expiring_every_few_seconds_never_fail_a_mutation_or_ask_to_sign_
     let refreshed_on_401 =
         stats.refreshes - lying.expect("the soak reached its second half").refreshes;
     assert!(refreshed_on_401 >= seconds / 8, "{refreshed_on_401} refreshes after 401s: {stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_refused_for_its_certificate_says_so_instead_of_offline() {
+    let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
+    let (server, ca) = TestServer::self_signed(dirs[0].path());
+
+    let untrusting = signing_in_at(dirs[1].path(), &server.https_url(), None).await;
+    let refused = untrusting.handle().sign_in().await.expect_err("an unknown issuer");
+    assert!(matches!(refused, RequestError::SignIn(AuthError::Untrusted(_))), "{refused:?}");
+    let said = refused.to_string();
+    assert!(said.contains("certificate is not trusted") && said.contains("--ca-file"), "{said}");
+    untrusting.shutdown().await;
+
+    // Trusted, the same request reaches the server, which needs no sign-in.
+    let trusting = signing_in_at(dirs[2].path(), &server.https_url(), Some(ca)).await;
+    assert_eq!(trusting.handle().sign_in().await, Err(RequestError::NoSignIn));
+    trusting.shutdown().await;
 }

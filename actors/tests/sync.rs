@@ -271,17 +271,9 @@ async fn a_full_space_keeps_the_new_prompt_here_says_why_and_takes_it_once_there
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_with_a_certificate_of_its_own_is_trusted_through_the_ca_file_named() {
-    let (root, db) = dirs();
-    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("made");
-    let tls = promptdeck_server::TlsFiles {
-        cert: root.path().join("cert.pem"),
-        key: root.path().join("key.pem"),
-    };
-    std::fs::write(&tls.cert, made.cert.pem()).expect("written");
-    std::fs::write(&tls.key, made.signing_key.serialize_pem()).expect("written");
-    let ca = promptdeck_actors::CaFile::read(&tls.cert).expect("a CA file");
-    let server = TestServer::with_tls(&db, tls);
-    let url = format!("https://localhost:{}", server.addr.port());
+    let (root, _) = dirs();
+    let (server, ca) = TestServer::self_signed(root.path());
+    let url = server.https_url();
 
     let untrusting =
         support::runtime_with(&root.path().join("a"), SyncConfig::new(&url, "s")).await;

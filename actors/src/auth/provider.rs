@@ -143,7 +143,7 @@ async fn discover(
 }
 
 async fn get_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Value, AuthError> {
-    let response = http.get(url).send().await.map_err(|e| AuthError::Offline(e.to_string()))?;
+    let response = http.get(url).send().await.map_err(unreachable)?;
     if !response.status().is_success() {
         return Err(AuthError::Provider(format!("{what} ({url}) answered {}", response.status())));
     }
@@ -244,14 +244,21 @@ fn token_error(error: TokenError) -> AuthError {
                 }
             }
         }
-        RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
-            AuthError::Offline(e.to_string())
-        }
+        RequestTokenError::Request(HttpClientError::Reqwest(e)) => unreachable(*e),
         RequestTokenError::Request(e) => AuthError::Offline(e.to_string()),
         RequestTokenError::Parse(e, _body) => {
             AuthError::Provider(format!("the provider's token answer is malformed: {e}"))
         }
         RequestTokenError::Other(e) => AuthError::Provider(e),
+    }
+}
+
+/// A request to the provider that got no answer: the network's fault, or a certificate this
+/// device does not trust, which waiting will not mend.
+fn unreachable(error: reqwest::Error) -> AuthError {
+    match crate::transport::untrusted(&error, "the sign-in provider's") {
+        Some(untrusted) => AuthError::Untrusted(untrusted),
+        None => AuthError::Offline(error.to_string()),
     }
 }
 

@@ -256,12 +256,8 @@ fn profile_id(sync: &SyncState) -> String {
 /// A request that got no answer: the network's fault, or a certificate this device does not
 /// trust, which waiting will not mend.
 fn unreachable(error: reqwest::Error) -> RoundError {
-    match crate::transport::refused_certificate(&error) {
-        Some(why) => RoundError::Server(format!(
-            "the server's certificate is not trusted ({why}); if the server uses a certificate \
-             of its own making, name its certificate authority with --ca-file (ca_file under \
-             [sync] in settings.toml)"
-        )),
+    match crate::transport::untrusted(&error, "the server's") {
+        Some(untrusted) => RoundError::Server(untrusted.to_string()),
         None => RoundError::Offline(error.to_string()),
     }
 }

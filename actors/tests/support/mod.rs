@@ -58,6 +58,23 @@ impl TestServer {
         Self::serve_with(url, None, Auth::InsecureLocal, Limits::default(), Some(tls))
     }
 
+    /// A local server over HTTPS with a certificate made for `localhost` now, which nothing
+    /// trusts unless given the returned file; its files and database go in `dir`.
+    pub fn self_signed(dir: &Path) -> (Self, promptdeck_actors::CaFile) {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("made");
+        let tls =
+            promptdeck_server::TlsFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") };
+        std::fs::write(&tls.cert, made.cert.pem()).expect("written");
+        std::fs::write(&tls.key, made.signing_key.serialize_pem()).expect("written");
+        let ca = promptdeck_actors::CaFile::read(&tls.cert).expect("a CA file");
+        (Self::with_tls(&dir.join("server.db"), tls), ca)
+    }
+
+    /// This server's URL by the name its certificate holds.
+    pub fn https_url(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
     fn serve(database_url: String, addr: Option<SocketAddr>, auth: Auth, limits: Limits) -> Self {
         Self::serve_with(database_url, addr, auth, limits, None)
     }
