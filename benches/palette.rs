@@ -36,6 +36,8 @@ const KEPT_FLOOR_GOAL: f64 = 1.5;
 const FIRST_ROW_GOAL_MS: f64 = 16.0;
 /// The palette's memory may not grow with use.
 const GROWTH_GOAL_MB: f64 = 2.0;
+/// Issue 20's goal for the app as people run it, at 10k prompts.
+const IDLE_APP_GOAL_MB: f64 = 40.0;
 const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 
 /// Set in the floor app this bench starts (itself, run again), and in its trigger.
@@ -66,8 +68,18 @@ fn main() {
     let root = conn.setup().roots[screen].root;
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
-    let floor = measure_floor(&conn, root, &display, floor::Window::New, runs);
-    let kept_floor = measure_floor(&conn, root, &display, floor::Window::Kept, runs);
+    let settle = scale.pick(Duration::from_secs(3), Duration::from_secs(1));
+    let (floor, _) = measure_floor(&conn, root, &display, floor::Window::New, runs, settle);
+    let (kept_floor, floor_memory) =
+        measure_floor(&conn, root, &display, floor::Window::Kept, runs, settle);
+    report.add(
+        Figure::mb(
+            Section::Memory,
+            "idle RSS of the floor: a bare iced daemon with one hidden window (Xvfb)",
+            floor_memory.resident,
+        )
+        .detail(floor_memory.to_string()),
+    );
     for (kind, timings) in [
         ("made new for every opening", &floor),
         ("kept hidden between openings, as the palette's", &kept_floor),
@@ -83,7 +95,32 @@ fn main() {
     for &size in &sizes {
         let dir = tempfile::tempdir().expect("tempdir");
         corpus::seed_profile(dir.path(), size);
+        let headless = headless_rss(dir.path());
         let mut app = start_app(dir.path(), &display);
+        let idle = settled_memory(app.id(), settle);
+        println!(
+            "palette {size:>6} prompts: idle app {idle}; the headless runtime {:.1} MB",
+            headless as f64 / 1e6
+        );
+        let idle_figure = Figure::mb(
+            Section::Memory,
+            "idle RSS of the app as people run it (Xvfb, windows closed, the palette made and hidden, hotkeys live; no tray: Xvfb has no StatusNotifier host)",
+            idle.resident,
+        )
+        .prompts(size)
+        .detail(idle.to_string());
+        report.add(match size {
+            10_000 => idle_figure.goal(Goal::AtMost(IDLE_APP_GOAL_MB)).headline(),
+            _ => idle_figure,
+        });
+        report.add(
+            Figure::mb(
+                Section::Memory,
+                "idle RSS of the headless runtime, same run and library (no iced, winit, tray or hotkeys)",
+                headless,
+            )
+            .prompts(size),
+        );
         for trigger in [Trigger::Cli, Trigger::Hotkey] {
             let what = format!("palette {size:>6} prompts, {trigger:?}");
             let timings = time_runs(&conn, root, dir.path(), &display, trigger, &what, runs);
@@ -158,9 +195,11 @@ fn measure_floor(
     display: &str,
     kind: floor::Window,
     runs: usize,
-) -> Timings {
+    settle: Duration,
+) -> (Timings, Memory) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = start_floor(dir.path(), display, kind);
+    let idle = settled_memory(app.id(), settle);
     let what = match kind {
         floor::Window::New => "floor (bare iced, a new window each time)",
         floor::Window::Kept => "floor (bare iced, its window kept hidden between openings)",
@@ -168,7 +207,43 @@ fn measure_floor(
     let drawn = time_runs(conn, root, dir.path(), display, Trigger::Floor, what, runs);
     let _ = app.kill();
     let _ = app.wait();
-    drawn
+    (drawn, idle)
+}
+
+/// A process's memory once it has been left alone for `settle` after starting (its windows
+/// made, its caches warm): pacing, not a wait for an event, since nothing marks "idle".
+fn settled_memory(pid: u32, settle: Duration) -> Memory {
+    std::thread::sleep(settle);
+    Memory::of(pid)
+}
+
+/// The headless runtime's resident size on the profile `data_dir`, from its first answer.
+fn headless_rss(data_dir: &std::path::Path) -> u64 {
+    let mut runtime = Command::new(BIN)
+        .arg("--headless")
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .env("PROMPTDECK_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts the headless runtime");
+    let mut lines = BufReader::new(runtime.stderr.take().expect("piped")).lines();
+    lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
+    std::thread::spawn(move || lines.for_each(drop));
+    let status = Command::new(BIN)
+        .args(["status", "--json"])
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .output()
+        .expect("status runs");
+    let health: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    let rss = health["rssBytes"].as_u64().expect("rssBytes");
+    let quit = Command::new(BIN)
+        .arg("quit")
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .stdout(Stdio::null())
+        .status();
+    assert!(quit.expect("quit runs").success());
+    runtime.wait().expect("the runtime exits");
+    rss
 }
 
 /// The library sizes to measure: `PALETTE_BENCH_SIZES=10000` (a comma-separated list) for
@@ -319,7 +394,8 @@ fn next_event<T>(conn: &RustConnection, since: Instant, pick: impl Fn(Event) -> 
     }
 }
 
-/// The first result row's title is light text on the selection colour: count bright pixels.
+/// The first result row's title is light text on the selection colour, in the palette and
+/// in the floor (both dark-themed, so no background is bright): count its bright pixels.
 fn first_row_drawn(conn: &RustConnection, window: Window) -> bool {
     let Ok(cookie) = conn.get_image(ImageFormat::Z_PIXMAP, window, 20, 64, 300, 40, !0) else {
         return false;

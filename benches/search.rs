@@ -1,5 +1,7 @@
 //! Per-keystroke search over 10k and 100k prompts, and the cost of building the index;
-//! beside it, in the same run, `fzf --filter` on the same corpus and keystrokes
+//! beside it, in the same run and on the same corpus, typing and fresh queries: nucleo's own
+//! high-level matcher (`nucleo::Nucleo`, the engine of Helix's picker) with the corpus
+//! already loaded, and `fzf --filter` as it is used, a process per keystroke
 //! (`scripts/install-deps.sh --test` installs fzf). `cargo bench --bench search`; its record
 //! is `target/bench-results/search.json`.
 
@@ -11,7 +13,10 @@ mod stats;
 mod tools;
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use nucleo::pattern::{CaseMatching, Normalization};
 
 use promptdeck_actors::{SearchIndex, process_rss_bytes};
 use promptdeck_figures::{Figure, Goal, Kind, Section, Unit, report};
@@ -20,6 +25,18 @@ use promptdeck_figures::{Figure, Goal, Kind, Section, Unit, report};
 const TYPED: &str = "summarize meeting notes";
 /// Every keystroke of the typing, at 100k prompts (issue 20).
 const KEYSTROKE_GOAL_MS: f64 = 8.0;
+/// Queries typed at once, each after another that it does not extend: nothing to narrow
+/// from.
+const FRESH: [&str; 6] = [
+    "meeting notes",
+    "review code diff",
+    "translate french",
+    "polite decline",
+    "sql query optimize",
+    "customer support answer",
+];
+/// The results a palette shows and both engines are asked for.
+const TOP: usize = 50;
 
 #[allow(clippy::print_stdout)]
 fn main() {
@@ -46,7 +63,7 @@ fn main() {
         for _ in 0..repeats {
             for (end, times) in (1..=TYPED.len()).zip(&mut keystrokes) {
                 let start = Instant::now();
-                black_box(index.search(&TYPED[..end], 50, 0));
+                black_box(index.search(&TYPED[..end], TOP, 0));
                 times.push(start.elapsed());
             }
         }
@@ -59,6 +76,71 @@ fn main() {
             .max_by_key(|&(_, median)| median)
             .expect("keystrokes");
         keystroke_medians.push(median);
+        let mut fresh = Vec::new();
+        for _ in 0..repeats {
+            for query in FRESH {
+                let start = Instant::now();
+                black_box(index.search(query, TOP, 0));
+                fresh.push(start.elapsed());
+            }
+        }
+        let fresh_median = stats::median(&mut fresh);
+        let mut baseline = NucleoBaseline::new(&prompts);
+        let (mut nucleo_typed, mut nucleo_fresh) = (Vec::new(), Vec::new());
+        for _ in 0..repeats {
+            for end in 1..=TYPED.len() {
+                nucleo_typed.push(baseline.time(&TYPED[..end], end > 1));
+            }
+            for query in FRESH {
+                nucleo_fresh.push(baseline.time(query, false));
+            }
+        }
+        drop(baseline);
+        let (nucleo_typed, nucleo_fresh) =
+            (stats::median(&mut nucleo_typed), stats::median(&mut nucleo_fresh));
+        println!(
+            "nucleo {size:>6} prompts: keystroke median {} (Promptdeck {:.2}x its time), fresh query median {} (Promptdeck {} , {:.2}x)",
+            stats::ms(nucleo_typed),
+            median.as_secs_f64() / nucleo_typed.as_secs_f64(),
+            stats::ms(nucleo_fresh),
+            stats::ms(fresh_median),
+            fresh_median.as_secs_f64() / nucleo_fresh.as_secs_f64(),
+        );
+        let nucleo_name = "nucleo (`nucleo::Nucleo`, Helix's picker engine) with the corpus loaded in-process, title, tags and whole body as one text, top 50";
+        report.add(
+            Figure::ms(
+                Section::Search,
+                format!("{nucleo_name}: per keystroke of the typing, narrowing as it types"),
+                nucleo_typed,
+            )
+            .prompts(size),
+        );
+        report.add(
+            Figure::ms(
+                Section::Search,
+                "search: fresh queries typed at once (nothing to narrow from)",
+                fresh_median,
+            )
+            .prompts(size)
+            .detail(format!("{} queries, {} samples", FRESH.len(), fresh.len())),
+        );
+        report.add(
+            Figure::ms(Section::Search, format!("{nucleo_name}: fresh queries"), nucleo_fresh)
+                .prompts(size),
+        );
+        let against = |ours: Duration, theirs: Duration, what: &str| {
+            Figure::new(
+                Section::Search,
+                format!("Promptdeck's {what} over nucleo's, same run (below 1: Promptdeck is faster; Promptdeck matches only a body's first 240 characters, nucleo the whole body)"),
+                ours.as_secs_f64() / theirs.as_secs_f64(),
+                Unit::Ratio,
+            )
+            .prompts(size)
+            .goal(Goal::AtMost(1.0))
+            .headline()
+        };
+        report.add(against(median, nucleo_typed, "keystroke"));
+        report.add(against(fresh_median, nucleo_fresh, "fresh query"));
         let mut fzf = fzf_keystrokes(&prompts, scale.pick(3, 1));
         let fzf_median = stats::median(&mut fzf);
         let fzf_p95 = stats::percentile(&mut fzf, 0.95);
@@ -163,4 +245,41 @@ fn fzf_keystrokes(prompts: &[promptdeck_protocol::Prompt], rounds: usize) -> Vec
         }
     }
     samples
+}
+
+/// nucleo's high-level matcher holding the same prompts, matched on its own thread pool.
+struct NucleoBaseline {
+    nucleo: nucleo::Nucleo<()>,
+}
+
+impl NucleoBaseline {
+    /// Loads every prompt (title, tags and body as one text) and waits until it holds them.
+    fn new(prompts: &[promptdeck_protocol::Prompt]) -> Self {
+        let nucleo = nucleo::Nucleo::new(nucleo::Config::DEFAULT, Arc::new(|| {}), None, 1);
+        let injector = nucleo.injector();
+        for p in prompts {
+            let text = format!("{} {} {}", p.title, p.tags.join(" "), p.body);
+            injector.push((), |_, columns| columns[0] = text.as_str().into());
+        }
+        let mut baseline = Self { nucleo };
+        baseline.settle();
+        baseline
+    }
+
+    /// Until the matcher has matched and sorted everything it was given.
+    fn settle(&mut self) {
+        while self.nucleo.tick(10).running {}
+    }
+
+    /// The time to match `query` and read the best `TOP`; `extends` when it extends the
+    /// last query, so that nucleo narrows from its matches.
+    fn time(&mut self, query: &str, extends: bool) -> Duration {
+        let start = Instant::now();
+        self.nucleo.pattern.reparse(0, query, CaseMatching::Smart, Normalization::Smart, extends);
+        self.settle();
+        let snapshot = self.nucleo.snapshot();
+        let shown = snapshot.matched_item_count().min(TOP as u32);
+        black_box(snapshot.matched_items(..shown).count());
+        start.elapsed()
+    }
 }

@@ -1,7 +1,9 @@
 //! The floor the palette is measured against: a bare iced daemon that, each time a client
 //! connects to its socket, opens one undecorated window drawing one line of text where the
-//! palette draws its first row, and closes it on Escape. Nothing else: no runtime, no
-//! search, no list. Kept (`Window::Kept`), it makes its window hidden at start and shows
+//! palette draws its first row, in the palette's theme (dark, the title in the theme's text
+//! colour on the selected row's colour: the bench's "first row drawn" check looks for that
+//! text's pixels in both), and closes it on Escape. Nothing else: no runtime, no search, no
+//! list. Kept (`Window::Kept`), it makes its window hidden at start and shows
 //! and hides it, as the palette does on X11.
 
 use std::path::PathBuf;
@@ -9,7 +11,7 @@ use std::path::PathBuf;
 use iced::futures::stream;
 use iced::widget::{column, container, space, text};
 use iced::window::{self, Level, Mode, Position, Settings};
-use iced::{Element, Size, Subscription, Task, keyboard};
+use iced::{Border, Element, Length, Size, Subscription, Task, Theme, keyboard};
 
 /// Whether the floor opens a new window each time or keeps one hidden between openings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,7 @@ pub enum Window {
 pub fn run(socket: PathBuf, kind: Window) -> iced::Result {
     iced::daemon(move || Floor::boot(socket.clone(), kind), Floor::update, Floor::view)
         .title(|_: &Floor, _| "floor".to_owned())
+        .theme(|_: &Floor, _| Theme::Dark)
         .subscription(Floor::subscription)
         .run()
 }
@@ -85,8 +88,19 @@ impl Floor {
     }
 
     fn view(&self, _window: window::Id) -> Element<'_, Message> {
-        let line = text("Summarise article").size(16);
-        container(column![space().height(72), line]).padding([0, 24]).into()
+        let row = container(text("Summarise article").size(16))
+            .padding([8, 12])
+            .width(Length::Fill)
+            .style(|theme: &Theme| {
+                let palette = theme.extended_palette();
+                container::Style {
+                    background: Some(palette.primary.weak.color.into()),
+                    text_color: Some(palette.background.base.text),
+                    border: Border { radius: 6.0.into(), ..Border::default() },
+                    ..container::Style::default()
+                }
+            });
+        container(column![space().height(64), row]).padding([0, 16]).into()
     }
 
     fn subscription(&self) -> Subscription<Message> {
