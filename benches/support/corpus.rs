@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 //! A library of real-looking prompts, the same for a given seed on every machine: titles of
-//! a few words, bodies from a sentence to a few paragraphs, a tag or two.
+//! a few words, bodies from a sentence to a few paragraphs (and one in thirty a long system
+//! prompt of 5-20k characters), a tag or two. Bodies draw on a vocabulary of some thousands
+//! of words, a few common and most rare, as text does.
 
 use promptdeck_protocol::{CreatePrompt, Mutation, Prompt, PromptId};
 
@@ -124,8 +126,56 @@ const WORDS: &[&str] = &[
 ];
 const TAGS: &[&str] = &["work", "code", "writing", "email", "personal", "research", "ops"];
 
+/// Syllables of the rarer words.
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ren", "tas", "vo", "bri", "sel", "dun", "ar", "qui", "po", "zan", "ter",
+    "wil", "ex", "gra", "mon", "ste", "ful", "cap", "ri", "os", "bel", "nor", "ith", "pla", "ved",
+];
+/// Rarer words than [`WORDS`]: made from syllables, the same on every machine.
+const RARE_WORDS: usize = 6_000;
+
+/// Titles: the common words people name prompts with.
 fn words(rng: &mut fastrand::Rng, count: usize) -> String {
     (0..count).map(|_| WORDS[rng.usize(..WORDS.len())]).collect::<Vec<_>>().join(" ")
+}
+
+/// The `n`th rare word, the `n`th most frequent of them.
+pub fn rare_word(mut n: usize) -> String {
+    let mut word = String::new();
+    for _ in 0..3 {
+        word.push_str(SYLLABLES[n % SYLLABLES.len()]);
+        n /= SYLLABLES.len();
+    }
+    word
+}
+
+/// Body text: half common words, half rare ones drawn as text draws them (the `k`th most
+/// frequent about 1/k as often as the first).
+fn text(rng: &mut fastrand::Rng, count: usize) -> String {
+    let mut out = String::new();
+    for _ in 0..count {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        match rng.bool() {
+            true => out.push_str(WORDS[rng.usize(..WORDS.len())]),
+            false => {
+                let rank = (RARE_WORDS as f64).powf(rng.f64()) as usize - 1;
+                out.push_str(&rare_word(rank.min(RARE_WORDS - 1)));
+            }
+        }
+    }
+    out
+}
+
+/// How many words a body has: most a sentence or a few paragraphs, one in thirty a long
+/// system prompt of some 5-20k characters.
+fn body_words(rng: &mut fastrand::Rng) -> usize {
+    match rng.u8(..) {
+        0..=7 => rng.usize(700..2_800),
+        8..=199 => rng.usize(10..80),
+        _ => rng.usize(80..600),
+    }
 }
 
 /// `n` createPrompt mutations with ids `p0000000`, `p0000001`, ...
@@ -135,8 +185,8 @@ pub fn creates(n: usize, seed: u64) -> Vec<Mutation> {
         .map(|i| {
             let title_words = rng.usize(2..7);
             let title = words(&mut rng, title_words);
-            let body_words = if rng.u8(..) < 200 { rng.usize(10..80) } else { rng.usize(80..600) };
-            let body = words(&mut rng, body_words);
+            let body_words = body_words(&mut rng);
+            let body = text(&mut rng, body_words);
             let tags =
                 (0..rng.usize(0..3)).map(|_| TAGS[rng.usize(..TAGS.len())].to_owned()).collect();
             let id = PromptId::parse(format!("p{i:07}")).expect("valid id");

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Prompt, PromptId};
 
-/// Characters of the body kept for previews and for matching beyond the title.
+/// Characters of the body a list row shows.
 pub const PREVIEW_CHARS: usize = 240;
 
 /// A prompt as lists and search results show it.

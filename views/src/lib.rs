@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod editor;
+pub mod excerpt;
 pub mod fill;
 pub mod indicator;
 pub mod library;

@@ -11,6 +11,7 @@ use iced::{Element, Length};
 use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 
+use crate::excerpt;
 use crate::widget::chip::chip;
 use crate::widget::frame::frame;
 use crate::widget::highlight;
@@ -34,7 +35,7 @@ pub struct State {
     indicator: Indicator,
     notice: Option<String>,
     /// The selected prompt's body, once the app has fetched it.
-    preview: Option<(PromptKey, String)>,
+    preview: Option<Preview>,
     /// The fill-in form of the prompt being inserted, while it asks for its fields.
     filling: Option<Filling>,
     /// Every workspace's space, in order; chips show when there are several.
@@ -49,6 +50,28 @@ pub struct State {
 pub enum Scope {
     Workspace(String),
     All,
+}
+
+/// The selected prompt's body, and what of it the preview pane shows for the query.
+struct Preview {
+    key: PromptKey,
+    body: String,
+    shown: String,
+}
+
+impl Preview {
+    fn new(key: PromptKey, body: &str, query: &str) -> Self {
+        Self {
+            key,
+            body: body.to_owned(),
+            shown: excerpt::around_match(body, query, PREVIEW_CHARS),
+        }
+    }
+
+    /// Shows the part of the body that `query` matches.
+    fn follow(&mut self, query: &str) {
+        self.shown = excerpt::around_match(&self.body, query, PREVIEW_CHARS);
+    }
 }
 
 struct Filling {
@@ -305,6 +328,9 @@ impl State {
             Err(error) => Loadable::Failed(error),
         };
         self.selected = 0;
+        if let Some(preview) = &mut self.preview {
+            preview.follow(query);
+        }
         self.preview_action()
     }
 
@@ -312,7 +338,7 @@ impl State {
     pub fn wanted_preview(&self) -> Option<PromptKey> {
         let selected = self.selected()?.key();
         match &self.preview {
-            Some((shown, _)) if *shown == selected => None,
+            Some(preview) if preview.key == selected => None,
             _ => Some(selected),
         }
     }
@@ -323,13 +349,14 @@ impl State {
 
     /// The prompt whose full body the preview shows.
     pub fn previewed(&self) -> Option<&PromptKey> {
-        self.preview.as_ref().map(|(key, _)| key)
+        self.preview.as_ref().map(|preview| &preview.key)
     }
 
-    /// The body of `key` for the preview; dropped if the selection moved on meanwhile.
+    /// The body of `key` for the preview, from where the query matches it; dropped if the
+    /// selection moved on meanwhile.
     pub fn show_preview(&mut self, key: PromptKey, body: &str) {
         if self.selected().is_some_and(|p| p.key() == key) {
-            self.preview = Some((key, body.chars().take(PREVIEW_CHARS).collect()));
+            self.preview = Some(Preview::new(key, body, &self.query));
         }
     }
 
@@ -436,7 +463,9 @@ impl State {
     /// arrives.
     fn preview_pane(&self) -> Element<'_, Message> {
         let shown = match (&self.preview, self.selected()) {
-            (Some((key, body)), Some(selected)) if *key == selected.key() => body.as_str(),
+            (Some(preview), Some(selected)) if preview.key == selected.key() => {
+                preview.shown.as_str()
+            }
             (_, Some(selected)) => selected.preview.as_str(),
             (_, None) => "",
         };

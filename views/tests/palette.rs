@@ -454,3 +454,27 @@ fn a_chip_click_switches_and_rows_from_all_workspaces_say_where_they_live() -> R
     );
     Ok(())
 }
+
+#[test]
+fn a_match_deep_in_a_long_body_is_what_the_preview_shows() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.update(Message::QueryChanged("zanzibar".into()));
+    state.show_results("zanzibar", Ok(library()));
+    let body = format!(
+        "{}Pack for Zanzibarquux in June.\n{}",
+        "You are a guide.\n".repeat(300),
+        "More.\n".repeat(50)
+    );
+    state.show_preview(key("a"), &body);
+    let mut ui = simulator(state.view());
+    let shown = format!("… Pack for Zanzibarquux in June.\n{}", "More.\n".repeat(50));
+    ui.find(shown.as_str())?;
+    drop(ui);
+
+    state.update(Message::QueryChanged("guide".into()));
+    state.show_results("guide", Ok(library()));
+    let mut ui = simulator(state.view());
+    assert!(ui.find(shown.as_str()).is_err(), "a query matching the start shows the start");
+    ui.find(body.chars().take(2000).collect::<String>().as_str())?;
+    Ok(())
+}
