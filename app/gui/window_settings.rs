@@ -10,8 +10,7 @@ pub const SETTINGS_TITLE: &str = "Promptdeck settings";
 /// Centred, on top, undecorated: it appears over whatever the user is doing.
 pub fn palette() -> Settings {
     Settings {
-        // Wide enough for the list and, beside it, the selected prompt in full.
-        size: Size::new(900.0, 460.0),
+        size: promptdeck_views::palette::WINDOW_SIZE,
         position: Position::Centered,
         decorations: false,
         resizable: false,

@@ -110,7 +110,7 @@ impl Floor {
 
 fn settings() -> Settings {
     Settings {
-        size: Size::new(900.0, 460.0),
+        size: promptdeck_views::palette::WINDOW_SIZE,
         position: Position::Centered,
         decorations: false,
         resizable: false,

@@ -5,9 +5,11 @@
 //! With several workspaces, chips above the list show which one is searched; Ctrl+Tab moves
 //! to the next workspace, then to all of them at once.
 
+use std::cell::Cell;
+
 use iced::keyboard::{Key, Modifiers, key::Named};
-use iced::widget::{button, column, container, row, space, text, text_input};
-use iced::{Element, Length};
+use iced::widget::{button, column, container, responsive, row, space, text, text_input};
+use iced::{Element, Length, Size};
 use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 
@@ -21,10 +23,18 @@ use crate::{Indicator, Loadable, fill, theme};
 
 /// The search box's id, for focusing it when the window opens.
 pub const INPUT_ID: &str = "palette-input";
-/// Rows shown at once; the list slides to keep the selection in view.
+/// The palette window's size: wide enough for the list and, beside it, the selected prompt
+/// in full; high enough for [`VISIBLE_ROWS`] whole rows under the search box.
+pub const WINDOW_SIZE: Size = Size::new(900.0, 504.0);
+/// Rows shown at most; fewer when fewer whole rows fit. The list slides by rows to keep the
+/// selection in view.
 pub const VISIBLE_ROWS: usize = 8;
 /// The height of a result's one line of body, in pixels.
 const PREVIEW_LINE: f32 = 16.0;
+/// A result row's height, the same for every row so that the list shows whole rows only:
+/// its title line and its body line, with padding.
+const ROW_HEIGHT: f32 = 52.0;
+const ROW_SPACING: f32 = 2.0;
 /// Characters of the selected prompt shown beside the list.
 pub const PREVIEW_CHARS: usize = 2000;
 
@@ -43,6 +53,10 @@ pub struct State {
     active: String,
     /// Searching every workspace rather than the active one.
     all: bool,
+    /// How many rows the list showed when last laid out, which only layout knows (it
+    /// depends on the height left under the search box): Ctrl+digit picks by place on
+    /// screen.
+    shown_rows: Cell<usize>,
 }
 
 /// What the palette searches: one workspace, or every one.
@@ -164,6 +178,7 @@ impl State {
             workspaces: Vec::new(),
             active: String::new(),
             all: false,
+            shown_rows: Cell::new(VISIBLE_ROWS),
         }
     }
 
@@ -252,7 +267,7 @@ impl State {
             },
             Message::ScopeChosen(scope) => self.rescope(scope),
             Message::QuickPick(n) => {
-                let index = self.first_visible() + n.saturating_sub(1);
+                let index = self.first_visible(self.shown_rows.get()) + n.saturating_sub(1);
                 if index >= self.row_count() {
                     return Action::None;
                 }
@@ -442,20 +457,29 @@ impl State {
         }
     }
 
-    /// The first row on screen: the list slides so the selection stays in view.
-    fn first_visible(&self) -> usize {
-        self.selected.saturating_sub(VISIBLE_ROWS - 1)
+    /// The first row on screen when `shown` rows fit: the list slides so the selection
+    /// stays in view.
+    fn first_visible(&self, shown: usize) -> usize {
+        self.selected.saturating_sub(shown - 1)
     }
 
     fn rows<'a>(&'a self, rows: &'a [PromptSummary]) -> Element<'a, Message> {
-        let first = self.first_visible();
-        let visible = rows.iter().enumerate().skip(first).take(VISIBLE_ROWS);
-        let list = column(visible.map(|(index, prompt)| {
-            let place = self.all.then_some(prompt.space.as_str());
-            result_row(prompt, place, &self.query, index, index - first + 1, index == self.selected)
-        }))
-        .spacing(2)
-        .width(Length::FillPortion(3));
+        // Laid out at the height left under the search box (and chips, and a notice), so
+        // no row is cut through at the bottom edge.
+        let list = responsive(move |size| {
+            let shown = rows_that_fit(size.height);
+            self.shown_rows.set(shown);
+            let first = self.first_visible(shown);
+            let visible = rows.iter().enumerate().skip(first).take(shown);
+            column(visible.map(|(index, prompt)| {
+                let place = self.all.then_some(prompt.space.as_str());
+                let position = index - first + 1;
+                result_row(prompt, place, &self.query, index, position, index == self.selected)
+            }))
+            .spacing(ROW_SPACING)
+            .into()
+        });
+        let list = container(list).width(Length::FillPortion(3));
         row![list, self.preview_pane()].spacing(10).into()
     }
 
@@ -556,10 +580,17 @@ fn result_row<'a>(
     button(column![title, preview].spacing(2))
         .on_press(Message::Picked(index))
         .width(Length::Fill)
+        .height(ROW_HEIGHT)
         .padding([6, 10])
         .clip(true)
         .style(theme::result_row(selected))
         .into()
+}
+
+/// How many whole rows fit in `height`, from one to [`VISIBLE_ROWS`].
+fn rows_that_fit(height: f32) -> usize {
+    let whole = ((height + ROW_SPACING) / (ROW_HEIGHT + ROW_SPACING)).floor();
+    (whole as usize).clamp(1, VISIBLE_ROWS)
 }
 
 fn message_line<'a>(message: &str) -> Element<'a, Message> {

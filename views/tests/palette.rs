@@ -5,7 +5,9 @@ use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
 use iced_test::{Error, simulator};
 use promptdeck_protocol::{Prompt, PromptId, PromptKey, PromptSummary};
-use promptdeck_views::palette::{Action, INPUT_ID, Message, Scope, State};
+use promptdeck_views::palette::{
+    Action, INPUT_ID, Message, Scope, State, VISIBLE_ROWS, WINDOW_SIZE,
+};
 use promptdeck_views::{Indicator, fill};
 
 fn summary(id: &str, title: &str) -> PromptSummary {
@@ -476,5 +478,42 @@ fn a_match_deep_in_a_long_body_is_what_the_preview_shows() -> Result<(), Error> 
     let mut ui = simulator(state.view());
     assert!(ui.find(shown.as_str()).is_err(), "a query matching the start shows the start");
     ui.find(body.chars().take(2000).collect::<String>().as_str())?;
+    Ok(())
+}
+
+/// Whether the text `content` is on screen whole: laid out inside the window, not clipped.
+fn whole_on_screen(ui: &mut iced_test::Simulator<'_, Message>, content: &str) -> bool {
+    let Ok(target) = ui.find(content) else {
+        return false;
+    };
+    let bounds = target.bounds();
+    // Within a hundredth of a pixel: clipping rounds.
+    let unclipped = target.visible_bounds().is_some_and(|visible| {
+        (visible.y - bounds.y).abs() < 0.01 && (visible.height - bounds.height).abs() < 0.01
+    });
+    unclipped && bounds.y + bounds.height <= WINDOW_SIZE.height
+}
+
+#[test]
+fn the_list_shows_whole_rows_only_and_slides_by_rows_to_the_selection() -> Result<(), Error> {
+    let library: Vec<PromptSummary> =
+        (0..12).map(|n| summary(&format!("p{n}"), &format!("Prompt number {n}"))).collect();
+    let mut state = State::new(Some(library), Indicator::LocalOnly);
+    let mut ui = iced_test::Simulator::with_size(Default::default(), WINDOW_SIZE, state.view());
+    for n in 0..VISIBLE_ROWS {
+        assert!(whole_on_screen(&mut ui, &format!("Prompt number {n}")), "row {n}");
+        assert!(whole_on_screen(&mut ui, &format!("preview of Prompt number {n}")), "row {n}");
+    }
+    assert!(ui.find(format!("Prompt number {VISIBLE_ROWS}").as_str()).is_err(), "no cut row");
+    drop(ui);
+
+    for _ in 0..VISIBLE_ROWS {
+        state.update(Message::Down);
+    }
+    let mut ui = iced_test::Simulator::with_size(Default::default(), WINDOW_SIZE, state.view());
+    assert!(ui.find("Prompt number 0").is_err(), "slid by one row");
+    for n in 1..=VISIBLE_ROWS {
+        assert!(whole_on_screen(&mut ui, &format!("preview of Prompt number {n}")), "row {n}");
+    }
     Ok(())
 }
