@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use iced::futures::stream;
 use iced::widget::{column, container, space, text};
 use iced::window::{self, Level, Mode, Position, Settings};
-use iced::{Border, Element, Length, Size, Subscription, Task, Theme, keyboard};
+use iced::{Border, Element, Length, Subscription, Task, Theme, keyboard};
 
 /// Whether the floor opens a new window each time or keeps one hidden between openings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,19 +1,25 @@
 //! The fill-in form: a prompt's named fields, asked for in the palette before the prompt is
 //! inserted. Tab and Shift+Tab move between fields, Up and Down cycle a field's choices,
 //! Enter inserts from any field (an untouched field takes its default), Escape goes back to
-//! the list.
+//! the list. Below the fields, the prompt as it will be inserted, filled as they are typed.
 
-use iced::widget::{button, column, row, text, text_input};
+use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Element, Length};
-use promptdeck_protocol::template::Field;
+use promptdeck_protocol::template::{Field, Fill, Template};
 
 use crate::theme;
 
+/// Characters of the filled prompt shown below the fields.
+const SHOWN_CHARS: usize = 2000;
+
 pub struct State {
     title: String,
+    template: Template,
     fields: Vec<Field>,
     values: Vec<String>,
     focused: usize,
+    /// The prompt filled with the values so far, as far as it is shown.
+    filled: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,11 +56,32 @@ pub fn input_id(index: usize) -> String {
 }
 
 impl State {
-    /// A form for `fields` of the prompt titled `title`, each starting at its default.
-    pub fn new(title: &str, fields: Vec<Field>) -> Self {
+    /// A form for the fields of `template`, the body of the prompt titled `title`, each
+    /// starting at its default.
+    pub fn new(title: &str, template: Template) -> Self {
+        let fields = template.fields().to_vec();
         let values =
             fields.iter().map(|f| f.choices.first().cloned().unwrap_or_default()).collect();
-        Self { title: title.to_owned(), fields, values, focused: 0 }
+        let mut state = Self {
+            title: title.to_owned(),
+            template,
+            fields,
+            values,
+            focused: 0,
+            filled: String::new(),
+        };
+        state.refill();
+        state
+    }
+
+    /// The prompt as it will be inserted with the values so far.
+    fn refill(&mut self) {
+        let typed = Typed { fields: &self.fields, values: &self.values };
+        self.filled = self.template.fill(&typed).text.chars().take(SHOWN_CHARS).collect();
+    }
+
+    pub fn filled(&self) -> &str {
+        &self.filled
     }
 
     pub fn values(&self) -> &[String] {
@@ -72,6 +99,7 @@ impl State {
                     *slot = value;
                 }
                 self.focused = index.min(self.fields.len().saturating_sub(1));
+                self.refill();
                 Action::None
             }
             Message::Next => self.focus((self.focused + 1) % self.fields.len().max(1)),
@@ -81,6 +109,7 @@ impl State {
             }
             Message::Cycle(step) => {
                 self.cycle(step);
+                self.refill();
                 Action::None
             }
             Message::Submit => Action::Submit(
@@ -117,7 +146,13 @@ impl State {
         let hint = text("Tab next field · ↑↓ choices · Enter insert · Esc back")
             .size(11)
             .style(theme::muted);
-        column![heading, column(fields).spacing(8), hint].spacing(10).into()
+        let filled = container(text(&self.filled).size(13))
+            .padding(10)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .clip(true)
+            .style(theme::preview_pane);
+        column![heading, column(fields).spacing(8), hint, filled].spacing(10).into()
     }
 
     fn field<'a>(&'a self, index: usize, field: &'a Field) -> Element<'a, Message> {
@@ -141,5 +176,35 @@ impl State {
             line = line.push(row![text("").width(Length::Fixed(120.0))].extend(chips).spacing(6));
         }
         line.into()
+    }
+}
+
+/// The form's values as the template asks for them; what only the moment of insertion
+/// knows (the clipboard, the selection, the date and time) shows as its placeholder.
+struct Typed<'a> {
+    fields: &'a [Field],
+    values: &'a [String],
+}
+
+impl Fill for Typed<'_> {
+    fn clipboard(&self) -> String {
+        "{{clipboard}}".into()
+    }
+
+    fn selection(&self) -> String {
+        "{{selection}}".into()
+    }
+
+    fn date(&self, format: Option<&str>) -> String {
+        format.map_or_else(|| "{{date}}".into(), |format| format!("{{{{date:{format}}}}}"))
+    }
+
+    fn time(&self, format: Option<&str>) -> String {
+        format.map_or_else(|| "{{time}}".into(), |format| format!("{{{{time:{format}}}}}"))
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        let at = self.fields.iter().position(|field| field.name == name)?;
+        self.values.get(at).cloned()
     }
 }

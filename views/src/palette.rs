@@ -294,14 +294,11 @@ impl State {
     /// The prompt the user chose, fetched: a prompt with named fields asks for them in the
     /// form first; any other is delivered at once.
     pub fn chosen(&mut self, key: PromptKey, prompt: &Prompt, copy: bool) -> Action {
-        let fields = match Template::parse(&prompt.body) {
-            Ok(template) => template.fields().to_vec(),
-            Err(_) => Vec::new(),
+        let template = match Template::parse(&prompt.body) {
+            Ok(template) if !template.fields().is_empty() => template,
+            _ => return Action::Deliver { prompt: key, values: Vec::new(), copy },
         };
-        if fields.is_empty() {
-            return Action::Deliver { prompt: key, values: Vec::new(), copy };
-        }
-        let form = fill::State::new(&prompt.title, fields);
+        let form = fill::State::new(&prompt.title, template);
         self.filling = Some(Filling { prompt: key, copy, form });
         Action::Focus(fill::input_id(0))
     }

@@ -308,6 +308,7 @@ fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<
 
     let mut ui = simulator(state.view());
     ui.find("Fill in “Code review”")?;
+    ui.find("Dear , formal {{date}}")?;
     ui.find("formal")?;
     assert!(ui.find("Polite reply").is_err(), "the form replaces the list");
     ui.click(id(fill::input_id(0)))?;
@@ -320,6 +321,7 @@ fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<
     assert!(actions.contains(&Action::Focus(fill::input_id(1))), "Tab moves on: {actions:?}");
 
     let mut ui = simulator(state.view());
+    ui.find("Dear Ada, curt {{date}}")?;
     ui.click(id(fill::input_id(1)))?;
     let _ = ui.tap_key(Named::Enter);
     let messages: Vec<Message> = ui.into_messages().collect();
