@@ -82,6 +82,35 @@ pub enum ColorScheme {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target(pub u64);
 
+/// A monitor's part of the screen, in the window system's pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Monitor {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Monitor {
+    pub fn holds(&self, (x, y): (i32, i32)) -> bool {
+        let right = i64::from(self.x) + i64::from(self.width);
+        let bottom = i64::from(self.y) + i64::from(self.height);
+        x >= self.x && y >= self.y && i64::from(x) < right && i64::from(y) < bottom
+    }
+
+    /// Where a window of `size` goes to be centred on this monitor: its top-left corner.
+    pub fn centre_for(&self, (width, height): (u32, u32)) -> (i32, i32) {
+        let offset = |space: u32, size: u32| (i64::from(space) - i64::from(size)) / 2;
+        let x = i64::from(self.x) + offset(self.width, width);
+        let y = i64::from(self.y) + offset(self.height, height);
+        (clamp_i32(x), clamp_i32(y))
+    }
+}
+
+fn clamp_i32(value: i64) -> i32 {
+    value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
 /// Why the desktop could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DesktopError {
@@ -156,6 +185,9 @@ pub trait Focus: Send + Sync {
     /// Gives the keyboard to one of our windows (by the window system's id) once it is on
     /// screen: without a window manager a new window does not get it by itself.
     fn take_focus(&self, window: u64) -> Result<(), DesktopError>;
+    /// The monitor the pointer is on, where the window system says: the palette opens
+    /// there, where the user is.
+    fn pointer_monitor(&self) -> Option<Monitor>;
 }
 
 /// Keys typed into another application, as if on the keyboard.
@@ -341,6 +373,11 @@ impl Desktop {
     /// The window that has the keyboard now: where the palette's prompt goes.
     pub fn focused(&self) -> Option<Target> {
         self.focus.focused()
+    }
+
+    /// The monitor the pointer is on, when the window system says.
+    pub fn pointer_monitor(&self) -> Option<Monitor> {
+        self.focus.pointer_monitor()
     }
 
     /// Gives the keyboard to our windows, for a task that learns the window's id later.

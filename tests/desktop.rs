@@ -8,7 +8,9 @@ use support::clipboard_owner::SlowClipboardOwner;
 use support::keyboard::Keyboard;
 use support::{Instance, WAIT, Xvfb, eventually, status};
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{AtomEnum, ConnectionExt};
+use x11rb::protocol::randr::{ConnectionExt as _, MonitorInfo};
+use x11rb::protocol::xproto::{AtomEnum, ConnectionExt, MapState, Window};
+use x11rb::wrapper::ConnectionExt as _;
 use xkeysym::key;
 
 /// What `status --json` says the windows show.
@@ -80,4 +82,96 @@ fn the_palette_hotkey_opens_the_palette_while_an_insertion_waits_on_the_clipboar
     });
     assert!(notice.contains("no window had focus"), "{notice}");
     keyboard.conn.flush().expect("flushed");
+}
+
+/// Splits the screen of `keyboard`'s X server into two monitors side by side, `width`
+/// pixels each, as `xrandr --setmonitor` does: the left one takes the screen's output (and
+/// so replaces the monitor RandR made for it), the right one is virtual.
+fn two_monitors(keyboard: &Keyboard, width: u16, height: u16) {
+    let conn = &keyboard.conn;
+    let root = conn.setup().roots[0].root;
+    conn.randr_query_version(1, 6).expect("randr").reply().expect("RandR 1.5 or later");
+    let outputs = conn.randr_get_screen_resources(root).expect("asked").reply().expect("resources");
+    for (name, x, outputs) in [("LEFT", 0, outputs.outputs.clone()), ("RIGHT", width, vec![])] {
+        let atom = conn.intern_atom(false, name.as_bytes()).expect("asked").reply().expect("atom");
+        let monitor = MonitorInfo {
+            name: atom.atom,
+            primary: x == 0,
+            automatic: false,
+            x: x as i16,
+            y: 0,
+            width,
+            height,
+            width_in_millimeters: 340,
+            height_in_millimeters: 210,
+            outputs,
+        };
+        conn.randr_set_monitor(root, monitor).expect("asked");
+    }
+    let monitors = conn.randr_get_monitors(root, true).expect("asked").reply().expect("monitors");
+    assert_eq!(monitors.monitors.len(), 2, "two monitors: {monitors:?}");
+}
+
+/// The top-left corner, on the screen, of the window on screen whose class instance is
+/// `instance` (a kept palette may be there too, hidden).
+fn window_corner(keyboard: &Keyboard, instance: &str) -> Option<(i16, i16)> {
+    let conn = &keyboard.conn;
+    let root = conn.setup().roots[0].root;
+    let windows: Vec<Window> = conn.query_tree(root).ok()?.reply().ok()?.children;
+    let shown = |window: Window| {
+        conn.get_window_attributes(window)
+            .ok()
+            .and_then(|cookie| cookie.reply().ok())
+            .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE)
+    };
+    let ours = windows.into_iter().filter(|&window| shown(window)).find(|&window| {
+        conn.get_property(false, window, AtomEnum::WM_CLASS, AtomEnum::STRING, 0, 64)
+            .ok()
+            .and_then(|cookie| cookie.reply().ok())
+            .is_some_and(|class| {
+                class.value.split(|b| *b == 0).any(|part| part == instance.as_bytes())
+            })
+    })?;
+    let corner = conn.translate_coordinates(ours, root, 0, 0).ok()?.reply().ok()?;
+    Some((corner.dst_x, corner.dst_y))
+}
+
+/// The palette opens centred on the monitor the pointer is on: a person with two monitors
+/// finds it where they are looking, each time it opens (the kept window moved while
+/// hidden, before it shows).
+#[test]
+fn the_palette_opens_centred_on_the_monitor_with_the_pointer() {
+    let xvfb = Xvfb::with_screen("2560x800x24");
+    let bus = SessionBus::start();
+    let keyboard = Keyboard::connect(&xvfb);
+    two_monitors(&keyboard, 1280, 800);
+    let root = keyboard.conn.setup().roots[0].root;
+    let point_at = |x: i16, y: i16| {
+        keyboard.conn.warp_pointer(x11rb::NONE, root, 0, 0, 0, 0, x, y).expect("warped");
+        keyboard.conn.sync().expect("synced");
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let headless = Instance::start(dir.path(), &[]);
+    assert!(headless.cli(&["add", "--title", "Greeting", "--body", "Hello"]).status.success());
+    assert!(headless.cli(&["quit"]).status.success());
+    assert!(headless.wait_exit().success());
+    let env =
+        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let app = Instance::spawn(dir.path(), &[], &env);
+    // The palette is 900 by 504: centred on a 1280 by 800 monitor, 190 and 148 in.
+    for (pointer, corner) in
+        [((2000, 400), (1280 + 190, 148)), ((100, 700), (190, 148)), ((2500, 10), (1470, 148))]
+    {
+        point_at(pointer.0, pointer.1);
+        assert!(app.cli(&["palette"]).status.success());
+        eventually("the palette to show", WAIT, || palette_shown(dir.path()).then_some(()));
+        eventually(&format!("the palette at {corner:?}, pointer at {pointer:?}"), WAIT, || {
+            (window_corner(&keyboard, "promptdeck-palette")? == corner).then_some(())
+        });
+        eventually("the palette to take the keyboard", WAIT, || {
+            (focused_name(&keyboard)? == "Promptdeck palette").then_some(())
+        });
+        keyboard.chord(&[key::Escape]);
+        eventually("the palette to close", WAIT, || (!palette_shown(dir.path())).then_some(()));
+    }
 }

@@ -7,6 +7,7 @@ mod grab;
 mod keymap;
 mod keys;
 mod keysym;
+mod monitors;
 
 use std::sync::Arc;
 
@@ -56,6 +57,10 @@ impl Focus for NoFocus {
 
     fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
         Ok(())
+    }
+
+    fn pointer_monitor(&self) -> Option<super::Monitor> {
+        None
     }
 }
 

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use iced::Task;
 use iced::widget::operation;
 use iced::window::{self, Mode};
+use iced::{Point, Task};
 use promptdeck_actors::RequestError;
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 use promptdeck_views::{library, palette};
@@ -13,7 +13,7 @@ use promptdeck_views::{library, palette};
 use super::windows::{PaletteWindow, Visibility, Window};
 use super::{Message, Promptdeck, focus, requests, status, window_settings};
 use crate::cli::PasteMode;
-use crate::desktop::{Delivery, Inserted};
+use crate::desktop::{Delivery, Inserted, Monitor};
 use requests::InsertFailed;
 
 /// A palette window that exists, hidden, ready to be shown.
@@ -30,14 +30,16 @@ impl Promptdeck {
             return window::mode(id).map(move |_| Message::PaletteAskedAgain(id));
         }
         let target = self.desktop.focused();
+        let monitor = self.desktop.pointer_monitor();
         let kept = self.windows.hidden_palette().filter(|(_, p)| p.visibility == KEPT);
         let (id, open) = match kept.map(|(id, _)| id) {
-            Some(id) => (id, window::set_mode(id, Mode::Windowed)),
+            // Moved while hidden, so it never shows where it was last.
+            Some(id) => (id, centre_on(id, monitor).chain(window::set_mode(id, Mode::Windowed))),
             None => {
                 let (id, open) = window::open(window_settings::palette());
                 let palette = PaletteWindow::shown(self.new_palette(), target);
                 self.windows.insert(id, Window::Palette(palette));
-                (id, open.discard())
+                (id, open.discard().chain(centre_on(id, monitor)))
             }
         };
         let Some(palette) = self.windows.palette_mut(id) else { return Task::none() };
@@ -266,4 +268,17 @@ impl Promptdeck {
         let select = self.library_message(library, library::Message::Select(prompt.id));
         self.close(palette).chain(open).chain(select)
     }
+}
+
+/// Moves the palette `id` to the centre of `monitor` (the one the pointer is on), where the
+/// window system says which that is; else it stays centred on the primary one.
+fn centre_on(id: window::Id, monitor: Option<Monitor>) -> Task<Message> {
+    let Some(monitor) = monitor else { return Task::none() };
+    // The monitor is in the window system's pixels, the window's size and place in iced's,
+    // which are those times the window's scale factor.
+    window::scale_factor(id).then(move |scale| {
+        let size = palette::WINDOW_SIZE * scale;
+        let (x, y) = monitor.centre_for((size.width.round() as u32, size.height.round() as u32));
+        window::move_to(id, Point::new(x as f32 / scale, y as f32 / scale))
+    })
 }

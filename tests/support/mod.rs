@@ -207,8 +207,13 @@ impl Xvfb {
     /// Xvfb picks a free display itself and names it once it accepts connections, so
     /// tests running side by side never share one.
     pub fn start() -> Self {
+        Self::with_screen("1280x800x24")
+    }
+
+    /// An X server whose screen is `geometry` (`WIDTHxHEIGHTxDEPTH`).
+    pub fn with_screen(geometry: &str) -> Self {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args(["-displayfd", "1", "-screen", "0", geometry, "-nolisten", "tcp"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -11,7 +11,7 @@ use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
 use super::keymap;
-use crate::desktop::{DesktopError, Focus, Keys, PasteKeys, Target};
+use crate::desktop::{DesktopError, Focus, Keys, Monitor, PasteKeys, Target};
 
 /// A connection to the X server, when there is one.
 pub struct X11 {
@@ -171,6 +171,10 @@ impl Focus for X11 {
     fn take_focus(&self, window: u64) -> Result<(), DesktopError> {
         let window = Window::try_from(window).map_err(x11_error)?;
         self.focus_when_shown(window)
+    }
+
+    fn pointer_monitor(&self) -> Option<Monitor> {
+        super::monitors::under_pointer(&self.conn, self.root)
     }
 }
 
