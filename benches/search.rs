@@ -47,6 +47,8 @@ fn main() {
     let mut report = report!(Kind::Bench, "search", "cargo bench --bench search");
     let scale = report.scale();
     let repeats = scale.pick(15, 2);
+    // nucleo takes a second a query at 100k: fewer rounds of it give a steady median.
+    let baseline_repeats = scale.pick(3, 1);
     let mut keystroke_medians = Vec::new();
     let fresh_queries: Vec<String> = FRESH
         .iter()
@@ -95,7 +97,7 @@ fn main() {
         let fresh_median = stats::median(&mut fresh);
         let mut baseline = NucleoBaseline::new(&prompts);
         let (mut nucleo_typed, mut nucleo_fresh) = (Vec::new(), Vec::new());
-        for _ in 0..repeats {
+        for _ in 0..baseline_repeats {
             for end in 1..=TYPED.len() {
                 nucleo_typed.push(baseline.time(&TYPED[..end], end > 1));
             }

@@ -3,13 +3,14 @@
 //! Titles and tags match fuzzily (what people half-remember); every word of the body
 //! matches word by word as substrings, because fuzzy matches scattered through a paragraph
 //! are noise and cost quadratically more (benches/search.rs measured 18 ms against 0.6 ms at
-//! 10k prompts). A body is held as its distinct words, which match as the whole body does in
-//! a fraction of the text of a long one. A keystroke that extends the previous query searches only the previous
+//! 10k prompts). Bodies are held as one vocabulary, each word with the entries holding it
+//! (`words`): a query word is matched against the words, not against every body. A keystroke that extends the previous query searches only the previous
 //! matches, as fzf does. A `#word` in the query keeps only prompts with a tag starting
 //! with that word.
 
 mod arena;
 mod holds;
+mod words;
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -23,6 +24,7 @@ use serde::Serialize;
 use crate::parallel::in_parts;
 use arena::{TextArena, TextSpan};
 use holds::{CharSet, Holds, LetterPairs};
+use words::{BodyAtom, BodyWords, Position};
 
 /// Queries longer than this are cut: nobody types more, and matching cost grows with it.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -40,58 +42,46 @@ pub(crate) struct IndexEntry {
     prompt: IndexedPrompt,
     /// Title and tags, matched fuzzily.
     named: Utf32String,
-    /// The body's distinct words, matched word by word.
-    body: Utf32String,
+    /// The body's distinct words, for the vocabulary.
+    words: String,
     named_chars: CharSet,
     named_starts: CharSet,
     named_pairs: LetterPairs,
-    body_chars: CharSet,
-    body_pairs: LetterPairs,
 }
 
 impl IndexEntry {
     pub fn new(prompt: &Prompt) -> Self {
         let summary = PromptSummary::from(prompt);
         let named = Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" ")));
-        let body = Utf32String::from(distinct_words(&prompt.body).as_str());
-        let (name_holds, body_holds) = (Holds::of(named.slice(..)), Holds::of(body.slice(..)));
+        let holds = Holds::of(named.slice(..));
         Self {
-            named_chars: name_holds.chars,
-            named_starts: name_holds.word_starts,
-            named_pairs: name_holds.pairs,
-            body_chars: body_holds.chars,
-            body_pairs: body_holds.pairs,
+            named_chars: holds.chars,
+            named_starts: holds.word_starts,
+            named_pairs: holds.pairs,
             named,
-            body,
+            words: distinct_words(&prompt.body),
             prompt: IndexedPrompt { pinned: summary.tags.iter().any(|t| t == PINNED_TAG), summary },
         }
     }
 
-    /// The prompt, and its text with the text's characters moved to `arena`.
-    fn into_arena(self, arena: &mut TextArena) -> (IndexedPrompt, MatchText) {
+    /// The prompt, its name with the name's characters moved to `arena`, and its body's
+    /// words.
+    fn into_arena(self, arena: &mut TextArena) -> (IndexedPrompt, MatchText, String) {
         let text = MatchText {
             named: arena.push(&self.named),
-            body: arena.push(&self.body),
             named_chars: self.named_chars,
             named_starts: self.named_starts,
             named_pairs: self.named_pairs,
-            body_chars: self.body_chars,
-            body_pairs: self.body_pairs,
         };
-        (self.prompt, text)
+        (self.prompt, text, self.words)
     }
 }
 
 /// The words of `body`, each once, in the order they first appear, each followed by a
 /// space. A query word never holds whitespace (escaped spaces aside, which bodies do not
-/// honour), so it is a substring of the body exactly when it is one of a word here, and
-/// scores the same: each word is preceded by a space or the text's start either way.
-///
-/// The last space is there because nucleo-matcher 0.3.1 never finds a substring that ends
-/// a text holding any non-ASCII character (helix-editor/nucleo#104): "é Review" does not
-/// hold "view" to it. A space after every word gives no match anything else.
+/// honour), so it is a substring of the body exactly when it is one of these words.
 fn distinct_words(body: &str) -> String {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_hasher(foldhash::fast::RandomState::default());
     let mut words = String::new();
     for word in body.split_whitespace().filter(|word| seen.insert(*word)) {
         words.push_str(word);
@@ -104,6 +94,8 @@ fn distinct_words(body: &str) -> String {
 struct IndexPart {
     prompts: Vec<IndexedPrompt>,
     texts: Vec<MatchText>,
+    /// The part's bodies, by their positions in the part.
+    bodies: BodyWords,
     arena: TextArena,
 }
 
@@ -112,10 +104,13 @@ impl IndexPart {
         let mut part = Self {
             prompts: Vec::with_capacity(prompts.len()),
             texts: Vec::with_capacity(prompts.len()),
+            bodies: BodyWords::default(),
             arena: TextArena::default(),
         };
-        for prompt in prompts {
-            let (prompt, text) = IndexEntry::new(prompt).into_arena(&mut part.arena);
+        for (at, prompt) in prompts.iter().enumerate() {
+            let (prompt, text, words) = IndexEntry::new(prompt).into_arena(&mut part.arena);
+            let at = Position::try_from(at).expect("fewer than 4 billion prompts");
+            part.bodies.add(at, &words);
             part.prompts.push(prompt);
             part.texts.push(text);
         }
@@ -134,30 +129,24 @@ struct IndexedPrompt {
 /// library reads little memory, in order.
 struct MatchText {
     named: TextSpan,
-    body: TextSpan,
-    /// What `named` and `body` hold, to pass over most that cannot match without asking
-    /// the matcher.
+    /// What `named` holds, to pass over most names that cannot match without asking the
+    /// matcher.
     named_chars: CharSet,
     named_starts: CharSet,
     named_pairs: LetterPairs,
-    body_chars: CharSet,
-    body_pairs: LetterPairs,
 }
 
 impl MatchText {
     /// A first look at how this text may match `text`, asking the matcher only of a name
     /// that may score the most a name can (or of every name when that is not known).
-    fn first_look(&self, text: &TextQuery, arena: &TextArena, matcher: &mut Matcher) -> Look {
-        let body_may = self.body_chars.may_hold(text.body_chars)
-            && self.body_pairs.may_hold(&text.letter_pairs);
-        let name = match self.named_chars.may_hold(text.named_chars) {
+    fn first_look(&self, text: &TextQuery, arena: &TextArena, matcher: &mut Matcher) -> NameMatch {
+        match self.named_chars.may_hold(text.named_chars) {
             false => NameMatch::No,
             true if text.named_max.is_some() && !self.may_score_the_most(text) => {
                 NameMatch::Unscored
             }
             true => NameMatch::scored(text.named.score(arena.get(self.named), matcher)),
-        };
-        Look { name, body_may }
+        }
     }
 
     /// Whether the name holds each of the query's words whole, each at a word's start, as
@@ -166,14 +155,6 @@ impl MatchText {
         self.named_starts.may_hold(text.word_starts)
             && self.named_pairs.may_hold(&text.letter_pairs)
     }
-}
-
-/// What a first look at one candidate found.
-#[derive(Debug, Clone, Copy)]
-struct Look {
-    name: NameMatch,
-    /// The body holds what the query asks of it: it may match.
-    body_may: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -204,10 +185,15 @@ const PARALLEL_BUILD_FROM: usize = 2_000;
 /// Every prompt of the library, ready to match.
 #[derive(Default)]
 pub struct SearchIndex {
-    /// The prompts, and at the same positions their texts.
+    /// The prompts, and at the same positions their names; a removed or replaced prompt's
+    /// position stays, marked gone, until half of them are (the bodies' word lists name
+    /// entries by position, and rewriting them for every removal would cost more).
     entries: Vec<IndexedPrompt>,
     texts: Vec<MatchText>,
+    gone: Vec<bool>,
+    gone_count: usize,
     arena: TextArena,
+    bodies: BodyWords,
     positions: HashMap<PromptId, usize>,
     /// The last query and every entry it matched, while the entries are unchanged.
     last: Option<(String, Vec<usize>)>,
@@ -220,7 +206,7 @@ impl SearchIndex {
         let prompts: Vec<&Prompt> = prompts.into_iter().collect();
         let mut parts = in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]);
         // Taken out of the parts so they are freed once joined, before the prompts are
-        // inserted: a 100k library's texts are some 28 MB.
+        // inserted: a 100k library's names are some 5 MB.
         let arenas: Vec<TextArena> =
             parts.iter_mut().map(|p| std::mem::take(&mut p.arena)).collect();
         let (arena, moves) = TextArena::join(&arenas);
@@ -228,23 +214,26 @@ impl SearchIndex {
         let mut index = Self { arena, ..Self::default() };
         index.entries.reserve(prompts.len());
         index.texts.reserve(prompts.len());
+        index.gone.reserve(prompts.len());
         index.positions.reserve(prompts.len());
         for (part, moved) in parts.into_iter().zip(moves) {
+            let offset = Position::try_from(index.entries.len()).expect("fewer than 4 billion");
+            index.bodies.append(part.bodies, offset);
             for (prompt, mut text) in part.prompts.into_iter().zip(part.texts) {
                 text.named = moved(text.named);
-                text.body = moved(text.body);
-                index.insert(prompt, text);
+                index.push(prompt, text);
             }
         }
+        index.bodies.shrink();
         index
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.positions.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.positions.is_empty()
     }
 
     #[cfg(test)]
@@ -255,47 +244,70 @@ impl SearchIndex {
     /// Adds the entry, or replaces the one of the same prompt.
     pub(crate) fn put(&mut self, entry: IndexEntry) {
         self.last = None;
-        let (prompt, text) = entry.into_arena(&mut self.arena);
-        self.insert(prompt, text);
+        let (prompt, text, words) = entry.into_arena(&mut self.arena);
+        let at = self.push(prompt, text);
+        self.bodies.add(at, &words);
+        self.compact_when_wasteful();
     }
 
-    /// Adds the prompt with its text (already in the arena), or replaces the one of the
-    /// same id.
-    fn insert(&mut self, prompt: IndexedPrompt, text: MatchText) {
-        match self.positions.get(&prompt.summary.id) {
-            Some(&at) => {
-                self.entries[at] = prompt;
-                let old = std::mem::replace(&mut self.texts[at], text);
-                self.release(old);
-            }
-            None => {
-                self.positions.insert(prompt.summary.id.clone(), self.entries.len());
-                self.entries.push(prompt);
-                self.texts.push(text);
-            }
+    /// Adds the prompt with its name (already in the arena) at a new position, for its
+    /// body's words to name; the one of the same id, if any, is gone.
+    fn push(&mut self, prompt: IndexedPrompt, text: MatchText) -> Position {
+        let at = self.entries.len();
+        if let Some(old) = self.positions.insert(prompt.summary.id.clone(), at) {
+            self.mark_gone(old);
         }
+        self.entries.push(prompt);
+        self.texts.push(text);
+        self.gone.push(false);
+        Position::try_from(at).expect("fewer than 4 billion prompts")
     }
 
     pub fn remove(&mut self, id: &PromptId) {
         self.last = None;
-        let Some(at) = self.positions.remove(id) else {
-            return;
-        };
-        self.entries.swap_remove(at);
-        let removed = self.texts.swap_remove(at);
-        self.release(removed);
-        if let Some(moved) = self.entries.get(at) {
-            self.positions.insert(moved.summary.id.clone(), at);
+        if let Some(at) = self.positions.remove(id) {
+            self.mark_gone(at);
+            self.compact_when_wasteful();
         }
     }
 
-    /// Gives back the arena space of a text no longer held, once there is much of it.
-    fn release(&mut self, text: MatchText) {
-        self.arena.release(text.named);
-        self.arena.release(text.body);
+    fn mark_gone(&mut self, at: usize) {
+        self.gone[at] = true;
+        self.gone_count += 1;
+        self.arena.release(self.texts[at].named);
+    }
+
+    /// The positions of the prompts held.
+    fn held(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.entries.len()).filter(|&at| !self.gone[at])
+    }
+
+    /// Drops the positions of prompts no longer held once they are half of all, and the
+    /// arena's texts no longer held once they are.
+    fn compact_when_wasteful(&mut self) {
+        if self.gone_count > 1_024 && self.gone_count * 2 > self.entries.len() {
+            let mut moved = Vec::with_capacity(self.gone.len());
+            let mut next: Position = 0;
+            for &gone in &self.gone {
+                moved.push((!gone).then(|| {
+                    next += 1;
+                    next - 1
+                }));
+            }
+            let mut kept = self.gone.iter().map(|gone| !gone);
+            self.entries.retain(|_| kept.next().unwrap_or(false));
+            let mut kept = self.gone.iter().map(|gone| !gone);
+            self.texts.retain(|_| kept.next().unwrap_or(false));
+            self.gone = vec![false; self.entries.len()];
+            self.gone_count = 0;
+            for at in self.positions.values_mut() {
+                *at = moved[*at].map_or(*at, |to| to as usize);
+            }
+            self.bodies.compact(&moved);
+        }
         if self.arena.is_wasteful() {
-            let spans = self.texts.iter_mut().flat_map(|t| [&mut t.named, &mut t.body]);
-            self.arena.compact(spans);
+            let live = self.texts.iter_mut().zip(&self.gone).filter(|(_, gone)| !**gone);
+            self.arena.compact(live.map(|(text, _)| &mut text.named));
         }
     }
 
@@ -307,8 +319,7 @@ impl SearchIndex {
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let (tags, text) = TagFilter::split(&query);
         let scored: Vec<(usize, u32)> = if text.is_empty() {
-            let kept = self.entries.iter().enumerate().filter(|(_, e)| tags.keeps(e));
-            kept.map(|(at, _)| (at, 0)).collect()
+            self.held().filter(|&at| tags.keeps(&self.entries[at])).map(|at| (at, 0)).collect()
         } else {
             self.matches(&query, &TextQuery::new(&text), &tags, limit)
         };
@@ -358,32 +369,34 @@ impl SearchIndex {
     ) -> Vec<(usize, u32)> {
         let candidates: Vec<usize> = match self.last.take() {
             Some((last, matched)) if narrows(&last, query) => matched,
-            _ => (0..self.entries.len()).collect(),
+            _ => self.held().collect(),
         };
         let tagged: Vec<usize> = match tags.is_empty() {
             true => candidates,
             false => candidates.into_iter().filter(|&at| tags.keeps(&self.entries[at])).collect(),
         };
-        let mut looks =
+        let mut names =
             self.scores(&tagged, |entry, matcher| entry.first_look(text, &self.arena, matcher));
-        if !text.best_names_suffice(&looks, limit) {
-            self.score_unscored_names(&tagged, &mut looks, text);
+        if !text.best_names_suffice(&names, limit) {
+            self.score_unscored_names(&tagged, &mut names, text);
         }
-        let to_score = text.bodies_to_score(&looks, limit);
-        let bodies: Vec<usize> = to_score.iter().map(|&i| tagged[i]).collect();
-        let body_scores = self
-            .scores(&bodies, |entry, matcher| text.body.score(self.arena.get(entry.body), matcher));
-        let mut scores: Vec<Option<u32>> = looks.iter().map(|look| look.name.score()).collect();
-        for (i, body) in to_score.into_iter().zip(body_scores) {
-            scores[i] = scores[i].max(body);
-            looks[i].body_may = body.is_some();
-        }
+        // Bodies are scored only when one could be among the best; else any may match,
+        // for the next keystroke to look at again.
+        let bodies = match text.bodies_may_lead(&names, limit) {
+            true => {
+                let mut matcher = Matcher::new(Config::DEFAULT);
+                Some(self.bodies.scores(&text.body_atoms, self.entries.len(), &mut matcher))
+            }
+            false => None,
+        };
         let (mut scored, mut matched) = (Vec::new(), Vec::new());
-        for ((&at, look), score) in tagged.iter().zip(looks).zip(scores) {
-            match score {
-                Some(score) => scored.push((at, score)),
-                None if look.body_may || look.name == NameMatch::Unscored => {}
-                None => continue,
+        for (&at, name) in tagged.iter().zip(names) {
+            let body = bodies.as_ref().map(|bodies| Some(bodies[at]).filter(|&score| score > 0));
+            match (name.score().max(body.flatten()), body) {
+                (Some(score), _) => scored.push((at, score)),
+                (None, None) => {}
+                (None, Some(_)) if name == NameMatch::Unscored => {}
+                (None, Some(_)) => continue,
             }
             matched.push(at);
         }
@@ -392,15 +405,15 @@ impl SearchIndex {
     }
 
     /// Asks the matcher of every name the first look left unscored.
-    fn score_unscored_names(&self, tagged: &[usize], looks: &mut [Look], text: &TextQuery) {
+    fn score_unscored_names(&self, tagged: &[usize], names: &mut [NameMatch], text: &TextQuery) {
         let unscored: Vec<usize> =
-            (0..looks.len()).filter(|&i| looks[i].name == NameMatch::Unscored).collect();
+            (0..names.len()).filter(|&i| names[i] == NameMatch::Unscored).collect();
         let entries: Vec<usize> = unscored.iter().map(|&i| tagged[i]).collect();
-        let names = self.scores(&entries, |entry, matcher| {
+        let scored = self.scores(&entries, |entry, matcher| {
             NameMatch::scored(text.named.score(self.arena.get(entry.named), matcher))
         });
-        for (i, name) in unscored.into_iter().zip(names) {
-            looks[i].name = name;
+        for (i, name) in unscored.into_iter().zip(scored) {
+            names[i] = name;
         }
     }
 
@@ -422,17 +435,16 @@ impl SearchIndex {
 /// against bodies.
 struct TextQuery {
     named: Pattern,
-    body: Pattern,
+    body_atoms: Vec<BodyAtom>,
     /// No body can score more: the query's own words, each at a word's start, as a body.
     body_bound: Option<u32>,
     /// No name can score more (the query as a name, twice its score), when the query is
     /// plain words. Only a name holding each word whole scores it.
     named_max: Option<u32>,
-    /// What a name or body must hold to match.
+    /// What a name must hold to match.
     named_chars: CharSet,
-    body_chars: CharSet,
-    /// The letter pairs of the query's words, which a name must hold to score the most and
-    /// a body to match; and their first characters, which must begin a name's words.
+    /// The letter pairs of the query's words, which a name must hold to score the most;
+    /// and their first characters, which must begin a name's words.
     letter_pairs: LetterPairs,
     word_starts: CharSet,
 }
@@ -440,25 +452,22 @@ struct TextQuery {
 impl TextQuery {
     fn new(text: &str) -> Self {
         let named = Pattern::parse(text, CaseMatching::Smart, Normalization::Smart);
-        // A body is held as its distinct words, so an escaped space (a phrase, to a name)
-        // separates words in it as a plain one does.
+        // Bodies are held as their words, so an escaped space (a phrase, to a name)
+        // separates words in them as a plain one does.
         let words = text.replace("\\ ", " ");
-        let body =
-            Pattern::new(&words, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring);
         let itself = Utf32String::from(text);
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let body_bound = body.score(Utf32String::from(words.as_str()).slice(..), &mut matcher);
+        let body_bound = body_pattern(&words)
+            .score(Utf32String::from(format!("{words} ").as_str()).slice(..), &mut matcher);
         // The name pattern's syntax (negation, anchors, escapes) asks for no characters.
         let plain = !text.contains(['!', '^', '$', '\'', '\\']);
         let named_max = plain.then(|| named.score(itself.slice(..), &mut matcher)).flatten();
-        let body_chars = CharSet::wanted(text);
         Self {
             named,
-            body,
+            body_atoms: BodyAtom::of(&words),
             body_bound,
             named_max: named_max.map(|s| s * 2),
-            named_chars: if plain { body_chars } else { CharSet::default() },
-            body_chars,
+            named_chars: if plain { CharSet::wanted(text) } else { CharSet::default() },
             letter_pairs: LetterPairs::wanted(text),
             word_starts: CharSet::wanted_word_starts(text),
         }
@@ -467,38 +476,34 @@ impl TextQuery {
     /// Whether the names scored at the first look are enough to know the best `limit`:
     /// at least that many score the most a name can, which neither an unscored name nor a
     /// body can reach.
-    fn best_names_suffice(&self, looks: &[Look], limit: usize) -> bool {
+    fn best_names_suffice(&self, names: &[NameMatch], limit: usize) -> bool {
         let Some(max) = self.named_max else {
             return false;
         };
-        let at_max = looks.iter().filter(|look| look.name.score() >= Some(max)).count();
+        let at_max = names.iter().filter(|name| name.score() >= Some(max)).count();
         at_max >= limit && self.body_bound.is_some_and(|body| body < max)
     }
 
-    /// Of the candidates looked at, those (by position) whose body must be scored: a body
-    /// that may match and could score more than its name and at least the `limit`th best
-    /// name. The others need only say whether they may match (the next keystroke narrows
-    /// from the matches, and scores what is left). A short query matches most names of a
-    /// large library, and their bodies are then left alone.
-    fn bodies_to_score(&self, looks: &[Look], limit: usize) -> Vec<usize> {
+    /// Whether a body could be among the best `limit`: whether the most a body can score
+    /// reaches the `limit`th best name. A short query matches most names of a large
+    /// library, and bodies are then left alone.
+    fn bodies_may_lead(&self, names: &[NameMatch], limit: usize) -> bool {
         let Some(bound) = self.body_bound else {
-            return (0..looks.len()).filter(|&i| looks[i].body_may).collect();
+            return true;
         };
-        let mut names: Vec<u32> = looks.iter().filter_map(|look| look.name.score()).collect();
-        let least = match names.len() >= limit {
-            true => *names.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a)).1,
-            false => 0,
-        };
-        if bound < least {
-            return Vec::new();
+        let mut scores: Vec<u32> = names.iter().filter_map(|name| name.score()).collect();
+        if scores.len() < limit {
+            return true;
         }
-        let could_lead = |look: &Look| match look.name {
-            NameMatch::Scored(name) => name < bound,
-            NameMatch::No => true,
-            NameMatch::Unscored => unreachable!("names are all scored unless the best suffice"),
-        };
-        (0..looks.len()).filter(|&i| looks[i].body_may && could_lead(&looks[i])).collect()
+        let least = *scores.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a)).1;
+        bound >= least
     }
+}
+
+/// What bodies are matched with, word by word as substrings: each word of the query is an
+/// atom of it, as [`BodyAtom::of`] makes them.
+fn body_pattern(words: &str) -> Pattern {
+    Pattern::new(words, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring)
 }
 
 /// Candidates from which scoring is split over threads.
@@ -574,6 +579,7 @@ fn frecency(entry: &IndexedPrompt, now: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nucleo_matcher::pattern::Atom;
     use serde_json::json;
 
     fn prompt(id: &str, title: &str, body: &str, uses: u64, updated: i64) -> Prompt {
@@ -691,29 +697,16 @@ mod tests {
     }
 
     #[test]
-    fn a_body_scores_as_its_distinct_words_as_it_would_whole() {
-        const WORDS: &[&str] =
-            &["Review", "review", "re-view", "résumé", "code_diff", "x", "sum", "summary", "(sum)"];
-        let mut seed = 11_u64;
-        let mut next = move |n: usize| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        for _ in 0..500 {
-            let body: Vec<&str> = (0..next(30)).map(|_| WORDS[next(WORDS.len())]).collect();
-            // Ended by a space: see distinct_words for why a text must be.
-            let whole = Utf32String::from(format!("{} ", body.join(" ")).as_str());
-            let words = Utf32String::from(distinct_words(&body.join("\n  \t")).as_str());
-            for query in ["rev", "Rev", "sum m", "view re", "resume", "(s", "_d", "x", "zz"] {
-                let text = TextQuery::new(query);
-                assert_eq!(
-                    text.body.score(words.slice(..), &mut matcher),
-                    text.body.score(whole.slice(..), &mut matcher),
-                    "{query:?} in {body:?}"
-                );
-            }
-        }
+    fn a_body_word_scores_the_best_any_word_of_the_body_gives_it() {
+        let mut index = SearchIndex::new(&[
+            prompt("inner", "A", "prereview", 0, 1),
+            prompt("start", "B", "Review", 0, 1),
+            prompt("both", "C", "prereview then Review", 0, 1),
+        ]);
+        let hits = index.search("review", 10, 1);
+        let score = |id: &str| hits.iter().find(|h| h.prompt.id.as_str() == id).map(|h| h.score);
+        assert!(score("start") > score("inner"), "a word's start scores more than its inside");
+        assert_eq!(score("both"), score("start"), "the best of a body's words counts");
     }
 
     #[test]
@@ -799,18 +792,52 @@ mod tests {
         assert_eq!(ids(&index.search("same", 3, 1)), ["p49", "p48", "p47"]);
     }
 
-    /// Every entry scored in full and ranked, with nothing left out: what the index's
-    /// shortcuts must always agree with.
-    fn every_entry_ranked(index: &SearchIndex, query: &str, limit: usize) -> Vec<String> {
+    /// Every prompt scored in full from scratch and ranked, with nothing left out: what the
+    /// index's shortcuts (names left unscored, bodies looked up through their words, the
+    /// words and entries narrowed from the last keystroke) must always agree with. A body
+    /// scores, for each query word, the best that word scores in one of its words.
+    fn every_entry_ranked(
+        index: &SearchIndex,
+        prompts: &[Prompt],
+        query: &str,
+        limit: usize,
+    ) -> Vec<String> {
         let text = TextQuery::new(query);
+        let atoms = text
+            .body_atoms
+            .iter()
+            .map(|atom| {
+                Atom::new(
+                    &atom.text,
+                    CaseMatching::Smart,
+                    Normalization::Smart,
+                    AtomKind::Substring,
+                    false,
+                )
+            })
+            .collect::<Vec<_>>();
         let mut matcher = Matcher::new(Config::DEFAULT);
-        let scored = (0..index.entries.len())
-            .filter_map(|at| {
-                let entry = &index.texts[at];
-                let name = text.named.score(index.arena.get(entry.named), &mut matcher);
-                let name = name.map(|s| s * 2);
-                let body = text.body.score(index.arena.get(entry.body), &mut matcher);
-                Some((at, name.max(body)?))
+        let scored = prompts
+            .iter()
+            .filter_map(|prompt| {
+                let at = index.positions[&prompt.id];
+                let name = text.named.score(index.arena.get(index.texts[at].named), &mut matcher);
+                let words: Vec<Utf32String> = prompt
+                    .body
+                    .split_whitespace()
+                    .map(|word| Utf32String::from(format!("{word} ").as_str()))
+                    .collect();
+                let body: Option<u32> = atoms
+                    .iter()
+                    .map(|atom| {
+                        let best = words
+                            .iter()
+                            .filter_map(|w| atom.score(w.slice(..), &mut matcher))
+                            .max();
+                        best.map(u32::from)
+                    })
+                    .sum();
+                Some((at, name.map(|s| s * 2).max(body)?))
             })
             .collect();
         index.best(scored, limit, 1).into_iter().map(|h| h.prompt.id.to_string()).collect()
@@ -899,7 +926,7 @@ mod tests {
             let mut typed = SearchIndex::new(&prompts);
             for query in queries {
                 let fresh = SearchIndex::new(&prompts).search(query, limit, 1);
-                let expected = every_entry_ranked(&typed, query, limit);
+                let expected = every_entry_ranked(&typed, &prompts, query, limit);
                 assert_eq!(ids(&fresh), expected, "query {query:?}, limit {limit}");
                 assert_eq!(ids(&typed.search(query, limit, 1)), expected, "narrowed {query:?}");
             }
