@@ -178,6 +178,8 @@ fn show(value: f64, unit: &Unit) -> String {
         Unit::Ms if value >= 10.0 => format!("{value:.1} ms"),
         Unit::Ms => format!("{value:.2} ms"),
         Unit::Mb => format!("{value:.1} MB"),
+        // Two decimals would show a ratio of a few thousandths as 0.00x.
+        Unit::Ratio if value > 0.0 && value < 0.1 => format!("{value:.4}x"),
         Unit::Ratio => format!("{value:.2}x"),
         Unit::Count(noun) => format!("{} {noun}", thousands(value.round() as u64)),
         Unit::PerSecond(noun) => format!("{} {noun}/s", thousands(value.round() as u64)),
@@ -275,6 +277,8 @@ mod tests {
         assert_eq!(show(0.331, &Unit::Ms), "0.33 ms");
         assert_eq!(show(1472.4, &Unit::PerSecond("pushes".into())), "1,472 pushes/s");
         assert_eq!(show(1_000_000.0, &Unit::Count("mutations".into())), "1,000,000 mutations");
+        assert_eq!(show(0.0028, &Unit::Ratio), "0.0028x", "a small ratio is not shown as 0");
+        assert_eq!(show(1.594, &Unit::Ratio), "1.59x");
         assert_eq!(cell("a | b\nc"), "a \\| b c");
     }
 
