@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use iced::futures::{Stream, stream};
 use iced::widget::{operation, space};
 use iced::{Element, Subscription, Task, Theme, window};
-use promptdeck_actors::{RequestError, RuntimeHandle, RuntimeStatus};
+use promptdeck_actors::{FieldValues, RequestError, RuntimeHandle, RuntimeStatus};
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 use promptdeck_views::settings::Appearance;
 use promptdeck_views::{account, library, palette, settings as settings_view};
@@ -93,11 +93,13 @@ enum Message {
     Recent(Result<Vec<PromptSummary>, RequestError>),
     /// The palette's selected prompt in full, for its preview.
     Previewed(window::Id, PromptKey, Arc<Prompt>),
-    /// The prompt chosen in the palette, in full, to insert or (`copy`) to copy.
+    /// The prompt chosen in the palette, in full, to insert or (`copy`) to copy, with the
+    /// values last typed into its fields.
     Chosen {
         window: window::Id,
         key: PromptKey,
         found: Result<Option<Arc<Prompt>>, RequestError>,
+        recent: FieldValues,
         copy: bool,
     },
     /// A window was closed by the user or by us.
@@ -219,7 +221,9 @@ impl Promptdeck {
             Message::PaletteAskedAgain(id) => self.palette_asked_again(id),
             Message::Palette(id, message) => self.palette_message(id, message),
             Message::Previewed(id, key, prompt) => self.previewed(id, key, &prompt),
-            Message::Chosen { window, key, found, copy } => self.chosen(window, key, found, copy),
+            Message::Chosen { window, key, found, recent, copy } => {
+                self.chosen(window, key, found, &recent, copy)
+            }
             Message::Inserted(result) => self.inserted(result),
             Message::Library(id, message) => self.library_message(id, message),
             Message::Opened(id, result) => self.opened(id, result),
@@ -367,7 +371,7 @@ impl Promptdeck {
     /// Closes a window; the palette's is hidden instead where windows can hide.
     fn close(&mut self, id: window::Id) -> Task<Message> {
         match self.windows.remove(id) {
-            Some(Window::Palette(_)) => self.keep_palette(id),
+            Some(Window::Palette(palette)) => self.keep_palette(id, palette.placed_on),
             _ => window::close(id),
         }
     }

@@ -35,6 +35,9 @@ pub struct Ticket {
     pub(crate) _permit: OwnedSemaphorePermit,
 }
 
+/// The values typed into a prompt's fields before, per field, the most recent first.
+pub type FieldValues = std::collections::HashMap<String, Vec<String>>;
+
 /// A committed local mutation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -89,6 +92,23 @@ pub enum QueueMsg {
         space: Option<String>,
         id: PromptId,
         reply: RpcReplyPort<Result<MutationReceipt, RequestError>>,
+    },
+    /// Reply: the values typed into the prompt's fields before, per field, the most recent
+    /// first (kept on this device only).
+    FieldValues {
+        ticket: Ticket,
+        space: Option<String>,
+        id: PromptId,
+        reply: RpcReplyPort<Result<FieldValues, RequestError>>,
+    },
+    /// Keeps what was typed into the prompt's fields, (field, value) each. Reply: once it
+    /// is stored.
+    RememberFields {
+        ticket: Ticket,
+        space: Option<String>,
+        id: PromptId,
+        values: Vec<(String, String)>,
+        reply: RpcReplyPort<Result<(), RequestError>>,
     },
     /// Serves these workspaces from now on (the settings changed). Reply: once in use.
     SetWorkspaces(Vec<Workspace>, RpcReplyPort<()>),
@@ -190,6 +210,15 @@ impl Actor for RequestQueueActor {
                 let span = tracing::info_span!("toggle_pin", request = ticket.id);
                 let _ = reply.send(state.toggle_pin(space, id).instrument(span).await);
             }
+            QueueMsg::FieldValues { ticket, space, id, reply } => {
+                let span = tracing::debug_span!("field_values", request = ticket.id);
+                let _ = reply.send(state.field_values(space, id).instrument(span).await);
+            }
+            QueueMsg::RememberFields { ticket, space, id, values, reply } => {
+                let span = tracing::debug_span!("remember_fields", request = ticket.id);
+                let remembered = state.remember_fields(space, id, values).instrument(span).await;
+                let _ = reply.send(remembered);
+            }
             QueueMsg::SetWorkspaces(workspaces, reply) => {
                 state.workspaces = workspaces;
                 let _ = reply.send(());
@@ -287,6 +316,25 @@ impl QueueState {
         }
         let replica = workspace.replica;
         Ok(tokio::task::spawn_blocking(move || replica.prompt(&id)).await??.map(Arc::new))
+    }
+
+    async fn field_values(
+        &self,
+        space: Option<String>,
+        id: PromptId,
+    ) -> Result<FieldValues, RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        Ok(tokio::task::spawn_blocking(move || replica.field_values(&id)).await??)
+    }
+
+    async fn remember_fields(
+        &self,
+        space: Option<String>,
+        id: PromptId,
+        values: Vec<(String, String)>,
+    ) -> Result<(), RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        Ok(tokio::task::spawn_blocking(move || replica.remember_fields(&id, &values)).await??)
     }
 
     async fn all(&self, space: Option<String>) -> Result<Vec<Prompt>, RequestError> {

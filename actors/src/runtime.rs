@@ -18,7 +18,7 @@ use crate::auth::{AuthConfig, AuthError, AuthMsg};
 use crate::cache::CacheMsg;
 use crate::error::RequestError;
 use crate::names::Names;
-use crate::queue::{MutationReceipt, Origin, QueueMsg, Ticket};
+use crate::queue::{FieldValues, MutationReceipt, Origin, QueueMsg, Ticket};
 use crate::search::SearchHit;
 use crate::status::{CacheStats, Health, RuntimeStatus, StatusBoard, process_rss_bytes};
 use crate::supervisor::{Supervisor, SupervisorArgs, SupervisorMsg, SyncSetup};
@@ -290,6 +290,24 @@ impl RuntimeHandle {
         let timeout = REQUEST_TIMEOUT + PER_MUTATION * mutations.len() as u32;
         let build = |ticket, reply| QueueMsg::MutateAll { ticket, space, mutations, reply };
         self.ask_within(timeout, build).await
+    }
+
+    /// The values typed into `id`'s fields before, per field, the most recent first (kept
+    /// on this device only): the fill-in form offers them first.
+    pub async fn field_values(&self, id: &PromptId) -> Result<FieldValues, RequestError> {
+        let (id, space) = (id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::FieldValues { ticket, space, id, reply }).await
+    }
+
+    /// Keeps what was typed into `id`'s fields, (field, value) each.
+    pub async fn remember_fields(
+        &self,
+        id: &PromptId,
+        values: Vec<(String, String)>,
+    ) -> Result<(), RequestError> {
+        let (id, space) = (id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::RememberFields { ticket, space, id, values, reply })
+            .await
     }
 
     /// Every prompt in full (an export).

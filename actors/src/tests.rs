@@ -293,3 +293,24 @@ async fn a_large_batch_leaves_no_stale_prompt_in_the_cache() {
     assert_eq!(handle.status().prompt_count, 3_001);
     runtime.shutdown().await;
 }
+
+/// The runtime keeps what was typed into a prompt's fields, per workspace, for the form to
+/// offer first next time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_values_typed_come_back_through_the_runtime() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    let receipt = handle.create(draft("letter")).await.expect("created");
+    let id = receipt.prompt_id;
+    assert!(handle.field_values(&id).await.expect("asked").is_empty());
+    for name in ["Ada", "Grace"] {
+        let typed = vec![("name".to_owned(), name.to_owned())];
+        handle.remember_fields(&id, typed).await.expect("remembered");
+    }
+    let kept = handle.field_values(&id).await.expect("asked");
+    assert_eq!(kept["name"], ["Grace", "Ada"]);
+    let elsewhere = handle.in_space("nowhere").field_values(&id).await;
+    assert!(matches!(elsewhere, Err(RequestError::NoSuchWorkspace(_))), "{elsewhere:?}");
+    runtime.shutdown().await;
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use iced::widget::operation;
 use iced::window::{self, Mode};
 use iced::{Point, Task};
-use promptdeck_actors::RequestError;
+use promptdeck_actors::{FieldValues, RequestError};
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 use promptdeck_views::{library, palette};
 
@@ -32,17 +32,28 @@ impl Promptdeck {
         let target = self.desktop.focused();
         let monitor = self.desktop.pointer_monitor();
         let kept = self.windows.hidden_palette().filter(|(_, p)| p.visibility == KEPT);
-        let (id, open) = match kept.map(|(id, _)| id) {
-            // Moved while hidden, so it never shows where it was last.
-            Some(id) => (id, centre_on(id, monitor).chain(window::set_mode(id, Mode::Windowed))),
+        let (id, made) = match kept.map(|(id, _)| id) {
+            Some(id) => (id, None),
             None => {
                 let (id, open) = window::open(window_settings::palette());
                 let palette = PaletteWindow::shown(self.new_palette(), target);
                 self.windows.insert(id, Window::Palette(palette));
-                (id, open.discard().chain(centre_on(id, monitor)))
+                (id, Some(open.discard()))
             }
         };
         let Some(palette) = self.windows.palette_mut(id) else { return Task::none() };
+        let moved = match monitor.filter(|monitor| palette.placed_on != Some(*monitor)) {
+            Some(monitor) => {
+                palette.placed_on = Some(monitor);
+                centre_on(id, monitor)
+            }
+            None => Task::none(),
+        };
+        let open = match made {
+            Some(made) => made.chain(moved),
+            // Moved while hidden, so it never shows where it was last.
+            None => moved.chain(window::set_mode(id, Mode::Windowed)),
+        };
         palette.visibility = Visibility::Shown;
         palette.target = target;
         let search = palette.state.data_changed();
@@ -78,7 +89,8 @@ impl Promptdeck {
             return Task::none();
         }
         let (id, made) = window::open(window_settings::hidden(window_settings::palette()));
-        self.windows.insert(id, Window::Palette(PaletteWindow::hidden(self.new_palette(), false)));
+        let palette = PaletteWindow::hidden(self.new_palette(), false, None);
+        self.windows.insert(id, Window::Palette(palette));
         made.map(Message::PaletteMade)
     }
 
@@ -93,13 +105,19 @@ impl Promptdeck {
 
     /// The palette's window, closed by the user, is hidden for the next opening with its
     /// state reset, where windows can hide and none is kept already; else it closes.
-    pub(super) fn keep_palette(&mut self, id: window::Id) -> Task<Message> {
+    /// `placed_on` is the monitor it showed on.
+    pub(super) fn keep_palette(
+        &mut self,
+        id: window::Id,
+        placed_on: Option<Monitor>,
+    ) -> Task<Message> {
         let can_keep = self.desktop.window_system().can_hide_windows()
             && self.windows.hidden_palette().is_none();
         if !can_keep {
             return window::close(id);
         }
-        self.windows.insert(id, Window::Palette(PaletteWindow::hidden(self.new_palette(), true)));
+        let kept = PaletteWindow::hidden(self.new_palette(), true, placed_on);
+        self.windows.insert(id, Window::Palette(kept));
         window::set_mode(id, Mode::Hidden).chain(self.kept_palette_preview())
     }
 
@@ -193,11 +211,12 @@ impl Promptdeck {
         id: window::Id,
         key: PromptKey,
         found: Result<Option<std::sync::Arc<Prompt>>, RequestError>,
+        recent: &FieldValues,
         copy: bool,
     ) -> Task<Message> {
         let Some(palette) = self.windows.palette_mut(id) else { return Task::none() };
         let action = match found {
-            Ok(Some(prompt)) => palette.state.chosen(key, &prompt, copy),
+            Ok(Some(prompt)) => palette.state.chosen(key, &prompt, recent, copy),
             Ok(None) => {
                 palette.state.set_notice(Some("That prompt was deleted meanwhile.".into()));
                 palette::Action::None
@@ -270,10 +289,8 @@ impl Promptdeck {
     }
 }
 
-/// Moves the palette `id` to the centre of `monitor` (the one the pointer is on), where the
-/// window system says which that is; else it stays centred on the primary one.
-fn centre_on(id: window::Id, monitor: Option<Monitor>) -> Task<Message> {
-    let Some(monitor) = monitor else { return Task::none() };
+/// Moves the palette `id` to the centre of `monitor`.
+fn centre_on(id: window::Id, monitor: Monitor) -> Task<Message> {
     // The monitor is in the window system's pixels, the window's size and place in iced's,
     // which are those times the window's scale factor.
     window::scale_factor(id).then(move |scale| {

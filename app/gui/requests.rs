@@ -94,8 +94,20 @@ pub fn choose(
     copy: bool,
 ) -> Task<Message> {
     let runtime = runtime.in_space(&key.space);
-    Task::perform(async move { (runtime.get(&key.id).await, key) }, move |(found, key)| {
-        Message::Chosen { window, key, found, copy }
+    let fetch = async move {
+        let (found, recent) = tokio::join!(runtime.get(&key.id), runtime.field_values(&key.id));
+        // What was typed before is a convenience: without it the form starts at defaults.
+        let recent = recent
+            .inspect_err(|e| tracing::warn!(error = %e, "the fields' last values are unavailable"))
+            .unwrap_or_default();
+        (found, recent, key)
+    };
+    Task::perform(fetch, move |(found, recent, key)| Message::Chosen {
+        window,
+        key,
+        found,
+        recent,
+        copy,
     })
 }
 
@@ -112,6 +124,12 @@ pub fn insert(
     Task::perform(
         async move {
             let prompt = runtime.get(&id).await?.ok_or(InsertFailed::Deleted)?;
+            if !fields.is_empty() {
+                let typed = fields.iter().map(|(f, v)| (f.clone(), v.clone())).collect();
+                if let Err(e) = runtime.remember_fields(&id, typed).await {
+                    tracing::warn!(error = %e, "could not keep what was typed into the fields");
+                }
+            }
             let body = prompt.body.clone();
             let inserted = inserter.insert(Insertion { body, fields, delivery }).await?;
             if let Err(e) = runtime.mark_used(&id).await {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use iced::window;
 use promptdeck_views::{library, palette, settings};
 
-use crate::desktop::Target;
+use crate::desktop::{Monitor, Target};
 
 /// What a window is, with its screen's state.
 pub enum Window {
@@ -23,6 +23,8 @@ pub struct PaletteWindow {
     /// The window that had focus before it opened: where its prompt goes.
     pub target: Option<Target>,
     pub visibility: Visibility,
+    /// The monitor it was last centred on: it moves only when it opens on another.
+    pub placed_on: Option<Monitor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +39,12 @@ pub enum Visibility {
 
 impl PaletteWindow {
     pub fn shown(state: palette::State, target: Option<Target>) -> Self {
-        Self { state, target, visibility: Visibility::Shown }
+        Self { state, target, visibility: Visibility::Shown, placed_on: None }
     }
 
-    pub fn hidden(state: palette::State, made: bool) -> Self {
-        Self { state, target: None, visibility: Visibility::Hidden { made } }
+    /// Kept hidden for the next opening; `placed_on` is where it last showed.
+    pub fn hidden(state: palette::State, made: bool, placed_on: Option<Monitor>) -> Self {
+        Self { state, target: None, visibility: Visibility::Hidden { made }, placed_on }
     }
 
     pub fn is_shown(&self) -> bool {

@@ -1,10 +1,11 @@
 //! The local replica of one profile, in one redb file.
 //!
-//! Four table families, each in its own module:
+//! Five table families, each in its own module:
 //! - [`meta`]: schema version, client group and client ids, next mutation id, cookie;
 //! - `base`: the server's snapshot at the cookie (filled by sync);
 //! - [`pending`]: local mutations not yet acknowledged, in the order they were made;
-//! - [`view`]: what the user sees, the base with every pending mutation applied.
+//! - [`view`]: what the user sees, the base with every pending mutation applied;
+//! - [`fields`]: what was typed into prompts' fields, on this device only.
 //!
 //! Invariant (design §5): a local mutation commits its pending entry and its effect on the
 //! view in one write transaction, before the caller hears it succeeded.
@@ -12,6 +13,7 @@
 mod base;
 mod change;
 mod error;
+pub mod fields;
 mod meta;
 mod open;
 mod pending;
@@ -25,6 +27,7 @@ pub use open::OpenReport;
 pub use pending::PendingMutation;
 pub use pull::{PullApplied, PullRejected};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
@@ -154,6 +157,29 @@ impl Replica {
         meta::write_sync_state(&txn, &sync)?;
         txn.commit()?;
         Ok((queued, changes))
+    }
+
+    /// Puts each of `values` (field, value) first among the values kept for that field of
+    /// `prompt` (this device only; see [`fields`]).
+    pub fn remember_fields(
+        &self,
+        prompt: &PromptId,
+        values: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            fields::remember(&txn, prompt, values)?;
+            txn.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The values kept for each field of `prompt`, the most recent first.
+    pub fn field_values(
+        &self,
+        prompt: &PromptId,
+    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        self.with_db(|db| fields::recall(&db.begin_read()?, prompt))
     }
 
     /// Every prompt in the view. Unreadable values are skipped with a warning.

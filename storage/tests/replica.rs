@@ -224,3 +224,60 @@ fn a_batch_applies_all_or_nothing() {
     assert_eq!(ids, [1, 2]);
     assert_eq!(replica.sync_state().expect("reads").next_mutation_id, 3);
 }
+
+/// What was typed into a prompt's fields comes back the most recent first, once each, at
+/// most five, survives reopening, and never leaks into the synced tables.
+#[test]
+fn field_values_are_kept_most_recent_first_on_this_device_only() {
+    use promptdeck_storage::fields::{KEPT_VALUES, MAX_VALUE_CHARS};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    let replica = open(&path);
+    assert!(replica.field_values(&id("a")).expect("reads").is_empty(), "nothing typed yet");
+    let typed = |name: &str, tone: &str| {
+        vec![("name".to_owned(), name.to_owned()), ("tone".to_owned(), tone.to_owned())]
+    };
+    for (name, tone) in [("Ada", "formal"), ("Grace", "formal"), ("Ada", "casual")] {
+        replica.remember_fields(&id("a"), &typed(name, tone)).expect("remembers");
+    }
+    replica.remember_fields(&id("ab"), &typed("Other", "")).expect("remembers");
+    replica.remember_fields(&id("a"), &typed("", &"x".repeat(MAX_VALUE_CHARS + 1))).expect("skips");
+    drop(replica);
+
+    let replica = open(&path);
+    let kept = replica.field_values(&id("a")).expect("reads");
+    assert_eq!(kept["name"], ["Ada", "Grace"], "the last first, each once; empty not kept");
+    assert_eq!(kept["tone"], ["casual", "formal"], "an overlong value is not kept");
+    assert_eq!(replica.field_values(&id("ab")).expect("reads")["name"], ["Other"], "per prompt");
+    for n in 0..10 {
+        replica.remember_fields(&id("a"), &[("name".into(), format!("n{n}"))]).expect("ok");
+    }
+    let names = &replica.field_values(&id("a")).expect("reads")["name"];
+    assert_eq!(names.len(), KEPT_VALUES);
+    assert_eq!(names[0], "n9");
+    assert!(replica.pending().expect("reads").is_empty(), "nothing to sync");
+    assert!(replica.prompts().expect("reads").is_empty());
+}
+
+#[test]
+fn a_damaged_field_entry_is_left_out_and_started_afresh() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    open(&path).remember_fields(&id("a"), &[("tone".into(), "formal".into())]).expect("ok");
+    {
+        let db = Database::open(&path).expect("opens");
+        let txn = db.begin_write().expect("txn");
+        let table: TableDefinition<&str, &[u8]> = TableDefinition::new("field_values");
+        txn.open_table(table)
+            .expect("table")
+            .insert("a\u{0}name", b"{not json".as_slice())
+            .expect("put");
+        txn.commit().expect("commit");
+    }
+    let replica = open(&path);
+    let kept = replica.field_values(&id("a")).expect("a damaged entry does not fail the read");
+    assert_eq!(kept.get("name"), None);
+    assert_eq!(kept["tone"], ["formal"]);
+    replica.remember_fields(&id("a"), &[("name".into(), "Ada".into())]).expect("starts afresh");
+    assert_eq!(replica.field_values(&id("a")).expect("reads")["name"], ["Ada"]);
+}

@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 steps=0
 step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
-fail() { echo "FAIL: $*" >&2; summary="e2e: $((steps - 1)) passed, 1 failed"; exit 1; }
+fail() { echo "FAIL: $*" >&2; "$BIN" status --json >&2 || true; summary="e2e: $((steps - 1)) passed, 1 failed"; exit 1; }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND until it succeeds. Conditions
 # that read state go in functions, so they are read again on every try.
@@ -155,6 +155,23 @@ xdotool type --delay 20 "X"
 xdotool key Return
 wait_for 10 "the filled prompt with X typed at its cursor" grep -qx "Dear Ada, casual \[CLIP-7\] XEND" "$work/filled.txt"
 wait_for 10 "the clipboard to come back" clipboard_is "CLIP-7"
+
+step "the form offers the values last typed into it first"
+xterm -T pd-form-again -e bash -c "read -e line; printf '%s' \"\$line\" > '$work/refilled.txt'" 2>/dev/null &
+pids+=($!)
+again_target=$(xdotool search --sync --onlyvisible --name '^pd-form-again$' | head -1)
+xdotool windowfocus --sync "$again_target"
+xdotool key ctrl+shift+space
+wait_for 10 "the palette to open" status_is "s['ui']['windows']" "['palette']"
+xdotool type --delay 20 "letter"
+wait_for 10 "the search to find the template" status_is "s['ui']['paletteRows']" 1
+xdotool key Return
+wait_for 10 "the form to ask for the fields" status_is "s['ui']['paletteFilling']" True
+xdotool key Return
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+wait_for 10 "the insertion to finish" uses_are "Letter template" 2
+xdotool key Return
+wait_for 10 "the last values typed, filled in at once" grep -qx "Dear Ada, casual \[CLIP-7\] END" "$work/refilled.txt"
 
 step "#tag narrows the palette, Ctrl+Enter copies without pasting"
 "$BIN" palette

@@ -1,7 +1,11 @@
 //! The fill-in form: a prompt's named fields, asked for in the palette before the prompt is
 //! inserted. Tab and Shift+Tab move between fields, Up and Down cycle a field's choices,
 //! Enter inserts from any field (an untouched field takes its default), Escape goes back to
-//! the list. Below the fields, the prompt as it will be inserted, filled as they are typed.
+//! the list. A field offers the values last typed into it first (the most recent is its
+//! default), then its choices. Below the fields, the prompt as it will be inserted, filled
+//! as they are typed.
+
+use std::collections::HashMap;
 
 use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Element, Length};
@@ -16,6 +20,8 @@ pub struct State {
     title: String,
     template: Template,
     fields: Vec<Field>,
+    /// For each field, what it offers: the values last typed into it, then its choices.
+    offered: Vec<Vec<String>>,
     values: Vec<String>,
     focused: usize,
     /// The prompt filled with the values so far, as far as it is shown.
@@ -57,15 +63,25 @@ pub fn input_id(index: usize) -> String {
 
 impl State {
     /// A form for the fields of `template`, the body of the prompt titled `title`, each
-    /// starting at its default.
-    pub fn new(title: &str, template: Template) -> Self {
+    /// starting at its default: the value last typed into it (`recent`: per field, the
+    /// most recent first), else its first choice.
+    pub fn new(title: &str, template: Template, recent: &HashMap<String, Vec<String>>) -> Self {
         let fields = template.fields().to_vec();
-        let values =
-            fields.iter().map(|f| f.choices.first().cloned().unwrap_or_default()).collect();
+        let offered: Vec<Vec<String>> = fields
+            .iter()
+            .map(|field| {
+                let mut offered = recent.get(&field.name).cloned().unwrap_or_default();
+                let choices = field.choices.iter().filter(|c| !offered.contains(c)).cloned();
+                offered.extend(choices.collect::<Vec<_>>());
+                offered
+            })
+            .collect();
+        let values = offered.iter().map(|o| o.first().cloned().unwrap_or_default()).collect();
         let mut state = Self {
             title: title.to_owned(),
             template,
             fields,
+            offered,
             values,
             focused: 0,
             filled: String::new(),
@@ -124,20 +140,20 @@ impl State {
         Action::Focus(input_id(index))
     }
 
-    /// Moves the focused field to its next (or previous) choice; a typed value that is not
-    /// one of them starts from the first.
+    /// Moves the focused field to the next (or previous) value it offers; a typed value
+    /// that is not one of them starts from the first.
     fn cycle(&mut self, step: isize) {
-        let Some(field) = self.fields.get(self.focused) else { return };
-        let count = field.choices.len() as isize;
+        let Some(offered) = self.offered.get(self.focused) else { return };
+        let count = offered.len() as isize;
         if count == 0 {
             return;
         }
-        let current = field.choices.iter().position(|c| *c == self.values[self.focused]);
+        let current = offered.iter().position(|c| *c == self.values[self.focused]);
         let next = match current {
             Some(at) => (at as isize + step).rem_euclid(count),
             None => 0,
         };
-        self.values[self.focused] = field.choices[next as usize].clone();
+        self.values[self.focused] = offered[next as usize].clone();
     }
 
     pub fn view(&self) -> Element<'_, Message> {
@@ -164,8 +180,9 @@ impl State {
             .size(14);
         let label = text(&field.name).size(13).width(Length::Fixed(120.0));
         let mut line = column![row![label, input].spacing(8).align_y(iced::Center)].spacing(4);
-        if !field.choices.is_empty() {
-            let chips = field.choices.iter().map(|choice| {
+        let offered = &self.offered[index];
+        if !offered.is_empty() {
+            let chips = offered.iter().map(|choice| {
                 let chosen = *choice == self.values[index];
                 button(text(choice).size(12))
                     .padding([2, 8])

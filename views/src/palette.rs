@@ -6,6 +6,7 @@
 //! to the next workspace, then to all of them at once.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::widget::{button, column, container, responsive, row, space, text, text_input};
@@ -292,13 +293,20 @@ impl State {
     }
 
     /// The prompt the user chose, fetched: a prompt with named fields asks for them in the
-    /// form first; any other is delivered at once.
-    pub fn chosen(&mut self, key: PromptKey, prompt: &Prompt, copy: bool) -> Action {
+    /// form first, offering the values last typed into each (`recent`: per field, the most
+    /// recent first); any other is delivered at once.
+    pub fn chosen(
+        &mut self,
+        key: PromptKey,
+        prompt: &Prompt,
+        recent: &HashMap<String, Vec<String>>,
+        copy: bool,
+    ) -> Action {
         let template = match Template::parse(&prompt.body) {
             Ok(template) if !template.fields().is_empty() => template,
             _ => return Action::Deliver { prompt: key, values: Vec::new(), copy },
         };
-        let form = fill::State::new(&prompt.title, template);
+        let form = fill::State::new(&prompt.title, template, recent);
         self.filling = Some(Filling { prompt: key, copy, form });
         Action::Focus(fill::input_id(0))
     }

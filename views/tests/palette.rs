@@ -1,5 +1,7 @@
 //! The palette in iced_test's simulator: what it shows and what it asks for.
 
+use std::collections::HashMap;
+
 use iced::keyboard::key::{Named, NativeCode, Physical};
 use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
@@ -293,7 +295,7 @@ fn a_chosen_prompt_without_fields_is_delivered_at_once() {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let mut plain = letter("a", "Summarise article");
     plain.body = "Summarise {{clipboard}} on {{date}}".into();
-    let action = state.chosen(key("a"), &plain, true);
+    let action = state.chosen(key("a"), &plain, &HashMap::new(), true);
     assert_eq!(action, Action::Deliver { prompt: key("a"), values: vec![], copy: true });
     assert!(!state.is_filling(), "no form for placeholders the moment fills");
 }
@@ -302,7 +304,7 @@ fn a_chosen_prompt_without_fields_is_delivered_at_once() {
 fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let b = key("b");
-    let first = state.chosen(b.clone(), &letter("b", "Code review"), false);
+    let first = state.chosen(b.clone(), &letter("b", "Code review"), &HashMap::new(), false);
     assert_eq!(first, Action::Focus(fill::input_id(0)));
     assert!(state.is_filling());
 
@@ -338,7 +340,7 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
 -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let c = key("c");
-    state.chosen(c.clone(), &letter("c", "Polite reply"), true);
+    state.chosen(c.clone(), &letter("c", "Polite reply"), &HashMap::new(), true);
 
     let mut ui = simulator(state.view());
     ui.click("casual")?;
@@ -355,7 +357,7 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
     let values = vec![("name".to_owned(), String::new()), ("tone".to_owned(), "casual".to_owned())];
     assert_eq!(actions.last(), Some(&Action::Deliver { prompt: c.clone(), values, copy: true }));
 
-    state.chosen(c, &letter("c", "Polite reply"), false);
+    state.chosen(c, &letter("c", "Polite reply"), &HashMap::new(), false);
     let mut ui = simulator(state.view());
     ui.click(id(fill::input_id(0)))?;
     let _ = ui.tap_key(Named::Escape);
@@ -517,5 +519,43 @@ fn the_list_shows_whole_rows_only_and_slides_by_rows_to_the_selection() -> Resul
     for n in 1..=VISIBLE_ROWS {
         assert!(whole_on_screen(&mut ui, &format!("preview of Prompt number {n}")), "row {n}");
     }
+    Ok(())
+}
+
+#[test]
+fn a_field_offers_the_values_last_typed_into_it_first() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    let b = key("b");
+    let recent = HashMap::from([
+        ("name".to_owned(), vec!["Grace".to_owned(), "Ada".to_owned()]),
+        ("tone".to_owned(), vec!["curt".to_owned()]),
+    ]);
+    state.chosen(b.clone(), &letter("b", "Code review"), &recent, false);
+    let mut ui = simulator(state.view());
+    ui.find("Dear Grace, curt {{date}}")?;
+    ui.find("Ada")?;
+    ui.click(id(fill::input_id(0)))?;
+    let _ = ui.tap_key(Named::ArrowDown);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    apply(&mut state, messages);
+    let mut ui = simulator(state.view());
+    ui.find("Dear Ada, curt {{date}}")?;
+    ui.click(id(fill::input_id(0)))?;
+    let _ = ui.tap_key(Named::Tab);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    apply(&mut state, messages);
+    let mut ui = simulator(state.view());
+    ui.click(id(fill::input_id(1)))?;
+    let _ = ui.tap_key(Named::ArrowDown);
+    let _ = ui.tap_key(Named::Enter);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    let values =
+        vec![("name".to_owned(), "Ada".to_owned()), ("tone".to_owned(), "formal".to_owned())];
+    assert_eq!(
+        actions.last(),
+        Some(&Action::Deliver { prompt: b, values, copy: false }),
+        "after the last value, the choices: curt, then formal"
+    );
     Ok(())
 }
