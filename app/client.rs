@@ -15,7 +15,7 @@ pub fn run(profile: &Profile, command: Command) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start: {e}")),
     };
-    let socket = profile.socket_path();
+    let socket = profile.control_path();
     // The two commands that take more than one request.
     match command {
         Command::Login => return runtime.block_on(sign_in(&socket)),
@@ -111,7 +111,7 @@ async fn sign_in(socket: &std::path::Path) -> ExitCode {
 /// go of the profile.
 #[allow(clippy::print_stdout)]
 async fn sign_out_and_remove(profile: &Profile) -> ExitCode {
-    let socket = profile.socket_path();
+    let socket = profile.control_path();
     for request in [ControlRequest::SignOut, ControlRequest::Quit] {
         match control::request(&socket, &request).await {
             Ok(ControlResponse::Failed { error }) => return fail(&error),

@@ -7,8 +7,7 @@ use std::time::Duration;
 use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SignedOut};
 use promptdeck_protocol::PromptSummary;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::command::UiCommand;
@@ -147,12 +146,11 @@ pub struct ControlContext {
 }
 
 /// Accepts connections until the listener is dropped.
-pub async fn serve(listener: UnixListener, context: Arc<ControlContext>) {
-    let own_uid = rustix::process::getuid().as_raw();
+pub async fn serve(mut listener: crate::os::ControlListener, context: Arc<ControlContext>) {
     let mut backoff = ACCEPT_BACKOFF;
     loop {
         let stream = match listener.accept().await {
-            Ok((stream, _)) => {
+            Ok(stream) => {
                 backoff = ACCEPT_BACKOFF;
                 stream
             }
@@ -165,17 +163,15 @@ pub async fn serve(listener: UnixListener, context: Arc<ControlContext>) {
                 continue;
             }
         };
-        let uid = stream.peer_cred().map(|c| c.uid()).ok();
-        if uid != Some(own_uid) {
-            tracing::warn!(?uid, "refused a control connection from another user");
-            continue;
-        }
         tokio::spawn(answer(stream, context.clone()));
     }
 }
 
-async fn answer(stream: UnixStream, context: Arc<ControlContext>) {
-    let (read, mut write) = stream.into_split();
+async fn answer(
+    stream: impl AsyncRead + AsyncWrite + Send + 'static,
+    context: Arc<ControlContext>,
+) {
+    let (read, mut write) = tokio::io::split(stream);
     let response = match read_request(read).await {
         Ok(request) => dispatch(request, &context).await,
         Err(error) => ControlResponse::failed(error),
@@ -206,7 +202,7 @@ enum BadRequest {
     NotARequest(serde_json::Error),
 }
 
-async fn read_request(read: tokio::net::unix::OwnedReadHalf) -> Result<ControlRequest, BadRequest> {
+async fn read_request(read: impl AsyncRead + Unpin) -> Result<ControlRequest, BadRequest> {
     let mut reader = BufReader::new(read.take(MAX_REQUEST_BYTES));
     let mut line = Vec::new();
     match tokio::time::timeout(READ_TIMEOUT, reader.read_until(b'\n', &mut line)).await {
@@ -457,9 +453,9 @@ async fn export(runtime: &RuntimeHandle, format: Format, out: Option<PathBuf>) -
 /// Why a client could not get an answer.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("Promptdeck is not running for this profile (no socket at {0})")]
+    #[error("Promptdeck is not running for this profile (nothing listens at {0})")]
     NotRunning(String),
-    #[error("the control socket failed: {0}")]
+    #[error("the control channel failed: {0}")]
     Io(#[from] std::io::Error),
     /// The connection closed before any answer: the instance stopped (crashed, was killed)
     /// while it worked on the request.
@@ -478,18 +474,19 @@ pub enum ClientError {
     Unsendable(serde_json::Error),
 }
 
-/// Sends one request to the instance listening at `socket` and returns its answer.
+/// Sends one request to the instance whose control channel is at `path` and returns its
+/// answer.
 pub async fn request(
-    socket: &Path,
+    path: &Path,
     request: &ControlRequest,
 ) -> Result<ControlResponse, ClientError> {
-    let stream = UnixStream::connect(socket).await.map_err(|e| match e.kind() {
+    let stream = crate::os::connect(path).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
-            ClientError::NotRunning(socket.display().to_string())
+            ClientError::NotRunning(path.display().to_string())
         }
         _ => ClientError::Io(e),
     })?;
-    let (read, mut write) = stream.into_split();
+    let (read, mut write) = tokio::io::split(stream);
     let mut line = serde_json::to_vec(request).map_err(ClientError::Unsendable)?;
     line.push(b'\n');
     // The server may refuse (and stop reading) before the whole request is written; its

@@ -11,12 +11,17 @@
 //! or holds a lock it takes.
 
 mod capture;
+mod clipboard_formats;
 mod filling;
+#[cfg(all(unix, not(target_os = "macos")))]
 pub mod freedesktop;
 mod hotkeys;
 mod insertion;
 mod paste;
+#[cfg(windows)]
+mod windows;
 mod worker;
+#[cfg(all(unix, not(target_os = "macos")))]
 pub mod x11;
 
 use std::collections::HashMap;
@@ -122,6 +127,8 @@ pub enum DesktopError {
     X11(String),
     #[error("the clipboard is unavailable: {0}")]
     Clipboard(String),
+    #[error("{0} is not built for this platform yet")]
+    NotBuiltHere(&'static str),
     #[error("the desktop's worker has stopped")]
     WorkerGone,
     #[error("{0}")]
@@ -133,12 +140,20 @@ pub enum DesktopError {
 pub enum WindowSystem {
     X11,
     Wayland,
+    Windows,
     /// No display answers: say why, and run headless or not at all.
     Missing(String),
 }
 
 impl WindowSystem {
+    /// Windows' own desktop, always there.
+    #[cfg(windows)]
+    pub fn probe() -> Self {
+        Self::Windows
+    }
+
     /// A Wayland socket that accepts, else an X display that answers.
+    #[cfg(all(unix, not(target_os = "macos")))]
     pub fn probe() -> Self {
         if let Some(wayland) = std::env::var_os("WAYLAND_DISPLAY").filter(|w| !w.is_empty()) {
             let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").unwrap_or_default();
@@ -161,7 +176,24 @@ impl WindowSystem {
 
     /// Whether a window can be hidden and shown again: winit cannot hide one on Wayland.
     pub fn can_hide_windows(&self) -> bool {
-        *self == Self::X11
+        matches!(self, Self::X11 | Self::Windows)
+    }
+}
+
+/// Where no window's focus can be read or given.
+pub(crate) struct NoFocus;
+
+impl Focus for NoFocus {
+    fn focused(&self) -> Option<Target> {
+        None
+    }
+
+    fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
+        Ok(())
+    }
+
+    fn pointer_monitor(&self) -> Option<Monitor> {
+        None
     }
 }
 
@@ -330,7 +362,10 @@ impl Desktop {
     /// The backend of this window system, its events going to `events`.
     pub fn start(events: EventSink) -> Self {
         let system = WindowSystem::probe();
+        #[cfg(all(unix, not(target_os = "macos")))]
         let backend = x11::backend(&system, events);
+        #[cfg(windows)]
+        let backend = windows::backend(events);
         let paste_unavailable = backend.keys.as_ref().err().map(ToString::to_string);
         if let Some(reason) = &paste_unavailable {
             tracing::warn!(%reason, "paste cannot be simulated; prompts will be left on the clipboard");
@@ -413,6 +448,10 @@ impl Desktop {
 
     /// The desktop's colour scheme now, then each change.
     pub fn color_schemes(&self) -> impl Stream<Item = ColorScheme> + use<> {
-        freedesktop::appearance::color_schemes()
+        #[cfg(all(unix, not(target_os = "macos")))]
+        let schemes = freedesktop::appearance::color_schemes();
+        #[cfg(windows)]
+        let schemes = windows::color_schemes();
+        schemes
     }
 }

@@ -2,17 +2,20 @@
 //! full disk half-way never leaves half a file.
 
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Replaces `path` with `bytes`, with permissions `mode` (else those of a new temporary
-/// file: the user's only).
-pub(crate) fn replace(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+/// Replaces `path` with `bytes`, with `permissions` (else those of a new temporary file:
+/// the user's only).
+pub(crate) fn replace(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(bytes)?;
-    if let Some(mode) = mode {
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+    if let Some(permissions) = permissions {
+        file.as_file().set_permissions(permissions)?;
     }
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;

@@ -9,6 +9,7 @@ pub mod desktop;
 mod files;
 pub mod gui;
 mod logging;
+pub mod os;
 pub mod profile;
 pub mod run;
 pub mod settings;

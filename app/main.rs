@@ -38,6 +38,7 @@ fn start_app(cli: Cli, profile: Profile) -> ExitCode {
     })
 }
 
+#[cfg(all(unix, not(target_os = "macos")))]
 #[allow(clippy::print_stdout)]
 fn install_desktop(autostart: bool) -> ExitCode {
     match promptdeck::desktop::freedesktop::entries::install(autostart) {
@@ -50,4 +51,10 @@ fn install_desktop(autostart: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn install_desktop(_autostart: bool) -> ExitCode {
+    eprintln!("promptdeck: install-desktop writes freedesktop entries; this platform has none");
+    ExitCode::FAILURE
 }

@@ -1,8 +1,7 @@
 //! Where a profile keeps its files, and the lock that makes one instance per profile.
 
 use std::fs::{self, File, TryLockError};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use promptdeck_protocol::SpaceAddress;
@@ -15,9 +14,6 @@ pub struct Profile {
 
 /// The first workspace's library, in the data directory.
 const LIBRARY_FILE: &str = "library.redb";
-
-/// Unix socket paths are limited to 108 bytes, terminator included.
-const MAX_SOCKET_PATH: usize = 107;
 
 impl Profile {
     /// The profile at `dir`, or the user's default one in the XDG data directory.
@@ -73,35 +69,32 @@ impl Profile {
         self.data_dir.join("logs")
     }
 
-    /// The profile's runtime directory: user-only, holding the socket and the lock.
+    /// The profile's runtime directory: user-only, holding the control channel and the lock.
     pub fn run_dir(&self) -> PathBuf {
         self.data_dir.join("run")
     }
 
-    pub fn socket_path(&self) -> PathBuf {
-        self.run_dir().join("control.sock")
+    /// Where clients find the control channel: the socket itself on Unix, a file naming
+    /// the pipe on Windows (see `os`).
+    pub fn control_path(&self) -> PathBuf {
+        self.run_dir().join(if cfg!(windows) { "control.pipe" } else { "control.sock" })
     }
 
     /// Makes the profile the user's only: what the process creates from now on is
     /// user-only (its umask), the data and run directories are created so, and what an
     /// earlier run or another program left open to others is closed (directories 0700,
-    /// files 0600). Returns what had to be closed.
+    /// files 0600; see `os` for Windows). Returns what had to be closed.
     pub fn prepare(&self) -> anyhow::Result<Vec<PathBuf>> {
-        rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+        crate::os::private_from_now_on();
         let run = self.run_dir();
         fs::create_dir_all(&run)
             .with_context(|| format!("cannot create the profile directory {}", run.display()))?;
-        refuse_if_not_owned(&run)?;
+        crate::os::refuse_if_not_owned(&run)?;
         let repaired = self
             .make_private()
             .with_context(|| format!("cannot make {} private", self.data_dir.display()))?;
-        let socket = self.socket_path();
-        if socket.as_os_str().len() > MAX_SOCKET_PATH {
-            bail!(
-                "the data directory's path is too long for a control socket ({}); \
-                 choose a shorter --data-dir",
-                socket.display()
-            );
+        if let Some(reason) = crate::os::unusable_control_path(&self.control_path()) {
+            bail!(reason);
         }
         Ok(repaired)
     }
@@ -109,7 +102,7 @@ impl Profile {
     /// Closes the profile's own files to other users: the data directory, and in it only
     /// what Promptdeck makes (a `--data-dir` may be a folder that holds other things).
     fn make_private(&self) -> std::io::Result<Vec<PathBuf>> {
-        let mut repaired = make_private(&self.data_dir, 0)?;
+        let mut repaired = crate::os::make_private(&self.data_dir, 0)?;
         // sign-in.json is where the token vault keeps a sign-in without a keyring.
         let ours = |name: &str| {
             matches!(name, "spaces" | "logs" | "run" | "settings.toml" | "sign-in.json")
@@ -119,7 +112,7 @@ impl Profile {
         for entry in fs::read_dir(&self.data_dir)? {
             let entry = entry?;
             if ours(&entry.file_name().to_string_lossy()) {
-                repaired.extend(make_private(&entry.path(), 1)?);
+                repaired.extend(crate::os::make_private(&entry.path(), 1)?);
             }
         }
         Ok(repaired)
@@ -181,49 +174,4 @@ impl Profile {
 /// crash never leaves a stale lock behind.
 pub struct InstanceLock {
     _file: File,
-}
-
-/// True when `path` exists and is a socket (a stale one from a killed instance).
-pub fn is_socket(path: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
-}
-
-/// Closes `path` to other users: a directory to 0700 (and what it holds, `depth` levels
-/// down), a file to 0600. A symbolic link is not followed: what it leads to is not the
-/// profile's. Returns what had been open.
-fn make_private(path: &Path, depth: usize) -> std::io::Result<Vec<PathBuf>> {
-    let metadata = fs::symlink_metadata(path)?;
-    let mut repaired = Vec::new();
-    let private = if metadata.is_dir() { 0o700 } else { 0o600 };
-    if !metadata.file_type().is_symlink() && metadata.permissions().mode() & 0o077 != 0 {
-        fs::set_permissions(path, fs::Permissions::from_mode(private))?;
-        repaired.push(path.to_owned());
-    }
-    if metadata.is_dir() && depth > 0 {
-        for entry in fs::read_dir(path)? {
-            repaired.extend(make_private(&entry?.path(), depth - 1)?);
-        }
-    }
-    Ok(repaired)
-}
-
-/// The run directory holds the socket and the lock: one that is a link, or that another
-/// user owns, could let that user stand in for this instance or listen to it.
-fn refuse_if_not_owned(run: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let metadata =
-        fs::symlink_metadata(run).with_context(|| format!("cannot read {}", run.display()))?;
-    if metadata.file_type().is_symlink() {
-        bail!("{} is a symbolic link; remove it and start again", run.display());
-    }
-    let own = rustix::process::getuid().as_raw();
-    if metadata.uid() != own {
-        bail!(
-            "{} belongs to another user (uid {}); remove it, or choose another --data-dir",
-            run.display(),
-            metadata.uid()
-        );
-    }
-    Ok(())
 }

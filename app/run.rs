@@ -1,7 +1,6 @@
 //! Starting an instance: lock the profile, start the runtime and the control socket, then
 //! the windows (or nothing, headless) until Quit.
 
-use std::os::unix::fs::PermissionsExt;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -10,13 +9,12 @@ use promptdeck_actors::{AuthConfig, BrowserOpener, Runtime, RuntimeConfig, Token
 
 use crate::cli::Cli;
 use crate::settings::Effective;
-use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
 use crate::command::UiCommand;
 use crate::control::{self, ControlContext, ControlRequest, ControlResponse};
 use crate::desktop::WindowSystem;
-use crate::profile::{self, Profile};
+use crate::profile::Profile;
 use crate::settings::SettingsError;
 
 /// Runs the instance for `profile`, or shows the one already running and exits.
@@ -72,7 +70,11 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
         ui_report: report_rx,
         settings_problem: problem_rx,
     });
-    let listener = tokio.block_on(bind(&profile))?;
+    let listener = {
+        let _enter = tokio.enter();
+        let path = profile.control_path();
+        crate::os::listen(&path).with_context(|| format!("cannot listen on {}", path.display()))?
+    };
     tokio.spawn(control::serve(listener, context));
     tokio.spawn(forward_signals(quit_tx));
     let (changed_tx, changed_rx) = mpsc::unbounded_channel();
@@ -114,7 +116,7 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     }
     tracing::info!("shutting down");
     tokio.block_on(runtime.shutdown());
-    let _ = std::fs::remove_file(profile.socket_path());
+    crate::os::forget(&profile.control_path());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -248,30 +250,8 @@ fn system_browser() -> BrowserOpener {
     })
 }
 
-/// Binds the control socket, user-only, replacing one a killed instance left behind.
-async fn bind(profile: &Profile) -> anyhow::Result<UnixListener> {
-    let path = profile.socket_path();
-    if profile::is_socket(&path) {
-        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-    }
-    let listener = UnixListener::bind(&path)
-        .with_context(|| format!("cannot listen on {}", path.display()))?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("cannot make {} private", path.display()))?;
-    Ok(listener)
-}
-
 async fn forward_signals(quit: mpsc::UnboundedSender<()>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) =
-        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
+    crate::os::stop_requested().await;
     let _ = quit.send(());
 }
 
@@ -280,7 +260,7 @@ fn show_running_instance(profile: &Profile) -> ExitCode {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
         return ExitCode::FAILURE;
     };
-    match rt.block_on(control::request(&profile.socket_path(), &ControlRequest::Library)) {
+    match rt.block_on(control::request(&profile.control_path(), &ControlRequest::Library)) {
         Ok(ControlResponse::Failed { error }) => {
             eprintln!("promptdeck: already running for this profile ({error})");
             ExitCode::SUCCESS

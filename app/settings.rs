@@ -20,7 +20,6 @@
 //! active = "team"                 # the one searched and added to; kept when you switch
 //! ```
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -361,8 +360,8 @@ fn edit(
             reason: e.to_string(),
         })?;
     change(&mut document);
-    let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o600);
-    write_keeping_mode(path, document.to_string().as_bytes(), mode)
+    let permissions = std::fs::metadata(path).map(|m| m.permissions()).ok();
+    write_keeping_permissions(path, document.to_string().as_bytes(), permissions)
 }
 
 fn set(
@@ -386,12 +385,17 @@ fn set(
     }
 }
 
-/// Replaces the file whole, with the permissions it had (a file holding a token stays 0600).
-fn write_keeping_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SettingsError> {
+/// Replaces the file whole, with the permissions it had (a file holding a token stays 0600);
+/// a new file is the user's only.
+fn write_keeping_permissions(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> Result<(), SettingsError> {
     let unwritable = |reason: String| SettingsError::Unwritable { path: path.into(), reason };
     let dir = path.parent().ok_or_else(|| unwritable("it has no directory".into()))?;
     std::fs::create_dir_all(dir).map_err(|e| unwritable(e.to_string()))?;
-    crate::files::replace(path, bytes, Some(mode)).map_err(|e| unwritable(e.to_string()))
+    crate::files::replace(path, bytes, permissions).map_err(|e| unwritable(e.to_string()))
 }
 
 impl Settings {
@@ -407,8 +411,8 @@ impl Settings {
         let settings: Self = toml::from_str(&text)
             .map_err(|e| SettingsError::Invalid { path: path.into(), reason: e.to_string() })?;
         if settings.sync.token.is_some() {
-            let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
-            if mode & 0o077 != 0 {
+            let open = std::fs::metadata(path).is_ok_and(|m| crate::os::open_to_others(&m));
+            if open {
                 return Err(SettingsError::TokenReadable { path: path.into() });
             }
         }
@@ -418,7 +422,6 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
 
     use promptdeck_views::settings::Form;
 
@@ -437,8 +440,10 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn saving_keeps_comments_other_keys_and_a_private_files_mode() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("settings.toml");
         let before = "# my settings\n[sync]\n# where\nserver = \"http://old\"\ntoken = \"s3cret\"\nspace = \"team\"\n";

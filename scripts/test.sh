@@ -62,6 +62,8 @@ step "npm: npm ci (the official Replicache client, and an OpenID provider, for t
 step "cargo-test: cargo test (server checks on SQLite and a PostgreSQL cluster of their own)" 45 \
   scripts/with-postgres.sh cargo test
 step "e2e: end to end under Xvfb" 15 tests/e2e/xvfb.sh target/debug/promptdeck
+step "windows: the Windows build, cross-built, its unit tests and its CLI under Wine" 25 \
+  scripts/test-windows.sh
 step "benches: every bench at a small size, so none can rot (scripts/figures.sh full makes the figures)" 15 \
   scripts/figures.sh small
 step "proof: proofs under a short budget (scripts/proof.sh long runs them for hours' worth)" 25 \

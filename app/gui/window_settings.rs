@@ -45,9 +45,16 @@ pub fn settings() -> Settings {
     }
 }
 
+/// The application id a Wayland compositor and an X11 window manager group windows by.
+#[cfg(all(unix, not(target_os = "macos")))]
 fn platform(application_id: &str) -> window::settings::PlatformSpecific {
     window::settings::PlatformSpecific {
         application_id: application_id.into(),
         ..Default::default()
     }
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn platform(_application_id: &str) -> window::settings::PlatformSpecific {
+    window::settings::PlatformSpecific::default()
 }

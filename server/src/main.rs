@@ -212,18 +212,25 @@ impl Args {
 
 /// The TOKEN=USER lines of a tokens file, which other users must not be able to read.
 fn read_tokens_file(path: &Path) -> Result<Vec<String>, ServerError> {
-    use std::os::unix::fs::PermissionsExt;
     let unreadable = |e: std::io::Error| {
         ServerError::Config(format!("cannot read the tokens file {}: {e}", path.display()))
     };
-    let mode = std::fs::metadata(path).map_err(unreadable)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        return Err(ServerError::Config(format!(
-            "the tokens file {} can be read by other users (mode {:o}); chmod 600 it",
-            path.display(),
-            mode & 0o777
-        )));
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(ServerError::Config(format!(
+                "the tokens file {} can be read by other users (mode {:o}); chmod 600 it",
+                path.display(),
+                mode & 0o777
+            )));
+        }
     }
+    // Windows: the file's ACL is not read; keep it in a folder only its user can open.
+    #[cfg(not(unix))]
+    let _ = metadata;
     let text = std::fs::read_to_string(path).map_err(unreadable)?;
     Ok(text
         .lines()

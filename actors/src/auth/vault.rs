@@ -165,6 +165,7 @@ pub(crate) enum VaultError {
     Encode(serde_json::Error),
     #[error("cannot {doing} {}: {source}", path.display())]
     Io { doing: &'static str, path: PathBuf, source: std::io::Error },
+    #[cfg(unix)]
     #[error(
         "{} can be read by other users (mode {mode:o}); it was not used. Remove it and sign in again",
         path.display()

@@ -1,0 +1,84 @@
+//! The Windows backend, first part: the clipboard through arboard, windows kept between
+//! openings. Not built yet (each says so where it is asked for): global hotkeys, paste into
+//! the window that had focus (the prompt is left on the clipboard), the tray,
+//! notifications and starting at login.
+
+use std::sync::Arc;
+
+use iced::futures::{Stream, stream};
+
+use super::clipboard_formats::{self, refused};
+use super::{
+    Autostart, Backend, CaptureError, Clipboard, ColorScheme, DesktopError, EventSink, NoFocus,
+    Notifier, Snapshot,
+};
+
+pub fn backend(_events: EventSink) -> Backend {
+    tracing::warn!(
+        "on Windows this build has no global hotkeys, paste or tray yet; open the palette \
+         with `promptdeck palette`, and a chosen prompt is left on the clipboard"
+    );
+    Backend {
+        hotkeys: None,
+        focus: Arc::new(NoFocus),
+        keys: Err(DesktopError::NotBuiltHere("pasting into another application")),
+        clipboard: WindowsClipboard::new().map(|c| Box::new(c) as _),
+        tray: None,
+        notifier: Arc::new(Unannounced),
+        autostart: Arc::new(NoAutostart),
+    }
+}
+
+/// Windows has no colour-scheme signal this build reads yet: the palette's own default.
+pub fn color_schemes() -> impl Stream<Item = ColorScheme> {
+    stream::iter([ColorScheme::NoPreference])
+}
+
+struct WindowsClipboard {
+    inner: arboard::Clipboard,
+}
+
+impl WindowsClipboard {
+    fn new() -> Result<Self, DesktopError> {
+        Ok(Self { inner: arboard::Clipboard::new().map_err(refused)? })
+    }
+}
+
+impl Clipboard for WindowsClipboard {
+    fn snapshot(&mut self) -> Snapshot {
+        clipboard_formats::snapshot(&mut self.inner)
+    }
+
+    fn put(&mut self, text: &str) -> Result<(), DesktopError> {
+        self.inner.set_text(text).map_err(refused)
+    }
+
+    fn restore(&mut self, snapshot: Snapshot) {
+        clipboard_formats::restore(&mut self.inner, snapshot);
+    }
+
+    /// Windows has no selection apart from the clipboard: a capture takes the clipboard.
+    fn selection(&mut self) -> Result<String, CaptureError> {
+        clipboard_formats::text_for_capture(&mut self.inner, None)
+    }
+}
+
+struct Unannounced;
+
+impl Notifier for Unannounced {
+    fn saved(&self, title: &str) {
+        tracing::info!(chars = title.chars().count(), "captured; no notification on Windows yet");
+    }
+}
+
+struct NoAutostart;
+
+impl Autostart for NoAutostart {
+    fn enabled(&self) -> bool {
+        false
+    }
+
+    fn set(&self, _enabled: bool) -> Result<(), DesktopError> {
+        Err(DesktopError::NotBuiltHere("starting at login"))
+    }
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The Windows build under Wine: the real promptdeck.exe, cross-built for
+# x86_64-pc-windows-gnu, run headless under Debian's wine64 with its CLI as people use it:
+# add, list, import, export, status, a second instance, kill -9 and restart with nothing
+# lost, sync with a promptdeck-server on loopback between two profiles, and quit.
+# Usage: tests/wine/windows.sh [promptdeck.exe] [promptdeck-server]
+#
+# Stand-ins, said plainly: Wine 8.0 lacks bcryptprimitives.dll, which Rust's standard
+# library needs on Windows 10+; tests/wine/bcryptprimitives.c stands in for it (see there).
+# Wine does not enforce a named pipe's first-instance flag or its DACL between users (it
+# runs everything as one user), so those are left to real Windows; the DACL is built and
+# the pipe made with it here all the same.
+#
+# Every wait is for a condition, bounded in time; none is a fixed sleep.
+set -euo pipefail
+
+EXE=$(realpath "${1:-target/x86_64-pc-windows-gnu/debug/promptdeck.exe}")
+SERVER=$(realpath "${2:-target/debug/promptdeck-server}")
+WINE=${WINE:-$(command -v wine64 || echo /usr/lib/wine/wine64)}
+here=$(dirname "$(realpath "$0")")
+work=$(mktemp -d)
+one=$work/one
+two=$work/two
+# A prefix of its own; no Mono or Gecko installers, no debug chatter.
+export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+pids=()
+summary=""
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  "${WINE%64}server" -k 2>/dev/null || wineserver -k 2>/dev/null || true
+  rm -rf "$work"
+  [[ -n "$summary" ]] && echo "$summary"
+}
+trap cleanup EXIT
+
+steps=0
+step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
+fail() {
+  echo "FAIL: $*" >&2
+  for profile in "$one" "$two"; do
+    [[ -f "$profile.log" ]] || continue
+    echo "-- $profile: status, and its log's end" >&2
+    pd "$profile" status >&2 || true
+    tail -n 15 "$profile.log" >&2
+  done
+  summary="wine: $((steps - 1)) passed, 1 failed"
+  exit 1
+}
+wait_for() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || fail "timed out after ${limit}s waiting for: $what"
+    sleep 0.05
+  done
+}
+
+bin=$work/bin
+mkdir -p "$bin"
+cp "$EXE" "$bin/promptdeck.exe"
+x86_64-w64-mingw32-gcc -shared -O2 -o "$bin/bcryptprimitives.dll" \
+  "$here/bcryptprimitives.c" "$here/bcryptprimitives.def" -ladvapi32
+
+# A Unix path as Wine's Z: drive sees it.
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+# pd PROFILE ARGS...: the Windows CLI on that profile.
+pd() { local profile=$1; shift; "$WINE" "$bin/promptdeck.exe" --data-dir "$(winpath "$profile")" "$@"; }
+count() { pd "$1" list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
+count_is() { [[ "$(count "$1")" == "$2" ]]; }
+titles() { pd "$1" list --json | python3 -c "import json,sys; print('|'.join(sorted(p['title'] for p in json.load(sys.stdin))))"; }
+# synced PROFILE: a sync round succeeded and nothing made here waits for the server.
+synced() {
+  [[ "$(pd "$1" status --json | python3 -c "import json,sys; s=json.load(sys.stdin)['status']; print(s['pending'] == 0 and s['lastSyncedAt'] is not None)")" == True ]]
+}
+# start PROFILE: a headless instance, answering on its pipe.
+start() {
+  # Not through `pd`: $! must be the Windows process itself, not a subshell around it.
+  "$WINE" "$bin/promptdeck.exe" --data-dir "$(winpath "$1")" --headless >>"$1.log" 2>&1 &
+  app=$!
+  pids+=("$app")
+  wait_for 60 "the instance on $1 to answer" pd "$1" status
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+step "the Windows build starts under Wine (the prefix is made on first use)"
+version=$("$WINE" "$bin/promptdeck.exe" --version)
+[[ "$version" == promptdeck* ]] || fail "--version said: $version"
+
+step "with nothing running, a command says so and fails"
+if out=$(pd "$one" list 2>&1); then fail "list succeeded with nothing running: $out"; fi
+[[ "$out" == *"not running"* ]] || fail "the error was: $out"
+
+step "a headless instance answers on a named pipe named in the profile"
+start "$one"
+first=$app
+name=$(cat "$one/run/control.pipe")
+[[ "$name" =~ ^\\\\\.\\pipe\\promptdeck-[0-9A-Z]{26}$ ]] || fail "the pipe file says: $name"
+
+step "add and list, with a title that is not ASCII"
+pd "$one" add --title "Résumé review ✓" --body "Review {{name}}'s résumé" >/dev/null
+pd "$one" add --title "Standup" --body "Yesterday, today, blockers" --tag work >/dev/null
+[[ "$(titles "$one")" == "Résumé review ✓|Standup" ]] || fail "listed: $(titles "$one")"
+
+step "export, then import that file into a second profile"
+pd "$one" export --format json --out "$(winpath "$work/export.json")" >/dev/null
+python3 -c "import json; d=json.load(open('$work/export.json')); assert len(d['prompts'])==2, d" ||
+  fail "the export holds: $(head -c 300 "$work/export.json")"
+
+step "a hostile import file is refused with a reason, and nothing is lost"
+printf '{"prompts": [{"title": 5}' >"$work/broken.json"
+if out=$(pd "$one" import "$(winpath "$work/broken.json")" 2>&1); then fail "a broken file imported: $out"; fi
+[[ -n "$out" ]] || fail "no reason given"
+count_is "$one" 2 || fail "after the refused import: $(count "$one") prompts"
+
+step "a pipe file that names another machine's pipe is refused, not followed"
+cp "$one/run/control.pipe" "$work/pipe.kept"
+printf '\\\\evil.example\\pipe\\promptdeck-01M8XKZM65E7ENB2ZZ7JX9VATM' >"$one/run/control.pipe"
+if out=$(pd "$one" status 2>&1); then fail "a remote pipe name was used: $out"; fi
+[[ "$out" == *"does not name a local Promptdeck pipe"* ]] || fail "the error was: $out"
+cp "$work/pipe.kept" "$one/run/control.pipe"
+
+step "a second instance on the same profile hands over to the first and exits"
+out=$(pd "$one" --headless 2>&1) || fail "the second instance failed: $out"
+[[ "$out" == *"already running"* ]] || fail "the second instance said: $out"
+kill -0 "$first" || fail "the first instance stopped"
+
+step "killed (-9) and started again: nothing lost"
+kill -9 "$first"
+wait "$first" 2>/dev/null || true
+start "$one"
+first=$app
+[[ "$(titles "$one")" == "Résumé review ✓|Standup" ]] || fail "after the restart: $(titles "$one")"
+
+step "sync through a promptdeck-server on loopback, from one profile to another"
+PROMPTDECK_TOKENS="wine-token=alice" "$SERVER" --listen 127.0.0.1:0 \
+  --database "sqlite://$work/server.db" >"$work/server.log" 2>&1 &
+pids+=("$!")
+wait_for 30 "the server to listen" grep -q "listening" "$work/server.log"
+url=$(sed -n 's/.*listening.*url[^=]*=[^h]*\(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/server.log" | head -1)
+[[ -n "$url" ]] || fail "no address in: $(cat "$work/server.log")"
+for profile in "$one" "$two"; do
+  mkdir -p "$profile"
+  printf '[sync]\nserver = "%s"\ntoken = "wine-token"\n' "$url" >"$profile/settings.toml"
+done
+pd "$one" quit >/dev/null
+wait_for 30 "the first instance to quit" gone "$first"
+start "$one"
+pd "$one" sync >/dev/null
+wait_for 30 "the first profile's changes to be pushed" synced "$one"
+start "$two"
+pd "$two" sync >/dev/null
+wait_for 30 "the second profile to pull both prompts" count_is "$two" 2
+pd "$two" add --title "From the second" --body "Hello back" >/dev/null
+pd "$two" sync >/dev/null
+wait_for 30 "the second profile's prompt to be pushed" synced "$two"
+pd "$one" sync >/dev/null
+wait_for 30 "the first profile to pull it" count_is "$one" 3
+
+step "quit: the instance exits and takes its pipe file away"
+pd "$one" quit >/dev/null
+wait_for 30 "the instance to exit" gone "$first"
+[[ ! -e "$one/run/control.pipe" ]] || fail "the pipe file is still there"
+if pd "$one" status >/dev/null 2>&1; then fail "status answered after quit"; fi
+
+summary="wine: all $steps steps passed"
