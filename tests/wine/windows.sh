@@ -2,14 +2,18 @@
 # The Windows build under Wine: the real promptdeck.exe, cross-built for
 # x86_64-pc-windows-gnu, run headless under Debian's wine64 with its CLI as people use it:
 # add, list, import, export, status, a second instance, kill -9 and restart with nothing
-# lost, sync with a promptdeck-server on loopback between two profiles, and quit.
+# lost, sync with a promptdeck-server on loopback between two profiles, and quit; then the
+# app with its windows on Xvfb (Wine's X11 driver): the palette opened through the CLI,
+# its first row's text on screen, Escape, opened again as the same kept window, and
+# Ctrl+Enter leaving the prompt on the clipboard.
 # Usage: tests/wine/windows.sh [promptdeck.exe] [promptdeck-server]
 #
 # Stand-ins, said plainly: Wine 8.0 lacks bcryptprimitives.dll, which Rust's standard
 # library needs on Windows 10+; tests/wine/bcryptprimitives.c stands in for it (see there).
 # Wine does not enforce a named pipe's first-instance flag or its DACL between users (it
 # runs everything as one user), so those are left to real Windows; the DACL is built and
-# the pipe made with it here all the same.
+# the pipe made with it here all the same. A fresh Wine prefix has no fonts where Windows
+# keeps its own, so DejaVu Sans is copied there to stand in for them.
 #
 # Every wait is for a condition, bounded in time; none is a fixed sleep.
 set -euo pipefail
@@ -18,6 +22,8 @@ EXE=$(realpath "${1:-target/x86_64-pc-windows-gnu/debug/promptdeck.exe}")
 SERVER=$(realpath "${2:-target/debug/promptdeck-server}")
 WINE=${WINE:-$(command -v wine64 || echo /usr/lib/wine/wine64)}
 here=$(dirname "$(realpath "$0")")
+ARTIFACTS=$(realpath -m "${WINE_ARTIFACTS:-target/wine}")
+mkdir -p "$ARTIFACTS"
 work=$(mktemp -d)
 one=$work/one
 two=$work/two
@@ -31,6 +37,8 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   "${WINE%64}server" -k 2>/dev/null || wineserver -k 2>/dev/null || true
+  [[ -n "${xvfb:-}" ]] && kill "$xvfb" 2>/dev/null
+  cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
   rm -rf "$work"
   [[ -n "$summary" ]] && echo "$summary"
 }
@@ -64,6 +72,12 @@ cp "$EXE" "$bin/promptdeck.exe"
 x86_64-w64-mingw32-gcc -shared -O2 -o "$bin/bcryptprimitives.dll" \
   "$here/bcryptprimitives.c" "$here/bcryptprimitives.def" -ladvapi32
 
+# One X display for every Wine process: the prefix's desktop is made on the first start.
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" 2>/dev/null &
+xvfb=$!
+wait_for 20 "Xvfb to start" test -s "$work/display"
+export DISPLAY=":$(cat "$work/display")"
+
 # A Unix path as Wine's Z: drive sees it.
 winpath() { printf 'Z:%s' "${1//\//\\}"; }
 # pd PROFILE ARGS...: the Windows CLI on that profile.
@@ -88,6 +102,9 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 step "the Windows build starts under Wine (the prefix is made on first use)"
 version=$("$WINE" "$bin/promptdeck.exe" --version)
 [[ "$version" == promptdeck* ]] || fail "--version said: $version"
+
+mkdir -p "$WINEPREFIX/drive_c/windows/Fonts"
+cp /usr/share/fonts/truetype/dejavu/DejaVuSans*.ttf "$WINEPREFIX/drive_c/windows/Fonts/"
 
 step "with nothing running, a command says so and fails"
 if out=$(pd "$one" list 2>&1); then fail "list succeeded with nothing running: $out"; fi
@@ -164,5 +181,54 @@ pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
 [[ ! -e "$one/run/control.pipe" ]] || fail "the pipe file is still there"
 if pd "$one" status >/dev/null 2>&1; then fail "status answered after quit"; fi
+
+step "with its windows: the palette opens through the CLI, its first row drawn"
+start_windowed() {
+  "$WINE" "$bin/promptdeck.exe" --data-dir "$(winpath "$1")" >>"$1.log" 2>&1 &
+  app=$!
+  pids+=("$app")
+  wait_for 60 "the instance on $1 to answer" pd "$1" status
+}
+ui() { pd "$one" status --json | python3 -c "import json,sys; s=json.load(sys.stdin)['ui']; print($1)"; }
+ui_is() { [[ "$(ui "$1")" == "$2" ]]; }
+shown() { xdotool search --onlyvisible --name '^Promptdeck palette$' 2>/dev/null | head -1; }
+palette_shown() { [[ -n "$(shown)" ]]; }
+palette_hidden() { [[ -z "$(shown)" ]]; }
+# text_pixels: light pixels in the palette's first row, where its title and body are
+# written (the selected row's background is a mid blue, well below the threshold).
+text_pixels() {
+  local window geometry
+  window=$(shown)
+  geometry=$(xdotool getwindowgeometry "$window" | sed -n 's/.*Position: \([0-9]*\),\([0-9]*\).*/\1 \2/p')
+  read -r x y <<<"$geometry"
+  import -window root "$ARTIFACTS/palette.png"
+  convert "$ARTIFACTS/palette.png" -crop "500x44+$((x + 14))+$((y + 64))" -colorspace Gray \
+    -threshold 70% -format "%[fx:round(mean*w*h)]" info:
+}
+start_windowed "$one"
+first=$app
+pd "$one" palette >/dev/null
+wait_for 30 "the palette to show" palette_shown
+wait_for 10 "the palette to list the three prompts" ui_is "s['paletteRows']" 3
+palette_window=$(shown)
+drawn=$(text_pixels)
+(( drawn > 100 )) || fail "the first row shows $drawn text pixels (see $ARTIFACTS/palette.png)"
+
+step "Escape hides the palette; the next opening shows the same window again"
+xdotool windowfocus --sync "$palette_window" key Escape
+wait_for 10 "Escape to close the palette" ui_is "s['windows']" "[]"
+wait_for 10 "the palette to be hidden" palette_hidden
+pd "$one" palette >/dev/null
+wait_for 30 "the palette to show again" palette_shown
+[[ "$(shown)" == "$palette_window" ]] || fail "a new window $(shown), not the kept $palette_window"
+
+step "typed into, the palette narrows; Ctrl+Enter leaves the prompt on the clipboard"
+clipboard_is() { [[ "$(xclip -o -selection clipboard 2>/dev/null)" == "$1" ]]; }
+xdotool windowfocus --sync "$palette_window" type --delay 20 "standup"
+wait_for 10 "the search to narrow to one row" ui_is "s['paletteRows']" 1
+xdotool windowfocus --sync "$palette_window" key ctrl+Return
+wait_for 20 "the prompt on the clipboard" clipboard_is "Yesterday, today, blockers"
+pd "$one" quit >/dev/null
+wait_for 30 "the instance to exit" gone "$first"
 
 summary="wine: all $steps steps passed"
