@@ -197,8 +197,9 @@ impl Focus for NoFocus {
     }
 }
 
-/// Global hotkeys, registered with the window system. Dropping them lets them go.
-pub trait Hotkeys: Send {
+/// Global hotkeys, registered with the window system. Dropping them lets them go. Not `Send`:
+/// on Windows they belong to the thread whose message loop hears them (the UI thread).
+pub trait Hotkeys {
     /// Holds `hotkey` for `shortcut`, beside what is held already.
     fn grab(
         &mut self,

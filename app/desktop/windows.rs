@@ -1,7 +1,9 @@
-//! The Windows backend, first part: the clipboard through arboard, windows kept between
-//! openings. Not built yet (each says so where it is asked for): global hotkeys, paste into
-//! the window that had focus (the prompt is left on the clipboard), the tray,
-//! notifications and starting at login.
+//! The Windows backend, first part: global hotkeys (`hotkeys.rs`), the clipboard through
+//! arboard, windows kept between openings. Not built yet (each says so where it is asked
+//! for): paste into the window that had focus (the prompt is left on the clipboard), the
+//! tray, notifications and starting at login.
+
+mod hotkeys;
 
 use std::sync::Arc;
 
@@ -13,13 +15,17 @@ use super::{
     Notifier, Snapshot,
 };
 
-pub fn backend(_events: EventSink) -> Backend {
+pub fn backend(events: EventSink) -> Backend {
     tracing::warn!(
-        "on Windows this build has no global hotkeys, paste or tray yet; open the palette \
-         with `promptdeck palette`, and a chosen prompt is left on the clipboard"
+        "on Windows this build has no paste or tray yet: a chosen prompt is left on the \
+         clipboard"
     );
+    let hotkeys = hotkeys::WindowsHotkeys::start(events)
+        .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable"))
+        .ok()
+        .map(|hotkeys| Box::new(hotkeys) as Box<dyn super::Hotkeys>);
     Backend {
-        hotkeys: None,
+        hotkeys,
         focus: Arc::new(NoFocus),
         keys: Err(DesktopError::NotBuiltHere("pasting into another application")),
         clipboard: WindowsClipboard::new().map(|c| Box::new(c) as _),

@@ -228,6 +228,18 @@ xdotool windowfocus --sync "$palette_window" type --delay 20 "standup"
 wait_for 10 "the search to narrow to one row" ui_is "s['paletteRows']" 1
 xdotool windowfocus --sync "$palette_window" key ctrl+Return
 wait_for 20 "the prompt on the clipboard" clipboard_is "Yesterday, today, blockers"
+wait_for 10 "the palette to close after copying" palette_hidden
+
+# Wine hears a registered hotkey only while one of its own windows has the keyboard (it
+# grabs nothing on the X server), so the key goes to the library window here: the path from
+# RegisterHotKey to WM_HOTKEY to the palette is the app's; that it is global is Windows'.
+step "the global hotkey (RegisterHotKey, WM_HOTKEY) opens the palette"
+ui_is "s['hotkeyProblems']" "[]" || fail "hotkey problems: $(ui "s['hotkeyProblems']")"
+pd "$one" library >/dev/null
+wait_for 30 "the library window to show" xdotool search --onlyvisible --name '^Promptdeck$'
+library=$(xdotool search --onlyvisible --name '^Promptdeck$' | head -1)
+xdotool windowfocus --sync "$library" key ctrl+shift+space
+wait_for 20 "the hotkey to open the palette" palette_shown
 pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
 
