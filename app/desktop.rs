@@ -125,6 +125,10 @@ pub enum DesktopError {
     NoDisplay(String),
     #[error("the X server refused: {0}")]
     X11(String),
+    #[error("Windows refused: {0}")]
+    Windows(String),
+    #[error("the window to paste into has closed")]
+    TargetGone,
     #[error("the clipboard is unavailable: {0}")]
     Clipboard(String),
     #[error("{0} is not built for this platform yet")]
@@ -177,23 +181,6 @@ impl WindowSystem {
     /// Whether a window can be hidden and shown again: winit cannot hide one on Wayland.
     pub fn can_hide_windows(&self) -> bool {
         matches!(self, Self::X11 | Self::Windows)
-    }
-}
-
-/// Where no window's focus can be read or given.
-pub(crate) struct NoFocus;
-
-impl Focus for NoFocus {
-    fn focused(&self) -> Option<Target> {
-        None
-    }
-
-    fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
-        Ok(())
-    }
-
-    fn pointer_monitor(&self) -> Option<Monitor> {
-        None
     }
 }
 

@@ -15,7 +15,8 @@ impl PasteKeys {
     /// The default for an application, by its class (X11's `WM_CLASS`, Wayland's app id).
     pub fn for_class(class: &str) -> Self {
         let class = class.to_ascii_lowercase();
-        const SHIFT_INSERT: [&str; 3] = ["xterm", "urxvt", "rxvt"];
+        // mintty (Git Bash, Cygwin) pastes the clipboard on Shift+Insert; Ctrl+V is a key.
+        const SHIFT_INSERT: [&str; 4] = ["xterm", "urxvt", "rxvt", "mintty"];
         const TERMINALS: [&str; 9] = [
             "terminal",
             "konsole",
@@ -45,6 +46,8 @@ mod tests {
     fn terminals_get_their_own_paste_shortcut() {
         assert_eq!(PasteKeys::for_class("XTerm"), PasteKeys::ShiftInsert);
         assert_eq!(PasteKeys::for_class("URxvt"), PasteKeys::ShiftInsert);
+        assert_eq!(PasteKeys::for_class("mintty"), PasteKeys::ShiftInsert);
+        assert_eq!(PasteKeys::for_class("CASCADIA_HOSTING_WINDOW_CLASS"), PasteKeys::CtrlV);
         assert_eq!(PasteKeys::for_class("gnome-terminal-server"), PasteKeys::CtrlShiftV);
         assert_eq!(PasteKeys::for_class("kitty"), PasteKeys::CtrlShiftV);
         assert_eq!(PasteKeys::for_class("firefox"), PasteKeys::CtrlV);

@@ -1,9 +1,10 @@
-//! The Windows backend, first part: global hotkeys (`hotkeys.rs`), the clipboard through
-//! arboard, windows kept between openings. Not built yet (each says so where it is asked
-//! for): paste into the window that had focus (the prompt is left on the clipboard), the
-//! tray, notifications and starting at login.
+//! The Windows backend: global hotkeys (`hotkeys.rs`), focus and paste keys through
+//! SendInput (`input.rs`), the clipboard through arboard, windows kept between openings.
+//! Not built yet (each says so where it is asked for): the tray, notifications and
+//! starting at login.
 
 mod hotkeys;
+mod input;
 
 use std::sync::Arc;
 
@@ -11,23 +12,20 @@ use iced::futures::{Stream, stream};
 
 use super::clipboard_formats::{self, refused};
 use super::{
-    Autostart, Backend, CaptureError, Clipboard, ColorScheme, DesktopError, EventSink, NoFocus,
-    Notifier, Snapshot,
+    Autostart, Backend, CaptureError, Clipboard, ColorScheme, DesktopError, EventSink, Notifier,
+    Snapshot,
 };
 
 pub fn backend(events: EventSink) -> Backend {
-    tracing::warn!(
-        "on Windows this build has no paste or tray yet: a chosen prompt is left on the \
-         clipboard"
-    );
+    tracing::warn!("on Windows this build has no tray, notifications or start at login yet");
     let hotkeys = hotkeys::WindowsHotkeys::start(events)
         .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable"))
         .ok()
         .map(|hotkeys| Box::new(hotkeys) as Box<dyn super::Hotkeys>);
     Backend {
         hotkeys,
-        focus: Arc::new(NoFocus),
-        keys: Err(DesktopError::NotBuiltHere("pasting into another application")),
+        focus: Arc::new(input::WindowsInput),
+        keys: Ok(Box::new(input::WindowsInput)),
         clipboard: WindowsClipboard::new().map(|c| Box::new(c) as _),
         tray: None,
         notifier: Arc::new(Unannounced),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use global_hotkey::hotkey::HotKey;
 
 use super::{
-    Backend, DesktopError, EventSink, Focus, HotkeyError, Hotkeys, NoFocus, Shortcut, WindowSystem,
+    Backend, DesktopError, EventSink, Focus, HotkeyError, Hotkeys, Shortcut, Target, WindowSystem,
     freedesktop,
 };
 pub use clipboard::X11Clipboard;
@@ -44,6 +44,23 @@ pub fn backend(system: &WindowSystem, events: EventSink) -> Backend {
         tray: freedesktop::tray::start(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
+    }
+}
+
+/// Where no window's focus can be read or given.
+struct NoFocus;
+
+impl Focus for NoFocus {
+    fn focused(&self) -> Option<Target> {
+        None
+    }
+
+    fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
+        Ok(())
+    }
+
+    fn pointer_monitor(&self) -> Option<super::Monitor> {
+        None
     }
 }
 

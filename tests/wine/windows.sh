@@ -37,6 +37,7 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   "${WINE%64}server" -k 2>/dev/null || wineserver -k 2>/dev/null || true
+  pkill -f "xclip -selection clipboard" 2>/dev/null || true
   [[ -n "${xvfb:-}" ]] && kill "$xvfb" 2>/dev/null
   cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
   rm -rf "$work"
@@ -240,6 +241,26 @@ wait_for 30 "the library window to show" xdotool search --onlyvisible --name '^P
 library=$(xdotool search --onlyvisible --name '^Promptdeck$' | head -1)
 xdotool windowfocus --sync "$library" key ctrl+shift+space
 wait_for 20 "the hotkey to open the palette" palette_shown
+xdotool windowfocus --sync "$(shown)" key Escape
+wait_for 10 "the palette to close" palette_hidden
+
+step "Enter pastes into the window that had focus (Wine's Notepad), then the clipboard comes back"
+printf 'kept before' | xclip -selection clipboard
+wait_for 10 "the clipboard to hold the text before" clipboard_is "kept before"
+"$WINE" notepad >/dev/null 2>&1 &
+pids+=("$!")
+wait_for 30 "Notepad to show" xdotool search --onlyvisible --name 'Notepad'
+notepad=$(xdotool search --onlyvisible --name 'Notepad' | head -1)
+xdotool windowfocus --sync "$notepad" key ctrl+shift+space
+wait_for 20 "the hotkey to open the palette over Notepad" palette_shown
+xdotool windowfocus --sync "$(shown)" type --delay 20 "standup"
+wait_for 10 "the search to narrow to one row" ui_is "s['paletteRows']" 1
+xdotool key Return
+wait_for 20 "the previous clipboard to come back" clipboard_is "kept before"
+notice=$(ui "s['paletteNotice']")
+[[ "$notice" == None ]] || fail "the palette said: $notice"
+xdotool windowfocus --sync "$notepad" key ctrl+a ctrl+c
+wait_for 10 "Notepad to hold the pasted prompt" clipboard_is "Yesterday, today, blockers"
 pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
 
