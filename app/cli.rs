@@ -204,7 +204,8 @@ pub enum Command {
     },
     /// Stop the running instance.
     Quit,
-    /// Add Promptdeck to the desktop's applications (a launcher entry and icon).
+    /// Add Promptdeck to the desktop's applications (a launcher entry and icon; on Windows,
+    /// only the start at login that --autostart asks for, in this user's Run key).
     InstallDesktop {
         /// Also start Promptdeck at login; without it, an earlier autostart entry is removed.
         #[arg(long)]

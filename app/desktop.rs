@@ -19,7 +19,7 @@ mod hotkeys;
 mod insertion;
 mod paste;
 #[cfg(windows)]
-mod windows;
+pub mod windows;
 mod worker;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod x11;
@@ -131,8 +131,6 @@ pub enum DesktopError {
     TargetGone,
     #[error("the clipboard is unavailable: {0}")]
     Clipboard(String),
-    #[error("{0} is not built for this platform yet")]
-    NotBuiltHere(&'static str),
     #[error("the desktop's worker has stopped")]
     WorkerGone,
     #[error("{0}")]

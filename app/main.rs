@@ -53,8 +53,25 @@ fn install_desktop(autostart: bool) -> ExitCode {
     }
 }
 
-#[cfg(not(all(unix, not(target_os = "macos"))))]
-fn install_desktop(_autostart: bool) -> ExitCode {
-    eprintln!("promptdeck: install-desktop writes freedesktop entries; this platform has none");
-    ExitCode::FAILURE
+/// On Windows, the Run key's value (with `--autostart`), or its removal.
+#[cfg(windows)]
+#[allow(clippy::print_stdout)]
+fn install_desktop(autostart: bool) -> ExitCode {
+    use promptdeck::desktop::windows::run_key;
+    let done = if autostart {
+        run_key::install().map(|()| println!("wrote {}", run_key::location()))
+    } else {
+        run_key::remove().map(|removed| {
+            if removed {
+                println!("removed {}", run_key::location());
+            }
+        })
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("promptdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

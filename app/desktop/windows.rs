@@ -1,10 +1,11 @@
 //! The Windows backend: global hotkeys (`hotkeys.rs`), focus and paste keys through
-//! SendInput (`input.rs`), the clipboard through arboard, windows kept between openings.
-//! Not built yet (each says so where it is asked for): the tray, notifications and
-//! starting at login.
+//! SendInput (`input.rs`), the clipboard through arboard, starting at login through the Run
+//! key (`run_key.rs`), windows kept between openings. Not built yet: the tray and
+//! notifications.
 
 mod hotkeys;
 mod input;
+pub mod run_key;
 
 use std::sync::Arc;
 
@@ -12,12 +13,11 @@ use iced::futures::{Stream, stream};
 
 use super::clipboard_formats::{self, refused};
 use super::{
-    Autostart, Backend, CaptureError, Clipboard, ColorScheme, DesktopError, EventSink, Notifier,
-    Snapshot,
+    Backend, CaptureError, Clipboard, ColorScheme, DesktopError, EventSink, Notifier, Snapshot,
 };
 
 pub fn backend(events: EventSink) -> Backend {
-    tracing::warn!("on Windows this build has no tray, notifications or start at login yet");
+    tracing::warn!("on Windows this build has no tray or notifications yet");
     let hotkeys = hotkeys::WindowsHotkeys::start(events)
         .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable"))
         .ok()
@@ -29,7 +29,7 @@ pub fn backend(events: EventSink) -> Backend {
         clipboard: WindowsClipboard::new().map(|c| Box::new(c) as _),
         tray: None,
         notifier: Arc::new(Unannounced),
-        autostart: Arc::new(NoAutostart),
+        autostart: Arc::new(run_key::RunKey),
     }
 }
 
@@ -72,17 +72,5 @@ struct Unannounced;
 impl Notifier for Unannounced {
     fn saved(&self, title: &str) {
         tracing::info!(chars = title.chars().count(), "captured; no notification on Windows yet");
-    }
-}
-
-struct NoAutostart;
-
-impl Autostart for NoAutostart {
-    fn enabled(&self) -> bool {
-        false
-    }
-
-    fn set(&self, _enabled: bool) -> Result<(), DesktopError> {
-        Err(DesktopError::NotBuiltHere("starting at login"))
     }
 }

@@ -177,6 +177,16 @@ wait_for 30 "the second profile's prompt to be pushed" synced "$two"
 pd "$one" sync >/dev/null
 wait_for 30 "the first profile to pull it" count_is "$one" 3
 
+step "install-desktop --autostart writes this user's Run key; without it, removes it"
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+out=$("$WINE" "$bin/promptdeck.exe" install-desktop --autostart) || fail "install-desktop --autostart: $out"
+[[ "$out" == *'CurrentVersion\Run\Promptdeck'* ]] || fail "it said: $out"
+value=$("$WINE" reg query "$run_key" /v Promptdeck 2>&1) || fail "no Run value: $value"
+[[ "$value" == *'promptdeck.exe"'* ]] || fail "the Run value is: $value"
+out=$("$WINE" "$bin/promptdeck.exe" install-desktop) || fail "install-desktop: $out"
+[[ "$out" == removed* ]] || fail "it said: $out"
+if "$WINE" reg query "$run_key" /v Promptdeck >/dev/null 2>&1; then fail "the Run value is still there"; fi
+
 step "quit: the instance exits and takes its pipe file away"
 pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
