@@ -360,6 +360,39 @@ async fn tokens_expiring_every_few_seconds_never_fail_a_mutation_or_ask_to_sign_
     assert!(refreshed_on_401 >= seconds / 8, "{refreshed_on_401} refreshes after 401s: {stats:?}");
 }
 
+/// The server ends a poke stream when its token expires. Told the token lasts an hour, the
+/// client reopens the stream with that token, is refused, and opens it at once with a fresh
+/// one: the other device hears of an edit through the stream, not at the next poll a minute
+/// later (before, the stream stayed shut, backing off further with each refusal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poke_stream_ended_by_its_token_opens_again_with_a_fresh_one() {
+    let provider = Provider::start();
+    let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));
+    let server = server(dirs[0].path(), &provider);
+    provider.lifetime(2, 3600).await;
+    let mut devices = Vec::new();
+    for dir in &dirs[1..] {
+        let (open, _) = browser();
+        let runtime = signing_in(dir.path(), &server, open).await;
+        runtime.handle().sign_in().await.expect("starts");
+        runtime.handle().wait_for_sign_in().await.expect("signed in");
+        devices.push(runtime);
+    }
+    let (writer, reader) = (devices[0].handle(), devices[1].handle());
+    wait_until(&reader, "the poke stream opens", |s| s.live_updates).await;
+    wait_until(&reader, "the server ends it as its token expires", |s| !s.live_updates).await;
+    wait_until(&reader, "it opens again", |s| s.live_updates).await;
+    assert!(provider.stats().await.refreshes >= 1, "with a fresh token");
+
+    writer.create(draft("Heard through the stream")).await.expect("saved");
+    wait_until(&reader, "the other device has it", |s| s.prompt_count == 1).await;
+    let stats = provider.stats().await;
+    for device in devices {
+        device.shutdown().await;
+    }
+    assert_eq!((stats.sign_ins, stats.refused), (2, 0), "{stats:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sign_in_refused_for_its_certificate_says_so_instead_of_offline() {
     let dirs = [(); 3].map(|_| tempfile::tempdir().expect("tempdir"));

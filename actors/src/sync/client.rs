@@ -107,14 +107,17 @@ impl SyncClient {
         let Some(poke) = &self.config.endpoints.poke else {
             return Err(RoundError::Server("this backend has no poke stream".into()));
         };
-        let authorization = self.authorization().await?;
-        let request = authorized(self.http.get(self.config.url(poke)), &authorization);
-        let silent = || RoundError::Offline("the poke stream did not answer".into());
-        let response = tokio::time::timeout(self.config.poke_idle_timeout, request.send())
-            .await
-            .map_err(|_| silent())?
-            .map_err(unreachable)?;
-        check_status(response).await
+        let open = |authorization: Option<String>| async move {
+            let request = authorized(self.http.get(self.config.url(poke)), &authorization);
+            let silent = || RoundError::Offline("the poke stream did not answer".into());
+            tokio::time::timeout(self.config.poke_idle_timeout, request.send())
+                .await
+                .map_err(|_| silent())?
+                .map_err(unreachable)
+        };
+        // The server ends a stream when its token expires; the token this device holds may
+        // be that one even though the provider said it would last longer.
+        check_status(self.with_fresh_token_on_401(open).await?).await
     }
 
     /// How long an open poke stream may stay silent before it is opened again.
@@ -130,17 +133,30 @@ impl SyncClient {
     ) -> Result<Vec<u8>, RoundError> {
         let body = serde_json::to_vec(body)
             .map_err(|e| RoundError::Server(format!("cannot encode the request: {e}")))?;
-        let mut authorization = self.authorization().await?;
-        let mut response = self.send(endpoint, client_id, &body, &authorization).await?;
-        // An access token can expire on the way; one fresh token and one retry, no loop.
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED
-            && let Some(fresh) = self.after_rejection(&authorization).await?
-        {
-            authorization = Some(fresh);
-            response = self.send(endpoint, client_id, &body, &authorization).await?;
-        }
-        let response = check_status(response).await?;
+        let send = |authorization| self.send(endpoint, client_id, &body, authorization);
+        let response = check_status(self.with_fresh_token_on_401(send).await?).await?;
         self.read_bounded(response).await
+    }
+
+    /// Sends with the current token and, when the server refuses it, once more with a
+    /// fresh one: an access token can expire on the way. One retry, no loop.
+    async fn with_fresh_token_on_401<F, Sent>(
+        &self,
+        send: F,
+    ) -> Result<reqwest::Response, RoundError>
+    where
+        F: Fn(Option<String>) -> Sent,
+        Sent: Future<Output = Result<reqwest::Response, RoundError>>,
+    {
+        let authorization = self.authorization().await?;
+        let response = send(authorization.clone()).await?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        match self.after_rejection(&authorization).await? {
+            Some(fresh) => send(Some(fresh)).await,
+            None => Ok(response),
+        }
     }
 
     async fn send(
@@ -148,7 +164,7 @@ impl SyncClient {
         endpoint: &str,
         client_id: &str,
         body: &[u8],
-        authorization: &Option<String>,
+        authorization: Option<String>,
     ) -> Result<reqwest::Response, RoundError> {
         let mut attempt = 0;
         loop {
@@ -160,7 +176,7 @@ impl SyncClient {
                 .header("X-Replicache-RequestID", format!("{client_id}-{}-{n}", self.session))
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
-            match authorized(request, authorization).send().await {
+            match authorized(request, &authorization).send().await {
                 // A kept-alive connection the network dropped fails the first request sent
                 // on it; one fresh try is safe (pushes and pulls are idempotent) and spares
                 // the user an "offline" after every change of network.
