@@ -12,7 +12,6 @@ mkdir -p "$ARTIFACTS"
 work=$(mktemp -d)
 export PROMPTDECK_DATA_DIR=$work/profile PROMPTDECK_LOG=info
 pids=()
-summary=""
 cleanup() {
   for pid in "${pids[@]}"; do
     kill -9 "$pid" 2>/dev/null || true
@@ -22,24 +21,13 @@ cleanup() {
   cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
   rm -rf "$work"
   # Last, so CI reads it as the closing line.
-  [[ -n "$summary" ]] && echo "$summary"
+  [[ -n "${summary:-}" ]] && echo "$summary"
 }
 trap cleanup EXIT
 
-steps=0
-step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
-fail() { echo "FAIL: $*" >&2; "$BIN" status --json >&2 || true; summary="e2e: $((steps - 1)) passed, 1 failed"; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND until it succeeds. Conditions
-# that read state go in functions, so they are read again on every try.
-wait_for() {
-  local limit=$1 what=$2; shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    (( SECONDS < deadline )) || fail "timed out after ${limit}s waiting for: $what"
-    sleep 0.05
-  done
-}
+SUITE=e2e
+source "$(dirname "$(realpath "$0")")/../lib.sh"
+on_fail() { "$BIN" status --json; }
 
 # status EXPR: evaluates a Python expression over `promptdeck status --json` as `s`.
 status() { "$BIN" status --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
@@ -286,4 +274,4 @@ wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
 step "quit"
 "$BIN" quit
 wait_for 20 "the process to exit" bash -c "! kill -0 $app"
-summary="e2e: $steps passed, 0 failed"
+passed

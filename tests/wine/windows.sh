@@ -30,7 +30,6 @@ two=$work/two
 # A prefix of its own; no Mono or Gecko installers, no debug chatter.
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 pids=()
-summary=""
 cleanup() {
   for pid in "${pids[@]}"; do
     kill -9 "$pid" 2>/dev/null || true
@@ -41,29 +40,18 @@ cleanup() {
   [[ -n "${xvfb:-}" ]] && kill "$xvfb" 2>/dev/null
   cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
   rm -rf "$work"
-  [[ -n "$summary" ]] && echo "$summary"
+  [[ -n "${summary:-}" ]] && echo "$summary"
 }
 trap cleanup EXIT
 
-steps=0
-step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
-fail() {
-  echo "FAIL: $*" >&2
+SUITE=wine
+source "$here/../lib.sh"
+on_fail() {
   for profile in "$one" "$two"; do
     [[ -f "$profile.log" ]] || continue
-    echo "-- $profile: status, and its log's end" >&2
-    pd "$profile" status >&2 || true
-    tail -n 15 "$profile.log" >&2
-  done
-  summary="wine: $((steps - 1)) passed, 1 failed"
-  exit 1
-}
-wait_for() {
-  local limit=$1 what=$2; shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
-    (( SECONDS < deadline )) || fail "timed out after ${limit}s waiting for: $what"
-    sleep 0.05
+    echo "-- $profile: status, and its log's end"
+    pd "$profile" status || true
+    tail -n 15 "$profile.log"
   done
 }
 
@@ -289,4 +277,4 @@ wait_for 10 "Notepad to hold the pasted prompt" clipboard_is "Yesterday, today, 
 pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
 
-summary="wine: all $steps steps passed"
+passed
