@@ -1,10 +1,10 @@
 //! The desktop around the windows: global hotkeys, insertion (focus and paste keys), the
 //! clipboard and the selection, capture, the tray, notifications, the colour scheme,
 //! autostart, and which window system this is. Each capability is one small interface
-//! below; each window system is one backend folder that implements them (`x11/` today,
-//! with `freedesktop/` for what every Linux desktop shares over D-Bus and XDG files).
-//! Wayland, Windows and macOS add their folders beside these, and [`Desktop::start`] picks
-//! one: nothing else in the app names a platform.
+//! below; each window system is one backend folder that implements them (`x11/`,
+//! `wayland/`, `windows/`, with `freedesktop/` for what every Linux desktop shares over
+//! D-Bus and XDG files). [`Desktop::start`] picks one: nothing else in the app names a
+//! platform. macOS will add its folder beside these.
 //!
 //! The GUI calls [`Desktop`] only. Insertion, paste and clipboard work run on a worker
 //! thread of their own (see `worker`): the UI thread sends it a job and never waits for it
@@ -18,6 +18,8 @@ pub mod freedesktop;
 mod hotkeys;
 mod insertion;
 mod paste;
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod wayland;
 #[cfg(windows)]
 pub mod windows;
 mod worker;
@@ -119,8 +121,8 @@ fn clamp_i32(value: i64) -> i32 {
 /// Why the desktop could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DesktopError {
-    #[error("this is a Wayland session, where apps cannot send keys to other apps")]
-    Wayland,
+    #[error("the Wayland compositor {0}")]
+    Wayland(String),
     #[error("no X display to paste into ({0})")]
     NoDisplay(String),
     #[error("the X server refused: {0}")]
@@ -173,6 +175,16 @@ impl WindowSystem {
                 Ok(display) => format!("the X display {display:?} does not answer: {e}"),
                 Err(_) => "neither DISPLAY nor WAYLAND_DISPLAY is set".to_owned(),
             }),
+        }
+    }
+
+    /// Its name in `status --json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::X11 => "x11",
+            Self::Wayland => "wayland",
+            Self::Windows => "windows",
+            Self::Missing(_) => "none",
         }
     }
 
@@ -230,6 +242,16 @@ pub struct Snapshot {
     pub files: Vec<std::path::PathBuf>,
     /// The selected text (PRIMARY on X11), as `{{selection}}` fills in.
     pub selection: Option<String>,
+    /// Every type the clipboard's owner offered, as it gave them, where the backend can
+    /// offer any type back (Wayland); restored in place of the fields above.
+    pub offered: Vec<Offered>,
+}
+
+/// One MIME type of what the clipboard held, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 /// An image on the clipboard, as 8-bit RGBA rows.
@@ -277,6 +299,8 @@ pub struct Backend {
     pub tray: Option<Box<dyn Tray>>,
     pub notifier: Arc<dyn Notifier>,
     pub autostart: Arc<dyn Autostart>,
+    /// What this desktop lacks beside the capabilities above, and what the app does instead.
+    pub limits: Vec<String>,
 }
 
 /// How a chosen prompt reaches the user.
@@ -341,6 +365,8 @@ pub struct Desktop {
     autostart: Arc<dyn Autostart>,
     /// Why paste cannot work here, whatever the settings.
     paste_unavailable: Option<String>,
+    /// What this desktop lacks, each with what the app does instead.
+    limits: Vec<String>,
     worker: Worker,
 }
 
@@ -349,12 +375,31 @@ impl Desktop {
     pub fn start(events: EventSink) -> Self {
         let system = WindowSystem::probe();
         #[cfg(all(unix, not(target_os = "macos")))]
-        let backend = x11::backend(&system, events);
+        let backend = match system {
+            WindowSystem::Wayland => wayland::backend(events),
+            _ => x11::backend(events),
+        };
         #[cfg(windows)]
         let backend = windows::backend(events);
         let paste_unavailable = backend.keys.as_ref().err().map(ToString::to_string);
+        let mut limits = backend.limits;
         if let Some(reason) = &paste_unavailable {
-            tracing::warn!(%reason, "paste cannot be simulated; prompts will be left on the clipboard");
+            limits.push(format!("no paste ({reason}): a chosen prompt is left on the clipboard"));
+        }
+        if backend.hotkeys.is_none() {
+            limits.push(
+                "no global hotkeys: bind `promptdeck palette` and `promptdeck capture` to keys \
+                 in the desktop's settings"
+                    .into(),
+            );
+        }
+        if backend.tray.is_none() {
+            limits.push(
+                "no tray icon: the library window and `promptdeck` commands do its work".into(),
+            );
+        }
+        for limit in &limits {
+            tracing::warn!(%limit, "this desktop lacks a capability");
         }
         Self {
             system,
@@ -364,12 +409,18 @@ impl Desktop {
             notifier: backend.notifier,
             autostart: backend.autostart,
             paste_unavailable,
+            limits,
             worker: Worker::start(backend.keys, backend.clipboard),
         }
     }
 
     pub fn window_system(&self) -> &WindowSystem {
         &self.system
+    }
+
+    /// What this desktop lacks, each with what the app does instead.
+    pub fn limits(&self) -> &[String] {
+        &self.limits
     }
 
     /// Registers the palette and capture hotkeys in place of the ones before; says what

@@ -255,6 +255,8 @@ impl Promptdeck {
             settings: &self.settings,
             hotkey_problems: &self.hotkey_problems,
             tray: self.desktop.has_tray(),
+            window_system: self.desktop.window_system().name(),
+            desktop_limits: self.desktop.limits(),
             light: self.theme() == Theme::Light,
         };
         let report = UiReport::of(&self.windows, beside);

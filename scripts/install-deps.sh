@@ -4,7 +4,8 @@
 # when everything is installed.
 #   scripts/install-deps.sh          build + run
 #   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, xterm, a keyring,
-#                                    the desktop portal, MinGW-w64 and Wine for the Windows build)
+#                                    the desktop portal, MinGW-w64 and Wine for the Windows build,
+#                                    sway, foot and wl-clipboard for the Wayland run)
 #
 # No GTK, appindicator or libxdo: the tray speaks StatusNotifierItem over D-Bus in Rust
 # (tray-icon's ksni backend), and hotkeys and paste go through x11rb. The window toolkit
@@ -19,7 +20,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils fzf
     xdg-desktop-portal xdg-desktop-portal-gtk gsettings-desktop-schemas libglib2.0-bin
-    gcc-mingw-w64-x86-64 wine64)
+    gcc-mingw-w64-x86-64 wine64
+    sway foot grim wl-clipboard wtype)
 fi
 
 missing=()

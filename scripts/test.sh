@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in the order a failure is cheapest to find: formatting, lints, unit
-# and integration tests, the end-to-end run under Xvfb, then the slow proofs (crash torture,
-# chaos network, fuzzing) on a short budget. Installs what it needs.
+# and integration tests, the end-to-end runs under Xvfb and a headless sway, the Windows
+# build under Wine, then the slow proofs (crash torture, chaos network, fuzzing) on a short
+# budget. Installs what it needs.
 #
 # Each step has a time limit, so a hang fails that step with its output instead of running
 # into CI's own limit, and says how long it took.
@@ -62,6 +63,7 @@ step "npm: npm ci (the official Replicache client, and an OpenID provider, for t
 step "cargo-test: cargo test (server checks on SQLite and a PostgreSQL cluster of their own)" 45 \
   scripts/with-postgres.sh cargo test
 step "e2e: end to end under Xvfb" 15 tests/e2e/xvfb.sh target/debug/promptdeck
+step "wayland: end to end under a headless sway" 10 tests/wayland/sway.sh target/debug/promptdeck
 step "windows: the Windows build, cross-built, its unit tests and its CLI under Wine" 25 \
   scripts/test-windows.sh
 step "benches: every bench at a small size, so none can rot (scripts/figures.sh full makes the figures)" 15 \

@@ -24,6 +24,7 @@ pub fn snapshot(clipboard: &mut arboard::Clipboard) -> Snapshot {
         image,
         files: clipboard.get().file_list().unwrap_or_default(),
         selection: None,
+        offered: Vec::new(),
     }
 }
 

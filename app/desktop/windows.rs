@@ -30,6 +30,7 @@ pub fn backend(events: EventSink) -> Backend {
         tray: None,
         notifier: Arc::new(Unannounced),
         autostart: Arc::new(run_key::RunKey),
+        limits: vec!["no tray icon or notifications yet on Windows".into()],
     }
 }
 

@@ -14,24 +14,16 @@ use std::sync::Arc;
 use global_hotkey::hotkey::HotKey;
 
 use super::{
-    Backend, DesktopError, EventSink, Focus, HotkeyError, Hotkeys, Shortcut, Target, WindowSystem,
-    freedesktop,
+    Backend, DesktopError, EventSink, Focus, HotkeyError, Hotkeys, Shortcut, Target, freedesktop,
 };
 pub use clipboard::X11Clipboard;
 use grab::Grabber;
 use keys::X11;
 
-/// The capabilities on an X display. Under Wayland (an X server for older apps beside it)
-/// the hotkeys are grabbed there too, but no keys can be sent to Wayland applications.
-pub fn backend(system: &WindowSystem, events: EventSink) -> Backend {
-    let hotkeys = X11Hotkeys::on_display(None, events.clone())
-        .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable here (they need an X display); use the tray or `promptdeck palette`"))
-        .ok()
-        .map(|hotkeys| Box::new(hotkeys) as Box<dyn Hotkeys>);
-    let keys = match system {
-        WindowSystem::Wayland => Err(DesktopError::Wayland),
-        WindowSystem::X11 | WindowSystem::Windows | WindowSystem::Missing(_) => X11::connect(),
-    };
+/// The capabilities on an X display.
+pub fn backend(events: EventSink) -> Backend {
+    let hotkeys = hotkeys(events.clone());
+    let keys = X11::connect();
     let focus: Arc<dyn Focus> = match keys.is_ok().then(X11::connect) {
         Some(Ok(x11)) => Arc::new(x11),
         _ => Arc::new(NoFocus),
@@ -44,11 +36,21 @@ pub fn backend(system: &WindowSystem, events: EventSink) -> Backend {
         tray: freedesktop::tray::start(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
+        limits: Vec::new(),
     }
 }
 
+/// Hotkeys grabbed on the X display, when there is one (under Wayland, Xwayland's: heard
+/// only while one of its windows has the keyboard).
+pub fn hotkeys(events: EventSink) -> Option<Box<dyn Hotkeys>> {
+    X11Hotkeys::on_display(None, events)
+        .inspect_err(|e| tracing::warn!(error = %e, "global hotkeys are unavailable here (they need an X display); use the tray or `promptdeck palette`"))
+        .ok()
+        .map(|hotkeys| Box::new(hotkeys) as Box<dyn Hotkeys>)
+}
+
 /// Where no window's focus can be read or given.
-struct NoFocus;
+pub struct NoFocus;
 
 impl Focus for NoFocus {
     fn focused(&self) -> Option<Target> {

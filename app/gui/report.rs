@@ -27,6 +27,10 @@ pub struct UiReport {
     pub hotkey_problems: Vec<String>,
     pub paste_method: String,
     pub tray: bool,
+    /// "x11", "wayland", "windows", or "none".
+    pub window_system: &'static str,
+    /// What this desktop lacks, each with what the app does instead.
+    pub desktop_limits: Vec<String>,
     /// The theme the windows draw with: "dark" or "light".
     pub theme: &'static str,
 }
@@ -36,6 +40,8 @@ pub struct Beside<'a> {
     pub settings: &'a DesktopSettings,
     pub hotkey_problems: &'a [String],
     pub tray: bool,
+    pub window_system: &'static str,
+    pub desktop_limits: &'a [String],
     pub light: bool,
 }
 
@@ -46,7 +52,8 @@ impl UiReport {
             Window::Library(state) => state.editing().map(|id| id.as_str().to_owned()),
             Window::Palette(_) | Window::Settings(_) => None,
         });
-        let Beside { settings, hotkey_problems, tray, light } = beside;
+        let Beside { settings, hotkey_problems, tray, window_system, desktop_limits, light } =
+            beside;
         Self {
             windows: windows.shown().map(|(_, window)| window.kind()).collect(),
             palette_rows: palette.map(palette::State::row_count),
@@ -65,6 +72,8 @@ impl UiReport {
                 PasteMode::CopyOnly => "copy-only".into(),
             },
             tray,
+            window_system,
+            desktop_limits: desktop_limits.to_vec(),
             theme: if light { "light" } else { "dark" },
         }
     }

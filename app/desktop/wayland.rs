@@ -1,0 +1,73 @@
+//! The Wayland backend, for wlroots compositors first (sway, Hyprland, labwc, river): the
+//! window with the keyboard through foreign-toplevel, paste keys through the virtual
+//! keyboard, the clipboard and the primary selection through data-control. What a
+//! compositor lacks is named once at start (`status` shows it) and the app does without:
+//! no virtual keyboard leaves prompts on the clipboard; no data-control falls back to the
+//! clipboard through Xwayland. The tray, notifications, the colour scheme and autostart are
+//! the freedesktop ones every Linux desktop shares.
+
+mod clipboard;
+mod keyboard;
+mod toplevels;
+
+use std::sync::Arc;
+
+use wayland_client::Connection;
+
+use super::x11::{self, NoFocus, X11Clipboard};
+use super::{
+    Backend, Clipboard, DesktopError, EventSink, Focus, Keys, Monitor, Target, freedesktop,
+};
+pub use clipboard::{DataControlClipboard, SNAPSHOT_CAP};
+use keyboard::VirtualKeyboard;
+use toplevels::Toplevels;
+
+/// The capabilities this compositor offers.
+pub fn backend(events: EventSink) -> Backend {
+    let toplevels = Connection::connect_to_env()
+        .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))
+        .and_then(|connection| Ok((Toplevels::follow(&connection)?, connection)));
+    let (focus, keys): (Arc<dyn Focus>, Result<Box<dyn Keys>, DesktopError>) = match toplevels {
+        Ok((toplevels, connection)) => (
+            Arc::new(WaylandFocus(toplevels.clone())),
+            VirtualKeyboard::create(&connection, toplevels).map(|k| Box::new(k) as _),
+        ),
+        Err(e) => (Arc::new(NoFocus), Err(e)),
+    };
+    let mut limits = Vec::new();
+    let clipboard =
+        DataControlClipboard::new().map(|c| Box::new(c) as Box<dyn Clipboard>).or_else(|e| {
+            limits.push(format!(
+                "no clipboard without a focused window ({e}): it is used through Xwayland"
+            ));
+            X11Clipboard::new().map(|c| Box::new(c) as _)
+        });
+    Backend {
+        hotkeys: x11::hotkeys(events.clone()),
+        focus,
+        keys,
+        clipboard,
+        tray: freedesktop::tray::start(events).map(|tray| Box::new(tray) as _),
+        notifier: Arc::new(freedesktop::notify::Notifications),
+        autostart: Arc::new(freedesktop::entries::XdgAutostart),
+        limits,
+    }
+}
+
+/// Focus as the compositor's window list tells it. Our own new windows get the keyboard
+/// from the compositor; where the pointer is, Wayland does not tell a client.
+struct WaylandFocus(Arc<Toplevels>);
+
+impl Focus for WaylandFocus {
+    fn focused(&self) -> Option<Target> {
+        self.0.focused()
+    }
+
+    fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
+        Ok(())
+    }
+
+    fn pointer_monitor(&self) -> Option<Monitor> {
+        None
+    }
+}

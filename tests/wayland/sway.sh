@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Under a real Wayland compositor: Debian's sway 1.7 on wlroots' headless backend (pixman
+# renderer, no input devices), the real binary, Debian's foot terminal to paste into, and
+# wl-clipboard to set and read the clipboard as another client would. Checks that the app
+# finds the compositor's protocols, opens the palette from the CLI and from a compositor
+# binding, pastes into foot through the virtual keyboard with the shortcut foot wants, puts
+# back what the clipboard held (an image, in its own type; text), closes on Escape, captures
+# the primary selection with no window open, and does not read a 40 MB clipboard whole.
+# Usage: tests/wayland/sway.sh [path/to/promptdeck]
+#
+# sway refuses to run as root: as root, the compositor and every client run as an
+# unprivileged user made for the purpose (promptdeck-sway), in a work folder of theirs.
+# Keys the test types go through wtype, itself a virtual keyboard. Every wait is for a
+# condition, bounded in time; none is a fixed sleep.
+set -euo pipefail
+
+BIN=$(realpath "${1:-target/debug/promptdeck}")
+here=$(dirname "$(realpath "$0")")
+ARTIFACTS=$(realpath -m "${WAYLAND_ARTIFACTS:-target/wayland}")
+mkdir -p "$ARTIFACTS"
+work=$(mktemp -d)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  # runuser's children (sway, foot, wl-copy serving the clipboard) outlive it: the user made
+  # for this test runs nothing else.
+  [[ ${user:-} == promptdeck-sway ]] && pkill -9 -u "$user" 2>/dev/null
+  cp "$work"/*.log "$work"/home/*.png "$ARTIFACTS"/ 2>/dev/null || true
+  rm -rf "$work"
+  [[ -n "${summary:-}" ]] && echo "$summary"
+}
+trap cleanup EXIT
+
+SUITE=wayland
+source "$here/../lib.sh"
+on_fail() {
+  pd status --json || true
+  echo "-- the app's log"
+  tail -n 20 "$work/app.log" 2>/dev/null || true
+  as_user grim "$work/home/failed.png" 2>/dev/null || true
+}
+
+mkdir -p "$work/bin" "$work/run" "$work/home"
+cp "$BIN" "$work/bin/promptdeck"
+user=$(id -un)
+if [[ $(id -u) -eq 0 ]]; then
+  user=promptdeck-sway
+  id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+  chown "$user" "$work/run" "$work/home"
+fi
+chmod 700 "$work/run"
+# as_user COMMAND...: COMMAND as the compositor's user, in the session's environment only.
+as_user() {
+  local run=()
+  [[ $(id -un) == "$user" ]] || run=(runuser -u "$user" --)
+  "${run[@]}" env -i PATH=/usr/bin:/bin HOME="$work/home" XDG_RUNTIME_DIR="$work/run" \
+    WAYLAND_DISPLAY=wayland-1 PROMPTDECK_DATA_DIR="$work/home/profile" PROMPTDECK_LOG=info \
+    PROMPTDECK_TEST_RUN="${PROMPTDECK_TEST_RUN:-}" "$@"
+}
+pd() { as_user "$work/bin/promptdeck" "$@"; }
+status() { pd status --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
+status_is() { [[ "$(status "$1")" == "$2" ]]; }
+sway_msg() { as_user swaymsg -s "$(echo "$work"/run/sway-ipc.*.sock)" "$@"; }
+# focused_is APP_ID: the window with the keyboard, as sway tells it.
+focused_is() {
+  sway_msg -t get_tree | python3 -c "
+import json, sys
+def walk(n):
+    yield n
+    for c in n.get('nodes', []) + n.get('floating_nodes', []):
+        yield from walk(c)
+print([n.get('app_id') for n in walk(json.load(sys.stdin)) if n.get('focused')])" | grep -qx "\['$1'\]"
+}
+clipboard_is() { [[ "$(as_user wl-paste --no-newline 2>/dev/null)" == "$1" ]]; }
+# clipboard_is_image FILE: the clipboard offers exactly image/png, and its bytes are FILE's.
+clipboard_is_image() {
+  [[ "$(as_user wl-paste --list-types 2>/dev/null)" == image/png ]] &&
+    as_user wl-paste --type image/png | cmp -s - "$1"
+}
+holds() { [[ "$(cat "$1" 2>/dev/null)" == "$2" ]]; }
+titles() { pd list --json | python3 -c "import json,sys; print('|'.join(p['title'] for p in json.load(sys.stdin)))"; }
+has_title() { titles | tr '|' '\n' | grep -qx "$1"; }
+log_has() { grep -q "$1" "$work/app.log"; }
+pastes_are() { [[ $(grep -c 'pasted paste=CtrlShiftV' "$work/app.log") == "$1" ]]; }
+gone() { ! pd status; }
+
+# foot_reading FILE: a foot terminal whose shell reads one line into FILE.
+foot_reading() {
+  rm -f "$1"
+  as_user foot --app-id foot -e sh -c "read -r line && printf %s \"\$line\" > $1" \
+    >>"$work/foot.log" 2>&1 &
+  pids+=($!)
+  wait_for 20 "foot to have the keyboard" focused_is foot
+}
+
+step "headless sway, as $user"
+cat >"$work/sway.conf" <<CONF
+output HEADLESS-1 resolution 1280x800
+xwayland disable
+bindsym Ctrl+Alt+p exec $work/bin/promptdeck palette
+CONF
+chmod 644 "$work/sway.conf"
+as_user env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+  sway -c "$work/sway.conf" >"$work/sway.log" 2>&1 &
+pids+=($!)
+wait_for 20 "sway's Wayland socket" test -S "$work/run/wayland-1"
+
+step "the app finds the compositor's protocols: nothing lacking but hotkeys and the tray"
+pd >"$work/app.log" 2>&1 &
+pids+=($!)
+wait_for 60 "the instance to answer" pd status
+status_is "s['ui']['windowSystem']" wayland || fail "not seen as Wayland: $(status "s['ui']")"
+limits=$(status "s['ui']['desktopLimits']")
+[[ "$limits" != *"no paste"* && "$limits" != *"clipboard"* ]] || fail "a protocol was missed: $limits"
+[[ "$limits" == *"no global hotkeys"* ]] || fail "hotkeys not said to be missing: $limits"
+pd add --title "Bravo review" --body "BRAVO-BODY-42" >/dev/null
+pd add --title "Charlie reply" --body "Charlie, see above" >/dev/null
+
+step "a compositor binding opens the palette; Enter pastes into foot with Ctrl+Shift+V"
+foot_reading "$work/home/pasted-1"
+# What the clipboard held: an image, offered in its own type only.
+convert -size 4x3 xc:'#ff8800' "$work/held.png"
+as_user wl-copy --type image/png <"$work/held.png"
+as_user wtype -M ctrl -M alt p -m alt -m ctrl
+wait_for 20 "the palette" status_is "s['ui']['windows']" "['library', 'palette']"
+as_user wtype bravo
+wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+as_user wtype -k Return
+wait_for 20 "the insertion" pastes_are 1
+wait_for 10 "the image back on the clipboard, in its own type" clipboard_is_image "$work/held.png"
+as_user wtype -k Return
+wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-1" "BRAVO-BODY-42"
+
+step "the CLI opens the palette; Escape closes it; text on the clipboard comes back"
+foot_reading "$work/home/pasted-2"
+as_user wl-copy "held before"
+pd palette >/dev/null
+wait_for 20 "the palette" status_is "s['ui']['windows']" "['library', 'palette']"
+as_user wtype -k Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "['library']"
+pd palette >/dev/null
+wait_for 20 "the palette again" status_is "s['ui']['paletteRows']" 2
+as_user wtype charlie
+wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+as_user wtype -k Return
+wait_for 20 "the second insertion" pastes_are 2
+wait_for 10 "the text back on the clipboard" clipboard_is "held before"
+as_user wtype -k Return
+wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-2" "Charlie, see above"
+
+step "a 40 MB clipboard is not read whole, and the prompt still goes in"
+foot_reading "$work/home/pasted-3"
+head -c 40000000 /dev/zero | as_user wl-copy --type application/octet-stream
+pd palette >/dev/null
+wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
+as_user wtype bravo
+wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+as_user wtype -k Return
+wait_for 20 "the third insertion" pastes_are 3
+log_has "a clipboard type was not kept.*larger than" || fail "the 40 MB type was not refused"
+as_user wtype -k Return
+wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-3" "BRAVO-BODY-42"
+
+step "capture saves the primary selection with no window open"
+sway_msg '[app_id="promptdeck"] kill' >/dev/null
+wait_for 10 "the library window to close" status_is "s['ui']['windows']" "[]"
+as_user wl-copy --primary "Selected words worth keeping"
+pd capture >/dev/null
+wait_for 10 "the captured prompt" has_title "Selected words worth keeping"
+
+step "quit"
+pd quit >/dev/null
+wait_for 20 "the instance to exit" gone
+passed
