@@ -210,5 +210,12 @@ pub enum Command {
         /// Also start Promptdeck at login; without it, an earlier autostart entry is removed.
         #[arg(long)]
         autostart: bool,
+        /// Also have the compositor (sway, Hyprland) hold the palette and capture hotkeys,
+        /// where the app cannot: writes its bindings and has it read them.
+        #[arg(long, conflicts_with = "unbind")]
+        bind: bool,
+        /// Remove the bindings --bind wrote.
+        #[arg(long)]
+        unbind: bool,
     },
 }

@@ -17,6 +17,8 @@ mod filling;
 pub mod freedesktop;
 mod hotkeys;
 mod insertion;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod keysym;
 mod paste;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod wayland;
@@ -387,11 +389,16 @@ impl Desktop {
             limits.push(format!("no paste ({reason}): a chosen prompt is left on the clipboard"));
         }
         if backend.hotkeys.is_none() {
-            limits.push(
-                "no global hotkeys: bind `promptdeck palette` and `promptdeck capture` to keys \
-                 in the desktop's settings"
+            limits.push(match system {
+                WindowSystem::Wayland => "no global hotkeys from the app on this compositor: \
+                    `promptdeck install-desktop --bind` has sway or Hyprland hold them; \
+                    elsewhere bind `promptdeck palette` and `promptdeck capture` to keys in the \
+                    desktop's keyboard settings"
                     .into(),
-            );
+                _ => "no global hotkeys: bind `promptdeck palette` and `promptdeck capture` to \
+                    keys in the desktop's keyboard settings"
+                    .into(),
+            });
         }
         if backend.tray.is_none() {
             limits.push(

@@ -15,7 +15,22 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.take() {
-        Some(Command::InstallDesktop { autostart }) => install_desktop(autostart),
+        Some(Command::InstallDesktop { autostart, bind, unbind }) => {
+            let installed = install_desktop(autostart);
+            if installed != ExitCode::SUCCESS || !(bind || unbind) {
+                return installed;
+            }
+            if unbind {
+                return compositor_bindings(None);
+            }
+            match Effective::resolve(&cli, &profile.settings_path()) {
+                Ok(effective) => compositor_bindings(Some(&effective.desktop)),
+                Err(e) => {
+                    eprintln!("promptdeck: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Some(command) => promptdeck::client::run(&profile, command),
         None => start_app(cli, profile),
     }
@@ -51,6 +66,36 @@ fn install_desktop(autostart: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The compositor's bindings of the hotkeys in `hotkeys`, or their removal with `None`.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[allow(clippy::print_stdout)]
+fn compositor_bindings(hotkeys: Option<&promptdeck::settings::DesktopSettings>) -> ExitCode {
+    use promptdeck::desktop::wayland::bindings;
+    let done = match hotkeys {
+        Some(hotkeys) => bindings::bind(&hotkeys.palette_hotkey, &hotkeys.capture_hotkey),
+        None => bindings::unbind(),
+    };
+    match done {
+        Ok(bound) => {
+            bound.lines.iter().for_each(|line| println!("{line}"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("promptdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Windows hears the hotkeys through the app itself: nothing for a compositor to hold.
+#[cfg(windows)]
+fn compositor_bindings(_: Option<&promptdeck::settings::DesktopSettings>) -> ExitCode {
+    eprintln!(
+        "promptdeck: on Windows the app registers its hotkeys itself; there is nothing to bind"
+    );
+    ExitCode::from(2)
 }
 
 /// On Windows, the Run key's value (with `--autostart`), or its removal.

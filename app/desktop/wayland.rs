@@ -6,6 +6,7 @@
 //! clipboard through Xwayland. The tray, notifications, the colour scheme and autostart are
 //! the freedesktop ones every Linux desktop shares.
 
+pub mod bindings;
 mod clipboard;
 mod keyboard;
 mod toplevels;

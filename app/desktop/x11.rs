@@ -6,7 +6,6 @@ mod clipboard;
 mod grab;
 mod keymap;
 mod keys;
-mod keysym;
 mod monitors;
 
 use std::sync::Arc;

@@ -80,9 +80,11 @@ impl Promptdeck {
         Task::none()
     }
 
-    /// The settings window lists what is not working in the settings in force.
+    /// The settings window lists what is not working in the settings in force, and what
+    /// this desktop lacks (hotkeys the app cannot hold, paste it cannot do) with what to do.
     fn show_settings_problems(&mut self) {
         let mut problems = self.hotkey_problems.clone();
+        problems.extend(self.desktop.limits().iter().cloned());
         problems.extend(self.settings_problem.iter().map(|p| format!("settings.toml: {p}")));
         if let Some(id) = self.windows.settings()
             && let Some(state) = self.windows.settings_mut(id)

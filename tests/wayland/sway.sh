@@ -2,8 +2,8 @@
 # Under a real Wayland compositor: Debian's sway 1.7 on wlroots' headless backend (pixman
 # renderer, no input devices), the real binary, Debian's foot terminal to paste into, and
 # wl-clipboard to set and read the clipboard as another client would. Checks that the app
-# finds the compositor's protocols, opens the palette from the CLI and from a compositor
-# binding, pastes into foot through the virtual keyboard with the shortcut foot wants, puts
+# finds the compositor's protocols, writes sway's bindings of its hotkeys
+# (install-desktop --bind) and opens the palette from one, and from the CLI, pastes into foot through the virtual keyboard with the shortcut foot wants, puts
 # back what the clipboard held (an image, in its own type; text), closes on Escape, captures
 # the primary selection with no window open, and does not read a 40 MB clipboard whole.
 # Usage: tests/wayland/sway.sh [path/to/promptdeck]
@@ -55,16 +55,19 @@ fi
 chmod 700 "$work/run"
 # as_user COMMAND...: COMMAND as the compositor's user, in the session's environment only.
 as_user() {
-  local run=()
+  local run=() ipc=()
   [[ $(id -un) == "$user" ]] || run=(runuser -u "$user" --)
+  # Only once sway made it: sway itself must not be handed one.
+  [[ -n ${SWAYSOCK:-} ]] && ipc=(SWAYSOCK="$SWAYSOCK")
   "${run[@]}" env -i PATH=/usr/bin:/bin HOME="$work/home" XDG_RUNTIME_DIR="$work/run" \
-    WAYLAND_DISPLAY=wayland-1 PROMPTDECK_DATA_DIR="$work/home/profile" PROMPTDECK_LOG=info \
+    WAYLAND_DISPLAY=wayland-1 "${ipc[@]}" XDG_CURRENT_DESKTOP=sway \
+    PROMPTDECK_DATA_DIR="$work/home/profile" PROMPTDECK_LOG=info \
     PROMPTDECK_TEST_RUN="${PROMPTDECK_TEST_RUN:-}" "$@"
 }
 pd() { as_user "$work/bin/promptdeck" "$@"; }
 status() { pd status --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 status_is() { [[ "$(status "$1")" == "$2" ]]; }
-sway_msg() { as_user swaymsg -s "$(echo "$work"/run/sway-ipc.*.sock)" "$@"; }
+sway_msg() { as_user swaymsg "$@"; }
 # focused_is APP_ID: the window with the keyboard, as sway tells it.
 focused_is() {
   sway_msg -t get_tree | python3 -c "
@@ -98,16 +101,16 @@ foot_reading() {
 }
 
 step "headless sway, as $user"
-cat >"$work/sway.conf" <<CONF
-output HEADLESS-1 resolution 1280x800
-xwayland disable
-bindsym Ctrl+Alt+p exec $work/bin/promptdeck palette
-CONF
-chmod 644 "$work/sway.conf"
+# Where sway looks for its configuration, as a user's would be.
+sway_config=$work/home/.config/sway/config
+as_user mkdir -p "$(dirname "$sway_config")"
+printf 'output HEADLESS-1 resolution 1280x800\nxwayland disable\n' | as_user tee "$sway_config" >/dev/null
 as_user env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-  sway -c "$work/sway.conf" >"$work/sway.log" 2>&1 &
+  sway >"$work/sway.log" 2>&1 &
 pids+=($!)
 wait_for 20 "sway's Wayland socket" test -S "$work/run/wayland-1"
+wait_for 10 "sway's IPC socket" compgen -G "$work/run/sway-ipc.*.sock"
+SWAYSOCK=$(compgen -G "$work/run/sway-ipc.*.sock")
 
 step "the app finds the compositor's protocols: nothing lacking but hotkeys and the tray"
 pd >"$work/app.log" 2>&1 &
@@ -116,16 +119,30 @@ wait_for 60 "the instance to answer" pd status
 status_is "s['ui']['windowSystem']" wayland || fail "not seen as Wayland: $(status "s['ui']")"
 limits=$(status "s['ui']['desktopLimits']")
 [[ "$limits" != *"no paste"* && "$limits" != *"clipboard"* ]] || fail "a protocol was missed: $limits"
-[[ "$limits" == *"no global hotkeys"* ]] || fail "hotkeys not said to be missing: $limits"
+[[ "$limits" == *"no global hotkeys"*"install-desktop --bind"* ]] || fail "hotkeys not said to be missing, with the way to bind them: $limits"
 pd add --title "Bravo review" --body "BRAVO-BODY-42" >/dev/null
 pd add --title "Charlie reply" --body "Charlie, see above" >/dev/null
 
-step "a compositor binding opens the palette; Enter pastes into foot with Ctrl+Shift+V"
+step "install-desktop --bind writes sway's bindings, says the line sway's config lacks, reloads it"
+bind() { pd --palette-hotkey ctrl+alt+o --capture-hotkey ctrl+alt+k install-desktop --bind; }
+said=$(bind)
+echo "$said"
+ours=$work/home/.config/sway/config.d/promptdeck.conf
+grep -qx "bindsym Ctrl+Mod1+o exec $work/bin/promptdeck palette" "$ours" || fail "no palette binding: $(cat "$ours")"
+grep -qx "bindsym Ctrl+Mod1+k exec $work/bin/promptdeck capture" "$ours" || fail "no capture binding"
+include=$(grep -A1 "does not read it yet" <<<"$said" | tail -1 | sed 's/^ *//')
+[[ $include == "include $ours" ]] || fail "the missing include was not said: $said"
+echo "$include" | as_user tee -a "$sway_config" >/dev/null
+said=$(bind)
+[[ $said != *"does not read it yet"* && $said == *"sway read its configuration again"* ]] ||
+  fail "sway's config reads the file now, and was reloaded: $said"
+
+step "the bound hotkey opens the palette; Enter pastes into foot with Ctrl+Shift+V"
 foot_reading "$work/home/pasted-1"
 # What the clipboard held: an image, offered in its own type only.
 convert -size 4x3 xc:'#ff8800' "$work/held.png"
 as_user wl-copy --type image/png <"$work/held.png"
-as_user wtype -M ctrl -M alt p -m alt -m ctrl
+as_user wtype -M ctrl -M alt o -m alt -m ctrl
 wait_for 20 "the palette" status_is "s['ui']['windows']" "['library', 'palette']"
 as_user wtype bravo
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
@@ -171,6 +188,10 @@ wait_for 10 "the library window to close" status_is "s['ui']['windows']" "[]"
 as_user wl-copy --primary "Selected words worth keeping"
 pd capture >/dev/null
 wait_for 10 "the captured prompt" has_title "Selected words worth keeping"
+
+step "install-desktop --unbind removes the bindings"
+pd install-desktop --unbind | grep -qx "removed $ours" || fail "not said to be removed"
+[[ ! -e $ours ]] || fail "$ours is still there"
 
 step "quit"
 pd quit >/dev/null

@@ -21,8 +21,9 @@ use x11rb::protocol::xproto::{
 use x11rb::rust_connection::RustConnection;
 use xkeysym::Keysym;
 
-use super::{keymap, keysym};
+use super::keymap;
 use crate::desktop::HotkeyError;
+use crate::desktop::keysym;
 
 /// A grabbed shortcut: what it is for, and the key and modifiers that press it.
 struct Grab<T> {

@@ -1,6 +1,7 @@
-//! Which X keysym a shortcut's key names. A shortcut names the key by what it types on a
+//! Which XKB keysym a shortcut's key names. A shortcut names the key by what it types on a
 //! US layout ("ctrl+shift+a"); the X server is asked which key types that on the layout in
-//! force, so the shortcut follows the label on the key, not its position.
+//! force, so the shortcut follows the label on the key, not its position. Wayland
+//! compositors name keys in bindings by the same keysyms.
 
 use global_hotkey::hotkey::Code;
 use xkeysym::{Keysym, key};
@@ -22,6 +23,11 @@ pub fn of(code: Code) -> Option<Keysym> {
         return Some(Keysym::new(key::KP_0 + n));
     }
     named(code).map(Keysym::new)
+}
+
+/// The keysym's name as XKB configurations write it ("space", "c", "F1").
+pub fn name(keysym: Keysym) -> Option<&'static str> {
+    keysym.name().map(|name| name.strip_prefix("XK_").unwrap_or(name))
 }
 
 fn named(code: Code) -> Option<u32> {
@@ -85,6 +91,17 @@ mod tests {
         assert_eq!(of(Code::Numpad7), Some(Keysym::new(key::KP_7)));
         assert_eq!(of(Code::Space), Some(Keysym::new(key::space)));
         assert_eq!(of(Code::Quote), Some(Keysym::new(key::apostrophe)));
+    }
+
+    #[test]
+    fn names_are_the_ones_xkb_configurations_use() {
+        let named = |code| of(code).and_then(name);
+        assert_eq!(named(Code::Space), Some("space"));
+        assert_eq!(named(Code::KeyC), Some("c"));
+        assert_eq!(named(Code::Digit1), Some("1"));
+        assert_eq!(named(Code::F5), Some("F5"));
+        assert_eq!(named(Code::Enter), Some("Return"));
+        assert_eq!(named(Code::Quote), Some("apostrophe"));
     }
 
     #[test]
