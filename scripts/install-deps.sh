@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh          build + run
 #   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, xterm, a keyring,
 #                                    the desktop portal, MinGW-w64 and Wine for the Windows build,
-#                                    sway, foot and wl-clipboard for the Wayland run)
+#                                    sway, foot and wl-clipboard for the Wayland run, GNOME's
+#                                    shortcut schemas for install-desktop --bind)
 #
 # No GTK, appindicator or libxdo: the tray speaks StatusNotifierItem over D-Bus in Rust
 # (tray-icon's ksni backend), and hotkeys and paste go through x11rb. The window toolkit
@@ -21,7 +22,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils fzf
     xdg-desktop-portal xdg-desktop-portal-gtk gsettings-desktop-schemas libglib2.0-bin
     gcc-mingw-w64-x86-64 wine64
-    sway foot grim wl-clipboard wtype)
+    sway foot grim wl-clipboard wtype gnome-settings-daemon-common)
 fi
 
 missing=()

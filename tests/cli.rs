@@ -321,6 +321,70 @@ fn install_desktop_writes_a_valid_launcher_and_icon_and_autostart_on_request() {
     assert!(launcher.exists() && !autostart.exists(), "without --autostart it is removed");
 }
 
+/// `install-desktop --bind` on GNOME: two custom shortcuts set through gsettings and listed
+/// beside the user's own, not listed twice when run again, and taken out by `--unbind` with
+/// the user's left alone. Stand-ins, said plainly: gsettings' keyfile backend in a temporary
+/// folder for dconf, and no GNOME Shell to press the keys in.
+#[test]
+fn install_desktop_binds_gnome_shortcuts_beside_the_users_own() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("config");
+    let env = |command: &mut std::process::Command| {
+        command
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CURRENT_DESKTOP", "ubuntu:GNOME")
+            .env("GSETTINGS_BACKEND", "keyfile")
+            .env_remove("SWAYSOCK")
+            .env_remove("HYPRLAND_INSTANCE_SIGNATURE");
+    };
+    let gsettings = |args: &[&str]| {
+        let mut command = std::process::Command::new("gsettings");
+        env(&mut command);
+        let out =
+            command.args(args).output().expect("gsettings is installed (install-deps --test)");
+        assert!(out.status.success(), "gsettings {args:?}: {}", stderr(&out));
+        stdout(&out).trim().to_owned()
+    };
+    let promptdeck = |args: &[&str]| {
+        let mut command = std::process::Command::new(support::BIN);
+        env(&mut command);
+        let out = command.args(args).output().expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let list = "org.gnome.settings-daemon.plugins.media-keys";
+    let prefix = "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings";
+    let entry = |name: &str| {
+        format!("org.gnome.settings-daemon.plugins.media-keys.custom-keybinding:{prefix}/{name}/")
+    };
+    gsettings(&["set", list, "custom-keybindings", &format!("['{prefix}/custom0/']")]);
+    gsettings(&["set", &entry("custom0"), "binding", "<Super>t"]);
+
+    let bind = ["--palette-hotkey", "ctrl+alt+o", "--capture-hotkey", "ctrl+alt+k"];
+    let said = promptdeck(&[&bind[..], &["install-desktop", "--bind"]].concat());
+    assert!(said.contains("<Control><Alt>o") && said.contains("at once"), "{said}");
+    promptdeck(&[&bind[..], &["install-desktop", "--bind"]].concat());
+    let ours = [format!("{prefix}/promptdeck-palette/"), format!("{prefix}/promptdeck-capture/")];
+    assert_eq!(
+        gsettings(&["get", list, "custom-keybindings"]),
+        format!("['{prefix}/custom0/', '{}', '{}']", ours[0], ours[1]),
+        "listed once each, beside the user's own"
+    );
+    assert_eq!(gsettings(&["get", &entry("promptdeck-palette"), "binding"]), "'<Control><Alt>o'");
+    assert_eq!(
+        gsettings(&["get", &entry("promptdeck-capture"), "command"]),
+        format!("'{} capture'", support::BIN)
+    );
+
+    let said = promptdeck(&["install-desktop", "--unbind"]);
+    assert!(said.contains("removed GNOME's shortcut"), "{said}");
+    assert_eq!(gsettings(&["get", list, "custom-keybindings"]), format!("['{prefix}/custom0/']"));
+    assert_eq!(gsettings(&["get", &entry("promptdeck-palette"), "binding"]), "''");
+    assert_eq!(gsettings(&["get", &entry("custom0"), "binding"]), "'<Super>t'");
+}
+
 /// Fuzzing the control socket: any line of bytes gets a JSON answer (an error, unless it
 /// happens to be a real request) and the instance keeps serving. More cases with
 /// `PROPTEST_CASES`.

@@ -1,8 +1,11 @@
-//! Hotkeys the compositor holds for us, where no portal offers global shortcuts
-//! (`promptdeck install-desktop --bind`): a file of bindings that sway or Hyprland reads,
-//! each running `promptdeck palette` or `promptdeck capture`, then the compositor told to
-//! read its configuration again. Written whole on each run; `--unbind` removes it. Where the
-//! compositor's configuration does not read that file yet, the line to add is said.
+//! Hotkeys the desktop holds for us, where no portal offers global shortcuts
+//! (`promptdeck install-desktop --bind`), each running `promptdeck palette` or `promptdeck
+//! capture`: on sway and Hyprland a file of bindings, then the compositor told to read its
+//! configuration again (written whole on each run; where the compositor's configuration does
+//! not read that file yet, the line to add is said); on GNOME two custom shortcuts
+//! (`gnome`). `--unbind` removes them.
+
+mod gnome;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +14,14 @@ use global_hotkey::hotkey::{HotKey, Modifiers};
 
 use crate::desktop::keysym;
 
-/// The compositors whose bindings are written here.
+/// The desktops whose bindings are written here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desktop {
+    /// A compositor that reads bindings from a file of its configuration.
+    Files(Compositor),
+    Gnome,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compositor {
     Sway,
@@ -33,6 +43,8 @@ pub enum BindError {
          under a plain path"
     )]
     UnsafePath(PathBuf),
+    #[error("GNOME's shortcuts could not be written: {0}")]
+    Gnome(String),
     #[error("this user has no home directory")]
     NoHome,
     #[error("cannot find this program: {0}")]
@@ -47,22 +59,26 @@ pub struct Bound {
     pub lines: Vec<String>,
 }
 
-impl Compositor {
-    /// The compositor of this session, from what it sets in its clients' environment.
+impl Desktop {
+    /// The desktop of this session, from what it sets in its clients' environment.
     pub fn detect(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let desktop = var("XDG_CURRENT_DESKTOP").unwrap_or_default();
         let says = |name: &str| desktop.split(':').any(|d| d.eq_ignore_ascii_case(name));
         if var("SWAYSOCK").is_some() || says("sway") {
-            Ok(Self::Sway)
+            Ok(Self::Files(Compositor::Sway))
         } else if var("HYPRLAND_INSTANCE_SIGNATURE").is_some() || says("Hyprland") {
-            Ok(Self::Hyprland)
+            Ok(Self::Files(Compositor::Hyprland))
+        } else if says("GNOME") {
+            Ok(Self::Gnome)
         } else if desktop.is_empty() {
             Err("XDG_CURRENT_DESKTOP is not set".into())
         } else {
             Err(desktop)
         }
     }
+}
 
+impl Compositor {
     fn name(self) -> &'static str {
         match self {
             Self::Sway => "sway",
@@ -164,25 +180,46 @@ fn plain(path: &Path) -> bool {
     })
 }
 
-/// Writes this session's compositor's bindings of `palette` and `capture` (shortcuts as
-/// settings.toml writes them) and has it read them.
+/// Has this session's desktop hold `palette` and `capture` (shortcuts as settings.toml
+/// writes them).
 pub fn bind(palette: &str, capture: &str) -> Result<Bound, BindError> {
     let exe = std::env::current_exe().map_err(BindError::NoProgram)?;
     if !plain(&exe) {
         return Err(BindError::UnsafePath(exe));
     }
     let program = exe.display().to_string();
-    let compositor = Compositor::detect(|name| std::env::var(name).ok())
+    let desktop = Desktop::detect(|name| std::env::var(name).ok())
         .map_err(|desktop| BindError::Unsupported(desktop, program.clone()))?;
+    let mut shortcuts = Vec::new();
+    for (what, keys) in [("palette", palette), ("capture", capture)] {
+        let hotkey: HotKey = keys.parse().map_err(|e| BindError::Shortcut {
+            what,
+            keys: keys.into(),
+            why: format!("{e}"),
+        })?;
+        shortcuts.push((what, hotkey, format!("{program} {what}")));
+    }
+    match desktop {
+        Desktop::Files(compositor) => bind_in_file(compositor, &shortcuts),
+        Desktop::Gnome => gnome::bind(&shortcuts).map(|lines| Bound { lines }),
+    }
+}
+
+/// Writes `compositor`'s file of bindings and has it read them.
+fn bind_in_file(
+    compositor: Compositor,
+    shortcuts: &[(&'static str, HotKey, String)],
+) -> Result<Bound, BindError> {
     let mut text = String::from(
         "# Promptdeck's hotkeys, written by `promptdeck install-desktop --bind`; written again\n\
          # on each run and removed by `promptdeck install-desktop --unbind`.\n",
     );
-    for (what, keys, command) in [("palette", palette, "palette"), ("capture", capture, "capture")]
-    {
-        let shortcut = |why: String| BindError::Shortcut { what, keys: keys.into(), why };
-        let hotkey: HotKey = keys.parse().map_err(|e| shortcut(format!("{e}")))?;
-        let line = compositor.binding(hotkey, &format!("{program} {command}")).map_err(shortcut)?;
+    for (what, hotkey, command) in shortcuts {
+        let line = compositor.binding(*hotkey, command).map_err(|why| BindError::Shortcut {
+            what,
+            keys: hotkey.to_string(),
+            why,
+        })?;
         text.push_str(&line);
         text.push('\n');
     }
@@ -206,7 +243,7 @@ pub fn bind(palette: &str, capture: &str) -> Result<Bound, BindError> {
     Ok(bound)
 }
 
-/// Removes the bindings file this session's compositor reads, if there is one.
+/// Removes the bindings files `--bind` wrote, and on GNOME its shortcuts.
 pub fn unbind() -> Result<Bound, BindError> {
     let dirs = directories::BaseDirs::new().ok_or(BindError::NoHome)?;
     let mut bound = Bound::default();
@@ -223,6 +260,9 @@ pub fn unbind() -> Result<Bound, BindError> {
                 bound.lines.push(format!("reload {} to drop them ({e})", compositor.name()));
             }
         }
+    }
+    if Desktop::detect(|name| std::env::var(name).ok()) == Ok(Desktop::Gnome) {
+        bound.lines.extend(gnome::unbind()?);
     }
     Ok(bound)
 }
@@ -250,18 +290,16 @@ mod tests {
     }
 
     #[test]
-    fn the_compositor_is_told_by_its_environment() {
-        assert_eq!(
-            Compositor::detect(env(&[("SWAYSOCK", "/run/sway.sock")])),
-            Ok(Compositor::Sway)
-        );
+    fn the_desktop_is_told_by_its_environment() {
+        let sway = Desktop::detect(env(&[("SWAYSOCK", "/run/sway.sock")]));
+        assert_eq!(sway, Ok(Desktop::Files(Compositor::Sway)));
         let hypr = [("HYPRLAND_INSTANCE_SIGNATURE", "x"), ("XDG_CURRENT_DESKTOP", "Hyprland")];
-        assert_eq!(Compositor::detect(env(&hypr)), Ok(Compositor::Hyprland));
-        assert_eq!(
-            Compositor::detect(env(&[("XDG_CURRENT_DESKTOP", "ubuntu:GNOME")])),
-            Err("ubuntu:GNOME".into())
-        );
-        assert!(Compositor::detect(env(&[])).is_err());
+        assert_eq!(Desktop::detect(env(&hypr)), Ok(Desktop::Files(Compositor::Hyprland)));
+        let gnome = Desktop::detect(env(&[("XDG_CURRENT_DESKTOP", "ubuntu:GNOME")]));
+        assert_eq!(gnome, Ok(Desktop::Gnome));
+        let kde = Desktop::detect(env(&[("XDG_CURRENT_DESKTOP", "KDE")]));
+        assert_eq!(kde, Err("KDE".into()));
+        assert!(Desktop::detect(env(&[])).is_err());
     }
 
     #[test]
