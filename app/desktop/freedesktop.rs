@@ -4,5 +4,6 @@
 
 pub mod appearance;
 pub mod entries;
+pub mod global_shortcuts;
 pub mod notify;
 pub mod tray;

@@ -1,6 +1,8 @@
 //! The Wayland backend, for wlroots compositors first (sway, Hyprland, labwc, river): the
 //! window with the keyboard through foreign-toplevel, paste keys through the virtual
-//! keyboard, the clipboard and the primary selection through data-control. What a
+//! keyboard, the clipboard and the primary selection through data-control, global hotkeys
+//! through the desktop portal where it offers them (else `bindings`: the compositor holds
+//! them). What a
 //! compositor lacks is named once at start (`status` shows it) and the app does without:
 //! no virtual keyboard leaves prompts on the clipboard; no data-control falls back to the
 //! clipboard through Xwayland. The tray, notifications, the colour scheme and autostart are
@@ -15,9 +17,10 @@ use std::sync::Arc;
 
 use wayland_client::Connection;
 
+use super::freedesktop::global_shortcuts::PortalHotkeys;
 use super::x11::{self, NoFocus, X11Clipboard};
 use super::{
-    Backend, Clipboard, DesktopError, EventSink, Focus, Keys, Monitor, Target, freedesktop,
+    Backend, Clipboard, DesktopError, EventSink, Focus, Hotkeys, Keys, Monitor, Target, freedesktop,
 };
 pub use clipboard::{DataControlClipboard, SNAPSHOT_CAP};
 use keyboard::VirtualKeyboard;
@@ -44,7 +47,7 @@ pub fn backend(events: EventSink) -> Backend {
             X11Clipboard::new().map(|c| Box::new(c) as _)
         });
     Backend {
-        hotkeys: x11::hotkeys(events.clone()),
+        hotkeys: hotkeys(events.clone()),
         focus,
         keys,
         clipboard,
@@ -52,6 +55,18 @@ pub fn backend(events: EventSink) -> Backend {
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
         limits,
+    }
+}
+
+/// The desktop portal's global shortcuts where it offers them (KDE, GNOME 48+, Hyprland),
+/// else grabs on Xwayland's display, heard only while one of its windows has the keyboard.
+fn hotkeys(events: EventSink) -> Option<Box<dyn Hotkeys>> {
+    match PortalHotkeys::start(events.clone()) {
+        Ok(portal) => Some(Box::new(portal)),
+        Err(e) => {
+            tracing::info!(error = %e, "global hotkeys through the desktop portal are not offered");
+            x11::hotkeys(events)
+        }
     }
 }
 

@@ -212,3 +212,21 @@ impl Drop for Portal {
         let _ = self.child.wait();
     }
 }
+
+/// The real XDG desktop portal frontend on `bus`, with the backends described by the
+/// `.portal` files in `portals` (in place of the system's), for a desktop named `desktop`.
+pub fn portal_frontend(bus: &SessionBus, home: &Path, portals: &Path, desktop: &str) -> Child {
+    Command::new("/usr/libexec/xdg-desktop-portal")
+        .arg("--replace")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", home)
+        .env("XDG_CURRENT_DESKTOP", desktop)
+        .env("XDG_DESKTOP_PORTAL_DIR", portals)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xdg-desktop-portal is installed (scripts/install-deps.sh --test)")
+}
