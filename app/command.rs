@@ -18,6 +18,8 @@ pub enum UiCommand {
     SyncNow,
     /// settings.toml changed: new hotkeys, paste method or theme.
     ApplySettings(DesktopSettings),
+    /// The desktop did not bind the hotkeys: the problem, in words.
+    HotkeysRefused(String),
     /// Why the last edit of settings.toml was not applied (`None` once one is).
     SettingsProblem(Option<SettingsError>),
     /// Open the settings window, or focus the one open.
@@ -50,6 +52,11 @@ impl From<Event> for UiCommand {
             Event::Tray(TrayItem::Account) => UiCommand::Account,
             Event::Tray(TrayItem::Settings) => UiCommand::OpenSettings,
             Event::Tray(TrayItem::Quit) => UiCommand::Quit,
+            Event::HotkeysRefused { cancelled } => UiCommand::HotkeysRefused(format!(
+                "the desktop did not bind the hotkeys ({}); `promptdeck palette` still opens \
+                 the palette, and they are asked for again when the settings change",
+                if cancelled { "cancelled" } else { "refused" }
+            )),
         }
     }
 }

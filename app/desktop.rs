@@ -49,6 +49,9 @@ pub enum Event {
     Hotkey(Shortcut),
     /// An item of the tray's menu was chosen.
     Tray(TrayItem),
+    /// The desktop did not bind the hotkeys the app asked it for (its portal refused, or
+    /// the user cancelled its dialog).
+    HotkeysRefused { cancelled: bool },
 }
 
 /// Hears the desktop's events; called on the desktop's threads, so it only passes them on.

@@ -246,6 +246,7 @@ impl Promptdeck {
             UiCommand::Account => self.tray_account(),
             UiCommand::ApplySettings(settings) => self.settings_applied(settings),
             UiCommand::SettingsProblem(problem) => self.settings_problem_changed(problem),
+            UiCommand::HotkeysRefused(problem) => self.hotkeys_refused(problem),
             UiCommand::Quit => iced::exit(),
         }
     }

@@ -28,7 +28,7 @@ fn name(event: &Event) -> &'static str {
     match event {
         Event::Hotkey(Shortcut::Palette) => "palette",
         Event::Hotkey(Shortcut::Capture) => "capture",
-        Event::Tray(_) => "something else",
+        Event::Tray(_) | Event::HotkeysRefused { .. } => "something else",
     }
 }
 

@@ -190,6 +190,16 @@ fn the_portal_binds_both_hotkeys_and_each_press_reaches_the_app() {
     assert_eq!(rx.recv_timeout(WAIT), Ok(Event::Hotkey(Shortcut::Palette)), "unknown ids ignored");
 }
 
+/// The user cancels the desktop's dialog: the app is told, and says so (in `status` and the
+/// settings window), instead of waiting for presses that will never come.
+#[test]
+fn a_cancelled_binding_is_told_to_the_app() {
+    let desktop = Desktop::start(1);
+    let (mut hotkeys, rx) = desktop.hotkeys().expect("the portal offers global shortcuts");
+    assert!(bind(&mut hotkeys, "ctrl+shift+space", "ctrl+shift+c").is_empty());
+    assert_eq!(rx.recv_timeout(WAIT), Ok(Event::HotkeysRefused { cancelled: true }));
+}
+
 #[test]
 fn a_desktop_without_the_portal_is_told_apart_from_one_that_refuses() {
     let bus = SessionBus::without_activation();

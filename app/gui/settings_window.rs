@@ -71,6 +71,13 @@ impl Promptdeck {
         Task::none()
     }
 
+    pub(super) fn hotkeys_refused(&mut self, problem: String) -> Task<Message> {
+        tracing::warn!(%problem, "global hotkeys");
+        self.hotkey_problems.push(problem);
+        self.show_settings_problems();
+        Task::none()
+    }
+
     pub(super) fn settings_problem_changed(
         &mut self,
         problem: Option<SettingsError>,

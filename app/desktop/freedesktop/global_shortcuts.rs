@@ -70,6 +70,7 @@ impl PortalHotkeys {
         let session = Arc::new(OnceLock::new());
         let activated = portal.receive_signal("Activated")?;
         let ours = session.clone();
+        let tell = events.clone();
         std::thread::Builder::new()
             .name("promptdeck-shortcuts".into())
             .spawn(move || {
@@ -109,7 +110,11 @@ impl PortalHotkeys {
                     }
                     match bind_shortcuts(&bus, &portal, session, &wanted) {
                         Ok(bound) => tracing::info!(?bound, "the portal bound the hotkeys"),
-                        Err(e) => tracing::warn!(error = %e, "the portal did not bind the hotkeys; use `promptdeck palette`"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the portal did not bind the hotkeys");
+                            let cancelled = matches!(e, PortalError::Cancelled);
+                            tell(Event::HotkeysRefused { cancelled });
+                        }
                     }
                 }
             })
