@@ -202,6 +202,8 @@ impl WindowSystem {
 /// Global hotkeys, registered with the window system. Dropping them lets them go. Not `Send`:
 /// on Windows they belong to the thread whose message loop hears them (the UI thread).
 pub trait Hotkeys {
+    /// Which way they are held, for `status --json`: "x11", "portal", "windows".
+    fn way(&self) -> &'static str;
     /// Holds `hotkey` for `shortcut`, beside what is held already.
     fn grab(
         &mut self,
@@ -440,6 +442,12 @@ impl Desktop {
             Some(hotkeys) => bind(hotkeys.as_mut(), palette, capture),
             None => Vec::new(),
         }
+    }
+
+    /// Which way global hotkeys work here: "x11", "portal", "windows", or "none" (then
+    /// [`Desktop::limits`] says what to do instead).
+    pub fn hotkeys_way(&self) -> &'static str {
+        self.hotkeys.as_ref().map_or("none", |hotkeys| hotkeys.way())
     }
 
     pub fn has_tray(&self) -> bool {

@@ -255,6 +255,7 @@ impl Promptdeck {
         let beside = Beside {
             settings: &self.settings,
             hotkey_problems: &self.hotkey_problems,
+            hotkeys_by: self.desktop.hotkeys_way(),
             tray: self.desktop.has_tray(),
             window_system: self.desktop.window_system().name(),
             desktop_limits: self.desktop.limits(),

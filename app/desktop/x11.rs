@@ -83,6 +83,10 @@ impl X11Hotkeys {
 }
 
 impl Hotkeys for X11Hotkeys {
+    fn way(&self) -> &'static str {
+        "x11"
+    }
+
     fn grab(&mut self, shortcut: Shortcut, hotkey: HotKey) -> Result<(), HotkeyError> {
         self.grabber.grab(shortcut, hotkey)
     }

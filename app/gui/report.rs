@@ -25,6 +25,8 @@ pub struct UiReport {
     pub hotkeys: Vec<String>,
     /// Hotkeys that could not be registered, and why.
     pub hotkey_problems: Vec<String>,
+    /// Which way global hotkeys work here: "x11", "portal", "windows", or "none".
+    pub hotkeys_by: &'static str,
     pub paste_method: String,
     pub tray: bool,
     /// "x11", "wayland", "windows", or "none".
@@ -39,6 +41,7 @@ pub struct UiReport {
 pub struct Beside<'a> {
     pub settings: &'a DesktopSettings,
     pub hotkey_problems: &'a [String],
+    pub hotkeys_by: &'static str,
     pub tray: bool,
     pub window_system: &'static str,
     pub desktop_limits: &'a [String],
@@ -52,8 +55,15 @@ impl UiReport {
             Window::Library(state) => state.editing().map(|id| id.as_str().to_owned()),
             Window::Palette(_) | Window::Settings(_) => None,
         });
-        let Beside { settings, hotkey_problems, tray, window_system, desktop_limits, light } =
-            beside;
+        let Beside {
+            settings,
+            hotkey_problems,
+            hotkeys_by,
+            tray,
+            window_system,
+            desktop_limits,
+            light,
+        } = beside;
         Self {
             windows: windows.shown().map(|(_, window)| window.kind()).collect(),
             palette_rows: palette.map(palette::State::row_count),
@@ -67,6 +77,7 @@ impl UiReport {
                 format!("capture={}", settings.capture_hotkey),
             ],
             hotkey_problems: hotkey_problems.to_vec(),
+            hotkeys_by,
             paste_method: match settings.paste {
                 PasteMode::Auto => "auto".into(),
                 PasteMode::CopyOnly => "copy-only".into(),

@@ -220,6 +220,7 @@ step "settings.toml edits apply at once: paste turned off, another palette hotke
 printf '[paste]\nmethod = "copy-only"\n\n[hotkeys]\npalette = "ctrl+alt+p"\n' >"$PROMPTDECK_DATA_DIR/settings.toml"
 wait_for 10 "the paste method to change" status_is "s['ui']['pasteMethod']" "copy-only"
 wait_for 10 "the new palette hotkey" status_is "s['ui']['hotkeys'][0]" "palette=ctrl+alt+p"
+status_is "s['ui']['hotkeysBy']" x11 || fail "hotkeys not said to be the X server's: $(status "s['ui']['hotkeysBy']")"
 [[ "$(status "s['ui']['hotkeyProblems']")" == "[]" ]] || fail "hotkey problems: $(status "s['ui']['hotkeyProblems']")"
 
 step "where paste is off, Enter leaves the prompt on the clipboard and says so"

@@ -117,6 +117,7 @@ pd >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the instance to answer" pd status
 status_is "s['ui']['windowSystem']" wayland || fail "not seen as Wayland: $(status "s['ui']")"
+status_is "s['ui']['hotkeysBy']" none || fail "hotkeys said to work: $(status "s['ui']['hotkeysBy']")"
 limits=$(status "s['ui']['desktopLimits']")
 [[ "$limits" != *"no paste"* && "$limits" != *"clipboard"* ]] || fail "a protocol was missed: $limits"
 [[ "$limits" == *"no global hotkeys"*"install-desktop --bind"* ]] || fail "hotkeys not said to be missing, with the way to bind them: $limits"

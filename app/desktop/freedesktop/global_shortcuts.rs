@@ -127,6 +127,10 @@ impl PortalHotkeys {
 type Activated = (OwnedObjectPath, String, u64, HashMap<String, OwnedValue>);
 
 impl Hotkeys for PortalHotkeys {
+    fn way(&self) -> &'static str {
+        "portal"
+    }
+
     /// Asks the portal for every shortcut wanted so far; the desktop answers later.
     fn grab(&mut self, shortcut: Shortcut, hotkey: HotKey) -> Result<(), HotkeyError> {
         trigger(hotkey).map_err(HotkeyError::NoSuchKey)?;

@@ -40,6 +40,10 @@ impl WindowsHotkeys {
 }
 
 impl Hotkeys for WindowsHotkeys {
+    fn way(&self) -> &'static str {
+        "windows"
+    }
+
     fn grab(&mut self, shortcut: Shortcut, hotkey: HotKey) -> Result<(), HotkeyError> {
         self.manager.register(hotkey).map_err(|e| match e {
             global_hotkey::Error::AlreadyRegistered(_) => HotkeyError::Taken,
