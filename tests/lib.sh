@@ -2,11 +2,31 @@
 # tests/wayland/sway.sh): numbered steps, a failure that names its step and shows the
 # suite's state, waits for conditions, and the closing line CI reads.
 #
-# The sourcing script sets SUITE (the closing line's name) and may define `on_fail`, which
-# prints what helps read a failure (the app's status, its log). It calls `passed` last.
+# The sourcing script sets SUITE (the closing line's name), `work` (its scratch folder) and
+# ARTIFACTS (where logs are kept), adds what it starts in the background to `pids`, and may
+# define `on_fail`, which prints what helps read a failure (the app's status, its log), and
+# `on_exit`, which stops what else it started and keeps more artifacts. It calls `passed`
+# last.
 
 steps=0
 summary=""
+pids=()
+
+# On exit, however the script ends: what it started is stopped, its logs kept, its scratch
+# folder removed, and the closing line printed last, so CI reads it as such.
+finish() {
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if declare -F on_exit >/dev/null; then on_exit || true; fi
+  if [[ -n ${work:-} ]]; then
+    cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
+    rm -rf "$work"
+  fi
+  [[ -n "${summary:-}" ]] && echo "$summary"
+}
+trap finish EXIT
 
 step() { steps=$((steps + 1)); printf '\n== %s\n' "$*"; }
 

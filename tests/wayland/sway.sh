@@ -20,23 +20,15 @@ ARTIFACTS=$(realpath -m "${WAYLAND_ARTIFACTS:-target/wayland}")
 mkdir -p "$ARTIFACTS"
 work=$(mktemp -d)
 chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  # runuser's children (sway, foot, wl-copy serving the clipboard) outlive it: the user made
-  # for this test runs nothing else.
-  [[ ${user:-} == promptdeck-sway ]] && pkill -9 -u "$user" 2>/dev/null
-  cp "$work"/*.log "$work"/home/*.png "$ARTIFACTS"/ 2>/dev/null || true
-  rm -rf "$work"
-  [[ -n "${summary:-}" ]] && echo "$summary"
-}
-trap cleanup EXIT
 
 SUITE=wayland
 source "$here/../lib.sh"
+on_exit() {
+  # runuser's children (sway, foot, wl-copy serving the clipboard) outlive it: the user made
+  # for this test runs nothing else.
+  [[ ${user:-} == promptdeck-sway ]] && pkill -9 -u "$user" 2>/dev/null
+  cp "$work"/home/*.png "$ARTIFACTS"/ 2>/dev/null
+}
 on_fail() {
   pd status --json || true
   echo "-- the app's log"

@@ -29,23 +29,14 @@ one=$work/one
 two=$work/two
 # A prefix of its own; no Mono or Gecko installers, no debug chatter.
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  "${WINE%64}server" -k 2>/dev/null || wineserver -k 2>/dev/null || true
-  pkill -f "xclip -selection clipboard" 2>/dev/null || true
-  [[ -n "${xvfb:-}" ]] && kill "$xvfb" 2>/dev/null
-  cp "$work"/*.log "$ARTIFACTS"/ 2>/dev/null || true
-  rm -rf "$work"
-  [[ -n "${summary:-}" ]] && echo "$summary"
-}
-trap cleanup EXIT
 
 SUITE=wine
 source "$here/../lib.sh"
+on_exit() {
+  "${WINE%64}server" -k 2>/dev/null || wineserver -k 2>/dev/null || true
+  pkill -f "xclip -selection clipboard" 2>/dev/null || true
+  [[ -n "${xvfb:-}" ]] && kill "$xvfb" 2>/dev/null
+}
 on_fail() {
   for profile in "$one" "$two"; do
     [[ -f "$profile.log" ]] || continue
