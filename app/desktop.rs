@@ -250,15 +250,36 @@ pub struct Snapshot {
     /// The selected text (PRIMARY on X11), as `{{selection}}` fills in.
     pub selection: Option<String>,
     /// Every type the clipboard's owner offered, as it gave them, where the backend can
-    /// offer any type back (Wayland); restored in place of the fields above.
+    /// offer any type back (Wayland, X11); restored in place of the fields above.
     pub offered: Vec<Offered>,
 }
 
-/// One MIME type of what the clipboard held, and its bytes.
+/// The most of what the clipboard held that a snapshot keeps: a 1 GiB offer is not read
+/// whole. A type larger than what is left is not kept (and is not offered back).
+pub const SNAPSHOT_CAP: usize = 32 << 20;
+/// The most waited for one type's bytes: an owner that never answers must not hold up the
+/// insertion for good.
+pub const TYPE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// The most a whole snapshot waits, however many types are offered slowly: the types not
+/// read by then are not kept.
+pub const SNAPSHOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// One type of what the clipboard held (a MIME type, or an X11 target such as
+/// `UTF8_STRING`), and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offered {
     pub mime: String,
     pub bytes: Vec<u8>,
+    /// On X11, how the owner typed the bytes, to give them back the same way.
+    pub x11: Option<X11Form>,
+}
+
+/// An X11 property's type and item size: a target's type need not be its name (`TEXT`
+/// arrives as `UTF8_STRING`, `TARGETS` as `ATOM`), and some come in 16- or 32-bit items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct X11Form {
+    pub type_name: String,
+    pub format: u8,
 }
 
 /// An image on the clipboard, as 8-bit RGBA rows.

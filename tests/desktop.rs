@@ -4,12 +4,12 @@
 mod support;
 
 use support::bus::SessionBus;
-use support::clipboard_owner::SlowClipboardOwner;
+use support::clipboard_owner::{ENDLESS_PIECE, Offer, RichClipboardOwner, SlowClipboardOwner};
 use support::keyboard::Keyboard;
 use support::{Instance, WAIT, Xvfb, eventually, status};
 use x11rb::connection::Connection;
 use x11rb::protocol::randr::{ConnectionExt as _, MonitorInfo};
-use x11rb::protocol::xproto::{AtomEnum, ConnectionExt, MapState, Window};
+use x11rb::protocol::xproto::{AtomEnum, ConnectionExt, InputFocus, MapState, Window};
 use x11rb::wrapper::ConnectionExt as _;
 use xkeysym::key;
 
@@ -174,4 +174,142 @@ fn the_palette_opens_centred_on_the_monitor_with_the_pointer() {
         keyboard.chord(&[key::Escape]);
         eventually("the palette to close", WAIT, || (!palette_shown(dir.path())).then_some(()));
     }
+}
+
+/// The top-level window whose name is `name`, once it is on screen (it can take the
+/// keyboard only then).
+fn window_shown(keyboard: &Keyboard, name: &str) -> Option<Window> {
+    let conn = &keyboard.conn;
+    let children = conn.query_tree(keyboard.root).ok()?.reply().ok()?.children;
+    children.into_iter().find(|&window| {
+        let shown = conn
+            .get_window_attributes(window)
+            .ok()
+            .and_then(|cookie| cookie.reply().ok())
+            .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE);
+        shown
+            && conn
+                .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 64)
+                .ok()
+                .and_then(|cookie| cookie.reply().ok())
+                .is_some_and(|reply| reply.value == name.as_bytes())
+    })
+}
+
+/// What `xclip` reads from the clipboard of `xvfb` in `target` (INCR transfers included),
+/// within ten seconds.
+fn clipboard_in(xvfb: &Xvfb, target: &str) -> Vec<u8> {
+    // Bounded: an owner that stops sending INCR pieces would keep xclip waiting for good.
+    let out = std::process::Command::new("timeout")
+        .args([
+            "10",
+            "xclip",
+            "-display",
+            &xvfb.display,
+            "-selection",
+            "clipboard",
+            "-t",
+            target,
+            "-o",
+        ])
+        .output()
+        .expect("xclip is installed (scripts/install-deps.sh --test)");
+    out.stdout
+}
+
+/// After an insertion, the clipboard comes back whole: every target its owner offered, in
+/// the bytes it gave, a large one included (given back in INCR pieces), not only the
+/// richest. A target that never ends (an owner offering a gigabyte) is read no further than
+/// the cap and is left out, and the prompt is pasted all the same.
+#[test]
+fn the_clipboard_comes_back_in_every_target_it_held_after_a_paste() {
+    let xvfb = Xvfb::start();
+    let bus = SessionBus::start();
+    let keyboard = Keyboard::connect(&xvfb);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let headless = Instance::start(dir.path(), &[]);
+    assert!(
+        headless.cli(&["add", "--title", "Greeting", "--body", "Hello there"]).status.success()
+    );
+    assert!(headless.cli(&["quit"]).status.success());
+    assert!(headless.wait_exit().success());
+    let env =
+        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    let app = Instance::spawn(dir.path(), &[], &env);
+    eventually("the app to answer", WAIT, || status(dir.path()));
+
+    let typed = dir.path().join("typed.txt");
+    let mut xterm = std::process::Command::new("xterm")
+        .args(["-display", &xvfb.display, "-T", "pd-target", "-e", "sh", "-c"])
+        .arg(format!("cat > '{}'", typed.display()))
+        .spawn()
+        .expect("xterm is installed (scripts/install-deps.sh --test)");
+    let target = eventually("the xterm to show", WAIT, || window_shown(&keyboard, "pd-target"));
+
+    // A PNG's signature, then more than one INCR piece of bytes no image codec would keep.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..700_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let offers = vec![
+        Offer { target: "UTF8_STRING", type_: "UTF8_STRING", bytes: "Before: ünïcode".into() },
+        Offer {
+            target: "text/plain;charset=utf-8",
+            type_: "text/plain;charset=utf-8",
+            bytes: "Before: ünïcode".into(),
+        },
+        Offer { target: "TEXT", type_: "UTF8_STRING", bytes: "Before: ünïcode".into() },
+        Offer {
+            target: "text/html",
+            type_: "text/html",
+            bytes: b"<p>Before: <b>rich</b></p>".into(),
+        },
+        Offer { target: "image/png", type_: "image/png", bytes: png },
+    ];
+    let expected: Vec<(&str, Vec<u8>)> =
+        offers.iter().map(|o| (o.target, o.bytes.clone())).collect();
+    let owner = RichClipboardOwner::start(&xvfb, offers, Some("application/x-endless"));
+
+    keyboard
+        .conn
+        .set_input_focus(InputFocus::PARENT, target, x11rb::CURRENT_TIME)
+        .expect("sent")
+        .check()
+        .expect("the xterm takes the keyboard");
+    keyboard.chord(&[key::Control_L, key::Shift_L, key::space]);
+    eventually("the hotkey to open the palette", WAIT, || {
+        (ui(dir.path())?["paletteRows"] == 1).then_some(())
+    });
+    eventually("the palette to take the keyboard", WAIT, || {
+        (focused_name(&keyboard)? == "Promptdeck palette").then_some(())
+    });
+    keyboard.chord(&[key::Return]);
+    // The use is counted once the paste, and the clipboard's restoring, are done.
+    eventually("the insertion to be counted", WAIT, || {
+        let listed = app.cli(&["list", "--json"]);
+        let prompts: serde_json::Value = serde_json::from_slice(&listed.stdout).ok()?;
+        (prompts[0]["useCount"] == 1).then_some(())
+    });
+    eventually("the keyboard back in the xterm", WAIT, || {
+        (focused_name(&keyboard)? == "pd-target").then_some(())
+    });
+    keyboard.chord(&[key::Return]);
+    eventually("the prompt pasted into the xterm", WAIT, || {
+        std::fs::read_to_string(&typed).ok()?.contains("Hello there").then_some(())
+    });
+
+    let listed = eventually("the previous clipboard to come back", WAIT, || {
+        let listed = String::from_utf8(clipboard_in(&xvfb, "TARGETS")).ok()?;
+        listed.contains("image/png").then_some(listed)
+    });
+    for (target, bytes) in &expected {
+        assert!(listed.lines().any(|line| line == *target), "{target} not offered: {listed}");
+        assert!(clipboard_in(&xvfb, target) == *bytes, "{target} did not come back as it was");
+    }
+    assert!(!listed.contains("application/x-endless"), "an endless target offered: {listed}");
+    let pieces = owner.endless_pieces.load(std::sync::atomic::Ordering::SeqCst);
+    let cap_pieces = (32 << 20) / ENDLESS_PIECE;
+    assert!(pieces > 0, "the endless target was never asked for");
+    assert!(pieces <= cap_pieces + 2, "{pieces} pieces of 1 MiB read from the endless target");
+    let _ = xterm.kill();
+    let _ = xterm.wait();
+    drop(app);
 }

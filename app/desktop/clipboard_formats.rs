@@ -1,19 +1,22 @@
 //! The clipboard's formats through arboard, as every backend that uses it reads and writes
-//! them; a backend adds what its window system has beside (the PRIMARY selection on X11).
+//! them; a backend adds what its window system has beside (on X11 every target of the
+//! previous clipboard, and the PRIMARY selection).
 
 use std::borrow::Cow;
 
 use arboard::ImageData;
 
-use crate::desktop::{CaptureError, DesktopError, Image, Snapshot};
+use crate::desktop::{CaptureError, DesktopError, Snapshot};
 
 pub fn refused(e: arboard::Error) -> DesktopError {
     DesktopError::Clipboard(e.to_string())
 }
 
-/// What the clipboard holds, in each format arboard reads (no selection).
+/// What the clipboard holds, in each format arboard reads (no selection). X11 reads every
+/// target itself (`x11/selection_reader.rs`).
+#[cfg(windows)]
 pub fn snapshot(clipboard: &mut arboard::Clipboard) -> Snapshot {
-    let image = clipboard.get_image().ok().map(|image| Image {
+    let image = clipboard.get_image().ok().map(|image| crate::desktop::Image {
         width: image.width,
         height: image.height,
         rgba: image.bytes.into_owned(),

@@ -22,7 +22,7 @@ use super::x11::{self, NoFocus, X11Clipboard};
 use super::{
     Backend, Clipboard, DesktopError, EventSink, Focus, Hotkeys, Keys, Monitor, Target, freedesktop,
 };
-pub use clipboard::{DataControlClipboard, SNAPSHOT_CAP};
+pub use clipboard::DataControlClipboard;
 use keyboard::VirtualKeyboard;
 use toplevels::Toplevels;
 

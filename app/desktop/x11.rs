@@ -1,5 +1,5 @@
 //! The X11 backend: hotkeys grabbed on the root window, focus and paste keys through XTest,
-//! the clipboard and PRIMARY through arboard; the tray, notifications, the colour scheme
+//! the clipboard in every target its owner offered, PRIMARY through arboard; the tray, notifications, the colour scheme
 //! and autostart as every Linux desktop has them (`freedesktop`).
 
 mod clipboard;
@@ -7,6 +7,8 @@ mod grab;
 mod keymap;
 mod keys;
 mod monitors;
+mod selection_owner;
+mod selection_reader;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The clipboard and the primary selection through the data-control protocol (wlroots'
 //! `zwlr_data_control_manager_v1`, or `ext-data-control-v1` where the compositor has it), so
 //! the app reads and writes them with no window of its own focused. What the clipboard held
-//! is kept in every MIME type its owner offered, up to [`SNAPSHOT_CAP`] in all, and offered
+//! is kept in every MIME type its owner offered, up to [`SNAPSHOT_CAP`](crate::desktop::SNAPSHOT_CAP) in all, and offered
 //! back the same way after an insertion.
 
 use std::io::Read;
@@ -10,14 +10,11 @@ use std::time::{Duration, Instant};
 use wl_clipboard_rs::copy::{self, MimeSource, Options, Source};
 use wl_clipboard_rs::paste::{self, ClipboardType, MimeType, Seat};
 
-use crate::desktop::{CaptureError, Clipboard, DesktopError, Offered, Snapshot};
+use crate::desktop::{
+    CaptureError, Clipboard, DesktopError, Offered, SNAPSHOT_CAP, SNAPSHOT_TIMEOUT, Snapshot,
+    TYPE_TIMEOUT,
+};
 
-/// The most kept of what the clipboard held: a 1 GiB offer is not read whole. A type larger
-/// than what is left is not kept (and is not offered back).
-pub const SNAPSHOT_CAP: usize = 32 << 20;
-/// The most waited for one type's bytes: an owner that never writes must not hold up the
-/// insertion for good.
-const READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// The types `{{clipboard}}` reads text from, in this order.
 const TEXT_TYPES: [&str; 3] = ["text/plain;charset=utf-8", "text/plain", "UTF8_STRING"];
 
@@ -119,7 +116,7 @@ fn read_text(clipboard: ClipboardType) -> Result<String, Unreadable> {
         Err(paste::Error::NoMimeType) => return Err(Unreadable::NotText),
         Err(e) => return Err(Unreadable::Failed(e.to_string())),
     };
-    let bytes = read_capped(pipe, SNAPSHOT_CAP, READ_TIMEOUT).map_err(Unreadable::Failed)?;
+    let bytes = read_capped(pipe, SNAPSHOT_CAP, TYPE_TIMEOUT).map_err(Unreadable::Failed)?;
     String::from_utf8(bytes).map_err(|_| Unreadable::NotText)
 }
 
@@ -134,15 +131,21 @@ fn read_offered(clipboard: ClipboardType) -> Vec<Offered> {
         }
     };
     let mut left = SNAPSHOT_CAP;
+    let deadline = Instant::now() + SNAPSHOT_TIMEOUT;
     let mut offered = Vec::new();
     for mime in types {
+        let time_left = deadline.saturating_duration_since(Instant::now());
+        if time_left.is_zero() {
+            tracing::warn!(%mime, "a clipboard type was not kept: the snapshot took too long");
+            continue;
+        }
         let read = paste::get_contents(clipboard, Seat::Unspecified, MimeType::Specific(&mime))
             .map_err(|e| e.to_string())
-            .and_then(|(pipe, _)| read_capped(pipe, left, READ_TIMEOUT));
+            .and_then(|(pipe, _)| read_capped(pipe, left, time_left.min(TYPE_TIMEOUT)));
         match read {
             Ok(bytes) => {
                 left -= bytes.len();
-                offered.push(Offered { mime, bytes });
+                offered.push(Offered { mime, bytes, x11: None });
             }
             Err(e) => tracing::warn!(%mime, error = %e, "a clipboard type was not kept"),
         }
