@@ -84,6 +84,8 @@ pub struct DesktopSettings {
     pub capture_hotkey: String,
     pub paste: PasteMode,
     pub theme: Appearance,
+    /// The palette learns which prompt is picked for what is typed.
+    pub learn: bool,
 }
 
 /// The workspaces beside the first, and which one is active.
@@ -221,6 +223,7 @@ fn desktop(cli: &Cli, file: &Settings) -> DesktopSettings {
             .unwrap_or("ctrl+shift+c".into()),
         paste: cli.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
         theme: file.appearance.theme.map(Into::into).unwrap_or_default(),
+        learn: file.palette.learn.unwrap_or(true),
     }
 }
 
@@ -241,7 +244,17 @@ pub struct Settings {
     #[serde(default)]
     pub appearance: AppearanceSettings,
     #[serde(default)]
+    pub palette: PaletteSettings,
+    #[serde(default)]
     pub workspaces: WorkspaceSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaletteSettings {
+    /// Learn which prompt is picked for what is typed (on unless `false`); `false` also
+    /// forgets what was learned.
+    pub learn: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -330,6 +343,7 @@ pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), 
         set(document, "hotkeys", "capture", Some(&form.capture_hotkey));
         set(document, "paste", "method", Some(paste));
         set(document, "appearance", "theme", Some(theme));
+        set(document, "palette", "learn", (!form.learn).then_some(false));
         set(document, "sync", "server", Some(form.server.trim()).filter(|s| !s.is_empty()));
         set(document, "sync", "space", Some(form.space.trim()).filter(|s| !s.is_empty()));
         let allow = form.allow_unencrypted_http.then_some(true);
@@ -433,6 +447,7 @@ mod tests {
             capture_hotkey: "ctrl+shift+c".into(),
             copy_only: true,
             theme: Appearance::Light,
+            learn: true,
             launch_at_login: false,
             server: server.into(),
             space: String::new(),
@@ -467,6 +482,22 @@ mod tests {
 
         save(&path, &form("")).expect("saved");
         assert_eq!(Settings::load(&path).expect("valid").sync.server, None, "no server: no sync");
+    }
+
+    /// Learning is on unless the file says `false`, which saving writes only when it is off.
+    #[test]
+    fn learning_is_on_unless_turned_off_and_saved_only_when_off() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.toml");
+        let cli = <Cli as clap::Parser>::parse_from(["promptdeck"]);
+        assert!(Effective::resolve(&cli, &path).expect("no file").desktop.learn);
+        save(&path, &Form { learn: false, ..form("") }).expect("saved");
+        assert_eq!(Settings::load(&path).expect("valid").palette.learn, Some(false));
+        assert!(!Effective::resolve(&cli, &path).expect("valid").desktop.learn);
+        save(&path, &Form { learn: true, ..form("") }).expect("saved");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(!text.contains("learn"), "{text}");
+        assert!(Effective::resolve(&cli, &path).expect("valid").desktop.learn);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
 use crate::error::RequestError;
 use crate::parallel::in_parts;
-use crate::search::{IndexEntry, SearchHit, SearchIndex, in_space};
+use crate::search::{IndexEntry, Learned, SearchHit, SearchIndex, in_space};
 use crate::status::{CacheStats, WorkspaceBoard};
 
 /// More time a caller gives the cache per change it applies, on top of its own wait
@@ -29,6 +29,11 @@ pub enum CacheMsg {
     Search { query: String, limit: usize, reply: RpcReplyPort<Vec<SearchHit>> },
     /// Reply: the full prompt, from memory or the store; `None` if there is no such prompt.
     Get { id: PromptId, reply: RpcReplyPort<Result<Option<Arc<Prompt>>, RequestError>> },
+    /// `prompt` was picked for `query` in the palette (the store has it already): it leads
+    /// that query's hits from now on.
+    Learn { query: String, prompt: PromptId, at: i64 },
+    /// Everything learned was forgotten (in the store already).
+    ForgetLearned,
     /// Reply: hit and miss counters.
     Stats(RpcReplyPort<CacheStats>),
     /// Panics inside the handler: lets tests prove the supervisor restarts the cache.
@@ -99,8 +104,16 @@ impl Actor for CacheActor {
         args: CacheArgs,
     ) -> Result<CacheState, ActorProcessingErr> {
         let replica = args.replica.clone();
-        let prompts = tokio::task::spawn_blocking(move || replica.prompts()).await??;
-        let index = SearchIndex::new(&prompts);
+        let (prompts, learned) = tokio::task::spawn_blocking(move || {
+            let learned = replica.learned_picks().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "what the palette learned is unreadable; left out");
+                Vec::new()
+            });
+            Ok::<_, promptdeck_storage::StoreError>((replica.prompts()?, learned))
+        })
+        .await??;
+        let mut index = SearchIndex::new(&prompts);
+        index.set_learned(Learned::new(learned));
         tracing::info!(prompts = index.len(), space = %args.space, "library loaded into the cache");
         let state = CacheState {
             replica: args.replica,
@@ -134,6 +147,8 @@ impl Actor for CacheActor {
             CacheMsg::Get { id, reply } => {
                 let _ = reply.send(state.get(id).await);
             }
+            CacheMsg::Learn { query, prompt, at } => state.index.learn(&query, prompt, at),
+            CacheMsg::ForgetLearned => state.index.forget_learned(),
             CacheMsg::Stats(reply) => {
                 let _ = reply.send(CacheStats {
                     indexed: state.index.len(),

@@ -110,6 +110,17 @@ pub enum QueueMsg {
         values: Vec<(String, String)>,
         reply: RpcReplyPort<Result<(), RequestError>>,
     },
+    /// `id` was picked in the palette for `query`: the palette ranks it first for that
+    /// query from now on (kept on this device only). Reply: once it is stored.
+    Learn {
+        ticket: Ticket,
+        space: Option<String>,
+        query: String,
+        id: PromptId,
+        reply: RpcReplyPort<Result<(), RequestError>>,
+    },
+    /// Forgets what the palette learned, in every workspace. Reply: once it is gone.
+    ForgetLearned { ticket: Ticket, reply: RpcReplyPort<Result<(), RequestError>> },
     /// Serves these workspaces from now on (the settings changed). Reply: once in use.
     SetWorkspaces(Vec<Workspace>, RpcReplyPort<()>),
     /// Runs the newest queued search of every origin. No reply.
@@ -218,6 +229,14 @@ impl Actor for RequestQueueActor {
                 let span = tracing::debug_span!("remember_fields", request = ticket.id);
                 let remembered = state.remember_fields(space, id, values).instrument(span).await;
                 let _ = reply.send(remembered);
+            }
+            QueueMsg::Learn { ticket, space, query, id, reply } => {
+                let span = tracing::debug_span!("learn", request = ticket.id);
+                let _ = reply.send(state.learn(space, query, id).instrument(span).await);
+            }
+            QueueMsg::ForgetLearned { ticket, reply } => {
+                let span = tracing::info_span!("forget_learned", request = ticket.id);
+                let _ = reply.send(state.forget_learned().instrument(span).await);
             }
             QueueMsg::SetWorkspaces(workspaces, reply) => {
                 state.workspaces = workspaces;
@@ -335,6 +354,33 @@ impl QueueState {
     ) -> Result<(), RequestError> {
         let replica = self.workspace(space.as_deref())?.replica;
         Ok(tokio::task::spawn_blocking(move || replica.remember_fields(&id, &values)).await??)
+    }
+
+    async fn learn(
+        &self,
+        space: Option<String>,
+        query: String,
+        id: PromptId,
+    ) -> Result<(), RequestError> {
+        let workspace = self.workspace(space.as_deref())?;
+        let replica = workspace.replica;
+        let (learned, prompt, at) = (query.clone(), id.clone(), now_millis());
+        tokio::task::spawn_blocking(move || replica.learn_pick(&learned, &prompt, at)).await??;
+        if let Some(cache) = self.cache(&workspace.space) {
+            let _ = cache.cast(CacheMsg::Learn { query, prompt: id, at });
+        }
+        Ok(())
+    }
+
+    async fn forget_learned(&self) -> Result<(), RequestError> {
+        for workspace in &self.workspaces {
+            let replica = workspace.replica.clone();
+            tokio::task::spawn_blocking(move || replica.forget_learned()).await??;
+            if let Some(cache) = self.cache(&workspace.space) {
+                let _ = cache.cast(CacheMsg::ForgetLearned);
+            }
+        }
+        Ok(())
     }
 
     async fn all(&self, space: Option<String>) -> Result<Vec<Prompt>, RequestError> {

@@ -310,6 +310,18 @@ impl RuntimeHandle {
             .await
     }
 
+    /// `id` was picked in the palette for `query`: it leads that query's hits, and those of
+    /// its start, from now on (kept on this device only).
+    pub async fn learn(&self, query: &str, id: &PromptId) -> Result<(), RequestError> {
+        let (query, id, space) = (query.to_owned(), id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::Learn { ticket, space, query, id, reply }).await
+    }
+
+    /// Forgets every pick the palette learned, in every workspace.
+    pub async fn forget_learned(&self) -> Result<(), RequestError> {
+        self.ask(|ticket, reply| QueueMsg::ForgetLearned { ticket, reply }).await
+    }
+
     /// Every prompt in full (an export).
     pub async fn all_prompts(&self) -> Result<Vec<Prompt>, RequestError> {
         let space = self.space();

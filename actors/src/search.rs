@@ -1,4 +1,6 @@
-//! The whole-library search index, ranked by match quality, then frecency, then recency.
+//! The whole-library search index, ranked by match quality, then frecency, then recency;
+//! led by a prompt whose title is the query, then by those the palette learned were picked
+//! for it (`learned`).
 //!
 //! Titles and tags match fuzzily (what people half-remember); every word of the body
 //! matches word by word as substrings, because fuzzy matches scattered through a paragraph
@@ -10,6 +12,7 @@
 
 mod arena;
 mod holds;
+mod learned;
 mod words;
 
 use std::cmp::Ordering;
@@ -24,6 +27,7 @@ use serde::Serialize;
 use crate::parallel::in_parts;
 use arena::{TextArena, TextSpan};
 use holds::{CharSet, Holds, LetterPairs};
+pub use learned::Learned;
 use words::{BodyAtom, BodyWords, Position};
 
 /// Queries longer than this are cut: nobody types more, and matching cost grows with it.
@@ -197,6 +201,7 @@ pub struct SearchIndex {
     positions: HashMap<PromptId, usize>,
     /// The last query and every entry it matched, while the entries are unchanged.
     last: Option<(String, Vec<usize>)>,
+    learned: Learned,
 }
 
 impl SearchIndex {
@@ -318,33 +323,56 @@ impl SearchIndex {
         }
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let (tags, text) = TagFilter::split(&query);
-        let scored: Vec<(usize, u32)> = if text.is_empty() {
-            self.held().filter(|&at| tags.keeps(&self.entries[at])).map(|at| (at, 0)).collect()
-        } else {
-            self.matches(&query, &TextQuery::new(&text), &tags, limit)
+        if text.is_empty() {
+            let all = self.held().filter(|&at| tags.keeps(&self.entries[at])).map(|at| (at, 0));
+            return self.best(all.collect(), &Leads::default(), limit, now);
+        }
+        let scored = self.matches(&query, &TextQuery::new(&text), &tags, limit);
+        let learned = self.learned.leaders(&query).into_iter();
+        let learned = learned.filter_map(|id| self.positions.get(&id).copied());
+        let leads = Leads {
+            title: text.trim(),
+            learned: learned.filter(|&at| tags.keeps(&self.entries[at])).collect(),
         };
-        self.best(scored, limit, now)
+        self.best(scored, &leads, limit, now)
     }
 
-    /// The best `limit` of `scored`, ranked: score, then pinned, frecency and recency. Only
-    /// entries scoring at least the `limit`th best score can be among them, and only those
-    /// are ranked further.
-    fn best(&self, mut scored: Vec<(usize, u32)>, limit: usize, now: i64) -> Vec<SearchHit> {
+    /// The best `limit` of `scored`, ranked: a title that is the query, then what was
+    /// learned for it, then score, pinned, frecency and recency. Only entries scoring at
+    /// least the `limit`th best score can be among them (a title that is the query scores
+    /// the most a name can), and only those are ranked further, with the learned ones.
+    fn best(
+        &self,
+        mut scored: Vec<(usize, u32)>,
+        leads: &Leads,
+        limit: usize,
+        now: i64,
+    ) -> Vec<SearchHit> {
         if scored.len() > limit {
             scored.select_nth_unstable_by(limit - 1, |a, b| b.1.cmp(&a.1));
             let least = scored[limit - 1].1;
             scored.retain(|&(_, score)| score >= least);
         }
-        let mut ranked: Vec<(u32, f64, &IndexedPrompt)> = scored
+        for &at in &leads.learned {
+            if !scored.iter().any(|&(scored_at, _)| scored_at == at) {
+                scored.push((at, 0));
+            }
+        }
+        let mut ranked: Vec<Ranked> = scored
             .into_iter()
-            .map(|(at, score)| (score, frecency(&self.entries[at], now), &self.entries[at]))
+            .map(|(at, score)| {
+                let entry = &self.entries[at];
+                Ranked { lead: leads.of(at, entry), score, frecency: frecency(entry, now), entry }
+            })
             .collect();
-        let by_rank = |a: &(u32, f64, &IndexedPrompt), b: &(u32, f64, &IndexedPrompt)| {
-            b.0.cmp(&a.0)
-                .then(b.2.pinned.cmp(&a.2.pinned))
-                .then(b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal))
-                .then(b.2.summary.updated_at.cmp(&a.2.summary.updated_at))
-                .then(a.2.summary.id.cmp(&b.2.summary.id))
+        let by_rank = |a: &Ranked, b: &Ranked| {
+            b.lead
+                .cmp(&a.lead)
+                .then(b.score.cmp(&a.score))
+                .then(b.entry.pinned.cmp(&a.entry.pinned))
+                .then(b.frecency.partial_cmp(&a.frecency).unwrap_or(Ordering::Equal))
+                .then(b.entry.summary.updated_at.cmp(&a.entry.summary.updated_at))
+                .then(a.entry.summary.id.cmp(&b.entry.summary.id))
         };
         if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit - 1, by_rank);
@@ -353,8 +381,22 @@ impl SearchIndex {
         ranked.sort_unstable_by(by_rank);
         ranked
             .into_iter()
-            .map(|(score, _, e)| SearchHit { prompt: e.summary.clone(), score })
+            .map(|r| SearchHit { prompt: r.entry.summary.clone(), score: r.score })
             .collect()
+    }
+
+    /// Starts from what the store learned (the cache's start).
+    pub fn set_learned(&mut self, learned: Learned) {
+        self.learned = learned;
+    }
+
+    /// `prompt` was picked for `query`: it leads the list for that query from now on.
+    pub fn learn(&mut self, query: &str, prompt: PromptId, at: i64) {
+        self.learned.learn(query, prompt, at);
+    }
+
+    pub fn forget_learned(&mut self) {
+        self.learned.forget();
     }
 
     /// The entries that match `text` and `tags`, with their scores; an entry that cannot be
@@ -506,6 +548,47 @@ fn body_pattern(words: &str) -> Pattern {
     Pattern::new(words, CaseMatching::Smart, Normalization::Smart, AtomKind::Substring)
 }
 
+/// What puts a prompt ahead of its score: a title that is the query, or a pick learned for
+/// it.
+#[derive(Default)]
+struct Leads<'a> {
+    /// The query's text, less its `#tags`.
+    title: &'a str,
+    /// Positions of the prompts learned for the query, best first.
+    learned: Vec<usize>,
+}
+
+impl Leads<'_> {
+    /// Higher leads: a title that is the query the highest, then learned prompts in their
+    /// order; 0 for none.
+    fn of(&self, at: usize, entry: &IndexedPrompt) -> usize {
+        if !self.title.is_empty() && same_ignoring_case(entry.summary.title.trim(), self.title) {
+            return learned::MOST_LEARNED + 1;
+        }
+        self.learned
+            .iter()
+            .position(|&learned| learned == at)
+            .map_or(0, |i| learned::MOST_LEARNED - i)
+    }
+}
+
+/// One prompt as the list ranks it.
+struct Ranked<'a> {
+    lead: usize,
+    score: u32,
+    frecency: f64,
+    entry: &'a IndexedPrompt,
+}
+
+/// Whether `a` and `b` are the same text, case aside (cheaply told apart by length first:
+/// this runs for every prompt ranked).
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
 /// Candidates from which scoring is split over threads.
 const PARALLEL_SCORING_FROM: usize = 20_000;
 
@@ -615,6 +698,33 @@ mod tests {
         found.sort();
         assert_eq!(found, ["p0", "p15000", &format!("p{}", count - 1)]);
         assert_eq!(index.search("item", 5, 1).len(), 5, "and the ranking still takes the best");
+    }
+
+    /// A prompt picked for a query leads the list the next time that query, or its start,
+    /// is typed: above better matches, pins and frecency, below only a title that is the
+    /// query; listed even where it does not match the query, but not past a `#tag` filter.
+    #[test]
+    fn what_was_picked_for_a_query_leads_below_only_a_title_that_is_the_query() {
+        let mut index = SearchIndex::new(&[
+            prompt("standup", "Standup", "", 0, 1),
+            prompt("notes", "Standup notes", "", 50, 2),
+            prompt("status", "Weekly status", "", 0, 3),
+            prompt("other", "Retro", "", 0, 4),
+        ]);
+        assert_eq!(ids(&index.search("stand", 10, 10)), ["notes", "standup"], "frecency first");
+        index.learn("stand", PromptId::parse("standup").expect("id"), 5);
+        assert_eq!(ids(&index.search("stand", 10, 10)), ["standup", "notes"], "learned first");
+        assert_eq!(ids(&index.search("sta", 10, 10))[0], "standup", "for the query's start too");
+        index.learn("standup", PromptId::parse("status").expect("id"), 6);
+        assert_eq!(
+            ids(&index.search("standup", 10, 10)),
+            ["standup", "status", "notes"],
+            "the title that is the query first, then the learned one though it does not match"
+        );
+        assert_eq!(ids(&index.search("standup #nope", 10, 10)), Vec::<&str>::new(), "tags hold");
+        assert_eq!(ids(&index.search("", 10, 10))[0], "notes", "an empty query learns nothing");
+        index.forget_learned();
+        assert_eq!(ids(&index.search("stand", 10, 10)), ["notes", "standup"]);
     }
 
     #[test]
@@ -840,7 +950,11 @@ mod tests {
                 Some((at, name.map(|s| s * 2).max(body)?))
             })
             .collect();
-        index.best(scored, limit, 1).into_iter().map(|h| h.prompt.id.to_string()).collect()
+        index
+            .best(scored, &Leads { title: query.trim(), learned: Vec::new() }, limit, 1)
+            .into_iter()
+            .map(|h| h.prompt.id.to_string())
+            .collect()
     }
 
     #[test]

@@ -314,3 +314,34 @@ async fn field_values_typed_come_back_through_the_runtime() {
     assert!(matches!(elsewhere, Err(RequestError::NoSuchWorkspace(_))), "{elsewhere:?}");
     runtime.shutdown().await;
 }
+
+/// A prompt picked for a query leads that query's hits at once, still after a restart
+/// (the cache starts from the store), and not after learning is forgotten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pick_learned_through_the_runtime_leads_its_query_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let origin = Origin("palette".into());
+    let first_for = |hits: Vec<crate::SearchHit>| hits[0].prompt.title.clone();
+    let picked = {
+        let runtime = start(&dir, 64).await;
+        let handle = runtime.handle();
+        let notes = handle.create(draft("release notes")).await.expect("created");
+        handle.mark_used(&notes.prompt_id).await.expect("used");
+        let plan = handle.create(draft("release plan")).await.expect("created");
+        let hits = handle.search(&origin, "rel", 10).await.expect("searched");
+        assert_eq!(first_for(hits), "release notes", "used before, so first");
+        handle.learn("release", &plan.prompt_id).await.expect("learned");
+        let hits = handle.search(&origin, "rel", 10).await.expect("searched");
+        assert_eq!(first_for(hits), "release plan", "picked for a query that starts so");
+        runtime.shutdown().await;
+        plan.prompt_id
+    };
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    let hits = handle.search(&origin, "release", 10).await.expect("searched");
+    assert_eq!(hits[0].prompt.id, picked, "learned still, after a restart");
+    handle.forget_learned().await.expect("forgotten");
+    let hits = handle.search(&origin, "release", 10).await.expect("searched");
+    assert_eq!(first_for(hits), "release notes", "forgotten");
+    runtime.shutdown().await;
+}

@@ -251,7 +251,10 @@ impl Promptdeck {
             }
         };
         let runtime = self.runtime.in_space(&prompt.space);
-        let insertion = requests::insert(&runtime, &self.desktop, prompt.id, fields, delivery);
+        let picked_for = self.settings.learn.then(|| self.windows.palette_mut(id)).flatten();
+        let picked_for = picked_for.map(|palette| palette.state.query().to_owned());
+        let insertion =
+            requests::insert(&runtime, &self.desktop, prompt.id, fields, delivery, picked_for);
         if unavailable.is_none() || copy { self.close(id).chain(insertion) } else { insertion }
     }
 

@@ -37,6 +37,7 @@ pub fn form(running: &DesktopSettings, file: &Path, autostart: &dyn Autostart) -
         capture_hotkey: running.capture_hotkey.clone(),
         copy_only: running.paste == PasteMode::CopyOnly,
         theme: running.theme,
+        learn: running.learn,
         launch_at_login: autostart.enabled(),
         server: saved.sync.server.unwrap_or_default(),
         space: saved.sync.space.unwrap_or_default(),

@@ -28,6 +28,8 @@ pub struct UiReport {
     /// Which way global hotkeys work here: "x11", "portal", "windows", or "none".
     pub hotkeys_by: &'static str,
     pub paste_method: String,
+    /// The palette learns which prompt is picked for what is typed.
+    pub learning: bool,
     pub tray: bool,
     /// "x11", "wayland", "windows", or "none".
     pub window_system: &'static str,
@@ -82,6 +84,7 @@ impl UiReport {
                 PasteMode::Auto => "auto".into(),
                 PasteMode::CopyOnly => "copy-only".into(),
             },
+            learning: settings.learn,
             tray,
             window_system,
             desktop_limits: desktop_limits.to_vec(),

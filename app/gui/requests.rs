@@ -112,13 +112,14 @@ pub fn choose(
 }
 
 /// Fetches the prompt, fills it in and delivers it on the desktop's worker, then counts
-/// the use.
+/// the use and learns it was picked for the query `picked_for`, if given.
 pub fn insert(
     runtime: &RuntimeHandle,
     desktop: &Desktop,
     id: PromptId,
     fields: HashMap<String, String>,
     delivery: Delivery,
+    picked_for: Option<String>,
 ) -> Task<Message> {
     let (runtime, inserter) = (runtime.clone(), desktop.inserter());
     Task::perform(
@@ -135,10 +136,27 @@ pub fn insert(
             if let Err(e) = runtime.mark_used(&id).await {
                 tracing::warn!(error = %e, "could not record the use");
             }
+            if let Some(query) = picked_for.filter(|query| !query.trim().is_empty())
+                && let Err(e) = runtime.learn(&query, &id).await
+            {
+                tracing::warn!(error = %e, "could not learn the pick");
+            }
             Ok(inserted)
         },
         Message::Inserted,
     )
+}
+
+/// Forgets what the palette learned, as the settings now ask.
+pub fn forget_learned(runtime: &RuntimeHandle) -> Task<Message> {
+    let runtime = runtime.clone();
+    Task::future(async move {
+        match runtime.forget_learned().await {
+            Ok(()) => tracing::info!("forgot what the palette learned"),
+            Err(e) => tracing::warn!(error = %e, "could not forget what the palette learned"),
+        }
+    })
+    .discard()
 }
 
 /// Saves the selection as a prompt and says so; `reply` hears the outcome too.

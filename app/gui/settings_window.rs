@@ -63,12 +63,13 @@ impl Promptdeck {
         Task::none()
     }
 
-    /// settings.toml changed while the app runs: hotkeys again, and the new paste method
-    /// and theme from now on.
+    /// settings.toml changed while the app runs: hotkeys again, and the new paste method,
+    /// theme and learning from now on; learning turned off forgets what was learned.
     pub(super) fn settings_applied(&mut self, settings: DesktopSettings) -> Task<Message> {
+        let forget = self.settings.learn && !settings.learn;
         self.apply_settings(settings);
         self.show_settings_problems();
-        Task::none()
+        if forget { requests::forget_learned(&self.runtime) } else { Task::none() }
     }
 
     pub(super) fn hotkeys_refused(&mut self, problem: String) -> Task<Message> {

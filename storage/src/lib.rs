@@ -1,11 +1,12 @@
 //! The local replica of one profile, in one redb file.
 //!
-//! Five table families, each in its own module:
+//! Six table families, each in its own module:
 //! - [`meta`]: schema version, client group and client ids, next mutation id, cookie;
 //! - `base`: the server's snapshot at the cookie (filled by sync);
 //! - [`pending`]: local mutations not yet acknowledged, in the order they were made;
 //! - [`view`]: what the user sees, the base with every pending mutation applied;
-//! - [`fields`]: what was typed into prompts' fields, on this device only.
+//! - [`fields`]: what was typed into prompts' fields, on this device only;
+//! - [`learned`]: the prompts picked in the palette for each query, on this device only.
 //!
 //! Invariant (design §5): a local mutation commits its pending entry and its effect on the
 //! view in one write transaction, before the caller hears it succeeded.
@@ -14,6 +15,7 @@ mod base;
 mod change;
 mod error;
 pub mod fields;
+pub mod learned;
 mod meta;
 mod open;
 mod pending;
@@ -180,6 +182,33 @@ impl Replica {
         prompt: &PromptId,
     ) -> Result<HashMap<String, Vec<String>>, StoreError> {
         self.with_db(|db| fields::recall(&db.begin_read()?, prompt))
+    }
+
+    /// Puts `prompt` first among those picked for `query` (see [`learned`]); a query that
+    /// is empty or too long is not learned.
+    pub fn learn_pick(&self, query: &str, prompt: &PromptId, at: i64) -> Result<(), StoreError> {
+        let Some(query) = learned::normalize(query) else { return Ok(()) };
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            learned::learn(&txn, &query, prompt, at)?;
+            txn.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Every query learned, with the prompts picked for it, the latest first.
+    pub fn learned_picks(&self) -> Result<Vec<(String, Vec<learned::Pick>)>, StoreError> {
+        self.with_db(|db| learned::all(&db.begin_read()?))
+    }
+
+    /// Forgets every pick learned.
+    pub fn forget_learned(&self) -> Result<(), StoreError> {
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            learned::forget(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })
     }
 
     /// Every prompt in the view. Unreadable values are skipped with a warning.

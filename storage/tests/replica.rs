@@ -281,3 +281,58 @@ fn a_damaged_field_entry_is_left_out_and_started_afresh() {
     replica.remember_fields(&id("a"), &[("name".into(), "Ada".into())]).expect("starts afresh");
     assert_eq!(replica.field_values(&id("a")).expect("reads")["name"], ["Ada"]);
 }
+
+/// A query's picks come back the latest first, once each, at most three; queries are
+/// learned as words in lowercase; past the kept number the one picked longest ago goes;
+/// they survive reopening, never reach the synced tables, and can be forgotten.
+#[test]
+fn picks_are_learned_per_query_the_latest_first_on_this_device_only() {
+    use promptdeck_storage::learned::{KEPT_QUERIES, PICKS_PER_QUERY, Pick};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    let replica = open(&path);
+    assert!(replica.learned_picks().expect("reads").is_empty(), "nothing learned yet");
+    for (at, prompt) in ["a", "b", "a", "c", "d"].into_iter().enumerate() {
+        replica.learn_pick("Meeting  Notes", &id(prompt), at as i64).expect("learns");
+    }
+    replica.learn_pick("   ", &id("a"), 9).expect("an empty query is not learned");
+    drop(replica);
+
+    let replica = open(&path);
+    let learned = replica.learned_picks().expect("reads");
+    let picks: Vec<&str> = learned[0].1.iter().map(|p: &Pick| p.prompt.as_str()).collect();
+    assert_eq!(learned.len(), 1, "{learned:?}");
+    assert_eq!(learned[0].0, "meeting notes");
+    assert_eq!(picks, ["d", "c", "a"], "the latest first, each once, at most {PICKS_PER_QUERY}");
+    for n in 0..=KEPT_QUERIES {
+        replica.learn_pick(&format!("query {n}"), &id("a"), 100 + n as i64).expect("learns");
+    }
+    let learned = replica.learned_picks().expect("reads");
+    assert_eq!(learned.len(), KEPT_QUERIES);
+    assert!(!learned.iter().any(|(query, _)| query == "meeting notes"), "the oldest forgotten");
+    assert!(replica.pending().expect("reads").is_empty(), "nothing to sync");
+    replica.forget_learned().expect("forgets");
+    assert!(replica.learned_picks().expect("reads").is_empty());
+}
+
+#[test]
+fn a_damaged_learned_query_is_left_out_and_learned_afresh() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    open(&path).learn_pick("standup", &id("a"), 1).expect("learns");
+    {
+        let db = Database::open(&path).expect("opens");
+        let txn = db.begin_write().expect("txn");
+        let table: TableDefinition<&str, &[u8]> = TableDefinition::new("learned_picks");
+        txn.open_table(table)
+            .expect("table")
+            .insert("email", b"[{\"prompt\":".as_slice())
+            .expect("put");
+        txn.commit().expect("commit");
+    }
+    let replica = open(&path);
+    let learned = replica.learned_picks().expect("a damaged entry does not fail the read");
+    assert_eq!(learned.iter().map(|(q, _)| q.as_str()).collect::<Vec<_>>(), ["standup"]);
+    replica.learn_pick("email", &id("b"), 2).expect("learns afresh");
+    assert_eq!(replica.learned_picks().expect("reads").len(), 2);
+}

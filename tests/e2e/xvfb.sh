@@ -163,6 +163,38 @@ wait_for 10 "the prompt to be on the clipboard" clipboard_is "BRAVO-BODY-42"
 # So that a later step's clipboard check cannot pass on this one's copy.
 printf 'SOMETHING ELSE' | xclip -selection clipboard
 
+step "the palette learns what is picked for a query, and forgets it when told"
+preview_is() { status_is "s['ui']['palettePreview']" "$1"; }
+preview_is_not() { ! status_is "s['ui']['palettePreview']" "$1"; }
+"$BIN" palette
+wait_for 10 "the palette to take focus" palette_focused
+xdotool type --delay 20 "re"
+wait_for 10 "re to match more than one prompt" status_is "s['ui']['paletteRows'] > 1" True
+wait_for 10 "the first match previewed" preview_is_not None
+first=$(status "s['ui']['palettePreview']")
+xdotool key Down
+wait_for 10 "the second match previewed" preview_is_not "$first"
+picked=$(status "s['ui']['palettePreview']")
+xdotool key ctrl+Return
+wait_for 10 "Ctrl+Enter to close the palette" status_is "s['ui']['windows']" "[]"
+"$BIN" palette
+wait_for 10 "the palette to take focus" palette_focused
+xdotool type --delay 20 "r"
+wait_for 10 "the prompt picked for 're' to lead for 'r'" preview_is "$picked"
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+printf '[palette]\nlearn = false\n' >"$PROMPTDECK_DATA_DIR/settings.toml"
+wait_for 10 "learning to be turned off" status_is "s['ui']['learning']" False
+"$BIN" palette
+wait_for 10 "the palette to take focus" palette_focused
+xdotool type --delay 20 "re"
+wait_for 10 "the best match first again, what was learned forgotten" preview_is "$first"
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+rm "$PROMPTDECK_DATA_DIR/settings.toml"
+wait_for 10 "learning to be on again" status_is "s['ui']['learning']" True
+printf 'SOMETHING ELSE' | xclip -selection clipboard
+
 step "Ctrl+E in the palette opens the prompt in the library"
 "$BIN" palette
 wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4

@@ -1,4 +1,4 @@
-//! The settings window: hotkeys, paste method, theme, launch at login, the sync server and
+//! The settings window: hotkeys, paste method, theme, learning, launch at login, the sync server and
 //! the account. Saving writes `settings.toml`; the app applies it from there, so the window
 //! and a hand edit of the file take the same road.
 
@@ -14,18 +14,37 @@ use crate::{Account, account, theme};
 pub const PALETTE_HOTKEY_ID: &str = "settings-palette-hotkey";
 
 /// What the form holds: everything the window can change.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
     pub palette_hotkey: String,
     pub capture_hotkey: String,
     pub copy_only: bool,
     pub theme: Appearance,
+    /// The palette learns which prompt is picked for what is typed.
+    pub learn: bool,
     pub launch_at_login: bool,
     /// Empty: the library stays on this device.
     pub server: String,
     pub space: String,
     /// The user accepts plain HTTP to a server on another machine.
     pub allow_unencrypted_http: bool,
+}
+
+/// As a profile starts: the default hotkeys are the app's to say, so empty here.
+impl Default for Form {
+    fn default() -> Self {
+        Self {
+            palette_hotkey: String::new(),
+            capture_hotkey: String::new(),
+            copy_only: false,
+            theme: Appearance::default(),
+            learn: true,
+            launch_at_login: false,
+            server: String::new(),
+            space: String::new(),
+            allow_unencrypted_http: false,
+        }
+    }
 }
 
 /// The theme the windows use.
@@ -54,6 +73,7 @@ pub enum Message {
     CaptureHotkey(String),
     CopyOnly(bool),
     Theme(Appearance),
+    Learn(bool),
     LaunchAtLogin(bool),
     Server(String),
     Space(String),
@@ -88,6 +108,7 @@ impl State {
             Message::CaptureHotkey(keys) => form.capture_hotkey = keys,
             Message::CopyOnly(copy_only) => form.copy_only = copy_only,
             Message::Theme(theme) => form.theme = theme,
+            Message::Learn(learn) => form.learn = learn,
             Message::LaunchAtLogin(launch) => form.launch_at_login = launch,
             Message::Server(server) => form.server = server,
             Message::Space(space) => form.space = space,
@@ -169,6 +190,19 @@ impl State {
                         "Light",
                         form.theme == Appearance::Light,
                         Message::Theme(Appearance::Light)
+                    ),
+                ]
+                .spacing(8),
+                row![
+                    choice(
+                        "Put first what I picked for the same search",
+                        form.learn,
+                        Message::Learn(true)
+                    ),
+                    choice(
+                        "Don't learn; forget what was learned",
+                        !form.learn,
+                        Message::Learn(false)
                     ),
                 ]
                 .spacing(8),

@@ -13,6 +13,7 @@ fn form() -> Form {
         capture_hotkey: "ctrl+shift+c".into(),
         copy_only: false,
         theme: Appearance::Dark,
+        learn: true,
         launch_at_login: false,
         server: String::new(),
         space: String::new(),
@@ -33,6 +34,7 @@ fn changes_are_saved_as_one_form() -> Result<(), Error> {
     let _ = ui.typewrite("+p");
     ui.click("Only copy; I paste myself")?;
     ui.click("Light")?;
+    ui.click("Don't learn; forget what was learned")?;
     ui.click("Start Promptdeck when I log in")?;
     ui.click("Also plain http:// elsewhere: prompts and tokens readable on the way")?;
     let messages: Vec<Message> = ui.into_messages().collect();
@@ -46,6 +48,7 @@ fn changes_are_saved_as_one_form() -> Result<(), Error> {
         palette_hotkey: "ctrl+shift+space+p".into(),
         copy_only: true,
         theme: Appearance::Light,
+        learn: false,
         launch_at_login: true,
         allow_unencrypted_http: true,
         ..form()
