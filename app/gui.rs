@@ -79,6 +79,8 @@ struct Promptdeck {
     report: watch::Sender<UiReport>,
     /// What the desktop prefers, for the "system" theme.
     color_scheme: ColorScheme,
+    /// Where the palette was when it last closed, and when.
+    last_search: Option<(palette::LastSearch, std::time::Instant)>,
 }
 
 #[derive(Debug)]
@@ -152,6 +154,7 @@ impl Promptdeck {
             windows: Windows::default(),
             report,
             color_scheme: ColorScheme::NoPreference,
+            last_search: None,
         };
         app.apply_settings(settings);
         app.desktop.show_tray(&status::tray(&app.status));
@@ -379,7 +382,7 @@ impl Promptdeck {
     /// Closes a window; the palette's is hidden instead where windows can hide.
     fn close(&mut self, id: window::Id) -> Task<Message> {
         match self.windows.remove(id) {
-            Some(Window::Palette(palette)) => self.keep_palette(id, palette.placed_on),
+            Some(Window::Palette(palette)) => self.keep_palette(id, &palette),
             _ => window::close(id),
         }
     }

@@ -86,6 +86,8 @@ pub struct DesktopSettings {
     pub theme: Appearance,
     /// The palette learns which prompt is picked for what is typed.
     pub learn: bool,
+    /// A palette opened within this long of closing takes up its last search (zero: never).
+    pub remember_search: Duration,
 }
 
 /// The workspaces beside the first, and which one is active.
@@ -224,6 +226,7 @@ fn desktop(cli: &Cli, file: &Settings) -> DesktopSettings {
         paste: cli.paste_method.or(file.paste.method).unwrap_or(PasteMode::Auto),
         theme: file.appearance.theme.map(Into::into).unwrap_or_default(),
         learn: file.palette.learn.unwrap_or(true),
+        remember_search: Duration::from_secs(file.palette.remember_search.unwrap_or(0)),
     }
 }
 
@@ -255,6 +258,9 @@ pub struct PaletteSettings {
     /// Learn which prompt is picked for what is typed (on unless `false`); `false` also
     /// forgets what was learned.
     pub learn: Option<bool>,
+    /// Seconds: a palette opened within this long of closing shows its last search and
+    /// selection again (0, the default: every opening starts afresh).
+    pub remember_search: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -344,6 +350,8 @@ pub fn save(path: &Path, form: &promptdeck_views::settings::Form) -> Result<(), 
         set(document, "paste", "method", Some(paste));
         set(document, "appearance", "theme", Some(theme));
         set(document, "palette", "learn", (!form.learn).then_some(false));
+        let remember = i64::try_from(form.remember_search).unwrap_or(i64::MAX);
+        set(document, "palette", "remember_search", (remember > 0).then_some(remember));
         set(document, "sync", "server", Some(form.server.trim()).filter(|s| !s.is_empty()));
         set(document, "sync", "space", Some(form.space.trim()).filter(|s| !s.is_empty()));
         let allow = form.allow_unencrypted_http.then_some(true);
@@ -448,6 +456,7 @@ mod tests {
             copy_only: true,
             theme: Appearance::Light,
             learn: true,
+            remember_search: 0,
             launch_at_login: false,
             server: server.into(),
             space: String::new(),
@@ -498,6 +507,25 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(!text.contains("learn"), "{text}");
         assert!(Effective::resolve(&cli, &path).expect("valid").desktop.learn);
+    }
+
+    /// The palette starts afresh unless the file gives it seconds to take up its last
+    /// search in; saving writes them only when there are some.
+    #[test]
+    fn the_last_search_is_taken_up_only_within_the_seconds_set() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.toml");
+        let cli = <Cli as clap::Parser>::parse_from(["promptdeck"]);
+        let within = |path: &Path| Effective::resolve(&cli, path).expect("valid").desktop;
+        assert_eq!(within(&path).remember_search, Duration::ZERO);
+        save(&path, &Form { remember_search: 90, ..form("") }).expect("saved");
+        assert_eq!(within(&path).remember_search, Duration::from_secs(90));
+        save(&path, &Form { remember_search: 0, ..form("") }).expect("saved");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(!text.contains("remember_search"), "{text}");
+        std::fs::write(&path, "[palette]\nremember_search = -1\n").expect("written");
+        let refused = Effective::resolve(&cli, &path).expect_err("not seconds");
+        assert!(matches!(refused, SettingsError::Invalid { .. }), "{refused}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! its actions ask for, and insertion.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use iced::widget::operation;
 use iced::window::{self, Mode};
@@ -56,7 +57,12 @@ impl Promptdeck {
         };
         palette.visibility = Visibility::Shown;
         palette.target = target;
-        let search = palette.state.data_changed();
+        let within = self.settings.remember_search;
+        let resumed = self.last_search.take().filter(|(_, closed)| closed.elapsed() < within);
+        let search = match resumed {
+            Some((last, _)) => palette.state.resume(last),
+            None => palette.state.data_changed(),
+        };
         let focus_taker = self.desktop.focus_taker();
         let take_focus = window::raw_id::<Message>(id)
             .then(move |raw| Task::future(focus_taker.take(raw)).discard());
@@ -104,13 +110,11 @@ impl Promptdeck {
     }
 
     /// The palette's window, closed by the user, is hidden for the next opening with its
-    /// state reset, where windows can hide and none is kept already; else it closes.
-    /// `placed_on` is the monitor it showed on.
-    pub(super) fn keep_palette(
-        &mut self,
-        id: window::Id,
-        placed_on: Option<Monitor>,
-    ) -> Task<Message> {
+    /// state reset, where windows can hide and none is kept already; else it closes. Its
+    /// search is kept aside, for an opening soon after to take up.
+    pub(super) fn keep_palette(&mut self, id: window::Id, closed: &PaletteWindow) -> Task<Message> {
+        self.last_search = Some((closed.state.last_search(), Instant::now()));
+        let placed_on = closed.placed_on;
         let can_keep = self.desktop.window_system().can_hide_windows()
             && self.windows.hidden_palette().is_none();
         if !can_keep {

@@ -38,6 +38,7 @@ pub fn form(running: &DesktopSettings, file: &Path, autostart: &dyn Autostart) -
         copy_only: running.paste == PasteMode::CopyOnly,
         theme: running.theme,
         learn: running.learn,
+        remember_search: running.remember_search.as_secs(),
         launch_at_login: autostart.enabled(),
         server: saved.sync.server.unwrap_or_default(),
         space: saved.sync.space.unwrap_or_default(),

@@ -13,6 +13,8 @@ use crate::settings::DesktopSettings;
 pub struct UiReport {
     pub windows: Vec<&'static str>,
     pub palette_rows: Option<usize>,
+    /// What the palette's search box holds.
+    pub palette_query: Option<String>,
     /// The line the palette shows under its results (why it did not paste, say).
     pub palette_notice: Option<String>,
     /// The id of the prompt whose full body the palette's preview shows.
@@ -30,6 +32,8 @@ pub struct UiReport {
     pub paste_method: String,
     /// The palette learns which prompt is picked for what is typed.
     pub learning: bool,
+    /// Seconds within which a palette opened again takes up its last search (0: never).
+    pub remember_search: u64,
     pub tray: bool,
     /// "x11", "wayland", "windows", or "none".
     pub window_system: &'static str,
@@ -69,6 +73,7 @@ impl UiReport {
         Self {
             windows: windows.shown().map(|(_, window)| window.kind()).collect(),
             palette_rows: palette.map(palette::State::row_count),
+            palette_query: palette.map(|p| p.query().to_owned()),
             palette_notice: palette.and_then(|p| p.notice().map(str::to_owned)),
             palette_preview: palette
                 .and_then(|p| p.previewed().map(|key| key.id.as_str().to_owned())),
@@ -85,6 +90,7 @@ impl UiReport {
                 PasteMode::CopyOnly => "copy-only".into(),
             },
             learning: settings.learn,
+            remember_search: settings.remember_search.as_secs(),
             tray,
             window_system,
             desktop_limits: desktop_limits.to_vec(),

@@ -195,6 +195,32 @@ rm "$PROMPTDECK_DATA_DIR/settings.toml"
 wait_for 10 "learning to be on again" status_is "s['ui']['learning']" True
 printf 'SOMETHING ELSE' | xclip -selection clipboard
 
+step "opened again soon after, the palette takes up its last search where set to"
+printf '[palette]\nremember_search = 60\n' >"$PROMPTDECK_DATA_DIR/settings.toml"
+wait_for 10 "the setting to apply" status_is "s['ui']['rememberSearch']" 60
+"$BIN" palette
+wait_for 10 "the palette to take focus" palette_focused
+# The last step closed its palette on "re" moments ago.
+wait_for 10 "the last search taken up" status_is "s['ui']['paletteQuery']" re
+wait_for 10 "the first match previewed" status_is "s['ui']['paletteRows'] > 1 and s['ui']['palettePreview'] is not None" True
+first=$(status "s['ui']['palettePreview']")
+xdotool key Down
+wait_for 10 "the second match previewed" preview_is_not "$first"
+second=$(status "s['ui']['palettePreview']")
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+"$BIN" palette
+wait_for 10 "the last query back in the box" status_is "s['ui']['paletteQuery']" re
+wait_for 10 "the prompt selected then, selected again" preview_is "$second"
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+rm "$PROMPTDECK_DATA_DIR/settings.toml"
+wait_for 10 "the setting back to its default" status_is "s['ui']['rememberSearch']" 0
+"$BIN" palette
+wait_for 10 "a fresh palette: every prompt listed" status_is "s['ui']['paletteQuery']" ""
+xdotool key Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "[]"
+
 step "Ctrl+E in the palette opens the prompt in the library"
 "$BIN" palette
 wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4

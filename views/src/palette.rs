@@ -58,6 +58,17 @@ pub struct State {
     /// depends on the height left under the search box): Ctrl+digit picks by place on
     /// screen.
     shown_rows: Cell<usize>,
+    /// The prompt to select once the next results come, if they hold it (a search taken up
+    /// again).
+    reselect: Option<PromptKey>,
+}
+
+/// Where a palette was when it closed: its query and the prompt selected, for an opening
+/// soon after to take up again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastSearch {
+    pub query: String,
+    pub selected: Option<PromptKey>,
 }
 
 /// What the palette searches: one workspace, or every one.
@@ -180,7 +191,21 @@ impl State {
             active: String::new(),
             all: false,
             shown_rows: Cell::new(VISIBLE_ROWS),
+            reselect: None,
         }
+    }
+
+    /// The query and the selected prompt, as they are now.
+    pub fn last_search(&self) -> LastSearch {
+        LastSearch { query: self.query.clone(), selected: self.selected().map(|p| p.key()) }
+    }
+
+    /// Takes `last` up again: its query searched, its prompt selected when it is among the
+    /// results.
+    pub fn resume(&mut self, last: LastSearch) -> Action {
+        self.query = last.query;
+        self.reselect = last.selected;
+        self.data_changed()
     }
 
     /// The workspaces there are and the active one, as the runtime says.
@@ -347,7 +372,11 @@ impl State {
             Ok(rows) => Loadable::Loaded(rows),
             Err(error) => Loadable::Failed(error),
         };
-        self.selected = 0;
+        let reselected = self.reselect.take().and_then(|key| match &self.results {
+            Loadable::Loaded(rows) => rows.iter().position(|row| row.key() == key),
+            _ => None,
+        });
+        self.selected = reselected.unwrap_or(0);
         if let Some(preview) = &mut self.preview {
             preview.follow(query);
         }

@@ -22,6 +22,8 @@ pub struct Form {
     pub theme: Appearance,
     /// The palette learns which prompt is picked for what is typed.
     pub learn: bool,
+    /// Seconds within which a palette opened again shows its last search; 0: never.
+    pub remember_search: u64,
     pub launch_at_login: bool,
     /// Empty: the library stays on this device.
     pub server: String,
@@ -39,6 +41,7 @@ impl Default for Form {
             copy_only: false,
             theme: Appearance::default(),
             learn: true,
+            remember_search: 0,
             launch_at_login: false,
             server: String::new(),
             space: String::new(),
@@ -74,6 +77,7 @@ pub enum Message {
     CopyOnly(bool),
     Theme(Appearance),
     Learn(bool),
+    RememberSearch(u64),
     LaunchAtLogin(bool),
     Server(String),
     Space(String),
@@ -109,6 +113,7 @@ impl State {
             Message::CopyOnly(copy_only) => form.copy_only = copy_only,
             Message::Theme(theme) => form.theme = theme,
             Message::Learn(learn) => form.learn = learn,
+            Message::RememberSearch(seconds) => form.remember_search = seconds,
             Message::LaunchAtLogin(launch) => form.launch_at_login = launch,
             Message::Server(server) => form.server = server,
             Message::Space(space) => form.space = space,
@@ -163,6 +168,8 @@ impl State {
             ]
             .spacing(8),
         );
+        // A minute, unless the file says how long.
+        let remember = if form.remember_search > 0 { form.remember_search } else { 60 };
         let choices = section(
             "Inserting and looks",
             column![
@@ -203,6 +210,19 @@ impl State {
                         "Don't learn; forget what was learned",
                         !form.learn,
                         Message::Learn(false)
+                    ),
+                ]
+                .spacing(8),
+                row![
+                    choice(
+                        "Each opening starts afresh",
+                        form.remember_search == 0,
+                        Message::RememberSearch(0)
+                    ),
+                    choice(
+                        format!("Opened again within {remember} s, it shows my last search"),
+                        form.remember_search > 0,
+                        Message::RememberSearch(remember)
                     ),
                 ]
                 .spacing(8),
@@ -284,7 +304,11 @@ impl State {
 }
 
 /// One of a few exclusive choices; the chosen one is highlighted.
-fn choice(label: &str, chosen: bool, message: Message) -> Element<'_, Message> {
+fn choice<'a>(
+    label: impl iced::widget::text::IntoFragment<'a>,
+    chosen: bool,
+    message: Message,
+) -> Element<'a, Message> {
     button(text(label).size(13))
         .padding([4, 10])
         .style(theme::result_row(chosen))

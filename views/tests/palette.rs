@@ -559,3 +559,29 @@ fn a_field_offers_the_values_last_typed_into_it_first() -> Result<(), Error> {
     );
     Ok(())
 }
+
+/// A palette taking up its last search shows the query in its box, searches it, and
+/// selects the prompt that was selected once the results hold it; when they no longer do,
+/// the first.
+#[test]
+fn a_search_taken_up_again_shows_its_query_and_selects_its_prompt() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.update(Message::QueryChanged("re".into()));
+    state.show_results("re", Ok(library()));
+    state.update(Message::Down);
+    let last = state.last_search();
+    assert_eq!(last.selected, Some(key("b")));
+
+    let mut reopened = State::new(Some(library()), Indicator::LocalOnly);
+    let scope = Scope::Workspace(String::new());
+    assert_eq!(reopened.resume(last.clone()), Action::Search { query: "re".into(), scope });
+    reopened.show_results("re", Ok(library()));
+    assert_eq!(reopened.selected().map(|p| p.id.as_str()), Some("b"));
+    simulator(reopened.view()).find("re")?;
+
+    let mut gone = State::new(Some(library()), Indicator::LocalOnly);
+    gone.resume(last);
+    gone.show_results("re", Ok(vec![summary("c", "Polite reply")]));
+    assert_eq!(gone.selected().map(|p| p.id.as_str()), Some("c"), "the first, b being gone");
+    Ok(())
+}

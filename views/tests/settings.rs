@@ -14,6 +14,7 @@ fn form() -> Form {
         copy_only: false,
         theme: Appearance::Dark,
         learn: true,
+        remember_search: 0,
         launch_at_login: false,
         server: String::new(),
         space: String::new(),
