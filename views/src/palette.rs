@@ -59,8 +59,8 @@ pub struct State {
     /// screen.
     shown_rows: Cell<usize>,
     /// The prompt to select once the next results come, if they hold it (a search taken up
-    /// again).
-    reselect: Option<PromptKey>,
+    /// again). Boxed: rarely there, and the state is moved with every window.
+    reselect: Option<Box<PromptKey>>,
 }
 
 /// Where a palette was when it closed: its query and the prompt selected, for an opening
@@ -204,7 +204,7 @@ impl State {
     /// results.
     pub fn resume(&mut self, last: LastSearch) -> Action {
         self.query = last.query;
-        self.reselect = last.selected;
+        self.reselect = last.selected.map(Box::new);
         self.data_changed()
     }
 
@@ -373,7 +373,7 @@ impl State {
             Err(error) => Loadable::Failed(error),
         };
         let reselected = self.reselect.take().and_then(|key| match &self.results {
-            Loadable::Loaded(rows) => rows.iter().position(|row| row.key() == key),
+            Loadable::Loaded(rows) => rows.iter().position(|row| row.key() == *key),
             _ => None,
         });
         self.selected = reselected.unwrap_or(0);
