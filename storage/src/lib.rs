@@ -1,12 +1,13 @@
 //! The local replica of one profile, in one redb file.
 //!
-//! Six table families, each in its own module:
+//! Seven table families, each in its own module:
 //! - [`meta`]: schema version, client group and client ids, next mutation id, cookie;
 //! - `base`: the server's snapshot at the cookie (filled by sync);
 //! - [`pending`]: local mutations not yet acknowledged, in the order they were made;
 //! - [`view`]: what the user sees, the base with every pending mutation applied;
 //! - [`fields`]: what was typed into prompts' fields, on this device only;
-//! - [`learned`]: the prompts picked in the palette for each query, on this device only.
+//! - [`learned`]: the prompts picked in the palette for each query, on this device only;
+//! - [`history`]: every earlier version of every prompt, and the recently deleted.
 //!
 //! Invariant (design §5): a local mutation commits its pending entry and its effect on the
 //! view in one write transaction, before the caller hears it succeeded.
@@ -15,6 +16,7 @@ mod base;
 mod change;
 mod error;
 pub mod fields;
+pub mod history;
 pub mod learned;
 mod meta;
 mod open;
@@ -137,13 +139,14 @@ impl Replica {
     ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
         let txn = db.begin_write()?;
         let mut sync = meta::read_sync_state(&txn)?;
-        let changes = {
+        let (changes, touched) = {
             let mut view = view::TableKv::open(&txn)?;
             for mutation in mutations {
                 mutation.apply(&mut view)?;
             }
-            view.into_changes()
+            view.into_changes()?
         };
+        history::record_touched(&txn, &touched, history::Origin::ThisDevice, timestamp as i64)?;
         let mut queued = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             let pending = PendingMutation {
@@ -208,6 +211,32 @@ impl Replica {
             learned::forget(&txn)?;
             txn.commit()?;
             Ok(())
+        })
+    }
+
+    /// Every version of `id` kept, oldest first, the current one last (if it exists).
+    pub fn history(&self, id: &PromptId) -> Result<Vec<history::Entry>, StoreError> {
+        self.with_db(|db| {
+            let txn = db.begin_read()?;
+            let current = view::prompt(&txn, id)?;
+            history::entries(&txn, id, current)
+        })
+    }
+
+    /// Prompts deleted within the last [`history::DELETED_DAYS`] days of `now` (ms), the
+    /// latest first.
+    pub fn recently_deleted(&self, now: i64) -> Result<Vec<history::Deleted>, StoreError> {
+        self.with_db(|db| history::recently_deleted(&db.begin_read()?, now))
+    }
+
+    /// Forgets prompts deleted more than [`history::DELETED_DAYS`] days before `now`;
+    /// says how many.
+    pub fn forget_long_deleted(&self, now: i64) -> Result<usize, StoreError> {
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            let forgotten = history::forget_long_deleted(&txn, now)?;
+            txn.commit()?;
+            Ok(forgotten)
         })
     }
 

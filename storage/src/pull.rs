@@ -5,12 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use promptdeck_protocol::wire::{Cookie, JsonText, PatchOp, PullResponse};
-use promptdeck_protocol::{Prompt, PromptId};
+use promptdeck_protocol::{PROMPT_PREFIX, Prompt, PromptId};
 use redb::{ReadableTable, WriteTransaction};
 use serde_json::Value;
 
 use crate::meta::{self, SyncState};
-use crate::{Change, ChangeSet, PendingMutation, Replica, StoreError, base, pending, view};
+use crate::{
+    Change, ChangeSet, PendingMutation, Replica, StoreError, base, history, pending, view,
+};
 
 /// Why a pull answer was set aside. The replica is exactly as it was.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -222,6 +224,12 @@ fn rebase(
         }
     }
     let after = view::values(txn, &keys)?;
+    let at = promptdeck_protocol::now_millis();
+    for key in &keys {
+        if before.get(key) != after.get(key) {
+            history::record_values(txn, key, before.get(key), after.get(key), at)?;
+        }
+    }
     Ok(diff(before, after))
 }
 
@@ -249,6 +257,7 @@ fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<Chang
             gone.push(Change::Del { key });
         }
     }
+    keep_replaced_versions(txn, &state)?;
     let mut base = txn.open_table(base::TABLE)?;
     let mut view = txn.open_table(view::TABLE)?;
     base.retain(|_, _| false)?;
@@ -261,6 +270,31 @@ fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<Chang
         changes.push(Change::Put { key: key.to_owned(), value: value.clone() });
     }
     Ok(ChangeSet(changes))
+}
+
+/// The prompts a clearing patch replaces or deletes, kept in the history as they were.
+/// A first pull finds an empty view and reads nothing.
+fn keep_replaced_versions(
+    txn: &WriteTransaction,
+    state: &BTreeMap<&str, &JsonText>,
+) -> Result<(), StoreError> {
+    let before = {
+        let (view, base) = (txn.open_table(view::TABLE)?, txn.open_table(base::TABLE)?);
+        let mut before = Vec::new();
+        view::for_each(&view, &base, PROMPT_PREFIX..view::PROMPT_END, |key, value| {
+            before.push((key.to_owned(), serde_json::from_slice::<Value>(value).ok()));
+        })?;
+        before
+    };
+    let at = promptdeck_protocol::now_millis();
+    for (key, old) in before {
+        let new =
+            state.get(key.as_str()).and_then(|v| serde_json::from_str::<Value>(v.as_str()).ok());
+        if old != new {
+            history::record_values(txn, &key, old.as_ref(), new.as_ref(), at)?;
+        }
+    }
+    Ok(())
 }
 
 fn all_keys(txn: &WriteTransaction) -> Result<BTreeSet<String>, StoreError> {

@@ -14,11 +14,13 @@ pub(crate) const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("vie
 /// second copy halves what a large pull writes. Never valid JSON, so never a value.
 pub(crate) const AS_BASE: &[u8] = b"";
 
-/// The view inside a write transaction, as the mutators' [`Kv`], recording what changed.
+/// The view inside a write transaction, as the mutators' [`Kv`], recording what changed
+/// and what each prompt held before the transaction first touched it.
 pub(crate) struct TableKv<'txn> {
     table: Table<'txn, &'static str, &'static [u8]>,
     base: Table<'txn, &'static str, &'static [u8]>,
     changes: Vec<Change>,
+    before: std::collections::BTreeMap<String, Option<Vec<u8>>>,
 }
 
 impl<'txn> TableKv<'txn> {
@@ -27,12 +29,36 @@ impl<'txn> TableKv<'txn> {
             table: txn.open_table(TABLE)?,
             base: txn.open_table(crate::base::TABLE)?,
             changes: Vec::new(),
+            before: std::collections::BTreeMap::new(),
         })
     }
 
-    pub(crate) fn into_changes(self) -> ChangeSet {
-        ChangeSet(self.changes)
+    /// What changed, and each prompt touched as it was before and as it is now (`None`:
+    /// absent), for the history.
+    pub(crate) fn into_changes(self) -> Result<(ChangeSet, Vec<Touched>), StoreError> {
+        let mut touched = Vec::with_capacity(self.before.len());
+        for (key, before) in self.before {
+            let after = get(&self.table, &self.base, &key)?;
+            touched.push(Touched { key, before, after });
+        }
+        Ok((ChangeSet(self.changes), touched))
     }
+
+    /// Keeps what `key` held before this transaction, the first time it is written.
+    fn remember_before(&mut self, key: &str) -> Result<(), KvError> {
+        if crate::history::prompt_id(key).is_some() && !self.before.contains_key(key) {
+            let before = get(&self.table, &self.base, key).map_err(kv_error)?;
+            self.before.insert(key.to_owned(), before);
+        }
+        Ok(())
+    }
+}
+
+/// A prompt's key written in a transaction, with its value's bytes before and after.
+pub(crate) struct Touched {
+    pub key: String,
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
 }
 
 fn kv_error(e: impl std::fmt::Display) -> KvError {
@@ -48,6 +74,7 @@ impl Kv for TableKv<'_> {
     }
 
     fn put(&mut self, key: &str, value: Value) -> Result<(), KvError> {
+        self.remember_before(key)?;
         let value = JsonText::from_value(&value);
         self.table.insert(key, value.as_str().as_bytes()).map_err(kv_error)?;
         self.changes.push(Change::Put { key: key.to_owned(), value });
@@ -55,6 +82,7 @@ impl Kv for TableKv<'_> {
     }
 
     fn del(&mut self, key: &str) -> Result<(), KvError> {
+        self.remember_before(key)?;
         if self.table.remove(key).map_err(kv_error)?.is_some() {
             self.changes.push(Change::Del { key: key.to_owned() });
         }
@@ -83,7 +111,7 @@ fn missing_base(key: &str) -> StoreError {
 }
 
 /// Keys from `prompt/` up to (not including) `prompt0`: '0' follows '/' in ASCII.
-const PROMPT_END: &str = "prompt0";
+pub(crate) const PROMPT_END: &str = "prompt0";
 
 /// Calls `each` with every entry of the view in `range`, in key order, with its value's
 /// bytes. The base is read alongside in the same order, so an entry marked as the base's

@@ -1,0 +1,321 @@
+//! Every earlier version of every prompt, kept on this device: each time a prompt's title,
+//! body or tags change (here, or arriving by sync) or it is deleted, what it held until then
+//! is kept, in the same write transaction as the change, so a crash keeps both or neither.
+//! The current version is the view's; a first pull writes nothing here.
+//!
+//! Kept per prompt: the last [`KEEP_VERSIONS`] versions, and any younger than
+//! [`KEEP_DAYS`] days (whichever keeps more). A deleted prompt's versions stay
+//! [`DELETED_DAYS`] days, for "Recently deleted", then go.
+
+use promptdeck_protocol::{PROMPT_PREFIX, Prompt, PromptId};
+use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+/// `{prompt id}\0{number, 20 digits}` → a [`Version`] as JSON.
+pub(crate) const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("history");
+/// Deleted prompts → when they were deleted (ms since the epoch).
+pub(crate) const DELETED: TableDefinition<&str, i64> = TableDefinition::new("history_deleted");
+
+pub const KEEP_VERSIONS: usize = 100;
+pub const KEEP_DAYS: i64 = 90;
+pub const DELETED_DAYS: i64 = 30;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Where a change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Made on this device.
+    ThisDevice,
+    /// Pulled from the server: another device, or another client of the same backend.
+    Synced,
+}
+
+/// A prompt as it was until a change replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Version {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    /// The prompt's own `updatedAt` in this version: when it was made, on whichever device.
+    pub updated_at: i64,
+    /// When the change that replaced it was recorded here, and where it came from.
+    pub replaced_at: i64,
+    pub replaced_by: Origin,
+    /// The change that replaced it deleted the prompt.
+    pub deleted: bool,
+}
+
+/// One version as a history lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub saved_at: i64,
+    /// Where the change that made this version came from; `None` for the first one kept.
+    pub made_by: Option<Origin>,
+    /// The version the library holds now.
+    pub current: bool,
+    /// When the prompt was deleted, on its last version.
+    pub deleted_at: Option<i64>,
+}
+
+/// A prompt deleted within [`DELETED_DAYS`], as "Recently deleted" lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deleted {
+    pub id: PromptId,
+    pub title: String,
+    pub deleted_at: i64,
+    pub deleted_by: Origin,
+    /// Its last version's number, which `restore` brings back by default.
+    pub version: u64,
+}
+
+fn key(id: &str, number: u64) -> String {
+    format!("{id}\u{0}{number:020}")
+}
+
+/// Keys of every version of `id`: from its id and NUL up to its id and U+0001.
+fn range(id: &str) -> (String, String) {
+    (format!("{id}\u{0}"), format!("{id}\u{1}"))
+}
+
+fn same_content(a: &Prompt, b: &Prompt) -> bool {
+    a.title == b.title && a.body == b.body && a.tags == b.tags
+}
+
+/// The prompt `key` names, if it names one.
+pub(crate) fn prompt_id(key: &str) -> Option<&str> {
+    key.strip_prefix(PROMPT_PREFIX)
+}
+
+/// Keeps what each prompt a local write touched held before it, where that changed.
+pub(crate) fn record_touched(
+    txn: &WriteTransaction,
+    touched: &[crate::view::Touched],
+    origin: Origin,
+    at: i64,
+) -> Result<(), StoreError> {
+    let read = |raw: &Option<Vec<u8>>| {
+        raw.as_deref().and_then(|raw| serde_json::from_slice::<Prompt>(raw).ok())
+    };
+    for t in touched {
+        if let Some(id) = prompt_id(&t.key) {
+            record(txn, id, read(&t.before).as_ref(), read(&t.after).as_ref(), origin, at)?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps what `key` held before a pull changed it from `before` to `after`, if it is a
+/// prompt whose content changed.
+pub(crate) fn record_values(
+    txn: &WriteTransaction,
+    key: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    at: i64,
+) -> Result<(), StoreError> {
+    let Some(id) = prompt_id(key) else { return Ok(()) };
+    let read = |value: Option<&serde_json::Value>| {
+        value.and_then(|value| serde_json::from_value::<Prompt>(value.clone()).ok())
+    };
+    record(txn, id, read(before).as_ref(), read(after).as_ref(), Origin::Synced, at)
+}
+
+/// A prompt changed from `old` to `new` (`None`: it did not exist, or it is deleted).
+/// Keeps `old` when its content changed or it was deleted.
+pub(crate) fn record(
+    txn: &WriteTransaction,
+    id: &str,
+    old: Option<&Prompt>,
+    new: Option<&Prompt>,
+    origin: Origin,
+    at: i64,
+) -> Result<(), StoreError> {
+    let mut deleted = txn.open_table(DELETED)?;
+    if new.is_some() {
+        deleted.remove(id)?;
+    }
+    let Some(old) = old else { return Ok(()) };
+    if new.is_some_and(|new| same_content(old, new)) {
+        return Ok(());
+    }
+    let mut table = txn.open_table(TABLE)?;
+    let (from, to) = range(id);
+    let number = match table.range(from.as_str()..to.as_str())?.next_back().transpose()? {
+        Some((key, _)) => key.value()[from.len()..].parse::<u64>().unwrap_or(0) + 1,
+        None => 1,
+    };
+    let version = Version {
+        number,
+        title: old.title.clone(),
+        body: old.body.clone(),
+        tags: old.tags.clone(),
+        created_at: old.created_at,
+        updated_at: old.updated_at,
+        replaced_at: at,
+        replaced_by: origin,
+        deleted: new.is_none(),
+    };
+    table.insert(key(id, number).as_str(), serde_json::to_vec(&version)?.as_slice())?;
+    if new.is_none() {
+        deleted.insert(id, at)?;
+    }
+    prune(&mut table, id, at)
+}
+
+/// Drops `id`'s versions beyond the last [`KEEP_VERSIONS`] that are older than
+/// [`KEEP_DAYS`].
+fn prune(
+    table: &mut redb::Table<&'static str, &'static [u8]>,
+    id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (from, to) = range(id);
+    let count = table.range(from.as_str()..to.as_str())?.count();
+    if count <= KEEP_VERSIONS {
+        return Ok(());
+    }
+    let mut dropped = Vec::new();
+    for entry in table.range(from.as_str()..to.as_str())?.take(count - KEEP_VERSIONS) {
+        let (key, raw) = entry?;
+        let old = serde_json::from_slice::<Version>(raw.value())
+            .is_ok_and(|v| v.replaced_at < now - KEEP_DAYS * DAY_MS);
+        if old {
+            dropped.push(key.value().to_owned());
+        }
+    }
+    for key in dropped {
+        table.remove(key.as_str())?;
+    }
+    Ok(())
+}
+
+/// Forgets prompts deleted more than [`DELETED_DAYS`] before `now`, versions and all.
+pub(crate) fn forget_long_deleted(txn: &WriteTransaction, now: i64) -> Result<usize, StoreError> {
+    let mut deleted = txn.open_table(DELETED)?;
+    let mut expired = Vec::new();
+    for entry in deleted.iter()? {
+        let (id, at) = entry?;
+        if at.value() < now - DELETED_DAYS * DAY_MS {
+            expired.push(id.value().to_owned());
+        }
+    }
+    let mut table = txn.open_table(TABLE)?;
+    for id in &expired {
+        let (from, to) = range(id);
+        table.retain_in(from.as_str()..to.as_str(), |_, _| false)?;
+        deleted.remove(id.as_str())?;
+    }
+    Ok(expired.len())
+}
+
+/// Every kept version of `id`, oldest first, then `current` (the view's) if it exists.
+/// A damaged version is left out.
+pub(crate) fn entries(
+    txn: &ReadTransaction,
+    id: &PromptId,
+    current: Option<Prompt>,
+) -> Result<Vec<Entry>, StoreError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut made_by = None;
+    let mut next = 1;
+    if let Some(table) = open(txn, TABLE)? {
+        let (from, to) = range(id.as_str());
+        for entry in table.range(from.as_str()..to.as_str())? {
+            let (_, raw) = entry?;
+            let version = match serde_json::from_slice::<Version>(raw.value()) {
+                Ok(version) => version,
+                Err(e) => {
+                    tracing::warn!(%id, error = %e, "a version is damaged; left out");
+                    continue;
+                }
+            };
+            next = version.number + 1;
+            entries.push(Entry {
+                number: version.number,
+                title: version.title,
+                body: version.body,
+                tags: version.tags,
+                created_at: version.created_at,
+                saved_at: version.updated_at,
+                made_by,
+                current: false,
+                deleted_at: version.deleted.then_some(version.replaced_at),
+            });
+            made_by = Some(version.replaced_by);
+        }
+    }
+    if let Some(prompt) = current {
+        // A prompt deleted and brought back: the versions before its deletion are history.
+        entries.push(Entry {
+            number: next,
+            title: prompt.title,
+            body: prompt.body,
+            tags: prompt.tags,
+            created_at: prompt.created_at,
+            saved_at: prompt.updated_at,
+            made_by,
+            current: true,
+            deleted_at: None,
+        });
+    }
+    Ok(entries)
+}
+
+/// Prompts deleted within [`DELETED_DAYS`] of `now`, the latest first.
+pub(crate) fn recently_deleted(
+    txn: &ReadTransaction,
+    now: i64,
+) -> Result<Vec<Deleted>, StoreError> {
+    let (Some(deleted), Some(table)) = (open(txn, DELETED)?, open(txn, TABLE)?) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for entry in deleted.iter()? {
+        let (id, at) = entry?;
+        if at.value() < now - DELETED_DAYS * DAY_MS {
+            continue;
+        }
+        let (from, to) = range(id.value());
+        let Some(last) = table.range(from.as_str()..to.as_str())?.next_back().transpose()? else {
+            continue;
+        };
+        let (Ok(version), Ok(prompt)) =
+            (serde_json::from_slice::<Version>(last.1.value()), PromptId::parse(id.value()))
+        else {
+            continue;
+        };
+        out.push(Deleted {
+            id: prompt,
+            title: version.title,
+            deleted_at: at.value(),
+            deleted_by: version.replaced_by,
+            version: version.number,
+        });
+    }
+    out.sort_by_key(|d| std::cmp::Reverse(d.deleted_at));
+    Ok(out)
+}
+
+fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &ReadTransaction,
+    table: TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+    match txn.open_table(table) {
+        Ok(table) => Ok(Some(table)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
