@@ -163,6 +163,55 @@ pub enum Command {
         #[arg(long)]
         space: Option<String>,
     },
+    /// Change a prompt: what is given replaces what it held (its earlier version is kept).
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// The new body; `-` reads it from standard input.
+        #[arg(long)]
+        body: Option<String>,
+        /// The prompt's tags from now on; repeat for several.
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        #[arg(long)]
+        space: Option<String>,
+    },
+    /// Delete a prompt (it stays in `deleted` for thirty days, and `restore` brings it back).
+    Delete {
+        id: String,
+        #[arg(long)]
+        space: Option<String>,
+    },
+    /// A prompt's versions, oldest first: when each was made, where, and what it changed.
+    History {
+        /// The prompt's id (as `list` shows it).
+        id: String,
+        /// Every version in full, as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The prompt's workspace [default: the active one].
+        #[arg(long)]
+        space: Option<String>,
+    },
+    /// Make a version of a prompt current again (an edit that syncs like any), or bring a
+    /// deleted prompt back.
+    Restore {
+        id: String,
+        /// The version's number, as `history` lists it [default: the one before the
+        /// current; for a deleted prompt, its last].
+        #[arg(long)]
+        version: Option<u64>,
+        #[arg(long)]
+        space: Option<String>,
+    },
+    /// The prompts deleted in the last thirty days, which `restore` brings back.
+    Deleted {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        space: Option<String>,
+    },
     /// Sign in to sync: opens your browser at the identity provider and waits until done.
     Login,
     /// Sign out: forget the tokens and stop syncing. The library stays on this device

@@ -3,7 +3,9 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+use promptdeck_protocol::diff::word_changes;
 use promptdeck_protocol::{Limits, PromptSummary, ValidationError};
+use promptdeck_storage::history;
 use serde_json::Value;
 
 use crate::cli::Command;
@@ -47,6 +49,24 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
         Command::Capture => (ControlRequest::Capture, false),
         Command::Status { json } => (ControlRequest::Status, json),
         Command::List { json, space } => (ControlRequest::List { space }, json),
+        Command::Edit { id, title, body, tags, space } => {
+            let body = match body.as_deref() {
+                Some("-") => Some(read_stdin()?),
+                _ => body,
+            };
+            let tags = (!tags.is_empty()).then_some(tags);
+            if title.is_none() && body.is_none() && tags.is_none() {
+                return Err("nothing to change: give --title, --body or --tag".into());
+            }
+            let body = body.map(within_limit).transpose()?;
+            (ControlRequest::Edit { id, title, body, tags, space }, false)
+        }
+        Command::Delete { id, space } => (ControlRequest::Delete { id, space }, false),
+        Command::History { id, json, space } => (ControlRequest::History { id, space }, json),
+        Command::Restore { id, version, space } => {
+            (ControlRequest::Restore { id, version, space }, false)
+        }
+        Command::Deleted { json, space } => (ControlRequest::Deleted { space }, json),
         Command::Space { space } => (ControlRequest::Space { space }, false),
         Command::Quit => (ControlRequest::Quit, false),
         Command::Import { path, format, skip_invalid, dry_run, space } => {
@@ -76,14 +96,19 @@ fn into_request(command: Command) -> Result<(ControlRequest, bool), String> {
                 Some(body) => body,
                 None => read_stdin()?,
             };
-            // The same limit the runtime applies, checked before megabytes cross the socket.
-            if body.len() > Limits::BODY_BYTES {
-                let error = ValidationError::BodyTooLarge { size: body.len() };
-                return Err(format!("{error}; nothing was saved"));
-            }
-            (ControlRequest::Add { title, body, tags, space }, false)
+            (ControlRequest::Add { title, body: within_limit(body)?, tags, space }, false)
         }
     })
+}
+
+/// `body`, if it is within the limit the runtime applies: checked before megabytes cross
+/// the socket.
+fn within_limit(body: String) -> Result<String, String> {
+    if body.len() > Limits::BODY_BYTES {
+        let error = ValidationError::BodyTooLarge { size: body.len() };
+        return Err(format!("{error}; nothing was saved"));
+    }
+    Ok(body)
 }
 
 /// Starts the sign-in, shows its URL for when no browser opens, and waits for its end.
@@ -180,6 +205,17 @@ fn print(response: ControlResponse, json: bool) {
         ControlResponse::List { prompts } => {
             prompts.iter().map(describe_prompt).collect::<Vec<_>>().join("\n")
         }
+        ControlResponse::History { versions } if json => {
+            serde_json::to_string_pretty(&versions).unwrap_or_default()
+        }
+        ControlResponse::History { versions } => describe_history(&versions),
+        ControlResponse::Deleted { prompts } if json => {
+            serde_json::to_string_pretty(&prompts).unwrap_or_default()
+        }
+        ControlResponse::Deleted { prompts } if prompts.is_empty() => return,
+        ControlResponse::Deleted { prompts } => {
+            prompts.iter().map(describe_deleted).collect::<Vec<_>>().join("\n")
+        }
         ControlResponse::Failed { .. } => return,
     };
     let mut out = std::io::stdout().lock();
@@ -194,6 +230,65 @@ fn print(response: ControlResponse, json: bool) {
 fn describe_prompt(prompt: &PromptSummary) -> String {
     let tags: String = prompt.tags.iter().map(|t| format!(" #{t}")).collect();
     format!("{}  {}{tags}", prompt.id, prompt.title)
+}
+
+/// One line a version: its number, when it was saved, where the change came from, what it
+/// changed from the one before, and its title.
+fn describe_history(versions: &[history::Entry]) -> String {
+    let mut lines = Vec::with_capacity(versions.len());
+    let mut before: Option<&history::Entry> = None;
+    for version in versions {
+        let changed = match before {
+            None => "first kept".to_owned(),
+            Some(before) => {
+                let mut changed = Vec::new();
+                if before.title != version.title {
+                    changed.push("title".to_owned());
+                }
+                if before.body != version.body {
+                    changed.push(word_changes(&before.body, &version.body).to_string());
+                }
+                if before.tags != version.tags {
+                    changed.push("tags".to_owned());
+                }
+                if before.deleted_at.is_some() {
+                    changed.push("brought back".to_owned());
+                }
+                if changed.is_empty() { "no change".to_owned() } else { changed.join(", ") }
+            }
+        };
+        let by = match version.made_by {
+            Some(history::Origin::ThisDevice) => "this device",
+            Some(history::Origin::Synced) => "synced",
+            None => "",
+        };
+        let mark = match (version.current, version.deleted_at) {
+            (true, _) => "  (current)".to_owned(),
+            (false, Some(at)) => format!("  (then deleted {})", when(at)),
+            (false, None) => String::new(),
+        };
+        lines.push(format!(
+            "v{:<3} {}  {by:<11}  {changed:<28}  {}{mark}",
+            version.number,
+            when(version.saved_at),
+            version.title
+        ));
+        before = Some(version);
+    }
+    lines.join("\n")
+}
+
+fn describe_deleted(deleted: &history::Deleted) -> String {
+    format!("{}  {}  deleted {}", deleted.id, deleted.title, when(deleted.deleted_at))
+}
+
+/// A time in ms since the epoch, as this machine's local time to the minute.
+fn when(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms) {
+        chrono::LocalResult::Single(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+        _ => format!("{ms} ms"),
+    }
 }
 
 fn describe_health(health: &Value) -> String {

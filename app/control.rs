@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SignedOut};
-use promptdeck_protocol::PromptSummary;
+use promptdeck_protocol::{Mutation, PromptId, PromptSummary, UpdatePrompt, now_millis};
+use promptdeck_storage::history;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
@@ -47,6 +48,34 @@ pub enum ControlRequest {
         #[serde(default)]
         space: Option<String>,
     },
+    Edit {
+        id: String,
+        title: Option<String>,
+        body: Option<String>,
+        tags: Option<Vec<String>>,
+        #[serde(default)]
+        space: Option<String>,
+    },
+    Delete {
+        id: String,
+        #[serde(default)]
+        space: Option<String>,
+    },
+    History {
+        id: String,
+        #[serde(default)]
+        space: Option<String>,
+    },
+    Restore {
+        id: String,
+        version: Option<u64>,
+        #[serde(default)]
+        space: Option<String>,
+    },
+    Deleted {
+        #[serde(default)]
+        space: Option<String>,
+    },
     /// Lists the workspaces, or makes `space` the active one.
     Space {
         #[serde(default)]
@@ -81,6 +110,8 @@ pub enum ControlResponse {
     Done { message: String },
     Status { health: serde_json::Value },
     List { prompts: Vec<PromptSummary> },
+    History { versions: Vec<history::Entry> },
+    Deleted { prompts: Vec<history::Deleted> },
     Failed { error: String },
 }
 
@@ -93,9 +124,16 @@ impl ControlRequest {
             Self::AwaitSignIn => Duration::from_secs(6 * 60),
             Self::Import { .. } | Self::Export { .. } => Duration::from_secs(10 * 60),
             Self::Sync => Duration::from_secs(150),
-            Self::Add { .. } | Self::List { .. } | Self::Capture | Self::SignIn | Self::SignOut => {
-                Duration::from_secs(30)
-            }
+            Self::Add { .. }
+            | Self::List { .. }
+            | Self::Edit { .. }
+            | Self::Delete { .. }
+            | Self::History { .. }
+            | Self::Restore { .. }
+            | Self::Deleted { .. }
+            | Self::Capture
+            | Self::SignIn
+            | Self::SignOut => Duration::from_secs(30),
             Self::Status
             | Self::Space { .. }
             | Self::Palette
@@ -114,6 +152,11 @@ impl ControlRequest {
             Self::Status => "status",
             Self::Add { .. } => "add",
             Self::List { .. } => "list",
+            Self::Edit { .. } => "edit",
+            Self::Delete { .. } => "delete",
+            Self::History { .. } => "history",
+            Self::Restore { .. } => "restore",
+            Self::Deleted { .. } => "deleted",
             Self::Space { .. } => "space",
             Self::Sync => "sync",
             Self::SignIn => "sign-in",
@@ -240,6 +283,63 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
                 Ok(hits) => {
                     ControlResponse::List { prompts: hits.into_iter().map(|h| h.prompt).collect() }
                 }
+                Err(e) => ControlResponse::failed(e),
+            }
+        }
+        ControlRequest::Edit { id, title, body, tags, space } => {
+            let edit = |id: PromptId| {
+                Mutation::UpdatePrompt(UpdatePrompt {
+                    id,
+                    title,
+                    body,
+                    tags,
+                    updated_at: now_millis(),
+                })
+            };
+            match PromptId::parse(id) {
+                Ok(id) => match in_space(context, space).mutate(edit(id)).await {
+                    Ok(receipt) => {
+                        ControlResponse::Done { message: format!("edited {}", receipt.prompt_id) }
+                    }
+                    Err(e) => ControlResponse::failed(e),
+                },
+                Err(e) => ControlResponse::failed(e),
+            }
+        }
+        ControlRequest::Delete { id, space } => match PromptId::parse(id) {
+            Ok(id) => match in_space(context, space).delete(&id).await {
+                Ok(receipt) => ControlResponse::Done {
+                    message: format!(
+                        "deleted {0}; `promptdeck restore {0}` brings it back",
+                        receipt.prompt_id
+                    ),
+                },
+                Err(e) => ControlResponse::failed(e),
+            },
+            Err(e) => ControlResponse::failed(e),
+        },
+        ControlRequest::History { id, space } => match PromptId::parse(id) {
+            Ok(id) => match in_space(context, space).history(&id).await {
+                Ok(versions) if versions.is_empty() => ControlResponse::failed(format!(
+                    "there is no prompt {id}, nor any history of one"
+                )),
+                Ok(versions) => ControlResponse::History { versions },
+                Err(e) => ControlResponse::failed(e),
+            },
+            Err(e) => ControlResponse::failed(e),
+        },
+        ControlRequest::Restore { id, version, space } => match PromptId::parse(id) {
+            Ok(id) => match in_space(context, space).restore(&id, version).await {
+                Ok(receipt) => {
+                    ControlResponse::Done { message: format!("restored {}", receipt.prompt_id) }
+                }
+                Err(e) => ControlResponse::failed(e),
+            },
+            Err(e) => ControlResponse::failed(e),
+        },
+        ControlRequest::Deleted { space } => {
+            match in_space(context, space).recently_deleted().await {
+                Ok(prompts) => ControlResponse::Deleted { prompts },
                 Err(e) => ControlResponse::failed(e),
             }
         }

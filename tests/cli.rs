@@ -624,3 +624,51 @@ fn a_client_that_never_reads_its_answer_is_dropped_after_the_write_timeout() {
     });
     drop(reader);
 }
+
+/// Edits keep the versions they replace, `history` lists them with what changed, `restore`
+/// makes one current again; a deleted prompt is listed by `deleted`, survives a kill -9 and
+/// comes back with `restore`; a version or prompt that is not there is a clear error.
+#[test]
+fn history_restore_and_the_recently_deleted_through_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    add(&instance, "Summarise", "Summarise the meeting notes");
+    let listed = instance.cli(&["list", "--json"]);
+    let prompts: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let id = prompts[0]["id"].as_str().expect("id").to_owned();
+    let edited = instance.cli(&["edit", &id, "--body", "Summarise the call notes briefly"]);
+    assert!(edited.status.success(), "{}", stderr(&edited));
+    let edited = instance.cli(&["edit", &id, "--title", "Summary", "--tag", "work"]);
+    assert!(edited.status.success(), "{}", stderr(&edited));
+    assert!(!instance.cli(&["edit", &id]).status.success(), "nothing to change");
+
+    let history = stdout(&instance.cli(&["history", &id]));
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 3, "{history}");
+    assert!(lines[1].contains("body +2 -1 words") && lines[1].contains("this device"), "{history}");
+    assert!(lines[2].contains("title, tags") && lines[2].contains("(current)"), "{history}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&instance.cli(&["history", &id, "--json"]).stdout).expect("JSON");
+    assert_eq!(json[0]["body"], "Summarise the meeting notes");
+
+    let restored = instance.cli(&["restore", &id, "--version", "1"]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert_eq!(titles(&instance), ["Summarise"]);
+    let missing = instance.cli(&["restore", &id, "--version", "42"]);
+    assert!(stderr(&missing).contains("has no version 42"), "{}", stderr(&missing));
+    let unknown = instance.cli(&["history", "nosuchprompt"]);
+    assert!(stderr(&unknown).contains("no prompt nosuchprompt"), "{}", stderr(&unknown));
+
+    let deleted = instance.cli(&["delete", &id]);
+    assert!(stdout(&deleted).contains("promptdeck restore"), "{}", stdout(&deleted));
+    assert!(titles(&instance).is_empty());
+    instance.kill_9();
+    let instance = Instance::start(dir.path(), &[]);
+    let gone = stdout(&instance.cli(&["deleted"]));
+    assert!(gone.contains(&id) && gone.contains("Summarise"), "{gone}");
+    let back = instance.cli(&["restore", &id]);
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert_eq!(titles(&instance), ["Summarise"]);
+    assert!(stdout(&instance.cli(&["deleted"])).is_empty());
+    assert_eq!(stdout(&instance.cli(&["history", &id])).lines().count(), 5, "v1-v4, and back");
+}

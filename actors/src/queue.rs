@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use promptdeck_protocol::{Mutation, PINNED_TAG, Prompt, PromptId, UpdatePrompt, now_millis};
-use promptdeck_storage::{ChangeSet, StoreError};
+use promptdeck_storage::{ChangeSet, StoreError, history};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
@@ -21,6 +21,49 @@ use crate::search::{SearchHit, SearchIndex, in_space, merge_ranked};
 use crate::status::StatusBoard;
 use crate::sync::SyncMsg;
 use crate::workspace::{Scope, Workspace};
+
+/// The edit that makes `version` of `id` current again (its last kept version by default):
+/// an update of the prompt there is, or, for a deleted one, its creation under its id.
+fn restoring(
+    id: &PromptId,
+    history: &[history::Entry],
+    version: Option<u64>,
+) -> Result<Mutation, RequestError> {
+    let current = history.iter().find(|e| e.current);
+    let wanted = match version {
+        Some(n) => history.iter().find(|e| e.number == n),
+        None => history.iter().rev().find(|e| !e.current),
+    };
+    let Some(wanted) = wanted else {
+        return Err(RequestError::Rejected(match (version, history.is_empty()) {
+            (_, true) => format!("prompt {id} has no history here"),
+            (Some(n), false) => format!("prompt {id} has no version {n}; its history lists them"),
+            (None, false) => format!("prompt {id} has no earlier version"),
+        }));
+    };
+    if wanted.current {
+        return Err(RequestError::Rejected(format!(
+            "version {} is prompt {id}'s current one",
+            wanted.number
+        )));
+    }
+    Ok(match current {
+        Some(_) => Mutation::UpdatePrompt(UpdatePrompt {
+            id: id.clone(),
+            title: Some(wanted.title.clone()),
+            body: Some(wanted.body.clone()),
+            tags: Some(wanted.tags.clone()),
+            updated_at: now_millis(),
+        }),
+        None => Mutation::CreatePrompt(promptdeck_protocol::CreatePrompt {
+            id: id.clone(),
+            title: wanted.title.clone(),
+            body: wanted.body.clone(),
+            tags: wanted.tags.clone(),
+            created_at: wanted.created_at,
+        }),
+    })
+}
 
 /// How long the queue waits for the cache before answering from the store.
 const CACHE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -121,6 +164,29 @@ pub enum QueueMsg {
     },
     /// Forgets what the palette learned, in every workspace. Reply: once it is gone.
     ForgetLearned { ticket: Ticket, reply: RpcReplyPort<Result<(), RequestError>> },
+    /// Reply: every version of the prompt kept, oldest first, the current one last.
+    History {
+        ticket: Ticket,
+        space: Option<String>,
+        id: PromptId,
+        reply: RpcReplyPort<Result<Vec<history::Entry>, RequestError>>,
+    },
+    /// Reply: the prompts deleted in the last thirty days, the latest first.
+    RecentlyDeleted {
+        ticket: Ticket,
+        space: Option<String>,
+        reply: RpcReplyPort<Result<Vec<history::Deleted>, RequestError>>,
+    },
+    /// Makes a kept version of the prompt current through an ordinary edit (it syncs like
+    /// any), or brings a deleted prompt back; `version` by default the last before the
+    /// current one. Reply: the receipt once durable.
+    Restore {
+        ticket: Ticket,
+        space: Option<String>,
+        id: PromptId,
+        version: Option<u64>,
+        reply: RpcReplyPort<Result<MutationReceipt, RequestError>>,
+    },
     /// Serves these workspaces from now on (the settings changed). Reply: once in use.
     SetWorkspaces(Vec<Workspace>, RpcReplyPort<()>),
     /// Runs the newest queued search of every origin. No reply.
@@ -168,7 +234,18 @@ impl Actor for RequestQueueActor {
     ) -> Result<QueueState, ActorProcessingErr> {
         for workspace in &args.workspaces {
             let replica = workspace.replica.clone();
-            let pending = tokio::task::spawn_blocking(move || replica.pending_count()).await??;
+            let (pending, forgotten) = tokio::task::spawn_blocking(move || {
+                let forgotten = replica.forget_long_deleted(now_millis());
+                Ok::<_, StoreError>((replica.pending_count()?, forgotten))
+            })
+            .await??;
+            match forgotten {
+                Ok(0) => {}
+                Ok(count) => {
+                    tracing::info!(count, space = %workspace.space, "forgot prompts deleted over thirty days ago")
+                }
+                Err(e) => tracing::warn!(error = %e, "could not forget long-deleted prompts"),
+            }
             args.status.workspace(&workspace.space).update(|s| s.pending = pending);
         }
         Ok(QueueState {
@@ -237,6 +314,18 @@ impl Actor for RequestQueueActor {
             QueueMsg::ForgetLearned { ticket, reply } => {
                 let span = tracing::info_span!("forget_learned", request = ticket.id);
                 let _ = reply.send(state.forget_learned().instrument(span).await);
+            }
+            QueueMsg::History { ticket, space, id, reply } => {
+                let span = tracing::debug_span!("history", request = ticket.id);
+                let _ = reply.send(state.history(space, id).instrument(span).await);
+            }
+            QueueMsg::RecentlyDeleted { ticket, space, reply } => {
+                let span = tracing::debug_span!("recently_deleted", request = ticket.id);
+                let _ = reply.send(state.recently_deleted(space).instrument(span).await);
+            }
+            QueueMsg::Restore { ticket, space, id, version, reply } => {
+                let span = tracing::info_span!("restore", request = ticket.id);
+                let _ = reply.send(state.restore(space, id, version).instrument(span).await);
             }
             QueueMsg::SetWorkspaces(workspaces, reply) => {
                 state.workspaces = workspaces;
@@ -381,6 +470,36 @@ impl QueueState {
             }
         }
         Ok(())
+    }
+
+    async fn history(
+        &self,
+        space: Option<String>,
+        id: PromptId,
+    ) -> Result<Vec<history::Entry>, RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        Ok(tokio::task::spawn_blocking(move || replica.history(&id)).await??)
+    }
+
+    async fn recently_deleted(
+        &self,
+        space: Option<String>,
+    ) -> Result<Vec<history::Deleted>, RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        Ok(tokio::task::spawn_blocking(move || replica.recently_deleted(now_millis())).await??)
+    }
+
+    async fn restore(
+        &self,
+        space: Option<String>,
+        id: PromptId,
+        version: Option<u64>,
+    ) -> Result<MutationReceipt, RequestError> {
+        let replica = self.workspace(space.as_deref())?.replica;
+        let read = id.clone();
+        let history = tokio::task::spawn_blocking(move || replica.history(&read)).await??;
+        let restored = restoring(&id, &history, version)?;
+        self.mutate(space, restored).await
     }
 
     async fn all(&self, space: Option<String>) -> Result<Vec<Prompt>, RequestError> {

@@ -9,7 +9,7 @@ use promptdeck_protocol::{
     CreatePrompt, DeletePrompt, MarkPromptUsed, Mutation, Prompt, PromptId, UpdatePrompt,
     now_millis,
 };
-use promptdeck_storage::{OpenReport, Replica, StoreError};
+use promptdeck_storage::{OpenReport, Replica, StoreError, history};
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio::sync::{Semaphore, watch};
@@ -320,6 +320,29 @@ impl RuntimeHandle {
     /// Forgets every pick the palette learned, in every workspace.
     pub async fn forget_learned(&self) -> Result<(), RequestError> {
         self.ask(|ticket, reply| QueueMsg::ForgetLearned { ticket, reply }).await
+    }
+
+    /// Every version of `id` kept, oldest first, the current one last.
+    pub async fn history(&self, id: &PromptId) -> Result<Vec<history::Entry>, RequestError> {
+        let (id, space) = (id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::History { ticket, space, id, reply }).await
+    }
+
+    /// The prompts deleted in the last thirty days, the latest first.
+    pub async fn recently_deleted(&self) -> Result<Vec<history::Deleted>, RequestError> {
+        let space = self.space();
+        self.ask(|ticket, reply| QueueMsg::RecentlyDeleted { ticket, space, reply }).await
+    }
+
+    /// Makes `version` of `id` current again (by default its last before the current one),
+    /// or brings a deleted prompt back, through an ordinary edit that syncs like any.
+    pub async fn restore(
+        &self,
+        id: &PromptId,
+        version: Option<u64>,
+    ) -> Result<MutationReceipt, RequestError> {
+        let (id, space) = (id.clone(), self.space());
+        self.ask(|ticket, reply| QueueMsg::Restore { ticket, space, id, version, reply }).await
     }
 
     /// Every prompt in full (an export).

@@ -345,3 +345,49 @@ async fn a_pick_learned_through_the_runtime_leads_its_query_and_survives_a_resta
     assert_eq!(first_for(hits), "release notes", "forgotten");
     runtime.shutdown().await;
 }
+
+/// A kept version made current again is an ordinary edit (it is pending for sync and its
+/// replaced content becomes a version in turn); a deleted prompt comes back under its id;
+/// a version that is not there is refused, changing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_restored_is_an_edit_and_a_deleted_prompt_comes_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = start(&dir, 64).await;
+    let handle = runtime.handle();
+    let id = handle.create(draft("first title")).await.expect("created").prompt_id;
+    let renamed = Mutation::UpdatePrompt(UpdatePrompt {
+        id: id.clone(),
+        title: Some("second title".into()),
+        body: Some("second body".into()),
+        tags: None,
+        updated_at: 2,
+    });
+    handle.mutate(renamed).await.expect("edited");
+    let pending_before = handle.status().pending;
+    handle.restore(&id, Some(1)).await.expect("restored");
+    let now = handle.get(&id).await.expect("got").expect("exists");
+    assert_eq!((now.title.as_str(), now.body.as_str()), ("first title", "body of first title"));
+    assert_eq!(handle.status().pending, pending_before + 1, "an edit, to sync like any");
+    let history = handle.history(&id).await.expect("history");
+    let titles: Vec<&str> = history.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["first title", "second title", "first title"]);
+
+    let refused = handle.restore(&id, Some(9)).await.expect_err("no version 9");
+    assert!(matches!(refused, RequestError::Rejected(_)), "{refused:?}");
+    let refused = handle.restore(&id, Some(3)).await.expect_err("the current one");
+    assert!(refused.to_string().contains("current"), "{refused}");
+
+    handle
+        .mutate(Mutation::DeletePrompt(promptdeck_protocol::DeletePrompt { id: id.clone() }))
+        .await
+        .expect("deleted");
+    let deleted = handle.recently_deleted().await.expect("listed");
+    assert_eq!(deleted.iter().map(|d| &d.id).collect::<Vec<_>>(), [&id]);
+    handle.restore(&id, None).await.expect("brought back");
+    let back = handle.get(&id).await.expect("got").expect("back");
+    assert_eq!(back.title, "first title");
+    assert!(handle.recently_deleted().await.expect("listed").is_empty());
+    let hits = handle.search(&Origin("w".into()), "first", 10).await.expect("searched");
+    assert_eq!(hits.len(), 1, "in the index again");
+    runtime.shutdown().await;
+}

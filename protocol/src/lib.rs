@@ -5,6 +5,7 @@
 //! mutator code runs optimistically on the client (against the local replica) and
 //! authoritatively on the server, over the small [`Kv`] trait.
 
+pub mod diff;
 mod kv;
 mod limits;
 mod mutation;
