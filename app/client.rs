@@ -3,13 +3,14 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use promptdeck_protocol::diff::word_changes;
+use promptdeck_protocol::diff::{Content, what_changed};
 use promptdeck_protocol::{Limits, PromptSummary, ValidationError};
 use promptdeck_storage::history;
 use serde_json::Value;
 
 use crate::cli::Command;
 use crate::control::{self, ControlRequest, ControlResponse};
+use crate::local_time::to_the_minute;
 use crate::profile::Profile;
 
 pub fn run(profile: &Profile, command: Command) -> ExitCode {
@@ -232,31 +233,20 @@ fn describe_prompt(prompt: &PromptSummary) -> String {
     format!("{}  {}{tags}", prompt.id, prompt.title)
 }
 
+fn content(e: &history::Entry) -> Content<'_> {
+    Content { title: &e.title, body: &e.body, tags: &e.tags }
+}
+
 /// One line a version: its number, when it was saved, where the change came from, what it
 /// changed from the one before, and its title.
 fn describe_history(versions: &[history::Entry]) -> String {
     let mut lines = Vec::with_capacity(versions.len());
     let mut before: Option<&history::Entry> = None;
     for version in versions {
-        let changed = match before {
-            None => "first kept".to_owned(),
-            Some(before) => {
-                let mut changed = Vec::new();
-                if before.title != version.title {
-                    changed.push("title".to_owned());
-                }
-                if before.body != version.body {
-                    changed.push(word_changes(&before.body, &version.body).to_string());
-                }
-                if before.tags != version.tags {
-                    changed.push("tags".to_owned());
-                }
-                if before.deleted_at.is_some() {
-                    changed.push("brought back".to_owned());
-                }
-                if changed.is_empty() { "no change".to_owned() } else { changed.join(", ") }
-            }
-        };
+        let mut changed = what_changed(before.map(content), content(version));
+        if before.is_some_and(|before| before.deleted_at.is_some()) {
+            changed = format!("brought back; {changed}");
+        }
         let by = match version.made_by {
             Some(history::Origin::ThisDevice) => "this device",
             Some(history::Origin::Synced) => "synced",
@@ -264,13 +254,13 @@ fn describe_history(versions: &[history::Entry]) -> String {
         };
         let mark = match (version.current, version.deleted_at) {
             (true, _) => "  (current)".to_owned(),
-            (false, Some(at)) => format!("  (then deleted {})", when(at)),
+            (false, Some(at)) => format!("  (then deleted {})", to_the_minute(at)),
             (false, None) => String::new(),
         };
         lines.push(format!(
             "v{:<3} {}  {by:<11}  {changed:<28}  {}{mark}",
             version.number,
-            when(version.saved_at),
+            to_the_minute(version.saved_at),
             version.title
         ));
         before = Some(version);
@@ -279,16 +269,7 @@ fn describe_history(versions: &[history::Entry]) -> String {
 }
 
 fn describe_deleted(deleted: &history::Deleted) -> String {
-    format!("{}  {}  deleted {}", deleted.id, deleted.title, when(deleted.deleted_at))
-}
-
-/// A time in ms since the epoch, as this machine's local time to the minute.
-fn when(ms: i64) -> String {
-    use chrono::TimeZone;
-    match chrono::Local.timestamp_millis_opt(ms) {
-        chrono::LocalResult::Single(at) => at.format("%Y-%m-%d %H:%M").to_string(),
-        _ => format!("{ms} ms"),
-    }
+    format!("{}  {}  deleted {}", deleted.id, deleted.title, to_the_minute(deleted.deleted_at))
 }
 
 fn describe_health(health: &Value) -> String {

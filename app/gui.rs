@@ -23,7 +23,8 @@ use iced::futures::{Stream, stream};
 use iced::widget::{operation, space};
 use iced::{Element, Subscription, Task, Theme, window};
 use promptdeck_actors::{FieldValues, RequestError, RuntimeHandle, RuntimeStatus};
-use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
+use promptdeck_protocol::{Prompt, PromptId, PromptKey, PromptSummary};
+use promptdeck_views::history as history_view;
 use promptdeck_views::settings::Appearance;
 use promptdeck_views::{account, library, palette, settings as settings_view};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -125,6 +126,12 @@ enum Message {
     Opened(window::Id, Result<Option<Arc<Prompt>>, RequestError>),
     /// A save or delete from the library finished.
     Edited(window::Id, Result<(), RequestError>),
+    /// The versions of a prompt the library asked for.
+    HistoryListed(window::Id, PromptId, Result<Vec<history_view::Version>, String>),
+    /// The prompts deleted lately the library asked for.
+    DeletedListed(window::Id, Result<Vec<library::DeletedPrompt>, String>),
+    /// A version the library asked for was made current, or a deleted prompt brought back.
+    Restored(window::Id, PromptId, Result<(), String>),
     /// A sign-in or sign-out asked for in a window (or the tray, `None`) ended.
     AccountChanged(Option<window::Id>, Result<(), RequestError>),
     /// An insertion finished.
@@ -235,6 +242,11 @@ impl Promptdeck {
             Message::Library(id, message) => self.library_message(id, message),
             Message::Opened(id, result) => self.opened(id, result),
             Message::Edited(id, result) => self.edited(id, result),
+            Message::HistoryListed(id, prompt, versions) => {
+                self.history_listed(id, &prompt, versions)
+            }
+            Message::DeletedListed(id, deleted) => self.deleted_listed(id, deleted),
+            Message::Restored(id, prompt, result) => self.restored(id, prompt, result),
             Message::Searched { window, query, result } => self.searched(window, &query, result),
             Message::Settings(id, message) => self.settings_message(id, message),
             Message::SettingsSaved(id, outcome) => self.settings_saved(id, outcome),

@@ -8,6 +8,7 @@ pub mod control;
 pub mod desktop;
 mod files;
 pub mod gui;
+pub mod local_time;
 mod logging;
 pub mod os;
 pub mod profile;

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use iced::Task;
 use iced::window;
 use promptdeck_actors::{RequestError, Scope};
-use promptdeck_protocol::Prompt;
+use promptdeck_protocol::{Prompt, PromptId};
+use promptdeck_views::history as history_view;
 use promptdeck_views::library;
 
 use super::windows::Window;
@@ -59,6 +60,15 @@ impl Promptdeck {
                 requests::delete(runtime, id, prompt, &space)
             }
             library::Action::SwitchWorkspace(space) => self.switch_workspace(&space),
+            library::Action::History { id: prompt, space } => {
+                requests::history(runtime, id, prompt, &space)
+            }
+            library::Action::ListDeleted { space } => {
+                requests::recently_deleted(runtime, id, &space)
+            }
+            library::Action::Restore { id: prompt, version, space } => {
+                requests::restore(runtime, id, prompt, version, &space)
+            }
             library::Action::Account(request) => {
                 requests::change_account(runtime, Some(id), request)
             }
@@ -83,6 +93,41 @@ impl Promptdeck {
             state.open(&prompt);
         }
         Task::none()
+    }
+
+    pub(super) fn history_listed(
+        &mut self,
+        id: window::Id,
+        prompt: &PromptId,
+        versions: Result<Vec<history_view::Version>, String>,
+    ) -> Task<Message> {
+        if let Some(state) = self.windows.library_mut(id) {
+            state.show_history(prompt, versions);
+        }
+        Task::none()
+    }
+
+    pub(super) fn deleted_listed(
+        &mut self,
+        id: window::Id,
+        deleted: Result<Vec<library::DeletedPrompt>, String>,
+    ) -> Task<Message> {
+        if let Some(state) = self.windows.library_mut(id) {
+            state.show_deleted(deleted);
+        }
+        Task::none()
+    }
+
+    /// A version was made current, or a deleted prompt brought back: the editor opens on it.
+    pub(super) fn restored(
+        &mut self,
+        id: window::Id,
+        prompt: PromptId,
+        result: Result<(), String>,
+    ) -> Task<Message> {
+        let Some(state) = self.windows.library_mut(id) else { return Task::none() };
+        let action = state.restored(prompt, result);
+        self.library_action(id, action)
     }
 
     /// A save or delete ended: the editor closes, or says why not.

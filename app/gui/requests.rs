@@ -7,12 +7,15 @@ use iced::Task;
 use iced::window;
 use promptdeck_actors::{Origin, PromptDraft, RequestError, RuntimeHandle, Scope, SearchHit};
 use promptdeck_protocol::{PromptId, PromptKey, PromptSummary};
-use promptdeck_views::{account, editor, palette};
+use promptdeck_storage::history;
+use promptdeck_views::history as history_view;
+use promptdeck_views::{account, editor, library, palette};
 use tokio::sync::oneshot;
 
 use super::Message;
 use crate::command::CaptureFailed;
 use crate::desktop::{Delivery, Desktop, DesktopError, Insertion};
+use crate::local_time::to_the_minute;
 
 /// How many prompts the palette lists.
 pub const PALETTE_ROWS: usize = 50;
@@ -235,6 +238,76 @@ pub fn delete(
     Task::perform(async move { runtime.delete(&id).await.map(drop) }, move |result| {
         Message::Edited(window, result)
     })
+}
+
+/// Fetches the versions of `id` for the library's history, their times in words.
+pub fn history(
+    runtime: &RuntimeHandle,
+    window: window::Id,
+    id: PromptId,
+    space: &str,
+) -> Task<Message> {
+    let runtime = runtime.in_space(space);
+    Task::perform(
+        async move {
+            let versions = runtime.history(&id).await;
+            let shown = versions.map(|versions| versions.into_iter().map(shown_version).collect());
+            (id, shown.map_err(|e| e.to_string()))
+        },
+        move |(id, versions)| Message::HistoryListed(window, id, versions),
+    )
+}
+
+fn shown_version(entry: history::Entry) -> history_view::Version {
+    history_view::Version {
+        number: entry.number,
+        saved: to_the_minute(entry.saved_at),
+        made_by: match entry.made_by {
+            Some(history::Origin::ThisDevice) => "this device".into(),
+            Some(history::Origin::Synced) => "synced".into(),
+            None => String::new(),
+        },
+        title: entry.title,
+        body: entry.body,
+        tags: entry.tags,
+        current: entry.current,
+        deleted: entry.deleted_at.map(to_the_minute),
+    }
+}
+
+/// Fetches the prompts deleted lately in `space`, for the library's "Recently deleted".
+pub fn recently_deleted(runtime: &RuntimeHandle, window: window::Id, space: &str) -> Task<Message> {
+    let runtime = runtime.in_space(space);
+    Task::perform(
+        async move {
+            let deleted = runtime.recently_deleted().await.map_err(|e| e.to_string())?;
+            let shown = deleted.into_iter().map(|d| library::DeletedPrompt {
+                id: d.id,
+                title: d.title,
+                deleted: to_the_minute(d.deleted_at),
+            });
+            Ok(shown.collect())
+        },
+        move |deleted| Message::DeletedListed(window, deleted),
+    )
+}
+
+/// Makes `version` of `id` current again, or brings a deleted `id` back.
+pub fn restore(
+    runtime: &RuntimeHandle,
+    window: window::Id,
+    id: PromptId,
+    version: Option<u64>,
+    space: &str,
+) -> Task<Message> {
+    let runtime = runtime.in_space(space);
+    Task::perform(
+        async move {
+            let restored = runtime.restore(&id, version).await.map(drop).map_err(|e| e.to_string());
+            (id, restored)
+        },
+        move |(id, restored)| Message::Restored(window, id, restored),
+    )
 }
 
 /// Adds or removes the prompt's `pinned` tag; the palette re-sorts when the change lands.

@@ -35,6 +35,8 @@ pub enum Message {
     Cancel,
     /// Delete the prompt being edited.
     Delete,
+    /// Show the prompt's versions.
+    History,
 }
 
 /// A prompt as the editor hands it over for saving.
@@ -53,6 +55,7 @@ pub enum Action {
     Save(Draft),
     Cancel,
     Delete(PromptId),
+    History(PromptId),
 }
 
 impl State {
@@ -106,6 +109,7 @@ impl State {
             Message::Save => return self.save(),
             Message::Cancel => return Action::Cancel,
             Message::Delete => return self.id.clone().map_or(Action::None, Action::Delete),
+            Message::History => return self.id.clone().map_or(Action::None, Action::History),
         }
         Action::None
     }
@@ -148,6 +152,8 @@ impl State {
         actions = actions.push(button("Cancel").on_press(Message::Cancel).style(button::secondary));
         actions = actions.push(space::horizontal());
         if self.id.is_some() {
+            actions =
+                actions.push(button("History").on_press(Message::History).style(button::secondary));
             actions =
                 actions.push(button("Delete").on_press(Message::Delete).style(button::danger));
         }

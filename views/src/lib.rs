@@ -6,6 +6,7 @@ pub mod account;
 pub mod editor;
 pub mod excerpt;
 pub mod fill;
+pub mod history;
 pub mod indicator;
 pub mod library;
 pub mod palette;

@@ -9,7 +9,7 @@ use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
 use crate::widget::chip::chip;
 use crate::widget::keys::on_keys;
 use crate::widget::status_dot::status_dot;
-use crate::{Account, Indicator, Loadable, account, editor, theme};
+use crate::{Account, Indicator, Loadable, account, editor, history, theme};
 
 pub const SEARCH_ID: &str = "library-search";
 /// Rows listed at once; past this the list asks for a narrower search.
@@ -30,6 +30,21 @@ pub struct State {
     active: String,
     /// The workspace of the prompt in the editor: a save goes there even after a switch.
     editor_space: String,
+    /// The versions of the prompt in the editor, shown in its place.
+    history: Option<history::State>,
+    /// The prompts deleted lately, listed in the list's place.
+    deleted: Option<Loadable<Vec<DeletedPrompt>>>,
+    /// Why the last bringing back of a deleted prompt did not happen.
+    deleted_error: Option<String>,
+}
+
+/// A prompt deleted lately, as "Recently deleted" lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedPrompt {
+    pub id: PromptId,
+    pub title: String,
+    /// When, for people.
+    pub deleted: String,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +63,12 @@ pub enum Message {
     Account(account::Request),
     /// A workspace was picked in the switcher.
     SwitchWorkspace(String),
+    /// Something happened in the prompt's history.
+    History(history::Message),
+    /// List the prompts deleted lately in the list's place, or (false) the library again.
+    ShowDeleted(bool),
+    /// Bring a deleted prompt back.
+    BringBack(PromptId),
 }
 
 /// What the library wants the app to do; each carries what the app needs for it.
@@ -78,6 +99,24 @@ pub enum Action {
     Account(account::Request),
     /// Make this workspace the active one; the list follows.
     SwitchWorkspace(String),
+    /// Fetch the versions of the prompt from `space`'s workspace; answer with
+    /// [`State::show_history`].
+    History {
+        id: PromptId,
+        space: String,
+    },
+    /// Make a version of the prompt current again (`None`: its last before the current, or
+    /// a deleted prompt's last); answer with [`State::restored`].
+    Restore {
+        id: PromptId,
+        version: Option<u64>,
+        space: String,
+    },
+    /// Fetch the prompts deleted lately in `space`'s workspace; answer with
+    /// [`State::show_deleted`].
+    ListDeleted {
+        space: String,
+    },
 }
 
 impl State {
@@ -94,6 +133,9 @@ impl State {
             workspaces: Vec::new(),
             active: String::new(),
             editor_space: String::new(),
+            history: None,
+            deleted: None,
+            deleted_error: None,
         }
     }
 
@@ -121,6 +163,7 @@ impl State {
             }
             Message::Select(id) => {
                 self.selected = Some(id.clone());
+                self.history = None;
                 self.editor_space.clone_from(&self.active);
                 Action::Open { id, space: self.editor_space.clone() }
             }
@@ -139,7 +182,83 @@ impl State {
             Message::SwitchWorkspace(space) if space == self.active => Action::None,
             Message::SwitchWorkspace(space) => {
                 self.active.clone_from(&space);
+                self.deleted = None;
                 Action::SwitchWorkspace(space)
+            }
+            Message::History(message) => self.update_history(message),
+            Message::ShowDeleted(true) => {
+                self.deleted = Some(Loadable::Loading);
+                self.deleted_error = None;
+                Action::ListDeleted { space: self.active.clone() }
+            }
+            Message::ShowDeleted(false) => {
+                self.deleted = None;
+                Action::None
+            }
+            Message::BringBack(id) => {
+                self.deleted_error = None;
+                Action::Restore { id, version: None, space: self.active.clone() }
+            }
+        }
+    }
+
+    fn update_history(&mut self, message: history::Message) -> Action {
+        let Some(history) = &mut self.history else { return Action::None };
+        match history.update(message) {
+            history::Action::None => Action::None,
+            history::Action::Restore { prompt, version } => Action::Restore {
+                id: prompt,
+                version: Some(version),
+                space: self.editor_space.clone(),
+            },
+            history::Action::Back => {
+                self.history = None;
+                Action::None
+            }
+        }
+    }
+
+    /// The versions of `id`, oldest first, shown in the editor's place if it is still the
+    /// prompt there.
+    pub fn show_history(&mut self, id: &PromptId, versions: Result<Vec<history::Version>, String>) {
+        if self.editing() != Some(id) {
+            return;
+        }
+        match versions {
+            Ok(versions) => self.history = Some(history::State::new(id.clone(), versions)),
+            Err(error) => {
+                if let Some(editor) = &mut self.editor {
+                    editor.set_error(Some(error));
+                }
+            }
+        }
+    }
+
+    /// The prompts deleted lately, the latest first.
+    pub fn show_deleted(&mut self, deleted: Result<Vec<DeletedPrompt>, String>) {
+        if self.deleted.is_some() {
+            self.deleted = Some(match deleted {
+                Ok(rows) => Loadable::Loaded(rows),
+                Err(error) => Loadable::Failed(error),
+            });
+        }
+    }
+
+    /// A version of `id` was made current, or `id` brought back: the library lists it and
+    /// its editor opens on it. A failure stays where it was asked, saying why.
+    pub fn restored(&mut self, id: PromptId, result: Result<(), String>) -> Action {
+        match result {
+            Ok(()) => {
+                self.deleted = None;
+                self.history = None;
+                self.update(Message::Select(id))
+            }
+            Err(error) => {
+                match &mut self.history {
+                    Some(history) => history.restore_failed(error),
+                    None => self.deleted_error = Some(error),
+                }
+                Action::None
             }
         }
     }
@@ -150,6 +269,7 @@ impl State {
             editor::Action::None => Action::None,
             editor::Action::Save(draft) => Action::Save { draft, space: self.editor_space.clone() },
             editor::Action::Delete(id) => Action::Delete { id, space: self.editor_space.clone() },
+            editor::Action::History(id) => Action::History { id, space: self.editor_space.clone() },
             editor::Action::Cancel => {
                 self.editor = None;
                 Action::None
@@ -214,10 +334,15 @@ impl State {
             });
             top = top.push(row(chips).spacing(6));
         }
-        let list = column![top, self.list()].spacing(8).width(Length::FillPortion(2));
-        let detail = match &self.editor {
-            Some(editor) => editor.view().map(Message::Editor),
-            None => container(
+        let listed = match &self.deleted {
+            Some(deleted) => self.deleted_list(deleted),
+            None => self.list(),
+        };
+        let list = column![top, listed].spacing(8).width(Length::FillPortion(2));
+        let detail = match (&self.history, &self.editor) {
+            (Some(history), _) => history.view().map(Message::History),
+            (None, Some(editor)) => editor.view().map(Message::Editor),
+            (None, None) => container(
                 text("Select a prompt to edit it, or create a new one.").style(theme::muted),
             )
             .center(Length::Fill)
@@ -231,13 +356,18 @@ impl State {
             text(self.indicator.label()).size(12),
             space::horizontal(),
             text(&self.counts).size(12).style(theme::muted),
+            self.deleted_switch(),
             account::view(self.account, self.account_error.as_deref()).map(Message::Account)
         ]
         .spacing(8)
         .align_y(iced::Center);
-        let editing = self.editor.is_some();
+        let escape = match (&self.history, &self.editor) {
+            (Some(_), _) => Message::History(history::Message::Back),
+            (None, Some(_)) => Message::Editor(editor::Message::Cancel),
+            (None, None) => Message::Close,
+        };
         on_keys(container(column![main, status].spacing(8)).padding(12), move |key, modifiers| {
-            library_keys(key, modifiers, editing)
+            library_keys(key, modifiers, &escape)
         })
     }
 
@@ -270,6 +400,51 @@ impl State {
         scrollable(list).height(Length::Fill).into()
     }
 
+    /// The status bar's way into "Recently deleted", and back out.
+    fn deleted_switch(&self) -> Element<'_, Message> {
+        let (label, show) = match self.deleted {
+            Some(_) => ("Back to the library", false),
+            None => ("Recently deleted", true),
+        };
+        button(text(label).size(12))
+            .padding([2, 8])
+            .on_press(Message::ShowDeleted(show))
+            .style(button::text)
+            .into()
+    }
+
+    /// "Recently deleted": each prompt with when it went, and a button to bring it back.
+    fn deleted_list<'a>(
+        &'a self,
+        deleted: &'a Loadable<Vec<DeletedPrompt>>,
+    ) -> Element<'a, Message> {
+        let rows = match deleted {
+            Loadable::Loading => {
+                return text("Loading the deleted prompts…").style(theme::muted).into();
+            }
+            Loadable::Failed(error) => return text(error).style(theme::error).into(),
+            Loadable::Loaded(rows) if rows.is_empty() => {
+                return text("Nothing deleted in the last thirty days.").style(theme::muted).into();
+            }
+            Loadable::Loaded(rows) => rows,
+        };
+        let rows = rows.iter().map(|prompt| {
+            let when = text(format!("deleted {}", prompt.deleted)).size(11).style(theme::muted);
+            let back = button("Restore")
+                .on_press(Message::BringBack(prompt.id.clone()))
+                .style(button::secondary);
+            row![column![text(&prompt.title).size(14), when].width(Length::Fill), back]
+                .spacing(8)
+                .align_y(iced::Center)
+                .into()
+        });
+        let mut list = column(rows).spacing(6);
+        if let Some(error) = &self.deleted_error {
+            list = list.push(text(error).style(theme::error));
+        }
+        scrollable(list).height(Length::Fill).into()
+    }
+
     fn row<'a>(&self, prompt: &'a PromptSummary) -> Element<'a, Message> {
         let selected = self.selected.as_ref() == Some(&prompt.id);
         let tags: String = prompt.tags.iter().map(|t| format!("#{t} ")).collect();
@@ -281,12 +456,12 @@ impl State {
     }
 }
 
-/// Ctrl+W closes; Escape closes too unless it is leaving the editor.
-fn library_keys(key: &Key, modifiers: Modifiers, editing: bool) -> Option<Message> {
+/// Ctrl+W closes; Escape steps back (`escape`: out of the history, out of the editor, or
+/// closing the window).
+fn library_keys(key: &Key, modifiers: Modifiers, escape: &Message) -> Option<Message> {
     match key {
         Key::Character(c) if modifiers.control() && c.as_str() == "w" => Some(Message::Close),
-        Key::Named(Named::Escape) if editing => Some(Message::Editor(editor::Message::Cancel)),
-        Key::Named(Named::Escape) => Some(Message::Close),
+        Key::Named(Named::Escape) => Some(escape.clone()),
         _ => None,
     }
 }

@@ -100,3 +100,9 @@ pub fn chip(lit: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
 pub fn accent(theme: &Theme) -> text::Style {
     text::Style { color: Some(theme.extended_palette().primary.strong.color) }
 }
+
+/// Words a version added, in a word diff: a green that reads on dark and light alike
+/// (a span takes a colour, not a theme).
+pub const ADDED: Color = Color::from_rgb(0.22, 0.66, 0.36);
+/// Words a version took away, in a word diff.
+pub const REMOVED: Color = Color::from_rgb(0.86, 0.33, 0.33);

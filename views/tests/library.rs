@@ -5,8 +5,8 @@ use iced_test::{Error, simulator};
 use promptdeck_protocol::{Prompt, PromptId, PromptSummary};
 use promptdeck_views::account::Request;
 use promptdeck_views::editor::{BODY_ID, Draft, TAGS_ID, TITLE_ID};
-use promptdeck_views::library::{Action, Message, State};
-use promptdeck_views::{Account, Indicator, editor};
+use promptdeck_views::library::{Action, DeletedPrompt, Message, State};
+use promptdeck_views::{Account, Indicator, editor, history};
 
 fn prompt() -> Prompt {
     serde_json::from_value(serde_json::json!({
@@ -228,5 +228,109 @@ fn the_switcher_changes_workspace_and_an_open_prompt_saves_where_it_came_from() 
     assert_eq!(saved_in(&mut state), "personal", "the edit still saves into its own workspace");
     state.update(Message::New);
     assert_eq!(saved_in(&mut state), "team", "a new prompt goes to the active workspace");
+    Ok(())
+}
+
+fn version(number: u64, title: &str, body: &str, current: bool) -> history::Version {
+    history::Version {
+        number,
+        saved: format!("2026-12-0{number} 10:00"),
+        made_by: if number == 1 { String::new() } else { "synced".into() },
+        title: title.into(),
+        body: body.into(),
+        tags: vec!["code".into()],
+        current,
+        deleted: None,
+    }
+}
+
+/// The editor's History shows the prompt's versions, newest first, each with what it
+/// changed; a version clicked shows its body against the one before, and Restore asks for
+/// that version; once restored, the editor opens on the prompt again. Escape steps back.
+#[test]
+fn history_lists_versions_and_restores_the_one_chosen() -> Result<(), Error> {
+    use iced::keyboard::key::Named;
+    let p1 = PromptId::parse("p1").expect("id");
+    let mut state = state_with_prompt();
+    state.update(Message::Select(p1.clone()));
+    state.open(&prompt());
+    let mut ui = simulator(state.view());
+    ui.click("History")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(
+        apply(&mut state, messages),
+        [Action::History { id: p1.clone(), space: String::new() }]
+    );
+
+    let versions = vec![
+        version(1, "Code review", "Review this patch", false),
+        version(2, "Code review", "Review this diff", true),
+    ];
+    state.show_history(&p1, Ok(versions));
+    let mut ui = simulator(state.view());
+    ui.find("History of “Code review” · 2 versions")?;
+    ui.find("v2 · 2026-12-02 10:00 · synced · current")?;
+    ui.find("body +1 -1 words")?;
+    ui.find("first kept")?;
+    assert!(ui.find("Restore version 2").is_err(), "the current one is not restored");
+    ui.click("v1 · 2026-12-01 10:00")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    apply(&mut state, messages);
+    let mut ui = simulator(state.view());
+    ui.click("Restore version 1")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(
+        actions,
+        [Action::Restore { id: p1.clone(), version: Some(1), space: String::new() }]
+    );
+
+    assert_eq!(state.restored(p1.clone(), Err("the disk is full".into())), Action::None);
+    simulator(state.view()).find("the disk is full")?;
+    let reopened = state.restored(p1.clone(), Ok(()));
+    assert_eq!(reopened, Action::Open { id: p1.clone(), space: String::new() });
+
+    state.open(&prompt());
+    state.show_history(&p1, Ok(vec![version(1, "Code review", "Review this diff", true)]));
+    let mut ui = simulator(state.view());
+    let _ = ui.tap_key(Named::Escape);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert!(apply(&mut state, messages).is_empty(), "out of the history, not the window");
+    simulator(state.view()).find("Edit prompt")?;
+    Ok(())
+}
+
+/// "Recently deleted" lists the prompts deleted lately in the list's place, each with a
+/// Restore that brings it back; "Back to the library" returns.
+#[test]
+fn recently_deleted_prompts_are_listed_and_brought_back() -> Result<(), Error> {
+    let mut state = state_with_prompt();
+    let mut ui = simulator(state.view());
+    ui.click("Recently deleted")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert_eq!(apply(&mut state, messages), [Action::ListDeleted { space: String::new() }]);
+    simulator(state.view()).find("Loading the deleted prompts…")?;
+
+    let gone = PromptId::parse("gone").expect("id");
+    state.show_deleted(Ok(vec![DeletedPrompt {
+        id: gone.clone(),
+        title: "Old greeting".into(),
+        deleted: "2026-12-01 09:00".into(),
+    }]));
+    let mut ui = simulator(state.view());
+    ui.find("Old greeting")?;
+    ui.find("deleted 2026-12-01 09:00")?;
+    ui.click("Restore")?;
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let actions = apply(&mut state, messages);
+    assert_eq!(
+        actions,
+        [Action::Restore { id: gone.clone(), version: None, space: String::new() }]
+    );
+    assert_eq!(
+        state.restored(gone.clone(), Ok(())),
+        Action::Open { id: gone, space: String::new() }
+    );
+    simulator(state.view()).find("Code review")?;
     Ok(())
 }
