@@ -101,6 +101,91 @@ pub fn word_diff(before: &str, after: &str) -> Vec<Run> {
     runs
 }
 
+/// One step of a [`Delta`], over characters: keep the next `n` of the text it applies to,
+/// skip the next `n`, or put text in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Step {
+    #[serde(rename = "k")]
+    Keep(usize),
+    #[serde(rename = "s")]
+    Skip(usize),
+    #[serde(rename = "i")]
+    Insert(String),
+}
+
+/// How to make one text from another: a version kept as the few characters that tell it
+/// from the next, rather than whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Delta(pub Vec<Step>);
+
+impl Delta {
+    /// The steps that make `to` from `from`: a shortest edit of their characters
+    /// (Myers'), given up for a coarser one past a deadline, which is as correct and only
+    /// larger.
+    pub fn between(from: &str, to: &str) -> Self {
+        let (old, new): (Vec<char>, Vec<char>) = (from.chars().collect(), to.chars().collect());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+        let ops = similar::capture_diff_slices_deadline(
+            similar::Algorithm::Myers,
+            &old,
+            &new,
+            Some(deadline),
+        );
+        let mut steps: Vec<Step> = Vec::new();
+        for op in ops {
+            let (tag, old_range, new_range) = op.as_tag_tuple();
+            let inserted = || new[new_range.clone()].iter().collect::<String>();
+            match tag {
+                similar::DiffTag::Equal => push(&mut steps, Step::Keep(old_range.len())),
+                similar::DiffTag::Delete => push(&mut steps, Step::Skip(old_range.len())),
+                similar::DiffTag::Insert => push(&mut steps, Step::Insert(inserted())),
+                similar::DiffTag::Replace => {
+                    push(&mut steps, Step::Skip(old_range.len()));
+                    push(&mut steps, Step::Insert(inserted()));
+                }
+            }
+        }
+        Self(steps)
+    }
+
+    /// The text these steps make from `from`; `None` if they do not fit it (a delta made
+    /// from another text).
+    pub fn apply(&self, from: &str) -> Option<String> {
+        let mut chars = from.chars();
+        let mut out = String::with_capacity(from.len());
+        for step in &self.0 {
+            match step {
+                Step::Keep(n) => {
+                    for _ in 0..*n {
+                        out.push(chars.next()?);
+                    }
+                }
+                Step::Skip(n) => {
+                    for _ in 0..*n {
+                        chars.next()?;
+                    }
+                }
+                Step::Insert(text) => out.push_str(text),
+            }
+        }
+        chars.next().is_none().then_some(out)
+    }
+}
+
+/// Adds `step`, joined to the last one where they are of a kind.
+fn push(steps: &mut Vec<Step>, step: Step) {
+    match (steps.last_mut(), step) {
+        (_, Step::Keep(0) | Step::Skip(0)) => {}
+        (_, Step::Insert(text)) if text.is_empty() => {}
+        (Some(Step::Keep(n)), Step::Keep(more)) | (Some(Step::Skip(n)), Step::Skip(more)) => {
+            *n += more;
+        }
+        (Some(Step::Insert(text)), Step::Insert(more)) => text.push_str(&more),
+        (_, step) => steps.push(step),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +197,20 @@ mod tests {
         assert_eq!(changes, WordChanges { added: 2, removed: 1 });
         assert_eq!(changes.to_string(), "body +2 -1 words");
         assert_eq!(word_changes("same", "same"), WordChanges::default());
+    }
+
+    #[test]
+    fn a_delta_makes_one_text_from_the_other_and_no_other() {
+        let newer = "Review this diff for bugs and naming problems — ünïcode kept";
+        let older = "Review this patch for bugs and style problems please — ünïcode kept";
+        let delta = Delta::between(newer, older);
+        assert_eq!(delta.apply(newer).as_deref(), Some(older));
+        assert!(delta.0.len() < 12, "a few steps, not the whole text: {delta:?}");
+        assert_eq!(delta.apply("another text entirely"), None);
+        let json = serde_json::to_string(&delta).expect("serialises");
+        assert_eq!(serde_json::from_str::<Delta>(&json).expect("reads"), delta);
+        assert_eq!(Delta::between("", "all new").apply("").as_deref(), Some("all new"));
+        assert_eq!(Delta::between("all gone", "").apply("all gone").as_deref(), Some(""));
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! Every earlier version of every prompt, kept on this device: each time a prompt's title,
 //! body or tags change (here, or arriving by sync) or it is deleted, what it held until then
 //! is kept, in the same write transaction as the change, so a crash keeps both or neither.
-//! The current version is the view's; a first pull writes nothing here.
+//! The current version is the view's; a first pull writes nothing here. A kept body is the
+//! few characters that tell it from the next version's (the current one's, for the newest),
+//! whole only before a deletion.
 //!
 //! Kept per prompt: the last [`KEEP_VERSIONS`] versions, and any younger than
 //! [`KEEP_DAYS`] days (whichever keeps more). A deleted prompt's versions stay
 //! [`DELETED_DAYS`] days, for "Recently deleted", then go.
 
+use promptdeck_protocol::diff::Delta;
 use promptdeck_protocol::{PROMPT_PREFIX, Prompt, PromptId};
 use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -39,7 +42,9 @@ pub enum Origin {
 pub struct Version {
     pub number: u64,
     pub title: String,
-    pub body: String,
+    pub body: Body,
+    /// FNV-1a of the body, to tell a body rebuilt right from one that is not.
+    pub body_hash: u64,
     pub tags: Vec<String>,
     pub created_at: i64,
     /// The prompt's own `updatedAt` in this version: when it was made, on whichever device.
@@ -49,6 +54,23 @@ pub struct Version {
     pub replaced_by: Origin,
     /// The change that replaced it deleted the prompt.
     pub deleted: bool,
+}
+
+/// A version's body: whole (before a deletion, when there is no later one), or as the
+/// characters that tell it from the next version's, newer, body: a small edit of a long
+/// system prompt costs a few bytes, not the prompt again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Body {
+    Whole(String),
+    FromNext(Delta),
+}
+
+/// FNV-1a, 64 bits: stable across builds and machines, as a stored value must be.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// One version as a history lists it.
@@ -157,10 +179,15 @@ pub(crate) fn record(
         Some((key, _)) => key.value()[from.len()..].parse::<u64>().unwrap_or(0) + 1,
         None => 1,
     };
+    let body = match new {
+        Some(new) => Body::FromNext(Delta::between(&new.body, &old.body)),
+        None => Body::Whole(old.body.clone()),
+    };
     let version = Version {
         number,
         title: old.title.clone(),
-        body: old.body.clone(),
+        body,
+        body_hash: fnv1a(&old.body),
         tags: old.tags.clone(),
         created_at: old.created_at,
         updated_at: old.updated_at,
@@ -222,45 +249,61 @@ pub(crate) fn forget_long_deleted(txn: &WriteTransaction, now: i64) -> Result<us
 }
 
 /// Every kept version of `id`, oldest first, then `current` (the view's) if it exists.
-/// A damaged version is left out.
+/// Bodies are rebuilt from the newest back; a version that is damaged, or whose body does
+/// not rebuild to what was kept, is left out (and so are older ones resting on it, back to
+/// the next kept whole).
 pub(crate) fn entries(
     txn: &ReadTransaction,
     id: &PromptId,
     current: Option<Prompt>,
 ) -> Result<Vec<Entry>, StoreError> {
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut made_by = None;
-    let mut next = 1;
+    let mut versions: Vec<Version> = Vec::new();
     if let Some(table) = open(txn, TABLE)? {
         let (from, to) = range(id.as_str());
         for entry in table.range(from.as_str()..to.as_str())? {
             let (_, raw) = entry?;
-            let version = match serde_json::from_slice::<Version>(raw.value()) {
-                Ok(version) => version,
-                Err(e) => {
-                    tracing::warn!(%id, error = %e, "a version is damaged; left out");
-                    continue;
-                }
-            };
-            next = version.number + 1;
-            entries.push(Entry {
-                number: version.number,
-                title: version.title,
-                body: version.body,
-                tags: version.tags,
-                created_at: version.created_at,
-                saved_at: version.updated_at,
-                made_by,
-                current: false,
-                deleted_at: version.deleted.then_some(version.replaced_at),
-            });
-            made_by = Some(version.replaced_by);
+            match serde_json::from_slice::<Version>(raw.value()) {
+                Ok(version) => versions.push(version),
+                Err(e) => tracing::warn!(%id, error = %e, "a version is damaged; left out"),
+            }
         }
     }
-    if let Some(prompt) = current {
-        // A prompt deleted and brought back: the versions before its deletion are history.
+    let mut bodies: Vec<Option<String>> = vec![None; versions.len()];
+    let mut next = current.as_ref().map(|prompt| prompt.body.clone());
+    for (at, version) in versions.iter().enumerate().rev() {
+        let body = match &version.body {
+            Body::Whole(body) => Some(body.clone()),
+            Body::FromNext(delta) => next.as_deref().and_then(|next| delta.apply(next)),
+        };
+        let body = body.filter(|body| fnv1a(body) == version.body_hash);
+        if body.is_none() {
+            tracing::warn!(%id, number = version.number, "a version's body does not rebuild; left out");
+        }
+        bodies[at].clone_from(&body);
+        next = body;
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut made_by = None;
+    let mut number = 1;
+    for (version, body) in versions.into_iter().zip(bodies) {
+        number = version.number + 1;
+        let by = made_by.replace(version.replaced_by);
+        let Some(body) = body else { continue };
         entries.push(Entry {
-            number: next,
+            number: version.number,
+            title: version.title,
+            body,
+            tags: version.tags,
+            created_at: version.created_at,
+            saved_at: version.updated_at,
+            made_by: by,
+            current: false,
+            deleted_at: version.deleted.then_some(version.replaced_at),
+        });
+    }
+    if let Some(prompt) = current {
+        entries.push(Entry {
+            number,
             title: prompt.title,
             body: prompt.body,
             tags: prompt.tags,

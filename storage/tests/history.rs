@@ -8,6 +8,7 @@ use promptdeck_protocol::{
 };
 use promptdeck_storage::Replica;
 use promptdeck_storage::history::{DELETED_DAYS, KEEP_VERSIONS, Origin};
+use redb::ReadableDatabase;
 use serde_json::json;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
@@ -182,4 +183,62 @@ fn a_pulled_change_keeps_the_version_it_replaced() {
     assert_eq!(seen, [("Web", None, None), ("Web, edited", Some(Origin::Synced), Some(0))]);
     let deleted = replica.recently_deleted(promptdeck_protocol::now_millis()).expect("reads");
     assert_eq!(deleted[0].deleted_by, Origin::Synced);
+}
+
+/// A kept body is the few characters that tell it from the next version's; one that does
+/// not rebuild to what was kept (the current body changed behind the history's back) is
+/// left out rather than shown wrong.
+#[test]
+fn versions_are_kept_small_and_one_that_does_not_rebuild_is_left_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    let replica = open(&dir);
+    let long = "word ".repeat(4_000);
+    let body = |n: usize| format!("{long}edit {n}");
+    replica.mutate(&create("a", "Long"), 1.0).expect("created");
+    for n in 0..5 {
+        replica.mutate(&edit("a", None, Some(&body(n)), 10 + n as i64), 10.0).expect("edited");
+    }
+    let history = replica.history(&id("a")).expect("reads");
+    assert_eq!(
+        history.iter().map(|e| e.body.clone()).skip(1).collect::<Vec<_>>(),
+        (0..5).map(body).collect::<Vec<_>>()
+    );
+    drop(replica);
+    let db = redb::Database::open(&path).expect("opens");
+    {
+        let txn = db.begin_read().expect("txn");
+        let table: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("history");
+        let table = txn.open_table(table).expect("table");
+        let largest = redb::ReadableTable::iter(&table)
+            .expect("iter")
+            .map(|entry| entry.expect("entry").1.value().len())
+            .max()
+            .expect("versions");
+        assert!(largest < 400, "a version of a 20 kB body kept in {largest} bytes");
+    }
+    {
+        let txn = db.begin_write().expect("txn");
+        let view: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("view");
+        // As long as the body it replaces, so only the kept hash tells it apart.
+        let changed_body = format!("{}edit 4", long.replace("word", "WORD"));
+        let changed = json!({"id": "a", "title": "Long", "body": changed_body, "tags": [],
+            "createdAt": 1, "updatedAt": 99, "useCount": 0, "lastUsedAt": null});
+        txn.open_table(view)
+            .expect("table")
+            .insert("prompt/a", serde_json::to_vec(&changed).expect("json").as_slice())
+            .expect("put");
+        txn.commit().expect("commit");
+    }
+    drop(db);
+    let replica = open(&dir);
+    let history = replica.history(&id("a")).expect("reads");
+    let bodies: Vec<&str> = history.iter().map(|e| e.body.as_str()).collect();
+    assert_eq!(
+        bodies.len(),
+        1,
+        "nothing rebuilt wrong is shown: {:?}",
+        &bodies[..bodies.len() - 1]
+    );
+    assert!(bodies[0].starts_with("WORD"));
 }
