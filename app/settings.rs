@@ -27,6 +27,7 @@ use promptdeck_actors::{
     CaFile, CaFileError, Endpoints, ProviderSettings, RequestError, SignInSource, SyncConfig,
     SyncConfigError, Unencrypted, WorkspaceError, check_encrypted, check_spaces,
 };
+use promptdeck_storage::history;
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
 
@@ -74,6 +75,8 @@ pub struct Effective {
     pub sign_in: Option<SignInSource>,
     pub workspaces: Workspaces,
     pub desktop: DesktopSettings,
+    /// How much of each prompt's history is kept (from the next start).
+    pub keep_history: history::Keep,
 }
 
 /// The desktop settings the windows run with.
@@ -110,7 +113,13 @@ impl Effective {
             more: settings.workspaces.spaces.clone(),
             active: settings.workspaces.active.clone(),
         };
-        let effective = Self { sync, sign_in, workspaces, desktop: desktop(cli, &settings) };
+        let keep = history::Keep::default();
+        let keep_history = history::Keep {
+            versions: settings.history.keep_versions.unwrap_or(keep.versions),
+            days: settings.history.keep_days.map_or(keep.days, i64::from),
+        };
+        let desktop = desktop(cli, &settings);
+        let effective = Self { sync, sign_in, workspaces, desktop, keep_history };
         effective.check_workspaces()?;
         Ok(effective)
     }
@@ -249,7 +258,18 @@ pub struct Settings {
     #[serde(default)]
     pub palette: PaletteSettings,
     #[serde(default)]
+    pub history: HistorySettings,
+    #[serde(default)]
     pub workspaces: WorkspaceSettings,
+}
+
+/// How much of each prompt's history is kept: its last `keep_versions` versions and any
+/// younger than `keep_days` days, whichever keeps more.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySettings {
+    pub keep_versions: Option<usize>,
+    pub keep_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -507,6 +527,22 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(!text.contains("learn"), "{text}");
         assert!(Effective::resolve(&cli, &path).expect("valid").desktop.learn);
+    }
+
+    /// The history kept is the file's to bound; without it, the last 100 versions and 90
+    /// days; a bound that is not a count is refused with the file's name.
+    #[test]
+    fn the_history_kept_is_bounded_by_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.toml");
+        let cli = <Cli as clap::Parser>::parse_from(["promptdeck"]);
+        let keep = |path: &Path| Effective::resolve(&cli, path).expect("valid").keep_history;
+        assert_eq!(keep(&path), history::Keep { versions: 100, days: 90 });
+        std::fs::write(&path, "[history]\nkeep_versions = 5\nkeep_days = 0\n").expect("written");
+        assert_eq!(keep(&path), history::Keep { versions: 5, days: 0 });
+        std::fs::write(&path, "[history]\nkeep_days = -3\n").expect("written");
+        let refused = Effective::resolve(&cli, &path).expect_err("not a count of days");
+        assert!(refused.to_string().contains("settings.toml"), "{refused}");
     }
 
     /// The palette starts afresh unless the file gives it seconds to take up its last

@@ -52,6 +52,8 @@ pub struct RuntimeConfig {
     pub auth: Option<AuthConfig>,
     /// The wait before a failed actor's first restart; it doubles with each failure.
     pub restart_backoff: Duration,
+    /// How much of each prompt's history every workspace keeps.
+    pub keep_history: history::Keep,
 }
 
 impl RuntimeConfig {
@@ -66,6 +68,7 @@ impl RuntimeConfig {
             sync: None,
             auth: None,
             restart_backoff: SupervisorArgs::FIRST_BACKOFF,
+            keep_history: history::Keep::default(),
         }
     }
 
@@ -106,10 +109,12 @@ impl Runtime {
         let (replica, open_report) = tokio::task::spawn_blocking(move || Replica::open(path))
             .await
             .map_err(|e| StartError::Spawn(e.to_string()))??;
+        replica.keep_history(config.keep_history);
         let replica = Arc::new(replica);
         let mut workspaces = vec![Workspace { space: configs[0].space.clone(), replica }];
         for more in &configs[1..] {
-            let replica = Workspace::open_store(more.library_path.clone()).await?;
+            let path = more.library_path.clone();
+            let replica = Workspace::open_store(path, config.keep_history).await?;
             workspaces.push(Workspace { space: more.space.clone(), replica: Arc::new(replica) });
         }
         let replicas = workspaces.iter().map(|w| Arc::downgrade(&w.replica)).collect();
@@ -129,6 +134,7 @@ impl Runtime {
             sync: config.sync,
             auth: config.auth,
             first_backoff: config.restart_backoff,
+            keep_history: config.keep_history,
         };
         let (supervisor, _) = Actor::spawn(Some(names.supervisor()), Supervisor, args)
             .await

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use promptdeck_storage::Replica;
+use promptdeck_storage::{Replica, history};
 use ractor::rpc::CallResult;
 use ractor::{
     Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SpawnErr, SupervisionEvent,
@@ -115,6 +115,8 @@ pub struct SupervisorArgs {
     pub auth: Option<AuthConfig>,
     /// The wait before a failed child's first restart; it doubles with each failure.
     pub first_backoff: Duration,
+    /// How much history the workspaces' stores keep, those opened later too.
+    pub keep_history: history::Keep,
 }
 
 impl SupervisorArgs {
@@ -357,7 +359,8 @@ impl SupervisorState {
         let SyncSetup { workspaces, sync, auth } = setup;
         let workspaces = workspaces.unwrap_or_else(|| self.args.configs(sync.as_ref()));
         check_workspaces(&workspaces, sync.as_ref())?;
-        let workspaces = open_workspaces(&self.args.workspaces, workspaces).await?;
+        let workspaces =
+            open_workspaces(&self.args.workspaces, workspaces, self.args.keep_history).await?;
         self.stop_where(|child| child.left(&workspaces)).await;
         let spaces: Vec<String> = workspaces.iter().map(|w| w.space.clone()).collect();
         self.args.status.update(|s| s.set_workspaces(&spaces));
@@ -460,13 +463,14 @@ impl SupervisorState {
 async fn open_workspaces(
     open: &[Workspace],
     wanted: Vec<WorkspaceConfig>,
+    keep_history: history::Keep,
 ) -> Result<Vec<Workspace>, WorkspaceError> {
     let mut workspaces = Vec::with_capacity(wanted.len());
     for config in wanted {
         let kept = open.iter().find(|w| w.replica.path() == config.library_path);
         let replica = match kept {
             Some(workspace) => workspace.replica.clone(),
-            None => Arc::new(Workspace::open_store(config.library_path).await?),
+            None => Arc::new(Workspace::open_store(config.library_path, keep_history).await?),
         };
         workspaces.push(Workspace { space: config.space, replica });
     }

@@ -59,7 +59,11 @@ pub enum WorkspaceError {
 impl Workspace {
     /// Opens a workspace's store off the async threads; a damaged file was moved aside
     /// (logged by the store) and a fresh one created.
-    pub async fn open_store(path: PathBuf) -> Result<Replica, WorkspaceError> {
+    /// Opens the store at `path`, keeping `keep_history` of each prompt's history.
+    pub async fn open_store(
+        path: PathBuf,
+        keep_history: promptdeck_storage::history::Keep,
+    ) -> Result<Replica, WorkspaceError> {
         let unopenable = |reason: String| WorkspaceError::Unopenable { path: path.clone(), reason };
         let opened = tokio::task::spawn_blocking({
             let path = path.clone();
@@ -69,6 +73,7 @@ impl Workspace {
         let (replica, _): (Replica, OpenReport) = opened
             .map_err(|e| unopenable(e.to_string()))?
             .map_err(|e| unopenable(e.to_string()))?;
+        replica.keep_history(keep_history);
         Ok(replica)
     }
 }

@@ -5,8 +5,8 @@
 //! few characters that tell it from the next version's (the current one's, for the newest),
 //! whole only before a deletion.
 //!
-//! Kept per prompt: the last [`KEEP_VERSIONS`] versions, and any younger than
-//! [`KEEP_DAYS`] days (whichever keeps more). A deleted prompt's versions stay
+//! Kept per prompt, by default: the last [`KEEP_VERSIONS`] versions, and any younger than
+//! [`KEEP_DAYS`] days (whichever keeps more; [`Keep`] sets both). A deleted prompt's versions stay
 //! [`DELETED_DAYS`] days, for "Recently deleted", then go.
 
 use promptdeck_protocol::diff::Delta;
@@ -23,6 +23,20 @@ pub(crate) const DELETED: TableDefinition<&str, i64> = TableDefinition::new("his
 
 pub const KEEP_VERSIONS: usize = 100;
 pub const KEEP_DAYS: i64 = 90;
+
+/// How much of each prompt's history is kept: its last `versions` versions, and any
+/// younger than `days` days, whichever keeps more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    pub versions: usize,
+    pub days: i64,
+}
+
+impl Default for Keep {
+    fn default() -> Self {
+        Self { versions: KEEP_VERSIONS, days: KEEP_DAYS }
+    }
+}
 pub const DELETED_DAYS: i64 = 30;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -127,13 +141,15 @@ pub(crate) fn record_touched(
     touched: &[crate::view::Touched],
     origin: Origin,
     at: i64,
+    keep: Keep,
 ) -> Result<(), StoreError> {
     let read = |raw: &Option<Vec<u8>>| {
         raw.as_deref().and_then(|raw| serde_json::from_slice::<Prompt>(raw).ok())
     };
     for t in touched {
         if let Some(id) = prompt_id(&t.key) {
-            record(txn, id, read(&t.before).as_ref(), read(&t.after).as_ref(), origin, at)?;
+            let (before, after) = (read(&t.before), read(&t.after));
+            record(txn, id, before.as_ref(), after.as_ref(), origin, at, keep)?;
         }
     }
     Ok(())
@@ -147,12 +163,13 @@ pub(crate) fn record_values(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
     at: i64,
+    keep: Keep,
 ) -> Result<(), StoreError> {
     let Some(id) = prompt_id(key) else { return Ok(()) };
     let read = |value: Option<&serde_json::Value>| {
         value.and_then(|value| serde_json::from_value::<Prompt>(value.clone()).ok())
     };
-    record(txn, id, read(before).as_ref(), read(after).as_ref(), Origin::Synced, at)
+    record(txn, id, read(before).as_ref(), read(after).as_ref(), Origin::Synced, at, keep)
 }
 
 /// A prompt changed from `old` to `new` (`None`: it did not exist, or it is deleted).
@@ -164,6 +181,7 @@ pub(crate) fn record(
     new: Option<&Prompt>,
     origin: Origin,
     at: i64,
+    keep: Keep,
 ) -> Result<(), StoreError> {
     let mut deleted = txn.open_table(DELETED)?;
     if new.is_some() {
@@ -199,26 +217,26 @@ pub(crate) fn record(
     if new.is_none() {
         deleted.insert(id, at)?;
     }
-    prune(&mut table, id, at)
+    prune(&mut table, id, at, keep)
 }
 
-/// Drops `id`'s versions beyond the last [`KEEP_VERSIONS`] that are older than
-/// [`KEEP_DAYS`].
+/// Drops `id`'s versions beyond the last `keep.versions` that are older than `keep.days`.
 fn prune(
     table: &mut redb::Table<&'static str, &'static [u8]>,
     id: &str,
     now: i64,
+    keep: Keep,
 ) -> Result<(), StoreError> {
     let (from, to) = range(id);
     let count = table.range(from.as_str()..to.as_str())?.count();
-    if count <= KEEP_VERSIONS {
+    if count <= keep.versions {
         return Ok(());
     }
     let mut dropped = Vec::new();
-    for entry in table.range(from.as_str()..to.as_str())?.take(count - KEEP_VERSIONS) {
+    for entry in table.range(from.as_str()..to.as_str())?.take(count - keep.versions) {
         let (key, raw) = entry?;
         let old = serde_json::from_slice::<Version>(raw.value())
-            .is_ok_and(|v| v.replaced_at < now - KEEP_DAYS * DAY_MS);
+            .is_ok_and(|v| v.replaced_at < now - keep.days.saturating_mul(DAY_MS));
         if old {
             dropped.push(key.value().to_owned());
         }
@@ -350,6 +368,21 @@ pub(crate) fn recently_deleted(
     }
     out.sort_by_key(|d| std::cmp::Reverse(d.deleted_at));
     Ok(out)
+}
+
+/// What the history takes on disk: its tables' bytes, their indexing and fragmentation.
+pub(crate) fn bytes(txn: &ReadTransaction) -> Result<u64, StoreError> {
+    use redb::ReadableTableMetadata;
+    let mut bytes = 0;
+    if let Some(table) = open(txn, TABLE)? {
+        let stats = table.stats()?;
+        bytes += stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
+    }
+    if let Some(table) = open(txn, DELETED)? {
+        let stats = table.stats()?;
+        bytes += stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
+    }
+    Ok(bytes)
 }
 
 fn open<K: redb::Key + 'static, V: redb::Value + 'static>(

@@ -44,6 +44,8 @@ pub struct Replica {
     /// `None` only for the moment the file is being opened again.
     db: RwLock<Option<Database>>,
     path: PathBuf,
+    /// How much of each prompt's history the writes keep.
+    keep: RwLock<history::Keep>,
 }
 
 /// What a committed local mutation produced.
@@ -66,7 +68,20 @@ impl Replica {
     }
 
     fn from_open(db: Database, path: &Path) -> Self {
-        Self { db: RwLock::new(Some(db)), path: path.to_owned() }
+        Self {
+            db: RwLock::new(Some(db)),
+            path: path.to_owned(),
+            keep: RwLock::new(history::Keep::default()),
+        }
+    }
+
+    /// Keeps this much of each prompt's history from the next write on.
+    pub fn keep_history(&self, keep: history::Keep) {
+        *self.keep.write().unwrap_or_else(std::sync::PoisonError::into_inner) = keep;
+    }
+
+    fn kept(&self) -> history::Keep {
+        *self.keep.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `work` on the database. After a write the disk refused (full, say), redb
@@ -129,13 +144,15 @@ impl Replica {
         mutations: &[Mutation],
         timestamp: f64,
     ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
-        self.with_db(|db| Self::commit_local_in(db, mutations, timestamp))
+        let keep = self.kept();
+        self.with_db(|db| Self::commit_local_in(db, mutations, timestamp, keep))
     }
 
     fn commit_local_in(
         db: &Database,
         mutations: &[Mutation],
         timestamp: f64,
+        keep: history::Keep,
     ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
         let txn = db.begin_write()?;
         let mut sync = meta::read_sync_state(&txn)?;
@@ -146,7 +163,8 @@ impl Replica {
             }
             view.into_changes()?
         };
-        history::record_touched(&txn, &touched, history::Origin::ThisDevice, timestamp as i64)?;
+        let at = timestamp as i64;
+        history::record_touched(&txn, &touched, history::Origin::ThisDevice, at, keep)?;
         let mut queued = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             let pending = PendingMutation {
@@ -227,6 +245,11 @@ impl Replica {
     /// latest first.
     pub fn recently_deleted(&self, now: i64) -> Result<Vec<history::Deleted>, StoreError> {
         self.with_db(|db| history::recently_deleted(&db.begin_read()?, now))
+    }
+
+    /// What the history takes on disk, in bytes (for the figures).
+    pub fn history_bytes(&self) -> Result<u64, StoreError> {
+        self.with_db(|db| history::bytes(&db.begin_read()?))
     }
 
     /// Forgets prompts deleted more than [`history::DELETED_DAYS`] days before `now`;

@@ -53,7 +53,8 @@ impl Replica {
         asked_with: &Cookie,
         response: &PullResponse,
     ) -> Result<PullApplied, StoreError> {
-        self.with_db(|db| apply_pull_in(db, asked_with, response))
+        let keep = self.kept();
+        self.with_db(|db| apply_pull_in(db, asked_with, response, keep))
     }
 
     /// Ties the replica to the backend and space `target` names. Another target than the
@@ -114,6 +115,7 @@ fn apply_pull_in(
     db: &redb::Database,
     asked_with: &Cookie,
     response: &PullResponse,
+    keep: history::Keep,
 ) -> Result<PullApplied, StoreError> {
     let txn = db.begin_write()?;
     let mut sync = meta::read_sync_state(&txn)?;
@@ -126,9 +128,9 @@ fn apply_pull_in(
         before.into_iter().partition(|p| p.client_id == sync.client_id && p.id <= acked);
     let clears = response.patch.iter().any(|op| matches!(op, PatchOp::Clear));
     let changes = if clears && remaining.is_empty() {
-        replace_with_patch(&txn, &response.patch)?
+        replace_with_patch(&txn, &response.patch, keep)?
     } else {
-        rebase(&txn, &response.patch, touched_by_pending, &remaining)?
+        rebase(&txn, &response.patch, touched_by_pending, &remaining, keep)?
     };
     pending::replace_all(&txn, &remaining)?;
     sync.cookie = response.cookie.clone();
@@ -199,6 +201,7 @@ fn rebase(
     patch: &[PatchOp],
     touched_by_pending: BTreeSet<String>,
     pending: &[PendingMutation],
+    keep: history::Keep,
 ) -> Result<ChangeSet, StoreError> {
     let (before, keys) = if patch.iter().any(|op| matches!(op, PatchOp::Clear)) {
         let before = view::all_values(txn)?;
@@ -227,7 +230,7 @@ fn rebase(
     let at = promptdeck_protocol::now_millis();
     for key in &keys {
         if before.get(key) != after.get(key) {
-            history::record_values(txn, key, before.get(key), after.get(key), at)?;
+            history::record_values(txn, key, before.get(key), after.get(key), at, keep)?;
         }
     }
     Ok(diff(before, after))
@@ -237,7 +240,11 @@ fn rebase(
 /// the patch leaves and the view takes every value from it, and the changes come from the
 /// patch's own values with nothing read back or parsed again (the first pull of a large
 /// library). Every key left is reported as put, every other key of the old view as deleted.
-fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<ChangeSet, StoreError> {
+fn replace_with_patch(
+    txn: &WriteTransaction,
+    patch: &[PatchOp],
+    keep: history::Keep,
+) -> Result<ChangeSet, StoreError> {
     let mut state: BTreeMap<&str, &JsonText> = BTreeMap::new();
     for op in patch {
         match op {
@@ -257,7 +264,7 @@ fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<Chang
             gone.push(Change::Del { key });
         }
     }
-    keep_replaced_versions(txn, &state)?;
+    keep_replaced_versions(txn, &state, keep)?;
     let mut base = txn.open_table(base::TABLE)?;
     let mut view = txn.open_table(view::TABLE)?;
     base.retain(|_, _| false)?;
@@ -277,6 +284,7 @@ fn replace_with_patch(txn: &WriteTransaction, patch: &[PatchOp]) -> Result<Chang
 fn keep_replaced_versions(
     txn: &WriteTransaction,
     state: &BTreeMap<&str, &JsonText>,
+    keep: history::Keep,
 ) -> Result<(), StoreError> {
     let before = {
         let (view, base) = (txn.open_table(view::TABLE)?, txn.open_table(base::TABLE)?);
@@ -291,7 +299,7 @@ fn keep_replaced_versions(
         let new =
             state.get(key.as_str()).and_then(|v| serde_json::from_str::<Value>(v.as_str()).ok());
         if old != new {
-            history::record_values(txn, &key, old.as_ref(), new.as_ref(), at)?;
+            history::record_values(txn, &key, old.as_ref(), new.as_ref(), at, keep)?;
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ use promptdeck_protocol::{
     CreatePrompt, DeletePrompt, MarkPromptUsed, Mutation, PromptId, UpdatePrompt,
 };
 use promptdeck_storage::Replica;
-use promptdeck_storage::history::{DELETED_DAYS, KEEP_VERSIONS, Origin};
+use promptdeck_storage::history::{DELETED_DAYS, KEEP_VERSIONS, Keep, Origin};
 use redb::ReadableDatabase;
 use serde_json::json;
 
@@ -146,6 +146,20 @@ fn versions_beyond_the_last_hundred_go_only_once_older_than_ninety_days() {
     }
     let history = replica.history(&id("a")).expect("reads");
     assert_eq!(history.len(), KEEP_VERSIONS + extra as usize + 1, "all younger than 90 days");
+}
+
+/// The bounds are the user's: with three versions and no days, only the last three stay.
+#[test]
+fn the_history_kept_follows_the_bounds_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let replica = open(&dir);
+    replica.keep_history(Keep { versions: 3, days: 0 });
+    replica.mutate(&create("a", "v0"), 1.0).expect("created");
+    for n in 1..=6_i64 {
+        replica.mutate(&edit("a", Some(&format!("v{n}")), None, n), n as f64).expect("ok");
+    }
+    let titles: Vec<String> = titles(&replica, "a").into_iter().map(|(_, t, _)| t).collect();
+    assert_eq!(titles, ["v3", "v4", "v5", "v6"], "three kept, and the current");
 }
 
 /// A change pulled from the server keeps what the prompt held before it here, marked as
