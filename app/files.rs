@@ -21,3 +21,14 @@ pub(crate) fn replace(
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// As [`replace`], making `path`'s folder first, and readable by others as desktop entries
+/// and compositor configuration are (0644).
+#[cfg(unix)]
+pub(crate) fn replace_readable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    replace(path, bytes, Some(std::fs::Permissions::from_mode(0o644)))
+}

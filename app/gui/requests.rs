@@ -136,13 +136,15 @@ pub fn insert(
             }
             let body = prompt.body.clone();
             let inserted = inserter.insert(Insertion { body, fields, delivery }).await?;
-            if let Err(e) = runtime.mark_used(&id).await {
-                tracing::warn!(error = %e, "could not record the use");
-            }
+            // Learned before the use is counted: the use changes the library, and the
+            // searches that change sets off must already rank the pick.
             if let Some(query) = picked_for.filter(|query| !query.trim().is_empty())
                 && let Err(e) = runtime.learn(&query, &id).await
             {
                 tracing::warn!(error = %e, "could not learn the pick");
+            }
+            if let Err(e) = runtime.mark_used(&id).await {
+                tracing::warn!(error = %e, "could not record the use");
             }
             Ok(inserted)
         },

@@ -135,7 +135,9 @@ pub(crate) fn prompt_id(key: &str) -> Option<&str> {
     key.strip_prefix(PROMPT_PREFIX)
 }
 
-/// Keeps what each prompt a local write touched held before it, where that changed.
+/// Keeps what each prompt a local write touched held before it, where that changed. A
+/// prompt that did not exist before has nothing to keep: it is only no longer deleted, and
+/// nothing of it is read (an import of 100k prompts parses none of them here).
 pub(crate) fn record_touched(
     txn: &WriteTransaction,
     touched: &[crate::view::Touched],
@@ -146,10 +148,25 @@ pub(crate) fn record_touched(
     let read = |raw: &Option<Vec<u8>>| {
         raw.as_deref().and_then(|raw| serde_json::from_slice::<Prompt>(raw).ok())
     };
+    let mut created = Vec::new();
     for t in touched {
-        if let Some(id) = prompt_id(&t.key) {
-            let (before, after) = (read(&t.before), read(&t.after));
-            record(txn, id, before.as_ref(), after.as_ref(), origin, at, keep)?;
+        let Some(id) = prompt_id(&t.key) else { continue };
+        match &t.before {
+            None if t.after.is_some() => created.push(id),
+            None => {}
+            Some(_) => {
+                let (before, after) = (read(&t.before), read(&t.after));
+                record(txn, id, before.as_ref(), after.as_ref(), origin, at, keep)?;
+            }
+        }
+    }
+    if !created.is_empty() {
+        use redb::ReadableTableMetadata;
+        let mut deleted = txn.open_table(DELETED)?;
+        if !deleted.is_empty()? {
+            for id in created {
+                deleted.remove(id)?;
+            }
         }
     }
     Ok(())

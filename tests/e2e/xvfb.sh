@@ -22,6 +22,8 @@ status() { "$BIN" status --json | python3 -c "import json,sys; s=json.load(sys.s
 status_is() { [[ "$(status "$1")" == "$2" ]]; }
 focus_is() { [[ "$(xdotool getwindowfocus 2>/dev/null)" == "$1" ]]; }
 clipboard_is() { [[ "$(xclip -o -selection clipboard 2>/dev/null)" == "$1" ]]; }
+uses_of() { "$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['id']=='$1'][0])"; }
+uses_of_is() { [[ "$(uses_of "$1")" == "$2" ]]; }
 uses_are() { [[ "$("$BIN" list --json | python3 -c "import json,sys; print([p['useCount'] for p in json.load(sys.stdin) if p['title']=='$1'][0])")" == "$2" ]]; }
 # palettes_shown N: N palette windows are mapped (a closed one is kept hidden).
 palettes_shown() { [[ "$(xdotool search --onlyvisible --name '^Promptdeck palette$' | wc -l)" == "$1" ]]; }
@@ -175,8 +177,11 @@ first=$(status "s['ui']['palettePreview']")
 xdotool key Down
 wait_for 10 "the second match previewed" preview_is_not "$first"
 picked=$(status "s['ui']['palettePreview']")
+used=$(uses_of "$picked")
 xdotool key ctrl+Return
 wait_for 10 "Ctrl+Enter to close the palette" status_is "s['ui']['windows']" "[]"
+# The use is counted once the pick is learned: the next search sees it.
+wait_for 10 "the pick to be learned and its use counted" uses_of_is "$picked" "$((used + 1))"
 "$BIN" palette
 wait_for 10 "the palette to take focus" palette_focused
 xdotool type --delay 20 "r"

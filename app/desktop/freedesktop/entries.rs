@@ -93,13 +93,7 @@ fn exec_quoted(exe: &Path) -> String {
 }
 
 fn write(path: &Path, content: &str) -> Result<PathBuf, EntryError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
-    }
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, content)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(io("write", path))?;
+    crate::files::replace_readable(path, content.as_bytes()).map_err(io("write", path))?;
     Ok(path.to_owned())
 }
 

@@ -268,17 +268,11 @@ pub fn unbind() -> Result<Bound, BindError> {
 }
 
 fn write(path: &Path, text: &str) -> Result<(), BindError> {
-    let failed = |doing, path: &Path| {
-        let path = path.to_owned();
-        move |source| BindError::Io { doing, path, source }
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(failed("create", parent))?;
-    }
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, text)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(failed("write", path))
+    crate::files::replace_readable(path, text.as_bytes()).map_err(|source| BindError::Io {
+        doing: "write",
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
