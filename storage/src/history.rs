@@ -145,17 +145,14 @@ pub(crate) fn record_touched(
     at: i64,
     keep: Keep,
 ) -> Result<(), StoreError> {
-    let read = |raw: &Option<Vec<u8>>| {
-        raw.as_deref().and_then(|raw| serde_json::from_slice::<Prompt>(raw).ok())
-    };
+    let read = |raw: &[u8]| serde_json::from_slice::<Prompt>(raw).ok();
     let mut created = Vec::new();
     for t in touched {
-        let Some(id) = prompt_id(&t.key) else { continue };
-        match &t.before {
-            None if t.after.is_some() => created.push(id),
-            None => {}
-            Some(_) => {
-                let (before, after) = (read(&t.before), read(&t.after));
+        match t {
+            crate::view::Touched::Created { key } => created.extend(prompt_id(key)),
+            crate::view::Touched::Changed { key, before, after } => {
+                let Some(id) = prompt_id(key) else { continue };
+                let (before, after) = (read(before), after.as_deref().and_then(read));
                 record(txn, id, before.as_ref(), after.as_ref(), origin, at, keep)?;
             }
         }
@@ -264,23 +261,46 @@ fn prune(
     Ok(())
 }
 
-/// Forgets prompts deleted more than [`DELETED_DAYS`] before `now`, versions and all.
-pub(crate) fn forget_long_deleted(txn: &WriteTransaction, now: i64) -> Result<usize, StoreError> {
-    let mut deleted = txn.open_table(DELETED)?;
+/// The time before which a deletion is too old to list, at `now`.
+fn deletions_kept_since(now: i64) -> i64 {
+    now - DELETED_DAYS * DAY_MS
+}
+
+/// The prompts deleted more than [`DELETED_DAYS`] before `now`.
+pub(crate) fn long_deleted(txn: &ReadTransaction, now: i64) -> Result<Vec<String>, StoreError> {
+    let Some(deleted) = open(txn, DELETED)? else { return Ok(Vec::new()) };
     let mut expired = Vec::new();
     for entry in deleted.iter()? {
         let (id, at) = entry?;
-        if at.value() < now - DELETED_DAYS * DAY_MS {
+        if at.value() < deletions_kept_since(now) {
             expired.push(id.value().to_owned());
         }
     }
+    Ok(expired)
+}
+
+/// Forgets those of `ids` still deleted too long ago at `now` (one brought back since is
+/// kept), versions and all.
+pub(crate) fn forget(
+    txn: &WriteTransaction,
+    ids: &[String],
+    now: i64,
+) -> Result<usize, StoreError> {
+    let mut deleted = txn.open_table(DELETED)?;
     let mut table = txn.open_table(TABLE)?;
-    for id in &expired {
+    let mut forgotten = 0;
+    for id in ids {
+        let expired =
+            deleted.get(id.as_str())?.is_some_and(|at| at.value() < deletions_kept_since(now));
+        if !expired {
+            continue;
+        }
         let (from, to) = range(id);
         table.retain_in(from.as_str()..to.as_str(), |_, _| false)?;
         deleted.remove(id.as_str())?;
+        forgotten += 1;
     }
-    Ok(expired.len())
+    Ok(forgotten)
 }
 
 /// Every kept version of `id`, oldest first, then `current` (the view's) if it exists.
@@ -363,7 +383,7 @@ pub(crate) fn recently_deleted(
     let mut out = Vec::new();
     for entry in deleted.iter()? {
         let (id, at) = entry?;
-        if at.value() < now - DELETED_DAYS * DAY_MS {
+        if at.value() < deletions_kept_since(now) {
             continue;
         }
         let (from, to) = range(id.value());

@@ -254,10 +254,15 @@ impl Replica {
 
     /// Forgets prompts deleted more than [`history::DELETED_DAYS`] days before `now`;
     /// says how many.
+    /// Runs at every start: it writes only when there is something to forget.
     pub fn forget_long_deleted(&self, now: i64) -> Result<usize, StoreError> {
         self.with_db(|db| {
+            let expired = history::long_deleted(&db.begin_read()?, now)?;
+            if expired.is_empty() {
+                return Ok(0);
+            }
             let txn = db.begin_write()?;
-            let forgotten = history::forget_long_deleted(&txn, now)?;
+            let forgotten = history::forget(&txn, &expired, now)?;
             txn.commit()?;
             Ok(forgotten)
         })

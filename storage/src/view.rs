@@ -20,7 +20,8 @@ pub(crate) struct TableKv<'txn> {
     table: Table<'txn, &'static str, &'static [u8]>,
     base: Table<'txn, &'static str, &'static [u8]>,
     changes: Vec<Change>,
-    before: std::collections::BTreeMap<String, Option<Vec<u8>>>,
+    /// Each prompt written: its bytes before the transaction, and whether it exists now.
+    touched: std::collections::BTreeMap<String, (Option<Vec<u8>>, bool)>,
 }
 
 impl<'txn> TableKv<'txn> {
@@ -29,36 +30,50 @@ impl<'txn> TableKv<'txn> {
             table: txn.open_table(TABLE)?,
             base: txn.open_table(crate::base::TABLE)?,
             changes: Vec::new(),
-            before: std::collections::BTreeMap::new(),
+            touched: std::collections::BTreeMap::new(),
         })
     }
 
-    /// What changed, and each prompt touched as it was before and as it is now (`None`:
-    /// absent), for the history.
+    /// What changed, and each prompt touched, for the history. A prompt's bytes now are
+    /// read only where there was one before: an import of new prompts reads none back.
     pub(crate) fn into_changes(self) -> Result<(ChangeSet, Vec<Touched>), StoreError> {
-        let mut touched = Vec::with_capacity(self.before.len());
-        for (key, before) in self.before {
-            let after = get(&self.table, &self.base, &key)?;
-            touched.push(Touched { key, before, after });
+        let mut touched = Vec::with_capacity(self.touched.len());
+        for (key, (before, exists)) in self.touched {
+            touched.push(match before {
+                None if exists => Touched::Created { key },
+                None => continue,
+                Some(before) => {
+                    let after = if exists { get(&self.table, &self.base, &key)? } else { None };
+                    Touched::Changed { key, before, after }
+                }
+            });
         }
         Ok((ChangeSet(self.changes), touched))
     }
 
-    /// Keeps what `key` held before this transaction, the first time it is written.
-    fn remember_before(&mut self, key: &str) -> Result<(), KvError> {
-        if crate::history::prompt_id(key).is_some() && !self.before.contains_key(key) {
-            let before = get(&self.table, &self.base, key).map_err(kv_error)?;
-            self.before.insert(key.to_owned(), before);
+    /// Keeps what `key` held before this transaction, the first time it is written, and
+    /// whether it exists after this write.
+    fn remember(&mut self, key: &str, exists: bool) -> Result<(), KvError> {
+        if crate::history::prompt_id(key).is_none() {
+            return Ok(());
+        }
+        match self.touched.get_mut(key) {
+            Some((_, now)) => *now = exists,
+            None => {
+                let before = get(&self.table, &self.base, key).map_err(kv_error)?;
+                self.touched.insert(key.to_owned(), (before, exists));
+            }
         }
         Ok(())
     }
 }
 
-/// A prompt's key written in a transaction, with its value's bytes before and after.
-pub(crate) struct Touched {
-    pub key: String,
-    pub before: Option<Vec<u8>>,
-    pub after: Option<Vec<u8>>,
+/// A prompt written in a transaction.
+pub(crate) enum Touched {
+    /// It did not exist before, and does now.
+    Created { key: String },
+    /// It existed: its bytes before, and now (`None`: deleted).
+    Changed { key: String, before: Vec<u8>, after: Option<Vec<u8>> },
 }
 
 fn kv_error(e: impl std::fmt::Display) -> KvError {
@@ -74,7 +89,7 @@ impl Kv for TableKv<'_> {
     }
 
     fn put(&mut self, key: &str, value: Value) -> Result<(), KvError> {
-        self.remember_before(key)?;
+        self.remember(key, true)?;
         let value = JsonText::from_value(&value);
         self.table.insert(key, value.as_str().as_bytes()).map_err(kv_error)?;
         self.changes.push(Change::Put { key: key.to_owned(), value });
@@ -82,7 +97,7 @@ impl Kv for TableKv<'_> {
     }
 
     fn del(&mut self, key: &str) -> Result<(), KvError> {
-        self.remember_before(key)?;
+        self.remember(key, false)?;
         if self.table.remove(key).map_err(kv_error)?.is_some() {
             self.changes.push(Change::Del { key: key.to_owned() });
         }
