@@ -234,7 +234,7 @@ fn describe_prompt(prompt: &PromptSummary) -> String {
 }
 
 fn content(e: &history::Entry) -> Content<'_> {
-    Content { title: &e.title, body: &e.body, tags: &e.tags }
+    Content { title: &e.title, body: &e.body, tags: &e.tags, then_deleted: e.deleted_at.is_some() }
 }
 
 /// One line a version: its number, when it was saved, where the change came from, what it
@@ -243,15 +243,8 @@ fn describe_history(versions: &[history::Entry]) -> String {
     let mut lines = Vec::with_capacity(versions.len());
     let mut before: Option<&history::Entry> = None;
     for version in versions {
-        let mut changed = what_changed(before.map(content), content(version));
-        if before.is_some_and(|before| before.deleted_at.is_some()) {
-            changed = format!("brought back; {changed}");
-        }
-        let by = match version.made_by {
-            Some(history::Origin::ThisDevice) => "this device",
-            Some(history::Origin::Synced) => "synced",
-            None => "",
-        };
+        let changed = what_changed(before.map(content), content(version));
+        let by = version.made_by.map_or("", history::Origin::words);
         let mark = match (version.current, version.deleted_at) {
             (true, _) => "  (current)".to_owned(),
             (false, Some(at)) => format!("  (then deleted {})", to_the_minute(at)),

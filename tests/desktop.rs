@@ -23,6 +23,23 @@ fn palette_shown(dir: &std::path::Path) -> bool {
         .is_some_and(|ui| ui["windows"].as_array().is_some_and(|w| w.contains(&"palette".into())))
 }
 
+/// The app on `xvfb`, its profile in `dir` made beforehand holding one prompt, "Greeting"
+/// with `body` (so no first-start library window takes the keyboard).
+fn app_with_one_prompt(
+    xvfb: &Xvfb,
+    bus: &SessionBus,
+    dir: &std::path::Path,
+    body: &str,
+) -> Instance {
+    let headless = Instance::start(dir, &[]);
+    assert!(headless.cli(&["add", "--title", "Greeting", "--body", body]).status.success());
+    assert!(headless.cli(&["quit"]).status.success());
+    assert!(headless.wait_exit().success());
+    let env =
+        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
+    Instance::spawn(dir, &[], &env)
+}
+
 /// The name of the window that has the keyboard.
 fn focused_name(keyboard: &Keyboard) -> Option<String> {
     let focus = keyboard.conn.get_input_focus().ok()?.reply().ok()?.focus;
@@ -46,17 +63,8 @@ fn the_palette_hotkey_opens_the_palette_while_an_insertion_waits_on_the_clipboar
     let bus = SessionBus::start();
     let keyboard = Keyboard::connect(&xvfb);
     let dir = tempfile::tempdir().expect("tempdir");
-    // A profile made beforehand, so no first-start library window takes the keyboard: with
-    // none focused, the insertion has nowhere to paste and says so when it ends.
-    let headless = Instance::start(dir.path(), &[]);
-    assert!(
-        headless.cli(&["add", "--title", "Greeting", "--body", "Hello there"]).status.success()
-    );
-    assert!(headless.cli(&["quit"]).status.success());
-    assert!(headless.wait_exit().success());
-    let env =
-        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
-    let app = Instance::spawn(dir.path(), &[], &env);
+    // No window focused: the insertion has nowhere to paste and says so when it ends.
+    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
     let mut owner = SlowClipboardOwner::start(&xvfb);
 
     assert!(app.cli(&["palette"]).status.success());
@@ -116,15 +124,7 @@ fn two_monitors(keyboard: &Keyboard, width: u16, height: u16) {
 /// `instance` (a kept palette may be there too, hidden).
 fn window_corner(keyboard: &Keyboard, instance: &str) -> Option<(i16, i16)> {
     let conn = &keyboard.conn;
-    let root = conn.setup().roots[0].root;
-    let windows: Vec<Window> = conn.query_tree(root).ok()?.reply().ok()?.children;
-    let shown = |window: Window| {
-        conn.get_window_attributes(window)
-            .ok()
-            .and_then(|cookie| cookie.reply().ok())
-            .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE)
-    };
-    let ours = windows.into_iter().filter(|&window| shown(window)).find(|&window| {
+    let ours = shown_top_level(keyboard, |window| {
         conn.get_property(false, window, AtomEnum::WM_CLASS, AtomEnum::STRING, 0, 64)
             .ok()
             .and_then(|cookie| cookie.reply().ok())
@@ -132,8 +132,22 @@ fn window_corner(keyboard: &Keyboard, instance: &str) -> Option<(i16, i16)> {
                 class.value.split(|b| *b == 0).any(|part| part == instance.as_bytes())
             })
     })?;
-    let corner = conn.translate_coordinates(ours, root, 0, 0).ok()?.reply().ok()?;
+    let corner = conn.translate_coordinates(ours, keyboard.root, 0, 0).ok()?.reply().ok()?;
     Some((corner.dst_x, corner.dst_y))
+}
+
+/// The first top-level window on screen that `wanted` takes.
+fn shown_top_level(keyboard: &Keyboard, wanted: impl Fn(Window) -> bool) -> Option<Window> {
+    let conn = &keyboard.conn;
+    let children = conn.query_tree(keyboard.root).ok()?.reply().ok()?.children;
+    children.into_iter().find(|&window| {
+        let shown = conn
+            .get_window_attributes(window)
+            .ok()
+            .and_then(|cookie| cookie.reply().ok())
+            .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE);
+        shown && wanted(window)
+    })
 }
 
 /// The palette opens centred on the monitor the pointer is on: a person with two monitors
@@ -151,13 +165,7 @@ fn the_palette_opens_centred_on_the_monitor_with_the_pointer() {
         keyboard.conn.sync().expect("synced");
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let headless = Instance::start(dir.path(), &[]);
-    assert!(headless.cli(&["add", "--title", "Greeting", "--body", "Hello"]).status.success());
-    assert!(headless.cli(&["quit"]).status.success());
-    assert!(headless.wait_exit().success());
-    let env =
-        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
-    let app = Instance::spawn(dir.path(), &[], &env);
+    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello");
     // The palette is 900 by 504: centred on a 1280 by 800 monitor, 190 and 148 in.
     for (pointer, corner) in
         [((2000, 400), (1280 + 190, 148)), ((100, 700), (190, 148)), ((2500, 10), (1470, 148))]
@@ -179,20 +187,13 @@ fn the_palette_opens_centred_on_the_monitor_with_the_pointer() {
 /// The top-level window whose name is `name`, once it is on screen (it can take the
 /// keyboard only then).
 fn window_shown(keyboard: &Keyboard, name: &str) -> Option<Window> {
-    let conn = &keyboard.conn;
-    let children = conn.query_tree(keyboard.root).ok()?.reply().ok()?.children;
-    children.into_iter().find(|&window| {
-        let shown = conn
-            .get_window_attributes(window)
+    shown_top_level(keyboard, |window| {
+        keyboard
+            .conn
+            .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 64)
             .ok()
             .and_then(|cookie| cookie.reply().ok())
-            .is_some_and(|attributes| attributes.map_state == MapState::VIEWABLE);
-        shown
-            && conn
-                .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 64)
-                .ok()
-                .and_then(|cookie| cookie.reply().ok())
-                .is_some_and(|reply| reply.value == name.as_bytes())
+            .is_some_and(|reply| reply.value == name.as_bytes())
     })
 }
 
@@ -227,15 +228,7 @@ fn the_clipboard_comes_back_in_every_target_it_held_after_a_paste() {
     let bus = SessionBus::start();
     let keyboard = Keyboard::connect(&xvfb);
     let dir = tempfile::tempdir().expect("tempdir");
-    let headless = Instance::start(dir.path(), &[]);
-    assert!(
-        headless.cli(&["add", "--title", "Greeting", "--body", "Hello there"]).status.success()
-    );
-    assert!(headless.cli(&["quit"]).status.success());
-    assert!(headless.wait_exit().success());
-    let env =
-        [("DISPLAY", xvfb.display.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())];
-    let app = Instance::spawn(dir.path(), &[], &env);
+    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
     eventually("the app to answer", WAIT, || status(dir.path()));
 
     let typed = dir.path().join("typed.txt");

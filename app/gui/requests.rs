@@ -264,11 +264,7 @@ fn shown_version(entry: history::Entry) -> history_view::Version {
     history_view::Version {
         number: entry.number,
         saved: to_the_minute(entry.saved_at),
-        made_by: match entry.made_by {
-            Some(history::Origin::ThisDevice) => "this device".into(),
-            Some(history::Origin::Synced) => "synced".into(),
-            None => String::new(),
-        },
+        made_by: entry.made_by.map_or("", history::Origin::words).to_owned(),
         title: entry.title,
         body: entry.body,
         tags: entry.tags,

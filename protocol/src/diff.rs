@@ -49,12 +49,19 @@ pub struct Content<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub tags: &'a [String],
+    /// The prompt was deleted after this version.
+    pub then_deleted: bool,
 }
 
 /// What `after` changed from `before`, in words: "title, body +2 -1 words, tags"; "first
-/// kept" when there is nothing before.
+/// kept" when there is nothing before; "brought back; …" after a deletion.
 pub fn what_changed(before: Option<Content<'_>>, after: Content<'_>) -> String {
     let Some(before) = before else { return "first kept".into() };
+    let changed = changes(before, after);
+    if before.then_deleted { format!("brought back; {changed}") } else { changed }
+}
+
+fn changes(before: Content<'_>, after: Content<'_>) -> String {
     let mut changed = Vec::new();
     if before.title != after.title {
         changed.push("title".to_owned());
@@ -226,11 +233,13 @@ mod tests {
             ]
         );
         let tags = ["a".to_owned()];
-        let content = |title, body| Content { title, body, tags: &tags };
+        let content = |title, body| Content { title, body, tags: &tags, then_deleted: false };
         assert_eq!(what_changed(None, content("T", "b")), "first kept");
         assert_eq!(
             what_changed(Some(content("T", "b")), content("U", "b c")),
             "title, body +1 -0 words"
         );
+        let deleted = Content { then_deleted: true, ..content("T", "b") };
+        assert_eq!(what_changed(Some(deleted), content("T", "b")), "brought back; no change");
     }
 }

@@ -50,6 +50,16 @@ pub enum Origin {
     Synced,
 }
 
+impl Origin {
+    /// As a history says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Origin::ThisDevice => "this device",
+            Origin::Synced => "synced",
+        }
+    }
+}
+
 /// A prompt as it was until a change replaced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -34,6 +34,14 @@ pub fn normalize(query: &str) -> Option<String> {
     (!normal.is_empty() && normal.chars().count() <= MAX_QUERY_CHARS).then_some(normal)
 }
 
+/// Puts `prompt` first among `picks`, once, keeping at most [`PICKS_PER_QUERY`]: the one
+/// rule for the store and for the index that mirrors it.
+pub fn put_first(picks: &mut Vec<Pick>, prompt: PromptId, at: i64) {
+    picks.retain(|pick| pick.prompt != prompt);
+    picks.insert(0, Pick { prompt, at });
+    picks.truncate(PICKS_PER_QUERY);
+}
+
 /// Puts `prompt` first among the picks for `query` (already normalized).
 pub(crate) fn learn(
     txn: &WriteTransaction,
@@ -46,9 +54,7 @@ pub(crate) fn learn(
         Some(raw) => serde_json::from_slice(raw.value()).unwrap_or_default(),
         None => Vec::new(),
     };
-    picks.retain(|pick| pick.prompt != *prompt);
-    picks.insert(0, Pick { prompt: prompt.clone(), at });
-    picks.truncate(PICKS_PER_QUERY);
+    put_first(&mut picks, prompt.clone(), at);
     table.insert(query, serde_json::to_vec(&picks)?.as_slice())?;
     if table.len()? > KEPT_QUERIES as u64 {
         let mut oldest: Option<(String, i64)> = None;

@@ -27,7 +27,8 @@ pub struct Version {
 
 impl Version {
     fn content(&self) -> Content<'_> {
-        Content { title: &self.title, body: &self.body, tags: &self.tags }
+        let then_deleted = self.deleted.is_some();
+        Content { title: &self.title, body: &self.body, tags: &self.tags, then_deleted }
     }
 }
 
@@ -137,10 +138,7 @@ impl State {
     }
 
     fn row<'a>(&'a self, at: usize, version: &'a Version) -> Element<'a, Message> {
-        let mut changed = what_changed(self.before(at).map(Version::content), version.content());
-        if self.before(at).is_some_and(|before| before.deleted.is_some()) {
-            changed = format!("brought back; {changed}");
-        }
+        let changed = what_changed(self.before(at).map(Version::content), version.content());
         let mut heading = format!("v{} · {}", version.number, version.saved);
         if !version.made_by.is_empty() {
             heading = format!("{heading} · {}", version.made_by);

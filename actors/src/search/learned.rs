@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use promptdeck_protocol::PromptId;
-use promptdeck_storage::learned::{PICKS_PER_QUERY, Pick, normalize};
+use promptdeck_storage::learned::{Pick, normalize, put_first};
 
 /// Prompts ranked from what was learned, at most: learning leads the list, it does not
 /// fill it.
@@ -25,10 +25,7 @@ impl Learned {
     /// As the store learns it (`promptdeck_storage::learned::learn`), without the store.
     pub fn learn(&mut self, query: &str, prompt: PromptId, at: i64) {
         let Some(query) = normalize(query) else { return };
-        let picks = self.picks.entry(query).or_default();
-        picks.retain(|pick| pick.prompt != prompt);
-        picks.insert(0, Pick { prompt, at });
-        picks.truncate(PICKS_PER_QUERY);
+        put_first(self.picks.entry(query).or_default(), prompt, at);
     }
 
     pub fn forget(&mut self) {
