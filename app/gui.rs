@@ -175,10 +175,6 @@ impl Promptdeck {
             tasks.push(app.open_library());
         }
         tasks.push(app.prepare_palette());
-        // Learning turned off in the file while the app was not running.
-        if !app.settings.learn {
-            tasks.push(requests::forget_learned(&app.runtime));
-        }
         app.publish_report();
         (app, Task::batch(tasks))
     }

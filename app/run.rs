@@ -50,6 +50,7 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     config.sync = effective.sync.clone();
     config.auth = auth_config(&profile, &effective);
     config.keep_history = effective.keep_history;
+    config.learning = effective.desktop.learn;
     let runtime = tokio.block_on(Runtime::start(config)).context("cannot open the library")?;
     if let Some(aside) = &runtime.open_report().moved_aside {
         eprintln!(

@@ -184,6 +184,7 @@ fn sync_config(cli: &Cli, file: &SyncSettings) -> Result<Option<SyncConfig>, Set
         allow_unencrypted_http: cli.allow_unencrypted_http
             || file.allow_unencrypted_http.unwrap_or(false),
         ca_file: pick(&cli.ca_file, &file.ca_file).map(|path| CaFile::read(&path)).transpose()?,
+        learning: file.learning,
         ..defaults
     };
     config.check()?;
@@ -340,6 +341,10 @@ pub struct SyncSettings {
     pub allow_unencrypted_http: Option<bool>,
     /// As `--ca-file`: a PEM file of certificate authorities trusted for sync and sign-in.
     pub ca_file: Option<PathBuf>,
+    /// Whether what the palette learns syncs through this backend: `true` for a backend of
+    /// one's own that runs `learnPick` and `forgetLearned`, `false` to keep it on this
+    /// device; unset, a promptdeck-server is asked (file only, no flag).
+    pub learning: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -527,6 +532,23 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(!text.contains("learn"), "{text}");
         assert!(Effective::resolve(&cli, &path).expect("valid").desktop.learn);
+    }
+
+    /// Whether learning syncs is asked of a promptdeck-server unless `[sync] learning` says,
+    /// for a backend of one's own.
+    #[test]
+    fn whether_learning_syncs_is_the_files_word_else_the_servers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.toml");
+        let cli = <Cli as clap::Parser>::parse_from(["promptdeck"]);
+        let learning = |text: &str| {
+            std::fs::write(&path, text).expect("written");
+            Effective::resolve(&cli, &path).expect("valid").sync.expect("syncs").learning
+        };
+        assert_eq!(learning("[sync]\nserver = \"http://127.0.0.1:8787\"\n"), None);
+        let own = "[sync]\npush_url = \"http://127.0.0.1:1/push\"\npull_url = \"http://127.0.0.1:1/pull\"\n";
+        assert_eq!(learning(&format!("{own}learning = true\n")), Some(true));
+        assert_eq!(learning(&format!("{own}learning = false\n")), Some(false));
     }
 
     /// The history kept is the file's to bound; without it, the last 100 versions and 90

@@ -51,7 +51,7 @@ fn main() {
                         title.push_str(" (revised)");
                     }
                     Mutation::UpdatePrompt(UpdatePrompt {
-                        id: create.prompt_id().clone(),
+                        id: create.prompt_id().expect("a creation").clone(),
                         title: retitled.then(|| title.clone()),
                         body: Some(body.clone()),
                         tags: None,
@@ -71,8 +71,8 @@ fn main() {
                 Mutation::CreatePrompt(c) => c.body.len(),
                 _ => 0,
             })
+            .and_then(Mutation::prompt_id)
             .expect("prompts")
-            .prompt_id()
             .clone();
         let mut listing = Vec::new();
         for _ in 0..scale.pick(15, 3) {

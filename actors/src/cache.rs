@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use promptdeck_protocol::learned::{self, LearnedPicks, Pick};
 use promptdeck_protocol::{Prompt, PromptId, now_millis};
 use promptdeck_storage::{Change, ChangeSet, Replica};
 use quick_cache::unsync::Cache;
@@ -32,8 +33,10 @@ pub enum CacheMsg {
     /// `prompt` was picked for `query` in the palette (the store has it already): it leads
     /// that query's hits from now on.
     Learn { query: String, prompt: PromptId, at: i64 },
-    /// Everything learned was forgotten (in the store already).
+    /// Everything this device learned was forgotten (in the store already).
     ForgetLearned,
+    /// Whether what was learned leads the hits (the device's setting).
+    Learning(bool),
     /// Reply: hit and miss counters.
     Stats(RpcReplyPort<CacheStats>),
     /// Panics inside the handler: lets tests prove the supervisor restarts the cache.
@@ -48,12 +51,27 @@ const PARALLEL_FROM: usize = 2_000;
 enum PreparedChange {
     Put(Arc<Prompt>, Box<IndexEntry>),
     Del(PromptId),
+    /// The space's picks for a query (none: forgotten).
+    Learned(String, Vec<Pick>),
     /// Another client's key, or a value that is not a prompt (said in the log).
     Other,
 }
 
 impl PreparedChange {
     fn of(change: &Change) -> Self {
+        if let Some(query) = learned::query_of(change.key()) {
+            let picks = match change {
+                Change::Put { value, .. } => LearnedPicks::from_value(&value.to_value()),
+                Change::Del { .. } => Some(LearnedPicks::default()),
+            };
+            return match picks {
+                Some(picks) => Self::Learned(query.to_owned(), picks.picks),
+                None => {
+                    tracing::warn!(query, "ignoring a damaged learned query");
+                    Self::Other
+                }
+            };
+        }
         match change {
             Change::Put { key, value } => {
                 if PromptId::from_key(key).is_none() {
@@ -105,15 +123,21 @@ impl Actor for CacheActor {
     ) -> Result<CacheState, ActorProcessingErr> {
         let replica = args.replica.clone();
         let (prompts, learned) = tokio::task::spawn_blocking(move || {
-            let learned = replica.learned_picks().unwrap_or_else(|e| {
+            let unreadable = |e: promptdeck_storage::StoreError| {
                 tracing::warn!(error = %e, "what the palette learned is unreadable; left out");
                 Vec::new()
-            });
-            Ok::<_, promptdeck_storage::StoreError>((replica.prompts()?, learned))
+            };
+            let local = replica.learned_picks().unwrap_or_else(unreadable);
+            let synced = replica.synced_learned().unwrap_or_else(unreadable);
+            Ok::<_, promptdeck_storage::StoreError>((
+                replica.prompts()?,
+                Learned::new(local, synced),
+            ))
         })
         .await??;
         let mut index = SearchIndex::new(&prompts);
-        index.set_learned(Learned::new(learned));
+        index.set_learned(learned);
+        index.learned_mut().set_enabled(args.status.learning());
         tracing::info!(prompts = index.len(), space = %args.space, "library loaded into the cache");
         let state = CacheState {
             replica: args.replica,
@@ -149,6 +173,7 @@ impl Actor for CacheActor {
             }
             CacheMsg::Learn { query, prompt, at } => state.index.learn(&query, prompt, at),
             CacheMsg::ForgetLearned => state.index.forget_learned(),
+            CacheMsg::Learning(on) => state.index.learned_mut().set_enabled(on),
             CacheMsg::Stats(reply) => {
                 let _ = reply.send(CacheStats {
                     indexed: state.index.len(),
@@ -186,6 +211,9 @@ impl CacheState {
                 PreparedChange::Del(id) => {
                     self.index.remove(&id);
                     self.bodies.remove(&id);
+                }
+                PreparedChange::Learned(query, picks) => {
+                    self.index.learned_mut().set_synced(&query, picks)
                 }
                 PreparedChange::Other => {}
             }

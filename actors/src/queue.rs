@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use promptdeck_protocol::{Mutation, PINNED_TAG, Prompt, PromptId, UpdatePrompt, now_millis};
+use promptdeck_protocol::{
+    ForgetLearned, LearnPick, Mutation, PINNED_TAG, Prompt, PromptId, UpdatePrompt, now_millis,
+};
 use promptdeck_storage::{ChangeSet, StoreError, history};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
@@ -154,7 +156,8 @@ pub enum QueueMsg {
         reply: RpcReplyPort<Result<(), RequestError>>,
     },
     /// `id` was picked in the palette for `query`: the palette ranks it first for that
-    /// query from now on (kept on this device only). Reply: once it is stored.
+    /// query from now on (on this device, and on every device that syncs the workspace
+    /// where its backend runs `learnPick`). Reply: once it is stored.
     Learn {
         ticket: Ticket,
         space: Option<String>,
@@ -162,8 +165,9 @@ pub enum QueueMsg {
         id: PromptId,
         reply: RpcReplyPort<Result<(), RequestError>>,
     },
-    /// Forgets what the palette learned, in every workspace. Reply: once it is gone.
-    ForgetLearned { ticket: Ticket, reply: RpcReplyPort<Result<(), RequestError>> },
+    /// Turns learning on or off on this device. Off forgets what the palette learned, in
+    /// every workspace, and where it synced, in the space too. Reply: once it is done.
+    SetLearning { ticket: Ticket, on: bool, reply: RpcReplyPort<Result<(), RequestError>> },
     /// Reply: every version of the prompt kept, oldest first, the current one last.
     History {
         ticket: Ticket,
@@ -232,9 +236,15 @@ impl Actor for RequestQueueActor {
         _myself: ActorRef<QueueMsg>,
         args: QueueArgs,
     ) -> Result<QueueState, ActorProcessingErr> {
+        // Learning turned off while the app was not running: what this device learned goes;
+        // what the space holds is only left unused (other devices may still learn).
+        let learning = args.status.current().learning;
         for workspace in &args.workspaces {
             let replica = workspace.replica.clone();
             let (pending, forgotten) = tokio::task::spawn_blocking(move || {
+                if !learning {
+                    replica.forget_learned()?;
+                }
                 let forgotten = replica.forget_long_deleted(now_millis());
                 Ok::<_, StoreError>((replica.pending_count()?, forgotten))
             })
@@ -311,9 +321,9 @@ impl Actor for RequestQueueActor {
                 let span = tracing::debug_span!("learn", request = ticket.id);
                 let _ = reply.send(state.learn(space, query, id).instrument(span).await);
             }
-            QueueMsg::ForgetLearned { ticket, reply } => {
-                let span = tracing::info_span!("forget_learned", request = ticket.id);
-                let _ = reply.send(state.forget_learned().instrument(span).await);
+            QueueMsg::SetLearning { ticket, on, reply } => {
+                let span = tracing::info_span!("set_learning", request = ticket.id, on);
+                let _ = reply.send(state.set_learning(on).instrument(span).await);
             }
             QueueMsg::History { ticket, space, id, reply } => {
                 let span = tracing::debug_span!("history", request = ticket.id);
@@ -452,21 +462,42 @@ impl QueueState {
         id: PromptId,
     ) -> Result<(), RequestError> {
         let workspace = self.workspace(space.as_deref())?;
-        let replica = workspace.replica;
+        let replica = workspace.replica.clone();
         let (learned, prompt, at) = (query.clone(), id.clone(), now_millis());
         tokio::task::spawn_blocking(move || replica.learn_pick(&learned, &prompt, at)).await??;
         if let Some(cache) = self.cache(&workspace.space) {
-            let _ = cache.cast(CacheMsg::Learn { query, prompt: id, at });
+            let _ = cache.cast(CacheMsg::Learn { query: query.clone(), prompt: id.clone(), at });
+        }
+        if self.status.workspace(&workspace.space).learning_syncs()
+            && promptdeck_storage::learned::normalize(&query).is_some()
+        {
+            self.commit(&workspace, Mutation::LearnPick(LearnPick { query, id, at })).await?;
         }
         Ok(())
     }
 
-    async fn forget_learned(&self) -> Result<(), RequestError> {
+    async fn set_learning(&self, on: bool) -> Result<(), RequestError> {
+        self.status.update(|s| s.learning = on);
+        for workspace in &self.workspaces {
+            if let Some(cache) = self.cache(&workspace.space) {
+                let _ = cache.cast(CacheMsg::Learning(on));
+            }
+        }
+        if on {
+            return Ok(());
+        }
         for workspace in &self.workspaces {
             let replica = workspace.replica.clone();
-            tokio::task::spawn_blocking(move || replica.forget_learned()).await??;
+            let synced = tokio::task::spawn_blocking(move || {
+                replica.forget_learned()?;
+                Ok::<_, StoreError>(!replica.synced_learned()?.is_empty())
+            })
+            .await??;
             if let Some(cache) = self.cache(&workspace.space) {
                 let _ = cache.cast(CacheMsg::ForgetLearned);
+            }
+            if synced && self.status.workspace(&workspace.space).learning_syncs() {
+                self.commit(workspace, Mutation::ForgetLearned(ForgetLearned {})).await?;
             }
         }
         Ok(())
@@ -512,17 +543,29 @@ impl QueueState {
         space: Option<String>,
         mutation: Mutation,
     ) -> Result<MutationReceipt, RequestError> {
+        let Some(prompt_id) = mutation.prompt_id().cloned() else {
+            return Err(RequestError::Rejected(format!(
+                "{} is not an edit of a prompt; learning has its own requests",
+                mutation.name()
+            )));
+        };
         let workspace = self.workspace(space.as_deref())?;
+        let mutation_id = self.commit(&workspace, mutation).await?;
+        Ok(MutationReceipt { prompt_id, mutation_id })
+    }
+
+    /// Applies `mutation` to the workspace's store and queues it for the server. Returns
+    /// its pending id.
+    async fn commit(&self, workspace: &Workspace, mutation: Mutation) -> Result<u64, RequestError> {
         let replica = workspace.replica.clone();
-        let prompt_id = mutation.prompt_id().clone();
         let (commit, pending) = tokio::task::spawn_blocking(move || {
             let commit = replica.mutate(&mutation, now_millis() as f64)?;
             Ok::<_, StoreError>((commit, replica.pending_count()?))
         })
         .await??;
-        self.committed(&workspace, commit.changes, pending).await;
+        self.committed(workspace, commit.changes, pending).await;
         tracing::info!(mutation_id = commit.pending.id, space = %workspace.space, "committed");
-        Ok(MutationReceipt { prompt_id, mutation_id: commit.pending.id })
+        Ok(commit.pending.id)
     }
 
     async fn toggle_pin(

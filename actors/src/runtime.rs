@@ -54,6 +54,9 @@ pub struct RuntimeConfig {
     pub restart_backoff: Duration,
     /// How much of each prompt's history every workspace keeps.
     pub keep_history: history::Keep,
+    /// Whether the palette learns what is picked for what is typed (off: what this device
+    /// learned is forgotten at start).
+    pub learning: bool,
 }
 
 impl RuntimeConfig {
@@ -69,6 +72,7 @@ impl RuntimeConfig {
             auth: None,
             restart_backoff: SupervisorArgs::FIRST_BACKOFF,
             keep_history: history::Keep::default(),
+            learning: true,
         }
     }
 
@@ -119,7 +123,10 @@ impl Runtime {
         }
         let replicas = workspaces.iter().map(|w| Arc::downgrade(&w.replica)).collect();
         let names = Names::new();
-        let status = StatusBoard::new(RuntimeStatus::default());
+        let status = StatusBoard::new(RuntimeStatus {
+            learning: config.learning,
+            ..RuntimeStatus::default()
+        });
         let spaces: Vec<String> = configs.iter().map(|c| c.space.clone()).collect();
         status.update(|s| {
             s.set_workspaces(&spaces);
@@ -317,15 +324,18 @@ impl RuntimeHandle {
     }
 
     /// `id` was picked in the palette for `query`: it leads that query's hits, and those of
-    /// its start, from now on (kept on this device only).
+    /// its start, from now on: on this device, and where the workspace's backend runs
+    /// `learnPick` (`status().learning_syncs`), on every device that syncs it.
     pub async fn learn(&self, query: &str, id: &PromptId) -> Result<(), RequestError> {
         let (query, id, space) = (query.to_owned(), id.clone(), self.space());
         self.ask(|ticket, reply| QueueMsg::Learn { ticket, space, query, id, reply }).await
     }
 
-    /// Forgets every pick the palette learned, in every workspace.
-    pub async fn forget_learned(&self) -> Result<(), RequestError> {
-        self.ask(|ticket, reply| QueueMsg::ForgetLearned { ticket, reply }).await
+    /// Turns learning on or off on this device. Off forgets every pick the palette learned,
+    /// in every workspace, and where they synced, in the space (`forgetLearned`), so no
+    /// device ranks by them any more.
+    pub async fn set_learning(&self, on: bool) -> Result<(), RequestError> {
+        self.ask(|ticket, reply| QueueMsg::SetLearning { ticket, on, reply }).await
     }
 
     /// Every version of `id` kept, oldest first, the current one last.

@@ -399,6 +399,11 @@ impl SearchIndex {
         self.learned.forget();
     }
 
+    /// What was learned, to follow the space's picks and the device's setting.
+    pub fn learned_mut(&mut self) -> &mut Learned {
+        &mut self.learned
+    }
+
     /// The entries that match `text` and `tags`, with their scores; an entry that cannot be
     /// among the best `limit` may score less than in full, or be left out. Remembers every
     /// entry that may match, for the next keystroke to narrow from.

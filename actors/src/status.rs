@@ -50,6 +50,8 @@ pub struct LibraryStatus {
     pub last_synced_at: Option<i64>,
     /// True while the server's poke stream is connected: changes elsewhere arrive at once.
     pub live_updates: bool,
+    /// True where the backend runs `learnPick`: what the palette learns here syncs.
+    pub learning_syncs: bool,
 }
 
 impl Default for LibraryStatus {
@@ -61,6 +63,7 @@ impl Default for LibraryStatus {
             loaded: false,
             last_synced_at: None,
             live_updates: false,
+            learning_syncs: false,
         }
     }
 }
@@ -93,6 +96,8 @@ pub struct RuntimeStatus {
     pub unavailable: Vec<String>,
     /// A sign-out whose sign-in the desktop keyring has not removed yet, in words.
     pub sign_out_unfinished: Option<String>,
+    /// Whether the palette learns what is picked for what is typed, on this device.
+    pub learning: bool,
 }
 
 impl Default for RuntimeStatus {
@@ -105,6 +110,7 @@ impl Default for RuntimeStatus {
             account: Account::NotNeeded,
             unavailable: Vec::new(),
             sign_out_unfinished: None,
+            learning: true,
         }
     }
 }
@@ -194,6 +200,17 @@ pub struct WorkspaceBoard {
 }
 
 impl WorkspaceBoard {
+    /// Whether the palette learns on this device.
+    pub fn learning(&self) -> bool {
+        self.board.0.borrow().learning
+    }
+
+    /// Whether what the palette learns in this workspace syncs.
+    pub fn learning_syncs(&self) -> bool {
+        let status = self.board.0.borrow();
+        status.workspaces.iter().any(|w| *w.space == *self.space && w.library.learning_syncs)
+    }
+
     pub fn update(&self, change: impl FnOnce(&mut LibraryStatus)) {
         self.update_data(|library, _| change(library));
     }

@@ -8,6 +8,7 @@ pub(crate) mod client;
 mod config;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -75,6 +76,10 @@ struct Link {
     /// The poke stream's listener, when the backend has one.
     pokes: Option<JoinHandle<()>>,
     timer: JoinHandle<()>,
+    /// Asking the backend whether it runs the learning mutators.
+    learning: Option<JoinHandle<()>>,
+    /// Whether it answered.
+    learning_known: Arc<AtomicBool>,
 }
 
 impl Link {
@@ -108,11 +113,36 @@ impl Link {
         let pokes = has_pokes.then(|| {
             tokio::spawn(listen_for_pokes(client.clone(), myself.clone(), status.clone()))
         });
-        Ok(Self { client, pokes, timer })
+        Ok(Self { client, pokes, timer, learning: None, learning_known: Arc::default() })
+    }
+
+    /// Asks the backend, once a link, whether it runs the learning mutators, after a pull
+    /// went through and beside the rounds (an answer slow to come holds no sync up). A
+    /// backend that cannot say does not run them; one unreachable now is asked next round.
+    fn ask_about_learning(&mut self, status: &WorkspaceBoard) {
+        let asking = self.learning.as_ref().is_some_and(|task| !task.is_finished());
+        if asking || self.learning_known.load(Ordering::Acquire) {
+            return;
+        }
+        let (client, status, known) =
+            (self.client.clone(), status.clone(), self.learning_known.clone());
+        self.learning = Some(tokio::spawn(async move {
+            let runs = match client.runs_learning().await {
+                Err(RoundError::Offline(_)) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the backend did not say whether it runs learnPick; learning stays on this device");
+                    false
+                }
+                Ok(runs) => runs,
+            };
+            known.store(true, Ordering::Release);
+            status.update(|s| s.learning_syncs = runs);
+        }));
     }
 
     fn close(self) {
         self.pokes.iter().for_each(JoinHandle::abort);
+        self.learning.iter().for_each(JoinHandle::abort);
         self.timer.abort();
     }
 }
@@ -210,6 +240,7 @@ impl SyncState {
         self.failures = 0;
         self.offline_since = None;
         self.stopped = false;
+        self.status.update(|s| s.learning_syncs = false);
         let Some(link) = link else {
             self.status.update(|s| {
                 s.sync = SyncStatus::LocalOnly;
@@ -260,6 +291,9 @@ impl SyncState {
             return pushed;
         }
         let answer = client.pull(&sync).await?;
+        if let Some(link) = &mut self.link {
+            link.ask_about_learning(&self.status);
+        }
         let replica = self.replica.clone();
         let asked = sync.cookie.clone();
         let (applied, pending) = blocking(move || {

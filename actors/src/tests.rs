@@ -340,9 +340,16 @@ async fn a_pick_learned_through_the_runtime_leads_its_query_and_survives_a_resta
     let handle = runtime.handle();
     let hits = handle.search(&origin, "release", 10).await.expect("searched");
     assert_eq!(hits[0].prompt.id, picked, "learned still, after a restart");
-    handle.forget_learned().await.expect("forgotten");
+    handle.set_learning(false).await.expect("forgotten");
     let hits = handle.search(&origin, "release", 10).await.expect("searched");
     assert_eq!(first_for(hits), "release notes", "forgotten");
+    assert!(!handle.status().learning);
+    handle.set_learning(true).await.expect("on again");
+    let hits = handle.search(&origin, "release", 10).await.expect("searched");
+    assert_eq!(first_for(hits), "release notes", "nothing learned comes back");
+    handle.learn("release", &picked).await.expect("learned");
+    let hits = handle.search(&origin, "release", 10).await.expect("searched");
+    assert_eq!(hits[0].prompt.id, picked, "learning again");
     runtime.shutdown().await;
 }
 

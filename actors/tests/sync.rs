@@ -294,3 +294,41 @@ async fn a_server_with_a_certificate_of_its_own_is_trusted_through_the_ca_file_n
     let empty = promptdeck_actors::CaFile::read(&root.path().join("empty.pem"));
     assert!(matches!(empty, Err(promptdeck_actors::CaFileError::NotCertificates { .. })));
 }
+
+/// The first hit for `query` on `device`.
+async fn first_for(device: &RuntimeHandle, query: &str) -> String {
+    let hits = device.search(&Origin("test".into()), query, 10).await.expect("searched");
+    hits.first().map(|hit| hit.prompt.title.clone()).unwrap_or_default()
+}
+
+/// promptdeck-server runs `learnPick`, so a prompt picked for a search on one device leads
+/// that search, and those it starts, on the other; turning learning off on one forgets it
+/// on both. The other device learned nothing itself: what leads there came by sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_picked_on_one_device_leads_the_same_search_on_another_until_forgotten() {
+    let (root, db) = dirs();
+    let server = TestServer::start(&db, None);
+    let (a, b) = two_devices(root.path(), &server.url()).await;
+    for device in [&a, &b] {
+        wait_until(device, "learning to sync", |s| s.learning_syncs).await;
+    }
+    let notes = a.create(draft("release notes")).await.expect("created").prompt_id;
+    a.mark_used(&notes).await.expect("used");
+    let plan = a.create(draft("release plan")).await.expect("created").prompt_id;
+    a.sync_now().await.expect("synced");
+    b.sync_now().await.expect("synced");
+    assert_eq!(first_for(&b, "rel").await, "release notes", "used, so first");
+
+    a.learn("Release", &plan).await.expect("learned");
+    a.sync_now().await.expect("synced");
+    b.sync_now().await.expect("synced");
+    assert_eq!(first_for(&b, "rel").await, "release plan", "picked on A, first on B");
+    assert_eq!(first_for(&b, "release").await, "release plan");
+
+    a.set_learning(false).await.expect("turned off");
+    assert_eq!(first_for(&a, "rel").await, "release notes", "forgotten on A at once");
+    a.sync_now().await.expect("synced");
+    b.sync_now().await.expect("synced");
+    assert_eq!(first_for(&b, "rel").await, "release notes", "and on B once synced");
+    wait_until(&a, "A's forgetting acknowledged", |s| s.pending == 0).await;
+}

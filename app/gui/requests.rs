@@ -152,13 +152,14 @@ pub fn insert(
     )
 }
 
-/// Forgets what the palette learned, as the settings now ask.
-pub fn forget_learned(runtime: &RuntimeHandle) -> Task<Message> {
+/// Turns learning on or off, as the settings now ask; off forgets what was learned.
+pub fn set_learning(runtime: &RuntimeHandle, on: bool) -> Task<Message> {
     let runtime = runtime.clone();
     Task::future(async move {
-        match runtime.forget_learned().await {
+        match runtime.set_learning(on).await {
+            Ok(()) if on => tracing::info!("the palette learns again"),
             Ok(()) => tracing::info!("forgot what the palette learned"),
-            Err(e) => tracing::warn!(error = %e, "could not forget what the palette learned"),
+            Err(e) => tracing::warn!(error = %e, "could not turn learning {}", if on { "on" } else { "off" }),
         }
     })
     .discard()

@@ -64,12 +64,13 @@ impl Promptdeck {
     }
 
     /// settings.toml changed while the app runs: hotkeys again, and the new paste method,
-    /// theme and learning from now on; learning turned off forgets what was learned.
+    /// theme and learning from now on; learning turned off forgets what was learned, here
+    /// and where it synced.
     pub(super) fn settings_applied(&mut self, settings: DesktopSettings) -> Task<Message> {
-        let forget = self.settings.learn && !settings.learn;
+        let learning = (self.settings.learn != settings.learn).then_some(settings.learn);
         self.apply_settings(settings);
         self.show_settings_problems();
-        if forget { requests::forget_learned(&self.runtime) } else { Task::none() }
+        learning.map_or_else(Task::none, |on| requests::set_learning(&self.runtime, on))
     }
 
     pub(super) fn hotkeys_refused(&mut self, problem: String) -> Task<Message> {

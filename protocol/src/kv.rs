@@ -10,6 +10,8 @@ pub trait Kv {
     fn get(&self, key: &str) -> Result<Option<Value>, KvError>;
     fn put(&mut self, key: &str, value: Value) -> Result<(), KvError>;
     fn del(&mut self, key: &str) -> Result<(), KvError>;
+    /// Every key that starts with `prefix`, in order.
+    fn keys(&self, prefix: &str) -> Result<Vec<String>, KvError>;
 }
 
 /// The store behind a [`Kv`] failed; the mutation must not be considered applied.
@@ -34,5 +36,11 @@ impl Kv for MemoryKv {
     fn del(&mut self, key: &str) -> Result<(), KvError> {
         self.0.remove(key);
         Ok(())
+    }
+
+    fn keys(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        let from =
+            self.0.range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded));
+        Ok(from.map(|(key, _)| key).take_while(|key| key.starts_with(prefix)).cloned().collect())
     }
 }

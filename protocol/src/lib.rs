@@ -1,4 +1,4 @@
-//! The prompt model, its four mutators, fill-in templates, and the Replicache push/pull v1
+//! The prompt model, its mutators, fill-in templates, and the Replicache push/pull v1
 //! wire types.
 //!
 //! Everything here is plain data and pure functions: no I/O, no runtime, no GUI. The same
@@ -7,6 +7,7 @@
 
 pub mod diff;
 mod kv;
+pub mod learned;
 mod limits;
 mod mutation;
 mod prompt;
@@ -19,7 +20,8 @@ pub mod wire;
 pub use kv::{Kv, KvError, MemoryKv};
 pub use limits::{Limits, ValidationError};
 pub use mutation::{
-    CreatePrompt, DeletePrompt, MarkPromptUsed, Mutation, MutatorError, UpdatePrompt,
+    CreatePrompt, DeletePrompt, ForgetLearned, LearnPick, MarkPromptUsed, Mutation, MutatorError,
+    Touches, UpdatePrompt,
 };
 pub use prompt::{
     PINNED_TAG, PROMPT_PREFIX, Prompt, PromptId, PromptIdError, frecency, now_millis,

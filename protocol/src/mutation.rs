@@ -1,4 +1,6 @@
-//! The four mutators: `createPrompt`, `updatePrompt`, `deletePrompt`, `markPromptUsed`.
+//! The mutators: `createPrompt`, `updatePrompt`, `deletePrompt`, `markPromptUsed`, and
+//! `learnPick` and `forgetLearned` for what the palette learns (sent only to a backend that
+//! says it runs them).
 //!
 //! A [`Mutation`] serialises to `{"name": ..., "args": ...}` with exactly the argument
 //! shapes a JavaScript client registers, so the same pending mutation can be pushed by
@@ -8,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::kv::{Kv, KvError};
+use crate::learned::{self, LEARNED_PREFIX, LearnedPicks};
 use crate::limits::{self, ValidationError};
 use crate::prompt::{Prompt, PromptId};
 
@@ -50,6 +53,19 @@ pub struct MarkPromptUsed {
     pub at: i64,
 }
 
+/// `learnPick {query, id, at}`: `id` was picked in the palette for `query`, so it leads
+/// that query's hits on every device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnPick {
+    pub query: String,
+    pub id: PromptId,
+    pub at: i64,
+}
+
+/// `forgetLearned {}`: everything learned in the space is forgotten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForgetLearned {}
+
 /// One mutator call, as stored in the pending queue and sent in a push.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", content = "args", rename_all = "camelCase")]
@@ -58,6 +74,15 @@ pub enum Mutation {
     UpdatePrompt(UpdatePrompt),
     DeletePrompt(DeletePrompt),
     MarkPromptUsed(MarkPromptUsed),
+    LearnPick(LearnPick),
+    ForgetLearned(ForgetLearned),
+}
+
+/// The keys a mutation may read and write: one, or every key under a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touches {
+    Key(String),
+    Prefix(&'static str),
 }
 
 /// Why a mutation could not be applied. A mutation that fails on replay (say, an update of
@@ -88,8 +113,20 @@ impl Mutation {
             Self::UpdatePrompt(_) => "updatePrompt",
             Self::DeletePrompt(_) => "deletePrompt",
             Self::MarkPromptUsed(_) => "markPromptUsed",
+            Self::LearnPick(_) => "learnPick",
+            Self::ForgetLearned(_) => "forgetLearned",
         }
     }
+
+    /// Every mutator's name, as a backend that runs them all lists them.
+    pub const NAMES: [&'static str; 6] = [
+        "createPrompt",
+        "updatePrompt",
+        "deletePrompt",
+        "markPromptUsed",
+        "learnPick",
+        "forgetLearned",
+    ];
 
     /// The mutator's arguments as the wire carries them.
     pub fn args(&self) -> Value {
@@ -101,7 +138,7 @@ impl Mutation {
 
     /// Rebuilds a mutation from a push's `name` and `args`.
     pub fn from_parts(name: &str, args: Value) -> Result<Self, MutatorError> {
-        if !matches!(name, "createPrompt" | "updatePrompt" | "deletePrompt" | "markPromptUsed") {
+        if !Self::NAMES.contains(&name) {
             return Err(MutatorError::UnknownMutator(name.to_owned()));
         }
         serde_json::from_value(json!({ "name": name, "args": args })).map_err(|e| {
@@ -109,13 +146,26 @@ impl Mutation {
         })
     }
 
-    /// The prompt this mutation touches.
-    pub fn prompt_id(&self) -> &PromptId {
+    /// The prompt this mutation writes, if it writes one.
+    pub fn prompt_id(&self) -> Option<&PromptId> {
         match self {
-            Self::CreatePrompt(m) => &m.id,
-            Self::UpdatePrompt(m) => &m.id,
-            Self::DeletePrompt(m) => &m.id,
-            Self::MarkPromptUsed(m) => &m.id,
+            Self::CreatePrompt(m) => Some(&m.id),
+            Self::UpdatePrompt(m) => Some(&m.id),
+            Self::DeletePrompt(m) => Some(&m.id),
+            Self::MarkPromptUsed(m) => Some(&m.id),
+            Self::LearnPick(_) | Self::ForgetLearned(_) => None,
+        }
+    }
+
+    /// The keys this mutation may read and write. A `learnPick` of a query that cannot be
+    /// learned touches its would-be key, which it leaves alone.
+    pub fn touches(&self) -> Touches {
+        match (self.prompt_id(), self) {
+            (Some(id), _) => Touches::Key(id.key()),
+            (None, Self::LearnPick(m)) => {
+                Touches::Key(learned::key(&learned::normalize(&m.query).unwrap_or_default()))
+            }
+            (None, _) => Touches::Prefix(LEARNED_PREFIX),
         }
     }
 
@@ -132,7 +182,10 @@ impl Mutation {
                 m.body.as_deref().map_or(Ok(()), limits::check_body)?;
                 m.tags.as_deref().map_or(Ok(()), limits::check_tags)
             }
-            Self::DeletePrompt(_) | Self::MarkPromptUsed(_) => Ok(()),
+            Self::DeletePrompt(_)
+            | Self::MarkPromptUsed(_)
+            | Self::LearnPick(_)
+            | Self::ForgetLearned(_) => Ok(()),
         }
     }
 
@@ -145,8 +198,37 @@ impl Mutation {
             Self::UpdatePrompt(m) => update(kv, m),
             Self::DeletePrompt(m) => kv.del(&m.id.key()).map_err(Into::into),
             Self::MarkPromptUsed(m) => mark_used(kv, m),
+            Self::LearnPick(m) => learn_pick(kv, m),
+            Self::ForgetLearned(_) => forget_learned(kv),
         }
     }
+}
+
+/// A query that cannot be learned (empty, or longer than anyone retypes) is refused; a
+/// damaged value under the query's key is replaced.
+fn learn_pick(kv: &mut impl Kv, args: &LearnPick) -> Result<(), MutatorError> {
+    let Some(query) = learned::normalize(&args.query) else {
+        return Err(MutatorError::BadArguments {
+            name: "learnPick".into(),
+            reason: format!("a query is learned with 1 to {} characters", learned::MAX_QUERY_CHARS),
+        });
+    };
+    let key = learned::key(&query);
+    let mut picks = kv.get(&key)?.and_then(|v| LearnedPicks::from_value(&v)).unwrap_or_default();
+    learned::put_first(&mut picks.picks, args.id.clone(), args.at);
+    let value = serde_json::to_value(&picks).map_err(|e| MutatorError::BadArguments {
+        name: "learnPick".into(),
+        reason: e.to_string(),
+    })?;
+    kv.put(&key, value)?;
+    Ok(())
+}
+
+fn forget_learned(kv: &mut impl Kv) -> Result<(), MutatorError> {
+    for key in kv.keys(LEARNED_PREFIX)? {
+        kv.del(&key)?;
+    }
+    Ok(())
 }
 
 fn create(kv: &mut impl Kv, args: &CreatePrompt) -> Result<(), MutatorError> {
@@ -302,6 +384,31 @@ mod tests {
         let used = Mutation::MarkPromptUsed(MarkPromptUsed { id: id("gone"), at: 1 });
         assert_eq!(used.apply(&mut kv), Ok(()));
         assert!(kv.0.is_empty());
+    }
+
+    #[test]
+    fn learning_puts_the_latest_pick_first_and_forgetting_leaves_the_prompts() {
+        let mut kv = MemoryKv::default();
+        create_args("a").apply(&mut kv).expect("created");
+        let learn = |query: &str, name: &str, at| {
+            Mutation::LearnPick(LearnPick { query: query.into(), id: id(name), at })
+        };
+        for (name, at) in [("a", 1), ("b", 2), ("c", 3), ("a", 4), ("d", 5)] {
+            learn(" Stand  Up", name, at).apply(&mut kv).expect("learned");
+        }
+        learn("mail", "a", 6).apply(&mut kv).expect("learned");
+        let stored = kv.get("learned/stand up").expect("read").expect("learned under its key");
+        let picks = LearnedPicks::from_value(&stored).expect("picks");
+        let ids: Vec<&str> = picks.picks.iter().map(|p| p.prompt.as_str()).collect();
+        assert_eq!(ids, ["d", "a", "c"], "the latest first, three at most");
+        assert_eq!(learn("stand up", "a", 1).touches(), Touches::Key("learned/stand up".into()));
+        let err = learn(&"x".repeat(65), "a", 7).apply(&mut kv).expect_err("too long to learn");
+        assert!(err.to_string().contains("learnPick"), "{err}");
+
+        let forget = Mutation::from_parts("forgetLearned", json!({})).expect("known");
+        assert_eq!(forget.touches(), Touches::Prefix("learned/"));
+        forget.apply(&mut kv).expect("forgotten");
+        assert_eq!(kv.0.keys().collect::<Vec<_>>(), [&id("a").key()], "only the prompt is left");
     }
 
     #[test]

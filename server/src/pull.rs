@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::body::{Body, Bytes};
+use promptdeck_protocol::learned::{LEARNED_END, LEARNED_PREFIX};
 use promptdeck_protocol::wire::{
     Cookie, JsonText, PULL_VERSION, PatchOp, PullRequest, VersionType,
 };
@@ -49,6 +50,7 @@ pub(crate) async fn pull(
         after: since.unwrap_or(0),
         opened_patch: since.is_none(),
         done: false,
+        learned_hidden: user != space.owner,
     };
     Ok(Body::from_stream(futures_util::stream::unfold(
         (Some(head.opening()), pages),
@@ -113,9 +115,9 @@ async fn head(
 }
 
 /// The patch, read a page at a time in version order, each page in a transaction of its
-/// own, so a slow reader holds no database connection. A version names one entry (each
-/// mutation bumps it and writes one key), so the last one read is where the next page
-/// starts. Only entries at or below the version the head announced are sent: one changed
+/// own, so a slow reader holds no database connection. A version names one entry (a
+/// mutation writes each key it changes at a version of its own), so the last one read is
+/// where the next page starts. Only entries at or below the version the head announced are sent: one changed
 /// while the pull is read has a later version, comes in the next pull, and its change
 /// poked the client to make one.
 struct Pages {
@@ -128,6 +130,8 @@ struct Pages {
     /// Whether an op is written (the opening's clear op counts): the next follows a comma.
     opened_patch: bool,
     done: bool,
+    /// What is learned in a space is its owner's: a user it is shared with is not sent it.
+    learned_hidden: bool,
 }
 
 impl Pages {
@@ -176,6 +180,11 @@ impl Pages {
 
     async fn read(&self) -> Result<Vec<(String, String, i64, i64)>, ApiError> {
         let (space, after, until) = (self.space_id.clone(), self.after, self.until);
+        // An empty range where nothing is hidden: every key is at or after "".
+        let (hidden_from, hidden_to) = match self.learned_hidden {
+            true => (LEARNED_PREFIX, LEARNED_END),
+            false => ("", ""),
+        };
         self.db
             .transact(move |conn| {
                 let space = space.clone();
@@ -183,12 +192,15 @@ impl Pages {
                     let rows = sqlx::query_as(
                         "SELECT key, value, deleted, version FROM entries
                          WHERE space_id = $1 AND version > $2 AND version <= $3
+                         AND (key < $5 OR key >= $6)
                          ORDER BY version LIMIT $4",
                     )
                     .bind(space)
                     .bind(after)
                     .bind(until)
                     .bind(PAGE)
+                    .bind(hidden_from)
+                    .bind(hidden_to)
                     .fetch_all(&mut *conn)
                     .await?;
                     Ok(rows)

@@ -1,7 +1,10 @@
 //! Push: each mutation in its own serializable transaction, in order, exactly once.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use promptdeck_protocol::learned::{KEPT_QUERIES, LEARNED_END, LEARNED_PREFIX};
 use promptdeck_protocol::wire::{MutationRecord, PUSH_VERSION, PushRequest, VersionType};
-use promptdeck_protocol::{Kv, MemoryKv, Mutation};
+use promptdeck_protocol::{MemoryKv, Mutation, PromptId, Touches};
 use sqlx::AnyConnection;
 
 use crate::db::{self, Db};
@@ -76,7 +79,7 @@ async fn process(
     at: &Place,
     record: &MutationRecord,
 ) -> Result<Processed, ApiError> {
-    let Place { user, space, group, quotas } = at;
+    let Place { user, space, group, .. } = at;
     let version = space_version(conn, user, space, true).await?;
     db::client_group(conn, user, space, group, true).await?;
     let last = last_mutation_id(conn, user, group, &record.client_id).await?;
@@ -90,13 +93,15 @@ async fn process(
             record.id, record.client_id
         )));
     }
-    let next = version + 1;
-    match Mutation::from_parts(&record.name, record.args.clone()) {
-        Ok(mutation) => apply(conn, space, *quotas, next, &mutation).await?,
+    // Even a mutation without effect moves the space on: the client's acknowledgement is
+    // a change a pull must carry.
+    let next = match Mutation::from_parts(&record.name, record.args.clone()) {
+        Ok(mutation) => apply(conn, at, version + 1, &mutation).await?.max(version + 1),
         Err(e) => {
-            tracing::warn!(client = %record.client_id, id = record.id, error = %e, "unreadable mutation marked processed")
+            tracing::warn!(client = %record.client_id, id = record.id, error = %e, "unreadable mutation marked processed");
+            version + 1
         }
-    }
+    };
     sqlx::query(
         "UPDATE clients SET last_mutation_id = $1, last_modified_version = $2 WHERE owner = $3 AND id = $4",
     )
@@ -145,67 +150,179 @@ async fn last_mutation_id(
     }
 }
 
-/// Runs the mutator over the one key it touches, and stores the result at `version`, if
-/// what it adds fits the space's and its owner's quotas.
+/// Runs the mutator over the keys it touches, and stores what it changed, each key at a
+/// version of its own from `version` on (a version names one entry: pulls page by it), if
+/// what it adds fits the space's and its owner's quotas. What was learned in a space is its
+/// owner's: another user's `learnPick` or `forgetLearned` there has no effect. Returns the
+/// last version used (`version - 1` when nothing was written).
 async fn apply(
     conn: &mut AnyConnection,
-    space: &SpaceKey,
-    quotas: Quotas,
+    at: &Place,
     version: i64,
     mutation: &Mutation,
-) -> Result<(), ApiError> {
-    let space_id = space.id();
-    let key = mutation.prompt_id().key();
-    let current: Option<(String, i64)> =
-        sqlx::query_as("SELECT value, deleted FROM entries WHERE space_id = $1 AND key = $2")
-            .bind(&space_id)
-            .bind(&key)
-            .fetch_optional(&mut *conn)
-            .await?;
+) -> Result<i64, ApiError> {
+    let Place { user, space, quotas, .. } = at;
+    if mutation.prompt_id().is_none() && *user != space.owner {
+        tracing::info!(
+            mutation = mutation.name(),
+            "what is learned in a space is its owner's; marked processed without effect"
+        );
+        return Ok(version - 1);
+    }
+    let current = read_touched(conn, space, &mutation.touches()).await?;
     let mut kv = MemoryKv::default();
-    if let Some((value, 0)) = &current {
-        let value = serde_json::from_str(value).map_err(|e| {
-            ApiError::BadRequest(format!("stored value of {key} is unreadable: {e}"))
-        })?;
-        kv.0.insert(key.clone(), value);
+    for (key, (value, deleted)) in &current {
+        if *deleted == 0 {
+            let value = serde_json::from_str(value).map_err(|e| {
+                ApiError::BadRequest(format!("stored value of {key} is unreadable: {e}"))
+            })?;
+            kv.0.insert(key.clone(), value);
+        }
     }
     if let Err(e) = mutation.apply(&mut kv) {
-        tracing::info!(%key, error = %e, "mutation rejected by its mutator; marked processed without effect");
-        return Ok(());
+        tracing::info!(mutation = mutation.name(), error = %e, "mutation rejected by its mutator; marked processed without effect");
+        return Ok(version - 1);
     }
-    let after = kv.get(&key).unwrap_or(None);
-    let (value, deleted) = match after {
-        Some(value) => (value.to_string(), 0i64),
-        None if current.is_some() => ("null".to_owned(), 1),
-        None => return Ok(()),
+    let keys: BTreeSet<&String> = current.keys().chain(kv.0.keys()).collect();
+    let mut writes = Vec::new();
+    let mut grown = Held { prompts: 0, bytes: 0 };
+    for key in keys {
+        let before = current.get(key).filter(|(_, deleted)| *deleted == 0);
+        let after = kv.0.get(key).map(|value| value.to_string());
+        if before.map(|(value, _)| value) == after.as_ref() {
+            continue;
+        }
+        let counts = i64::from(PromptId::from_key(key).is_some());
+        let held = |value: Option<&String>| value.map_or((0, 0), |v| (counts, v.len() as i64));
+        let (prompts_before, bytes_before) = held(before.map(|(value, _)| value));
+        let (prompts_after, bytes_after) = held(after.as_ref());
+        grown.prompts += prompts_after - prompts_before;
+        grown.bytes += bytes_after - bytes_before;
+        writes.push((key.clone(), after));
+    }
+    check_quotas(conn, space, *quotas, grown).await?;
+    add_held(conn, space, grown).await?;
+    let mut last = version - 1;
+    for (key, value) in writes {
+        last += 1;
+        write_entry(conn, space, &key, value, last).await?;
+    }
+    if matches!(mutation, Mutation::LearnPick(_)) {
+        last = forget_oldest_learned(conn, space, last).await?;
+    }
+    Ok(last)
+}
+
+/// What the keys a mutation touches hold now: value and whether deleted, by key.
+async fn read_touched(
+    conn: &mut AnyConnection,
+    space: &SpaceKey,
+    touches: &Touches,
+) -> Result<BTreeMap<String, (String, i64)>, ApiError> {
+    let rows: Vec<(String, String, i64)> = match touches {
+        Touches::Key(key) => {
+            sqlx::query_as(
+                "SELECT key, value, deleted FROM entries WHERE space_id = $1 AND key = $2",
+            )
+            .bind(space.id())
+            .bind(key)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Touches::Prefix(prefix) => {
+            sqlx::query_as(
+                "SELECT key, value, deleted FROM entries
+                 WHERE space_id = $1 AND key >= $2 AND key < $3 AND deleted = 0",
+            )
+            .bind(space.id())
+            .bind(*prefix)
+            .bind(prefix_end(prefix))
+            .fetch_all(&mut *conn)
+            .await?
+        }
     };
-    let held = |value: &str, deleted: i64| match deleted {
-        0 => (1i64, value.len() as i64),
-        _ => (0, 0),
-    };
-    let (prompts_before, bytes_before) =
-        current.as_ref().map_or((0, 0), |(value, deleted)| held(value, *deleted));
-    let (prompts_after, bytes_after) = held(&value, deleted);
-    let grown = Held { prompts: prompts_after - prompts_before, bytes: bytes_after - bytes_before };
-    check_quotas(conn, space, quotas, grown).await?;
+    Ok(rows.into_iter().map(|(key, value, deleted)| (key, (value, deleted))).collect())
+}
+
+/// The first string after every one that starts with `prefix` (an ASCII prefix).
+fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.as_bytes().to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    String::from_utf8_lossy(&end).into_owned()
+}
+
+async fn add_held(conn: &mut AnyConnection, space: &SpaceKey, grown: Held) -> Result<(), ApiError> {
     sqlx::query("UPDATE spaces SET prompts = prompts + $1, bytes = bytes + $2 WHERE id = $3")
         .bind(grown.prompts)
         .bind(grown.bytes)
-        .bind(&space_id)
+        .bind(space.id())
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// Stores `value` under `key` (`None`: deleted) at `version`.
+async fn write_entry(
+    conn: &mut AnyConnection,
+    space: &SpaceKey,
+    key: &str,
+    value: Option<String>,
+    version: i64,
+) -> Result<(), ApiError> {
+    let deleted = i64::from(value.is_none());
     sqlx::query(
         "INSERT INTO entries (space_id, key, value, deleted, version) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (space_id, key) DO UPDATE SET value = excluded.value, deleted = excluded.deleted, version = excluded.version",
     )
-    .bind(&space_id)
-    .bind(&key)
-    .bind(value)
+    .bind(space.id())
+    .bind(key)
+    .bind(value.unwrap_or_else(|| "null".to_owned()))
     .bind(deleted)
     .bind(version)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Past [`KEPT_QUERIES`] learned queries in the space, the ones picked for longest ago
+/// (written at the lowest versions) are forgotten, each at a version after `last`. Returns
+/// the last version used.
+async fn forget_oldest_learned(
+    conn: &mut AnyConnection,
+    space: &SpaceKey,
+    mut last: i64,
+) -> Result<i64, ApiError> {
+    let (held,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM entries WHERE space_id = $1 AND key >= $2 AND key < $3 AND deleted = 0",
+    )
+    .bind(space.id())
+    .bind(LEARNED_PREFIX)
+    .bind(LEARNED_END)
+    .fetch_one(&mut *conn)
+    .await?;
+    let excess = held - KEPT_QUERIES as i64;
+    if excess <= 0 {
+        return Ok(last);
+    }
+    let oldest: Vec<(String, String)> = sqlx::query_as(
+        "SELECT key, value FROM entries WHERE space_id = $1 AND key >= $2 AND key < $3 AND deleted = 0
+         ORDER BY version, key LIMIT $4",
+    )
+    .bind(space.id())
+    .bind(LEARNED_PREFIX)
+    .bind(LEARNED_END)
+    .bind(excess)
+    .fetch_all(&mut *conn)
+    .await?;
+    let freed: i64 = oldest.iter().map(|(_, value)| value.len() as i64).sum();
+    add_held(conn, space, Held { prompts: 0, bytes: -freed }).await?;
+    for (key, _) in oldest {
+        last += 1;
+        write_entry(conn, space, &key, None, last).await?;
+    }
+    Ok(last)
 }
 
 /// What a mutation adds to a space: live prompts, and their bytes.

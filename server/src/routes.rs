@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use futures_util::Stream;
 use futures_util::StreamExt;
 use promptdeck_protocol::wire::{PullRequest, PushRequest};
-use promptdeck_protocol::{DEFAULT_SPACE, SpaceName};
+use promptdeck_protocol::{DEFAULT_SPACE, Mutation, SpaceName};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -116,7 +116,9 @@ async fn pull_handler(
 
 /// What a client needs to know before it can sync here: how to sign in.
 async fn config_handler(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({"auth": state.auth.describe()}))
+    // A client sends a mutator only to a backend that names it here (learnPick above all:
+    // a backend of the user's own may not run it).
+    Json(serde_json::json!({"auth": state.auth.describe(), "mutators": Mutation::NAMES}))
 }
 
 async fn poke_handler(

@@ -45,6 +45,7 @@ on_both_backends!(
     a_database_written_before_owner_keyed_spaces_keeps_its_data,
     quotas_refuse_what_grows_a_space_or_its_owner_and_let_the_rest_through,
     a_pull_is_read_a_page_at_a_time_as_the_client_takes_it,
+    what_is_learned_is_the_owners_kept_to_the_latest_thousand_and_forgotten_at_once,
 );
 
 struct Running {
@@ -671,4 +672,57 @@ async fn a_pull_is_read_a_page_at_a_time_as_the_client_takes_it(backend: Scratch
 
 fn keys_of(answer: &Value) -> Vec<String> {
     keys(&answer["patch"])
+}
+
+fn learn(id: u64, client: &str, query: &str, prompt: &str) -> Value {
+    mutation(id, client, "learnPick", json!({"query": query, "id": prompt, "at": id}))
+}
+
+/// The server runs `learnPick` and `forgetLearned` and says so at `/api/config`. What is
+/// learned in a space is its owner's: a user it is shared with neither writes it nor is
+/// sent it. A space keeps the thousand queries picked for last; `forgetLearned` deletes
+/// every one, each at a version of its own, so a pull read a page at a time misses none.
+async fn what_is_learned_is_the_owners_kept_to_the_latest_thousand_and_forgotten_at_once(
+    backend: ScratchBackend,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = backend.fresh_database(dir.path()).await.expect("a fresh database");
+    let server = start_on(&database).await;
+    let asked = server.http.get(format!("{}/api/config", server.base)).send().await;
+    let config: Value = asked.expect("asked").json().await.expect("JSON");
+    let names = config["mutators"].as_array().expect("mutators listed");
+    assert!(
+        names.contains(&json!("learnPick")) && names.contains(&json!("forgetLearned")),
+        "{config}"
+    );
+
+    let team = "space=team&owner=alice";
+    let mine = vec![create(1, "c", "a", "A"), learn(2, "c", " Stand  Up", "a")];
+    assert_eq!(server.push_as("alice-token", team, "ga", mine).await, 200);
+    let learned = |keys: &[String]| keys.iter().filter(|k| k.contains("learned/")).count();
+    let (_, keys) = server.keys_as("alice-token", team, "ga").await;
+    assert_eq!(keys, ["clear ", "put prompt/a", "put learned/stand up"]);
+    let space = SpaceKey::parse("alice/team").expect("an address");
+    promptdeck_server::grant(&database, &space, "bob").await.expect("granted");
+    assert_eq!(server.keys_as("bob-token", team, "gb").await.1, ["clear ", "put prompt/a"]);
+    let bobs = vec![learn(1, "cb", "mail", "a"), mutation(2, "cb", "forgetLearned", json!({}))];
+    assert_eq!(server.push_as("bob-token", team, "gb", bobs).await, 200);
+    let (_, keys) = server.keys_as("alice-token", team, "ga").await;
+    assert_eq!(keys, ["clear ", "put prompt/a", "put learned/stand up"], "bob's had no effect");
+
+    let picks: Vec<Value> = (0..1000).map(|n| learn(3 + n, "c", &format!("q{n}"), "a")).collect();
+    assert_eq!(server.push_as("alice-token", team, "ga", picks).await, 200);
+    let (_, keys) = server.keys_as("alice-token", team, "ga").await;
+    assert_eq!(learned(&keys), 1000, "the thousand latest");
+    assert!(!keys.contains(&"put learned/stand up".to_owned()), "the oldest went first");
+    assert!(keys.contains(&"put learned/q999".to_owned()));
+
+    let (_, before) = server.pull("team&owner=alice", "ga", Value::Null).await;
+    let forget = vec![mutation(1003, "c", "forgetLearned", json!({}))];
+    assert_eq!(server.push_as("alice-token", team, "ga", forget).await, 200);
+    let (_, after) = server.pull("team&owner=alice", "ga", before["cookie"].clone()).await;
+    let deleted = self::keys(&after["patch"]);
+    assert_eq!(deleted.len(), 1000, "every one deleted, none lost between pages");
+    assert!(deleted.iter().all(|k| k.starts_with("del learned/")), "{deleted:?}");
+    assert_eq!(server.keys_as("alice-token", team, "ga").await.1, ["clear ", "put prompt/a"]);
 }

@@ -18,3 +18,12 @@ impl ChangeSet {
         self.0.is_empty()
     }
 }
+
+impl Change {
+    /// The key changed.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Put { key, .. } | Self::Del { key } => key,
+        }
+    }
+}

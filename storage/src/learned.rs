@@ -1,46 +1,21 @@
 //! What the palette learned: for each query typed, the prompts picked for it, the latest
-//! first. Kept on this device (the palette ranks them first the next time that query, or
-//! the start of it, is typed).
+//! first (the palette ranks them first the next time that query, or the start of it, is
+//! typed). Kept on this device in its own table; where the backend runs `learnPick`, the
+//! same picks also sync as the space's `learned/` keys, which [`synced`] reads from the view.
 
 use promptdeck_protocol::PromptId;
 use redb::{
     ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
-use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
+use crate::{StoreError, view};
+
+pub use promptdeck_protocol::learned::{
+    KEPT_QUERIES, MAX_QUERY_CHARS, PICKS_PER_QUERY, Pick, normalize, put_first,
+};
+use promptdeck_protocol::learned::{LEARNED_END, LEARNED_PREFIX, LearnedPicks, query_of};
 
 pub(crate) const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("learned_picks");
-
-/// Prompts kept per query, the latest pick first.
-pub const PICKS_PER_QUERY: usize = 3;
-/// Queries kept; past this the one picked for longest ago is forgotten.
-pub const KEPT_QUERIES: usize = 1_000;
-/// A longer query is not learned: nobody types it the same way twice.
-pub const MAX_QUERY_CHARS: usize = 64;
-
-/// A prompt picked for a query, and when it last was (ms since the epoch).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pick {
-    pub prompt: PromptId,
-    pub at: i64,
-}
-
-/// A query as it is learned and looked up: lowercase, its words separated by one space.
-/// `None` for a query too short or too long to learn from.
-pub fn normalize(query: &str) -> Option<String> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-    let normal = words.join(" ");
-    (!normal.is_empty() && normal.chars().count() <= MAX_QUERY_CHARS).then_some(normal)
-}
-
-/// Puts `prompt` first among `picks`, once, keeping at most [`PICKS_PER_QUERY`]: the one
-/// rule for the store and for the index that mirrors it.
-pub fn put_first(picks: &mut Vec<Pick>, prompt: PromptId, at: i64) {
-    picks.retain(|pick| pick.prompt != prompt);
-    picks.insert(0, Pick { prompt, at });
-    picks.truncate(PICKS_PER_QUERY);
-}
 
 /// Puts `prompt` first among the picks for `query` (already normalized).
 pub(crate) fn learn(
@@ -94,22 +69,25 @@ pub(crate) fn all(txn: &ReadTransaction) -> Result<Vec<(String, Vec<Pick>)>, Sto
     Ok(learned)
 }
 
+/// Every query learned in the space (the view's `learned/` keys), with its picks. A value
+/// that is not one is left out, as a damaged local entry is.
+pub(crate) fn synced(txn: &ReadTransaction) -> Result<Vec<(String, Vec<Pick>)>, StoreError> {
+    let (view, base) = (txn.open_table(view::TABLE)?, txn.open_table(crate::base::TABLE)?);
+    let mut learned = Vec::new();
+    view::for_each(&view, &base, LEARNED_PREFIX..LEARNED_END, |key, raw| {
+        let picks = serde_json::from_slice(raw).ok().and_then(|v| LearnedPicks::from_value(&v));
+        match (query_of(key), picks) {
+            (Some(query), Some(picks)) => learned.push((query.to_owned(), picks.picks)),
+            _ => tracing::warn!(key, "a synced learned query is damaged; left out"),
+        }
+    })?;
+    Ok(learned)
+}
+
 /// Forgets everything learned.
 pub(crate) fn forget(txn: &WriteTransaction) -> Result<(), StoreError> {
     match txn.delete_table(TABLE) {
         Ok(_) => Ok(()),
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-
-    #[test]
-    fn queries_are_learned_lowercase_with_single_spaces() {
-        assert_eq!(normalize("  Meeting   NOTES "), Some("meeting notes".into()));
-        assert_eq!(normalize("   "), None);
-        assert_eq!(normalize(&"x".repeat(65)), None);
     }
 }

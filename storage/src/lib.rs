@@ -222,7 +222,13 @@ impl Replica {
         self.with_db(|db| learned::all(&db.begin_read()?))
     }
 
-    /// Forgets every pick learned.
+    /// Every query learned in the space and synced (the view's `learned/` keys).
+    pub fn synced_learned(&self) -> Result<Vec<(String, Vec<learned::Pick>)>, StoreError> {
+        self.with_db(|db| learned::synced(&db.begin_read()?))
+    }
+
+    /// Forgets every pick learned on this device; what the space holds stays until a
+    /// `forgetLearned` mutation.
     pub fn forget_learned(&self) -> Result<(), StoreError> {
         self.with_db(|db| {
             let txn = db.begin_write()?;

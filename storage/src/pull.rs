@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use promptdeck_protocol::wire::{Cookie, JsonText, PatchOp, PullResponse};
-use promptdeck_protocol::{PROMPT_PREFIX, Prompt, PromptId};
+use promptdeck_protocol::{PROMPT_PREFIX, Prompt, PromptId, Touches};
 use redb::{ReadableTable, WriteTransaction};
 use serde_json::Value;
 
@@ -122,8 +122,7 @@ fn apply_pull_in(
     let acked = check(&sync, asked_with, response)?;
     let before = pending::all_for_write(&txn)?;
     // Only keys the old pending mutations or the patch touched can differ from the base.
-    let touched_by_pending: BTreeSet<String> =
-        before.iter().map(|p| p.mutation.prompt_id().key()).collect();
+    let touched_by_pending = touched_by(&txn, &before)?;
     let (dropped, remaining): (Vec<_>, Vec<_>) =
         before.into_iter().partition(|p| p.client_id == sync.client_id && p.id <= acked);
     let clears = response.patch.iter().any(|op| matches!(op, PatchOp::Clear));
@@ -138,6 +137,27 @@ fn apply_pull_in(
     meta::write_sync_state(&txn, &sync)?;
     txn.commit()?;
     Ok(PullApplied { changes, acknowledged: dropped.len(), pending: remaining.len() })
+}
+
+/// The keys `pending` mutations may have written: each one's own, and for one that writes
+/// under a prefix, every key there in the base (what it may have deleted) or the view.
+fn touched_by(
+    txn: &WriteTransaction,
+    pending: &[PendingMutation],
+) -> Result<BTreeSet<String>, StoreError> {
+    let mut keys = BTreeSet::new();
+    let mut prefixes = BTreeSet::new();
+    for p in pending {
+        match p.mutation.touches() {
+            Touches::Key(key) => drop(keys.insert(key)),
+            Touches::Prefix(prefix) => drop(prefixes.insert(prefix)),
+        }
+    }
+    for prefix in prefixes {
+        keys.extend(view::keys_in(&txn.open_table(crate::base::TABLE)?, prefix)?);
+        keys.extend(view::keys_in(&txn.open_table(view::TABLE)?, prefix)?);
+    }
+    Ok(keys)
 }
 
 /// The highest acknowledged mutation id of this client, if the answer may be applied.

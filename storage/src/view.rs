@@ -103,6 +103,26 @@ impl Kv for TableKv<'_> {
         }
         Ok(())
     }
+
+    fn keys(&self, prefix: &str) -> Result<Vec<String>, KvError> {
+        keys_in(&self.table, prefix).map_err(kv_error)
+    }
+}
+
+/// Every key of `table` that starts with `prefix`, in order.
+pub(crate) fn keys_in(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    prefix: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut keys = Vec::new();
+    for entry in table.range::<&str>(prefix..)? {
+        let (key, _) = entry?;
+        if !key.value().starts_with(prefix) {
+            break;
+        }
+        keys.push(key.value().to_owned());
+    }
+    Ok(keys)
 }
 
 /// The view's value under `key`, the base's when the view says so.

@@ -300,7 +300,7 @@ fn a_dead_client_group_restarts_with_every_pending_mutation() {
     let pending = replica.pending().expect("reads");
     let renumbered: Vec<(u64, &str, &str)> = pending
         .iter()
-        .map(|p| (p.id, p.client_id.as_str(), p.mutation.prompt_id().as_str()))
+        .map(|p| (p.id, p.client_id.as_str(), p.mutation.prompt_id().map_or("", |id| id.as_str())))
         .collect();
     assert_eq!(
         renumbered,
@@ -441,4 +441,40 @@ proptest! {
         prop_assert_eq!(replica.view_entries().expect("view"), server.state.0.clone());
         let _ = server.state.get("prompt/a");
     }
+}
+
+/// A pending `forgetLearned` deletes every learned query in the view; when the server
+/// acknowledges it without effect (it was not this user's to forget), the next pull brings
+/// each back from the base, though the patch names none of them. While it is pending, a
+/// pull that brings another query leaves it forgotten.
+#[test]
+fn a_forgetting_the_server_did_not_carry_out_gives_back_what_was_learned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let replica = replica(&dir);
+    let client = replica.sync_state().expect("sync").client_id;
+    let learned = |query: &str| PatchOp::Put {
+        key: format!("learned/{query}"),
+        value: JsonText::from_value(&json!({"picks": [{"prompt": "a", "at": 1}]})),
+    };
+    let cookie = replica.sync_state().expect("sync").cookie;
+    replica
+        .apply_pull(&cookie, &response(json!(1), &[], vec![learned("stand up")]))
+        .expect("pulled");
+    let queries = |replica: &Replica| -> Vec<String> {
+        replica.synced_learned().expect("reads").into_iter().map(|(query, _)| query).collect()
+    };
+    assert_eq!(queries(&replica), ["stand up"]);
+
+    let forget = Mutation::from_parts("forgetLearned", json!({})).expect("a mutator");
+    let commit = replica.mutate(&forget, 0.0).expect("forgotten");
+    assert!(matches!(&commit.changes.0[..], [Change::Del { key }] if key == "learned/stand up"));
+    assert!(queries(&replica).is_empty());
+    let pulled =
+        replica.apply_pull(&Cookie(json!(1)), &response(json!(2), &[], vec![learned("mail")]));
+    pulled.expect("pulled");
+    assert!(queries(&replica).is_empty(), "still forgotten while pending");
+
+    let acked = response(json!(3), &[(&client, 1)], vec![]);
+    replica.apply_pull(&Cookie(json!(2)), &acked).expect("pulled");
+    assert_eq!(queries(&replica), ["mail", "stand up"], "the base's, back");
 }

@@ -207,7 +207,7 @@ impl State {
                         Message::Learn(true)
                     ),
                     choice(
-                        "Don't learn; forget what was learned",
+                        "Don't learn; forget what was learned, synced too",
                         !form.learn,
                         Message::Learn(false)
                     ),

@@ -35,7 +35,7 @@ fn changes_are_saved_as_one_form() -> Result<(), Error> {
     let _ = ui.typewrite("+p");
     ui.click("Only copy; I paste myself")?;
     ui.click("Light")?;
-    ui.click("Don't learn; forget what was learned")?;
+    ui.click("Don't learn; forget what was learned, synced too")?;
     ui.click("Start Promptdeck when I log in")?;
     ui.click("Also plain http:// elsewhere: prompts and tokens readable on the way")?;
     let messages: Vec<Message> = ui.into_messages().collect();

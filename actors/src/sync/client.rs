@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use promptdeck_protocol::SpaceAddress;
 use promptdeck_protocol::wire::{
     PULL_VERSION, PUSH_VERSION, PullReply, PullRequest, PullResponse, PushRequest, ServerError,
     VersionType,
@@ -118,6 +119,35 @@ impl SyncClient {
         // The server ends a stream when its token expires; the token this device holds may
         // be that one even though the provider said it would last longer.
         check_status(self.with_fresh_token_on_401(open).await?).await
+    }
+
+    /// Whether this backend runs the learning mutators for this space: in one of the
+    /// user's own spaces (what is learned in a space shared with them stays on this
+    /// device), where the settings say so, or where a promptdeck-server's `/api/config`
+    /// names both. A backend of the user's own is never asked, nor sent them unasked.
+    pub(crate) async fn runs_learning(&self) -> Result<bool, RoundError> {
+        let shared = SpaceAddress::parse(&self.config.space).is_ok_and(|a| a.owner.is_some());
+        if shared {
+            return Ok(false);
+        }
+        if let Some(said) = self.config.learning {
+            return Ok(said);
+        }
+        let Some(base) = self.config.endpoints.promptdeck_server_base() else { return Ok(false) };
+        let request = self
+            .http
+            .get(format!("{base}/api/config"))
+            .timeout(self.config.request_timeout)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let answer = self.read_bounded(check_status(request).await?).await?;
+        let config: serde_json::Value = serde_json::from_slice(&answer).map_err(|e| {
+            RoundError::Server(format!("the server's /api/config is not JSON: {e}"))
+        })?;
+        let names = config["mutators"].as_array().cloned().unwrap_or_default();
+        let runs = |name: &str| names.iter().any(|n| n.as_str() == Some(name));
+        Ok(runs("learnPick") && runs("forgetLearned"))
     }
 
     /// How long an open poke stream may stay silent before it is opened again.

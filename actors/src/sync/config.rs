@@ -30,9 +30,12 @@ impl Endpoints {
 
     /// Whether these are promptdeck-server's endpoints, whose spaces follow its naming rule.
     pub fn is_promptdeck_server(&self) -> bool {
-        self.push
-            .strip_suffix(SERVER_PUSH)
-            .is_some_and(|base| *self == Self::promptdeck_server(base))
+        self.promptdeck_server_base().is_some()
+    }
+
+    /// The base URL of the promptdeck-server these endpoints are, if they are one's.
+    pub fn promptdeck_server_base(&self) -> Option<&str> {
+        self.push.strip_suffix(SERVER_PUSH).filter(|base| *self == Self::promptdeck_server(base))
     }
 }
 
@@ -57,6 +60,10 @@ pub struct SyncConfig {
     pub allow_unencrypted_http: bool,
     /// Certificate authorities trusted beside the public and the system's.
     pub ca_file: Option<crate::CaFile>,
+    /// Whether what the palette learns is sent to the backend (`learnPick`,
+    /// `forgetLearned`): `None` asks a promptdeck-server's `/api/config` and never sends
+    /// to another backend; `Some` is the user's word for their own backend.
+    pub learning: Option<bool>,
 }
 
 /// Written out without the authorization: a config in a log line must not carry a token.
@@ -103,6 +110,7 @@ impl SyncConfig {
             max_answer_bytes: Self::DEFAULT_MAX_ANSWER_BYTES,
             allow_unencrypted_http: false,
             ca_file: None,
+            learning: None,
         }
     }
 
