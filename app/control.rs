@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use promptdeck_actors::{Origin, PromptDraft, RuntimeHandle, SignedOut};
+use promptdeck_actors::{MutationReceipt, Origin, PromptDraft, RuntimeHandle, SignedOut};
 use promptdeck_protocol::{Mutation, PromptId, PromptSummary, UpdatePrompt, now_millis};
 use promptdeck_storage::history;
 use serde::{Deserialize, Serialize};
@@ -298,9 +298,7 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             };
             match PromptId::parse(id) {
                 Ok(id) => match in_space(context, space).mutate(edit(id)).await {
-                    Ok(receipt) => {
-                        ControlResponse::Done { message: format!("edited {}", receipt.prompt_id) }
-                    }
+                    Ok(receipt) => done(&receipt, format!("edited {}", receipt.prompt_id)),
                     Err(e) => ControlResponse::failed(e),
                 },
                 Err(e) => ControlResponse::failed(e),
@@ -308,12 +306,13 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
         }
         ControlRequest::Delete { id, space } => match PromptId::parse(id) {
             Ok(id) => match in_space(context, space).delete(&id).await {
-                Ok(receipt) => ControlResponse::Done {
-                    message: format!(
+                Ok(receipt) => done(
+                    &receipt,
+                    format!(
                         "deleted {0}; `promptdeck restore {0}` brings it back",
                         receipt.prompt_id
                     ),
-                },
+                ),
                 Err(e) => ControlResponse::failed(e),
             },
             Err(e) => ControlResponse::failed(e),
@@ -330,9 +329,7 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
         },
         ControlRequest::Restore { id, version, space } => match PromptId::parse(id) {
             Ok(id) => match in_space(context, space).restore(&id, version).await {
-                Ok(receipt) => {
-                    ControlResponse::Done { message: format!("restored {}", receipt.prompt_id) }
-                }
+                Ok(receipt) => done(&receipt, format!("restored {}", receipt.prompt_id)),
                 Err(e) => ControlResponse::failed(e),
             },
             Err(e) => ControlResponse::failed(e),
@@ -346,9 +343,7 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
         ControlRequest::Space { space } => workspace(context, space),
         ControlRequest::Add { title, body, tags, space } => {
             match in_space(context, space).create(PromptDraft { title, body, tags }).await {
-                Ok(receipt) => {
-                    ControlResponse::Done { message: format!("added {}", receipt.prompt_id) }
-                }
+                Ok(receipt) => done(&receipt, format!("added {}", receipt.prompt_id)),
                 Err(e) => ControlResponse::failed(e),
             }
         }
@@ -606,4 +601,13 @@ pub async fn request(
         return Err(ClientError::StoppedBeforeAnswering(request.name()));
     }
     serde_json::from_slice(&answer).map_err(|e| ClientError::BadAnswer(e.to_string()))
+}
+
+/// A write done, in `words`, and what it cost the history when the disk was full.
+fn done(receipt: &MutationReceipt, words: String) -> ControlResponse {
+    let message = match receipt.history_notice() {
+        Some(notice) => format!("{words}\n{notice}"),
+        None => words,
+    };
+    ControlResponse::Done { message }
 }

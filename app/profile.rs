@@ -133,6 +133,7 @@ impl Profile {
             }
         }
         let library = self.library_path();
+        let reserve = promptdeck_storage::reserve_path(&library);
         let library_name = library.file_name().map(|n| n.to_string_lossy().into_owned());
         let damaged = |name: &str| {
             library_name.as_deref().is_some_and(|l| name.starts_with(&format!("{l}.damaged-")))
@@ -141,7 +142,7 @@ impl Profile {
             .with_context(|| format!("cannot read {}", self.data_dir.display()))?;
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if Some(&name) == library_name.as_ref() || damaged(&name) {
+            if Some(&name) == library_name.as_ref() || damaged(&name) || entry.path() == reserve {
                 let path = entry.path();
                 fs::remove_file(&path)
                     .with_context(|| format!("cannot remove {}", path.display()))?;

@@ -257,6 +257,106 @@ fn a_full_disk_refuses_a_write_clearly_keeps_everything_and_recovers_once_space_
     assert!(instance.cli_inside(&["quit"]).status.success());
 }
 
+/// On a disk too full for a write, the history gives way before the prompt: the oldest
+/// versions are forgotten to make room and the command says so; each prompt's newest
+/// version stays and every kept one still rebuilds, every prompt acknowledged is listed,
+/// and once nothing more can be forgotten the write is refused as before. The disk is a real one: a 2 MiB tmpfs.
+#[test]
+fn a_full_disk_gives_up_the_oldest_history_for_a_new_prompt_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().display().to_string();
+    // redb doubles its file as it grows: room for it to reach 560 KB, not 1.1 MB.
+    let mounts = format!(
+        "mount -t tmpfs -o size=2m tmpfs {data} && head -c 1000000 /dev/zero > {data}/filler"
+    );
+    let instance = Instance::start_confined(dir.path(), &mounts);
+    // Bodies with nothing in common: each version keeps the whole of the one it replaced.
+    let body = |n: usize| char::from(b'a' + n as u8).to_string().repeat(20_000);
+    let added = instance.cli_inside(&["add", "--title", "Draft", "--body", &body(0)]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let draft = stdout(&added).trim().trim_start_matches("added ").to_owned();
+    let mut said = String::new();
+    for n in 1..=5 {
+        let edit = instance.cli_inside(&["edit", &draft, "--body", &body(n)]);
+        assert!(
+            edit.status.success(),
+            "edit {n}: {} {:?}",
+            stderr(&edit),
+            instance.stderr_so_far()
+        );
+        said.push_str(&stdout(&edit));
+    }
+    let mut saved = vec!["Draft".to_owned()];
+    let refused = loop {
+        let title = format!("Prompt {}", saved.len());
+        let add = instance.cli_inside(&["add", "--title", &title, "--body", &body(9)]);
+        if !add.status.success() {
+            break stderr(&add);
+        }
+        said.push_str(&stdout(&add));
+        saved.push(title);
+        assert!(saved.len() < 40, "a 1 MiB disk never filled");
+    };
+    assert!(
+        said.contains("oldest versions of prompts' history were forgotten to make room"),
+        "no write made room: {said}"
+    );
+    assert!(refused.contains("disk that holds the library is full"), "{refused}");
+    let mut listed = titles_inside(&instance);
+    listed.sort();
+    saved.sort();
+    assert_eq!(listed, saved, "every acknowledged prompt is still there");
+
+    let history = instance.cli_inside(&["history", &draft, "--json"]);
+    let versions: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&history)).expect("history as JSON");
+    let numbers: Vec<u64> = versions.iter().filter_map(|v| v["number"].as_u64()).collect();
+    assert!(numbers.len() < 6 && numbers.first() != Some(&1), "the oldest went: {numbers:?}");
+    assert_eq!(numbers[numbers.len() - 2..], [5, 6], "the newest stayed: {numbers:?}");
+    let current = versions.last().expect("the current version");
+    assert_eq!(current["body"], body(5), "the prompt itself is whole");
+    for version in &versions {
+        let n = version["number"].as_u64().expect("numbered") as usize - 1;
+        assert_eq!(version["body"], body(n), "version {} rebuilds", n + 1);
+    }
+    assert!(instance.cli_inside(&["quit"]).status.success());
+}
+
+/// Forgetting needs a few new pages too: where the library file has none free and the
+/// disk cannot grow it, the room kept aside beside the library (`library.redb.reserve`,
+/// 256 KiB) is given back to the disk for the forgetting, so the edit still goes through.
+/// A 1 MiB tmpfs, on which redb's file cannot double again; without the reserve, the
+/// fourth edit is refused.
+#[test]
+fn the_room_kept_aside_lets_history_give_way_when_the_library_file_has_none_free() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().display().to_string();
+    let mounts = format!(
+        "mount -t tmpfs -o size=1m tmpfs {data} && head -c 87856 /dev/zero > {data}/filler"
+    );
+    let instance = Instance::start_confined(dir.path(), &mounts);
+    let reserve = dir.path().join("library.redb.reserve");
+    let reserved = || {
+        let pid = instance.child.id().to_string();
+        let mut test = Command::new("nsenter");
+        test.args(["--target", &pid, "--mount", "test", "-e"]).arg(&reserve);
+        test.status().expect("nsenter").success()
+    };
+    assert!(reserved(), "kept aside at start");
+    let body = |n: usize| char::from(b'a' + n as u8).to_string().repeat(50_000);
+    let added = instance.cli_inside(&["add", "--title", "Draft", "--body", &body(0)]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let draft = stdout(&added).trim().trim_start_matches("added ").to_owned();
+    let made_room = (1..20).any(|n| {
+        let edit = instance.cli_inside(&["edit", &draft, "--body", &body(n)]);
+        assert!(edit.status.success(), "edit {n} refused: {}", stderr(&edit));
+        stdout(&edit).contains("forgotten to make room")
+    });
+    assert!(made_room, "the disk never filled");
+    assert!(!reserved(), "given back to the disk");
+    assert!(instance.cli_inside(&["quit"]).status.success());
+}
+
 #[test]
 fn a_read_only_profile_is_refused_at_start_with_its_library_untouched() {
     let dir = tempfile::tempdir().expect("tempdir");

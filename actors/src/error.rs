@@ -62,9 +62,9 @@ impl From<StoreError> for RequestError {
         match e {
             StoreError::Rejected(reason) => Self::Rejected(reason.to_string()),
             // Already says what happened and what to do.
-            unwritable @ (StoreError::Unwritable(_) | StoreError::PreviousIo) => {
-                Self::StoreFull(unwritable.to_string())
-            }
+            unwritable @ (StoreError::Unwritable(_)
+            | StoreError::Full(_)
+            | StoreError::PreviousIo) => Self::StoreFull(unwritable.to_string()),
             other => Self::StoreDamaged(other.to_string()),
         }
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use promptdeck_protocol::{
     ForgetLearned, LearnPick, Mutation, PINNED_TAG, Prompt, PromptId, UpdatePrompt, now_millis,
 };
-use promptdeck_storage::{ChangeSet, StoreError, history};
+use promptdeck_storage::{ChangeSet, LocalCommit, StoreError, history};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
@@ -89,6 +89,22 @@ pub type FieldValues = std::collections::HashMap<String, Vec<String>>;
 pub struct MutationReceipt {
     pub prompt_id: PromptId,
     pub mutation_id: u64,
+    /// Versions of prompts' history forgotten to make room on a full disk for this write.
+    pub history_forgotten: usize,
+}
+
+impl MutationReceipt {
+    /// What the write cost the history, in words, when it cost anything.
+    pub fn history_notice(&self) -> Option<String> {
+        (self.history_forgotten > 0).then(|| history_forgotten_words(self.history_forgotten))
+    }
+}
+
+/// The words for history forgotten to make room on a full disk.
+fn history_forgotten_words(versions: usize) -> String {
+    format!(
+        "the disk is full: the {versions} oldest versions of prompts' history were forgotten to make room; free some space"
+    )
 }
 
 pub enum QueueMsg {
@@ -550,22 +566,31 @@ impl QueueState {
             )));
         };
         let workspace = self.workspace(space.as_deref())?;
-        let mutation_id = self.commit(&workspace, mutation).await?;
-        Ok(MutationReceipt { prompt_id, mutation_id })
+        let (mutation_id, history_forgotten) = self.commit(&workspace, mutation).await?;
+        Ok(MutationReceipt { prompt_id, mutation_id, history_forgotten })
     }
 
     /// Applies `mutation` to the workspace's store and queues it for the server. Returns
-    /// its pending id.
-    async fn commit(&self, workspace: &Workspace, mutation: Mutation) -> Result<u64, RequestError> {
+    /// its pending id and the versions of history forgotten to make room for it.
+    async fn commit(
+        &self,
+        workspace: &Workspace,
+        mutation: Mutation,
+    ) -> Result<(u64, usize), RequestError> {
         let replica = workspace.replica.clone();
         let (commit, pending) = tokio::task::spawn_blocking(move || {
             let commit = replica.mutate(&mutation, now_millis() as f64)?;
             Ok::<_, StoreError>((commit, replica.pending_count()?))
         })
         .await??;
-        self.committed(workspace, commit.changes, pending).await;
-        tracing::info!(mutation_id = commit.pending.id, space = %workspace.space, "committed");
-        Ok(commit.pending.id)
+        let LocalCommit { pending: queued, changes, history_forgotten } = commit;
+        if history_forgotten > 0 {
+            let forgotten = history_forgotten as u64;
+            self.status.workspace(&workspace.space).update(|s| s.history_forgotten += forgotten);
+        }
+        self.committed(workspace, changes, pending).await;
+        tracing::info!(mutation_id = queued.id, space = %workspace.space, "committed");
+        Ok((queued.id, history_forgotten))
     }
 
     async fn toggle_pin(

@@ -52,6 +52,8 @@ pub struct LibraryStatus {
     pub live_updates: bool,
     /// True where the backend runs `learnPick`: what the palette learns here syncs.
     pub learning_syncs: bool,
+    /// Versions of prompts' history forgotten since start to make room on a full disk.
+    pub history_forgotten: u64,
 }
 
 impl Default for LibraryStatus {
@@ -64,6 +66,7 @@ impl Default for LibraryStatus {
             last_synced_at: None,
             live_updates: false,
             learning_syncs: false,
+            history_forgotten: 0,
         }
     }
 }

@@ -307,7 +307,11 @@ impl SyncState {
             pending,
             "pulled"
         );
-        self.status.update(|s| s.pending = pending);
+        let forgotten = applied.history_forgotten as u64;
+        self.status.update(|s| {
+            s.pending = pending;
+            s.history_forgotten += forgotten;
+        });
         if !applied.changes.is_empty()
             && let Some(cache) = ActorRef::<CacheMsg>::where_is(self.names.cache(&self.space))
         {

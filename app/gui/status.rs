@@ -33,16 +33,20 @@ pub fn account(status: &RuntimeStatus) -> Account {
     }
 }
 
-/// "12 prompts · 3 changes not yet synced"
+/// "12 prompts · 3 changes not yet synced", and history forgotten on a full disk.
 pub fn counts(status: &RuntimeStatus) -> String {
     let prompts = match status.prompt_count {
         1 => "1 prompt".to_owned(),
         n => format!("{n} prompts"),
     };
-    match (&status.sync, status.pending) {
+    let counts = match (&status.sync, status.pending) {
         (SyncStatus::LocalOnly, _) | (_, 0) => prompts,
         (_, 1) => format!("{prompts} · 1 change not yet synced"),
         (_, n) => format!("{prompts} · {n} changes not yet synced"),
+    };
+    match status.history_forgotten {
+        0 => counts,
+        n => format!("{counts} · disk full: {n} old versions forgotten to make room"),
     }
 }
 
@@ -87,5 +91,16 @@ mod tests {
         assert_eq!(indicator(&status), Indicator::Unavailable);
         assert!(tray(&status).tooltip.contains("Runtime unavailable"));
         assert_eq!(tray(&status).colour, [218, 54, 51]);
+    }
+
+    /// History forgotten on a full disk is said in the library's status bar and the tray.
+    #[test]
+    fn history_forgotten_for_room_is_said_beside_the_counts() {
+        let mut status = RuntimeStatus::default();
+        status.library.prompt_count = 2;
+        assert_eq!(counts(&status), "2 prompts");
+        status.library.history_forgotten = 7;
+        assert_eq!(counts(&status), "2 prompts · disk full: 7 old versions forgotten to make room");
+        assert!(tray(&status).tooltip.contains("7 old versions forgotten"));
     }
 }

@@ -20,6 +20,10 @@ pub enum StoreError {
     /// back; everything saved before is intact.
     #[error("{0}; nothing was saved, and everything saved before is safe")]
     Unwritable(String),
+    /// A write the disk refused for want of room, after the oldest history was forgotten
+    /// to make some, as far as there was any.
+    #[error("{0}; nothing was saved, and everything saved before is safe")]
+    Full(String),
     /// redb refuses all work after an I/O error until the file is opened again; the
     /// replica does that itself and tries once more.
     #[error("the library must be opened again after a failed write")]
@@ -41,6 +45,7 @@ impl StoreError {
 impl From<redb::StorageError> for StoreError {
     fn from(e: redb::StorageError) -> Self {
         match e {
+            redb::StorageError::Io(io) if is_full(&io) => Self::Full(unwritable(&io)),
             redb::StorageError::Io(io) => Self::Unwritable(unwritable(&io)),
             redb::StorageError::PreviousIo => Self::PreviousIo,
             other => Self::Corrupt(other.to_string()),
@@ -48,11 +53,16 @@ impl From<redb::StorageError> for StoreError {
     }
 }
 
+fn is_full(io: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(io.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
+}
+
 /// The words for a refused write: what the user can do about it.
 fn unwritable(io: &std::io::Error) -> String {
     use std::io::ErrorKind;
     match io.kind() {
-        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+        _ if is_full(io) => {
             format!("the disk that holds the library is full ({io}); free some space")
         }
         ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {

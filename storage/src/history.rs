@@ -313,6 +313,51 @@ pub(crate) fn forget(
     Ok(forgotten)
 }
 
+/// Makes room on a disk too full for a write: forgets the oldest versions of prompts'
+/// history (by when they were replaced, so each prompt loses its oldest first and the rest
+/// still rebuild), a quarter of the history's bytes at a time, at least one version. Each
+/// prompt's newest version stays: its last change can still be undone, a deleted prompt
+/// brought back, and versions keep their numbers. Returns how many versions it forgot.
+pub(crate) fn make_room(txn: &WriteTransaction) -> Result<usize, StoreError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Replaced {
+        replaced_at: i64,
+    }
+    let mut table = txn.open_table(TABLE)?;
+    let mut versions: Vec<(i64, String, usize)> = Vec::new();
+    let mut entries = table.iter()?.peekable();
+    while let Some(entry) = entries.next() {
+        let (key, raw) = entry?;
+        let key = key.value().to_owned();
+        let prompt = key.split('\u{0}').next().unwrap_or_default();
+        let newest = match entries.peek() {
+            Some(Ok((next, _))) => !next.value().starts_with(&format!("{prompt}\u{0}")),
+            _ => true,
+        };
+        if newest {
+            continue;
+        }
+        // A damaged version is the first to go: it shows nothing.
+        let at =
+            serde_json::from_slice::<Replaced>(raw.value()).map_or(i64::MIN, |r| r.replaced_at);
+        versions.push((at, key, raw.value().len()));
+    }
+    drop(entries);
+    versions.sort();
+    let total: usize = versions.iter().map(|(_, _, len)| len).sum();
+    let (mut freed, mut forgotten) = (0, 0);
+    for (_, key, len) in &versions {
+        if forgotten > 0 && freed >= total / 4 {
+            break;
+        }
+        table.remove(key.as_str())?;
+        freed += len;
+        forgotten += 1;
+    }
+    Ok(forgotten)
+}
+
 /// Every kept version of `id`, oldest first, then `current` (the view's) if it exists.
 /// Bodies are rebuilt from the newest back; a version that is damaged, or whose body does
 /// not rebuild to what was kept, is left out (and so are older ones resting on it, back to

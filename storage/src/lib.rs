@@ -22,6 +22,7 @@ mod meta;
 mod open;
 mod pending;
 mod pull;
+mod reserve;
 mod view;
 
 pub use change::{Change, ChangeSet};
@@ -30,6 +31,7 @@ pub use meta::{CURRENT_SCHEMA_VERSION, SyncState};
 pub use open::OpenReport;
 pub use pending::PendingMutation;
 pub use pull::{PullApplied, PullRejected};
+pub use reserve::path_beside as reserve_path;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -46,6 +48,8 @@ pub struct Replica {
     path: PathBuf,
     /// How much of each prompt's history the writes keep.
     keep: RwLock<history::Keep>,
+    /// Room kept aside so that history can be forgotten on a full disk.
+    reserve: reserve::Reserve,
 }
 
 /// What a committed local mutation produced.
@@ -53,6 +57,8 @@ pub struct Replica {
 pub struct LocalCommit {
     pub pending: PendingMutation,
     pub changes: ChangeSet,
+    /// Versions of prompts' history forgotten to make room on a full disk for this write.
+    pub history_forgotten: usize,
 }
 
 impl Replica {
@@ -68,10 +74,13 @@ impl Replica {
     }
 
     fn from_open(db: Database, path: &Path) -> Self {
+        let reserve = reserve::Reserve::beside(path);
+        reserve.keep();
         Self {
             db: RwLock::new(Some(db)),
             path: path.to_owned(),
             keep: RwLock::new(history::Keep::default()),
+            reserve,
         }
     }
 
@@ -120,11 +129,60 @@ impl Replica {
         Ok(())
     }
 
+    /// Runs the write `work` on the database; when the disk is too full for it, forgets the
+    /// oldest history to make room and tries again, while there is history to forget: a
+    /// prompt is worth more than its past versions. Returns what `work` returned and how
+    /// many versions were forgotten for it.
+    fn with_room<T>(
+        &self,
+        work: impl Fn(&Database) -> Result<T, StoreError>,
+    ) -> Result<(T, usize), StoreError> {
+        let mut forgotten = 0;
+        loop {
+            let full = match self.with_db(&work) {
+                Err(StoreError::Full(reason)) => reason,
+                done => {
+                    if done.is_ok() && forgotten > 0 {
+                        self.reserve.keep();
+                    }
+                    return done.map(|value| (value, forgotten));
+                }
+            };
+            let forget_oldest = || {
+                self.with_db(|db| {
+                    let txn = db.begin_write()?;
+                    let made = history::make_room(&txn)?;
+                    txn.commit()?;
+                    Ok(made)
+                })
+            };
+            let made = match forget_oldest() {
+                // Even forgetting needs a few pages: the reserve gives them.
+                Err(StoreError::Full(_)) if self.reserve.release() => forget_oldest(),
+                made => made,
+            };
+            match made {
+                Ok(0) => return Err(StoreError::Full(full)),
+                Ok(made) => {
+                    forgotten += made;
+                    tracing::warn!(
+                        versions = made,
+                        "the disk is full: forgot the oldest versions of prompts' history to make room"
+                    );
+                }
+                // Not even forgetting fits: the write is refused as the disk refused it.
+                Err(StoreError::Full(_)) => return Err(StoreError::Full(full)),
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
     /// Applies `mutation` to the view and queues it for the server, atomically.
     pub fn mutate(&self, mutation: &Mutation, timestamp: f64) -> Result<LocalCommit, StoreError> {
-        let (mut queued, changes) = self.commit_local(std::slice::from_ref(mutation), timestamp)?;
+        let ((mut queued, changes), history_forgotten) =
+            self.commit_local(std::slice::from_ref(mutation), timestamp)?;
         let pending = queued.pop().expect("one mutation queues one pending entry");
-        Ok(LocalCommit { pending, changes })
+        Ok(LocalCommit { pending, changes, history_forgotten })
     }
 
     /// Applies every mutation or none: one write transaction, one fsync. For imports and
@@ -134,7 +192,7 @@ impl Replica {
         mutations: &[Mutation],
         timestamp: f64,
     ) -> Result<ChangeSet, StoreError> {
-        Ok(self.commit_local(mutations, timestamp)?.1)
+        Ok(self.commit_local(mutations, timestamp)?.0.1)
     }
 
     /// The one write path for local mutations: their effect on the view and their pending
@@ -143,9 +201,9 @@ impl Replica {
         &self,
         mutations: &[Mutation],
         timestamp: f64,
-    ) -> Result<(Vec<PendingMutation>, ChangeSet), StoreError> {
+    ) -> Result<((Vec<PendingMutation>, ChangeSet), usize), StoreError> {
         let keep = self.kept();
-        self.with_db(|db| Self::commit_local_in(db, mutations, timestamp, keep))
+        self.with_room(|db| Self::commit_local_in(db, mutations, timestamp, keep))
     }
 
     fn commit_local_in(

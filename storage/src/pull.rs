@@ -44,6 +44,8 @@ pub struct PullApplied {
     pub acknowledged: usize,
     /// Pending mutations still waiting.
     pub pending: usize,
+    /// Versions of prompts' history forgotten to make room on a full disk for this pull.
+    pub history_forgotten: usize,
 }
 
 impl Replica {
@@ -54,7 +56,9 @@ impl Replica {
         response: &PullResponse,
     ) -> Result<PullApplied, StoreError> {
         let keep = self.kept();
-        self.with_db(|db| apply_pull_in(db, asked_with, response, keep))
+        let (applied, history_forgotten) =
+            self.with_room(|db| apply_pull_in(db, asked_with, response, keep))?;
+        Ok(PullApplied { history_forgotten, ..applied })
     }
 
     /// Ties the replica to the backend and space `target` names. Another target than the
@@ -136,7 +140,12 @@ fn apply_pull_in(
     sync.last_acked = acked;
     meta::write_sync_state(&txn, &sync)?;
     txn.commit()?;
-    Ok(PullApplied { changes, acknowledged: dropped.len(), pending: remaining.len() })
+    Ok(PullApplied {
+        changes,
+        acknowledged: dropped.len(),
+        pending: remaining.len(),
+        history_forgotten: 0,
+    })
 }
 
 /// The keys `pending` mutations may have written: each one's own, and for one that writes
