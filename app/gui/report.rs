@@ -21,6 +21,9 @@ pub struct UiReport {
     pub palette_preview: Option<String>,
     /// The id of the prompt open in the library's editor.
     pub editing: Option<String>,
+    /// The id of the prompt whose history the library shows, and the version selected.
+    pub history_of: Option<String>,
+    pub history_selected: Option<u64>,
     /// True while the palette asks for a prompt's fields.
     pub palette_filling: bool,
     /// The hotkeys in force, as "palette=ctrl+shift+space".
@@ -57,10 +60,12 @@ pub struct Beside<'a> {
 impl UiReport {
     pub fn of(windows: &Windows, beside: Beside<'_>) -> Self {
         let palette = windows.palette().map(|(_, p)| &p.state);
-        let editing = windows.shown().find_map(|(_, window)| match window {
-            Window::Library(state) => state.editing().map(|id| id.as_str().to_owned()),
+        let library = windows.shown().find_map(|(_, window)| match window {
+            Window::Library(state) => Some(state),
             Window::Palette(_) | Window::Settings(_) => None,
         });
+        let editing = library.and_then(|l| l.editing()).map(|id| id.as_str().to_owned());
+        let history = library.and_then(|l| l.history());
         let Beside {
             settings,
             hotkey_problems,
@@ -78,6 +83,8 @@ impl UiReport {
             palette_preview: palette
                 .and_then(|p| p.previewed().map(|key| key.id.as_str().to_owned())),
             editing,
+            history_of: history.map(|h| h.prompt().as_str().to_owned()),
+            history_selected: history.and_then(|h| h.selected().map(|v| v.number)),
             palette_filling: palette.is_some_and(palette::State::is_filling),
             hotkeys: vec![
                 format!("palette={}", settings.palette_hotkey),

@@ -239,6 +239,32 @@ xdotool windowfocus --sync "$(xdotool search --onlyvisible --name '^Promptdeck$'
 xdotool key Escape Escape
 wait_for 10 "Escape twice to leave the editor and close the library" status_is "s['ui']['windows']" "[]"
 
+step "the library's history: Ctrl+H lists the versions, Down selects the one before, Enter restores it"
+body_of() { "$BIN" history "$1" --json | python3 -c "import json,sys; print(json.load(sys.stdin)[-1]['body'])"; }
+body_is() { [[ "$(body_of "$1")" == "$2" ]]; }
+versions_of() { "$BIN" history "$1" --json | python3 -c "import json,sys; print(json.load(sys.stdin)[-1]['number'])"; }
+was=$(body_of "$top")
+"$BIN" edit "$top" --body "REVISED-BODY-7"
+current=$(versions_of "$top")
+"$BIN" palette
+wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4
+"$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])" | grep -qx "$top" || fail "the edited prompt no longer leads"
+xdotool key ctrl+e
+wait_for 10 "the editor to hold the edited prompt" status_is "s['ui']['editing']" "$top"
+xdotool windowfocus --sync "$(xdotool search --onlyvisible --name '^Promptdeck$' | head -1)"
+xdotool key ctrl+h
+wait_for 10 "the prompt's history" status_is "s['ui']['historyOf']" "$top"
+wait_for 10 "the current version selected" status_is "s['ui']['historySelected']" "$current"
+xdotool key Down
+wait_for 10 "the version before it selected" status_is "s['ui']['historySelected']" "$((current - 1))"
+import -window root "$ARTIFACTS/history.png" 2>/dev/null || true
+xdotool key Return
+wait_for 10 "the version before restored" body_is "$top" "$was"
+wait_for 10 "the editor on the restored prompt" status_is "s['ui']['historyOf']" "None"
+[[ "$(versions_of "$top")" == "$((current + 1))" ]] || fail "the restore is not a version of its own"
+xdotool key Escape Escape
+wait_for 10 "Escape twice to leave the editor and close the library" status_is "s['ui']['windows']" "[]"
+
 step "capture from PRIMARY with no window open"
 printf 'Captured from primary\nsecond line' | xclip -selection primary
 out=$("$BIN" capture)

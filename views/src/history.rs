@@ -45,6 +45,11 @@ pub struct State {
 pub enum Message {
     /// A version in the list was clicked.
     Select(usize),
+    /// The keyboard moves the selection to the next older version (Down: the list shows the
+    /// newest first).
+    Older,
+    /// ...or the next newer one (Up).
+    Newer,
     /// Make the selected version current again.
     Restore,
     /// Back to the prompt in the editor.
@@ -86,6 +91,8 @@ impl State {
                 Action::None
             }
             Message::Select(_) => Action::None,
+            Message::Older => self.update(Message::Select(self.selected.saturating_sub(1))),
+            Message::Newer => self.update(Message::Select(self.selected + 1)),
             Message::Restore => match self.selected() {
                 Some(version) if !version.current => {
                     Action::Restore { prompt: self.prompt.clone(), version: version.number }

@@ -151,6 +151,11 @@ impl State {
     }
 
     /// The prompt open in the editor, if one is (not a new one being written).
+    /// The history shown, if one is.
+    pub fn history(&self) -> Option<&history::State> {
+        self.history.as_ref()
+    }
+
     pub fn editing(&self) -> Option<&PromptId> {
         self.editor.as_ref().and_then(editor::State::id)
     }
@@ -361,13 +366,13 @@ impl State {
         ]
         .spacing(8)
         .align_y(iced::Center);
-        let escape = match (&self.history, &self.editor) {
-            (Some(_), _) => Message::History(history::Message::Back),
-            (None, Some(_)) => Message::Editor(editor::Message::Cancel),
-            (None, None) => Message::Close,
+        let pane = match (&self.history, &self.editor) {
+            (Some(_), _) => Pane::History,
+            (None, Some(_)) => Pane::Editor,
+            (None, None) => Pane::Nothing,
         };
         on_keys(container(column![main, status].spacing(8)).padding(12), move |key, modifiers| {
-            library_keys(key, modifiers, &escape)
+            library_keys(key, modifiers, pane)
         })
     }
 
@@ -456,12 +461,39 @@ impl State {
     }
 }
 
-/// Ctrl+W closes; Escape steps back (`escape`: out of the history, out of the editor, or
-/// closing the window).
-fn library_keys(key: &Key, modifiers: Modifiers, escape: &Message) -> Option<Message> {
-    match key {
-        Key::Character(c) if modifiers.control() && c.as_str() == "w" => Some(Message::Close),
-        Key::Named(Named::Escape) => Some(escape.clone()),
+/// What the detail pane beside the list shows, which the keyboard reaches.
+#[derive(Debug, Clone, Copy)]
+enum Pane {
+    History,
+    Editor,
+    Nothing,
+}
+
+/// Ctrl+W closes; Escape steps back (out of the history, out of the editor, or closing the
+/// window). In the editor Ctrl+H opens the prompt's history; there Up and Down move through
+/// the versions and Enter restores the one selected.
+fn library_keys(key: &Key, modifiers: Modifiers, pane: Pane) -> Option<Message> {
+    let control =
+        |c: &str| matches!(key, Key::Character(k) if modifiers.control() && k.as_str() == c);
+    if control("w") {
+        return Some(Message::Close);
+    }
+    match (pane, key) {
+        (Pane::Editor, _) if control("h") => Some(Message::Editor(editor::Message::History)),
+        (Pane::History, Key::Named(Named::ArrowDown)) => {
+            Some(Message::History(history::Message::Older))
+        }
+        (Pane::History, Key::Named(Named::ArrowUp)) => {
+            Some(Message::History(history::Message::Newer))
+        }
+        (Pane::History, Key::Named(Named::Enter)) => {
+            Some(Message::History(history::Message::Restore))
+        }
+        (Pane::History, Key::Named(Named::Escape)) => {
+            Some(Message::History(history::Message::Back))
+        }
+        (Pane::Editor, Key::Named(Named::Escape)) => Some(Message::Editor(editor::Message::Cancel)),
+        (Pane::Nothing, Key::Named(Named::Escape)) => Some(Message::Close),
         _ => None,
     }
 }
