@@ -266,5 +266,9 @@ pub enum Command {
         /// Remove the bindings --bind wrote.
         #[arg(long)]
         unbind: bool,
+        /// Write the launcher entry and icon into a package's tree at DIR instead, for the
+        /// program installed at /usr/bin/promptdeck (scripts/package.sh uses it).
+        #[arg(long, value_name = "DIR", hide = true, conflicts_with_all = ["autostart", "bind", "unbind"])]
+        package_root: Option<PathBuf>,
     },
 }

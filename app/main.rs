@@ -15,7 +15,10 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.take() {
-        Some(Command::InstallDesktop { autostart, bind, unbind }) => {
+        Some(Command::InstallDesktop { package_root: Some(root), .. }) => {
+            install_into_package(&root)
+        }
+        Some(Command::InstallDesktop { autostart, bind, unbind, package_root: None }) => {
             let installed = install_desktop(autostart);
             if installed != ExitCode::SUCCESS || !(bind || unbind) {
                 return installed;
@@ -68,6 +71,21 @@ fn install_desktop(autostart: bool) -> ExitCode {
     }
 }
 
+#[cfg(all(unix, not(target_os = "macos")))]
+#[allow(clippy::print_stdout)]
+fn install_into_package(root: &std::path::Path) -> ExitCode {
+    match promptdeck::desktop::freedesktop::entries::install_into_package(root) {
+        Ok(installed) => {
+            installed.files.iter().for_each(|file| println!("wrote {}", file.display()));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("promptdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// The compositor's bindings of the hotkeys in `hotkeys`, or their removal with `None`.
 #[cfg(all(unix, not(target_os = "macos")))]
 #[allow(clippy::print_stdout)]
@@ -87,6 +105,13 @@ fn compositor_bindings(hotkeys: Option<&promptdeck::settings::DesktopSettings>) 
             ExitCode::FAILURE
         }
     }
+}
+
+/// A Windows build is packaged as a zip: there is no package tree to write entries into.
+#[cfg(windows)]
+fn install_into_package(_: &std::path::Path) -> ExitCode {
+    eprintln!("promptdeck: --package-root writes a Linux package's desktop entry");
+    ExitCode::from(2)
 }
 
 /// Windows hears the hotkeys through the app itself: nothing for a compositor to hold.

@@ -6,23 +6,22 @@
 #   scripts/install-deps.sh --test   also the test tools (Xvfb, xdotool, xclip, xterm, a keyring,
 #                                    the desktop portal, MinGW-w64 and Wine for the Windows build,
 #                                    sway, foot and wl-clipboard for the Wayland run, GNOME's
-#                                    shortcut schemas for install-desktop --bind)
+#                                    shortcut schemas for install-desktop --bind, dpkg-dev, zip
+#                                    and systemd-analyze for the packages)
 #
 # No GTK, appindicator or libxdo: the tray speaks StatusNotifierItem over D-Bus in Rust
 # (tray-icon's ksni backend), and hotkeys and paste go through x11rb. The window toolkit
 # loads the X11/Wayland client libraries and xkbcommon at run time.
 set -euo pipefail
 
-packages=(
-  pkg-config build-essential ca-certificates curl
-  libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0
-  libwayland-client0 fonts-dejavu-core
-)
+packages=(pkg-config build-essential ca-certificates curl fonts-dejavu-core)
+mapfile -t -O ${#packages[@]} packages < <(grep -v '^#' "$(dirname "$0")/../packaging/runtime-libraries")
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(xvfb xdotool xclip x11-utils xterm imagemagick python3 dbus-daemon gnome-keyring nodejs npm postgresql desktop-file-utils fzf
     xdg-desktop-portal xdg-desktop-portal-gtk gsettings-desktop-schemas libglib2.0-bin
     gcc-mingw-w64-x86-64 wine64
-    sway foot grim wl-clipboard wtype gnome-settings-daemon-common)
+    sway foot grim wl-clipboard wtype gnome-settings-daemon-common
+    dpkg-dev zip systemd)
 fi
 
 missing=()

@@ -66,6 +66,8 @@ step "e2e: end to end under Xvfb" 15 tests/e2e/xvfb.sh target/debug/promptdeck
 step "wayland: end to end under a headless sway" 10 tests/wayland/sway.sh target/debug/promptdeck
 step "windows: the Windows build, cross-built, its unit tests and its CLI under Wine" 25 \
   scripts/test-windows.sh
+step "packages: the .debs installed with apt, used and removed; the server's unit; the Windows zip" 15 \
+  tests/packages/install.sh
 step "benches: every bench at a small size, so none can rot (scripts/figures.sh full makes the figures)" 15 \
   scripts/figures.sh small
 step "proof: proofs under a short budget (scripts/proof.sh long runs them for hours' worth)" 25 \

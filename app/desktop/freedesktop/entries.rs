@@ -41,6 +41,22 @@ pub fn install(autostart: bool) -> Result<Installed, EntryError> {
     Ok(Installed { files })
 }
 
+/// Where a package installs the program.
+pub const PACKAGED_PROGRAM: &str = "/usr/bin/promptdeck";
+
+/// Writes the launcher entry and icon into a package's tree at `root`, for every user, the
+/// program at [`PACKAGED_PROGRAM`] (`scripts/package.sh deb` builds the `.deb` from it).
+pub fn install_into_package(root: &Path) -> Result<Installed, EntryError> {
+    let share = root.join("usr/share");
+    let entry = desktop_entry(Path::new(PACKAGED_PROGRAM));
+    Ok(Installed {
+        files: vec![
+            write(&share.join("applications/promptdeck.desktop"), &entry)?,
+            write(&share.join("icons/hicolor/scalable/apps/promptdeck.svg"), ICON)?,
+        ],
+    })
+}
+
 /// The autostart entry's path, for this user.
 fn autostart_path() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|dirs| dirs.config_dir().join("autostart/promptdeck.desktop"))

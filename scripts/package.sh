@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Builds what people install, into target/packages/:
+#   scripts/package.sh deb    promptdeck_<version>_<arch>.deb (the app: binary, launcher entry,
+#                             icon) and promptdeck-server_<version>_<arch>.deb (the server and
+#                             a systemd unit), from a release build
+#   scripts/package.sh zip    promptdeck-<version>-windows-x86_64.zip (both .exe files), from a
+#                             release cross-build
+# PROFILE=debug packages the debug build instead (the tests do, to spare a release build).
+# Built with Debian's dpkg-deb and dpkg-shlibdeps, which work out each package's library
+# dependencies from its binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:?"usage: scripts/package.sh deb|zip"}
+profile=${PROFILE:-release}
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+out=target/packages
+mkdir -p "$out"
+cargo_profile=()
+[[ $profile == release ]] && cargo_profile=(--release)
+
+# deb_control NAME DESCRIPTION ROOT BINARY [MORE]: DEBIAN/control for the tree at ROOT, its
+# dependencies those of BINARY's libraries and MORE.
+deb_control() {
+  local name=$1 description=$2 root=$3 binary=$4 depends
+  # dpkg-shlibdeps reads the binary's libraries and names the packages that hold them.
+  local scratch
+  scratch=$(mktemp -d)
+  mkdir -p "$scratch/debian"
+  printf 'Source: promptdeck\n\nPackage: %s\nArchitecture: any\n' "$name" >"$scratch/debian/control"
+  depends=$(cd "$scratch" && dpkg-shlibdeps -O "$OLDPWD/$binary" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  rm -rf "$scratch"
+  [[ -n ${5:-} ]] && depends="$depends, $5"
+  mkdir -p "$root/DEBIAN"
+  cat >"$root/DEBIAN/control" <<CONTROL
+Package: $name
+Version: $version
+Architecture: $(dpkg --print-architecture)
+Maintainer: Promptdeck <team@promptdeck.invalid>
+Installed-Size: $(du -sk "$root" | cut -f1)
+Depends: $depends
+Section: utils
+Priority: optional
+Homepage: https://github.com/promptdeck/promptdeck
+Description: $description
+CONTROL
+}
+
+case $what in
+  deb)
+    [[ $profile == debug ]] || cargo build "${cargo_profile[@]}" -p promptdeck -p promptdeck-server
+    bin=target/$profile
+    rm -rf "$out/deb"
+    app=$out/deb/promptdeck
+    install -D -m 0755 "$bin/promptdeck" "$app/usr/bin/promptdeck"
+    "$bin/promptdeck" install-desktop --package-root "$app" >/dev/null
+    install -D -m 0644 README.md "$app/usr/share/doc/promptdeck/README.md"
+    deb_control promptdeck "Your prompts, one hotkey away
+ A keyboard palette of the prompts you keep for AI tools: a global hotkey opens it,
+ it fuzzy-searches them and pastes the chosen one into the window you were in. It works
+ offline and syncs across devices over the Replicache protocol. Start it at login with
+ 'promptdeck install-desktop --autostart'." "$app" "$app/usr/bin/promptdeck" \
+      "$(grep -v '^#' packaging/runtime-libraries | paste -sd, | sed 's/,/, /g')"
+
+    server=$out/deb/promptdeck-server
+    install -D -m 0755 "$bin/promptdeck-server" "$server/usr/bin/promptdeck-server"
+    install -D -m 0644 packaging/promptdeck-server.service "$server/lib/systemd/system/promptdeck-server.service"
+    install -D -m 0644 packaging/promptdeck-server.env "$server/etc/promptdeck-server/promptdeck-server.env"
+    deb_control promptdeck-server "Sync server for Promptdeck libraries
+ A Replicache push/pull backend for Promptdeck: several users, each with their own
+ spaces, shared by grant; SQLite or PostgreSQL. The systemd unit runs it with SQLite once
+ /etc/promptdeck-server/tokens names who may sync." "$server" "$server/usr/bin/promptdeck-server"
+    echo /etc/promptdeck-server/promptdeck-server.env >"$server/DEBIAN/conffiles"
+
+    for root in "$app" "$server"; do
+      name=$(sed -n 's/^Package: //p' "$root/DEBIAN/control")
+      dpkg-deb --root-owner-group --build "$root" "$out/${name}_${version}_$(dpkg --print-architecture).deb" >/dev/null
+      echo "built $out/${name}_${version}_$(dpkg --print-architecture).deb"
+    done
+    ;;
+  zip)
+    target=x86_64-pc-windows-gnu
+    [[ $profile == debug ]] || cargo build "${cargo_profile[@]}" --target $target -p promptdeck -p promptdeck-server
+    bin=target/$target/$profile
+    zip=$out/promptdeck-$version-windows-x86_64.zip
+    rm -f "$zip"
+    zip -j -q "$zip" "$bin/promptdeck.exe" "$bin/promptdeck-server.exe" README.md
+    echo "built $zip"
+    ;;
+  *)
+    echo "usage: scripts/package.sh deb|zip" >&2
+    exit 2
+    ;;
+esac
