@@ -57,24 +57,25 @@ fn start_app(cli: Cli, profile: Profile) -> ExitCode {
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
-#[allow(clippy::print_stdout)]
 fn install_desktop(autostart: bool) -> ExitCode {
-    match promptdeck::desktop::freedesktop::entries::install(autostart) {
-        Ok(installed) => {
-            installed.files.iter().for_each(|file| println!("wrote {}", file.display()));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("promptdeck: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    said_written(promptdeck::desktop::freedesktop::entries::install(autostart))
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
-#[allow(clippy::print_stdout)]
 fn install_into_package(root: &std::path::Path) -> ExitCode {
-    match promptdeck::desktop::freedesktop::entries::install_into_package(root) {
+    said_written(promptdeck::desktop::freedesktop::entries::install_into_package(root))
+}
+
+/// Says which desktop entries were written, or why they could not be.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[allow(clippy::print_stdout)]
+fn said_written(
+    written: Result<
+        promptdeck::desktop::freedesktop::entries::Installed,
+        promptdeck::desktop::freedesktop::entries::EntryError,
+    >,
+) -> ExitCode {
+    match written {
         Ok(installed) => {
             installed.files.iter().for_each(|file| println!("wrote {}", file.display()));
             ExitCode::SUCCESS

@@ -215,15 +215,28 @@ fn titles_inside(instance: &Instance) -> Vec<String> {
     support::titles_listed(&instance.cli_inside(&["list", "--json"]))
 }
 
+/// An instance whose profile is on a tmpfs of its own, `size` as mount's `-o size=` takes
+/// it, `filler` bytes of it taken by a file named `filler` the test may free later.
+fn on_a_small_disk(dir: &std::path::Path, size: &str, filler: usize) -> Instance {
+    let data = dir.display().to_string();
+    let mounts = format!(
+        "mount -t tmpfs -o size={size} tmpfs {data} && head -c {filler} /dev/zero > {data}/filler"
+    );
+    Instance::start_confined(dir, &mounts)
+}
+
+/// Adds a prompt through the confined instance; its id.
+fn add_inside(instance: &Instance, title: &str, body: &str) -> String {
+    let added = instance.cli_inside(&["add", "--title", title, "--body", body]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    stdout(&added).trim().trim_start_matches("added ").to_owned()
+}
+
 #[test]
 fn a_full_disk_refuses_a_write_clearly_keeps_everything_and_recovers_once_space_frees() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().display().to_string();
     // A 1 MiB disk of its own, a third of it taken by a file the test frees later.
-    let mounts = format!(
-        "mount -t tmpfs -o size=1m tmpfs {data} && head -c 350000 /dev/zero > {data}/filler"
-    );
-    let instance = Instance::start_confined(dir.path(), &mounts);
+    let instance = on_a_small_disk(dir.path(), "1m", 350_000);
     let body = "x".repeat(60_000);
     let mut saved = Vec::new();
     let refused = loop {
@@ -260,21 +273,16 @@ fn a_full_disk_refuses_a_write_clearly_keeps_everything_and_recovers_once_space_
 /// On a disk too full for a write, the history gives way before the prompt: the oldest
 /// versions are forgotten to make room and the command says so; each prompt's newest
 /// version stays and every kept one still rebuilds, every prompt acknowledged is listed,
-/// and once nothing more can be forgotten the write is refused as before. The disk is a real one: a 2 MiB tmpfs.
+/// and once nothing more can be forgotten the write is refused as before. The disk is a
+/// real one: a 2 MiB tmpfs.
 #[test]
 fn a_full_disk_gives_up_the_oldest_history_for_a_new_prompt_and_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().display().to_string();
     // redb doubles its file as it grows: room for it to reach 560 KB, not 1.1 MB.
-    let mounts = format!(
-        "mount -t tmpfs -o size=2m tmpfs {data} && head -c 1000000 /dev/zero > {data}/filler"
-    );
-    let instance = Instance::start_confined(dir.path(), &mounts);
+    let instance = on_a_small_disk(dir.path(), "2m", 1_000_000);
     // Bodies with nothing in common: each version keeps the whole of the one it replaced.
     let body = |n: usize| char::from(b'a' + n as u8).to_string().repeat(20_000);
-    let added = instance.cli_inside(&["add", "--title", "Draft", "--body", &body(0)]);
-    assert!(added.status.success(), "{}", stderr(&added));
-    let draft = stdout(&added).trim().trim_start_matches("added ").to_owned();
+    let draft = add_inside(&instance, "Draft", &body(0));
     let mut said = String::new();
     for n in 1..=5 {
         let edit = instance.cli_inside(&["edit", &draft, "--body", &body(n)]);
@@ -330,11 +338,7 @@ fn a_full_disk_gives_up_the_oldest_history_for_a_new_prompt_and_says_so() {
 #[test]
 fn the_room_kept_aside_lets_history_give_way_when_the_library_file_has_none_free() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().display().to_string();
-    let mounts = format!(
-        "mount -t tmpfs -o size=1m tmpfs {data} && head -c 87856 /dev/zero > {data}/filler"
-    );
-    let instance = Instance::start_confined(dir.path(), &mounts);
+    let instance = on_a_small_disk(dir.path(), "1m", 87_856);
     let reserve = dir.path().join("library.redb.reserve");
     let reserved = || {
         let pid = instance.child.id().to_string();
@@ -344,9 +348,7 @@ fn the_room_kept_aside_lets_history_give_way_when_the_library_file_has_none_free
     };
     assert!(reserved(), "kept aside at start");
     let body = |n: usize| char::from(b'a' + n as u8).to_string().repeat(50_000);
-    let added = instance.cli_inside(&["add", "--title", "Draft", "--body", &body(0)]);
-    assert!(added.status.success(), "{}", stderr(&added));
-    let draft = stdout(&added).trim().trim_start_matches("added ").to_owned();
+    let draft = add_inside(&instance, "Draft", &body(0));
     let made_room = (1..20).any(|n| {
         let edit = instance.cli_inside(&["edit", &draft, "--body", &body(n)]);
         assert!(edit.status.success(), "edit {n} refused: {}", stderr(&edit));
