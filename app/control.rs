@@ -363,12 +363,8 @@ async fn dispatch(request: ControlRequest, context: &ControlContext) -> ControlR
             Ok(SignedOut::Completely) => ControlResponse::Done {
                 message: "signed out; the library stays on this device".into(),
             },
-            Ok(SignedOut::KeyringPending(reason)) => ControlResponse::Done {
-                message: format!(
-                    "signed out; the library stays on this device. The desktop keyring did \
-                     not remove the saved sign-in ({reason}): Promptdeck will not sign in \
-                     with it, and removes it as soon as the keyring answers"
-                ),
+            Ok(SignedOut::KeyringPending(why)) => ControlResponse::Done {
+                message: format!("signed out; the library stays on this device, but {why}"),
             },
             Err(e) => ControlResponse::failed(e),
         },

@@ -26,8 +26,13 @@ use provider::{Grant, Provider};
 use redirect::Loopback;
 use vault::{Kept, StoredSignIn, VaultError};
 
-/// What the status says while a sign-out's sign-in waits in the keyring to be removed.
-const KEYRING_KEPT: &str = "the desktop keyring still holds the signed-out sign-in; it is not used, and removed as soon as the keyring answers";
+/// What `status` says while the keyring holds a sign-in a sign-out could not remove.
+fn keyring_kept() -> String {
+    format!(
+        "{} still holds the signed-out sign-in; it is not used, and removed as soon as the keyring answers",
+        keyring::NAME
+    )
+}
 
 /// Opens a URL in the user's browser.
 pub type BrowserOpener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
@@ -98,8 +103,8 @@ pub(crate) enum AuthMsg {
 pub enum SignedOut {
     /// Nothing of the sign-in is left on this device.
     Completely,
-    /// The desktop keyring did not remove the saved sign-in: it is not used, and removed
-    /// as soon as the keyring answers. Why, for the user.
+    /// The keyring did not remove the saved sign-in: it is not used, and removed as soon as
+    /// the keyring answers. That, and why, for the user.
     KeyringPending(String),
 }
 
@@ -302,7 +307,7 @@ impl AuthState {
             None
         });
         if config.vault.removal_pending() {
-            self.status.update(|s| s.sign_out_unfinished = Some(KEYRING_KEPT.into()));
+            self.status.update(|s| s.sign_out_unfinished = Some(keyring_kept()));
             self.schedule_finish_sign_out(myself);
         }
         let account = if loaded.is_some() { Account::SignedIn } else { Account::SignedOut };
@@ -459,10 +464,10 @@ impl AuthState {
         if let Some(config) = &self.config {
             match config.vault.clear(self.kept.as_ref()).await {
                 Ok(()) => {}
-                Err(VaultError::KeyringKept(reason)) => {
-                    tracing::warn!(%reason, "the keyring did not remove the saved sign-in; trying again");
-                    signed_out = SignedOut::KeyringPending(reason.to_string());
-                    self.status.update(|s| s.sign_out_unfinished = Some(KEYRING_KEPT.into()));
+                Err(kept @ VaultError::KeyringKept(_)) => {
+                    tracing::warn!(reason = %kept, "trying again");
+                    signed_out = SignedOut::KeyringPending(kept.to_string());
+                    self.status.update(|s| s.sign_out_unfinished = Some(keyring_kept()));
                     self.finish_sign_out_after = FINISH_SIGN_OUT_FIRST;
                     self.schedule_finish_sign_out(myself);
                 }

@@ -1,80 +1,51 @@
-//! The desktop's keyring, over the Secret Service API (GNOME Keyring, KWallet, KeePassXC):
-//! one item per profile, found again by its attributes. Every call is bounded in time: a
-//! keyring that wants to show an unlock prompt nobody answers must not stall sync.
+//! The system's store for secrets, where the refresh token is kept: the Secret Service on
+//! Linux and the BSDs (GNOME Keyring, KWallet, KeePassXC), the Credential Manager on
+//! Windows, the login Keychain on macOS. One item per profile. Every call is bounded in
+//! time: a store that wants to show an unlock prompt nobody answers must not stall sync.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use secret_service::{EncryptionType, SecretService};
+#[cfg(any(windows, target_os = "macos"))]
+mod credential_store;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod secret_service;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the store is called where the user would look for it.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub(crate) const NAME: &str = "the desktop keyring";
+#[cfg(windows)]
+pub(crate) const NAME: &str = "the Windows Credential Manager";
+#[cfg(target_os = "macos")]
+pub(crate) const NAME: &str = "the login Keychain";
 
 pub(crate) struct Keyring<'a> {
     /// The profile's data directory: profiles side by side keep separate sign-ins.
     pub profile: &'a str,
 }
 
-impl Keyring<'_> {
-    fn attributes(&self) -> HashMap<&str, &str> {
-        HashMap::from([("application", "promptdeck"), ("profile", self.profile)])
-    }
-
-    pub async fn load(&self) -> Result<Option<Vec<u8>>, KeyringError> {
-        bounded(async {
-            let service = SecretService::connect(EncryptionType::Dh).await?;
-            let found = service.search_items(self.attributes()).await?;
-            let Some(item) = found.unlocked.into_iter().chain(found.locked).next() else {
-                return Ok(None);
-            };
-            item.ensure_unlocked().await?;
-            item.get_secret().await.map(Some)
-        })
-        .await
-    }
-
-    pub async fn save(&self, secret: &[u8]) -> Result<(), KeyringError> {
-        bounded(async {
-            let service = SecretService::connect(EncryptionType::Dh).await?;
-            let collection = match service.get_default_collection().await {
-                Ok(collection) => collection,
-                Err(_) => service.get_any_collection().await?,
-            };
-            collection.ensure_unlocked().await?;
-            let label = format!("Promptdeck sign-in ({})", self.profile);
-            let attributes = self.attributes();
-            collection.create_item(&label, attributes, secret, true, "application/json").await?;
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn clear(&self) -> Result<(), KeyringError> {
-        bounded(async {
-            let service = SecretService::connect(EncryptionType::Dh).await?;
-            let found = service.search_items(self.attributes()).await?;
-            for item in found.unlocked.iter().chain(&found.locked) {
-                item.delete().await?;
-            }
-            Ok(())
-        })
-        .await
-    }
-}
-
 /// Why the keyring was of no use.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum KeyringError {
+    #[cfg(all(unix, not(target_os = "macos")))]
     #[error("the keyring refused: {0}")]
-    Refused(#[from] secret_service::Error),
+    Refused(#[from] ::secret_service::Error),
+    #[cfg(any(windows, target_os = "macos"))]
+    #[error("{NAME} refused: {0}")]
+    Refused(#[from] ::keyring::Error),
+    #[cfg(any(windows, target_os = "macos"))]
+    #[error("{NAME} failed: {0}")]
+    Failed(#[from] tokio::task::JoinError),
     #[error("the keyring did not answer within {} s", TIMEOUT.as_secs())]
     Silent,
 }
 
-async fn bounded<T>(
-    work: impl Future<Output = Result<T, secret_service::Error>>,
+async fn bounded<T, E: Into<KeyringError>>(
+    work: impl Future<Output = Result<T, E>>,
 ) -> Result<T, KeyringError> {
     match tokio::time::timeout(TIMEOUT, work).await {
-        Ok(outcome) => Ok(outcome?),
+        Ok(outcome) => outcome.map_err(Into::into),
         Err(_) => Err(KeyringError::Silent),
     }
 }

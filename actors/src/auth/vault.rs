@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::keyring::Keyring;
+use super::keyring::{self, Keyring};
 use super::provider::Provider;
 
 /// What a sign-in leaves behind: the refresh token and the provider that honours it.
@@ -42,7 +42,7 @@ pub(crate) enum Kept {
 impl std::fmt::Display for Kept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Kept::Keyring => write!(f, "the desktop keyring"),
+            Kept::Keyring => f.write_str(keyring::NAME),
             Kept::File(path) => write!(f, "{} (readable only by you)", path.display()),
         }
     }
@@ -172,9 +172,10 @@ pub(crate) enum VaultError {
     )]
     Readable { path: PathBuf, mode: u32 },
     #[error(
-        "the desktop keyring did not remove the saved sign-in ({0}); Promptdeck will not sign in with it, and removes it as soon as the keyring answers"
+        "{store} did not remove the saved sign-in ({0}); Promptdeck will not sign in with it, and removes it as soon as the keyring answers",
+        store = keyring::NAME
     )]
-    KeyringKept(#[from] super::keyring::KeyringError),
+    KeyringKept(#[from] keyring::KeyringError),
 }
 
 fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> VaultError {
@@ -232,7 +233,8 @@ fn refuse_if_others_can_read(_path: &Path) -> Result<(), VaultError> {
     Ok(())
 }
 
-#[cfg(test)]
+// File modes are Unix's; the keyring has its own test on every system.
+#[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
