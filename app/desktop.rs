@@ -3,8 +3,10 @@
 //! autostart, and which window system this is. Each capability is one small interface
 //! below; each window system is one backend folder that implements them (`x11/`,
 //! `wayland/`, `windows/`, with `freedesktop/` for what every Linux desktop shares over
-//! D-Bus and XDG files). [`Desktop::start`] picks one: nothing else in the app names a
-//! platform. macOS will add its folder beside these.
+//! D-Bus and XDG files, and `macos/`). [`Desktop::start`] picks one: nothing else in the app
+//! names a platform. What two of them share through the same crates has a module of its
+//! own: the tray (`tray`), hotkeys the OS holds (`hotkey_manager`, Windows and macOS), the
+//! clipboard through arboard (`clipboard_formats`).
 //!
 //! The GUI calls [`Desktop`] only. Insertion, paste and clipboard work run on a worker
 //! thread of their own (see `worker`): the UI thread sends it a job and never waits for it
@@ -15,11 +17,18 @@ mod clipboard_formats;
 mod filling;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod freedesktop;
+#[cfg(any(windows, target_os = "macos"))]
+mod hotkey_manager;
 mod hotkeys;
 mod insertion;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod keysym;
+#[cfg(any(target_os = "macos", all(unix, test)))]
+pub mod launch_agent;
+#[cfg(target_os = "macos")]
+pub mod macos;
 mod paste;
+mod tray;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod wayland;
 #[cfg(windows)]
@@ -134,6 +143,8 @@ pub enum DesktopError {
     X11(String),
     #[error("Windows refused: {0}")]
     Windows(String),
+    #[error("macOS {0}")]
+    MacOs(String),
     #[error("the window to paste into has closed")]
     TargetGone,
     #[error("the clipboard is unavailable: {0}")]
@@ -150,6 +161,7 @@ pub enum WindowSystem {
     X11,
     Wayland,
     Windows,
+    MacOs,
     /// No display answers: say why, and run headless or not at all.
     Missing(String),
 }
@@ -159,6 +171,12 @@ impl WindowSystem {
     #[cfg(windows)]
     pub fn probe() -> Self {
         Self::Windows
+    }
+
+    /// macOS's own desktop, always there.
+    #[cfg(target_os = "macos")]
+    pub fn probe() -> Self {
+        Self::MacOs
     }
 
     /// A Wayland socket that accepts, else an X display that answers.
@@ -189,20 +207,21 @@ impl WindowSystem {
             Self::X11 => "x11",
             Self::Wayland => "wayland",
             Self::Windows => "windows",
+            Self::MacOs => "macos",
             Self::Missing(_) => "none",
         }
     }
 
     /// Whether a window can be hidden and shown again: winit cannot hide one on Wayland.
     pub fn can_hide_windows(&self) -> bool {
-        matches!(self, Self::X11 | Self::Windows)
+        matches!(self, Self::X11 | Self::Windows | Self::MacOs)
     }
 }
 
 /// Global hotkeys, registered with the window system. Dropping them lets them go. Not `Send`:
 /// on Windows they belong to the thread whose message loop hears them (the UI thread).
 pub trait Hotkeys {
-    /// Which way they are held, for `status --json`: "x11", "portal", "windows".
+    /// Which way they are held, for `status --json`: "x11", "portal", "windows", "macos".
     fn way(&self) -> &'static str;
     /// Holds `hotkey` for `shortcut`, beside what is held already.
     fn grab(
@@ -409,6 +428,8 @@ impl Desktop {
         };
         #[cfg(windows)]
         let backend = windows::backend(events);
+        #[cfg(target_os = "macos")]
+        let backend = macos::backend(events);
         let paste_unavailable = backend.keys.as_ref().err().map(ToString::to_string);
         let mut limits = backend.limits;
         if let Some(reason) = &paste_unavailable {
@@ -465,7 +486,7 @@ impl Desktop {
         }
     }
 
-    /// Which way global hotkeys work here: "x11", "portal", "windows", or "none" (then
+    /// Which way global hotkeys work here: "x11", "portal", "windows", "macos", or "none" (then
     /// [`Desktop::limits`] says what to do instead).
     pub fn hotkeys_way(&self) -> &'static str {
         self.hotkeys.as_ref().map_or("none", |hotkeys| hotkeys.way())
@@ -528,6 +549,23 @@ impl Desktop {
         let schemes = freedesktop::appearance::color_schemes();
         #[cfg(windows)]
         let schemes = windows::color_schemes();
+        #[cfg(target_os = "macos")]
+        let schemes = macos::color_schemes();
         schemes
     }
+}
+
+/// What `follow` sends from a thread of its own, as a stream: for a desktop setting whose
+/// changes only a blocking call hears. `follow` ends when it cannot go on (saying why is its
+/// own affair) or when its sends fail, the stream being dropped.
+#[cfg(not(target_os = "macos"))]
+fn followed_on_a_thread<T: Send + 'static>(
+    name: &str,
+    follow: impl FnOnce(tokio::sync::mpsc::UnboundedSender<T>) + Send + 'static,
+) -> impl Stream<Item = T> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(move || follow(tx)) {
+        tracing::warn!(error = %e, thread = name, "cannot follow a desktop setting");
+    }
+    iced::futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
 }

@@ -23,7 +23,7 @@ pub(crate) fn replace(
 }
 
 /// As [`replace`], making `path`'s folder first, and readable by others as desktop entries
-/// and compositor configuration are (0644).
+/// compositor configuration and launch agents are (0644).
 #[cfg(unix)]
 pub(crate) fn replace_readable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

@@ -108,20 +108,45 @@ fn compositor_bindings(hotkeys: Option<&promptdeck::settings::DesktopSettings>) 
     }
 }
 
-/// A Windows build is packaged as a zip: there is no package tree to write entries into.
-#[cfg(windows)]
+/// Windows and macOS builds are not packaged as a tree of files to write entries into.
+#[cfg(any(windows, target_os = "macos"))]
 fn install_into_package(_: &std::path::Path) -> ExitCode {
     eprintln!("promptdeck: --package-root writes a Linux package's desktop entry");
     ExitCode::from(2)
 }
 
-/// Windows hears the hotkeys through the app itself: nothing for a compositor to hold.
-#[cfg(windows)]
+/// Windows and macOS hear the hotkeys through the app itself: nothing for a compositor to
+/// hold.
+#[cfg(any(windows, target_os = "macos"))]
 fn compositor_bindings(_: Option<&promptdeck::settings::DesktopSettings>) -> ExitCode {
     eprintln!(
-        "promptdeck: on Windows the app registers its hotkeys itself; there is nothing to bind"
+        "promptdeck: on Windows and macOS the app registers its hotkeys itself; there is \
+         nothing to bind"
     );
     ExitCode::from(2)
+}
+
+/// On macOS, the LaunchAgent (with `--autostart`), or its removal.
+#[cfg(target_os = "macos")]
+#[allow(clippy::print_stdout)]
+fn install_desktop(autostart: bool) -> ExitCode {
+    use promptdeck::desktop::launch_agent;
+    let done = if autostart {
+        launch_agent::install().map(|path| println!("wrote {}", path.display()))
+    } else {
+        launch_agent::remove().map(|removed| {
+            if let (true, Some(path)) = (removed, launch_agent::path()) {
+                println!("removed {}", path.display());
+            }
+        })
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("promptdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// On Windows, the Run key's value (with `--autostart`), or its removal.

@@ -7,7 +7,8 @@
 #                                    the desktop portal, MinGW-w64 and Wine for the Windows build,
 #                                    sway, foot and wl-clipboard for the Wayland run, GNOME's
 #                                    shortcut schemas for install-desktop --bind, dpkg-dev, zip
-#                                    and systemd-analyze for the packages)
+#                                    and systemd-analyze for the packages, clang and llvm-ar for
+#                                    the macOS check)
 #
 # No GTK, appindicator or libxdo: the tray speaks StatusNotifierItem over D-Bus in Rust
 # (tray-icon's ksni backend), and hotkeys and paste go through x11rb. The window toolkit
@@ -21,7 +22,8 @@ if [[ "${1:-}" == "--test" ]]; then
     xdg-desktop-portal xdg-desktop-portal-gtk gsettings-desktop-schemas libglib2.0-bin
     gcc-mingw-w64-x86-64 wine64
     sway foot grim wl-clipboard wtype gnome-settings-daemon-common
-    dpkg-dev zip systemd)
+    dpkg-dev zip systemd
+    clang llvm)
 fi
 
 missing=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in the order a failure is cheapest to find: formatting, lints, unit
 # and integration tests, the end-to-end runs under Xvfb and a headless sway, the Windows
-# build under Wine, then the slow proofs (crash torture, chaos network, fuzzing) on a short
-# budget. Installs what it needs.
+# build under Wine, the macOS build checked, then the slow proofs (crash torture, chaos
+# network, fuzzing) on a short budget. Installs what it needs.
 #
 # Each step has a time limit, so a hang fails that step with its output instead of running
 # into CI's own limit, and says how long it took.
@@ -66,6 +66,8 @@ step "e2e: end to end under Xvfb" 15 tests/e2e/xvfb.sh target/debug/promptdeck
 step "wayland: end to end under a headless sway" 10 tests/wayland/sway.sh target/debug/promptdeck
 step "windows: the Windows build, cross-built, its unit tests and its CLI under Wine" 25 \
   scripts/test-windows.sh
+step "macos: the whole workspace checked for aarch64-apple-darwin (no Mac here to run it)" 15 \
+  scripts/check-macos.sh
 step "packages: the .debs installed with apt, used and removed; the server's unit; the Windows zip" 15 \
   tests/packages/install.sh
 step "benches: every bench at a small size, so none can rot (scripts/figures.sh full makes the figures)" 15 \

@@ -8,6 +8,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+#[cfg(all(unix, not(target_os = "macos")))]
 use support::bus::{Keyring, SessionBus};
 use support::oidc::Provider;
 use support::signin::{curl_browser, headless_instance, start_server};
@@ -84,7 +85,9 @@ fn login_syncs_logout_forgets_and_no_secret_reaches_a_log() {
     assert!(!logs.contains("eyJ"), "no JWT of any kind reached the logs");
 }
 
+/// The Secret Service keyring, on a private session bus: Linux desktops'.
 #[test]
+#[cfg(all(unix, not(target_os = "macos")))]
 fn a_sign_out_the_keyring_cannot_finish_says_so_and_is_finished_when_it_answers() {
     let provider = Provider::start();
     let dirs = [(); 4].map(|_| tempfile::tempdir().expect("tempdir"));
@@ -143,7 +146,9 @@ fn a_sign_out_the_keyring_cannot_finish_says_so_and_is_finished_when_it_answers(
     drop(instance);
 }
 
+/// The Secret Service keyring, on a private session bus: Linux desktops'.
 #[test]
+#[cfg(all(unix, not(target_os = "macos")))]
 fn with_a_desktop_keyring_the_sign_in_lives_there_and_outlasts_a_restart() {
     let provider = Provider::start();
     let dirs = [(); 4].map(|_| tempfile::tempdir().expect("tempdir"));

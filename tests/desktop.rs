@@ -1,6 +1,8 @@
 //! The desktop layer under the real app on a real X server (Xvfb): insertion runs on a
 //! worker of its own, so the UI thread never waits on it.
 
+#![cfg(all(unix, not(target_os = "macos")))]
+
 mod support;
 
 use support::bus::SessionBus;

@@ -2,6 +2,8 @@
 //! each press reaches the app once, with lock keys on too; a shortcut another client holds
 //! is reported while the other one works; shortcuts replaced or dropped are let go.
 
+#![cfg(all(unix, not(target_os = "macos")))]
+
 mod support;
 
 use std::sync::Arc;

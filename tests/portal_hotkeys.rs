@@ -4,6 +4,8 @@
 //! (a desktop's own would show its dialog and listen to the keyboard); it records what the
 //! app asks for and says when a shortcut is pressed.
 
+#![cfg(all(unix, not(target_os = "macos")))]
+
 mod support;
 
 use std::collections::HashMap;

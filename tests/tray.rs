@@ -1,6 +1,8 @@
 //! The tray icon, against a StatusNotifier host of our own on a private D-Bus: the real app
 //! registers its item, the tooltip follows the library, and the menu's items work.
 
+#![cfg(all(unix, not(target_os = "macos")))]
+
 mod support;
 
 use std::collections::HashMap;

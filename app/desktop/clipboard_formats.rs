@@ -14,7 +14,7 @@ pub fn refused(e: arboard::Error) -> DesktopError {
 
 /// What the clipboard holds, in each format arboard reads (no selection). X11 reads every
 /// target itself (`x11/selection_reader.rs`).
-#[cfg(windows)]
+#[cfg(any(windows, target_os = "macos"))]
 pub fn snapshot(clipboard: &mut arboard::Clipboard) -> Snapshot {
     let image = clipboard.get_image().ok().map(|image| crate::desktop::Image {
         width: image.width,
@@ -65,5 +65,39 @@ pub fn text_for_capture(
         },
         Err(arboard::Error::ConversionFailure) => Err(CaptureError::NotText),
         Err(e) => Err(CaptureError::Unavailable(e.to_string())),
+    }
+}
+
+/// The clipboard where arboard is all of it: Windows and macOS, which have no selection
+/// apart from the clipboard.
+#[cfg(any(windows, target_os = "macos"))]
+pub struct ArboardClipboard {
+    inner: arboard::Clipboard,
+}
+
+#[cfg(any(windows, target_os = "macos"))]
+impl ArboardClipboard {
+    pub fn new() -> Result<Self, DesktopError> {
+        Ok(Self { inner: arboard::Clipboard::new().map_err(refused)? })
+    }
+}
+
+#[cfg(any(windows, target_os = "macos"))]
+impl crate::desktop::Clipboard for ArboardClipboard {
+    fn snapshot(&mut self) -> Snapshot {
+        snapshot(&mut self.inner)
+    }
+
+    fn put(&mut self, text: &str) -> Result<(), DesktopError> {
+        self.inner.set_text(text).map_err(refused)
+    }
+
+    fn restore(&mut self, snapshot: Snapshot) {
+        restore(&mut self.inner, snapshot);
+    }
+
+    /// No selection apart from the clipboard: a capture takes the clipboard.
+    fn selection(&mut self) -> Result<String, CaptureError> {
+        text_for_capture(&mut self.inner, None)
     }
 }

@@ -51,7 +51,7 @@ pub fn backend(events: EventSink) -> Backend {
         focus,
         keys,
         clipboard,
-        tray: freedesktop::tray::start(events).map(|tray| Box::new(tray) as _),
+        tray: freedesktop::tray(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
         limits,

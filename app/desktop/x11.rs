@@ -34,7 +34,7 @@ pub fn backend(events: EventSink) -> Backend {
         focus,
         keys: keys.map(|x11| Box::new(x11) as _),
         clipboard: X11Clipboard::new().map(|c| Box::new(c) as _),
-        tray: freedesktop::tray::start(events).map(|tray| Box::new(tray) as _),
+        tray: freedesktop::tray(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
         limits: Vec::new(),

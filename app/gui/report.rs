@@ -30,15 +30,16 @@ pub struct UiReport {
     pub hotkeys: Vec<String>,
     /// Hotkeys that could not be registered, and why.
     pub hotkey_problems: Vec<String>,
-    /// Which way global hotkeys work here: "x11", "portal", "windows", or "none".
+    /// Which way global hotkeys work here: "x11", "portal", "windows", "macos", or "none".
     pub hotkeys_by: &'static str,
     pub paste_method: String,
     /// The palette learns which prompt is picked for what is typed.
     pub learning: bool,
     /// Seconds within which a palette opened again takes up its last search (0: never).
     pub remember_search: u64,
+    /// Whether the tray icon is shown.
     pub tray: bool,
-    /// "x11", "wayland", "windows", or "none".
+    /// "x11", "wayland", "windows", "macos", or "none".
     pub window_system: &'static str,
     /// What this desktop lacks, each with what the app does instead.
     pub desktop_limits: Vec<String>,

@@ -8,8 +8,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+// A session bus, an X clipboard owner, X keys: the Linux desktop's, where these tests run.
+#[cfg(all(unix, not(target_os = "macos")))]
 pub mod bus;
+#[cfg(all(unix, not(target_os = "macos")))]
 pub mod clipboard_owner;
+#[cfg(all(unix, not(target_os = "macos")))]
 pub mod keyboard;
 #[path = "../../actors/tests/support/node.rs"]
 pub mod node;

@@ -172,7 +172,7 @@ wait_for 30 "the instance to exit" gone "$first"
 [[ ! -e "$one/run/control.pipe" ]] || fail "the pipe file is still there"
 if pd "$one" status >/dev/null 2>&1; then fail "status answered after quit"; fi
 
-step "with its windows: the palette opens through the CLI, its first row drawn"
+step "with its windows: the tray icon is there; the palette opens through the CLI, its first row drawn"
 start_windowed() {
   "$WINE" "$bin/promptdeck.exe" --data-dir "$(winpath "$1")" >>"$1.log" 2>&1 &
   app=$!
@@ -214,6 +214,8 @@ search_for() {
 }
 start_windowed "$one"
 first=$app
+# Shell_NotifyIcon took the icon (Wine's own notification area holds it).
+wait_for 10 "the tray icon" ui_is "s['tray']" True
 pd "$one" palette >/dev/null
 wait_for 30 "the palette to show" palette_shown
 wait_for 10 "the palette to list the three prompts" ui_is "s['paletteRows']" 3
@@ -265,6 +267,15 @@ notice=$(ui "s['paletteNotice']")
 [[ "$notice" == None ]] || fail "the palette said: $notice"
 xdotool windowfocus --sync "$notepad" key ctrl+a ctrl+c
 wait_for 10 "Notepad to hold the pasted prompt" clipboard_is "Yesterday, today, blockers"
+
+step "the app mode switched in Windows' settings (its registry value) is followed at once"
+personalize='HKCU\Software\Microsoft\Windows\CurrentVersion\Themes\Personalize'
+app_mode() { "$WINE" reg add "$personalize" /v AppsUseLightTheme /t REG_DWORD /d "$1" /f >/dev/null 2>&1; }
+ui_is "s['theme']" dark || fail "the theme before any app mode is $(ui "s['theme']")"
+app_mode 1
+wait_for 10 "the light theme" ui_is "s['theme']" light
+app_mode 0
+wait_for 10 "the dark theme again" ui_is "s['theme']" dark
 pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
 

@@ -3,7 +3,6 @@
 //! (no session bus, a desktop without one) there is no preference and the dark theme is used.
 
 use iced::futures::Stream;
-use iced::futures::stream;
 use tokio::sync::mpsc;
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -28,19 +27,12 @@ fn from_portal(value: &Value<'_>) -> ColorScheme {
 
 /// The preference now, then each change, for as long as the portal is there.
 pub fn color_schemes() -> impl Stream<Item = ColorScheme> {
-    let (tx, rx) = mpsc::unbounded_channel();
     // zbus's blocking API on a thread of its own: the signal iterator blocks.
-    let spawned = std::thread::Builder::new()
-        .name("promptdeck-appearance".into())
-        .spawn(move || {
-            if let Err(e) = follow(&tx) {
-                tracing::info!(error = %e, "no desktop portal tells the color scheme; \"system\" is dark");
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot follow the desktop's color scheme");
-    }
-    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|scheme| (scheme, rx)) })
+    crate::desktop::followed_on_a_thread("promptdeck-appearance", |tx| {
+        if let Err(e) = follow(&tx) {
+            tracing::info!(error = %e, "no desktop portal tells the color scheme; \"system\" is dark");
+        }
+    })
 }
 
 fn follow(tx: &mpsc::UnboundedSender<ColorScheme>) -> zbus::Result<()> {

@@ -1,15 +1,16 @@
 //! The tray icon: a dot coloured by the runtime's state, a tooltip with counts, and the
-//! menu. On a desktop without a StatusNotifier host the app runs on without it.
+//! menu. The same code on every system (tray-icon: a StatusNotifierItem on Linux, the
+//! notification area on Windows, the menu bar on macOS); each backend says first whether
+//! its desktop has a place to show it.
 
 use tray_icon::menu::{Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 use crate::desktop::{Event, EventSink, Tray, TrayItem, TrayState};
 
-const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 const ICON_SIZE: u32 = 32;
 
-pub struct StatusNotifierTray {
+pub struct TrayIconTray {
     icon: TrayIcon,
     shown: Option<[u8; 3]>,
     /// "Sync now", enabled while a server is configured.
@@ -18,12 +19,9 @@ pub struct StatusNotifierTray {
     account: MenuItem,
 }
 
-/// Creates the tray icon, or says in one log line why there is none.
-pub fn start(events: EventSink) -> Option<StatusNotifierTray> {
-    if let Err(reason) = tray_host_present() {
-        tracing::warn!(%reason, "no system tray on this desktop; running without a tray icon");
-        return None;
-    }
+/// Creates the tray icon, or says in one log line why there is none. On Windows and macOS
+/// call it on the UI thread: the icon's messages arrive through that thread's event loop.
+pub fn start(events: EventSink) -> Option<TrayIconTray> {
     let menu = Menu::new();
     for (id, label) in [
         ("open-palette", "Open palette"),
@@ -53,7 +51,7 @@ pub fn start(events: EventSink) -> Option<StatusNotifierTray> {
         .with_icon(dot_icon([128, 128, 128]))
         .build();
     match built {
-        Ok(icon) => Some(StatusNotifierTray { icon, shown: None, sync, account }),
+        Ok(icon) => Some(TrayIconTray { icon, shown: None, sync, account }),
         Err(e) => {
             tracing::warn!(error = %e, "the tray icon could not be created; running without one");
             None
@@ -77,7 +75,7 @@ fn item_for(id: &MenuId) -> Option<TrayItem> {
     })
 }
 
-impl Tray for StatusNotifierTray {
+impl Tray for TrayIconTray {
     fn show(&mut self, state: &TrayState) {
         if self.shown != Some(state.colour) {
             let _ = self.icon.set_icon(Some(dot_icon(state.colour)));
@@ -93,19 +91,6 @@ impl Tray for StatusNotifierTray {
             self.account.set_text(state.account_label);
             self.account.set_enabled(state.account_enabled);
         }
-    }
-}
-
-/// Whether a StatusNotifier host is there to show the icon.
-fn tray_host_present() -> Result<(), String> {
-    let connection =
-        zbus::blocking::Connection::session().map_err(|e| format!("no D-Bus session: {e}"))?;
-    let dbus = zbus::blocking::fdo::DBusProxy::new(&connection).map_err(|e| e.to_string())?;
-    let name = zbus::names::BusName::try_from(WATCHER).map_err(|e| e.to_string())?;
-    match dbus.name_has_owner(name) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(format!("no {WATCHER} on the session bus")),
-        Err(e) => Err(e.to_string()),
     }
 }
 

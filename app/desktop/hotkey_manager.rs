@@ -1,5 +1,6 @@
-//! Global hotkeys on Windows: RegisterHotKey through global-hotkey, on a hidden window of the
-//! UI thread, whose message loop (winit's) delivers WM_HOTKEY.
+//! Global hotkeys the operating system holds for the app, through global-hotkey: on Windows
+//! RegisterHotKey on a hidden window of the UI thread, whose message loop (winit's) delivers
+//! WM_HOTKEY; on macOS Carbon's hot keys, heard on the main thread's run loop (winit's).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -9,15 +10,17 @@ use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
 
 use crate::desktop::{Event, EventSink, HotkeyError, Hotkeys, Shortcut};
 
-pub struct WindowsHotkeys {
+pub struct ManagedHotkeys {
+    /// Which way, for `status --json`: the operating system's name.
+    way: &'static str,
     manager: GlobalHotKeyManager,
     /// What each registered hotkey's id does; read by the event handler.
     held: Arc<Mutex<HashMap<u32, (HotKey, Shortcut)>>>,
 }
 
-impl WindowsHotkeys {
-    /// Must be made on the UI thread: the hidden window is that thread's.
-    pub fn start(events: EventSink) -> Result<Self, HotkeyError> {
+impl ManagedHotkeys {
+    /// Must be made on the UI thread, whose event loop hears them.
+    pub fn start(way: &'static str, events: EventSink) -> Result<Self, HotkeyError> {
         let manager =
             GlobalHotKeyManager::new().map_err(|e| HotkeyError::Refused(e.to_string()))?;
         let held: Arc<Mutex<HashMap<u32, (HotKey, Shortcut)>>> = Arc::default();
@@ -35,13 +38,13 @@ impl WindowsHotkeys {
                 events(Event::Hotkey(shortcut));
             }
         }));
-        Ok(Self { manager, held })
+        Ok(Self { way, manager, held })
     }
 }
 
-impl Hotkeys for WindowsHotkeys {
+impl Hotkeys for ManagedHotkeys {
     fn way(&self) -> &'static str {
-        "windows"
+        self.way
     }
 
     fn grab(&mut self, shortcut: Shortcut, hotkey: HotKey) -> Result<(), HotkeyError> {
