@@ -20,6 +20,8 @@ pub enum UiCommand {
     ApplySettings(DesktopSettings),
     /// The desktop did not bind the hotkeys: the problem, in words.
     HotkeysRefused(String),
+    /// The desktop did not let the app type: why, in words.
+    PasteRefused(String),
     /// Why the last edit of settings.toml was not applied (`None` once one is).
     SettingsProblem(Option<SettingsError>),
     /// Open the settings window, or focus the one open.
@@ -55,6 +57,11 @@ impl From<Event> for UiCommand {
             Event::HotkeysRefused { cancelled } => UiCommand::HotkeysRefused(format!(
                 "the desktop did not bind the hotkeys ({}); `promptdeck palette` still opens \
                  the palette, and they are asked for again when the settings change",
+                if cancelled { "cancelled" } else { "refused" }
+            )),
+            Event::PasteRefused { cancelled } => UiCommand::PasteRefused(format!(
+                "the desktop did not let Promptdeck type into other apps ({}); it asks again \
+                 at the next start",
                 if cancelled { "cancelled" } else { "refused" }
             )),
         }

@@ -61,6 +61,9 @@ pub enum Event {
     /// The desktop did not bind the hotkeys the app asked it for (its portal refused, or
     /// the user cancelled its dialog).
     HotkeysRefused { cancelled: bool },
+    /// The desktop did not lend the app its keyboard (its RemoteDesktop portal refused, or
+    /// the user cancelled its dialog): prompts are left on the clipboard from now on.
+    PasteRefused { cancelled: bool },
 }
 
 /// Hears the desktop's events; called on the desktop's threads, so it only passes them on.
@@ -153,6 +156,9 @@ pub enum DesktopError {
     WorkerGone,
     #[error("{0}")]
     Autostart(String),
+    /// The desktop portal's keyboard, in words that say which part failed.
+    #[error("{0}")]
+    Portal(String),
 }
 
 /// Which window system the windows run on, as the window toolkit (winit) chooses it.
@@ -418,12 +424,14 @@ pub struct Desktop {
 }
 
 impl Desktop {
-    /// The backend of this window system, its events going to `events`.
-    pub fn start(events: EventSink) -> Self {
+    /// The backend of this window system, its events going to `events`. What the desktop
+    /// grants the app to type (its portal's restore token) is kept in `grant_file`.
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(unused_variables))]
+    pub fn start(events: EventSink, grant_file: std::path::PathBuf) -> Self {
         let system = WindowSystem::probe();
         #[cfg(all(unix, not(target_os = "macos")))]
         let backend = match system {
-            WindowSystem::Wayland => wayland::backend(events),
+            WindowSystem::Wayland => wayland::backend(events, grant_file),
             _ => x11::backend(events),
         };
         #[cfg(windows)]
@@ -520,6 +528,13 @@ impl Desktop {
     /// Why Enter cannot paste here, whatever the settings.
     pub fn paste_unavailable(&self) -> Option<&str> {
         self.paste_unavailable.as_deref()
+    }
+
+    /// The desktop refused to let the app type (`reason`): from now on Enter leaves prompts
+    /// on the clipboard, and the desktop's limits say so.
+    pub fn paste_refused(&mut self, reason: String) {
+        self.limits.push(format!("no paste ({reason}): a chosen prompt is left on the clipboard"));
+        self.paste_unavailable = Some(reason);
     }
 
     /// Inserts prompts on the desktop's worker, for a task that fetches the prompt first.

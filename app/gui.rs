@@ -46,6 +46,8 @@ pub struct Start {
     pub first_start: bool,
     pub settings: DesktopSettings,
     pub settings_file: PathBuf,
+    /// Where the desktop's grant to type is kept (see `Profile::desktop_grant_path`).
+    pub grant_file: PathBuf,
     pub report: watch::Sender<UiReport>,
 }
 
@@ -144,9 +146,10 @@ impl Promptdeck {
     /// The app as it starts, and what it does first: listen to the socket, the runtime and
     /// the desktop, list the palette's first page, make the palette's window.
     fn new(runtime: RuntimeHandle, start: Start) -> (Self, Task<Message>) {
-        let Start { ui_tx, ui_rx, first_start, settings, settings_file, report } = start;
+        let Start { ui_tx, ui_rx, first_start, settings, settings_file, grant_file, report } =
+            start;
         let events: EventSink = Arc::new(move |event| drop(ui_tx.send(UiCommand::from(event))));
-        let desktop = Desktop::start(events);
+        let desktop = Desktop::start(events, grant_file);
         let statuses = runtime.subscribe();
         let color_schemes = desktop.color_schemes();
         let mut app = Self {
@@ -262,6 +265,7 @@ impl Promptdeck {
             UiCommand::ApplySettings(settings) => self.settings_applied(settings),
             UiCommand::SettingsProblem(problem) => self.settings_problem_changed(problem),
             UiCommand::HotkeysRefused(problem) => self.hotkeys_refused(problem),
+            UiCommand::PasteRefused(problem) => self.paste_refused(problem),
             UiCommand::Quit => iced::exit(),
         }
     }

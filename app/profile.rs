@@ -65,6 +65,12 @@ impl Profile {
         self.data_dir.join("settings.toml")
     }
 
+    /// What the desktop granted the app (its RemoteDesktop portal's restore token, so it
+    /// asks no more at the next start). User-only.
+    pub fn desktop_grant_path(&self) -> PathBuf {
+        self.data_dir.join("desktop-grant")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

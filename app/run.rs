@@ -112,6 +112,7 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
             first_start,
             settings: effective.desktop,
             settings_file: profile.settings_path(),
+            grant_file: profile.desktop_grant_path(),
             report: report_tx,
         };
         crate::gui::run(runtime.handle(), start)?;

@@ -30,7 +30,9 @@ fn name(event: &Event) -> &'static str {
     match event {
         Event::Hotkey(Shortcut::Palette) => "palette",
         Event::Hotkey(Shortcut::Capture) => "capture",
-        Event::Tray(_) | Event::HotkeysRefused { .. } => "something else",
+        Event::Tray(_) | Event::HotkeysRefused { .. } | Event::PasteRefused { .. } => {
+            "something else"
+        }
     }
 }
 

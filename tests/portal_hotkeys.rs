@@ -15,12 +15,9 @@ use std::sync::{Arc, Mutex};
 use promptdeck::desktop::freedesktop::global_shortcuts::{PortalError, PortalHotkeys};
 use promptdeck::desktop::{Event, Shortcut, bind};
 use support::WAIT;
-use support::bus::{SessionBus, portal_frontend};
+use support::bus::{SessionBus, StandInPortal};
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value};
-
-const BACKEND: &str = "org.freedesktop.impl.portal.desktop.promptdecktest";
-const PATH: &str = "/org/freedesktop/portal/desktop";
 
 /// What the backend was asked to bind, each time: (id, preferred trigger) pairs.
 type Binds = Arc<Mutex<Vec<Vec<(String, String)>>>>;
@@ -91,50 +88,17 @@ impl Backend {
 }
 
 struct Desktop {
-    bus: SessionBus,
-    backend: zbus::blocking::Connection,
-    frontend: std::process::Child,
+    portal: StandInPortal,
     binds: Binds,
     sessions: Arc<Mutex<Vec<OwnedObjectPath>>>,
-    _home: tempfile::TempDir,
 }
 
 impl Desktop {
     fn start(response: u32) -> Self {
-        let bus = SessionBus::without_activation();
-        let home = tempfile::tempdir().expect("tempdir");
-        let portals = home.path().join("portals");
-        std::fs::create_dir_all(&portals).expect("made");
-        std::fs::write(
-            portals.join("promptdecktest.portal"),
-            format!(
-                "[portal]\nDBusName={BACKEND}\n\
-                 Interfaces=org.freedesktop.impl.portal.GlobalShortcuts;\nUseIn=promptdecktest\n"
-            ),
-        )
-        .expect("written");
         let (binds, sessions) = (Binds::default(), Arc::new(Mutex::new(Vec::new())));
         let served = Backend { binds: binds.clone(), sessions: sessions.clone(), response };
-        let backend = zbus::blocking::connection::Builder::address(bus.address.as_str())
-            .and_then(|b| b.name(BACKEND))
-            .and_then(|b| b.serve_at(PATH, served))
-            .and_then(|b| b.build())
-            .expect("the backend on the bus");
-        let frontend = portal_frontend(&bus, home.path(), &portals, "promptdecktest");
-        let connection = zbus::blocking::connection::Builder::address(bus.address.as_str())
-            .and_then(|b| b.build())
-            .expect("the bus answers");
-        support::eventually("the portal's GlobalShortcuts", WAIT, || {
-            let proxy = zbus::blocking::Proxy::new(
-                &connection,
-                "org.freedesktop.portal.Desktop",
-                PATH,
-                "org.freedesktop.portal.GlobalShortcuts",
-            )
-            .ok()?;
-            proxy.get_property::<u32>("version").ok()
-        });
-        Self { bus, backend, frontend, binds, sessions, _home: home }
+        let portal = StandInPortal::start("GlobalShortcuts", served);
+        Self { portal, binds, sessions }
     }
 
     fn hotkeys(&self) -> Result<(PortalHotkeys, Receiver<Event>), PortalError> {
@@ -142,13 +106,14 @@ impl Desktop {
         let events = Arc::new(move |event| {
             let _ = tx.send(event);
         });
-        Ok((PortalHotkeys::on_bus(&self.bus.address, events)?, rx))
+        Ok((PortalHotkeys::on_bus(&self.portal.bus.address, events)?, rx))
     }
 
     /// The desktop says `id` was pressed in the app's session.
     fn press(&self, id: &str) {
         let session = self.sessions.lock().expect("lock").last().cloned().expect("a session");
-        let iface = self.backend.object_server().interface::<_, Backend>(PATH).expect("served");
+        let server = self.portal.backend.object_server();
+        let iface = server.interface::<_, Backend>(StandInPortal::PATH).expect("served");
         zbus::block_on(Backend::activated(
             iface.signal_emitter(),
             session.as_ref(),
@@ -157,13 +122,6 @@ impl Desktop {
             HashMap::new(),
         ))
         .expect("emitted");
-    }
-}
-
-impl Drop for Desktop {
-    fn drop(&mut self) {
-        let _ = self.frontend.kill();
-        let _ = self.frontend.wait();
     }
 }
 
@@ -207,5 +165,5 @@ fn a_desktop_without_the_portal_is_told_apart_from_one_that_refuses() {
     let bus = SessionBus::without_activation();
     let events = Arc::new(|_| {});
     let none = PortalHotkeys::on_bus(&bus.address, events).err().expect("no portal here");
-    assert!(matches!(none, PortalError::Unavailable(_)), "{none}");
+    assert!(matches!(none, PortalError::Unavailable { .. }), "{none}");
 }

@@ -6,6 +6,8 @@ pub mod appearance;
 pub mod entries;
 pub mod global_shortcuts;
 pub mod notify;
+pub mod portal;
+pub mod remote_desktop;
 
 use super::EventSink;
 use super::tray::{self, TrayIconTray};

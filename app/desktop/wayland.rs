@@ -2,10 +2,10 @@
 //! window with the keyboard through foreign-toplevel, paste keys through the virtual
 //! keyboard, the clipboard and the primary selection through data-control, global hotkeys
 //! through the desktop portal where it offers them (else `bindings`: the compositor holds
-//! them). What a
-//! compositor lacks is named once at start (`status` shows it) and the app does without:
-//! no virtual keyboard leaves prompts on the clipboard; no data-control falls back to the
-//! clipboard through Xwayland. The tray, notifications, the colour scheme and autostart are
+//! them). GNOME and KDE lend no virtual keyboard to clients: there keys go through the
+//! desktop portal's RemoteDesktop, after the user allows it. What a compositor lacks is
+//! named once at start (`status` shows it) and the app does without: no way to type leaves
+//! prompts on the clipboard; no data-control falls back to the clipboard through Xwayland. The tray, notifications, the colour scheme and autostart are
 //! the freedesktop ones every Linux desktop shares.
 
 pub mod bindings;
@@ -13,11 +13,13 @@ mod clipboard;
 mod keyboard;
 mod toplevels;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use wayland_client::Connection;
 
 use super::freedesktop::global_shortcuts::PortalHotkeys;
+use super::freedesktop::remote_desktop::PortalKeyboard;
 use super::x11::{self, NoFocus, X11Clipboard};
 use super::{
     Backend, Clipboard, DesktopError, EventSink, Focus, Hotkeys, Keys, Monitor, Target, freedesktop,
@@ -26,17 +28,28 @@ pub use clipboard::DataControlClipboard;
 use keyboard::VirtualKeyboard;
 use toplevels::Toplevels;
 
-/// The capabilities this compositor offers.
-pub fn backend(events: EventSink) -> Backend {
+/// The capabilities this compositor offers; the desktop's grant to type is kept in
+/// `grant_file`.
+pub fn backend(events: EventSink, grant_file: PathBuf) -> Backend {
     let toplevels = Connection::connect_to_env()
         .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))
         .and_then(|connection| Ok((Toplevels::follow(&connection)?, connection)));
+    let portal_keys = |missing: DesktopError| {
+        PortalKeyboard::start(events.clone(), grant_file)
+            .map(|keyboard| Box::new(keyboard) as Box<dyn Keys>)
+            .map_err(|portal| DesktopError::Portal(format!("{missing}, and {portal}")))
+    };
     let (focus, keys): (Arc<dyn Focus>, Result<Box<dyn Keys>, DesktopError>) = match toplevels {
         Ok((toplevels, connection)) => (
             Arc::new(WaylandFocus(toplevels.clone())),
-            VirtualKeyboard::create(&connection, toplevels).map(|k| Box::new(k) as _),
+            VirtualKeyboard::create(&connection, toplevels)
+                .map(|k| Box::new(k) as _)
+                .or_else(portal_keys),
         ),
-        Err(e) => (Arc::new(NoFocus), Err(e)),
+        Err(e) => match portal_keys(e) {
+            Ok(keys) => (Arc::new(UnnamedFocus), Ok(keys)),
+            Err(e) => (Arc::new(NoFocus), Err(e)),
+        },
     };
     let mut limits = Vec::new();
     let clipboard =
@@ -67,6 +80,25 @@ fn hotkeys(events: EventSink) -> Option<Box<dyn Hotkeys>> {
             tracing::info!(error = %e, "global hotkeys through the desktop portal are not offered");
             x11::hotkeys(events)
         }
+    }
+}
+
+/// Focus where the compositor names no window to clients (GNOME, KDE): some window has the
+/// keyboard, and has it back when the palette closes, which is all a paste through the
+/// portal needs.
+struct UnnamedFocus;
+
+impl Focus for UnnamedFocus {
+    fn focused(&self) -> Option<Target> {
+        Some(Target(0))
+    }
+
+    fn take_focus(&self, _window: u64) -> Result<(), DesktopError> {
+        Ok(())
+    }
+
+    fn pointer_monitor(&self) -> Option<Monitor> {
+        None
     }
 }
 

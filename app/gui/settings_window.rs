@@ -80,6 +80,13 @@ impl Promptdeck {
         Task::none()
     }
 
+    pub(super) fn paste_refused(&mut self, problem: String) -> Task<Message> {
+        tracing::warn!(%problem, "paste");
+        self.desktop.paste_refused(problem);
+        self.show_settings_problems();
+        Task::none()
+    }
+
     pub(super) fn settings_problem_changed(
         &mut self,
         problem: Option<SettingsError>,

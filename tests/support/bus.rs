@@ -213,20 +213,79 @@ impl Drop for Portal {
     }
 }
 
-/// The real XDG desktop portal frontend on `bus`, with the backends described by the
-/// `.portal` files in `portals` (in place of the system's), for a desktop named `desktop`.
-pub fn portal_frontend(bus: &SessionBus, home: &Path, portals: &Path, desktop: &str) -> Child {
-    Command::new("/usr/libexec/xdg-desktop-portal")
-        .arg("--replace")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .env("HOME", home)
-        .env("XDG_RUNTIME_DIR", home)
-        .env("XDG_CURRENT_DESKTOP", desktop)
-        .env("XDG_DESKTOP_PORTAL_DIR", portals)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("xdg-desktop-portal is installed (scripts/install-deps.sh --test)")
+/// The real XDG desktop portal frontend (Debian's `xdg-desktop-portal`) on a bus of its own,
+/// relaying one portal to a backend the test serves: a stand-in for a desktop's own, said
+/// plainly where it is used.
+pub struct StandInPortal {
+    pub bus: SessionBus,
+    /// The backend's connection, on which the test emits its signals.
+    pub backend: zbus::blocking::Connection,
+    frontend: Child,
+    _home: tempfile::TempDir,
+}
+
+impl StandInPortal {
+    /// The backend's name on the bus, and the path it serves at.
+    pub const BACKEND: &str = "org.freedesktop.impl.portal.desktop.promptdecktest";
+    pub const PATH: &str = "/org/freedesktop/portal/desktop";
+
+    /// Serves `backend` (which implements `org.freedesktop.impl.portal.<portal>`) and starts
+    /// the frontend once it is on the bus; returns when the frontend offers
+    /// `org.freedesktop.portal.<portal>`.
+    pub fn start<I: zbus::object_server::Interface>(portal: &str, backend: I) -> Self {
+        let bus = SessionBus::without_activation();
+        let home = tempfile::tempdir().expect("tempdir");
+        let portals = home.path().join("portals");
+        std::fs::create_dir_all(&portals).expect("made");
+        std::fs::write(
+            portals.join("promptdecktest.portal"),
+            format!(
+                "[portal]\nDBusName={}\nInterfaces=org.freedesktop.impl.portal.{portal};\n\
+                 UseIn=promptdecktest\n",
+                Self::BACKEND
+            ),
+        )
+        .expect("written");
+        let backend = zbus::blocking::connection::Builder::address(bus.address.as_str())
+            .and_then(|b| b.name(Self::BACKEND))
+            .and_then(|b| b.serve_at(Self::PATH, backend))
+            .and_then(|b| b.build())
+            .expect("the backend on the bus");
+        // The frontend reads the backends' properties when it starts: they are there first.
+        let frontend = Command::new("/usr/libexec/xdg-desktop-portal")
+            .arg("--replace")
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("HOME", home.path())
+            .env("XDG_RUNTIME_DIR", home.path())
+            .env("XDG_CURRENT_DESKTOP", "promptdecktest")
+            .env("XDG_DESKTOP_PORTAL_DIR", &portals)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xdg-desktop-portal is installed (scripts/install-deps.sh --test)");
+        let connection = zbus::blocking::connection::Builder::address(bus.address.as_str())
+            .and_then(|b| b.build())
+            .expect("the bus answers");
+        let interface = format!("org.freedesktop.portal.{portal}");
+        super::eventually(&format!("the portal's {portal}"), super::WAIT, || {
+            let proxy = zbus::blocking::Proxy::new(
+                &connection,
+                "org.freedesktop.portal.Desktop",
+                Self::PATH,
+                interface.as_str(),
+            )
+            .ok()?;
+            proxy.get_property::<u32>("version").ok()
+        });
+        Self { bus, backend, frontend, _home: home }
+    }
+}
+
+impl Drop for StandInPortal {
+    fn drop(&mut self) {
+        let _ = self.frontend.kill();
+        let _ = self.frontend.wait();
+    }
 }

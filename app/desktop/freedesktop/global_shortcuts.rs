@@ -6,37 +6,17 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, mpsc};
-use std::time::Duration;
 
 use global_hotkey::hotkey::{HotKey, Modifiers};
 use zbus::blocking::{Connection, Proxy};
 use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value};
 
+pub use super::portal::PortalError;
+use super::portal::{self, PORTAL, PORTAL_PATH};
 use crate::desktop::{Event, EventSink, HotkeyError, Hotkeys, Shortcut, keysym};
 
-const PORTAL: &str = "org.freedesktop.portal.Desktop";
-const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
 const GLOBAL_SHORTCUTS: &str = "org.freedesktop.portal.GlobalShortcuts";
-const REQUEST: &str = "org.freedesktop.portal.Request";
-/// The longest a portal call may take to answer (not its dialog: its reply comes later).
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Why the portal's shortcuts cannot be had.
-#[derive(Debug, thiserror::Error)]
-pub enum PortalError {
-    #[error("no desktop portal offers global shortcuts: {0}")]
-    Unavailable(String),
-    #[error("the portal refused: {0}")]
-    Refused(String),
-    #[error("the shortcut request was cancelled")]
-    Cancelled,
-}
-
-impl From<zbus::Error> for PortalError {
-    fn from(e: zbus::Error) -> Self {
-        PortalError::Refused(e.to_string())
-    }
-}
+const SERVICE: &str = "global shortcuts";
 
 /// The portal's shortcuts: a session the thread opened, and the shortcuts asked for.
 pub struct PortalHotkeys {
@@ -47,26 +27,18 @@ pub struct PortalHotkeys {
 impl PortalHotkeys {
     /// Opens a session with the portal on the session bus.
     pub fn start(events: EventSink) -> Result<Self, PortalError> {
-        let bus = zbus::blocking::connection::Builder::session()
-            .and_then(|b| b.method_timeout(CALL_TIMEOUT).build())
-            .map_err(|e| PortalError::Unavailable(e.to_string()))?;
+        let (bus, _) = portal::connect(None, GLOBAL_SHORTCUTS, SERVICE)?;
         Self::on(bus, events)
     }
 
     /// The same on the bus at `address` (tests run a bus of their own).
     pub fn on_bus(address: &str, events: EventSink) -> Result<Self, PortalError> {
-        let bus = zbus::blocking::connection::Builder::address(address)
-            .and_then(|b| b.method_timeout(CALL_TIMEOUT).build())
-            .map_err(|e| PortalError::Unavailable(e.to_string()))?;
+        let (bus, _) = portal::connect(Some(address), GLOBAL_SHORTCUTS, SERVICE)?;
         Self::on(bus, events)
     }
 
     fn on(bus: Connection, events: EventSink) -> Result<Self, PortalError> {
         let portal = Proxy::new(&bus, PORTAL, PORTAL_PATH, GLOBAL_SHORTCUTS)?;
-        // The interface is there only when a backend of this desktop offers it.
-        portal
-            .get_property::<u32>("version")
-            .map_err(|e| PortalError::Unavailable(e.to_string()))?;
         let session = Arc::new(OnceLock::new());
         let activated = portal.receive_signal("Activated")?;
         let ours = session.clone();
@@ -95,7 +67,7 @@ impl PortalHotkeys {
         std::thread::Builder::new()
             .name("promptdeck-shortcuts-bind".into())
             .spawn(move || {
-                let opened = create_session(&bus).and_then(|path| {
+                let opened = portal::create_session(&bus, GLOBAL_SHORTCUTS).and_then(|path| {
                     session.set(path).map_err(|_| PortalError::Refused("a second session".into()))
                 });
                 if let Err(e) = opened {
@@ -162,54 +134,6 @@ pub fn trigger(hotkey: HotKey) -> Result<String, String> {
     Ok(parts.join("+"))
 }
 
-/// A token for a request's or a session's path, new each time.
-fn token() -> String {
-    format!("promptdeck{}", ulid::Ulid::new().to_string().to_lowercase())
-}
-
-/// Calls `method` with `options` (a `handle_token` added), and waits for the request's
-/// response: the portal's results, or why there are none.
-fn request(
-    bus: &Connection,
-    method: &str,
-    args: impl FnOnce(HashMap<&'static str, Value<'static>>) -> zbus::Result<zbus::message::Message>,
-) -> Result<HashMap<String, OwnedValue>, PortalError> {
-    let token = token();
-    // The request's path is known before the call, so its response cannot be missed.
-    let sender = bus.unique_name().map(|n| n.trim_start_matches(':').replace('.', "_"));
-    let path = format!("{PORTAL_PATH}/request/{}/{token}", sender.unwrap_or_default());
-    let request = Proxy::new(bus, PORTAL, path.as_str(), REQUEST)?;
-    let mut responses = request.receive_signal("Response")?;
-    let mut options = HashMap::new();
-    options.insert("handle_token", Value::from(token.clone()));
-    args(options).map_err(|e| PortalError::Refused(format!("{method}: {e}")))?;
-    let response =
-        responses.next().ok_or_else(|| PortalError::Refused(format!("{method}: no response")))?;
-    let (code, results) = response
-        .body()
-        .deserialize::<(u32, HashMap<String, OwnedValue>)>()
-        .map_err(|e| PortalError::Refused(format!("{method}: {e}")))?;
-    match code {
-        0 => Ok(results),
-        1 => Err(PortalError::Cancelled),
-        _ => Err(PortalError::Refused(format!("{method} failed"))),
-    }
-}
-
-fn create_session(bus: &Connection) -> Result<OwnedObjectPath, PortalError> {
-    let portal = Proxy::new(bus, PORTAL, PORTAL_PATH, GLOBAL_SHORTCUTS)?;
-    let session_token = token();
-    let results = request(bus, "CreateSession", |mut options| {
-        options.insert("session_handle_token", Value::from(session_token));
-        portal.call_method("CreateSession", &(options,))
-    })?;
-    let handle = results
-        .get("session_handle")
-        .and_then(|v| String::try_from(v.clone()).ok())
-        .ok_or_else(|| PortalError::Refused("CreateSession gave no session".into()))?;
-    OwnedObjectPath::try_from(handle).map_err(|e| PortalError::Refused(e.to_string()))
-}
-
 /// Binds `wanted`; returns the triggers the desktop chose, by shortcut id.
 fn bind_shortcuts(
     bus: &Connection,
@@ -232,7 +156,7 @@ fn bind_shortcuts(
         })
         .collect();
     let session = ObjectPath::from(session);
-    let results = request(bus, "BindShortcuts", |options| {
+    let results = portal::request(bus, "BindShortcuts", |options| {
         portal.call_method("BindShortcuts", &(&session, shortcuts, "", options))
     })?;
     let bound = results
