@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=aarch64-apple-darwin
-rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+rustup target list --installed | grep -x "$target" >/dev/null || rustup target add "$target"
 command -v clang >/dev/null || { echo "clang is missing: scripts/install-deps.sh --test installs it" >&2; exit 1; }
 
 sdk=target/macos-sdk-stand-in

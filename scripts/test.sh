@@ -22,7 +22,7 @@ stop_stragglers() {
     pid=${env#/proc/}
     pid=${pid%/environ}
     [[ $pid == "$BASHPID" ]] && continue
-    if { tr '\0' '\n' <"$env"; } 2>/dev/null | grep -qx "PROMPTDECK_TEST_RUN=$mark"; then
+    if { tr '\0' '\n' <"$env"; } 2>/dev/null | grep -x "PROMPTDECK_TEST_RUN=$mark" >/dev/null; then
       echo "left running after $after, stopped: $pid $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)"
       kill -9 "$pid" 2>/dev/null || true
     fi

@@ -39,6 +39,11 @@ fail() {
 
 passed() { summary="$SUITE: $steps passed, 0 failed"; }
 
+# has GREP-ARGS: whether the input holds a match, for the end of a pipeline. It reads all of
+# its input: `grep -q` stops at the first match, and a writer still writing then dies of
+# SIGPIPE, which fails the whole pipeline under pipefail however the match went.
+has() { grep "$@" >/dev/null; }
+
 # wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND until it succeeds. Conditions that
 # read state go in functions, so they are read again on every try. Bounded; never a fixed
 # sleep standing in for an event.

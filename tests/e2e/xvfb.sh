@@ -248,7 +248,7 @@ was=$(body_of "$top")
 current=$(versions_of "$top")
 "$BIN" palette
 wait_for 10 "the palette to open" status_is "s['ui']['paletteRows']" 4
-"$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])" | grep -qx "$top" || fail "the edited prompt no longer leads"
+"$BIN" list --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])" | has -x "$top" || fail "the edited prompt no longer leads"
 xdotool key ctrl+e
 wait_for 10 "the editor to hold the edited prompt" status_is "s['ui']['editing']" "$top"
 xdotool windowfocus --sync "$(xdotool search --onlyvisible --name '^Promptdeck$' | head -1)"

@@ -25,7 +25,7 @@ step "both .debs build from the debug binaries"
 PROFILE=debug scripts/package.sh deb
 app_deb=target/packages/promptdeck_${version}_${arch}.deb
 server_deb=target/packages/promptdeck-server_${version}_${arch}.deb
-dpkg-deb -I "$app_deb" | grep -q "Depends: .*libxkbcommon0" || fail "the window libraries are not among the app's dependencies"
+dpkg-deb -I "$app_deb" | has "Depends: .*libxkbcommon0" || fail "the window libraries are not among the app's dependencies"
 
 step "apt installs the app: its program, launcher entry and icon"
 apt-get install -y -qq "./$app_deb" >/dev/null
@@ -41,7 +41,7 @@ app=$!
 pids+=("$app")
 wait_for 30 "the installed app to answer" /usr/bin/promptdeck status
 /usr/bin/promptdeck add --title "Packaged" --body "from the .deb"
-/usr/bin/promptdeck list | grep -q "Packaged" || fail "the prompt is not listed"
+/usr/bin/promptdeck list | has "Packaged" || fail "the prompt is not listed"
 /usr/bin/promptdeck quit
 wait "$app"
 

@@ -68,7 +68,7 @@ def walk(n):
     yield n
     for c in n.get('nodes', []) + n.get('floating_nodes', []):
         yield from walk(c)
-print([n.get('app_id') for n in walk(json.load(sys.stdin)) if n.get('focused')])" | grep -qx "\['$1'\]"
+print([n.get('app_id') for n in walk(json.load(sys.stdin)) if n.get('focused')])" | has -x "\['$1'\]"
 }
 clipboard_is() { [[ "$(as_user wl-paste --no-newline 2>/dev/null)" == "$1" ]]; }
 # clipboard_is_image FILE: the clipboard offers exactly image/png, and its bytes are FILE's.
@@ -78,7 +78,7 @@ clipboard_is_image() {
 }
 holds() { [[ "$(cat "$1" 2>/dev/null)" == "$2" ]]; }
 titles() { pd list --json | python3 -c "import json,sys; print('|'.join(p['title'] for p in json.load(sys.stdin)))"; }
-has_title() { titles | tr '|' '\n' | grep -qx "$1"; }
+has_title() { titles | tr '|' '\n' | has -x "$1"; }
 log_has() { grep -q "$1" "$work/app.log"; }
 pastes_are() { [[ $(grep -c 'pasted paste=CtrlShiftV' "$work/app.log") == "$1" ]]; }
 gone() { ! pd status; }
@@ -183,7 +183,7 @@ pd capture >/dev/null
 wait_for 10 "the captured prompt" has_title "Selected words worth keeping"
 
 step "install-desktop --unbind removes the bindings"
-pd install-desktop --unbind | grep -qx "removed $ours" || fail "not said to be removed"
+pd install-desktop --unbind | has -x "removed $ours" || fail "not said to be removed"
 [[ ! -e $ours ]] || fail "$ours is still there"
 
 step "quit"
