@@ -75,6 +75,14 @@ fn item_for(id: &MenuId) -> Option<TrayItem> {
     })
 }
 
+impl TrayIconTray {
+    /// The icon's window (an HWND), which its balloons are shown from.
+    #[cfg(windows)]
+    pub fn window(&self) -> isize {
+        self.icon.window_handle() as isize
+    }
+}
+
 impl Tray for TrayIconTray {
     fn show(&mut self, state: &TrayState) {
         if self.shown != Some(state.colour) {

@@ -4,8 +4,10 @@
 # add, list, import, export, status, a second instance, kill -9 and restart with nothing
 # lost, sync with a promptdeck-server on loopback between two profiles, and quit; then the
 # app with its windows on Xvfb (Wine's X11 driver): the palette opened through the CLI,
-# its first row's text on screen, Escape, opened again as the same kept window, and
-# Ctrl+Enter leaving the prompt on the clipboard.
+# its first row's text on screen, Escape, opened again as the same kept window,
+# Ctrl+Enter leaving the prompt on the clipboard, the hotkey and Enter pasting into
+# Notepad, the tray icon, the app mode followed, and a capture told by the tray icon's
+# balloon (the shell's answer to it is checked; Wine's balloon is not looked at).
 # Usage: tests/wine/windows.sh [promptdeck.exe] [promptdeck-server]
 #
 # Stand-ins, said plainly: Wine 8.0 lacks bcryptprimitives.dll, which Rust's standard
@@ -145,6 +147,7 @@ done
 pd "$one" quit >/dev/null
 wait_for 30 "the first instance to quit" gone "$first"
 start "$one"
+first=$app
 pd "$one" sync >/dev/null
 wait_for 30 "the first profile's changes to be pushed" synced "$one"
 start "$two"
@@ -276,6 +279,13 @@ app_mode 1
 wait_for 10 "the light theme" ui_is "s['theme']" light
 app_mode 0
 wait_for 10 "the dark theme again" ui_is "s['theme']" dark
+
+step "capture saves the clipboard, and a balloon from the tray icon says so"
+printf 'Balloon check prompt' | xclip -selection clipboard
+wait_for 10 "the clipboard to hold what is captured" clipboard_is "Balloon check prompt"
+pd "$one" capture >/dev/null || fail "capture failed"
+pd "$one" list | has "Balloon check prompt" || fail "the capture is not in the library"
+wait_for 20 "the balloon shown from the tray icon" grep -q "the shell showed the notification" "$one.log"
 pd "$one" quit >/dev/null
 wait_for 30 "the instance to exit" gone "$first"
 
