@@ -17,6 +17,7 @@ mod words;
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
@@ -64,7 +65,11 @@ impl IndexEntry {
             named_pairs: holds.pairs,
             named,
             words: distinct_words(&prompt.body),
-            prompt: IndexedPrompt { pinned: summary.tags.iter().any(|t| t == PINNED_TAG), summary },
+            prompt: IndexedPrompt {
+                pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
+                title_key: folded_key(summary.title.trim()),
+                summary,
+            },
         }
     }
 
@@ -127,6 +132,9 @@ struct IndexedPrompt {
     summary: PromptSummary,
     /// Tagged `pinned`; worked out once here, not in every comparison of a sort.
     pinned: bool,
+    /// The trimmed title's [`folded_key`]: ranking asks of every match whether its title is
+    /// the query, and most are told no without reading the title.
+    title_key: u64,
 }
 
 /// What a keystroke reads of one prompt, apart from what it shows, so that a pass over the
@@ -330,10 +338,8 @@ impl SearchIndex {
         let scored = self.matches(&query, &TextQuery::new(&text), &tags, limit);
         let learned = self.learned.leaders(&query).into_iter();
         let learned = learned.filter_map(|id| self.positions.get(&id).copied());
-        let leads = Leads {
-            title: text.trim(),
-            learned: learned.filter(|&at| tags.keeps(&self.entries[at])).collect(),
-        };
+        let leads =
+            Leads::new(text.trim(), learned.filter(|&at| tags.keeps(&self.entries[at])).collect());
         self.best(scored, &leads, limit, now)
     }
 
@@ -365,6 +371,7 @@ impl SearchIndex {
                 Ranked { lead: leads.of(at, entry), score, frecency: frecency(entry, now), entry }
             })
             .collect();
+        // Lazily: most comparisons are settled before the ids, whose text is elsewhere.
         let by_rank = |a: &Ranked, b: &Ranked| {
             b.lead
                 .cmp(&a.lead)
@@ -372,7 +379,7 @@ impl SearchIndex {
                 .then(b.entry.pinned.cmp(&a.entry.pinned))
                 .then(b.frecency.partial_cmp(&a.frecency).unwrap_or(Ordering::Equal))
                 .then(b.entry.summary.updated_at.cmp(&a.entry.summary.updated_at))
-                .then(a.entry.summary.id.cmp(&b.entry.summary.id))
+                .then_with(|| a.entry.summary.id.cmp(&b.entry.summary.id))
         };
         if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit - 1, by_rank);
@@ -557,17 +564,25 @@ fn body_pattern(words: &str) -> Pattern {
 /// it.
 #[derive(Default)]
 struct Leads<'a> {
-    /// The query's text, less its `#tags`.
+    /// The query's text, less its `#tags`, and its [`folded_key`].
     title: &'a str,
+    title_key: u64,
     /// Positions of the prompts learned for the query, best first.
     learned: Vec<usize>,
 }
 
-impl Leads<'_> {
+impl<'a> Leads<'a> {
+    fn new(title: &'a str, learned: Vec<usize>) -> Self {
+        Self { title, title_key: folded_key(title), learned }
+    }
+
     /// Higher leads: a title that is the query the highest, then learned prompts in their
     /// order; 0 for none.
     fn of(&self, at: usize, entry: &IndexedPrompt) -> usize {
-        if !self.title.is_empty() && same_ignoring_case(entry.summary.title.trim(), self.title) {
+        if !self.title.is_empty()
+            && entry.title_key == self.title_key
+            && same_ignoring_case(entry.summary.title.trim(), self.title)
+        {
             return learned::MOST_LEARNED + 1;
         }
         self.learned
@@ -592,6 +607,16 @@ fn same_ignoring_case(a: &str, b: &str) -> bool {
         return a.eq_ignore_ascii_case(b);
     }
     a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// A hash of `text` with case set aside as [`same_ignoring_case`] sets it aside: texts that
+/// are the same case aside have the same key.
+fn folded_key(text: &str) -> u64 {
+    let mut hasher = foldhash::fast::FixedState::default().build_hasher();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        hasher.write_u32(u32::from(c));
+    }
+    hasher.finish()
 }
 
 /// Candidates from which scoring is split over threads.
@@ -730,6 +755,24 @@ mod tests {
         assert_eq!(ids(&index.search("", 10, 10))[0], "notes", "an empty query learns nothing");
         index.forget_learned();
         assert_eq!(ids(&index.search("stand", 10, 10)), ["notes", "standup"]);
+    }
+
+    #[test]
+    fn a_title_that_is_the_query_leads_whatever_its_case_and_surrounding_spaces() {
+        let index_of = |title: &str| {
+            SearchIndex::new(&[
+                prompt("same", title, "", 0, 1),
+                prompt("longer", &format!("{} notes", title.trim()), "", 50, 2),
+            ])
+        };
+        for (title, query) in
+            [("  STANDUP ", "standup"), ("Éclair", "éclair"), (" ÉCLAIR\t", "éclair")]
+        {
+            let hits = index_of(title).search(query, 10, 10);
+            assert_eq!(ids(&hits), ["same", "longer"], "{title:?} for {query:?}");
+        }
+        let hits = index_of("Standups").search("standup", 10, 10);
+        assert_eq!(ids(&hits), ["longer", "same"], "a title that is not the query leads by use");
     }
 
     #[test]
@@ -956,7 +999,7 @@ mod tests {
             })
             .collect();
         index
-            .best(scored, &Leads { title: query.trim(), learned: Vec::new() }, limit, 1)
+            .best(scored, &Leads::new(query.trim(), Vec::new()), limit, 1)
             .into_iter()
             .map(|h| h.prompt.id.to_string())
             .collect()
