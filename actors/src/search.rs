@@ -600,20 +600,21 @@ struct Ranked<'a> {
     entry: &'a IndexedPrompt,
 }
 
-/// Whether `a` and `b` are the same text, case aside (cheaply told apart by length first:
-/// this runs for every prompt ranked).
-fn same_ignoring_case(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
-    }
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+/// `text` with case set aside, as a title and a query are compared.
+fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().flat_map(char::to_lowercase)
 }
 
-/// A hash of `text` with case set aside as [`same_ignoring_case`] sets it aside: texts that
-/// are the same case aside have the same key.
+/// Whether `a` and `b` are the same text, case aside. Asked only where their
+/// [`folded_key`]s agree.
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    folded(a).eq(folded(b))
+}
+
+/// A hash of [`folded`] `text`: texts that are the same case aside have the same key.
 fn folded_key(text: &str) -> u64 {
     let mut hasher = foldhash::fast::FixedState::default().build_hasher();
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in folded(text) {
         hasher.write_u32(u32::from(c));
     }
     hasher.finish()
