@@ -9,11 +9,11 @@ mod stats;
 #[path = "../support/tools.rs"]
 mod tools;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use promptdeck_figures::{Figure, Goal, Kind, Report, Scale, Section, Unit, report};
+use stats::Timings;
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::{
@@ -32,24 +32,9 @@ const GROWTH_GOAL_MB: f64 = 2.0;
 const IDLE_APP_GOAL_MB: f64 = 40.0;
 const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 
-/// Set in the floor app this bench starts (itself, run again), and in its trigger.
-const FLOOR_APP: &str = "PALETTE_BENCH_FLOOR_APP";
-/// Set in the floor app that keeps its window.
-const FLOOR_KEPT: &str = "PALETTE_BENCH_FLOOR_KEPT";
-const FLOOR_TRIGGER: &str = "PALETTE_BENCH_FLOOR_TRIGGER";
-
 #[allow(clippy::print_stdout)]
 pub fn main() {
-    if let Some(socket) = std::env::var_os(FLOOR_APP) {
-        let kind = match std::env::var_os(FLOOR_KEPT) {
-            Some(_) => floor::Window::Kept,
-            None => floor::Window::New,
-        };
-        floor::run(socket.into(), kind).expect("the floor app runs");
-        return;
-    }
-    if let Some(socket) = std::env::var_os(FLOOR_TRIGGER) {
-        floor::trigger(socket.into());
+    if floor::play_part() {
         return;
     }
     tools::require("Xvfb");
@@ -78,7 +63,7 @@ pub fn main() {
     ] {
         report.add(
             Figure::ms(Section::Palette, format!("the floor: a bare iced window drawing one line, asked by a process as the CLI asks, its window {kind}"), timings.drawn)
-                .detail(timings.detail(runs)),
+                .detail(timings.detail()),
         );
     }
     let sizes = sizes(scale);
@@ -130,7 +115,7 @@ pub fn main() {
                 timings.drawn,
             )
             .prompts(size)
-            .detail(timings.detail(runs))
+            .detail(timings.detail())
             .goal(Goal::AtMost(FIRST_ROW_GOAL_MS));
             let against_kept = Figure::new(
                 Section::Palette,
@@ -211,16 +196,9 @@ fn settled_memory(pid: u32, settle: Duration) -> Memory {
 
 /// The headless runtime's resident size on the profile `data_dir`, from its first answer.
 fn headless_rss(data_dir: &std::path::Path) -> u64 {
-    let mut runtime = Command::new(BIN)
-        .arg("--headless")
-        .env("PROMPTDECK_DATA_DIR", data_dir)
-        .env("PROMPTDECK_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts the headless runtime");
-    let mut lines = BufReader::new(runtime.stderr.take().expect("piped")).lines();
-    lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
-    std::thread::spawn(move || lines.for_each(drop));
+    let mut runtime = tools::start_ready(
+        Command::new(BIN).arg("--headless").env("PROMPTDECK_DATA_DIR", data_dir),
+    );
     let status = Command::new(BIN)
         .args(["status", "--json"])
         .env("PROMPTDECK_DATA_DIR", data_dir)
@@ -249,19 +227,6 @@ fn sizes(scale: Scale) -> Vec<usize> {
     }
 }
 
-/// The medians of one trigger's openings.
-struct Timings {
-    mapped: Duration,
-    drawn: Duration,
-    drawn_p95: Duration,
-}
-
-impl Timings {
-    fn detail(&self, runs: usize) -> String {
-        format!("mapped {}, p95 {}, {runs} runs", stats::ms(self.mapped), stats::ms(self.drawn_p95))
-    }
-}
-
 /// Measures `trigger` `runs` times and prints the medians.
 #[allow(clippy::print_stdout)]
 fn time_runs(
@@ -279,17 +244,8 @@ fn time_runs(
         mapped.push(m);
         drawn.push(d);
     }
-    let timings = Timings {
-        mapped: stats::median(&mut mapped),
-        drawn: stats::median(&mut drawn),
-        drawn_p95: stats::percentile(&mut drawn, 0.95),
-    };
-    println!(
-        "{what}: mapped median {}, first row drawn median {} p95 {} ({runs} runs)",
-        stats::ms(timings.mapped),
-        stats::ms(timings.drawn),
-        stats::ms(timings.drawn_p95),
-    );
+    let timings = Timings::of(&mut mapped, &mut drawn);
+    println!("{what}: {timings}");
     timings
 }
 
@@ -324,10 +280,9 @@ fn measure(
         Trigger::Cli => open_with_cli(data_dir, display),
         Trigger::Hotkey => press(conn, root, &[0xffe3, 0xffe1, 0x0020]),
         Trigger::Floor => {
-            let status = Command::new(std::env::current_exe().expect("this bench"))
-                .env(FLOOR_TRIGGER, data_dir.join("floor.sock"))
-                .stdout(Stdio::null())
-                .status();
+            let mut trigger = Command::new(floor::bench());
+            let socket = data_dir.join("floor.sock");
+            let status = floor::as_trigger(&mut trigger, &socket).stdout(Stdio::null()).status();
             assert!(status.expect("runs").success());
         }
     }
@@ -448,17 +403,9 @@ fn start_xvfb() -> (Child, String, RustConnection, usize) {
 }
 
 fn start_app(data_dir: &std::path::Path, display: &str) -> Child {
-    let mut child = Command::new(BIN)
-        .env("PROMPTDECK_DATA_DIR", data_dir)
-        .env("DISPLAY", display)
-        .env("PROMPTDECK_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts the app");
-    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-    lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
-    std::thread::spawn(move || lines.for_each(drop));
-    child
+    tools::start_ready(
+        Command::new(BIN).env("PROMPTDECK_DATA_DIR", data_dir).env("DISPLAY", display),
+    )
 }
 
 /// The app's memory after a warm-up of palette openings and after each 250 of 1,000 more
@@ -621,17 +568,7 @@ impl std::fmt::Display for Memory {
 
 fn start_floor(dir: &std::path::Path, display: &str, kind: floor::Window) -> Child {
     let socket = dir.join("floor.sock");
-    let mut command = Command::new(std::env::current_exe().expect("this bench"));
-    command.env(FLOOR_APP, &socket).env("DISPLAY", display).stderr(Stdio::null());
-    if kind == floor::Window::Kept {
-        command.env(FLOOR_KEPT, "1");
-    }
-    let child = command.spawn().expect("starts the floor app");
-    let started = Instant::now();
-    // Bound means listening; a connection now would itself open the window.
-    while !socket.exists() {
-        assert!(started.elapsed() < Duration::from_secs(20), "the floor app did not come up");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child
+    let mut command = Command::new(floor::bench());
+    floor::as_app(&mut command, &socket, kind).env("DISPLAY", display).stderr(Stdio::null());
+    floor::start(command, &socket)
 }

@@ -6,7 +6,9 @@
 //! list. Kept (`Window::Kept`), it makes its window hidden at start and shows
 //! and hides it, as the palette does on X11.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 use iced::futures::stream;
 use iced::widget::{column, container, space, text};
@@ -20,8 +22,65 @@ pub enum Window {
     Kept,
 }
 
+/// Set in the floor app a bench starts (the bench itself, run again), and in its trigger.
+const APP: &str = "PALETTE_BENCH_FLOOR_APP";
+/// Set in the floor app that keeps its window.
+const KEPT: &str = "PALETTE_BENCH_FLOOR_KEPT";
+const TRIGGER: &str = "PALETTE_BENCH_FLOOR_TRIGGER";
+
+/// Plays the part this process was started for, the floor app or its trigger, and says
+/// whether it was one: a bench calls this first.
+pub fn play_part() -> bool {
+    if let Some(socket) = std::env::var_os(APP) {
+        let kind = match std::env::var_os(KEPT) {
+            Some(_) => Window::Kept,
+            None => Window::New,
+        };
+        run(socket.into(), kind).expect("the floor app runs");
+        return true;
+    }
+    if let Some(socket) = std::env::var_os(TRIGGER) {
+        trigger(socket.into());
+        return true;
+    }
+    false
+}
+
+/// This bench's executable: run again, it plays the floor app or its trigger.
+pub fn bench() -> PathBuf {
+    std::env::current_exe().expect("this bench")
+}
+
+/// Tells `command`, running `bench()` with the environment of its window system, to be the
+/// floor app serving `socket`.
+pub fn as_app<'c>(command: &'c mut Command, socket: &Path, kind: Window) -> &'c mut Command {
+    command.env(APP, socket);
+    if kind == Window::Kept {
+        command.env(KEPT, "1");
+    }
+    command
+}
+
+/// Starts the floor app `command` and waits until it listens on `socket`.
+pub fn start(mut command: Command, socket: &Path) -> Child {
+    let child = command.spawn().expect("starts the floor app");
+    let started = Instant::now();
+    // Bound means listening; a connection now would itself open the window.
+    while !socket.exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the floor app did not come up");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+}
+
+/// Tells `command`, running `bench()`, to ask the floor app at `socket` for its window, as
+/// `promptdeck palette` asks the app: a new process.
+pub fn as_trigger<'c>(command: &'c mut Command, socket: &Path) -> &'c mut Command {
+    command.env(TRIGGER, socket)
+}
+
 /// Runs the floor app until killed, listening on `socket`.
-pub fn run(socket: PathBuf, kind: Window) -> iced::Result {
+fn run(socket: PathBuf, kind: Window) -> iced::Result {
     iced::daemon(move || Floor::boot(socket.clone(), kind), Floor::update, Floor::view)
         .title(|_: &Floor, _| "floor".to_owned())
         .theme(|_: &Floor, _| Theme::Dark)
@@ -29,8 +88,8 @@ pub fn run(socket: PathBuf, kind: Window) -> iced::Result {
         .run()
 }
 
-/// Asks the floor app at `socket` for its window, as `promptdeck palette` asks the app.
-pub fn trigger(socket: PathBuf) {
+/// Asks the floor app at `socket` for its window.
+fn trigger(socket: PathBuf) {
     // Connecting is the request: the floor accepts and opens its window.
     std::os::unix::net::UnixStream::connect(socket).expect("the floor listens");
 }

@@ -13,3 +13,18 @@ pub fn require(program: &str) {
         "this bench needs `{program}`, which is not on the PATH: scripts/install-deps.sh --test installs it"
     );
 }
+
+/// Starts Promptdeck (`command`, logging at info level to a pipe) and returns once it logs
+/// that it is ready; the rest of its log is read and dropped, so it never blocks on it.
+pub fn start_ready(command: &mut std::process::Command) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .env("PROMPTDECK_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts Promptdeck");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
+    std::thread::spawn(move || lines.for_each(drop));
+    child
+}
