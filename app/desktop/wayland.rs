@@ -8,6 +8,29 @@
 //! prompts on the clipboard; no data-control falls back to the clipboard through Xwayland. The tray, notifications, the colour scheme and autostart are
 //! the freedesktop ones every Linux desktop shares.
 
+/// Implements, for `$state`, the registry's events as ignored: each of our queues reads the
+/// compositor's globals once, at its start, and binds what it needs then.
+macro_rules! ignore_registry_events {
+    ($state:ty) => {
+        impl
+            wayland_client::Dispatch<
+                wayland_client::protocol::wl_registry::WlRegistry,
+                wayland_client::globals::GlobalListContents,
+            > for $state
+        {
+            fn event(
+                _: &mut Self,
+                _: &wayland_client::protocol::wl_registry::WlRegistry,
+                _: wayland_client::protocol::wl_registry::Event,
+                _: &wayland_client::globals::GlobalListContents,
+                _: &wayland_client::Connection,
+                _: &wayland_client::QueueHandle<Self>,
+            ) {
+            }
+        }
+    };
+}
+
 pub mod bindings;
 mod clipboard;
 mod keyboard;

@@ -7,9 +7,9 @@ use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use wayland_client::globals::{GlobalListContents, registry_queue_init};
-use wayland_client::protocol::{wl_keyboard::KeymapFormat, wl_registry, wl_seat::WlSeat};
-use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
+use wayland_client::globals::registry_queue_init;
+use wayland_client::protocol::{wl_keyboard::KeymapFormat, wl_seat::WlSeat};
+use wayland_client::{Connection, EventQueue};
 use wayland_protocols_misc::zwp_virtual_keyboard_v1::client::{
     zwp_virtual_keyboard_manager_v1::ZwpVirtualKeyboardManagerV1,
     zwp_virtual_keyboard_v1::ZwpVirtualKeyboardV1,
@@ -180,17 +180,7 @@ impl Keys for VirtualKeyboard {
 /// The keyboard's queue hears nothing worth keeping.
 struct Silent;
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Silent {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+ignore_registry_events!(Silent);
 
 wayland_client::delegate_noop!(Silent: ignore WlSeat);
 wayland_client::delegate_noop!(Silent: ZwpVirtualKeyboardManagerV1);
