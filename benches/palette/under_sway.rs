@@ -28,9 +28,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 /// sway will not run as root; as root, it and its clients run as the user the Wayland test
 /// (tests/wayland/sway.sh) runs them as.
 const SWAY_USER: &str = "promptdeck-sway";
-/// Where the palette and the floor draw their first row's title, from their window's corner
-/// (the Xvfb bench reads the same rectangle).
-const FIRST_ROW: Rect = Rect { x: 20, y: 64, width: 300, height: 40 };
 /// Set in every process the bench starts under its compositor.
 const CLIENT: &str = "PALETTE_BENCH_SWAY_CLIENT";
 /// Long enough for the slowest opening, short of leaving a run hanging.
@@ -51,8 +48,7 @@ pub fn main() {
     let scale = report.scale();
     let runs = scale.pick(25, 3);
     let session = Session::start();
-    let mut screen = Screen::connect(&session.wayland_socket());
-    let empty = screen.next(Instant::now() + LIMIT);
+    let (screen, empty) = Screen::connect(&session.wayland_socket());
     let background = empty.corner();
     assert!(empty.centred_window(background).is_none(), "the screen is not empty at the start");
     let mut openings = Openings { screen, background, session: &session };
@@ -116,8 +112,6 @@ pub fn main() {
             }
         }
     }
-    drop(openings);
-    drop(session);
     println!("palette_sway: record {}", report.write().expect("writes its record").display());
 }
 
@@ -166,8 +160,9 @@ impl Openings<'_> {
         let drawn = self.screen.until(started, LIMIT, |picture: &Picture| {
             let Some(window) = picture.centred_window(background) else { return false };
             mapped.get_or_insert(picture.presented);
-            let row = Rect { x: window.x + FIRST_ROW.x, y: window.y + FIRST_ROW.y, ..FIRST_ROW };
-            picture.bright_pixels(row) > 30
+            let [x, y, width, height] = floor::FIRST_ROW.map(usize::from);
+            let row = Rect { x: window.x + x, y: window.y + y, width, height };
+            floor::first_row_drawn(picture.pixels(row))
         });
         let mapped = mapped.expect("seen with its window") - started;
         let drawn = drawn.presented - started;

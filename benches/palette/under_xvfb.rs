@@ -341,14 +341,15 @@ fn next_event<T>(conn: &RustConnection, since: Instant, pick: impl Fn(Event) -> 
     }
 }
 
-/// The first result row's title is light text on the selection colour, in the palette and
-/// in the floor (both dark-themed, so no background is bright): count its bright pixels.
+/// Whether `window` shows its first row's title, read back from the X server.
 fn first_row_drawn(conn: &RustConnection, window: Window) -> bool {
-    let Ok(cookie) = conn.get_image(ImageFormat::Z_PIXMAP, window, 20, 64, 300, 40, !0) else {
+    let [x, y, width, height] = floor::FIRST_ROW;
+    let (x, y) = (x as i16, y as i16);
+    let Ok(cookie) = conn.get_image(ImageFormat::Z_PIXMAP, window, x, y, width, height, !0) else {
         return false;
     };
     let Ok(image) = cookie.reply() else { return false };
-    image.data.chunks(4).filter(|px| px[0] > 200 && px[1] > 200 && px[2] > 200).count() > 30
+    floor::first_row_drawn(image.data.chunks(4).map(|px| [px[0], px[1], px[2]]))
 }
 
 fn press(conn: &RustConnection, root: Window, keysyms: &[u32]) {

@@ -15,6 +15,17 @@ use iced::widget::{column, container, space, text};
 use iced::window::{self, Level, Mode, Position, Settings};
 use iced::{Border, Element, Length, Subscription, Task, Theme, keyboard};
 
+/// Where the palette and the floor draw their first row's title, from their window's
+/// corner: x, y, width, height. Both benches read it there.
+pub const FIRST_ROW: [u16; 4] = [20, 64, 300, 40];
+
+/// Whether `pixels`, read from [`FIRST_ROW`], show the row's title: light text on the
+/// selection colour, in the palette and in the floor (both dark-themed, so no background is
+/// bright).
+pub fn first_row_drawn(pixels: impl Iterator<Item = [u8; 3]>) -> bool {
+    pixels.filter(|px| px.iter().all(|&c| c > 200)).count() > 30
+}
+
 /// Whether the floor opens a new window each time or keeps one hidden between openings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {

@@ -7,6 +7,7 @@
 //! this side reads the last one. A copy asked for after a frame was presented would wait for
 //! the next change, which may never come.
 
+use std::collections::VecDeque;
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
@@ -73,13 +74,11 @@ impl Picture {
         Some(Rect { x: left, y: top, width: right + 1 - left, height: bottom + 1 - top })
     }
 
-    /// How many pixels of `rect` (clipped to the picture) are bright in every channel.
-    pub fn bright_pixels(&self, rect: Rect) -> usize {
+    /// The pixels of `rect`, clipped to the picture, each as blue, green, red.
+    pub fn pixels(&self, rect: Rect) -> impl Iterator<Item = [u8; 3]> + '_ {
         let xs = rect.x..(rect.x + rect.width).min(self.width);
         let ys = rect.y..(rect.y + rect.height).min(self.height);
-        ys.flat_map(|y| xs.clone().map(move |x| (x, y)))
-            .filter(|&(x, y)| self.pixel(x, y).iter().all(|&c| c > 200))
-            .count()
+        ys.flat_map(move |y| xs.clone().map(move |x| self.pixel(x, y)))
     }
 }
 
@@ -90,9 +89,9 @@ pub struct Screen {
 }
 
 impl Screen {
-    /// Connects to the compositor listening at `socket` and asks for its first output's
-    /// frames; the first picture comes at once, the rest as the output changes.
-    pub fn connect(socket: &Path) -> Self {
+    /// Connects to the compositor listening at `socket`, and returns its first output's
+    /// picture as it is now; from then on, the frames that change something are asked for.
+    pub fn connect(socket: &Path) -> (Self, Picture) {
         let stream = UnixStream::connect(socket).expect("connects to the compositor");
         let connection = Connection::from_socket(stream).expect("a Wayland connection");
         let (globals, queue) = registry_queue_init::<State>(&connection).expect("its registry");
@@ -112,25 +111,24 @@ impl Screen {
                 file: None,
                 layout: None,
                 slots: Vec::new(),
-                pictures: Vec::new(),
+                pictures: VecDeque::new(),
                 failed: false,
             },
         };
-        // The first copy takes the screen as it is; those after it wait for a change.
-        screen.state.ask(None, false);
+        // The first copy fills slot 0, so the copies of changes are asked for once it came.
+        screen.state.ask(Copy::First);
         let first = screen.next(Instant::now() + Duration::from_secs(10));
-        screen.state.pictures.push(first);
         for slot in 0..SLOTS {
-            screen.state.ask(Some(slot), true);
+            screen.state.ask(Copy::Change(slot));
         }
-        screen
+        (screen, first)
     }
 
     /// The next picture presented, waiting at most until `deadline`.
     pub fn next(&mut self, deadline: Instant) -> Picture {
         loop {
-            if !self.state.pictures.is_empty() {
-                return self.state.pictures.remove(0);
+            if let Some(picture) = self.state.pictures.pop_front() {
+                return picture;
             }
             assert!(!self.state.failed, "the compositor failed a screen copy");
             self.queue.flush().expect("the compositor reads requests");
@@ -193,21 +191,31 @@ struct State {
     file: Option<std::fs::File>,
     layout: Option<Layout>,
     slots: Vec<WlBuffer>,
-    pictures: Vec<Picture>,
+    /// Presented, not yet taken, oldest first.
+    pictures: VecDeque<Picture>,
     failed: bool,
 }
 
-/// Which slot a copy fills (none: the first copy, into slot 0), and whether it waits for a
-/// change.
+/// What a copy takes: the screen as it is (the first copy, into slot 0), or the next frame
+/// that changes something, into its slot.
 #[derive(Clone, Copy)]
-struct Copy {
-    slot: Option<usize>,
-    with_damage: bool,
+enum Copy {
+    First,
+    Change(usize),
+}
+
+impl Copy {
+    fn slot(self) -> usize {
+        match self {
+            Copy::First => 0,
+            Copy::Change(slot) => slot,
+        }
+    }
 }
 
 impl State {
-    fn ask(&mut self, slot: Option<usize>, with_damage: bool) {
-        self.manager.capture_output(0, &self.output, &self.qh, Copy { slot, with_damage });
+    fn ask(&mut self, copy: Copy) {
+        self.manager.capture_output(0, &self.output, &self.qh, copy);
     }
 
     /// The shared file and one buffer per slot, made when the first copy says its layout.
@@ -264,8 +272,7 @@ impl Dispatch<ZwlrScreencopyFrameV1, Copy> for State {
         _: &Connection,
         _: &QueueHandle<Self>,
     ) {
-        let slot = copy.slot.unwrap_or(0);
-
+        let slot = copy.slot();
         match event {
             frame::Event::Buffer { format, width, height, stride } => {
                 let format = match format {
@@ -273,9 +280,9 @@ impl Dispatch<ZwlrScreencopyFrameV1, Copy> for State {
                     other => panic!("the compositor copies into {other:?}, not 32-bit RGB"),
                 };
                 state.buffers(Layout { width, height, stride, format });
-                match copy.with_damage {
-                    true => frame.copy_with_damage(&state.slots[slot]),
-                    false => frame.copy(&state.slots[slot]),
+                match copy {
+                    Copy::First => frame.copy(&state.slots[slot]),
+                    Copy::Change(_) => frame.copy_with_damage(&state.slots[slot]),
                 }
             }
             frame::Event::Ready { tv_sec_hi, tv_sec_lo, tv_nsec } => {
@@ -284,9 +291,9 @@ impl Dispatch<ZwlrScreencopyFrameV1, Copy> for State {
                 // The slot is read before it is asked to fill again.
                 let picture = state.read(slot, presented);
                 frame.destroy();
-                state.pictures.push(picture);
-                if let Some(slot) = copy.slot {
-                    state.ask(Some(slot), true);
+                state.pictures.push_back(picture);
+                if let Copy::Change(slot) = *copy {
+                    state.ask(Copy::Change(slot));
                 }
             }
             frame::Event::Failed => {
