@@ -108,6 +108,8 @@ step "the app finds the compositor's protocols: nothing lacking but hotkeys and 
 pd >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the instance to answer" pd status
+# The instance answers before its windows first report what they run on.
+wait_for 20 "the windows' first report" status_is "bool(s['ui']['windowSystem'])" True
 status_is "s['ui']['windowSystem']" wayland || fail "not seen as Wayland: $(status "s['ui']")"
 status_is "s['ui']['hotkeysBy']" none || fail "hotkeys said to work: $(status "s['ui']['hotkeysBy']")"
 limits=$(status "s['ui']['desktopLimits']")
@@ -139,6 +141,7 @@ as_user wtype -M ctrl -M alt o -m alt -m ctrl
 wait_for 20 "the palette" status_is "s['ui']['windows']" "['library', 'palette']"
 as_user wtype bravo
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+status_is "s['ui']['paletteQuery']" bravo || fail "the search holds $(status "s['ui']['paletteQuery']")"
 as_user wtype -k Return
 wait_for 20 "the insertion" pastes_are 1
 wait_for 10 "the image back on the clipboard, in its own type" clipboard_is_image "$work/held.png"
@@ -156,6 +159,7 @@ pd palette >/dev/null
 wait_for 20 "the palette again" status_is "s['ui']['paletteRows']" 2
 as_user wtype charlie
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+status_is "s['ui']['paletteQuery']" charlie || fail "the search holds $(status "s['ui']['paletteQuery']")"
 as_user wtype -k Return
 wait_for 20 "the second insertion" pastes_are 2
 wait_for 10 "the text back on the clipboard" clipboard_is "held before"
@@ -169,6 +173,7 @@ pd palette >/dev/null
 wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
 as_user wtype bravo
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+status_is "s['ui']['paletteQuery']" bravo || fail "the search holds $(status "s['ui']['paletteQuery']")"
 as_user wtype -k Return
 wait_for 20 "the third insertion" pastes_are 3
 log_has "a clipboard type was not kept.*larger than" || fail "the 40 MB type was not refused"
