@@ -183,7 +183,7 @@ pub struct ControlContext {
     /// Fired once when a client asks the instance to quit.
     pub quit: mpsc::UnboundedSender<()>,
     /// What the windows show; stays at its default when headless.
-    pub ui_report: tokio::sync::watch::Receiver<UiReport>,
+    pub ui_report: tokio::sync::watch::Receiver<Option<UiReport>>,
     /// Why the last edit of settings.toml was not applied, until one is.
     pub settings_problem: tokio::sync::watch::Receiver<Option<SettingsError>>,
 }

@@ -48,7 +48,7 @@ pub struct Start {
     pub settings_file: PathBuf,
     /// Where the desktop's grant to type is kept (see `Profile::desktop_grant_path`).
     pub grant_file: PathBuf,
-    pub report: watch::Sender<UiReport>,
+    pub report: watch::Sender<Option<UiReport>>,
 }
 
 /// Runs the windows on this (the main) thread until Quit.
@@ -79,7 +79,7 @@ struct Promptdeck {
     /// The palette's first frame: the best prompts for an empty query, kept fresh.
     recent: Option<Vec<PromptSummary>>,
     windows: Windows,
-    report: watch::Sender<UiReport>,
+    report: watch::Sender<Option<UiReport>>,
     /// What the desktop prefers, for the "system" theme.
     color_scheme: ColorScheme,
     /// Where the palette was when it last closed, and when.
@@ -280,7 +280,7 @@ impl Promptdeck {
             desktop_limits: self.desktop.limits(),
             light: self.theme() == Theme::Light,
         };
-        let report = UiReport::of(&self.windows, beside);
+        let report = Some(UiReport::of(&self.windows, beside));
         self.report.send_if_modified(|current| {
             let changed = *current != report;
             *current = report;

@@ -62,8 +62,9 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
     }
     let (quit_tx, mut quit_rx) = mpsc::unbounded_channel();
     let (ui_tx, ui_rx) = mpsc::unbounded_channel();
-    let (report_tx, report_rx) =
-        tokio::sync::watch::channel(crate::gui::report::UiReport::default());
+    // None until the windows first report: a headless instance, or one whose windows are still
+    // starting, says nothing about windows rather than something untrue.
+    let (report_tx, report_rx) = tokio::sync::watch::channel(None);
     let (problem_tx, problem_rx) = tokio::sync::watch::channel(None);
     let context = Arc::new(ControlContext {
         runtime: runtime.handle(),

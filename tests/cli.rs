@@ -58,6 +58,7 @@ fn add_list_status_and_quit_through_the_socket() {
     assert_eq!(health["actors"][0]["restarts"], 0);
     assert!(health["cache"]["hits"].is_u64() && health["cache"]["misses"].is_u64());
     assert_eq!(health["queueDepth"], 0);
+    assert!(health["ui"].is_null(), "a headless instance has no windows to report");
     assert!(health["rssBytes"].as_u64().expect("rss") > 1_000_000);
 
     let quit = instance.cli(&["quit"]);

@@ -8,7 +8,7 @@ use crate::cli::PasteMode;
 use crate::settings::DesktopSettings;
 
 /// Which windows are open and what the palette lists.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UiReport {
     pub windows: Vec<&'static str>,
