@@ -10,6 +10,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::profile::Profile;
 
+/// Lines waiting for the log file's writer thread.
+const QUEUED_LINES: usize = 1024;
+
 /// Starts logging; keep the guard alive until exit so the last lines are flushed.
 pub fn init(profile: &Profile) -> anyhow::Result<WorkerGuard> {
     std::fs::create_dir_all(profile.log_dir())?;
@@ -19,7 +22,13 @@ pub fn init(profile: &Profile) -> anyhow::Result<WorkerGuard> {
         .filename_suffix("log")
         .max_log_files(7)
         .build(profile.log_dir())?;
-    let (file, guard) = tracing_appender::non_blocking(appender);
+    let (file, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        // The default queue (128,000 lines) is allocated whole at start: 4 MB of an idle
+        // app's heap for bursts a writer thread drains in microseconds. Past this many
+        // lines, logging waits for the file rather than dropping lines.
+        .buffered_lines_limit(QUEUED_LINES)
+        .lossy(false)
+        .finish(appender);
     let filter =
         || EnvFilter::try_from_env("PROMPTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()

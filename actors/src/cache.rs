@@ -139,6 +139,8 @@ impl Actor for CacheActor {
         index.set_learned(learned);
         index.learned_mut().set_enabled(args.status.learning());
         tracing::info!(prompts = index.len(), space = %args.space, "library loaded into the cache");
+        drop(prompts);
+        crate::memory::give_back_freed();
         let state = CacheState {
             replica: args.replica,
             space: args.space,
@@ -192,6 +194,7 @@ impl CacheState {
     /// Applies `changes` in order; the prompts are read and their index entries made on
     /// every core first (a first pull brings 100k).
     fn apply(&mut self, changes: ChangeSet) {
+        let large = changes.0.len() >= PARALLEL_FROM;
         let prepared = in_parts(&changes.0, PARALLEL_FROM, |part| {
             part.iter().map(PreparedChange::of).collect()
         });
@@ -217,6 +220,10 @@ impl CacheState {
                 }
                 PreparedChange::Other => {}
             }
+        }
+        drop(changes);
+        if large {
+            crate::memory::give_back_freed();
         }
         self.publish();
     }

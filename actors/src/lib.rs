@@ -13,6 +13,7 @@
 mod auth;
 mod cache;
 mod error;
+mod memory;
 mod names;
 mod parallel;
 mod queue;
