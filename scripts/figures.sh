@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benches=(search runtime pull sync server_load palette palette_sway history)
+benches=(search runtime pull sync server_load palette palette_sway memory history)
 # The test records the page needs: `cargo test` writes them.
 tests=(server-slow-loris server-flood server-web-page torture chaos soak)
 

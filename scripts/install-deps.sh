@@ -23,7 +23,7 @@ if [[ "${1:-}" == "--test" ]]; then
     gcc-mingw-w64-x86-64 wine64
     sway foot grim wl-clipboard wtype gnome-settings-daemon-common
     dpkg-dev zip systemd
-    clang llvm)
+    clang llvm heaptrack)
 fi
 
 missing=()

@@ -8,6 +8,8 @@ mod floor;
 mod stats;
 #[path = "../support/tools.rs"]
 mod tools;
+#[path = "../support/xvfb.rs"]
+mod xvfb;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -41,7 +43,7 @@ pub fn main() {
     let mut report = report!(Kind::Bench, "palette", "cargo bench --bench palette");
     let scale = report.scale();
     let runs = scale.pick(25, 3);
-    let (mut xvfb, display, conn, screen) = start_xvfb();
+    let (mut xvfb, display, conn, screen) = xvfb::start();
     let root = conn.setup().roots[screen].root;
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
@@ -374,33 +376,6 @@ fn press(conn: &RustConnection, root: Window, keysyms: &[u32]) {
         conn.xtest_fake_input(3, *code, 0, root, 0, 0, 0).expect("release");
     }
     conn.flush().expect("flush");
-}
-
-/// Starts Xvfb on a free display and connects to it once it accepts connections.
-// The caller owns the returned child and stops it; the lint does not see into the tuple.
-#[allow(clippy::zombie_processes)]
-fn start_xvfb() -> (Child, String, RustConnection, usize) {
-    let number = (90..200)
-        .find(|n| !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
-        .expect("a free X display");
-    let display = format!(":{number}");
-    let mut child = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb starts");
-    let started = Instant::now();
-    loop {
-        if let Ok((conn, screen)) = x11rb::connect(Some(&display)) {
-            return (child, display, conn, screen);
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("Xvfb did not come up");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn start_app(data_dir: &std::path::Path, display: &str) -> Child {
