@@ -194,7 +194,6 @@ impl CacheState {
     /// Applies `changes` in order; the prompts are read and their index entries made on
     /// every core first (a first pull brings 100k).
     fn apply(&mut self, changes: ChangeSet) {
-        let large = changes.0.len() >= PARALLEL_FROM;
         let prepared = in_parts(&changes.0, PARALLEL_FROM, |part| {
             part.iter().map(PreparedChange::of).collect()
         });
@@ -220,10 +219,6 @@ impl CacheState {
                 }
                 PreparedChange::Other => {}
             }
-        }
-        drop(changes);
-        if large {
-            crate::memory::give_back_freed();
         }
         self.publish();
     }
