@@ -182,7 +182,7 @@ pub struct ControlContext {
     pub ui: Option<mpsc::UnboundedSender<UiCommand>>,
     /// Fired once when a client asks the instance to quit.
     pub quit: mpsc::UnboundedSender<()>,
-    /// What the windows show; stays at its default when headless.
+    /// What the windows show: None until they first report, and always when headless.
     pub ui_report: tokio::sync::watch::Receiver<Option<UiReport>>,
     /// Why the last edit of settings.toml was not applied, until one is.
     pub settings_problem: tokio::sync::watch::Receiver<Option<SettingsError>>,

@@ -119,18 +119,9 @@ fn resident(process: Process, data_dir: &Path, display: &str, settle: Duration) 
     let mut child = tools::start_ready(&mut process.command(data_dir, display, None));
     std::thread::sleep(settle);
     let mappings = Mappings::of(child.id());
-    quit(data_dir);
+    tools::quit(data_dir);
     child.wait().expect("exits");
     mappings
-}
-
-fn quit(data_dir: &Path) {
-    let quit = Command::new(BIN)
-        .arg("quit")
-        .env("PROMPTDECK_DATA_DIR", data_dir)
-        .stdout(Stdio::null())
-        .status();
-    assert!(quit.expect("quit runs").success(), "quit failed");
 }
 
 /// What a process's mappings hold in memory, in bytes.

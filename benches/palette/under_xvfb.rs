@@ -208,12 +208,7 @@ fn headless_rss(data_dir: &std::path::Path) -> u64 {
         .expect("status runs");
     let health: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
     let rss = health["rssBytes"].as_u64().expect("rssBytes");
-    let quit = Command::new(BIN)
-        .arg("quit")
-        .env("PROMPTDECK_DATA_DIR", data_dir)
-        .stdout(Stdio::null())
-        .status();
-    assert!(quit.expect("quit runs").success());
+    tools::quit(data_dir);
     runtime.wait().expect("the runtime exits");
     rss
 }

@@ -14,6 +14,16 @@ pub fn require(program: &str) {
     );
 }
 
+/// Asks the Promptdeck running on the profile `data_dir` to quit, through its CLI.
+pub fn quit(data_dir: &std::path::Path) {
+    let quit = std::process::Command::new(env!("CARGO_BIN_EXE_promptdeck"))
+        .arg("quit")
+        .env("PROMPTDECK_DATA_DIR", data_dir)
+        .stdout(std::process::Stdio::null())
+        .status();
+    assert!(quit.expect("quit runs").success(), "quit failed");
+}
+
 /// Starts Promptdeck (`command`, logging at info level to a pipe) and returns once it logs
 /// that it is ready; the rest of its log is read and dropped, so it never blocks on it.
 pub fn start_ready(command: &mut std::process::Command) -> std::process::Child {

@@ -109,7 +109,7 @@ pd >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_for 60 "the instance to answer" pd status
 # The instance answers before its windows first report what they run on.
-wait_for 20 "the windows' first report" status_is "bool(s['ui']['windowSystem'])" True
+wait_for 20 "the windows' first report" status_is "s['ui'] is not None" True
 status_is "s['ui']['windowSystem']" wayland || fail "not seen as Wayland: $(status "s['ui']")"
 status_is "s['ui']['hotkeysBy']" none || fail "hotkeys said to work: $(status "s['ui']['hotkeysBy']")"
 limits=$(status "s['ui']['desktopLimits']")
