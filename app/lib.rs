@@ -1,14 +1,11 @@
 //! The Promptdeck desktop app: windows, tray, hotkeys, insertion, the control socket and
 //! the command line, around the runtime in `promptdeck-actors`.
 
-pub mod cli;
-pub mod client;
 pub mod command;
 pub mod control;
 pub mod desktop;
 mod files;
 pub mod gui;
-pub mod local_time;
 mod logging;
 pub mod os;
 pub mod profile;

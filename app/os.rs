@@ -15,7 +15,7 @@ use windows as imp;
 
 use std::path::Path;
 
-pub use imp::{ControlListener, connect, stop_requested};
+pub use imp::{ControlListener, stop_requested};
 
 /// Binds the control channel whose address lives at `path` (the socket itself on Unix, a
 /// user-only file naming the pipe on Windows), replacing what a killed instance left there.

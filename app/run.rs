@@ -6,21 +6,21 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use promptdeck_actors::{AuthConfig, BrowserOpener, Runtime, RuntimeConfig, TokenVault};
-
-use crate::cli::Cli;
-use crate::settings::Effective;
+use promptdeck_client::cli::Cli;
+use promptdeck_client::control::{ControlRequest, ControlResponse};
 use tokio::sync::mpsc;
 
 use crate::command::UiCommand;
-use crate::control::{self, ControlContext, ControlRequest, ControlResponse};
+use crate::control::{self, ControlContext};
 use crate::desktop::WindowSystem;
 use crate::profile::Profile;
+use crate::settings::Effective;
 use crate::settings::SettingsError;
 
 /// Runs the instance for `profile`, or shows the one already running and exits.
 pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result<ExitCode> {
     let headless = cli.headless;
-    let repaired = profile.prepare()?;
+    let repaired = crate::profile::prepare(&profile)?;
     let Some(_lock) = profile.lock()? else {
         return Ok(show_running_instance(&profile));
     };
@@ -45,7 +45,7 @@ pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result
         .build()
         .context("cannot start the async runtime")?;
     let mut config = RuntimeConfig::new(profile.library_path());
-    config.more_workspaces = profile.workspaces(&effective).split_off(1);
+    config.more_workspaces = crate::profile::workspaces(&profile, &effective).split_off(1);
     config.active_space = effective.workspaces.active.clone();
     config.sync = effective.sync.clone();
     config.auth = auth_config(&profile, &effective);
@@ -216,7 +216,7 @@ impl SettingsApplier {
         let tree = |e: &Effective| (e.sync.clone(), e.sign_in.clone(), e.workspaces.more.clone());
         if tree(&new) != tree(&self.applied) {
             let auth = auth_config(&self.profile, &new);
-            let workspaces = self.profile.workspaces(&new);
+            let workspaces = crate::profile::workspaces(&self.profile, &new);
             if let Err(e) = self.runtime.reconfigure(workspaces, new.sync.clone(), auth).await {
                 tracing::error!(error = %e, "the new sync settings could not be applied");
                 self.problem.send_replace(Some(SettingsError::NotApplied(e)));
@@ -264,7 +264,10 @@ fn show_running_instance(profile: &Profile) -> ExitCode {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
         return ExitCode::FAILURE;
     };
-    match rt.block_on(control::request(&profile.control_path(), &ControlRequest::Library)) {
+    match rt.block_on(promptdeck_client::control::request(
+        &profile.control_path(),
+        &ControlRequest::Library,
+    )) {
         Ok(ControlResponse::Failed { error }) => {
             eprintln!("promptdeck: already running for this profile ({error})");
             ExitCode::SUCCESS

@@ -31,7 +31,7 @@ use promptdeck_storage::history;
 use promptdeck_views::settings::Appearance;
 use serde::Deserialize;
 
-use crate::cli::{AuthScheme, Cli, PasteMode};
+use promptdeck_client::cli::{AuthScheme, Cli, PasteMode};
 
 /// Why settings cannot be read, applied or written; every one names what to fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

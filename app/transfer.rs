@@ -16,16 +16,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use promptdeck_protocol::{CreatePrompt, MarkPromptUsed, Mutation, Prompt, PromptId, UpdatePrompt};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    Json,
-    Markdown,
-    Csv,
-    Espanso,
-}
+pub use promptdeck_client::control::Format;
 
 /// The largest file an import reads: a library of 100k long prompts as JSON fits.
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
@@ -65,20 +57,18 @@ pub enum TransferError {
     EspansoIsImportOnly,
 }
 
-impl Format {
-    /// What `path` most likely holds: a directory of Markdown files, or by its extension.
-    pub fn guess(path: &Path) -> Result<Self, TransferError> {
-        if path.is_dir() {
-            return Ok(Format::Markdown);
-        }
-        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        match extension.as_deref() {
-            Some("json") => Ok(Format::Json),
-            Some("csv") => Ok(Format::Csv),
-            Some("yml" | "yaml") => Ok(Format::Espanso),
-            Some("md" | "markdown") => Ok(Format::Markdown),
-            _ => Err(TransferError::UnknownFormat(path.to_owned())),
-        }
+/// What `path` most likely holds: a directory of Markdown files, or by its extension.
+pub fn guess_format(path: &Path) -> Result<Format, TransferError> {
+    if path.is_dir() {
+        return Ok(Format::Markdown);
+    }
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some("yml" | "yaml") => Ok(Format::Espanso),
+        Some("md" | "markdown") => Ok(Format::Markdown),
+        _ => Err(TransferError::UnknownFormat(path.to_owned())),
     }
 }
 

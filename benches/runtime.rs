@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use promptdeck::control::{self, ControlRequest, ControlResponse};
+use promptdeck_client::control::{self, ControlRequest, ControlResponse};
 use promptdeck_figures::{Figure, Goal, Kind, Report, Section, report};
 
 /// The targets the README has held these figures to (cold start) and issue 20 set (memory).

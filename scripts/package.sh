@@ -52,13 +52,14 @@ case $what in
     rm -rf "$out/deb"
     app=$out/deb/promptdeck
     install -D -m 0755 "$bin/promptdeck" "$app/usr/bin/promptdeck"
+    install -D -m 0755 "$bin/promptdeck-app" "$app/usr/bin/promptdeck-app"
     "$bin/promptdeck" install-desktop --package-root "$app" >/dev/null
     install -D -m 0644 README.md "$app/usr/share/doc/promptdeck/README.md"
     deb_control promptdeck "Your prompts, one hotkey away
  A keyboard palette of the prompts you keep for AI tools: a global hotkey opens it,
  it fuzzy-searches them and pastes the chosen one into the window you were in. It works
  offline and syncs across devices over the Replicache protocol. Start it at login with
- 'promptdeck install-desktop --autostart'." "$app" "$app/usr/bin/promptdeck" \
+ 'promptdeck install-desktop --autostart'." "$app" "$app/usr/bin/promptdeck-app" \
       "$(grep -v '^#' packaging/runtime-libraries | paste -sd, | sed 's/,/, /g')"
 
     server=$out/deb/promptdeck-server
@@ -83,7 +84,7 @@ case $what in
     bin=target/$target/$profile
     zip=$out/promptdeck-$version-windows-x86_64.zip
     rm -f "$zip"
-    zip -j -q "$zip" "$bin/promptdeck.exe" "$bin/promptdeck-server.exe" README.md
+    zip -j -q "$zip" "$bin/promptdeck.exe" "$bin/promptdeck-app.exe" "$bin/promptdeck-server.exe" README.md
     echo "built $zip"
     ;;
   *)

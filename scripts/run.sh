@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 source scripts/ensure-rust.sh
-cargo build --release --bin promptdeck
+cargo build --release --bin promptdeck --bin promptdeck-app
 exec target/release/promptdeck "$@"

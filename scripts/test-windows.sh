@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-pc-windows-gnu
 rustup target list --installed | grep -x "$target" >/dev/null || rustup target add "$target"
-cargo build --target "$target" --bin promptdeck
+cargo build --target "$target" --bin promptdeck --bin promptdeck-app
 cargo build -p promptdeck-server --bin promptdeck-server
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$PWD/tests/wine/run-exe.sh
 cargo test --target "$target" -p promptdeck --lib

@@ -775,3 +775,58 @@ fn history_restore_and_the_recently_deleted_through_the_cli() {
     assert!(stdout(&instance.cli(&["deleted"])).is_empty());
     assert_eq!(stdout(&instance.cli(&["history", &id])).lines().count(), 5, "v1-v4, and back");
 }
+
+/// `promptdeck`, what a desktop's binding of the hotkey runs, links no window system: the
+/// Xlib that iced's renderer loads from a constructor before `main` is in the app only.
+#[test]
+fn the_command_line_links_no_window_system() {
+    let holds_xlib = |program: &str| {
+        let bytes = std::fs::read(program).expect("the program");
+        bytes.windows(b"libX11".len()).any(|w| w == b"libX11")
+    };
+    assert!(holds_xlib(env!("CARGO_BIN_EXE_promptdeck-app")), "the check finds it where it is");
+    assert!(!holds_xlib(env!("CARGO_BIN_EXE_promptdeck")), "the command line names Xlib");
+}
+
+/// Starting the app through `promptdeck` hands the process itself over (exec): the pid a
+/// launcher or a test holds is the app's, so its signals and exit reach the app.
+#[test]
+fn the_command_line_hands_its_process_over_to_the_app() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    let running = std::fs::read_link(format!("/proc/{}/exe", instance.child.id())).expect("exe");
+    let app = std::fs::canonicalize(env!("CARGO_BIN_EXE_promptdeck-app")).expect("the app");
+    assert_eq!(running, app);
+    // Either program answers the commands.
+    add(&instance, "through the command line", "1");
+    let listed = Command::new(env!("CARGO_BIN_EXE_promptdeck-app"))
+        .args(["list", "--json"])
+        .env("PROMPTDECK_DATA_DIR", dir.path())
+        .output()
+        .expect("runs");
+    assert!(stdout(&listed).contains("through the command line"), "{}", stderr(&listed));
+}
+
+/// The command line alone answers every command; what needs the app says it is missing.
+#[test]
+fn the_command_line_without_the_app_beside_it_says_what_is_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::start(dir.path(), &[]);
+    let alone = tempfile::tempdir().expect("tempdir");
+    let program = alone.path().join("promptdeck");
+    std::fs::copy(env!("CARGO_BIN_EXE_promptdeck"), &program).expect("copied");
+    let run = |args: &[&str]| {
+        Command::new(&program)
+            .args(args)
+            .env("PROMPTDECK_DATA_DIR", dir.path())
+            .output()
+            .expect("runs")
+    };
+    let status = run(&["status", "--json"]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    let started = run(&["--headless"]);
+    assert!(!started.status.success());
+    let said = stderr(&started);
+    assert!(said.contains("promptdeck-app") && said.contains("missing"), "{said}");
+    assert!(instance.cli(&["status"]).status.success(), "the running instance is untouched");
+}

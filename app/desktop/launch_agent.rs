@@ -56,7 +56,8 @@ fn failed(doing: &str, path: &Path) -> impl FnOnce(std::io::Error) -> DesktopErr
 /// launchd's agents are. Returns its path.
 pub fn install() -> Result<PathBuf, DesktopError> {
     let path = path().ok_or_else(|| DesktopError::Autostart("no home directory".into()))?;
-    let exe = std::env::current_exe().map_err(failed("find the program for", &path))?;
+    let exe =
+        promptdeck_client::app::command_line().map_err(failed("find the program for", &path))?;
     crate::files::replace_readable(&path, property_list(&exe).as_bytes())
         .map_err(failed("write", &path))?;
     Ok(path)

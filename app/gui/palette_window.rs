@@ -13,8 +13,8 @@ use promptdeck_views::{library, palette};
 
 use super::windows::{PaletteWindow, Visibility, Window};
 use super::{Message, Promptdeck, focus, requests, status, window_settings};
-use crate::cli::PasteMode;
 use crate::desktop::{Delivery, Inserted, Monitor};
+use promptdeck_client::cli::PasteMode;
 use requests::InsertFailed;
 
 /// A palette window that exists, hidden, ready to be shown.

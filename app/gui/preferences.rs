@@ -6,9 +6,9 @@ use std::path::Path;
 use global_hotkey::hotkey::HotKey;
 use promptdeck_views::settings::Form;
 
-use crate::cli::PasteMode;
 use crate::desktop::{Autostart, DesktopError};
 use crate::settings::{DesktopSettings, SettingsError};
+use promptdeck_client::cli::PasteMode;
 
 /// Why the settings window's form was not saved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

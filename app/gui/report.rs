@@ -4,8 +4,8 @@
 use promptdeck_views::palette;
 
 use super::windows::{Window, Windows};
-use crate::cli::PasteMode;
 use crate::settings::DesktopSettings;
+use promptdeck_client::cli::PasteMode;
 
 /// Which windows are open and what the palette lists.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

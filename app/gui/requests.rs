@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use super::Message;
 use crate::command::CaptureFailed;
 use crate::desktop::{Delivery, Desktop, DesktopError, Insertion};
-use crate::local_time::to_the_minute;
+use promptdeck_client::local_time::to_the_minute;
 
 /// How many prompts the palette lists.
 pub const PALETTE_ROWS: usize = 50;

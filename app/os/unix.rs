@@ -40,10 +40,6 @@ pub fn listen(path: &Path) -> std::io::Result<ControlListener> {
     Ok(ControlListener { listener, own_uid: rustix::process::getuid().as_raw() })
 }
 
-pub async fn connect(path: &Path) -> std::io::Result<UnixStream> {
-    UnixStream::connect(path).await
-}
-
 pub fn forget(path: &Path) {
     let _ = fs::remove_file(path);
 }

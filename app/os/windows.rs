@@ -5,15 +5,9 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use tokio::net::windows::named_pipe::{ClientOptions, NamedPipeClient, NamedPipeServer};
-
-/// Every pipe of ours is named so; a name file that says otherwise (another machine's pipe,
-/// `\\host\pipe\...`, would send the user's credentials there) is refused.
-const PIPE_PREFIX: &str = r"\\.\pipe\promptdeck-";
-/// How long a client waits for a free instance of a busy pipe, in all.
-const BUSY_WAIT: Duration = Duration::from_secs(2);
+use promptdeck_client::connect::PIPE_PREFIX;
+use tokio::net::windows::named_pipe::NamedPipeServer;
 
 pub struct ControlListener {
     name: String,
@@ -38,31 +32,6 @@ pub fn listen(path: &Path) -> std::io::Result<ControlListener> {
     let first = security.create(&name, true)?;
     crate::files::replace(path, name.as_bytes(), None)?;
     Ok(ControlListener { name, security, next: first })
-}
-
-pub async fn connect(path: &Path) -> std::io::Result<NamedPipeClient> {
-    let name = fs::read_to_string(path)?;
-    let name = name.trim();
-    let ours = name.strip_prefix(PIPE_PREFIX).is_some_and(|id| ulid::Ulid::from_string(id).is_ok());
-    if !ours {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{} does not name a local Promptdeck pipe", path.display()),
-        ));
-    }
-    let deadline = tokio::time::Instant::now() + BUSY_WAIT;
-    loop {
-        match ClientOptions::new().open(name) {
-            Err(e)
-                if e.raw_os_error() == Some(security::ERROR_PIPE_BUSY)
-                    && tokio::time::Instant::now() < deadline =>
-            {
-                // Every instance is taken until the server makes the next one: moments.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            opened => return opened,
-        }
-    }
 }
 
 pub fn forget(path: &Path) {
@@ -126,8 +95,6 @@ mod security {
         TokenUser,
     };
     use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
-
-    pub const ERROR_PIPE_BUSY: i32 = windows_sys::Win32::Foundation::ERROR_PIPE_BUSY as i32;
 
     /// A security descriptor whose DACL grants this user, and nobody else, all access.
     pub struct PipeSecurity {

@@ -237,12 +237,12 @@ fn a_file_that_is_not_utf8_is_refused_with_where() {
 #[test]
 fn formats_are_guessed_from_the_path() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let guess = |path: &Path| Format::guess(path).ok();
+    let guess = |path: &Path| guess_format(path).ok();
     assert_eq!(guess(dir.path()), Some(Format::Markdown));
     assert_eq!(guess(Path::new("x.JSON")), Some(Format::Json));
     assert_eq!(guess(Path::new("x.csv")), Some(Format::Csv));
     assert_eq!(guess(Path::new("base.yml")), Some(Format::Espanso));
-    let refused = Format::guess(Path::new("notes.txt")).expect_err("unknown");
+    let refused = guess_format(Path::new("notes.txt")).expect_err("unknown");
     assert!(matches!(refused, TransferError::UnknownFormat(_)), "{refused}");
 }
 

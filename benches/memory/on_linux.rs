@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use promptdeck_figures::{Figure, Kind, Section, report};
 
-const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
+/// The app itself, not the command line that hands over to it: heaptrack follows the
+/// program it starts, and the code counted is this file's.
+const BIN: &str = env!("CARGO_BIN_EXE_promptdeck-app");
 
 /// The two ways Promptdeck runs.
 #[derive(Clone, Copy)]

@@ -29,7 +29,7 @@ dpkg-deb -I "$app_deb" | has "Depends: .*libxkbcommon0" || fail "the window libr
 
 step "apt installs the app: its program, launcher entry and icon"
 apt-get install -y -qq "./$app_deb" >/dev/null
-[[ -x /usr/bin/promptdeck ]] || fail "no /usr/bin/promptdeck"
+[[ -x /usr/bin/promptdeck && -x /usr/bin/promptdeck-app ]] || fail "no /usr/bin/promptdeck or promptdeck-app"
 desktop-file-validate /usr/share/applications/promptdeck.desktop
 grep -qx 'Exec="/usr/bin/promptdeck"' /usr/share/applications/promptdeck.desktop || fail "the launcher does not start /usr/bin/promptdeck"
 [[ -f /usr/share/icons/hicolor/scalable/apps/promptdeck.svg ]] || fail "no icon"
@@ -47,7 +47,7 @@ wait "$app"
 
 step "apt removes the app and leaves nothing of it"
 apt-get remove -y -qq promptdeck >/dev/null
-[[ ! -e /usr/bin/promptdeck && ! -e /usr/share/applications/promptdeck.desktop ]] || fail "files left behind"
+[[ ! -e /usr/bin/promptdeck && ! -e /usr/bin/promptdeck-app && ! -e /usr/share/applications/promptdeck.desktop ]] || fail "files left behind"
 
 step "apt installs the server; systemd finds its unit sound"
 apt-get install -y -qq "./$server_deb" >/dev/null
@@ -91,6 +91,6 @@ cargo build -q --target x86_64-pc-windows-gnu -p promptdeck-server --bin promptd
 PROFILE=debug scripts/package.sh zip
 zip=target/packages/promptdeck-$version-windows-x86_64.zip
 listed=$(python3 -c "import zipfile,sys; print(' '.join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))" "$zip")
-[[ $listed == "README.md promptdeck-server.exe promptdeck.exe" ]] || fail "the zip holds: $listed"
+[[ $listed == "README.md promptdeck-app.exe promptdeck-server.exe promptdeck.exe" ]] || fail "the zip holds: $listed"
 
 passed

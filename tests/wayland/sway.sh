@@ -38,6 +38,7 @@ on_fail() {
 
 mkdir -p "$work/bin" "$work/run" "$work/home"
 cp "$BIN" "$work/bin/promptdeck"
+cp "$(dirname "$BIN")/promptdeck-app" "$work/bin/promptdeck-app"
 user=$(id -un)
 if [[ $(id -u) -eq 0 ]]; then
   user=promptdeck-sway

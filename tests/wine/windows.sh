@@ -51,6 +51,7 @@ on_fail() {
 bin=$work/bin
 mkdir -p "$bin"
 cp "$EXE" "$bin/promptdeck.exe"
+cp "$(dirname "$EXE")/promptdeck-app.exe" "$bin/promptdeck-app.exe"
 x86_64-w64-mingw32-gcc -shared -O2 -o "$bin/bcryptprimitives.dll" \
   "$here/bcryptprimitives.c" "$here/bcryptprimitives.def" -ladvapi32
 
@@ -73,8 +74,9 @@ synced() {
 }
 # start PROFILE: a headless instance, answering on its pipe.
 start() {
-  # Not through `pd`: $! must be the Windows process itself, not a subshell around it.
-  "$WINE" "$bin/promptdeck.exe" --data-dir "$(winpath "$1")" --headless >>"$1.log" 2>&1 &
+  # Not through `pd`, and the app itself, not the command line that would wait for it: $!
+  # must be the Windows process that holds the profile.
+  "$WINE" "$bin/promptdeck-app.exe" --data-dir "$(winpath "$1")" --headless >>"$1.log" 2>&1 &
   app=$!
   pids+=("$app")
   wait_for 60 "the instance on $1 to answer" pd "$1" status
@@ -164,7 +166,7 @@ run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
 out=$("$WINE" "$bin/promptdeck.exe" install-desktop --autostart) || fail "install-desktop --autostart: $out"
 [[ "$out" == *'CurrentVersion\Run\Promptdeck'* ]] || fail "it said: $out"
 value=$("$WINE" reg query "$run_key" /v Promptdeck 2>&1) || fail "no Run value: $value"
-[[ "$value" == *'promptdeck.exe"'* ]] || fail "the Run value is: $value"
+[[ "$value" == *'promptdeck-app.exe"'* ]] || fail "the Run value is: $value"
 out=$("$WINE" "$bin/promptdeck.exe" install-desktop) || fail "install-desktop: $out"
 [[ "$out" == removed* ]] || fail "it said: $out"
 if "$WINE" reg query "$run_key" /v Promptdeck >/dev/null 2>&1; then fail "the Run value is still there"; fi
@@ -177,7 +179,7 @@ if pd "$one" status >/dev/null 2>&1; then fail "status answered after quit"; fi
 
 step "with its windows: the tray icon is there; the palette opens through the CLI, its first row drawn"
 start_windowed() {
-  "$WINE" "$bin/promptdeck.exe" --data-dir "$(winpath "$1")" >>"$1.log" 2>&1 &
+  "$WINE" "$bin/promptdeck-app.exe" --data-dir "$(winpath "$1")" >>"$1.log" 2>&1 &
   app=$!
   pids+=("$app")
   wait_for 60 "the instance on $1 to answer" pd "$1" status

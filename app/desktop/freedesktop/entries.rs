@@ -25,7 +25,7 @@ pub struct Installed {
 /// replaced atomically so a half-written entry is never seen.
 pub fn install(autostart: bool) -> Result<Installed, EntryError> {
     let dirs = directories::BaseDirs::new().ok_or(EntryError::NoHome)?;
-    let exe = std::env::current_exe().map_err(EntryError::NoProgram)?;
+    let exe = promptdeck_client::app::command_line().map_err(EntryError::NoProgram)?;
     let entry = desktop_entry(&exe);
     let mut files = vec![
         write(&dirs.data_dir().join("applications/promptdeck.desktop"), &entry)?,

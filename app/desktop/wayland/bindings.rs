@@ -183,7 +183,7 @@ fn plain(path: &Path) -> bool {
 /// Has this session's desktop hold `palette` and `capture` (shortcuts as settings.toml
 /// writes them).
 pub fn bind(palette: &str, capture: &str) -> Result<Bound, BindError> {
-    let exe = std::env::current_exe().map_err(BindError::NoProgram)?;
+    let exe = promptdeck_client::app::command_line().map_err(BindError::NoProgram)?;
     if !plain(&exe) {
         return Err(BindError::UnsafePath(exe));
     }

@@ -25,7 +25,8 @@ fn failed(doing: &str) -> impl FnOnce(std::io::Error) -> DesktopError + '_ {
     move |e| DesktopError::Autostart(format!("cannot {doing} {}: {e}", location()))
 }
 
-/// Writes the value for the running program.
+/// Writes the value for the running program: the app itself, not the command line, which
+/// on Windows would wait beside it all session (it cannot hand its process over).
 pub fn install() -> Result<(), DesktopError> {
     let exe = std::env::current_exe().map_err(failed("find the program for"))?;
     let (run, _) =

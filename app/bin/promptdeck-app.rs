@@ -1,9 +1,13 @@
+//! `promptdeck-app`: the app itself, windows, tray, hotkeys and the runtime. People type
+//! `promptdeck`, which hands over to this program to start it (see `promptdeck.rs`); it
+//! answers the other commands as `promptdeck` does, so either may be run.
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use promptdeck::cli::{Cli, Command};
-use promptdeck::profile::Profile;
 use promptdeck::settings::Effective;
+use promptdeck_client::cli::{Cli, Command};
+use promptdeck_client::profile::Profile;
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
@@ -34,7 +38,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Some(command) => promptdeck::client::run(&profile, command),
+        Some(command) => promptdeck_client::commands::run(&profile, command),
         None => start_app(cli, profile),
     }
 }

@@ -229,7 +229,7 @@ pub enum Command {
         path: PathBuf,
         /// The format [default: from the extension; a folder is markdown].
         #[arg(long, value_enum)]
-        format: Option<crate::transfer::Format>,
+        format: Option<crate::control::Format>,
         /// Import the good entries even when others cannot be (they are listed).
         #[arg(long)]
         skip_invalid: bool,
@@ -243,7 +243,7 @@ pub enum Command {
     /// Export the library (every field, so a JSON export imports back exactly).
     Export {
         #[arg(long, value_enum)]
-        format: crate::transfer::Format,
+        format: crate::control::Format,
         /// Where to write (a folder for markdown) [default: standard output].
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
