@@ -81,8 +81,48 @@ fn main() {
             }
         }
     }
+    program_starts(&mut report);
     memory_over_sync_rounds(&tokio, &mut report);
     println!("runtime: record {}", report.write().expect("writes its record").display());
+}
+
+/// What a new process costs before it can ask anything, side by side in one run: the command
+/// line (`promptdeck`, which links no window system) and the app (`promptdeck-app`, whose
+/// renderer loads Xlib before `main`), each spawned to print its version and exit.
+#[allow(clippy::print_stdout)]
+fn program_starts(report: &mut Report) {
+    let runs = report.scale().pick(300, 30);
+    let programs = [
+        (
+            "`promptdeck --version`: the command line, which links no window system",
+            env!("CARGO_BIN_EXE_promptdeck"),
+        ),
+        (
+            "`promptdeck-app --version`: the app's program, which loads Xlib before `main`",
+            env!("CARGO_BIN_EXE_promptdeck-app"),
+        ),
+    ];
+    for (what, program) in programs {
+        let size = std::fs::metadata(program).expect("the program").len();
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                let status = Command::new(program)
+                    .arg("--version")
+                    .stdout(Stdio::null())
+                    .status()
+                    .expect("runs");
+                assert!(status.success(), "{program} --version failed");
+                started.elapsed()
+            })
+            .collect();
+        let median = stats::median(&mut times);
+        println!("{what}: median {} ({runs} runs)", stats::ms(median));
+        report.add(
+            Figure::ms(Section::Start, format!("a new process, spawn to exit: {what}"), median)
+                .detail(format!("{:.1} MB program, median of {runs} runs", size as f64 / 1e6)),
+        );
+    }
 }
 
 /// The health the instance at `socket` reports first, asked every 0.2 ms from `started` on:
