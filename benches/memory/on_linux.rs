@@ -256,7 +256,7 @@ fn live_heap(process: Process, data_dir: &Path, display: &str, settle: Duration)
     let mut command = process.command(data_dir, display, Some(&out.path().join("idle")));
     let mut heaptrack = tools::start_ready(&mut command);
     std::thread::sleep(settle);
-    let app = child_named(&heaptrack, "promptdeck");
+    let app = child_named(&heaptrack, "promptdeck-app");
     // Killed, not asked to quit: a clean exit frees what the idle process holds.
     rustix::process::kill_process(app, rustix::process::Signal::KILL).expect("kills the app");
     heaptrack.wait().expect("heaptrack finishes");
