@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-pub use promptdeck_client::profile::{InstanceLock, Profile};
+pub use promptdeck_client::profile::Profile;
 
 /// Makes the profile the user's only: what the process creates from now on is user-only
 /// (its umask), the data and run directories are created so, and what an earlier run or
