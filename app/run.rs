@@ -261,13 +261,7 @@ async fn forward_signals(quit: mpsc::UnboundedSender<()>) {
 
 /// A second launch for the same profile shows the first one's library and exits.
 fn show_running_instance(profile: &Profile) -> ExitCode {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-        return ExitCode::FAILURE;
-    };
-    match rt.block_on(promptdeck_client::control::request(
-        &profile.control_path(),
-        &ControlRequest::Library,
-    )) {
+    match promptdeck_client::control::request(&profile.control_path(), &ControlRequest::Library) {
         Ok(ControlResponse::Failed { error }) => {
             eprintln!("promptdeck: already running for this profile ({error})");
             ExitCode::SUCCESS

@@ -25,7 +25,6 @@ fn main() {
     let mut report = report!(Kind::Bench, "runtime", "cargo bench --bench runtime");
     let scale = report.scale();
     let runs = scale.pick(7, 2);
-    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
     for size in scale.pick(vec![10_000, 100_000], vec![1_000]) {
         // On disk, not in a tmpfs, so that dropping the library from the page cache is real.
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
@@ -42,10 +41,10 @@ fn main() {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("spawns");
-            let health = first_answer(&tokio, &socket, started);
+            let health = first_answer(&socket, started);
             starts.push(started.elapsed());
             rss.push(health["rssBytes"].as_u64().expect("rss"));
-            tokio.block_on(control::request(&socket, &ControlRequest::Quit)).expect("quit");
+            control::request(&socket, &ControlRequest::Quit).expect("quit");
             child.wait().expect("exits");
         }
         let start = stats::median(&mut starts);
@@ -82,7 +81,7 @@ fn main() {
         }
     }
     program_starts(&mut report);
-    memory_over_sync_rounds(&tokio, &mut report);
+    memory_over_sync_rounds(&mut report);
     println!("runtime: record {}", report.write().expect("writes its record").display());
 }
 
@@ -127,13 +126,9 @@ fn program_starts(report: &mut Report) {
 
 /// The health the instance at `socket` reports first, asked every 0.2 ms from `started` on:
 /// the socket exists only once the library is open and its index built.
-fn first_answer(
-    tokio: &tokio::runtime::Runtime,
-    socket: &Path,
-    started: Instant,
-) -> serde_json::Value {
+fn first_answer(socket: &Path, started: Instant) -> serde_json::Value {
     loop {
-        match tokio.block_on(control::request(socket, &ControlRequest::Status)) {
+        match control::request(socket, &ControlRequest::Status) {
             Ok(ControlResponse::Status { health }) => return health,
             Ok(other) => panic!("unexpected {other:?}"),
             Err(_) => {
@@ -164,7 +159,7 @@ fn drop_from_page_cache(path: &Path) {
 /// RSS after a warm-up and after 10,000 more sync rounds (push and pull, a new prompt every
 /// hundredth), the library at 10k prompts, syncing with promptdeck-server on loopback.
 #[allow(clippy::print_stdout)]
-fn memory_over_sync_rounds(tokio: &tokio::runtime::Runtime, report: &mut Report) {
+fn memory_over_sync_rounds(report: &mut Report) {
     let scale = report.scale();
     let (warm_up, rounds) = (scale.pick(500, 50), scale.pick(10_000, 200));
     let size = scale.pick(10_000, 1_000);
@@ -198,7 +193,7 @@ fn memory_over_sync_rounds(tokio: &tokio::runtime::Runtime, report: &mut Report)
     let ask = |request: &ControlRequest| {
         let started = Instant::now();
         loop {
-            match tokio.block_on(control::request(&socket, request)) {
+            match control::request(&socket, request) {
                 Ok(ControlResponse::Failed { error }) => panic!("{error}"),
                 Ok(answer) => return answer,
                 Err(_) if started.elapsed() < Duration::from_secs(30) => {

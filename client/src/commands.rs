@@ -14,16 +14,12 @@ use crate::local_time::to_the_minute;
 use crate::profile::Profile;
 
 pub fn run(profile: &Profile, command: Command) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start: {e}")),
-    };
     let socket = profile.control_path();
     // The two commands that take more than one request.
     match command {
-        Command::Login => return runtime.block_on(sign_in(&socket)),
+        Command::Login => return sign_in(&socket),
         Command::Logout { remove_local_data: true } => {
-            return runtime.block_on(sign_out_and_remove(profile));
+            return sign_out_and_remove(profile);
         }
         _ => {}
     }
@@ -31,7 +27,7 @@ pub fn run(profile: &Profile, command: Command) -> ExitCode {
         Ok(pair) => pair,
         Err(error) => return fail(&error),
     };
-    let answer = runtime.block_on(control::request(&socket, &request));
+    let answer = control::request(&socket, &request);
     match answer {
         Ok(ControlResponse::Failed { error }) => fail(&error),
         Ok(response) => {
@@ -114,15 +110,15 @@ fn within_limit(body: String) -> Result<String, String> {
 
 /// Starts the sign-in, shows its URL for when no browser opens, and waits for its end.
 #[allow(clippy::print_stdout)]
-async fn sign_in(socket: &std::path::Path) -> ExitCode {
-    let url = match control::request(socket, &ControlRequest::SignIn).await {
+fn sign_in(socket: &std::path::Path) -> ExitCode {
+    let url = match control::request(socket, &ControlRequest::SignIn) {
         Ok(ControlResponse::Done { message }) => message,
         Ok(ControlResponse::Failed { error }) => return fail(&error),
         Ok(other) => return fail(&format!("unexpected answer: {other:?}")),
         Err(error) => return fail(&error.to_string()),
     };
     println!("Sign in in your browser. If it did not open, open this address:\n\n  {url}\n");
-    match control::request(socket, &ControlRequest::AwaitSignIn).await {
+    match control::request(socket, &ControlRequest::AwaitSignIn) {
         Ok(ControlResponse::Done { message }) => {
             println!("{message}");
             ExitCode::SUCCESS
@@ -136,21 +132,21 @@ async fn sign_in(socket: &std::path::Path) -> ExitCode {
 /// Signs out, stops the instance, and deletes the library file once the instance has let
 /// go of the profile.
 #[allow(clippy::print_stdout)]
-async fn sign_out_and_remove(profile: &Profile) -> ExitCode {
+fn sign_out_and_remove(profile: &Profile) -> ExitCode {
     let socket = profile.control_path();
     for request in [ControlRequest::SignOut, ControlRequest::Quit] {
-        match control::request(&socket, &request).await {
+        match control::request(&socket, &request) {
             Ok(ControlResponse::Failed { error }) => return fail(&error),
             Err(error) => return fail(&error.to_string()),
             Ok(_) => {}
         }
     }
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let _lock = loop {
         match profile.lock() {
             Ok(Some(lock)) => break lock,
-            Ok(None) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
             Ok(None) => return fail("signed out, but the instance did not stop; nothing removed"),
             Err(e) => return fail(&format!("signed out, but {e:#}; nothing removed")),

@@ -1,13 +1,13 @@
 //! The control channel's requests and answers, one JSON line each, and the client that
 //! sends a request and reads its answer. The running instance answers (the app's `control`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use promptdeck_protocol::PromptSummary;
 use promptdeck_storage::history;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case")]
@@ -97,7 +97,6 @@ pub enum ControlResponse {
 }
 
 impl ControlRequest {
-    /// The command's name, for logs (never its arguments: they may hold a prompt body).
     /// How long a client waits for the answer: most are answered at once; a sync round,
     /// an import or export of a large library, or a sign-in in the browser take longer.
     pub fn answer_within(&self) -> Duration {
@@ -124,6 +123,7 @@ impl ControlRequest {
         }
     }
 
+    /// The command's name, for logs (never its arguments: they may hold a prompt body).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Palette => "palette",
@@ -192,32 +192,27 @@ pub enum ClientError {
 
 /// Sends one request to the instance whose control channel is at `path` and returns its
 /// answer.
-pub async fn request(
-    path: &Path,
-    request: &ControlRequest,
-) -> Result<ControlResponse, ClientError> {
-    let stream = crate::connect::connect(path).await.map_err(|e| match e.kind() {
+pub fn request(path: &Path, request: &ControlRequest) -> Result<ControlResponse, ClientError> {
+    let mut channel = crate::connect::connect(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
             ClientError::NotRunning(path.display().to_string())
         }
         _ => ClientError::Io(e),
     })?;
-    let (read, mut write) = tokio::io::split(stream);
     let mut line = serde_json::to_vec(request).map_err(ClientError::Unsendable)?;
     line.push(b'\n');
     // The server may refuse (and stop reading) before the whole request is written; its
     // answer then says why, so read it rather than report a broken pipe.
-    if let Err(e) = write.write_all(&line).await
+    if let Err(e) = channel.write_all(&line)
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(e.into());
     }
-    let mut answer = Vec::new();
     let within = request.answer_within();
-    let mut reader = BufReader::new(read);
-    tokio::time::timeout(within, reader.read_until(b'\n', &mut answer))
-        .await
-        .map_err(|_| ClientError::NoAnswer { command: request.name(), within })??;
+    let answer = crate::connect::read_line(channel, within).map_err(|e| match e.kind() {
+        std::io::ErrorKind::TimedOut => ClientError::NoAnswer { command: request.name(), within },
+        _ => ClientError::Io(e),
+    })?;
     if answer.is_empty() {
         return Err(ClientError::StoppedBeforeAnswering(request.name()));
     }
