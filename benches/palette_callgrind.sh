@@ -3,12 +3,15 @@
 # from the CLI and left open about two seconds each (its caret blinking), under callgrind:
 # a count, not a time, so two builds compare exactly on a busy machine.
 #
-#   benches/palette_callgrind.sh [path/to/release/promptdeck] [label]
+#   benches/palette_callgrind.sh [path/to/release/promptdeck-app] [label]
+#
+# The app's own program, not the command line: `promptdeck` hands over to it by exec, which
+# valgrind would not follow. The app answers every command too.
 #
 # Needs valgrind, Xvfb and xdotool. Prints the total and the renderer's share; the full
 # profile is left in target/callgrind/<label>.out for callgrind_annotate.
 set -euo pipefail
-BIN=$(realpath "${1:-target/release/promptdeck}")
+BIN=$(realpath "${1:-target/release/promptdeck-app}")
 label=${2:-palette}
 out=target/callgrind
 mkdir -p "$out"
