@@ -19,6 +19,7 @@ use crate::widget::chip::chip;
 use crate::widget::frame::frame;
 use crate::widget::highlight;
 use crate::widget::keys::on_keys;
+use crate::widget::layer::own_layer;
 use crate::widget::status_dot::status_dot;
 use crate::{Indicator, Loadable, fill, theme};
 
@@ -437,7 +438,8 @@ impl State {
             .on_submit(Message::Submit)
             .padding(10)
             .size(18);
-        let mut header = row![input].spacing(10).align_y(iced::Center);
+        // Its text cursor comes and goes (blinking, and on showing the kept window).
+        let mut header = row![own_layer(input)].spacing(10).align_y(iced::Center);
         if self.indicator.needs_words() {
             header = header.push(text(self.indicator.label()).size(12).style(theme::muted));
         }
@@ -513,7 +515,8 @@ impl State {
             .spacing(ROW_SPACING)
             .into()
         });
-        let list = container(list).width(Length::FillPortion(3));
+        // A row's hover highlight comes and goes with the pointer.
+        let list = own_layer(container(list).width(Length::FillPortion(3)));
         row![list, self.preview_pane()].spacing(10).into()
     }
 

@@ -4,4 +4,5 @@ pub mod chip;
 pub mod frame;
 pub mod highlight;
 pub mod keys;
+pub mod layer;
 pub mod status_dot;
