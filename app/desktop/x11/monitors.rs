@@ -10,11 +10,15 @@ use crate::desktop::Monitor;
 /// The monitor under the pointer on `root`'s screen; `None` where RandR gives no monitors
 /// (an old server) or the pointer is on another screen.
 pub fn under_pointer(conn: &impl Connection, root: Window) -> Option<Monitor> {
-    let pointer = conn.query_pointer(root).ok()?.reply().ok()?;
+    // Both asked before either answer is read: one round trip to the X server, not two,
+    // on the way to showing the palette.
+    let pointer = conn.query_pointer(root).ok()?;
+    let monitors = conn.randr_get_monitors(root, true).ok()?;
+    let pointer = pointer.reply().ok()?;
+    let monitors = monitors.reply().ok()?.monitors;
     if !pointer.same_screen {
         return None;
     }
-    let monitors = conn.randr_get_monitors(root, true).ok()?.reply().ok()?.monitors;
     let monitors = monitors.iter().map(|m| Monitor {
         x: m.x.into(),
         y: m.y.into(),
