@@ -270,8 +270,15 @@ xdotool key Return
 wait_for 20 "the previous clipboard to come back" clipboard_is "kept before"
 notice=$(ui "s['paletteNotice']")
 [[ "$notice" == None ]] || fail "the palette said: $notice"
-xdotool windowfocus --sync "$notepad" key ctrl+a ctrl+c
-wait_for 10 "Notepad to hold the pasted prompt" clipboard_is "Yesterday, today, blockers"
+# Notepad's text, read through its own select-all and copy, sent again until the copy lands
+# (Wine hands the clipboard to X a moment after Ctrl+C); a failure says what Notepad held.
+deadline=$((SECONDS + 10))
+until xdotool windowfocus --sync "$notepad" key ctrl+a ctrl+c &&
+  clipboard_is "Yesterday, today, blockers"; do
+  ((SECONDS < deadline)) ||
+    fail "Notepad does not hold the pasted prompt; it holds: '$(xclip -o -selection clipboard 2>/dev/null)'"
+  sleep 0.2
+done
 
 step "the app mode switched in Windows' settings (its registry value) is followed at once"
 personalize='HKCU\Software\Microsoft\Windows\CurrentVersion\Themes\Personalize'
