@@ -54,18 +54,18 @@ pub fn main() {
     let mut openings = Openings { screen, background, session: &session };
 
     let floor_dir = session.dir("floor");
-    let socket = floor_dir.join("floor.sock");
     let mut command = session.command(floor::bench());
-    floor::as_app(&mut command, &socket, floor::Window::New).stderr(Stdio::null());
-    let floor_app = Running(floor::start(command, &socket));
+    floor::as_app(&mut command, &floor_dir, floor::Window::New).stderr(Stdio::null());
+    let floor_app = Running(floor::start(command, &floor_dir));
+    // Asked by the command that asks the app, on the floor's profile directory.
     let floor = openings.time("floor (bare iced, a new window each time)", runs, || {
-        run(floor::as_trigger(&mut session.command(floor::bench()), &socket));
+        run(session.command(BIN).arg("palette").env("PROMPTDECK_DATA_DIR", &floor_dir));
     });
     drop(floor_app);
     report.add(
         Figure::ms(
             Section::Palette,
-            "the floor under headless sway (240 Hz): a bare iced window drawing one line, asked by a new process, made new for every opening as the palette's is on Wayland",
+            "the floor under headless sway (240 Hz): a bare iced window drawing one line, asked by `promptdeck palette` (a new process), made new for every opening as the palette's is on Wayland",
             floor.drawn,
         )
         .detail(floor.detail()),

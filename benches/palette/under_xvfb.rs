@@ -64,7 +64,7 @@ pub fn main() {
         ("kept hidden between openings, as the palette's", &kept_floor),
     ] {
         report.add(
-            Figure::ms(Section::Palette, format!("the floor: a bare iced window drawing one line, asked by a process as the CLI asks, its window {kind}"), timings.drawn)
+            Figure::ms(Section::Palette, format!("the floor: a bare iced window drawing one line, asked by `promptdeck palette` (a new process) as the app is, its window {kind}"), timings.drawn)
                 .detail(timings.detail()),
         );
     }
@@ -259,7 +259,7 @@ impl Trigger {
         match self {
             Trigger::Cli => "`promptdeck palette` (a new process) asking the running app",
             Trigger::Hotkey => "the global hotkey (XTest)",
-            Trigger::Floor => "the floor's trigger",
+            Trigger::Floor => "`promptdeck palette` (a new process) asking the floor",
         }
     }
 }
@@ -276,12 +276,8 @@ fn measure(
     match trigger {
         Trigger::Cli => open_with_cli(data_dir, display),
         Trigger::Hotkey => press(conn, root, &[0xffe3, 0xffe1, 0x0020]),
-        Trigger::Floor => {
-            let mut trigger = Command::new(floor::bench());
-            let socket = data_dir.join("floor.sock");
-            let status = floor::as_trigger(&mut trigger, &socket).stdout(Stdio::null()).status();
-            assert!(status.expect("runs").success());
-        }
+        // The floor's profile directory, asked by the same command.
+        Trigger::Floor => open_with_cli(data_dir, display),
     }
     let window = next_event(conn, started, |event| match event {
         Event::MapNotify(e) => Some(e.window),
@@ -538,8 +534,7 @@ impl std::fmt::Display for Memory {
 }
 
 fn start_floor(dir: &std::path::Path, display: &str, kind: floor::Window) -> Child {
-    let socket = dir.join("floor.sock");
     let mut command = Command::new(floor::bench());
-    floor::as_app(&mut command, &socket, kind).env("DISPLAY", display).stderr(Stdio::null());
-    floor::start(command, &socket)
+    floor::as_app(&mut command, dir, kind).env("DISPLAY", display).stderr(Stdio::null());
+    floor::start(command, dir)
 }

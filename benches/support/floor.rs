@@ -1,14 +1,20 @@
-//! The floor the palette is measured against: a bare iced daemon that, each time a client
-//! connects to its socket, opens one undecorated window drawing one line of text where the
-//! palette draws its first row, in the palette's theme (dark, the title in the theme's text
-//! colour on the selected row's colour: the bench's "first row drawn" check looks for that
-//! text's pixels in both), and closes it on Escape. Nothing else: no runtime, no search, no
-//! list. Kept (`Window::Kept`), it makes its window hidden at start and shows
-//! and hides it, as the palette does on X11.
+//! The floor the palette is measured against: a bare iced daemon that, each time it is
+//! asked on a profile's control socket, answers as the app does and opens one undecorated
+//! window drawing one line of text where the palette draws its first row, in the palette's
+//! theme (dark, the title in the theme's text colour on the selected row's colour: the
+//! bench's "first row drawn" check looks for that text's pixels in both), and closes it on
+//! Escape. Nothing else: no runtime, no search, no list. Kept (`Window::Kept`), it makes its
+//! window hidden at start and shows and hides it, as the palette does on X11. It is asked by
+//! the very command that asks the app, `promptdeck palette` on its own profile directory, so
+//! both triggers start the same program and speak the same protocol.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+
+use promptdeck_client::control::ControlResponse;
+use promptdeck_client::profile::Profile;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use iced::futures::stream;
 use iced::widget::{column, container, space, text};
@@ -33,50 +39,45 @@ pub enum Window {
     Kept,
 }
 
-/// Set in the floor app a bench starts (the bench itself, run again), and in its trigger.
+/// Set in the floor app a bench starts (the bench itself, run again): its profile directory.
 const APP: &str = "PALETTE_BENCH_FLOOR_APP";
 /// Set in the floor app that keeps its window.
 const KEPT: &str = "PALETTE_BENCH_FLOOR_KEPT";
-const TRIGGER: &str = "PALETTE_BENCH_FLOOR_TRIGGER";
 
-/// Plays the part this process was started for, the floor app or its trigger, and says
-/// whether it was one: a bench calls this first.
+/// Plays the floor app if this process was started as one, and says whether it was: a
+/// bench calls this first.
 pub fn play_part() -> bool {
-    if let Some(socket) = std::env::var_os(APP) {
-        let kind = match std::env::var_os(KEPT) {
-            Some(_) => Window::Kept,
-            None => Window::New,
-        };
-        run(socket.into(), kind).expect("the floor app runs");
-        return true;
-    }
-    if let Some(socket) = std::env::var_os(TRIGGER) {
-        trigger(socket.into());
-        return true;
-    }
-    false
+    let Some(dir) = std::env::var_os(APP) else { return false };
+    let kind = match std::env::var_os(KEPT) {
+        Some(_) => Window::Kept,
+        None => Window::New,
+    };
+    run(Profile { data_dir: dir.into() }.control_path(), kind).expect("the floor app runs");
+    true
 }
 
-/// This bench's executable: run again, it plays the floor app or its trigger.
+/// This bench's executable: run again, it plays the floor app.
 pub fn bench() -> PathBuf {
     std::env::current_exe().expect("this bench")
 }
 
 /// Tells `command`, running `bench()` with the environment of its window system, to be the
-/// floor app serving `socket`.
-pub fn as_app<'c>(command: &'c mut Command, socket: &Path, kind: Window) -> &'c mut Command {
-    command.env(APP, socket);
+/// floor app answering on the profile directory `dir`'s control socket.
+pub fn as_app<'c>(command: &'c mut Command, dir: &Path, kind: Window) -> &'c mut Command {
+    command.env(APP, dir);
     if kind == Window::Kept {
         command.env(KEPT, "1");
     }
     command
 }
 
-/// Starts the floor app `command` and waits until it listens on `socket`.
-pub fn start(mut command: Command, socket: &Path) -> Child {
+/// Starts the floor app `command` for the profile directory `dir` and waits until it
+/// listens there.
+pub fn start(mut command: Command, dir: &Path) -> Child {
+    let socket = Profile { data_dir: dir.to_owned() }.control_path();
     let child = command.spawn().expect("starts the floor app");
     let started = Instant::now();
-    // Bound means listening; a connection now would itself open the window.
+    // Bound means listening; a request now is answered.
     while !socket.exists() {
         assert!(started.elapsed() < Duration::from_secs(20), "the floor app did not come up");
         std::thread::sleep(Duration::from_millis(10));
@@ -84,25 +85,13 @@ pub fn start(mut command: Command, socket: &Path) -> Child {
     child
 }
 
-/// Tells `command`, running `bench()`, to ask the floor app at `socket` for its window, as
-/// `promptdeck palette` asks the app: a new process.
-pub fn as_trigger<'c>(command: &'c mut Command, socket: &Path) -> &'c mut Command {
-    command.env(TRIGGER, socket)
-}
-
-/// Runs the floor app until killed, listening on `socket`.
+/// Runs the floor app until killed, answering on `socket`.
 fn run(socket: PathBuf, kind: Window) -> iced::Result {
     iced::daemon(move || Floor::boot(socket.clone(), kind), Floor::update, Floor::view)
         .title(|_: &Floor, _| "floor".to_owned())
         .theme(|_: &Floor, _| Theme::Dark)
         .subscription(Floor::subscription)
         .run()
-}
-
-/// Asks the floor app at `socket` for its window.
-fn trigger(socket: PathBuf) {
-    // Connecting is the request: the floor accepts and opens its window.
-    std::os::unix::net::UnixStream::connect(socket).expect("the floor listens");
 }
 
 struct Floor {
@@ -189,16 +178,28 @@ fn settings() -> Settings {
     }
 }
 
-/// One item per client that connects.
+/// One item per request: each client's line is answered at once, as the app answers
+/// `palette` once its windows have the command, and the window opens after.
 fn requests(socket: PathBuf) -> impl iced::futures::Stream<Item = ()> {
     stream::unfold(None, move |listener: Option<tokio::net::UnixListener>| {
         let socket = socket.clone();
         async move {
             let listener = match listener {
                 Some(listener) => listener,
-                None => tokio::net::UnixListener::bind(&socket).expect("binds the floor socket"),
+                None => {
+                    let run = socket.parent().expect("the socket's directory");
+                    std::fs::create_dir_all(run).expect("makes the floor's run directory");
+                    tokio::net::UnixListener::bind(&socket).expect("binds the floor socket")
+                }
             };
-            listener.accept().await.ok()?;
+            let (stream, _) = listener.accept().await.ok()?;
+            let (read, mut write) = stream.into_split();
+            let mut request = String::new();
+            BufReader::new(read).read_line(&mut request).await.ok()?;
+            let done = ControlResponse::Done { message: "opening the floor".into() };
+            let mut answer = serde_json::to_vec(&done).expect("an answer");
+            answer.push(b'\n');
+            write.write_all(&answer).await.ok()?;
             Some(((), Some(listener)))
         }
     })
