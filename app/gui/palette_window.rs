@@ -120,7 +120,9 @@ impl Promptdeck {
         if !can_keep {
             return window::close(id);
         }
-        let kept = PaletteWindow::hidden(self.new_palette(), true, placed_on);
+        let mut fresh = self.new_palette();
+        fresh.keep_preview_of(&closed.state);
+        let kept = PaletteWindow::hidden(fresh, true, placed_on);
         self.windows.insert(id, Window::Palette(kept));
         window::set_mode(id, Mode::Hidden).chain(self.kept_palette_preview())
     }
@@ -132,8 +134,9 @@ impl Promptdeck {
     ) -> Task<Message> {
         let Ok(rows) = result else { return Task::none() };
         self.recent = Some(rows);
-        let fresh = self.new_palette();
+        let mut fresh = self.new_palette();
         let Some((_, kept)) = self.windows.hidden_palette_mut() else { return Task::none() };
+        fresh.keep_preview_of(&kept.state);
         kept.state = fresh;
         self.kept_palette_preview()
     }

@@ -82,17 +82,26 @@ pub enum Scope {
 /// The selected prompt's body, and what of it the preview pane shows for the query.
 struct Preview {
     key: PromptKey,
+    /// The row's `updated_at` when the body came: a row listed later with another is a
+    /// prompt edited since (here or on another device), whose body is fetched again.
+    updated_at: i64,
     body: String,
     shown: String,
 }
 
 impl Preview {
-    fn new(key: PromptKey, body: &str, query: &str) -> Self {
+    fn new(key: PromptKey, updated_at: i64, body: &str, query: &str) -> Self {
         Self {
             key,
+            updated_at,
             body: body.to_owned(),
             shown: excerpt::around_match(body, query, PREVIEW_CHARS),
         }
+    }
+
+    /// Whether this is the body of `row` as listed.
+    fn is_of(&self, row: &PromptSummary) -> bool {
+        self.key == row.key() && self.updated_at == row.updated_at
     }
 
     /// Shows the part of the body that `query` matches.
@@ -384,12 +393,24 @@ impl State {
         self.preview_action()
     }
 
-    /// The selected prompt, when its body is not shown yet: for the app to fetch it.
+    /// The selected prompt, when its body (as it was last listed) is not shown yet: for the
+    /// app to fetch it.
     pub fn wanted_preview(&self) -> Option<PromptKey> {
-        let selected = self.selected()?.key();
+        let selected = self.selected()?;
         match &self.preview {
-            Some(preview) if preview.key == selected => None,
-            _ => Some(selected),
+            Some(preview) if preview.is_of(selected) => None,
+            _ => Some(selected.key()),
+        }
+    }
+
+    /// Starts with the body `earlier` previewed, where it is that of the prompt selected
+    /// here as listed here: the kept palette, reset on closing, has its body at hand and
+    /// neither fetches nor draws it again.
+    pub fn keep_preview_of(&mut self, earlier: &State) {
+        let (Some(preview), Some(selected)) = (&earlier.preview, self.selected()) else { return };
+        if preview.is_of(selected) {
+            let key = preview.key.clone();
+            self.preview = Some(Preview::new(key, preview.updated_at, &preview.body, &self.query));
         }
     }
 
@@ -405,9 +426,9 @@ impl State {
     /// The body of `key` for the preview, from where the query matches it; dropped if the
     /// selection moved on meanwhile.
     pub fn show_preview(&mut self, key: PromptKey, body: &str) {
-        if self.selected().is_some_and(|p| p.key() == key) {
-            self.preview = Some(Preview::new(key, body, &self.query));
-        }
+        let Some(selected) = self.selected().filter(|p| p.key() == key) else { return };
+        let updated_at = selected.updated_at;
+        self.preview = Some(Preview::new(key, updated_at, body, &self.query));
     }
 
     pub fn set_indicator(&mut self, indicator: Indicator) {

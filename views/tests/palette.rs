@@ -277,6 +277,46 @@ fn the_selected_prompt_is_previewed_in_full_and_follows_the_selection() -> Resul
     Ok(())
 }
 
+#[test]
+fn a_prompt_edited_since_its_body_came_is_previewed_again() -> Result<(), Error> {
+    let mut state = State::new(Some(library()), Indicator::LocalOnly);
+    state.show_preview(key("a"), "the body before the edit");
+    assert_eq!(state.wanted_preview(), None);
+
+    // The same prompt, listed again after an edit (here, or synced from another device).
+    let mut edited = library();
+    edited[0].updated_at = 5;
+    let answer = state.show_results("", Ok(edited.clone()));
+    assert_eq!(answer, Action::Preview(key("a")), "the edited body is asked for");
+    state.show_preview(key("a"), "the body after the edit");
+    let mut ui = simulator(state.view());
+    ui.find("the body after the edit")?;
+    drop(ui);
+    assert_eq!(state.show_results("", Ok(edited)), Action::None, "listed unchanged: kept");
+    Ok(())
+}
+
+#[test]
+fn a_palette_reset_on_closing_keeps_the_body_it_has_of_its_first_prompt() -> Result<(), Error> {
+    let mut closed = State::new(Some(library()), Indicator::LocalOnly);
+    closed.show_preview(key("a"), "the first prompt's body");
+
+    let mut kept = State::new(Some(library()), Indicator::LocalOnly);
+    kept.keep_preview_of(&closed);
+    assert_eq!(kept.wanted_preview(), None, "nothing to fetch again");
+    let mut ui = simulator(kept.view());
+    ui.find("the first prompt's body")?;
+    drop(ui);
+
+    // Edited since: the body at hand is not that of the prompt listed now.
+    let mut edited = library();
+    edited[0].updated_at = 5;
+    let mut fresh = State::new(Some(edited), Indicator::LocalOnly);
+    fresh.keep_preview_of(&closed);
+    assert_eq!(fresh.wanted_preview(), Some(key("a")));
+    Ok(())
+}
+
 fn shift(key: impl Into<Key>) -> iced::Event {
     pressed(key, Modifiers::SHIFT)
 }
