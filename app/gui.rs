@@ -6,6 +6,7 @@
 //! `settings_window`); what they ask of the runtime is in `requests`, what `status --json`
 //! shows of them in `report`.
 
+mod first_page;
 mod library_window;
 mod palette_window;
 mod preferences;
@@ -77,7 +78,7 @@ struct Promptdeck {
     settings_problem: Option<SettingsError>,
     status: RuntimeStatus,
     /// The palette's first frame: the best prompts for an empty query, kept fresh.
-    recent: Option<Vec<PromptSummary>>,
+    first_page: first_page::FirstPage,
     windows: Windows,
     report: watch::Sender<Option<UiReport>>,
     /// What the desktop prefers, for the "system" theme.
@@ -160,7 +161,7 @@ impl Promptdeck {
             hotkey_problems: Vec::new(),
             settings_file,
             settings_problem: None,
-            recent: None,
+            first_page: first_page::FirstPage::default(),
             windows: Windows::default(),
             report,
             color_scheme: ColorScheme::NoPreference,
@@ -172,7 +173,7 @@ impl Promptdeck {
             Task::run(commands(ui_rx), Message::Command),
             Task::run(status_changes(statuses), Message::Status),
             Task::run(color_schemes, Message::ColorScheme),
-            requests::recent(&app.runtime),
+            app.ask_first_page(),
         ];
         if first_start {
             tasks.push(app.open_library());
@@ -340,7 +341,7 @@ impl Promptdeck {
             })
             .collect();
         if data_changed {
-            tasks.push(requests::recent(&self.runtime));
+            tasks.push(self.ask_first_page());
         }
         Task::batch(tasks)
     }

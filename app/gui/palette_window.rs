@@ -59,8 +59,11 @@ impl Promptdeck {
         palette.target = target;
         let within = self.settings.remember_search;
         let resumed = self.last_search.take().filter(|(_, closed)| closed.elapsed() < within);
+        // A kept or new palette starts from the first page; searched again only where that
+        // may be out of date.
         let search = match resumed {
             Some((last, _)) => palette.state.resume(last),
+            None if self.first_page.is_current(Instant::now()) => palette::Action::None,
             None => palette.state.data_changed(),
         };
         let focus_taker = self.desktop.focus_taker();
@@ -82,7 +85,8 @@ impl Promptdeck {
     /// A palette as it opens: the best prompts for an empty query, the sync state, the
     /// workspaces, and the first prompt's body when it is at hand.
     pub(super) fn new_palette(&self) -> palette::State {
-        let mut state = palette::State::new(self.recent.clone(), status::indicator(&self.status));
+        let mut state =
+            palette::State::new(self.first_page.rows(), status::indicator(&self.status));
         state.set_workspaces(status::workspaces(&self.status), &self.status.active_space);
         state
     }
@@ -127,13 +131,22 @@ impl Promptdeck {
         window::set_mode(id, Mode::Hidden).chain(self.kept_palette_preview())
     }
 
+    /// Asks for the palette's first page again.
+    pub(super) fn ask_first_page(&mut self) -> Task<Message> {
+        self.first_page.asked();
+        requests::recent(&self.runtime)
+    }
+
     /// The palette's first page came: the kept palette starts again from it.
     pub(super) fn recent_listed(
         &mut self,
         result: Result<Vec<PromptSummary>, RequestError>,
     ) -> Task<Message> {
-        let Ok(rows) = result else { return Task::none() };
-        self.recent = Some(rows);
+        let listed = result.is_ok();
+        self.first_page.answered(result, Instant::now());
+        if !listed {
+            return Task::none();
+        }
         let mut fresh = self.new_palette();
         let Some((_, kept)) = self.windows.hidden_palette_mut() else { return Task::none() };
         fresh.keep_preview_of(&kept.state);
