@@ -6,3 +6,4 @@ pub mod highlight;
 pub mod keys;
 pub mod layer;
 pub mod status_dot;
+mod wrapped;
