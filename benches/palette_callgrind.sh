@@ -23,29 +23,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkfifo "$work/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/displayfd" 2>/dev/null &
-pids+=($!)
-read -r display <"$work/displayfd"
-export DISPLAY=":$display" PROMPTDECK_DATA_DIR=$work/profile PROMPTDECK_LOG=warn
+# shellcheck source=benches/support/palette_xvfb.sh
+source "$(dirname "$0")/support/palette_xvfb.sh"
+start_xvfb
 
-wait_for() { # SECONDS COMMAND...
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || { echo "timed out: $*" >&2; exit 1; }
-    sleep 0.1
-  done
-}
-palette_open() { xdotool search --onlyvisible --name '^Promptdeck palette$'; }
-palette_closed() { ! palette_open; }
-
-# Thirty prompts of the same shape, so every run draws the same rows.
 "$BIN" --headless &
 wait_for 30 "$BIN" status
-for i in $(seq 30); do
-  "$BIN" add --title "Prompt number $i about summaries" --tag work --tag notes --body \
-    "Summarise the following meeting notes into five bullet points, each one line, with owners and dates where they were said; then list open questions $i." >/dev/null
-done
+add_prompts
 "$BIN" quit
 gone() { ! "$BIN" status; }
 wait_for 30 gone

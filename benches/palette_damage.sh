@@ -37,29 +37,15 @@ for i in 0 1 2 3 4 5; do for j in 0 1 2 3; do rects+=" r${i}_$j=+$((i * 16 + j *
 probe_at draw _ZN14iced_tiny_skia8Renderer4draw $rects
 probe_at glyph _ZN11cosmic_text5swash11swash_image
 
-mkfifo "$work/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/displayfd" 2>/dev/null &
-pids+=($!)
-read -r display <"$work/displayfd"
-export DISPLAY=":$display" PROMPTDECK_DATA_DIR=$work/profile PROMPTDECK_LOG=warn
-wait_for() { # SECONDS COMMAND...
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || { echo "timed out: $*" >&2; exit 1; }
-    sleep 0.05
-  done
-}
-palette_open() { xdotool search --onlyvisible --name '^Promptdeck palette$'; }
-palette_closed() { ! palette_open; }
+# shellcheck source=benches/support/palette_xvfb.sh
+source "$(dirname "$0")/support/palette_xvfb.sh"
+start_xvfb
 
 "$BIN" &
 app=$!
 pids+=("$app")
 wait_for 60 "$BIN" status
-for i in $(seq 30); do
-  "$BIN" add --title "Prompt number $i about summaries" --tag work --tag notes --body \
-    "Summarise the following meeting notes into five bullet points, each one line, with owners and dates where they were said; then list open questions $i." >/dev/null
-done
+add_prompts
 # Warm: glyphs rasterised once, the window kept.
 for _ in 1 2 3; do
   "$BIN" palette >/dev/null; wait_for 30 palette_open; xdotool key Escape; wait_for 30 palette_closed
