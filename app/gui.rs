@@ -95,8 +95,8 @@ enum Message {
     Status(RuntimeStatus),
     /// The desktop's light or dark preference, at start and on every change.
     ColorScheme(ColorScheme),
-    /// The palette's first-frame list was refreshed.
-    Recent(Result<Vec<PromptSummary>, RequestError>),
+    /// The palette's first page came (see `first_page`).
+    FirstPage(Result<Vec<PromptSummary>, RequestError>),
     /// The palette's selected prompt in full, for its preview.
     Previewed(window::Id, PromptKey, Arc<Prompt>),
     /// The prompt chosen in the palette, in full, to insert or (`copy`) to copy, with the
@@ -229,7 +229,7 @@ impl Promptdeck {
             Message::Command(command) => self.command(command),
             Message::Status(status) => self.status_changed(status),
             Message::ColorScheme(scheme) => self.color_scheme_changed(scheme),
-            Message::Recent(result) => self.recent_listed(result),
+            Message::FirstPage(result) => self.first_page_listed(result),
             Message::WindowClosed(id) => self.window_closed(id),
             Message::PaletteMade(id) => self.palette_made(id),
             Message::PaletteAskedAgain(id) => self.palette_asked_again(id),

@@ -134,11 +134,11 @@ impl Promptdeck {
     /// Asks for the palette's first page again.
     pub(super) fn ask_first_page(&mut self) -> Task<Message> {
         self.first_page.asked();
-        requests::recent(&self.runtime)
+        requests::first_page(&self.runtime)
     }
 
     /// The palette's first page came: the kept palette starts again from it.
-    pub(super) fn recent_listed(
+    pub(super) fn first_page_listed(
         &mut self,
         result: Result<Vec<PromptSummary>, RequestError>,
     ) -> Task<Message> {

@@ -36,11 +36,11 @@ fn summaries(hits: Vec<SearchHit>) -> Vec<PromptSummary> {
 }
 
 /// The palette's first frame: the best prompts for an empty query.
-pub fn recent(runtime: &RuntimeHandle) -> Task<Message> {
+pub fn first_page(runtime: &RuntimeHandle) -> Task<Message> {
     let runtime = runtime.clone();
     Task::perform(
         async move { runtime.search(&Origin("recent".into()), "", PALETTE_ROWS).await.map(summaries) },
-        Message::Recent,
+        Message::FirstPage,
     )
 }
 
