@@ -23,9 +23,8 @@ pub fn connect(path: &Path) -> io::Result<Channel> {
 /// Reads up to and including the first newline, or to the end if the instance closes first,
 /// giving up with `ErrorKind::TimedOut` once `within` has passed.
 #[cfg(unix)]
-pub fn read_line(channel: Channel, within: Duration) -> io::Result<Vec<u8>> {
+pub fn read_line(mut channel: Channel, within: Duration) -> io::Result<Vec<u8>> {
     let deadline = Instant::now() + within;
-    let mut channel = channel;
     let mut line = Vec::new();
     let mut chunk = [0; 8192];
     loop {
