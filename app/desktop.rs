@@ -256,7 +256,8 @@ pub trait Focus: Send + Sync {
 pub trait Keys: Send {
     /// The paste shortcut `target` expects.
     fn paste_keys_for(&self, target: Target) -> PasteKeys;
-    /// Gives the keyboard back to `target`.
+    /// Gives the keyboard back to `target`, returning once the window system says it has
+    /// it (or once the backend's wait for that runs out: keys are sent then all the same).
     fn focus(&self, target: Target) -> Result<(), DesktopError>;
     fn press_paste(&self, keys: PasteKeys) -> Result<(), DesktopError>;
     /// Presses Left `times` times: the caret walks back to a prompt's `{{cursor}}`.
@@ -322,8 +323,44 @@ pub trait Clipboard: Send {
     fn put(&mut self, text: &str) -> Result<(), DesktopError>;
     /// Puts back what `snapshot` saw.
     fn restore(&mut self, snapshot: Snapshot);
+    /// Waits, up to `cap`, for `target` to read what [`Clipboard::put`] placed and to stop
+    /// reading it. A backend that cannot see who reads the clipboard says so at once.
+    fn wait_until_taken(&mut self, _target: Target, _cap: std::time::Duration) -> Taken {
+        Taken::Unseen
+    }
     /// The selected text, or the clipboard's when nothing is selected.
     fn selection(&mut self) -> Result<String, CaptureError>;
+}
+
+/// The most a backend waits for the window system to say a window it gave the keyboard
+/// back to has it; keys are sent then all the same.
+const FOCUS_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Asks `has_focus` until it says yes or [`FOCUS_WAIT`] has passed. The window manager
+/// hands the keyboard over in its own time: keys sent sooner land in the window that had it.
+pub fn wait_for_focus(mut has_focus: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + FOCUS_WAIT;
+    while !has_focus() {
+        if std::time::Instant::now() >= deadline {
+            tracing::debug!(waited = ?FOCUS_WAIT, "the target was not seen to take the keyboard");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Who read the clipboard after a paste's keys were sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// The window pasted into read it, and has asked for nothing more since.
+    ByTarget,
+    /// Other applications read it (a clipboard manager does at every change), the target
+    /// did not, or not in a way that can be told apart (a read through another process).
+    ByOthersOnly,
+    /// No one read it: the paste did not happen.
+    ByNobody,
+    /// This backend cannot tell.
+    Unseen,
 }
 
 /// The tray icon.

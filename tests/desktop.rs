@@ -5,9 +5,11 @@
 
 mod support;
 
+use std::time::Duration;
 use support::bus::SessionBus;
 use support::clipboard_owner::{ENDLESS_PIECE, Offer, RichClipboardOwner, SlowClipboardOwner};
 use support::keyboard::Keyboard;
+use support::late_paster::{LatePaster, OnPaste};
 use support::{Instance, WAIT, Xvfb, eventually, status};
 use x11rb::connection::Connection;
 use x11rb::protocol::randr::{ConnectionExt as _, MonitorInfo};
@@ -199,6 +201,32 @@ fn window_shown(keyboard: &Keyboard, name: &str) -> Option<Window> {
     })
 }
 
+/// Gives `target` the keyboard, opens the palette over it with the hotkey and picks the
+/// profile's one prompt.
+fn insert_the_prompt_into(keyboard: &Keyboard, dir: &std::path::Path, target: Window) {
+    keyboard
+        .conn
+        .set_input_focus(InputFocus::PARENT, target, x11rb::CURRENT_TIME)
+        .expect("sent")
+        .check()
+        .expect("the target takes the keyboard");
+    keyboard.chord(&[key::Control_L, key::Shift_L, key::space]);
+    eventually("the hotkey to open the palette", WAIT, || {
+        (ui(dir)?["paletteRows"] == 1).then_some(())
+    });
+    eventually("the palette to take the keyboard", WAIT, || {
+        (focused_name(keyboard)? == "Promptdeck palette").then_some(())
+    });
+    keyboard.chord(&[key::Return]);
+}
+
+/// Whether the profile's one prompt has been used once.
+fn used_once(app: &Instance) -> Option<()> {
+    let listed = app.cli(&["list", "--json"]);
+    let prompts: serde_json::Value = serde_json::from_slice(&listed.stdout).ok()?;
+    (prompts[0]["useCount"] == 1).then_some(())
+}
+
 /// What `xclip` reads from the clipboard of `xvfb` in `target` (INCR transfers included),
 /// within ten seconds.
 fn clipboard_in(xvfb: &Xvfb, target: &str) -> Vec<u8> {
@@ -263,26 +291,9 @@ fn the_clipboard_comes_back_in_every_target_it_held_after_a_paste() {
         offers.iter().map(|o| (o.target, o.bytes.clone())).collect();
     let owner = RichClipboardOwner::start(&xvfb, offers, Some("application/x-endless"));
 
-    keyboard
-        .conn
-        .set_input_focus(InputFocus::PARENT, target, x11rb::CURRENT_TIME)
-        .expect("sent")
-        .check()
-        .expect("the xterm takes the keyboard");
-    keyboard.chord(&[key::Control_L, key::Shift_L, key::space]);
-    eventually("the hotkey to open the palette", WAIT, || {
-        (ui(dir.path())?["paletteRows"] == 1).then_some(())
-    });
-    eventually("the palette to take the keyboard", WAIT, || {
-        (focused_name(&keyboard)? == "Promptdeck palette").then_some(())
-    });
-    keyboard.chord(&[key::Return]);
+    insert_the_prompt_into(&keyboard, dir.path(), target);
     // The use is counted once the paste, and the clipboard's restoring, are done.
-    eventually("the insertion to be counted", WAIT, || {
-        let listed = app.cli(&["list", "--json"]);
-        let prompts: serde_json::Value = serde_json::from_slice(&listed.stdout).ok()?;
-        (prompts[0]["useCount"] == 1).then_some(())
-    });
+    eventually("the insertion to be counted", WAIT, || used_once(&app));
     eventually("the keyboard back in the xterm", WAIT, || {
         (focused_name(&keyboard)? == "pd-target").then_some(())
     });
@@ -307,4 +318,58 @@ fn the_clipboard_comes_back_in_every_target_it_held_after_a_paste() {
     let _ = xterm.kill();
     let _ = xterm.wait();
     drop(app);
+}
+
+/// The clipboard before an insertion: one text target, "Before".
+fn clipboard_holding_before(xvfb: &Xvfb) -> RichClipboardOwner {
+    let offer = Offer { target: "UTF8_STRING", type_: "UTF8_STRING", bytes: b"Before".into() };
+    RichClipboardOwner::start(xvfb, vec![offer], None)
+}
+
+/// An application busy when the paste keys come reads the clipboard late (here 1.5 s after,
+/// where the old clipboard came back at 0.5 s), and a clipboard manager reads it at once:
+/// the window still pastes the prompt. The clipboard comes back once the window pasted
+/// into has read it, whoever else read it first.
+#[test]
+fn a_window_slow_to_read_the_clipboard_still_pastes_the_prompt() {
+    let xvfb = Xvfb::start();
+    let bus = SessionBus::start();
+    let keyboard = Keyboard::connect(&xvfb);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
+    eventually("the app's hotkeys", WAIT, || (ui(dir.path())?["hotkeysBy"] == "x11").then_some(()));
+    let _before = clipboard_holding_before(&xvfb);
+    let late = OnPaste::ReadAfter(Duration::from_millis(1500));
+    let paster = LatePaster::start(&xvfb, "pd-late", late);
+    eventually("the window to show", WAIT, || window_shown(&keyboard, "pd-late"));
+
+    insert_the_prompt_into(&keyboard, dir.path(), paster.window);
+    let pasted = paster.pasted(WAIT);
+    assert_eq!(pasted.bystander, "Hello there", "the clipboard manager read the prompt first");
+    assert_eq!(pasted.window, "Hello there", "the window pasted the prompt");
+    eventually("the insertion to be counted", WAIT, || used_once(&app));
+    eventually("the previous clipboard to come back", WAIT, || {
+        (clipboard_in(&xvfb, "UTF8_STRING") == b"Before").then_some(())
+    });
+}
+
+/// A window that the paste keys do nothing in never reads the clipboard: the insertion
+/// ends leaving the prompt on the clipboard for the user to paste by hand, rather than
+/// putting back what was there and losing the prompt.
+#[test]
+fn a_paste_the_window_never_reads_leaves_the_prompt_on_the_clipboard() {
+    let xvfb = Xvfb::start();
+    let bus = SessionBus::start();
+    let keyboard = Keyboard::connect(&xvfb);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
+    eventually("the app's hotkeys", WAIT, || (ui(dir.path())?["hotkeysBy"] == "x11").then_some(()));
+    let _before = clipboard_holding_before(&xvfb);
+    let paster = LatePaster::start(&xvfb, "pd-deaf", OnPaste::Ignore);
+    eventually("the window to show", WAIT, || window_shown(&keyboard, "pd-deaf"));
+
+    insert_the_prompt_into(&keyboard, dir.path(), paster.window);
+    paster.wait_for_paste_keys(WAIT);
+    eventually("the insertion to be counted", WAIT, || used_once(&app));
+    assert_eq!(clipboard_in(&xvfb, "UTF8_STRING"), b"Hello there", "the prompt was taken back");
 }

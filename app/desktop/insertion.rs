@@ -1,22 +1,25 @@
 //! Insertion: the prompt, filled in, onto the clipboard; focus back to the window the user
 //! was in; the paste shortcut that window expects; the caret to `{{cursor}}`; and the
-//! previous clipboard back. Platform-free: the keys and the clipboard are the backend's.
-//! Runs on the desktop's worker, where its waits hold up nothing else.
+//! previous clipboard back once that window has read the prompt. Platform-free: the keys
+//! and the clipboard are the backend's. Runs on the desktop's worker, where its waits hold
+//! up nothing else.
 
 use std::time::Duration;
 
 use promptdeck_protocol::template::Filled;
 
 use super::filling::{self, Moment};
-use super::{Clipboard, Delivery, DesktopError, Insertion, Keys};
+use super::{Clipboard, Delivery, DesktopError, Insertion, Keys, Taken};
 
-/// Lets the window manager hand focus back before keys arrive.
-const FOCUS_SETTLE: Duration = Duration::from_millis(60);
-/// The target reads the clipboard after it sees the keys; restoring sooner would paste the
-/// old content.
+/// The most waited for the target to read the clipboard after the paste keys. A target that
+/// has not read it by then did not take the paste: the prompt stays on the clipboard.
+const READ_CAP: Duration = Duration::from_secs(3);
+/// Where the backend cannot see who reads the clipboard: the target reads it after it sees
+/// the keys, and restoring sooner would paste the old content.
 const RESTORE_AFTER: Duration = Duration::from_millis(500);
-/// The pasted text arrives through a selection transfer after the keys; caret moves sent
-/// sooner would land before it.
+/// Where the target was not seen reading: the pasted text arrives through a selection
+/// transfer after the keys, and caret moves sent sooner would land before it. Once the
+/// target has read it, the text is in its queue ahead of any key sent after.
 const PASTE_SETTLE: Duration = Duration::from_millis(150);
 
 /// How an insertion ended.
@@ -65,27 +68,34 @@ pub fn deliver(
         Err(e) => return Ok(Inserted::OnClipboard { reason: e.to_string() }),
     };
     let paste = keys.paste_keys_for(target);
-    let pasted = keys.focus(target).and_then(|()| {
-        std::thread::sleep(FOCUS_SETTLE);
-        keys.press_paste(paste)
-    });
-    if let Err(e) = pasted {
+    if let Err(e) = keys.focus(target).and_then(|()| keys.press_paste(paste)) {
         return Ok(Inserted::OnClipboard { reason: e.to_string() });
     }
-    move_to_cursor(keys.as_ref(), &filled);
-    std::thread::sleep(RESTORE_AFTER);
+    let taken = clipboard.wait_until_taken(target, READ_CAP);
+    if taken == Taken::ByNobody {
+        // What the clipboard held before is let go: the prompt is what the user needs now.
+        tracing::warn!(?paste, waited = ?READ_CAP, "the window never read the pasted prompt");
+        let reason = "the window did not take the paste".into();
+        return Ok(Inserted::OnClipboard { reason });
+    }
+    move_to_cursor(keys.as_ref(), &filled, taken);
+    if taken == Taken::Unseen {
+        std::thread::sleep(RESTORE_AFTER);
+    }
     clipboard.restore(snapshot);
-    tracing::info!(?paste, "pasted");
+    tracing::info!(?paste, ?taken, "pasted");
     Ok(Inserted::Pasted)
 }
 
 /// Walks the caret back from the end of the pasted text to its `{{cursor}}`.
-fn move_to_cursor(keys: &dyn Keys, filled: &Filled) {
+fn move_to_cursor(keys: &dyn Keys, filled: &Filled, taken: Taken) {
     let back = filling::moves_back(filled);
     if back == 0 {
         return;
     }
-    std::thread::sleep(PASTE_SETTLE);
+    if taken != Taken::ByTarget {
+        std::thread::sleep(PASTE_SETTLE);
+    }
     if let Err(e) = keys.press_left(back) {
         tracing::warn!(error = %e, "the caret stayed at the end of the prompt");
     }

@@ -15,6 +15,8 @@ pub mod bus;
 pub mod clipboard_owner;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod keyboard;
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod late_paster;
 #[path = "../../actors/tests/support/node.rs"]
 pub mod node;
 #[path = "../../actors/tests/support/oidc.rs"]

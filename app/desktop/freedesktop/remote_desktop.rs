@@ -207,14 +207,19 @@ fn read_token(path: &std::path::Path) -> Option<String> {
     (one_word && text.len() as u64 <= TOKEN_CAP).then(|| token.to_owned())
 }
 
+/// How long the compositor is given to hand the keyboard back after the palette closed.
+const REFOCUS_SETTLE: std::time::Duration = std::time::Duration::from_millis(60);
+
 impl Keys for PortalKeyboard {
     fn paste_keys_for(&self, _target: Target) -> PasteKeys {
         PasteKeys::CtrlV
     }
 
     /// The compositor gives the keyboard back to the window that had it when the palette
-    /// closes; a client cannot name another's window here.
+    /// closes; a client cannot name another's window here, nor learn when it has it: the
+    /// keys wait a moment for the compositor.
     fn focus(&self, _target: Target) -> Result<(), DesktopError> {
+        std::thread::sleep(REFOCUS_SETTLE);
         Ok(())
     }
 

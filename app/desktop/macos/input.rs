@@ -98,9 +98,11 @@ impl Keys for MacInput {
 
     fn focus(&self, target: Target) -> Result<(), DesktopError> {
         let app = Self::running(target)?;
-        app.activateWithOptions(NSApplicationActivationOptions::empty())
-            .then_some(())
-            .ok_or_else(|| DesktopError::MacOs("would not give the keyboard back".into()))
+        if !app.activateWithOptions(NSApplicationActivationOptions::empty()) {
+            return Err(DesktopError::MacOs("would not give the keyboard back".into()));
+        }
+        crate::desktop::wait_for_focus(|| app.isActive());
+        Ok(())
     }
 
     fn press_paste(&self, _keys: PasteKeys) -> Result<(), DesktopError> {

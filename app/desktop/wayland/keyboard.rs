@@ -158,7 +158,9 @@ impl Keys for VirtualKeyboard {
     }
 
     fn focus(&self, target: Target) -> Result<(), DesktopError> {
-        self.toplevels.activate(target)
+        self.toplevels.activate(target)?;
+        crate::desktop::wait_for_focus(|| self.toplevels.is_activated(target));
+        Ok(())
     }
 
     fn press_paste(&self, keys: PasteKeys) -> Result<(), DesktopError> {

@@ -98,6 +98,12 @@ impl Toplevels {
             .map(|(number, _)| Target(number.0))
     }
 
+    /// Whether the compositor has said `target` has the keyboard.
+    pub fn is_activated(&self, target: Target) -> bool {
+        let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        known.windows.get(&Number(target.0)).is_some_and(|w| w.activated)
+    }
+
     /// The app id of `target`, if it is still open.
     pub fn app_id(&self, target: Target) -> Option<String> {
         let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);

@@ -206,7 +206,10 @@ impl Keys for WindowsInput {
                     .into(),
             ));
         }
-        bring_forward(window)
+        bring_forward(window)?;
+        // SAFETY: no arguments.
+        crate::desktop::wait_for_focus(|| unsafe { GetForegroundWindow() } == window);
+        Ok(())
     }
 
     fn press_paste(&self, keys: PasteKeys) -> Result<(), DesktopError> {

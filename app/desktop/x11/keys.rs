@@ -185,7 +185,15 @@ impl Keys for X11 {
     }
 
     fn focus(&self, target: Target) -> Result<(), DesktopError> {
-        self.give_focus(Window::try_from(target.0).map_err(x11_error)?)
+        let window = Window::try_from(target.0).map_err(x11_error)?;
+        self.give_focus(window)?;
+        // The application may put the keyboard in another of its windows (a child, a
+        // proxy): any window of the target's client will do.
+        let client_bits = !self.conn.setup().resource_id_mask;
+        crate::desktop::wait_for_focus(|| {
+            self.focused_window().is_some_and(|f| f & client_bits == window & client_bits)
+        });
+        Ok(())
     }
 
     fn press_paste(&self, keys: PasteKeys) -> Result<(), DesktopError> {

@@ -1,11 +1,15 @@
-//! Owns a selection (CLIPBOARD) and gives what a snapshot kept back in every target it was
-//! read in, each typed as its first owner typed it, large ones in `INCR` pieces (ICCCM
-//! 2.5, 2.7.2). A thread of its own answers requestors for as long as the app runs, or until
-//! another application takes the selection.
+//! Owns selections (CLIPBOARD, PRIMARY) and gives what they hold in every target: the
+//! prompt being pasted, or what a snapshot kept, each typed as its first owner typed it,
+//! large ones in `INCR` pieces (ICCCM 2.5, 2.7.2). A thread of its own answers requestors for
+//! as long as the app runs, or until another application takes the selection. It notes
+//! which client read what it gave, and when: an insertion restores the clipboard once the
+//! window it pasted into has read the prompt, not after a guess of how long that takes.
 //!
 //! `MULTIPLE` is refused: requestors fall back to asking target by target.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use x11rb::connection::{Connection, RequestConnection};
 use x11rb::protocol::Event;
@@ -17,7 +21,7 @@ use x11rb::protocol::xproto::{
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
-use crate::desktop::{DesktopError, Offered};
+use crate::desktop::{DesktopError, Offered, Taken};
 
 x11rb::atom_manager! {
     Atoms: AtomsCookie {
@@ -42,9 +46,16 @@ struct Shared {
     conn: RustConnection,
     window: Window,
     atoms: Atoms,
-    /// Taken together with the X server's word on who owns the selection, so that a
-    /// SelectionClear for an older ownership never empties a newer one.
-    served: Mutex<Option<Served>>,
+    /// One per selection owned. Taken together with the X server's word on who owns the
+    /// selection, so that a SelectionClear for an older ownership never empties a newer one.
+    served: Mutex<Vec<Served>>,
+    /// When each X client (by its resource base) last read a target of ours since
+    /// [`SelectionOwner::forget_reads`]; at most one entry per client the server has.
+    reads: Mutex<HashMap<u32, Instant>>,
+    read: Condvar,
+    /// The bits of a resource id that name its client: the same for every window of one
+    /// client, so a requestor is told to be the target's application by them.
+    client_bits: u32,
     piece: usize,
 }
 
@@ -95,7 +106,17 @@ impl SelectionOwner {
         let atoms = Atoms::new(&conn).map_err(x11_error)?.reply().map_err(x11_error)?;
         // Room for the request's own header.
         let piece = MOST_PIECE.min(conn.maximum_request_bytes().saturating_sub(64));
-        let shared = Arc::new(Shared { conn, window, atoms, served: Mutex::new(None), piece });
+        let client_bits = !conn.setup().resource_id_mask;
+        let shared = Arc::new(Shared {
+            conn,
+            window,
+            atoms,
+            served: Mutex::new(Vec::new()),
+            reads: Mutex::new(HashMap::new()),
+            read: Condvar::new(),
+            client_bits,
+            piece,
+        });
         let serving = shared.clone();
         std::thread::Builder::new()
             .name("selection-owner".into())
@@ -133,7 +154,8 @@ impl SelectionOwner {
             })
             .collect();
         let mut served = self.shared.served.lock().unwrap_or_else(PoisonError::into_inner);
-        *served = Some(Served { selection, targets });
+        served.retain(|s| s.selection != selection);
+        served.push(Served { selection, targets });
         conn.set_selection_owner(self.shared.window, selection, x11rb::CURRENT_TIME)
             .map_err(x11_error)?;
         let owner = conn
@@ -143,12 +165,44 @@ impl SelectionOwner {
             .map_err(x11_error)?
             .owner;
         if owner != self.shared.window {
-            *served = None;
+            served.retain(|s| s.selection != selection);
             return Err(DesktopError::Clipboard(
                 "the X server gave the clipboard to another".into(),
             ));
         }
         Ok(())
+    }
+
+    /// Starts noting reads afresh: what was read before this is not a read of what comes.
+    pub fn forget_reads(&self) {
+        self.shared.reads.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// Waits for the client that made `window` to read what we hold, then until it has
+    /// asked for nothing more for `quiet` (an application may read a selection in more
+    /// than one target, or in pieces), but no longer than `cap` in all.
+    pub fn wait_for_reader(&self, window: u32, quiet: Duration, cap: Duration) -> Taken {
+        let client = window & self.shared.client_bits;
+        let deadline = Instant::now() + cap;
+        let mut reads = self.shared.reads.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let now = Instant::now();
+            let last_by_target = reads.get(&client).copied();
+            let until = last_by_target.map_or(deadline, |at| (at + quiet).min(deadline));
+            if now >= until {
+                return match last_by_target {
+                    Some(_) => Taken::ByTarget,
+                    None if reads.is_empty() => Taken::ByNobody,
+                    None => Taken::ByOthersOnly,
+                };
+            }
+            reads = self
+                .shared
+                .read
+                .wait_timeout(reads, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
     }
 }
 
@@ -192,7 +246,7 @@ impl Shared {
             if request.property == x11rb::NONE { request.target } else { request.property };
         let given = {
             let served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
-            match served.as_ref().filter(|s| s.selection == request.selection) {
+            match served.iter().find(|s| s.selection == request.selection) {
                 Some(served) if request.target == self.atoms.TARGETS => {
                     let mut list = vec![self.atoms.TARGETS];
                     list.extend(served.targets.iter().map(|t| t.atom));
@@ -210,6 +264,7 @@ impl Shared {
                 Some(served) => match served.targets.iter().find(|t| t.atom == request.target) {
                     Some(target) => {
                         self.give(request.requestor, property, target, transfers)?;
+                        self.note_read(request.requestor);
                         true
                     }
                     None => false,
@@ -278,6 +333,7 @@ impl Shared {
         let end = (transfer.sent + self.piece).min(transfer.bytes.len());
         let piece = &transfer.bytes[transfer.sent..end];
         self.write(window, property, transfer.type_, transfer.format, piece)?;
+        self.note_read(window);
         if piece.is_empty() {
             transfers.swap_remove(at);
             if !transfers.iter().any(|t| t.requestor == window) {
@@ -316,9 +372,15 @@ impl Shared {
             .map_err(x11_error)?
             .reply()
             .map_err(x11_error)?;
-        if owner.owner != self.window && served.as_ref().is_some_and(|s| s.selection == selection) {
-            *served = None;
+        if owner.owner != self.window {
+            served.retain(|s| s.selection != selection);
         }
         Ok(())
+    }
+
+    fn note_read(&self, requestor: Window) {
+        let mut reads = self.reads.lock().unwrap_or_else(PoisonError::into_inner);
+        reads.insert(requestor & self.client_bits, Instant::now());
+        self.read.notify_all();
     }
 }
