@@ -33,6 +33,11 @@ pub fn unusable_control_path(path: &Path) -> Option<String> {
     imp::unusable_control_path(path)
 }
 
+/// Bounds how much freed memory the allocator keeps for later, before the threads start.
+pub fn lean_allocator() {
+    imp::lean_allocator()
+}
+
 /// Files and directories the process creates from now on are the user's only.
 pub fn private_from_now_on() {
     imp::private_from_now_on()

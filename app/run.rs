@@ -19,6 +19,7 @@ use crate::settings::SettingsError;
 
 /// Runs the instance for `profile`, or shows the one already running and exits.
 pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result<ExitCode> {
+    crate::os::lean_allocator();
     let headless = cli.headless;
     let repaired = crate::profile::prepare(&profile)?;
     let Some(_lock) = profile.lock()? else {

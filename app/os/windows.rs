@@ -42,6 +42,8 @@ pub fn unusable_control_path(_path: &Path) -> Option<String> {
     None
 }
 
+pub fn lean_allocator() {}
+
 pub fn private_from_now_on() {}
 
 pub fn make_private(_path: &Path, _depth: usize) -> std::io::Result<Vec<PathBuf>> {
