@@ -56,18 +56,16 @@ use toplevels::Toplevels;
 pub fn backend(events: EventSink, grant_file: PathBuf) -> Backend {
     let toplevels = Connection::connect_to_env()
         .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))
-        .and_then(|connection| Ok((Toplevels::follow(&connection)?, connection)));
+        .and_then(|connection| Toplevels::follow(&connection));
     let portal_keys = |missing: DesktopError| {
         PortalKeyboard::start(events.clone(), grant_file)
             .map(|keyboard| Box::new(keyboard) as Box<dyn Keys>)
             .map_err(|portal| DesktopError::Portal(format!("{missing}, and {portal}")))
     };
     let (focus, keys): (Arc<dyn Focus>, Result<Box<dyn Keys>, DesktopError>) = match toplevels {
-        Ok((toplevels, connection)) => (
+        Ok(toplevels) => (
             Arc::new(WaylandFocus(toplevels.clone())),
-            VirtualKeyboard::create(&connection, toplevels)
-                .map(|k| Box::new(k) as _)
-                .or_else(portal_keys),
+            VirtualKeyboard::create(toplevels).map(|k| Box::new(k) as _).or_else(portal_keys),
         ),
         Err(e) => match portal_keys(e) {
             Ok(keys) => (Arc::new(UnnamedFocus), Ok(keys)),

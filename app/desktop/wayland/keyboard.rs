@@ -78,11 +78,13 @@ pub struct VirtualKeyboard {
 }
 
 impl VirtualKeyboard {
-    pub fn create(
-        connection: &Connection,
-        toplevels: Arc<Toplevels>,
-    ) -> Result<Self, DesktopError> {
-        let (globals, mut queue) = registry_queue_init::<Silent>(connection)
+    /// A virtual keyboard on a connection of its own, read by no other thread: a round
+    /// trip on a connection another thread reads can wait for ever (seen: the window list's
+    /// thread took the answer, and a paste hung).
+    pub fn create(toplevels: Arc<Toplevels>) -> Result<Self, DesktopError> {
+        let connection = Connection::connect_to_env()
+            .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))?;
+        let (globals, mut queue) = registry_queue_init::<Silent>(&connection)
             .map_err(|e| DesktopError::Wayland(format!("its registry could not be read: {e}")))?;
         let qh = queue.handle();
         let manager: ZwpVirtualKeyboardManagerV1 = globals.bind(&qh, 1..=1, ()).map_err(|_| {
