@@ -323,9 +323,15 @@ pub trait Clipboard: Send {
     fn put(&mut self, text: &str) -> Result<(), DesktopError>;
     /// Puts back what `snapshot` saw.
     fn restore(&mut self, snapshot: Snapshot);
-    /// Waits, up to `cap`, for `target` to read what [`Clipboard::put`] placed and to stop
-    /// reading it. A backend that cannot see who reads the clipboard says so at once.
-    fn wait_until_taken(&mut self, _target: Target, _cap: std::time::Duration) -> Taken {
+    /// Waits, up to `cap`, for `target` (sent the paste keys at `keys_sent`) to read what
+    /// [`Clipboard::put`] placed and to stop reading it. A backend that cannot see reads
+    /// says so at once.
+    fn wait_until_taken(
+        &mut self,
+        _target: Target,
+        _keys_sent: std::time::Instant,
+        _cap: std::time::Duration,
+    ) -> Taken {
         Taken::Unseen
     }
     /// The selected text, or the clipboard's when nothing is selected.
@@ -352,7 +358,8 @@ pub fn wait_for_focus(mut has_focus: impl FnMut() -> bool) {
 /// Who read the clipboard after a paste's keys were sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taken {
-    /// The window pasted into read it, and has asked for nothing more since.
+    /// The window pasted into read it, and has asked for nothing more since. (On Wayland,
+    /// which does not say who reads: some client read it after the paste keys.)
     ByTarget,
     /// Other applications read it (a clipboard manager does at every change), the target
     /// did not, or not in a way that can be told apart (a read through another process).

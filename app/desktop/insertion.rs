@@ -68,10 +68,14 @@ pub fn deliver(
         Err(e) => return Ok(Inserted::OnClipboard { reason: e.to_string() }),
     };
     let paste = keys.paste_keys_for(target);
-    if let Err(e) = keys.focus(target).and_then(|()| keys.press_paste(paste)) {
+    if let Err(e) = keys.focus(target) {
         return Ok(Inserted::OnClipboard { reason: e.to_string() });
     }
-    let taken = clipboard.wait_until_taken(target, READ_CAP);
+    let keys_sent = std::time::Instant::now();
+    if let Err(e) = keys.press_paste(paste) {
+        return Ok(Inserted::OnClipboard { reason: e.to_string() });
+    }
+    let taken = clipboard.wait_until_taken(target, keys_sent, READ_CAP);
     if taken == Taken::ByNobody {
         // What the clipboard held before is let go: the prompt is what the user needs now.
         tracing::warn!(?paste, waited = ?READ_CAP, "the window never read the pasted prompt");

@@ -34,6 +34,7 @@ macro_rules! ignore_registry_events {
 pub mod bindings;
 mod clipboard;
 mod keyboard;
+mod selection_source;
 mod toplevels;
 
 use std::path::PathBuf;

@@ -4,8 +4,10 @@
 # wl-clipboard to set and read the clipboard as another client would. Checks that the app
 # finds the compositor's protocols, writes sway's bindings of its hotkeys
 # (install-desktop --bind) and opens the palette from one, and from the CLI, pastes into foot through the virtual keyboard with the shortcut foot wants, puts
-# back what the clipboard held (an image, in its own type; text), closes on Escape, captures
-# the primary selection with no window open, and does not read a 40 MB clipboard whole.
+# back what the clipboard held (an image, in its own type; text) once foot has read the
+# prompt, leaves the prompt on the clipboard where the paste keys do nothing, closes on
+# Escape, captures the primary selection with no window open, and does not read a 40 MB
+# clipboard whole.
 # Usage: tests/wayland/sway.sh [path/to/promptdeck]
 #
 # sway refuses to run as root: as root, the compositor and every client run as an
@@ -145,6 +147,7 @@ wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
 status_is "s['ui']['paletteQuery']" bravo || fail "the search holds $(status "s['ui']['paletteQuery']")"
 as_user wtype -k Return
 wait_for 20 "the insertion" pastes_are 1
+log_has "pasted paste=CtrlShiftV taken=ByTarget" || fail "foot's read of the prompt was not seen"
 wait_for 10 "the image back on the clipboard, in its own type" clipboard_is_image "$work/held.png"
 as_user wtype -k Return
 wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-1" "BRAVO-BODY-42"
@@ -180,6 +183,24 @@ wait_for 20 "the third insertion" pastes_are 3
 log_has "a clipboard type was not kept.*larger than" || fail "the 40 MB type was not refused"
 as_user wtype -k Return
 wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-3" "BRAVO-BODY-42"
+
+step "a window the paste keys do nothing in: the prompt stays on the clipboard, said"
+# foot without its paste binding: Ctrl+Shift+V reaches the shell, and nothing reads.
+printf '[key-bindings]\nclipboard-paste=none\n' | as_user tee "$work/home/deaf-foot.ini" >/dev/null
+rm -f "$work/home/pasted-4"
+as_user foot --config "$work/home/deaf-foot.ini" --app-id foot \
+  -e sh -c "read -r line && printf %s \"\$line\" > $work/home/pasted-4" >>"$work/foot.log" 2>&1 &
+pids+=($!)
+wait_for 20 "foot to have the keyboard" focused_is foot
+as_user wl-copy "held before the unread paste"
+pd palette >/dev/null
+wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
+as_user wtype charlie
+wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+as_user wtype -k Return
+wait_for 20 "the insertion to end unread" log_has "the window never read the pasted prompt"
+log_has "insertion did not paste.*did not take the paste" || fail "not said to be left unpasted"
+clipboard_is "Charlie, see above" || fail "the prompt was not left on the clipboard: $(as_user wl-paste)"
 
 step "capture saves the primary selection with no window open"
 sway_msg '[app_id="promptdeck"] kill' >/dev/null

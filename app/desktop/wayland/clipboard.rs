@@ -2,29 +2,48 @@
 //! `zwlr_data_control_manager_v1`, or `ext-data-control-v1` where the compositor has it), so
 //! the app reads and writes them with no window of its own focused. What the clipboard held
 //! is kept in every MIME type its owner offered, up to [`SNAPSHOT_CAP`](crate::desktop::SNAPSHOT_CAP) in all, and offered
-//! back the same way after an insertion.
+//! back the same way after an insertion. The prompt goes on it from a source of our own
+//! where wlroots' protocol is there (`selection_source`), which sees it read.
 
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use super::selection_source::SelectionSource;
 use wl_clipboard_rs::copy::{self, MimeSource, Options, Source};
 use wl_clipboard_rs::paste::{self, ClipboardType, MimeType, Seat};
 
 use crate::desktop::{
     CaptureError, Clipboard, DesktopError, Offered, SNAPSHOT_CAP, SNAPSHOT_TIMEOUT, Snapshot,
-    TYPE_TIMEOUT,
+    TYPE_TIMEOUT, Taken, Target,
 };
 
 /// The types `{{clipboard}}` reads text from, in this order.
 const TEXT_TYPES: [&str; 3] = ["text/plain;charset=utf-8", "text/plain", "UTF8_STRING"];
 
-pub struct DataControlClipboard;
+/// How long a client that has read the prompt is given to ask for it again before the
+/// previous clipboard comes back.
+const READ_QUIET: Duration = Duration::from_millis(100);
+
+pub struct DataControlClipboard {
+    /// Where the compositor has wlroots' protocol; else the prompt goes through
+    /// wl-clipboard-rs and its reads are not seen.
+    source: Option<SelectionSource>,
+}
 
 impl DataControlClipboard {
     /// Checks that the compositor offers data-control; an error names what it lacks.
     pub fn new() -> Result<Self, DesktopError> {
+        let source = || {
+            SelectionSource::start()
+                .inspect_err(
+                    |e| tracing::info!(error = %e, "reads of a pasted prompt are not seen"),
+                )
+                .ok()
+        };
         match paste::get_mime_types_ordered(ClipboardType::Regular, Seat::Unspecified) {
-            Ok(_) | Err(paste::Error::ClipboardEmpty | paste::Error::NoSeats) => Ok(Self),
+            Ok(_) | Err(paste::Error::ClipboardEmpty | paste::Error::NoSeats) => {
+                Ok(Self { source: source() })
+            }
             Err(e @ paste::Error::MissingProtocol { .. }) => Err(DesktopError::Wayland(format!(
                 "offers no clipboard to apps without a focused window ({e})"
             ))),
@@ -50,11 +69,21 @@ impl Clipboard for DataControlClipboard {
 
     /// Puts `text` on the clipboard and in the primary selection, which some terminals paste.
     fn put(&mut self, text: &str) -> Result<(), DesktopError> {
+        if let Some(source) = &mut self.source {
+            return source.put(text);
+        }
         copy_text(ClipboardType::Regular, text)?;
         if let Err(e) = copy_text(ClipboardType::Primary, text) {
             tracing::debug!(error = %e, "the primary selection was left alone");
         }
         Ok(())
+    }
+
+    fn wait_until_taken(&mut self, _target: Target, keys_sent: Instant, cap: Duration) -> Taken {
+        match &self.source {
+            Some(source) => source.wait_for_reader(keys_sent, READ_QUIET, cap),
+            None => Taken::Unseen,
+        }
     }
 
     fn restore(&mut self, snapshot: Snapshot) {

@@ -4,7 +4,7 @@
 //! prompt and so sees the target read it; the selection and a capture's text are read
 //! through arboard.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arboard::{GetExtLinux, LinuxClipboardKind, SetExtLinux};
 use x11rb::protocol::xproto::AtomEnum;
@@ -64,7 +64,8 @@ impl Clipboard for X11Clipboard {
         Ok(())
     }
 
-    fn wait_until_taken(&mut self, target: Target, cap: Duration) -> Taken {
+    /// The target's reads are told apart by its X client, whenever they came.
+    fn wait_until_taken(&mut self, target: Target, _keys_sent: Instant, cap: Duration) -> Taken {
         match u32::try_from(target.0) {
             Ok(window) => self.owner.wait_for_reader(window, READ_QUIET, cap),
             Err(_) => Taken::Unseen,
