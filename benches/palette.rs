@@ -4,7 +4,7 @@
 //! hotkey (sent through XTest), at 1k, 10k and 100k prompts; and beside them the floor: a
 //! bare iced window drawing one line of text, asked for the same way the CLI asks the app,
 //! made new for every opening as the issue defines it, and kept hidden between openings as
-//! the palette's window is.
+//! the palette's window is (that one opened in turn with the app at each size).
 //! `cargo bench --bench palette` (`PALETTE_BENCH_SIZES=10000` for one size); its record is
 //! `target/bench-results/palette.json`.
 //!

@@ -42,15 +42,20 @@ pub fn main() {
     tools::require("Xvfb");
     let mut report = report!(Kind::Bench, "palette", "cargo bench --bench palette");
     let scale = report.scale();
-    let runs = scale.pick(25, 3);
+    let runs = scale.pick(40, 3);
     let (mut xvfb, display, conn, screen) = xvfb::start();
     let root = conn.setup().roots[screen].root;
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
     let settle = scale.pick(Duration::from_secs(3), Duration::from_secs(1));
     let (floor, _) = measure_floor(&conn, root, &display, floor::Window::New, runs, settle);
-    let (kept_floor, floor_memory) =
-        measure_floor(&conn, root, &display, floor::Window::Kept, runs, settle);
+    // The floor the palette is held to runs beside the app for the whole bench, and is
+    // measured in turn with it at each size: drift in the machine's load over the minutes
+    // falls on both sides alike.
+    let kept_floor_dir = tempfile::tempdir().expect("tempdir");
+    let mut kept_floor_app = start_floor(kept_floor_dir.path(), &display, floor::Window::Kept);
+    let floor_memory = settled_memory(kept_floor_app.id(), settle);
+    let mut kept_floor_samples = Samples::default();
     report.add(
         Figure::mb(
             Section::Memory,
@@ -59,15 +64,11 @@ pub fn main() {
         )
         .detail(floor_memory.to_string()),
     );
-    for (kind, timings) in [
-        ("made new for every opening", &floor),
-        ("kept hidden between openings, as the palette's", &kept_floor),
-    ] {
-        report.add(
-            Figure::ms(Section::Palette, format!("the floor: a bare iced window drawing one line, asked by `promptdeck palette` (a new process) as the app is, its window {kind}"), timings.drawn)
-                .detail(timings.detail()),
-        );
-    }
+    let floor_figure = |kind: &str, timings: &Timings| {
+        Figure::ms(Section::Palette, format!("the floor: a bare iced window drawing one line, asked by `promptdeck palette` (a new process) as the app is, its window {kind}"), timings.drawn)
+            .detail(timings.detail())
+    };
+    report.add(floor_figure("made new for every opening", &floor));
     let sizes = sizes(scale);
     // CPU and memory over use are measured once, at 10k where that size is run.
     let detailed = if sizes.contains(&10_000) { 10_000 } else { sizes[0] };
@@ -100,9 +101,18 @@ pub fn main() {
             )
             .prompts(size),
         );
-        for trigger in [Trigger::Cli, Trigger::Hotkey] {
-            let what = format!("palette {size:>6} prompts, {trigger:?}");
-            let timings = time_runs(&conn, root, dir.path(), &display, trigger, &what, runs);
+        let sides = [
+            (Trigger::Floor, kept_floor_dir.path()),
+            (Trigger::Cli, dir.path()),
+            (Trigger::Hotkey, dir.path()),
+        ];
+        let [floor_here, cli, hotkey] = in_turn(&conn, root, &display, &sides, runs);
+        let kept_floor = floor_here.timings();
+        println!("kept floor, in turn with the app at {size}: {kept_floor}");
+        kept_floor_samples.extend(floor_here);
+        for (trigger, samples) in [(Trigger::Cli, cli), (Trigger::Hotkey, hotkey)] {
+            let timings = samples.timings();
+            println!("palette {size:>6} prompts, {trigger:?}: {timings}");
             let ratio = |floor: &Timings| timings.drawn.as_secs_f64() / floor.drawn.as_secs_f64();
             println!(
                 "  {:.2}x the floor, {:.2}x the floor that keeps its window",
@@ -126,6 +136,11 @@ pub fn main() {
                 Unit::Ratio,
             )
             .prompts(size)
+            .detail(format!(
+                "the floor {} in the same {} rounds, each round opening the floor and the app (CLI, hotkey) in turn",
+                stats::ms(kept_floor.drawn),
+                kept_floor.runs
+            ))
             .goal(Goal::AtMost(KEPT_FLOOR_GOAL));
             let (drawn, against_kept) = match headline {
                 true => (drawn.headline(), against_kept.headline()),
@@ -163,8 +178,53 @@ pub fn main() {
         let _ = app.kill();
         let _ = app.wait();
     }
+    report.add(floor_figure(
+        "kept hidden between openings, as the palette's; opened in turn with the app, every size's rounds together",
+        &kept_floor_samples.timings(),
+    ));
+    let _ = kept_floor_app.kill();
+    let _ = kept_floor_app.wait();
     let _ = xvfb.kill();
     println!("palette: record {}", report.write().expect("writes its record").display());
+}
+
+/// One side's openings: when each was mapped and when its first row was drawn.
+#[derive(Default)]
+struct Samples {
+    mapped: Vec<Duration>,
+    drawn: Vec<Duration>,
+}
+
+impl Samples {
+    fn timings(&self) -> Timings {
+        Timings::of(&mut self.mapped.clone(), &mut self.drawn.clone())
+    }
+
+    fn extend(&mut self, other: Samples) {
+        self.mapped.extend(other.mapped);
+        self.drawn.extend(other.drawn);
+    }
+}
+
+/// Opens each side (a trigger and its profile directory) once a round, `runs` rounds, the
+/// round's first side rotating so no side always follows the same one.
+fn in_turn<const N: usize>(
+    conn: &RustConnection,
+    root: Window,
+    display: &str,
+    sides: &[(Trigger, &std::path::Path); N],
+    runs: usize,
+) -> [Samples; N] {
+    let mut samples: [Samples; N] = std::array::from_fn(|_| Samples::default());
+    for round in 0..runs {
+        for at in (0..N).map(|i| (i + round) % N) {
+            let (trigger, dir) = sides[at];
+            let (mapped, drawn) = measure(conn, root, dir, display, trigger);
+            samples[at].mapped.push(mapped);
+            samples[at].drawn.push(drawn);
+        }
+    }
+    samples
 }
 
 /// Starts a floor app, measures it, and stops it.
