@@ -28,6 +28,8 @@ pub mod launch_agent;
 #[cfg(target_os = "macos")]
 pub mod macos;
 mod paste;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod reads;
 mod tray;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod wayland;
@@ -379,6 +381,9 @@ pub trait Tray {
 pub trait Notifier: Send + Sync {
     /// "Saved: <title>" after a capture. Blocks on the bus: call it off the UI thread.
     fn saved(&self, title: &str);
+    /// Why a prompt was not pasted (`notice`, a sentence), when the palette that would
+    /// have said it has closed. Blocks as `saved` does.
+    fn not_pasted(&self, notice: &str);
 }
 
 /// Starting Promptdeck at login.

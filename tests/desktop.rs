@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::Duration;
-use support::bus::SessionBus;
+use support::bus::{Notifications, SessionBus};
 use support::clipboard_owner::{ENDLESS_PIECE, Offer, RichClipboardOwner, SlowClipboardOwner};
 use support::keyboard::Keyboard;
 use support::late_paster::{LatePaster, OnPaste};
@@ -320,10 +320,41 @@ fn the_clipboard_comes_back_in_every_target_it_held_after_a_paste() {
     drop(app);
 }
 
-/// The clipboard before an insertion: one text target, "Before".
-fn clipboard_holding_before(xvfb: &Xvfb) -> RichClipboardOwner {
-    let offer = Offer { target: "UTF8_STRING", type_: "UTF8_STRING", bytes: b"Before".into() };
-    RichClipboardOwner::start(xvfb, vec![offer], None)
+/// The app with one prompt, "Greeting" saying "Hello there", its hotkeys held, on an X
+/// server whose clipboard holds "Before" (one text target), and a window of `on_paste`'s
+/// kind named `name` on screen to paste into.
+struct PasteScene {
+    app: Instance,
+    dir: tempfile::TempDir,
+    keyboard: Keyboard,
+    paster: LatePaster,
+    notifications: Notifications,
+    _before: RichClipboardOwner,
+    _bus: SessionBus,
+    xvfb: Xvfb,
+}
+
+impl PasteScene {
+    fn start(name: &str, on_paste: OnPaste) -> Self {
+        let xvfb = Xvfb::start();
+        let bus = SessionBus::start();
+        let keyboard = Keyboard::connect(&xvfb);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
+        eventually("the app's hotkeys", WAIT, || {
+            (ui(dir.path())?["hotkeysBy"] == "x11").then_some(())
+        });
+        let offer = Offer { target: "UTF8_STRING", type_: "UTF8_STRING", bytes: b"Before".into() };
+        let before = RichClipboardOwner::start(&xvfb, vec![offer], None);
+        let notifications = Notifications::serve(&bus);
+        let paster = LatePaster::start(&xvfb, name, on_paste);
+        eventually("the window to show", WAIT, || window_shown(&keyboard, name));
+        Self { app, dir, keyboard, paster, notifications, _before: before, _bus: bus, xvfb }
+    }
+
+    fn insert(&self) {
+        insert_the_prompt_into(&self.keyboard, self.dir.path(), self.paster.window);
+    }
 }
 
 /// An application busy when the paste keys come reads the clipboard late (here 1.5 s after,
@@ -332,44 +363,30 @@ fn clipboard_holding_before(xvfb: &Xvfb) -> RichClipboardOwner {
 /// into has read it, whoever else read it first.
 #[test]
 fn a_window_slow_to_read_the_clipboard_still_pastes_the_prompt() {
-    let xvfb = Xvfb::start();
-    let bus = SessionBus::start();
-    let keyboard = Keyboard::connect(&xvfb);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
-    eventually("the app's hotkeys", WAIT, || (ui(dir.path())?["hotkeysBy"] == "x11").then_some(()));
-    let _before = clipboard_holding_before(&xvfb);
-    let late = OnPaste::ReadAfter(Duration::from_millis(1500));
-    let paster = LatePaster::start(&xvfb, "pd-late", late);
-    eventually("the window to show", WAIT, || window_shown(&keyboard, "pd-late"));
-
-    insert_the_prompt_into(&keyboard, dir.path(), paster.window);
-    let pasted = paster.pasted(WAIT);
+    let scene = PasteScene::start("pd-late", OnPaste::ReadAfter(Duration::from_millis(1500)));
+    scene.insert();
+    let pasted = scene.paster.pasted(WAIT);
     assert_eq!(pasted.bystander, "Hello there", "the clipboard manager read the prompt first");
     assert_eq!(pasted.window, "Hello there", "the window pasted the prompt");
-    eventually("the insertion to be counted", WAIT, || used_once(&app));
+    eventually("the insertion to be counted", WAIT, || used_once(&scene.app));
     eventually("the previous clipboard to come back", WAIT, || {
-        (clipboard_in(&xvfb, "UTF8_STRING") == b"Before").then_some(())
+        (clipboard_in(&scene.xvfb, "UTF8_STRING") == b"Before").then_some(())
     });
 }
 
 /// A window that the paste keys do nothing in never reads the clipboard: the insertion
 /// ends leaving the prompt on the clipboard for the user to paste by hand, rather than
-/// putting back what was there and losing the prompt.
+/// putting back what was there and losing the prompt, and says so in a notification (the
+/// palette that would have said it has closed).
 #[test]
 fn a_paste_the_window_never_reads_leaves_the_prompt_on_the_clipboard() {
-    let xvfb = Xvfb::start();
-    let bus = SessionBus::start();
-    let keyboard = Keyboard::connect(&xvfb);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = app_with_one_prompt(&xvfb, &bus, dir.path(), "Hello there");
-    eventually("the app's hotkeys", WAIT, || (ui(dir.path())?["hotkeysBy"] == "x11").then_some(()));
-    let _before = clipboard_holding_before(&xvfb);
-    let paster = LatePaster::start(&xvfb, "pd-deaf", OnPaste::Ignore);
-    eventually("the window to show", WAIT, || window_shown(&keyboard, "pd-deaf"));
-
-    insert_the_prompt_into(&keyboard, dir.path(), paster.window);
-    paster.wait_for_paste_keys(WAIT);
-    eventually("the insertion to be counted", WAIT, || used_once(&app));
-    assert_eq!(clipboard_in(&xvfb, "UTF8_STRING"), b"Hello there", "the prompt was taken back");
+    let scene = PasteScene::start("pd-deaf", OnPaste::Ignore);
+    scene.insert();
+    scene.paster.wait_for_paste_keys(WAIT);
+    eventually("the insertion to be counted", WAIT, || used_once(&scene.app));
+    let kept = clipboard_in(&scene.xvfb, "UTF8_STRING");
+    assert_eq!(kept, b"Hello there", "the prompt was taken back");
+    let (summary, body) = scene.notifications.next(WAIT);
+    assert_eq!(summary, "Not pasted");
+    assert!(body.contains("did not take the paste"), "{body}");
 }

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use support::bus::SessionBus;
+use support::bus::{Notifications, SessionBus};
 use support::{Instance, Xvfb, eventually, status};
 use zbus::blocking::Proxy;
 use zbus::zvariant::{OwnedValue, Value};
@@ -54,40 +54,6 @@ impl Watcher {
     fn protocol_version(&self) -> i32 {
         0
     }
-}
-
-/// The part of a notification service the app talks to; it passes summaries on.
-struct Notifications {
-    shown: mpsc::Sender<String>,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl Notifications {
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &self,
-        _app_name: &str,
-        _replaces_id: u32,
-        _app_icon: &str,
-        summary: &str,
-        _body: &str,
-        _actions: Vec<String>,
-        _hints: HashMap<String, OwnedValue>,
-        _expire_timeout: i32,
-    ) -> u32 {
-        let _ = self.shown.send(summary.to_owned());
-        1
-    }
-
-    fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into()]
-    }
-
-    fn get_server_information(&self) -> (String, String, String, String) {
-        ("test".into(), "promptdeck".into(), "1".into(), "1.2".into())
-    }
-
-    fn close_notification(&self, _id: u32) {}
 }
 
 /// A StatusNotifierItem tooltip: icon name, icon pixmaps (width, height, ARGB), title, text.
@@ -283,15 +249,7 @@ fn signing_in_and_out_from_the_tray() {
 fn a_capture_is_announced_by_a_desktop_notification() {
     let dir = tempfile::tempdir().expect("tempdir");
     let trayed = TrayedApp::start(dir.path(), &[]);
-    let (shown, notifications) = mpsc::channel();
-    let _service = zbus::blocking::connection::Builder::address(trayed.bus.address.as_str())
-        .expect("address")
-        .name("org.freedesktop.Notifications")
-        .expect("name")
-        .serve_at("/org/freedesktop/Notifications", Notifications { shown })
-        .expect("served")
-        .build()
-        .expect("the notification service connects");
+    let notifications = Notifications::serve(&trayed.bus);
     let mut xclip = Command::new("xclip")
         .args(["-selection", "primary"])
         .env("DISPLAY", &trayed.xvfb.display)
@@ -310,7 +268,7 @@ fn a_capture_is_announced_by_a_desktop_notification() {
 
     let out = trayed.app.cli(&["capture"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let summary = notifications.recv_timeout(WAIT).expect("a notification");
+    let (summary, _) = notifications.next(WAIT);
     assert_eq!(summary, "Saved: Notify me");
 }
 

@@ -61,14 +61,22 @@ struct AppleScriptNotifier;
 
 impl Notifier for AppleScriptNotifier {
     fn saved(&self, title: &str) {
-        let shown = Command::new("osascript")
-            .args(["-e", "on run argv"])
-            .args(["-e", "display notification (item 1 of argv) with title \"Promptdeck\""])
-            .args(["-e", "end run"])
-            .arg(format!("Saved: {title}"))
-            .status();
-        if let Err(e) = shown {
-            tracing::debug!(error = %e, "no notification shown");
-        }
+        display(&format!("Saved: {title}"));
+    }
+
+    fn not_pasted(&self, notice: &str) {
+        display(&format!("Not pasted. {notice}"));
+    }
+}
+
+fn display(text: &str) {
+    let shown = Command::new("osascript")
+        .args(["-e", "on run argv"])
+        .args(["-e", "display notification (item 1 of argv) with title \"Promptdeck\""])
+        .args(["-e", "end run"])
+        .arg(text)
+        .status();
+    if let Err(e) = shown {
+        tracing::debug!(error = %e, "no notification shown");
     }
 }

@@ -52,4 +52,8 @@ impl Notifier for Unannounced {
     fn saved(&self, title: &str) {
         tracing::info!(chars = title.chars().count(), "captured; no tray icon to say so");
     }
+
+    fn not_pasted(&self, _notice: &str) {
+        tracing::info!("not pasted; no tray icon to say so");
+    }
 }

@@ -278,7 +278,8 @@ impl Promptdeck {
         if unavailable.is_none() || copy { self.close(id).chain(insertion) } else { insertion }
     }
 
-    /// An insertion that did not paste says why in the palette, if it is still open.
+    /// An insertion that did not paste says why in the palette if it is still open, else
+    /// in a desktop notification.
     pub(super) fn inserted(&mut self, result: Result<Inserted, InsertFailed>) -> Task<Message> {
         let notice = match result {
             Ok(Inserted::Pasted | Inserted::Copied) => return Task::none(),
@@ -292,8 +293,14 @@ impl Promptdeck {
             && let Some(palette) = self.windows.palette_mut(id)
         {
             palette.state.set_notice(Some(notice));
+            return Task::none();
         }
-        Task::none()
+        let notifier = self.desktop.notifier();
+        // The notification blocks on the bus: not on the UI thread.
+        Task::future(async move {
+            let _ = tokio::task::spawn_blocking(move || notifier.not_pasted(&notice)).await;
+        })
+        .discard()
     }
 
     /// Closes the palette and opens the prompt in the library's editor, in its workspace.

@@ -289,3 +289,64 @@ impl Drop for StandInPortal {
         let _ = self.frontend.wait();
     }
 }
+
+/// A stand-in for the desktop's notification service on a test's bus: the part the app
+/// talks to, passing each notification's summary and body on.
+pub struct Notifications {
+    _connection: zbus::blocking::Connection,
+    shown: std::sync::mpsc::Receiver<(String, String)>,
+}
+
+struct NotificationService {
+    shown: std::sync::mpsc::Sender<(String, String)>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl NotificationService {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        body: &str,
+        _actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let _ = self.shown.send((summary.to_owned(), body.to_owned()));
+        1
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("test".into(), "promptdeck".into(), "1".into(), "1.2".into())
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+impl Notifications {
+    /// Serves notifications on `bus` from when this returns.
+    pub fn serve(bus: &SessionBus) -> Self {
+        let (shown, received) = std::sync::mpsc::channel();
+        let connection = zbus::blocking::connection::Builder::address(bus.address.as_str())
+            .expect("address")
+            .name("org.freedesktop.Notifications")
+            .expect("name")
+            .serve_at("/org/freedesktop/Notifications", NotificationService { shown })
+            .expect("served")
+            .build()
+            .expect("the notification service connects");
+        Self { _connection: connection, shown: received }
+    }
+
+    /// The next notification's summary and body.
+    pub fn next(&self, within: std::time::Duration) -> (String, String) {
+        self.shown.recv_timeout(within).expect("a notification")
+    }
+}

@@ -15,13 +15,22 @@ pub struct Notifications;
 
 impl Notifier for Notifications {
     fn saved(&self, title: &str) {
-        if let Err(e) = show(&format!("Saved: {title}")) {
+        if let Err(e) = show(&format!("Saved: {title}"), "") {
+            tracing::debug!(error = %e, "no notification shown");
+        }
+    }
+
+    fn not_pasted(&self, notice: &str) {
+        if let Err(e) = show(NOT_PASTED, notice) {
             tracing::debug!(error = %e, "no notification shown");
         }
     }
 }
 
-fn show(summary: &str) -> zbus::Result<()> {
+/// The summary of a notification that a prompt was not pasted; its body says why.
+pub const NOT_PASTED: &str = "Not pasted";
+
+fn show(summary: &str, body: &str) -> zbus::Result<()> {
     let bus = zbus::blocking::Connection::session()?;
     let service = zbus::blocking::Proxy::new(
         &bus,
@@ -33,7 +42,7 @@ fn show(summary: &str) -> zbus::Result<()> {
     let actions: Vec<&str> = Vec::new();
     let _id: u32 = service.call(
         "Notify",
-        &("Promptdeck", 0u32, "promptdeck", summary, "", actions, hints, SHOWN_FOR_MS),
+        &("Promptdeck", 0u32, "promptdeck", summary, body, actions, hints, SHOWN_FOR_MS),
     )?;
     Ok(())
 }

@@ -21,6 +21,7 @@ use wayland_protocols_wlr::data_control::v1::client::{
     zwlr_data_control_source_v1::{self as source, ZwlrDataControlSourceV1},
 };
 
+use crate::desktop::reads::{self, Seen};
 use crate::desktop::{DesktopError, TYPE_TIMEOUT, Taken};
 
 /// The types the prompt is offered in, as other Wayland and Xwayland clients ask for text
@@ -146,30 +147,16 @@ impl SelectionSource {
     /// Waits for a read of what `put` offered made after `keys_sent`, then until no more
     /// has come for `quiet`, but no longer than `cap` in all.
     pub fn wait_for_reader(&self, keys_sent: Instant, quiet: Duration, cap: Duration) -> Taken {
-        let deadline = Instant::now() + cap;
-        let mut reads = self.shared.reads.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            let now = Instant::now();
-            let after_keys = reads.at.iter().filter(|at| **at >= keys_sent).max().copied();
-            // Another client owns the clipboard now, and may be what the target pastes from.
-            if after_keys.is_none() && reads.cancelled {
-                return Taken::Unseen;
+        let shared = &self.shared;
+        reads::wait_for_target(&shared.reads, &shared.read, quiet, cap, |reads| {
+            match reads.at.iter().filter(|at| **at >= keys_sent).max() {
+                Some(at) => Seen::Target(*at),
+                // Another client holds the clipboard now: the target may paste from it.
+                None if reads.cancelled => Seen::Unknowable,
+                None if reads.at.is_empty() => Seen::Nobody,
+                None => Seen::Others,
             }
-            let until = after_keys.map_or(deadline, |at| (at + quiet).min(deadline));
-            if now >= until {
-                return match after_keys {
-                    Some(_) => Taken::ByTarget,
-                    None if reads.at.is_empty() => Taken::ByNobody,
-                    None => Taken::ByOthersOnly,
-                };
-            }
-            reads = self
-                .shared
-                .read
-                .wait_timeout(reads, until - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        })
     }
 }
 

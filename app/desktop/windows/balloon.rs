@@ -69,6 +69,12 @@ impl Notifier for Balloons {
             tracing::warn!("the shell showed no notification: the tray icon is not there");
         }
     }
+
+    fn not_pasted(&self, notice: &str) {
+        if !self.show("Not pasted", notice) {
+            tracing::warn!("the shell showed no notification: the tray icon is not there");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use x11rb::protocol::xproto::{
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
+use crate::desktop::reads::{self, Seen};
 use crate::desktop::{DesktopError, Offered, Taken};
 
 x11rb::atom_manager! {
@@ -183,26 +184,14 @@ impl SelectionOwner {
     /// than one target, or in pieces), but no longer than `cap` in all.
     pub fn wait_for_reader(&self, window: u32, quiet: Duration, cap: Duration) -> Taken {
         let client = window & self.shared.client_bits;
-        let deadline = Instant::now() + cap;
-        let mut reads = self.shared.reads.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            let now = Instant::now();
-            let last_by_target = reads.get(&client).copied();
-            let until = last_by_target.map_or(deadline, |at| (at + quiet).min(deadline));
-            if now >= until {
-                return match last_by_target {
-                    Some(_) => Taken::ByTarget,
-                    None if reads.is_empty() => Taken::ByNobody,
-                    None => Taken::ByOthersOnly,
-                };
+        let shared = &self.shared;
+        reads::wait_for_target(&shared.reads, &shared.read, quiet, cap, |reads| {
+            match reads.get(&client) {
+                Some(at) => Seen::Target(*at),
+                None if reads.is_empty() => Seen::Nobody,
+                None => Seen::Others,
             }
-            reads = self
-                .shared
-                .read
-                .wait_timeout(reads, until - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        })
     }
 }
 
