@@ -1,6 +1,7 @@
 //! The X11 backend: hotkeys grabbed on the root window, focus and paste keys through XTest,
-//! the clipboard in every target its owner offered, PRIMARY through arboard; the tray, notifications, the colour scheme
-//! and autostart as every Linux desktop has them (`freedesktop`).
+//! the clipboard kept in every target its owner offered, the prompt offered from a selection
+//! owner of ours that sees who reads it; the tray, notifications, the colour scheme and
+//! autostart as every Linux desktop has them (`freedesktop`).
 
 mod clipboard;
 mod grab;

@@ -7,6 +7,7 @@
 
 use std::io::Write;
 use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -246,11 +247,22 @@ impl Dispatch<ZwlrDataControlSourceV1, Offered> for Listener {
     }
 }
 
+/// The most reads answered at once: a client asking in a loop gets no more threads.
+const MOST_WRITERS: usize = 16;
+static WRITERS: AtomicUsize = AtomicUsize::new(0);
+
 /// Writes `bytes` to a reader's pipe on a thread of its own: a reader that never reads
-/// holds up nothing, and is given up on after [`TYPE_TIMEOUT`].
+/// holds up nothing, and is given up on after [`TYPE_TIMEOUT`]. Past [`MOST_WRITERS`] at
+/// once, a read is refused (its pipe closed at once, so the reader gets nothing).
 fn write_to(fd: OwnedFd, bytes: Arc<[u8]>) {
+    if WRITERS.fetch_add(1, Ordering::AcqRel) >= MOST_WRITERS {
+        WRITERS.fetch_sub(1, Ordering::AcqRel);
+        tracing::debug!("a read of the clipboard refused: too many at once");
+        return;
+    }
     let written =
         std::thread::Builder::new().name("promptdeck-selection-write".into()).spawn(move || {
+            let _done = Leaves;
             let mut pipe = std::fs::File::from(fd);
             // Written as the pipe has room, so the deadline holds whatever the reader does.
             if rustix::io::ioctl_fionbio(&pipe, true).is_err() {
@@ -278,6 +290,16 @@ fn write_to(fd: OwnedFd, bytes: Arc<[u8]>) {
             }
         });
     if let Err(e) = written {
+        WRITERS.fetch_sub(1, Ordering::AcqRel);
         tracing::warn!(error = %e, "a read of the clipboard was not answered");
+    }
+}
+
+/// A writer's place given back however its thread ends.
+struct Leaves;
+
+impl Drop for Leaves {
+    fn drop(&mut self) {
+        WRITERS.fetch_sub(1, Ordering::AcqRel);
     }
 }
