@@ -32,6 +32,7 @@ macro_rules! ignore_registry_events {
 }
 
 pub mod bindings;
+mod client;
 mod clipboard;
 mod keyboard;
 mod selection_source;
@@ -39,8 +40,6 @@ mod toplevels;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-
-use wayland_client::Connection;
 
 use super::freedesktop::global_shortcuts::PortalHotkeys;
 use super::freedesktop::remote_desktop::PortalKeyboard;
@@ -55,9 +54,7 @@ use toplevels::Toplevels;
 /// The capabilities this compositor offers; the desktop's grant to type is kept in
 /// `grant_file`.
 pub fn backend(events: EventSink, grant_file: PathBuf) -> Backend {
-    let toplevels = Connection::connect_to_env()
-        .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))
-        .and_then(|connection| Toplevels::follow(&connection));
+    let toplevels = client::connect().and_then(|connection| Toplevels::follow(&connection));
     let portal_keys = |missing: DesktopError| {
         PortalKeyboard::start(events.clone(), grant_file)
             .map(|keyboard| Box::new(keyboard) as Box<dyn Keys>)

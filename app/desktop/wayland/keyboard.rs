@@ -7,14 +7,14 @@ use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use wayland_client::globals::registry_queue_init;
+use wayland_client::EventQueue;
 use wayland_client::protocol::{wl_keyboard::KeymapFormat, wl_seat::WlSeat};
-use wayland_client::{Connection, EventQueue};
 use wayland_protocols_misc::zwp_virtual_keyboard_v1::client::{
     zwp_virtual_keyboard_manager_v1::ZwpVirtualKeyboardManagerV1,
     zwp_virtual_keyboard_v1::ZwpVirtualKeyboardV1,
 };
 
+use super::client;
 use super::toplevels::Toplevels;
 use crate::desktop::{DesktopError, Keys, PasteKeys, Target};
 
@@ -82,10 +82,8 @@ impl VirtualKeyboard {
     /// trip on a connection another thread reads can wait for ever (seen: the window list's
     /// thread took the answer, and a paste hung).
     pub fn create(toplevels: Arc<Toplevels>) -> Result<Self, DesktopError> {
-        let connection = Connection::connect_to_env()
-            .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))?;
-        let (globals, mut queue) = registry_queue_init::<Silent>(&connection)
-            .map_err(|e| DesktopError::Wayland(format!("its registry could not be read: {e}")))?;
+        let connection = client::connect()?;
+        let (globals, mut queue) = client::registry::<Silent>(&connection)?;
         let qh = queue.handle();
         let manager: ZwpVirtualKeyboardManagerV1 = globals.bind(&qh, 1..=1, ()).map_err(|_| {
             DesktopError::Wayland(
@@ -94,9 +92,7 @@ impl VirtualKeyboard {
                     .into(),
             )
         })?;
-        let seat: WlSeat = globals
-            .bind(&qh, 1..=1, ())
-            .map_err(|_| DesktopError::Wayland("has no seat".into()))?;
+        let seat = client::seat(&globals, &qh)?;
         let keyboard = manager.create_virtual_keyboard(&seat, &qh, ());
         let keymap = keymap_file()?;
         let size = u32::try_from(KEYMAP.len() + 1).unwrap_or(u32::MAX);

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use wayland_client::globals::registry_queue_init;
 use wayland_client::protocol::wl_callback::{self, WlCallback};
 use wayland_client::protocol::wl_seat::WlSeat;
 use wayland_client::{Connection, Dispatch, QueueHandle, event_created_child};
@@ -22,6 +21,7 @@ use wayland_protocols_wlr::data_control::v1::client::{
     zwlr_data_control_source_v1::{self as source, ZwlrDataControlSourceV1},
 };
 
+use super::client;
 use crate::desktop::reads::{self, Seen};
 use crate::desktop::{DesktopError, TYPE_TIMEOUT, Taken};
 
@@ -70,10 +70,8 @@ impl SelectionSource {
     /// Binds wlroots' data-control manager on a connection of its own; an error names what
     /// the compositor lacks.
     pub fn start() -> Result<Self, DesktopError> {
-        let connection = Connection::connect_to_env()
-            .map_err(|e| DesktopError::Wayland(format!("cannot be reached: {e}")))?;
-        let (globals, mut queue) = registry_queue_init::<Listener>(&connection)
-            .map_err(|e| DesktopError::Wayland(format!("its registry could not be read: {e}")))?;
+        let connection = client::connect()?;
+        let (globals, mut queue) = client::registry::<Listener>(&connection)?;
         let qh = queue.handle();
         let manager: ZwlrDataControlManagerV1 = globals.bind(&qh, 2..=2, ()).map_err(|_| {
             DesktopError::Wayland(
@@ -82,21 +80,13 @@ impl SelectionSource {
                     .into(),
             )
         })?;
-        let seat: WlSeat = globals
-            .bind(&qh, 1..=1, ())
-            .map_err(|_| DesktopError::Wayland("has no seat".into()))?;
+        let seat = client::seat(&globals, &qh)?;
         let device = manager.get_data_device(&seat, &qh, ());
         let mut listener = Listener;
         queue
             .roundtrip(&mut listener)
             .map_err(|e| DesktopError::Wayland(format!("stopped answering: {e}")))?;
-        std::thread::Builder::new()
-            .name("promptdeck-selection".into())
-            .spawn(move || {
-                while queue.blocking_dispatch(&mut listener).is_ok() {}
-                tracing::warn!("the compositor's clipboard connection ended");
-            })
-            .map_err(|e| DesktopError::Wayland(format!("cannot follow its clipboard: {e}")))?;
+        client::follow("clipboard", queue, listener)?;
         let shared = Arc::new(Shared { reads: Mutex::default(), read: Condvar::new() });
         Ok(Self { connection, queue: qh, manager, device, shared, current: Vec::new() })
     }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wayland_client::globals::registry_queue_init;
 use wayland_client::protocol::wl_seat::WlSeat;
 use wayland_client::{Connection, Dispatch, Proxy, QueueHandle, event_created_child};
 use wayland_protocols_wlr::foreign_toplevel::v1::client::zwlr_foreign_toplevel_handle_v1::{
@@ -17,6 +16,7 @@ use wayland_protocols_wlr::foreign_toplevel::v1::client::zwlr_foreign_toplevel_m
     self as manager, ZwlrForeignToplevelManagerV1,
 };
 
+use super::client;
 use crate::desktop::{DesktopError, Target};
 
 /// Our windows' app ids start so (see gui/window_settings.rs): never a paste target.
@@ -56,8 +56,7 @@ impl Toplevels {
     /// Binds the compositor's foreign-toplevel manager and starts following it; an error
     /// names what the compositor lacks.
     pub fn follow(connection: &Connection) -> Result<Arc<Self>, DesktopError> {
-        let (globals, mut queue) = registry_queue_init::<Listener>(connection)
-            .map_err(|e| DesktopError::Wayland(format!("its registry could not be read: {e}")))?;
+        let (globals, mut queue) = client::registry::<Listener>(connection)?;
         let qh = queue.handle();
         let _manager: ZwlrForeignToplevelManagerV1 =
             globals.bind(&qh, 1..=3, ()).map_err(|_| {
@@ -67,9 +66,7 @@ impl Toplevels {
                         .into(),
                 )
             })?;
-        let seat: WlSeat = globals
-            .bind(&qh, 1..=1, ())
-            .map_err(|_| DesktopError::Wayland("has no seat".into()))?;
+        let seat = client::seat(&globals, &qh)?;
         let known = Arc::new(Mutex::new(Known::default()));
         let mut listener = Listener { known: known.clone() };
         // The first answer announces the windows; the second brings each one's state.
@@ -78,13 +75,7 @@ impl Toplevels {
                 .roundtrip(&mut listener)
                 .map_err(|e| DesktopError::Wayland(format!("stopped answering: {e}")))?;
         }
-        std::thread::Builder::new()
-            .name("promptdeck-toplevels".into())
-            .spawn(move || {
-                while queue.blocking_dispatch(&mut listener).is_ok() {}
-                tracing::warn!("the compositor's window list ended");
-            })
-            .map_err(|e| DesktopError::Wayland(format!("cannot follow its windows: {e}")))?;
+        client::follow("windows", queue, listener)?;
         Ok(Arc::new(Self { known, connection: connection.clone(), seat }))
     }
 
