@@ -382,9 +382,12 @@ pub trait Notifier: Send + Sync {
     /// "Saved: <title>" after a capture. Blocks on the bus: call it off the UI thread.
     fn saved(&self, title: &str);
     /// Why a prompt was not pasted (`notice`, a sentence), when the palette that would
-    /// have said it has closed. Blocks as `saved` does.
+    /// have said it has closed, under [`NOT_PASTED`]. Blocks as `saved` does.
     fn not_pasted(&self, notice: &str);
 }
+
+/// The title of a notification that a prompt was not pasted; its text says why.
+pub const NOT_PASTED: &str = "Not pasted";
 
 /// Starting Promptdeck at login.
 pub trait Autostart: Send + Sync {

@@ -65,7 +65,7 @@ impl Notifier for AppleScriptNotifier {
     }
 
     fn not_pasted(&self, notice: &str) {
-        display(&format!("Not pasted. {notice}"));
+        display(&format!("{}. {notice}", crate::desktop::NOT_PASTED));
     }
 }
 

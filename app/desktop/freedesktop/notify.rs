@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use zbus::zvariant::Value;
 
-use crate::desktop::Notifier;
+use crate::desktop::{NOT_PASTED, Notifier};
 
 /// How long a notification stays, in milliseconds.
 const SHOWN_FOR_MS: i32 = 4000;
@@ -26,9 +26,6 @@ impl Notifier for Notifications {
         }
     }
 }
-
-/// The summary of a notification that a prompt was not pasted; its body says why.
-pub const NOT_PASTED: &str = "Not pasted";
 
 fn show(summary: &str, body: &str) -> zbus::Result<()> {
     let bus = zbus::blocking::Connection::session()?;

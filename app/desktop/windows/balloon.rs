@@ -71,7 +71,7 @@ impl Notifier for Balloons {
     }
 
     fn not_pasted(&self, notice: &str) {
-        if !self.show("Not pasted", notice) {
+        if !self.show(crate::desktop::NOT_PASTED, notice) {
             tracing::warn!("the shell showed no notification: the tray icon is not there");
         }
     }
