@@ -104,14 +104,11 @@ impl TrayedApp {
         let xvfb = Xvfb::start();
         let bus = SessionBus::start();
         let (registered, registrations) = mpsc::channel();
-        let host = zbus::blocking::connection::Builder::address(bus.address.as_str())
-            .expect("address")
-            .name("org.kde.StatusNotifierWatcher")
-            .expect("name")
-            .serve_at("/StatusNotifierWatcher", Watcher { registered })
-            .expect("served")
-            .build()
-            .expect("the host connects");
+        let host = bus.serve(
+            "org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            Watcher { registered },
+        );
         let mut env = vec![
             ("DISPLAY", xvfb.display.as_str()),
             ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),

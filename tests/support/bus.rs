@@ -29,6 +29,21 @@ const WITHOUT_ACTIVATION: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//
 "#;
 
 impl SessionBus {
+    /// `interface` at `path` under the well-known `name`, served on this bus for as long as
+    /// the returned connection lives.
+    pub fn serve<I: zbus::object_server::Interface>(
+        &self,
+        name: &str,
+        path: &str,
+        interface: I,
+    ) -> zbus::blocking::Connection {
+        zbus::blocking::connection::Builder::address(self.address.as_str())
+            .and_then(|b| b.name(name))
+            .and_then(|b| b.serve_at(path, interface))
+            .and_then(|b| b.build())
+            .unwrap_or_else(|e| panic!("{name} served on the test's bus: {e}"))
+    }
+
     pub fn start() -> Self {
         Self::with_config(None)
     }
@@ -246,11 +261,7 @@ impl StandInPortal {
             ),
         )
         .expect("written");
-        let backend = zbus::blocking::connection::Builder::address(bus.address.as_str())
-            .and_then(|b| b.name(Self::BACKEND))
-            .and_then(|b| b.serve_at(Self::PATH, backend))
-            .and_then(|b| b.build())
-            .expect("the backend on the bus");
+        let backend = bus.serve(Self::BACKEND, Self::PATH, backend);
         // The frontend reads the backends' properties when it starts: they are there first.
         let frontend = Command::new("/usr/libexec/xdg-desktop-portal")
             .arg("--replace")
@@ -334,14 +345,9 @@ impl Notifications {
     /// Serves notifications on `bus` from when this returns.
     pub fn serve(bus: &SessionBus) -> Self {
         let (shown, received) = std::sync::mpsc::channel();
-        let connection = zbus::blocking::connection::Builder::address(bus.address.as_str())
-            .expect("address")
-            .name("org.freedesktop.Notifications")
-            .expect("name")
-            .serve_at("/org/freedesktop/Notifications", NotificationService { shown })
-            .expect("served")
-            .build()
-            .expect("the notification service connects");
+        let service = NotificationService { shown };
+        let connection =
+            bus.serve("org.freedesktop.Notifications", "/org/freedesktop/Notifications", service);
         Self { _connection: connection, shown: received }
     }
 
