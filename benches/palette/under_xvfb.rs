@@ -48,7 +48,7 @@ pub fn main() {
     let mask = ChangeWindowAttributesAux::new().event_mask(EventMask::SUBSTRUCTURE_NOTIFY);
     conn.change_window_attributes(root, &mask).expect("watches the root").check().expect("ok");
     let settle = scale.pick(Duration::from_secs(3), Duration::from_secs(1));
-    let (floor, _) = measure_floor(&conn, root, &display, floor::Window::New, runs, settle);
+    let floor = measure_new_window_floor(&conn, root, &display, runs, settle);
     // The floor the palette is held to runs beside the app for the whole bench, and is
     // measured in turn with it at each size: drift in the machine's load over the minutes
     // falls on both sides alike.
@@ -227,26 +227,23 @@ fn in_turn<const N: usize>(
     samples
 }
 
-/// Starts a floor app, measures it, and stops it.
-fn measure_floor(
+/// Starts the floor that makes a new window for every opening, measures it once settled,
+/// and stops it. (The floor that keeps its window runs for the whole bench, beside the app.)
+fn measure_new_window_floor(
     conn: &RustConnection,
     root: Window,
     display: &str,
-    kind: floor::Window,
     runs: usize,
     settle: Duration,
-) -> (Timings, Memory) {
+) -> Timings {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = start_floor(dir.path(), display, kind);
-    let idle = settled_memory(app.id(), settle);
-    let what = match kind {
-        floor::Window::New => "floor (bare iced, a new window each time)",
-        floor::Window::Kept => "floor (bare iced, its window kept hidden between openings)",
-    };
+    let mut app = start_floor(dir.path(), display, floor::Window::New);
+    std::thread::sleep(settle);
+    let what = "floor (bare iced, a new window each time)";
     let drawn = time_runs(conn, root, dir.path(), display, Trigger::Floor, what, runs);
     let _ = app.kill();
     let _ = app.wait();
-    (drawn, idle)
+    drawn
 }
 
 /// A process's memory once it has been left alone for `settle` after starting (its windows
