@@ -34,7 +34,12 @@ pub fn start_ready(command: &mut std::process::Command) -> std::process::Child {
         .spawn()
         .expect("starts Promptdeck");
     let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-    lines.by_ref().map_while(Result::ok).find(|l| l.contains("ready")).expect("ready");
+    // By its target: a library's line may hold the word "ready" too.
+    lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("promptdeck::run: ready "))
+        .expect("ready");
     std::thread::spawn(move || lines.for_each(drop));
     child
 }
