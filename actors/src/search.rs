@@ -11,6 +11,7 @@
 //! with that word.
 
 mod arena;
+mod holders;
 mod holds;
 mod learned;
 mod words;
@@ -42,20 +43,31 @@ pub struct SearchHit {
     pub score: u32,
 }
 
-/// One prompt made ready for the index (off the actor, on every core for a large pull).
+/// One prompt made ready for the index off the actor: its name, and its body's words.
 pub(crate) struct IndexEntry {
+    named: NamedEntry,
+    /// The body's distinct words, for the vocabulary.
+    words: String,
+}
+
+impl IndexEntry {
+    pub fn new(prompt: &Prompt) -> Self {
+        Self { named: NamedEntry::new(prompt), words: distinct_words(&prompt.body) }
+    }
+}
+
+/// A prompt as the index shows and ranks it, with its title and tags ready to match.
+struct NamedEntry {
     prompt: IndexedPrompt,
     /// Title and tags, matched fuzzily.
     named: Utf32String,
-    /// The body's distinct words, for the vocabulary.
-    words: String,
     named_chars: CharSet,
     named_starts: CharSet,
     named_pairs: LetterPairs,
 }
 
-impl IndexEntry {
-    pub fn new(prompt: &Prompt) -> Self {
+impl NamedEntry {
+    fn new(prompt: &Prompt) -> Self {
         let summary = PromptSummary::from(prompt);
         let named = Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" ")));
         let holds = Holds::of(named.slice(..));
@@ -64,7 +76,6 @@ impl IndexEntry {
             named_starts: holds.word_starts,
             named_pairs: holds.pairs,
             named,
-            words: distinct_words(&prompt.body),
             prompt: IndexedPrompt {
                 pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
                 title_key: folded_key(summary.title.trim()),
@@ -73,16 +84,15 @@ impl IndexEntry {
         }
     }
 
-    /// The prompt, its name with the name's characters moved to `arena`, and its body's
-    /// words.
-    fn into_arena(self, arena: &mut TextArena) -> (IndexedPrompt, MatchText, String) {
+    /// The prompt, and its name with the name's characters moved to `arena`.
+    fn into_arena(self, arena: &mut TextArena) -> (IndexedPrompt, MatchText) {
         let text = MatchText {
             named: arena.push(&self.named),
             named_chars: self.named_chars,
             named_starts: self.named_starts,
             named_pairs: self.named_pairs,
         };
-        (self.prompt, text, self.words)
+        (self.prompt, text)
     }
 }
 
@@ -117,9 +127,11 @@ impl IndexPart {
             arena: TextArena::default(),
         };
         for (at, prompt) in prompts.iter().enumerate() {
-            let (prompt, text, words) = IndexEntry::new(prompt).into_arena(&mut part.arena);
             let at = Position::try_from(at).expect("fewer than 4 billion prompts");
-            part.bodies.add(at, &words);
+            // The body whole: its word lists hold each entry once however often a word
+            // repeats, so no set of its distinct words is made.
+            part.bodies.add(at, &prompt.body);
+            let (prompt, text) = NamedEntry::new(prompt).into_arena(&mut part.arena);
             part.prompts.push(prompt);
             part.texts.push(text);
         }
@@ -257,9 +269,9 @@ impl SearchIndex {
     /// Adds the entry, or replaces the one of the same prompt.
     pub(crate) fn put(&mut self, entry: IndexEntry) {
         self.last = None;
-        let (prompt, text, words) = entry.into_arena(&mut self.arena);
+        let (prompt, text) = entry.named.into_arena(&mut self.arena);
         let at = self.push(prompt, text);
-        self.bodies.add(at, &words);
+        self.bodies.add(at, &entry.words);
         self.compact_when_wasteful();
     }
 

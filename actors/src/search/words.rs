@@ -14,6 +14,7 @@ use foldhash::fast::RandomState;
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Matcher, Utf32String};
 
+use super::holders::Holders;
 use super::holds::{CharSet, Holds};
 
 /// A position in the index: the bodies' lists name the entries holding each word by it.
@@ -60,7 +61,7 @@ struct Word {
     chars: CharSet,
     /// The positions of the entries whose body holds the word, in the order they were
     /// added; may name entries since removed, which the index no longer asks about.
-    holders: Vec<Position>,
+    holders: Holders,
 }
 
 /// The vocabulary of every body in the index, and which entries hold each word.
@@ -76,8 +77,8 @@ pub(super) struct BodyWords {
 }
 
 impl BodyWords {
-    /// Adds the words of the body at `at` (each once, as [`super::distinct_words`] gives
-    /// them).
+    /// Adds the words of the body at `at`, a position after every one added before: the
+    /// body itself, or its words each once as [`super::distinct_words`] gives them.
     pub fn add(&mut self, at: Position, words: &str) {
         self.last.clear();
         for word in words.split_whitespace() {
@@ -98,11 +99,13 @@ impl BodyWords {
         }
         for (mut word, name) in other.words.into_iter().zip(names) {
             let name = name.expect("every word has its name");
-            word.holders.iter_mut().for_each(|at| *at += offset);
             match self.ids.get(&name) {
-                Some(&id) => self.words[id as usize].holders.append(&mut word.holders),
+                Some(&id) => self.words[id as usize].holders.append(&word.holders, offset),
                 None => {
                     let id = u32::try_from(self.words.len()).expect("fewer than 4 billion words");
+                    let mut moved = Holders::default();
+                    moved.append(&word.holders, offset);
+                    word.holders = moved;
                     self.words.push(word);
                     self.ids.insert(name, id);
                 }
@@ -120,7 +123,7 @@ impl BodyWords {
         let id = u32::try_from(self.words.len()).expect("fewer than 4 billion distinct words");
         let text = Utf32String::from(format!("{word} ").as_str());
         let chars = Holds::of(text.slice(..)).chars;
-        self.words.push(Word { text, chars, holders: Vec::new() });
+        self.words.push(Word { text, chars, holders: Holders::default() });
         self.ids.insert(word.into(), id);
         id
     }
@@ -139,7 +142,7 @@ impl BodyWords {
             let words = self.matching(atom, matcher);
             let mut best = vec![0_u16; positions];
             for &(id, score) in &words {
-                for &at in &self.words[id as usize].holders {
+                for at in self.words[id as usize].holders.iter() {
                     if let Some(slot) = best.get_mut(at as usize) {
                         *slot = (*slot).max(score);
                     }
@@ -184,20 +187,13 @@ impl BodyWords {
         let old = std::mem::take(&mut self.words);
         self.ids.clear();
         for mut word in old {
-            word.holders.retain_mut(|at| match moved.get(*at as usize).copied().flatten() {
-                Some(to) => {
-                    *at = to;
-                    true
-                }
-                None => false,
-            });
+            word.holders.retain_moved(moved);
             if word.holders.is_empty() {
                 continue;
             }
             let id = self.words.len() as u32;
             let text = word.text.to_string();
             self.ids.insert(text.trim_end_matches(' ').into(), id);
-            word.holders.shrink_to_fit();
             self.words.push(word);
         }
     }
