@@ -57,15 +57,26 @@ impl From<&Prompt> for PromptSummary {
     }
 }
 
+/// The body's words, one space between each, up to [`PREVIEW_CHARS`] characters; counted
+/// as they are written (counting the whole preview after each word made a library's
+/// start-up spend milliseconds here).
 fn preview(body: &str) -> String {
     let mut out = String::with_capacity(PREVIEW_CHARS);
+    let mut room = PREVIEW_CHARS;
     for word in body.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
+            room -= 1;
         }
-        out.extend(word.chars().take(PREVIEW_CHARS));
-        if out.chars().count() >= PREVIEW_CHARS {
-            return out.chars().take(PREVIEW_CHARS).collect();
+        for c in word.chars() {
+            if room == 0 {
+                return out;
+            }
+            out.push(c);
+            room -= 1;
+        }
+        if room == 0 {
+            break;
         }
     }
     out
@@ -80,6 +91,14 @@ mod tests {
         assert_eq!(preview("  one\n\ttwo   three "), "one two three");
         let long = "word ".repeat(500);
         assert_eq!(preview(&long).chars().count(), PREVIEW_CHARS);
+        let exact = format!("{} b", "a".repeat(PREVIEW_CHARS - 2));
+        let folded = |body: &str| {
+            let words: Vec<&str> = body.split_whitespace().collect();
+            words.join(" ").chars().take(PREVIEW_CHARS).collect::<String>()
+        };
+        for body in [long.as_str(), &exact, &format!("{exact} more"), &format!("x {exact}"), ""] {
+            assert_eq!(preview(body), folded(body), "{body:?}");
+        }
         let unbroken = "é".repeat(10_000);
         assert_eq!(preview(&unbroken).chars().count(), PREVIEW_CHARS);
     }
