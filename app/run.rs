@@ -17,6 +17,11 @@ use crate::profile::Profile;
 use crate::settings::Effective;
 use crate::settings::SettingsError;
 
+/// How the line saying the instance is ready (its control socket bound) starts in the log,
+/// target included: at trace level, libraries log lines holding "ready" (hyper-util's
+/// "connection is ready") before it. Tests and benches wait for this.
+pub const READY_LINE: &str = "promptdeck::run: ready ";
+
 /// Runs the instance for `profile`, or shows the one already running and exits.
 pub fn start(profile: Profile, cli: Cli, effective: Effective) -> anyhow::Result<ExitCode> {
     crate::os::lean_allocator();

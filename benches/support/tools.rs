@@ -34,12 +34,8 @@ pub fn start_ready(command: &mut std::process::Command) -> std::process::Child {
         .spawn()
         .expect("starts Promptdeck");
     let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-    // By its target: a library's line may hold the word "ready" too.
-    lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains("promptdeck::run: ready "))
-        .expect("ready");
+    let ready = promptdeck::run::READY_LINE;
+    lines.by_ref().map_while(Result::ok).find(|l| l.contains(ready)).expect("ready");
     std::thread::spawn(move || lines.for_each(drop));
     child
 }

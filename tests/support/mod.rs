@@ -30,9 +30,6 @@ pub mod version;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// The app's own "ready" line, by its target: at trace level, libraries log lines with
-/// "ready" in them (hyper-util's "connection is ready") before the control socket exists.
-pub const READY_LINE: &str = "promptdeck::run: ready ";
 /// How long a test waits for something that should happen at once.
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -95,7 +92,7 @@ impl Instance {
             }
         });
         let instance = Self { child, data_dir: data_dir.to_owned(), stderr: rx };
-        instance.wait_for_line(READY_LINE);
+        instance.wait_for_line(promptdeck::run::READY_LINE);
         instance
     }
 
