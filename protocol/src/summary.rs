@@ -64,19 +64,16 @@ fn preview(body: &str) -> String {
     let mut out = String::with_capacity(PREVIEW_CHARS);
     let mut room = PREVIEW_CHARS;
     for word in body.split_whitespace() {
+        if room == 0 {
+            break;
+        }
         if !out.is_empty() {
             out.push(' ');
             room -= 1;
         }
-        for c in word.chars() {
-            if room == 0 {
-                return out;
-            }
+        for c in word.chars().take(room) {
             out.push(c);
             room -= 1;
-        }
-        if room == 0 {
-            break;
         }
     }
     out
