@@ -13,13 +13,15 @@
 mod arena;
 mod holders;
 mod holds;
+mod kept;
 mod learned;
 mod words;
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 
+use hashbrown::hash_table::{Entry, HashTable};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 use promptdeck_protocol::query::Query;
@@ -29,6 +31,7 @@ use serde::Serialize;
 use crate::parallel::in_parts;
 use arena::{TextArena, TextSpan};
 use holds::{CharSet, Holds, LetterPairs};
+use kept::KeptSummary;
 pub use learned::Learned;
 use words::{BodyAtom, BodyWords, Position};
 
@@ -79,7 +82,7 @@ impl NamedEntry {
             prompt: IndexedPrompt {
                 pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
                 title_key: folded_key(summary.title.trim()),
-                summary,
+                summary: KeptSummary::new(&summary),
             },
         }
     }
@@ -141,7 +144,7 @@ impl IndexPart {
 
 /// One prompt as the index ranks and shows it.
 struct IndexedPrompt {
-    summary: PromptSummary,
+    summary: KeptSummary,
     /// Tagged `pinned`; worked out once here, not in every comparison of a sort.
     pinned: bool,
     /// The trimmed title's [`folded_key`]: ranking asks of every match whether its title is
@@ -218,7 +221,10 @@ pub struct SearchIndex {
     gone_count: usize,
     arena: TextArena,
     bodies: BodyWords,
-    positions: HashMap<PromptId, usize>,
+    /// Each held prompt's position, found by its id's hash and told apart by the id of the
+    /// entry there: the ids are not held a second time.
+    positions: HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
     /// The last query and every entry it matched, while the entries are unchanged.
     last: Option<(String, Vec<usize>)>,
     learned: Learned,
@@ -236,11 +242,11 @@ impl SearchIndex {
             parts.iter_mut().map(|p| std::mem::take(&mut p.arena)).collect();
         let (arena, moves) = TextArena::join(&arenas);
         drop(arenas);
-        let mut index = Self { arena, ..Self::default() };
+        let positions = HashTable::with_capacity(prompts.len());
+        let mut index = Self { arena, positions, ..Self::default() };
         index.entries.reserve(prompts.len());
         index.texts.reserve(prompts.len());
         index.gone.reserve(prompts.len());
-        index.positions.reserve(prompts.len());
         for (part, moved) in parts.into_iter().zip(moves) {
             let offset = Position::try_from(index.entries.len()).expect("fewer than 4 billion");
             index.bodies.append(part.bodies, offset);
@@ -279,18 +285,42 @@ impl SearchIndex {
     /// body's words to name; the one of the same id, if any, is gone.
     fn push(&mut self, prompt: IndexedPrompt, text: MatchText) -> Position {
         let at = self.entries.len();
-        if let Some(old) = self.positions.insert(prompt.summary.id.clone(), at) {
-            self.mark_gone(old);
-        }
         self.entries.push(prompt);
         self.texts.push(text);
         self.gone.push(false);
+        if let Some(old) = self.place(at) {
+            self.mark_gone(old);
+        }
         Position::try_from(at).expect("fewer than 4 billion prompts")
+    }
+
+    /// Records `at` as the position of its entry's id; gives the position it replaces.
+    fn place(&mut self, at: usize) -> Option<usize> {
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        let id = entries[at].summary.id();
+        let held = |&held: &usize| entries[held].summary.id() == id;
+        let rehash = |&held: &usize| hasher.hash_one(entries[held].summary.id());
+        match self.positions.entry(hasher.hash_one(id), held, rehash) {
+            Entry::Occupied(mut held) => Some(std::mem::replace(held.get_mut(), at)),
+            Entry::Vacant(vacant) => {
+                vacant.insert(at);
+                None
+            }
+        }
+    }
+
+    /// The position of the prompt `id`, if held.
+    fn position(&self, id: &str) -> Option<usize> {
+        let held = |&held: &usize| self.entries[held].summary.id() == id;
+        self.positions.find(self.hasher.hash_one(id), held).copied()
     }
 
     pub fn remove(&mut self, id: &PromptId) {
         self.last = None;
-        if let Some(at) = self.positions.remove(id) {
+        let entries = &self.entries;
+        let held = |&held: &usize| entries[held].summary.id() == id.as_str();
+        if let Ok(found) = self.positions.find_entry(self.hasher.hash_one(id.as_str()), held) {
+            let (at, _) = found.remove();
             self.mark_gone(at);
             self.compact_when_wasteful();
         }
@@ -325,7 +355,7 @@ impl SearchIndex {
             self.texts.retain(|_| kept.next().unwrap_or(false));
             self.gone = vec![false; self.entries.len()];
             self.gone_count = 0;
-            for at in self.positions.values_mut() {
+            for at in self.positions.iter_mut() {
                 *at = moved[*at].map_or(*at, |to| to as usize);
             }
             self.bodies.compact(&moved);
@@ -349,7 +379,7 @@ impl SearchIndex {
         }
         let scored = self.matches(&query, &TextQuery::new(&text), &tags, limit);
         let learned = self.learned.leaders(&query).into_iter();
-        let learned = learned.filter_map(|id| self.positions.get(&id).copied());
+        let learned = learned.filter_map(|id| self.position(id.as_str()));
         let leads =
             Leads::new(text.trim(), learned.filter(|&at| tags.keeps(&self.entries[at])).collect());
         self.best(scored, &leads, limit, now)
@@ -391,7 +421,7 @@ impl SearchIndex {
                 .then(b.entry.pinned.cmp(&a.entry.pinned))
                 .then(b.frecency.partial_cmp(&a.frecency).unwrap_or(Ordering::Equal))
                 .then(b.entry.summary.updated_at.cmp(&a.entry.summary.updated_at))
-                .then_with(|| a.entry.summary.id.cmp(&b.entry.summary.id))
+                .then_with(|| a.entry.summary.id().cmp(b.entry.summary.id()))
         };
         if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit - 1, by_rank);
@@ -400,7 +430,7 @@ impl SearchIndex {
         ranked.sort_unstable_by(by_rank);
         ranked
             .into_iter()
-            .map(|r| SearchHit { prompt: r.entry.summary.clone(), score: r.score })
+            .map(|r| SearchHit { prompt: r.entry.summary.whole(), score: r.score })
             .collect()
     }
 
@@ -593,7 +623,7 @@ impl<'a> Leads<'a> {
     fn of(&self, at: usize, entry: &IndexedPrompt) -> usize {
         if !self.title.is_empty()
             && entry.title_key == self.title_key
-            && same_ignoring_case(entry.summary.title.trim(), self.title)
+            && same_ignoring_case(entry.summary.title().trim(), self.title)
         {
             return learned::MOST_LEARNED + 1;
         }
@@ -651,7 +681,7 @@ impl TagFilter {
     }
 
     fn keeps(&self, entry: &IndexedPrompt) -> bool {
-        self.0.iter().all(|wanted| entry.summary.tags.iter().any(|tag| starts_with(tag, wanted)))
+        self.0.iter().all(|wanted| entry.summary.tags().any(|tag| starts_with(tag, wanted)))
     }
 }
 
@@ -991,7 +1021,7 @@ mod tests {
         let scored = prompts
             .iter()
             .filter_map(|prompt| {
-                let at = index.positions[&prompt.id];
+                let at = index.position(prompt.id.as_str()).expect("held");
                 let name = text.named.score(index.arena.get(index.texts[at].named), &mut matcher);
                 let words: Vec<Utf32String> = prompt
                     .body
