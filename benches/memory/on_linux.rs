@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use promptdeck_figures::{Figure, Kind, Section, report};
+use promptdeck_figures::{Figure, Goal, Kind, Section, Unit, report};
 
 /// The app itself, not the command line that hands over to it: heaptrack follows the
 /// program it starts, and the code counted is this file's.
@@ -69,9 +69,63 @@ pub fn main() {
     let (mut xvfb, display, _conn, _) = xvfb::start();
     let dir = tempfile::tempdir().expect("tempdir");
     corpus::seed_profile(dir.path(), size);
-    for process in [Process::App, Process::Headless] {
-        let mappings = resident(process, dir.path(), &display, settle);
-        let heap = live_heap(process, dir.path(), &display, settle);
+    let app = Idle::of(Process::App, dir.path(), &display, settle);
+    app.report(&mut report, Process::App, size);
+    Idle::of(Process::Headless, dir.path(), &display, settle).report(
+        &mut report,
+        Process::Headless,
+        size,
+    );
+    // The goal at ten times the library: what is not the index grows at most threefold.
+    let large = scale.pick(100_000, 2_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    corpus::seed_profile(dir.path(), large);
+    let larger = Idle::of(Process::App, dir.path(), &display, settle);
+    larger.report(&mut report, Process::App, large);
+    let allowed = 3 * app.mappings.total() + larger.heap.of(Owner::SearchIndex);
+    println!(
+        "memory {large:>6} prompts, the app: {:.1} MB resident, against 3 x {:.1} MB plus its index {:.1} MB",
+        mb(larger.mappings.total()),
+        mb(app.mappings.total()),
+        mb(larger.heap.of(Owner::SearchIndex)),
+    );
+    report.add(
+        Figure::new(
+            Section::Memory,
+            format!("idle RSS of the app at {large} prompts over three times its figure at {size} plus its search index at {large}, same run"),
+            larger.mappings.total() as f64 / allowed as f64,
+            Unit::Ratio,
+        )
+        .prompts(large)
+        .detail(format!(
+            "{:.1} MB against 3 x {:.1} MB + {:.1} MB",
+            mb(larger.mappings.total()),
+            mb(app.mappings.total()),
+            mb(larger.heap.of(Owner::SearchIndex)),
+        ))
+        .goal(Goal::AtMost(1.0)),
+    );
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    println!("memory: record {}", report.write().expect("writes its record").display());
+}
+
+/// One idle process's memory: its mappings from one start, its live heap from another.
+struct Idle {
+    mappings: Mappings,
+    heap: Heap,
+}
+
+impl Idle {
+    fn of(process: Process, data_dir: &Path, display: &str, settle: Duration) -> Self {
+        let mappings = resident(process, data_dir, display, settle);
+        let heap = live_heap(process, data_dir, display, settle);
+        Self { mappings, heap }
+    }
+
+    #[allow(clippy::print_stdout)]
+    fn report(&self, report: &mut promptdeck_figures::Report, process: Process, size: usize) {
+        let (mappings, heap) = (&self.mappings, &self.heap);
         println!(
             "memory {size:>6} prompts, {}: {:.1} MB resident; live heap {:.1} MB ({})",
             process.name(),
@@ -107,9 +161,6 @@ pub fn main() {
             .detail(heap.detail()),
         );
     }
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
-    println!("memory: record {}", report.write().expect("writes its record").display());
 }
 
 fn mb(bytes: u64) -> f64 {
@@ -234,6 +285,10 @@ impl Owner {
 struct Heap(std::collections::BTreeMap<Owner, u64>);
 
 impl Heap {
+    fn of(&self, owner: Owner) -> u64 {
+        self.0.get(&owner).copied().unwrap_or(0)
+    }
+
     fn total(&self) -> u64 {
         self.0.values().sum()
     }
@@ -241,9 +296,7 @@ impl Heap {
     fn detail(&self) -> String {
         Owner::ALL
             .iter()
-            .map(|owner| {
-                format!("{} {:.1} MB", owner.name(), mb(self.0.get(owner).copied().unwrap_or(0)))
-            })
+            .map(|owner| format!("{} {:.1} MB", owner.name(), mb(self.of(*owner))))
             .collect::<Vec<_>>()
             .join("; ")
     }
