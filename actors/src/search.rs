@@ -71,8 +71,8 @@ struct NamedEntry {
 
 impl NamedEntry {
     fn new(prompt: &Prompt) -> Self {
-        let summary = PromptSummary::from(prompt);
-        let named = Utf32String::from(format!("{} {}", summary.title, summary.tags.join(" ")));
+        let title = prompt.display_title();
+        let named = Utf32String::from(format!("{title} {}", prompt.tags.join(" ")));
         let holds = Holds::of(named.slice(..));
         Self {
             named_chars: holds.chars,
@@ -80,9 +80,9 @@ impl NamedEntry {
             named_pairs: holds.pairs,
             named,
             prompt: IndexedPrompt {
-                pinned: summary.tags.iter().any(|t| t == PINNED_TAG),
-                title_key: folded_key(summary.title.trim()),
-                summary: KeptSummary::new(&summary),
+                pinned: prompt.tags.iter().any(|t| t == PINNED_TAG),
+                title_key: folded_key(title.trim()),
+                summary: KeptSummary::of(prompt),
             },
         }
     }
@@ -206,6 +206,11 @@ impl NameMatch {
     }
 }
 
+/// Whether the position a table of positions holds is that of the prompt `id`.
+fn holds<'a>(entries: &'a [IndexedPrompt], id: &'a str) -> impl Fn(&usize) -> bool + 'a {
+    move |&at| entries[at].summary.id() == id
+}
+
 /// Prompts from which building the index is split over threads.
 const PARALLEL_BUILD_FROM: usize = 2_000;
 
@@ -298,9 +303,8 @@ impl SearchIndex {
     fn place(&mut self, at: usize) -> Option<usize> {
         let (entries, hasher) = (&self.entries, &self.hasher);
         let id = entries[at].summary.id();
-        let held = |&held: &usize| entries[held].summary.id() == id;
         let rehash = |&held: &usize| hasher.hash_one(entries[held].summary.id());
-        match self.positions.entry(hasher.hash_one(id), held, rehash) {
+        match self.positions.entry(hasher.hash_one(id), holds(entries, id), rehash) {
             Entry::Occupied(mut held) => Some(std::mem::replace(held.get_mut(), at)),
             Entry::Vacant(vacant) => {
                 vacant.insert(at);
@@ -311,15 +315,13 @@ impl SearchIndex {
 
     /// The position of the prompt `id`, if held.
     fn position(&self, id: &str) -> Option<usize> {
-        let held = |&held: &usize| self.entries[held].summary.id() == id;
-        self.positions.find(self.hasher.hash_one(id), held).copied()
+        self.positions.find(self.hasher.hash_one(id), holds(&self.entries, id)).copied()
     }
 
     pub fn remove(&mut self, id: &PromptId) {
         self.last = None;
-        let entries = &self.entries;
-        let held = |&held: &usize| entries[held].summary.id() == id.as_str();
-        if let Ok(found) = self.positions.find_entry(self.hasher.hash_one(id.as_str()), held) {
+        let (id, held) = (id.as_str(), holds(&self.entries, id.as_str()));
+        if let Ok(found) = self.positions.find_entry(self.hasher.hash_one(id), held) {
             let (at, _) = found.remove();
             self.mark_gone(at);
             self.compact_when_wasteful();

@@ -30,4 +30,4 @@ pub use space::{
     DEFAULT_SPACE, MAX_OWNER_BYTES, MAX_SPACE_CHARS, SpaceAddress, SpaceAddressError, SpaceName,
     SpaceNameError,
 };
-pub use summary::{PREVIEW_CHARS, PromptKey, PromptSummary};
+pub use summary::{PREVIEW_CHARS, PromptKey, PromptSummary, push_preview};

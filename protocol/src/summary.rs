@@ -59,17 +59,23 @@ impl From<&Prompt> for PromptSummary {
     }
 }
 
-/// The body's words, one space between each, up to [`PREVIEW_CHARS`] characters; counted
-/// as they are written (counting the whole preview after each word made a library's
-/// start-up spend milliseconds here).
+/// The body's words, one space between each, up to [`PREVIEW_CHARS`] characters.
 fn preview(body: &str) -> String {
     let mut out = String::with_capacity(PREVIEW_CHARS);
+    push_preview(body, &mut out);
+    out
+}
+
+/// Appends the preview of `body` to `out` (the search index keeps it beside a prompt's
+/// other texts); counted as it is written (counting the whole preview after each word made
+/// a library's start-up spend milliseconds here).
+pub fn push_preview(body: &str, out: &mut String) {
     let mut room = PREVIEW_CHARS;
-    for word in body.split_whitespace() {
+    for (n, word) in body.split_whitespace().enumerate() {
         if room == 0 {
             break;
         }
-        if !out.is_empty() {
+        if n > 0 {
             out.push(' ');
             room -= 1;
         }
@@ -78,7 +84,6 @@ fn preview(body: &str) -> String {
             room -= 1;
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -98,6 +103,10 @@ mod tests {
         for body in [long.as_str(), &exact, &format!("{exact} more"), &format!("x {exact}"), ""] {
             assert_eq!(preview(body), folded(body), "{body:?}");
         }
+        // Appended after other text, the preview is the same.
+        let mut after = String::from("id");
+        push_preview(" one\ttwo", &mut after);
+        assert_eq!(after, "idone two");
         let unbroken = "é".repeat(10_000);
         assert_eq!(preview(&unbroken).chars().count(), PREVIEW_CHARS);
     }

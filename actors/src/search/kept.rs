@@ -3,7 +3,7 @@
 //! tags, each allocated on its own) a library of 10k took some 2 MB more; a whole summary
 //! is made only for the hits a search gives.
 
-use promptdeck_protocol::{PromptId, PromptSummary};
+use promptdeck_protocol::{Prompt, PromptId, PromptSummary, push_preview};
 
 pub(super) struct KeptSummary {
     /// The id, the title, the preview and the tags, one after another.
@@ -19,27 +19,40 @@ pub(super) struct KeptSummary {
 }
 
 impl KeptSummary {
-    pub fn new(summary: &PromptSummary) -> Self {
+    /// What [`PromptSummary::from`] gives for `prompt`, written straight into one text.
+    pub fn of(prompt: &Prompt) -> Self {
+        let title = prompt.display_title();
         let mut texts = String::with_capacity(
-            summary.id.as_str().len()
-                + summary.title.len()
-                + summary.preview.len()
-                + summary.tags.iter().map(String::len).sum::<usize>(),
+            prompt.id.as_str().len()
+                + title.len()
+                + prompt.body.len().min(promptdeck_protocol::PREVIEW_CHARS)
+                + prompt.tags.iter().map(String::len).sum::<usize>(),
         );
-        let mut end = |text: &str| {
-            texts.push_str(text);
+        let end = |texts: &String| {
             u32::try_from(texts.len()).expect("a summary's texts are far below 4 GiB")
         };
-        let ends = [end(summary.id.as_str()), end(&summary.title), end(&summary.preview)];
-        let tag_ends = summary.tags.iter().map(|tag| end(tag)).collect();
+        texts.push_str(prompt.id.as_str());
+        let id_end = end(&texts);
+        texts.push_str(title);
+        let title_end = end(&texts);
+        push_preview(&prompt.body, &mut texts);
+        let ends = [id_end, title_end, end(&texts)];
+        let tag_ends = prompt
+            .tags
+            .iter()
+            .map(|tag| {
+                texts.push_str(tag);
+                end(&texts)
+            })
+            .collect();
         Self {
             texts: texts.into_boxed_str(),
             ends,
             tag_ends,
-            body_bytes: summary.body_bytes,
-            use_count: summary.use_count,
-            last_used_at: summary.last_used_at,
-            updated_at: summary.updated_at,
+            body_bytes: prompt.body.len(),
+            use_count: prompt.use_count,
+            last_used_at: prompt.last_used_at,
+            updated_at: prompt.updated_at,
         }
     }
 
@@ -83,30 +96,21 @@ impl KeptSummary {
 #[cfg(test)]
 mod tests {
     use super::KeptSummary;
-    use promptdeck_protocol::{PromptId, PromptSummary};
-
-    fn summary(tags: &[&str]) -> PromptSummary {
-        PromptSummary {
-            id: PromptId::parse("01J9ZX").expect("id"),
-            title: "Résumé".into(),
-            preview: "Write a short summary".into(),
-            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            body_bytes: 21,
-            use_count: 3,
-            last_used_at: Some(7),
-            updated_at: 9,
-            space: String::new(),
-        }
-    }
+    use promptdeck_protocol::{Prompt, PromptSummary};
 
     #[test]
-    fn gives_back_the_summary_it_kept() {
-        for tags in [&[][..], &["one"], &["", "écrit", "x y"]] {
-            let whole = summary(tags);
-            let kept = KeptSummary::new(&whole);
-            assert_eq!(kept.whole(), whole);
+    fn gives_back_the_summary_the_protocol_makes() {
+        for (title, tags) in [("Résumé", &[][..]), ("", &["one"]), ("t", &["", "écrit", "x y"])]
+        {
+            let prompt: Prompt = serde_json::from_value(serde_json::json!({
+                "id": "01J9ZX", "title": title, "body": "  Write\ta short   summary ",
+                "tags": tags, "createdAt": 1, "updatedAt": 9, "useCount": 3, "lastUsedAt": 7,
+            }))
+            .expect("a prompt");
+            let kept = KeptSummary::of(&prompt);
+            assert_eq!(kept.whole(), PromptSummary::from(&prompt));
             assert_eq!(kept.id(), "01J9ZX");
-            assert_eq!(kept.title(), "Résumé");
+            assert_eq!(kept.title(), prompt.display_title());
             assert_eq!(kept.tags().collect::<Vec<_>>(), tags);
         }
     }
