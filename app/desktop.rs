@@ -44,6 +44,7 @@ use std::sync::Arc;
 
 use iced::futures::Stream;
 use promptdeck_actors::PromptDraft;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 
 pub use capture::{CaptureError, draft_from_selection};
@@ -67,6 +68,10 @@ pub enum Event {
     /// the user cancelled its dialog): prompts are left on the clipboard from now on.
     PasteRefused { cancelled: bool },
 }
+
+/// What the app does without a palette surface of the desktop's own, on Wayland.
+pub const PALETTE_AS_WINDOW: &str =
+    "the palette is a new window at every opening: it cannot be kept between them";
 
 /// Hears the desktop's events; called on the desktop's threads, so it only passes them on.
 pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
@@ -395,6 +400,55 @@ pub trait Autostart: Send + Sync {
     fn set(&self, enabled: bool) -> Result<(), DesktopError>;
 }
 
+/// A surface of the desktop's own that the app draws the palette into, where the window
+/// system offers one that can be kept between openings and take the keyboard (layer-shell
+/// on wlroots compositors and KDE). Elsewhere the palette is an iced window.
+pub trait PaletteSurface: Send {
+    /// Shows it with the keyboard; what shows is the next frame presented.
+    fn show(&mut self) -> Result<(), DesktopError>;
+    /// Hides it. The answer comes once the window system has it hidden: the keyboard is
+    /// back with the window that had it, and paste keys reach that window.
+    fn hide(&mut self) -> oneshot::Receiver<()>;
+    /// Puts `frame` on the surface, while it is shown.
+    fn present(&mut self, frame: &Frame<'_>) -> Result<Presented, DesktopError>;
+}
+
+/// A frame of the palette: premultiplied BGRA pixels (a little-endian ARGB word each), row
+/// after row, and the rows that changed since the frame before.
+pub struct Frame<'a> {
+    pub pixels: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+    /// Pixels per logical pixel.
+    pub scale: u32,
+    pub rows: &'a [std::ops::Range<u32>],
+}
+
+/// What became of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    Shown,
+    /// The surface is hidden: nothing was drawn.
+    Hidden,
+    /// The window system holds every buffer: [`SurfaceEvent::Released`] says when to try
+    /// again.
+    NoBufferFree,
+}
+
+/// What the palette's surface tells the app, from a thread of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SurfaceEvent {
+    /// Keys and the pointer, as iced's events.
+    Input(iced::Event),
+    /// The output it shows on has this many pixels per logical pixel.
+    Scale(u32),
+    /// A buffer is free again, for a frame that found none.
+    Released,
+    /// The window system took the surface away (its output went, or the compositor quit):
+    /// the palette is a window from now on.
+    Closed,
+}
+
 /// One window system's implementations of the capabilities.
 pub struct Backend {
     pub hotkeys: Option<Box<dyn Hotkeys>>,
@@ -404,6 +458,8 @@ pub struct Backend {
     pub tray: Option<Box<dyn Tray>>,
     pub notifier: Arc<dyn Notifier>,
     pub autostart: Arc<dyn Autostart>,
+    /// The palette's own surface, with what it hears, where the window system offers one.
+    pub palette_surface: Option<(Box<dyn PaletteSurface>, UnboundedReceiver<SurfaceEvent>)>,
     /// What this desktop lacks beside the capabilities above, and what the app does instead.
     pub limits: Vec<String>,
 }
@@ -472,6 +528,7 @@ pub struct Desktop {
     paste_unavailable: Option<String>,
     /// What this desktop lacks, each with what the app does instead.
     limits: Vec<String>,
+    palette_surface: Option<(Box<dyn PaletteSurface>, UnboundedReceiver<SurfaceEvent>)>,
     worker: Worker,
 }
 
@@ -524,6 +581,7 @@ impl Desktop {
             autostart: backend.autostart,
             paste_unavailable,
             limits,
+            palette_surface: backend.palette_surface,
             worker: Worker::start(backend.keys, backend.clipboard),
         }
     }
@@ -535,6 +593,23 @@ impl Desktop {
     /// What this desktop lacks, each with what the app does instead.
     pub fn limits(&self) -> &[String] {
         &self.limits
+    }
+
+    /// The palette's own surface and what it hears, where the window system offers one;
+    /// given once, to the palette.
+    pub fn take_palette_surface(
+        &mut self,
+    ) -> Option<(Box<dyn PaletteSurface>, impl Stream<Item = SurfaceEvent> + use<>)> {
+        let (surface, events) = self.palette_surface.take()?;
+        let events = iced::futures::stream::unfold(events, |mut rx| async move {
+            rx.recv().await.map(|event| (event, rx))
+        });
+        Some((surface, events))
+    }
+
+    /// The palette's surface was taken away: it is a window from now on, as the limits say.
+    pub fn palette_surface_closed(&mut self) {
+        self.limits.push(PALETTE_AS_WINDOW.into());
     }
 
     /// Registers the palette and capture hotkeys in place of the ones before; says what

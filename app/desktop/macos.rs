@@ -38,6 +38,7 @@ pub fn backend(events: EventSink) -> Backend {
         tray: super::tray::start(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(AppleScriptNotifier),
         autostart: Arc::new(LaunchAgent),
+        palette_surface: None,
         limits,
     }
 }

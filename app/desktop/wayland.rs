@@ -35,6 +35,7 @@ pub mod bindings;
 mod client;
 mod clipboard;
 mod keyboard;
+mod overlay;
 mod selection_source;
 mod toplevels;
 
@@ -45,10 +46,12 @@ use super::freedesktop::global_shortcuts::PortalHotkeys;
 use super::freedesktop::remote_desktop::PortalKeyboard;
 use super::x11::{self, NoFocus, X11Clipboard};
 use super::{
-    Backend, Clipboard, DesktopError, EventSink, Focus, Hotkeys, Keys, Monitor, Target, freedesktop,
+    Backend, Clipboard, DesktopError, EventSink, Focus, Hotkeys, Keys, Monitor, PaletteSurface,
+    SurfaceEvent, Target, freedesktop,
 };
 pub use clipboard::DataControlClipboard;
 use keyboard::VirtualKeyboard;
+use tokio::sync::mpsc::UnboundedReceiver;
 use toplevels::Toplevels;
 
 /// The capabilities this compositor offers; the desktop's grant to type is kept in
@@ -78,6 +81,9 @@ pub fn backend(events: EventSink, grant_file: PathBuf) -> Backend {
             ));
             X11Clipboard::new().map(|c| Box::new(c) as _)
         });
+    let palette_surface = palette_surface()
+        .map_err(|e| limits.push(format!("{e}: {}", super::PALETTE_AS_WINDOW)))
+        .ok();
     Backend {
         hotkeys: hotkeys(events.clone()),
         focus,
@@ -86,8 +92,19 @@ pub fn backend(events: EventSink, grant_file: PathBuf) -> Backend {
         tray: freedesktop::tray(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
+        palette_surface,
         limits,
     }
+}
+
+/// The palette's layer surface, at the palette's size, where the compositor offers
+/// layer-shell.
+fn palette_surface()
+-> Result<(Box<dyn PaletteSurface>, UnboundedReceiver<SurfaceEvent>), DesktopError> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let size = promptdeck_views::palette::WINDOW_SIZE;
+    let surface = overlay::LayerPalette::create(size.width as u32, size.height as u32, tx)?;
+    Ok((Box::new(surface), rx))
 }
 
 /// The desktop portal's global shortcuts where it offers them (KDE, GNOME 48+, Hyprland),

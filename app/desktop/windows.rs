@@ -41,6 +41,7 @@ pub fn backend(events: EventSink) -> Backend {
         notifier,
         tray: tray.map(|tray| Box::new(tray) as _),
         autostart: Arc::new(run_key::RunKey),
+        palette_surface: None,
         limits,
     }
 }

@@ -38,6 +38,7 @@ pub fn backend(events: EventSink) -> Backend {
         tray: freedesktop::tray(events).map(|tray| Box::new(tray) as _),
         notifier: Arc::new(freedesktop::notify::Notifications),
         autostart: Arc::new(freedesktop::entries::XdgAutostart),
+        palette_surface: None,
         limits: Vec::new(),
     }
 }

@@ -34,7 +34,7 @@ const CONTROL: u32 = 1 << 2;
 
 /// The keymap the compositor hands the target while we type: the five keys above, at their
 /// XKB codes (evdev + 8).
-const KEYMAP: &str = r#"xkb_keymap {
+pub(super) const KEYMAP: &str = r#"xkb_keymap {
 xkb_keycodes "promptdeck" {
     minimum = 8;
     maximum = 255;
