@@ -8,6 +8,7 @@
 
 mod first_page;
 mod library_window;
+mod palette_surface;
 mod palette_window;
 mod preferences;
 pub mod report;
@@ -32,7 +33,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 
 use crate::command::{CaptureFailed, UiCommand};
-use crate::desktop::{ColorScheme, Desktop, EventSink, Inserted};
+use crate::desktop::{ColorScheme, Desktop, EventSink, Inserted, SurfaceEvent};
 use crate::settings::{DesktopSettings, SettingsError};
 use preferences::SavingFailed;
 use report::{Beside, UiReport};
@@ -85,6 +86,8 @@ struct Promptdeck {
     color_scheme: ColorScheme,
     /// Where the palette was when it last closed, and when.
     last_search: Option<(palette::LastSearch, std::time::Instant)>,
+    /// The palette on the desktop's own surface, where it offers one that can be kept.
+    surface_palette: Option<palette_surface::SurfacePalette>,
 }
 
 #[derive(Debug)]
@@ -117,6 +120,8 @@ enum Message {
     PaletteAskedAgain(window::Id),
     /// Something happened in a palette.
     Palette(window::Id, palette::Message),
+    /// The palette's own surface heard something.
+    Surface(SurfaceEvent),
     /// Something happened in the library window.
     Library(window::Id, library::Message),
     /// Something happened in the settings window.
@@ -166,6 +171,7 @@ impl Promptdeck {
             report,
             color_scheme: ColorScheme::NoPreference,
             last_search: None,
+            surface_palette: None,
         };
         app.apply_settings(settings);
         app.desktop.show_tray(&status::tray(&app.status));
@@ -177,6 +183,10 @@ impl Promptdeck {
         ];
         if first_start {
             tasks.push(app.open_library());
+        }
+        if let Some((surface, events)) = app.desktop.take_palette_surface() {
+            app.surface_palette = Some(palette_surface::SurfacePalette::new(surface));
+            tasks.push(Task::run(events, Message::Surface));
         }
         tasks.push(app.prepare_palette());
         app.publish_report();
@@ -220,6 +230,7 @@ impl Promptdeck {
 
     fn update(&mut self, message: Message) -> Task<Message> {
         let task = self.route(message);
+        self.redraw_surface_palette();
         self.publish_report();
         task
     }
@@ -234,6 +245,7 @@ impl Promptdeck {
             Message::PaletteMade(id) => self.palette_made(id),
             Message::PaletteAskedAgain(id) => self.palette_asked_again(id),
             Message::Palette(id, message) => self.palette_message(id, message),
+            Message::Surface(event) => self.surface_event(event),
             Message::Previewed(id, key, prompt) => self.previewed(id, key, &prompt),
             Message::Chosen { window, key, found, recent, copy } => {
                 self.chosen(window, key, found, &recent, copy)
@@ -278,6 +290,8 @@ impl Promptdeck {
             hotkeys_by: self.desktop.hotkeys_way(),
             tray: self.desktop.has_tray(),
             window_system: self.desktop.window_system().name(),
+            palette_on: if self.surface_palette.is_some() { "surface" } else { "window" },
+            palette_keyboard: self.surface_palette.as_ref().map(|s| s.has_keyboard()),
             desktop_limits: self.desktop.limits(),
             light: self.theme() == Theme::Light,
         };

@@ -13,7 +13,7 @@ use promptdeck_views::{library, palette};
 
 use super::windows::{PaletteWindow, Visibility, Window};
 use super::{Message, Promptdeck, focus, requests, status, window_settings};
-use crate::desktop::{Delivery, Inserted, Monitor};
+use crate::desktop::{Delivery, Inserted, Monitor, SurfaceEvent, Target};
 use promptdeck_client::cli::PasteMode;
 use requests::InsertFailed;
 
@@ -25,6 +25,9 @@ impl Promptdeck {
     /// else a new one. The window that had the keyboard is where its prompt goes.
     pub(super) fn open_palette(&mut self) -> Task<Message> {
         if let Some((id, _)) = self.windows.palette() {
+            if self.is_surface(id) {
+                return Task::none();
+            }
             // iced hands the app a hotkey's message before the key events its windows got in
             // the same moment: an Escape pressed just before the hotkey is not handled yet.
             // A round trip through the window system's event loop lets it come first.
@@ -33,6 +36,11 @@ impl Promptdeck {
         let target = self.desktop.focused();
         let monitor = self.desktop.pointer_monitor();
         let kept = self.windows.hidden_palette().filter(|(_, p)| p.visibility == KEPT);
+        if let Some((id, _)) = kept
+            && self.is_surface(id)
+        {
+            return self.open_surface_palette(id, target);
+        }
         let (id, made) = match kept.map(|(id, _)| id) {
             Some(id) => (id, None),
             None => {
@@ -55,22 +63,88 @@ impl Promptdeck {
             // Moved while hidden, so it never shows where it was last.
             None => moved.chain(window::set_mode(id, Mode::Windowed)),
         };
-        palette.visibility = Visibility::Shown;
-        palette.target = target;
-        let within = self.settings.remember_search;
-        let resumed = self.last_search.take().filter(|(_, closed)| closed.elapsed() < within);
-        // A kept or new palette starts from the first page; searched again only where that
-        // may be out of date.
-        let search = match resumed {
-            Some((last, _)) => palette.state.resume(last),
-            None if self.first_page.is_current(Instant::now()) => palette::Action::None,
-            None => palette.state.data_changed(),
-        };
+        let search = self.shown_palette(id, target);
         let focus_taker = self.desktop.focus_taker();
         let take_focus = window::raw_id::<Message>(id)
             .then(move |raw| Task::future(focus_taker.take(raw)).discard());
         let refresh = self.palette_action(id, search);
         open.chain(focus(id, palette::INPUT_ID)).chain(take_focus).chain(refresh)
+    }
+
+    /// The palette `id`, kept or new, shown for `target`: what it searches first. It starts
+    /// from the first page, searched again only where that may be out of date, or takes up
+    /// the last search.
+    fn shown_palette(&mut self, id: window::Id, target: Option<Target>) -> palette::Action {
+        let within = self.settings.remember_search;
+        let resumed = self.last_search.take().filter(|(_, closed)| closed.elapsed() < within);
+        let current = self.first_page.is_current(Instant::now());
+        let Some(palette) = self.windows.palette_mut(id) else { return palette::Action::None };
+        palette.visibility = Visibility::Shown;
+        palette.target = target;
+        match resumed {
+            Some((last, _)) => palette.state.resume(last),
+            None if current => palette::Action::None,
+            None => palette.state.data_changed(),
+        }
+    }
+
+    /// Shows the palette on the desktop's surface kept for it.
+    fn open_surface_palette(&mut self, id: window::Id, target: Option<Target>) -> Task<Message> {
+        let search = self.shown_palette(id, target);
+        let theme = self.theme();
+        if let (Some(surface), Some(palette)) =
+            (self.surface_palette.as_mut(), self.windows.palette_mut(id))
+            && let Err(error) = surface.show(&palette.state, &theme)
+        {
+            tracing::warn!(%error, "the palette's surface could not be shown");
+        }
+        self.palette_action(id, search)
+    }
+
+    /// What the palette's surface heard: keys and the pointer go to its widgets, whose
+    /// messages are the palette's. A surface taken away leaves the palette to windows.
+    pub(super) fn surface_event(&mut self, event: SurfaceEvent) -> Task<Message> {
+        let Some(surface) = self.surface_palette.as_mut() else { return Task::none() };
+        let id = surface.id;
+        match event {
+            SurfaceEvent::Input(event) => {
+                surface.observe(&event);
+                let Some(palette) = self.windows.palette_mut(id).filter(|p| p.is_shown()) else {
+                    return Task::none();
+                };
+                let messages = surface.input(&palette.state, &[event]);
+                let tasks: Vec<_> =
+                    messages.into_iter().map(|m| self.palette_message(id, m)).collect();
+                Task::batch(tasks)
+            }
+            SurfaceEvent::Scale(scale) => {
+                surface.set_scale(scale);
+                Task::none()
+            }
+            // Drawn after this message, as after every one.
+            SurfaceEvent::Released => Task::none(),
+            SurfaceEvent::Closed => {
+                tracing::warn!("the palette's surface was taken away: it is a window from now on");
+                self.surface_palette = None;
+                self.windows.remove(id);
+                self.desktop.palette_surface_closed();
+                self.prepare_palette()
+            }
+        }
+    }
+
+    /// Draws the palette on its surface, where it is shown, as it is after a message.
+    pub(super) fn redraw_surface_palette(&mut self) {
+        let theme = self.theme();
+        let Some(surface) = self.surface_palette.as_mut() else { return };
+        if let Some(palette) = self.windows.palette_mut(surface.id).filter(|p| p.is_shown()) {
+            surface.redraw(&palette.state, &theme);
+        }
+    }
+
+    /// Whether `id` is the palette on the desktop's own surface, not a window.
+    pub(super) fn is_surface(&self, id: window::Id) -> bool {
+        self.surface_palette.as_ref().is_some_and(|surface| surface.id == id)
     }
 
     /// The palette asked for while `id` was on screen: focused if it still is, else (an
@@ -95,6 +169,11 @@ impl Promptdeck {
     /// hide: iced keeps rasterised glyphs per window, so a new window for every opening drew
     /// each of its some 1,000 glyphs again.
     pub(super) fn prepare_palette(&mut self) -> Task<Message> {
+        if let Some(surface) = &self.surface_palette {
+            let palette = PaletteWindow::hidden(self.new_palette(), true, None);
+            self.windows.insert(surface.id, Window::Palette(palette));
+            return Task::none();
+        }
         if !self.desktop.window_system().can_hide_windows() {
             return Task::none();
         }
@@ -119,6 +198,14 @@ impl Promptdeck {
     pub(super) fn keep_palette(&mut self, id: window::Id, closed: &PaletteWindow) -> Task<Message> {
         self.last_search = Some((closed.state.last_search(), Instant::now()));
         let placed_on = closed.placed_on;
+        if let Some(surface) = self.surface_palette.as_mut().filter(|s| s.id == id) {
+            let hidden = surface.hide();
+            let mut fresh = self.new_palette();
+            fresh.keep_preview_of(&closed.state);
+            self.windows.insert(id, Window::Palette(PaletteWindow::hidden(fresh, true, None)));
+            let hidden = Task::future(hidden).discard();
+            return hidden.chain(self.kept_palette_preview());
+        }
         let can_keep = self.desktop.window_system().can_hide_windows()
             && self.windows.hidden_palette().is_none();
         if !can_keep {
@@ -197,7 +284,15 @@ impl Promptdeck {
             }
             palette::Action::Edit(prompt) => self.edit(id, prompt),
             palette::Action::TogglePin(prompt) => requests::toggle_pin(&self.runtime, prompt),
-            palette::Action::Focus(widget) => operation::focus(widget),
+            palette::Action::Focus(widget) => match self.surface_palette.as_mut() {
+                Some(surface) if surface.id == id => {
+                    if let Some(palette) = self.windows.palette_mut(id) {
+                        surface.focus(&palette.state, widget.into());
+                    }
+                    Task::none()
+                }
+                _ => operation::focus(widget),
+            },
             palette::Action::Close => self.close(id),
         }
     }

@@ -41,6 +41,11 @@ pub struct UiReport {
     pub tray: bool,
     /// "x11", "wayland", "windows", "macos", or "none".
     pub window_system: &'static str,
+    /// Where the palette draws: "surface" (the desktop's own, kept between openings, as
+    /// layer-shell's overlay) or "window".
+    pub palette_on: &'static str,
+    /// Whether the palette's surface has the keyboard (`None` for a window).
+    pub palette_keyboard: Option<bool>,
     /// What this desktop lacks, each with what the app does instead.
     pub desktop_limits: Vec<String>,
     /// The theme the windows draw with: "dark" or "light".
@@ -54,6 +59,8 @@ pub struct Beside<'a> {
     pub hotkeys_by: &'static str,
     pub tray: bool,
     pub window_system: &'static str,
+    pub palette_on: &'static str,
+    pub palette_keyboard: Option<bool>,
     pub desktop_limits: &'a [String],
     pub light: bool,
 }
@@ -73,6 +80,8 @@ impl UiReport {
             hotkeys_by,
             tray,
             window_system,
+            palette_on,
+            palette_keyboard,
             desktop_limits,
             light,
         } = beside;
@@ -101,6 +110,8 @@ impl UiReport {
             remember_search: settings.remember_search.as_secs(),
             tray,
             window_system,
+            palette_on,
+            palette_keyboard,
             desktop_limits: desktop_limits.to_vec(),
             theme: if light { "light" } else { "dark" },
         }

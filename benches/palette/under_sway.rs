@@ -22,6 +22,8 @@ use screencopy::{Picture, Rect, Screen};
 use stats::Timings;
 
 /// Issue 17's goals: within 1.5x of the floor made the same way, and under a frame at 60 Hz.
+/// The palette is a kept layer surface now; its floor is still a new iced window at every
+/// opening, so the ratio is not yet like for like.
 const FLOOR_GOAL: f64 = 1.5;
 const FIRST_ROW_GOAL_MS: f64 = 16.0;
 const BIN: &str = env!("CARGO_BIN_EXE_promptdeck");
@@ -84,10 +86,10 @@ pub fn main() {
         });
         drop(app);
         let ratio = timings.drawn.as_secs_f64() / floor.drawn.as_secs_f64();
-        println!("  {ratio:.2}x the floor made the same way");
+        println!("  {ratio:.2}x the floor (a new window each opening: not made the same way)");
         let drawn = Figure::ms(
             Section::Palette,
-            "palette under headless sway (240 Hz): `promptdeck palette` (what sway's binding of the hotkey runs) to its first row drawn, a new window each opening",
+            "palette under headless sway (240 Hz): `promptdeck palette` (what sway's binding of the hotkey runs) to its first row drawn, a layer surface kept between openings",
             timings.drawn,
         )
         .prompts(size)
@@ -95,7 +97,7 @@ pub fn main() {
         .goal(Goal::AtMost(FIRST_ROW_GOAL_MS));
         let against_floor = Figure::new(
             Section::Palette,
-            "palette under headless sway (240 Hz) over the floor made the same way (a new window each opening), same run",
+            "palette under headless sway (240 Hz, kept layer surface) over a bare iced window made new each opening (not yet a floor made the same way), same run",
             ratio,
             Unit::Ratio,
         )

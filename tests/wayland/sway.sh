@@ -114,6 +114,7 @@ wait_for 60 "the instance to answer" pd status
 # The instance answers before its windows first report what they run on.
 wait_for 20 "the windows' first report" status_is "s['ui'] is not None" True
 status_is "s['ui']['windowSystem']" wayland || fail "not seen as Wayland: $(status "s['ui']")"
+status_is "s['ui']['paletteOn']" surface || fail "the palette is not on a layer surface: $(status "s['ui']")"
 status_is "s['ui']['hotkeysBy']" none || fail "hotkeys said to work: $(status "s['ui']['hotkeysBy']")"
 limits=$(status "s['ui']['desktopLimits']")
 [[ "$limits" != *"no paste"* && "$limits" != *"clipboard"* ]] || fail "a protocol was missed: $limits"
@@ -142,6 +143,7 @@ convert -size 4x3 xc:'#ff8800' "$work/held.png"
 as_user wl-copy --type image/png <"$work/held.png"
 as_user wtype -M ctrl -M alt o -m alt -m ctrl
 wait_for 20 "the palette" status_is "s['ui']['windows']" "['library', 'palette']"
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
 as_user wtype bravo
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
 status_is "s['ui']['paletteQuery']" bravo || fail "the search holds $(status "s['ui']['paletteQuery']")"
@@ -157,10 +159,13 @@ foot_reading "$work/home/pasted-2"
 as_user wl-copy "held before"
 pd palette >/dev/null
 wait_for 20 "the palette" status_is "s['ui']['windows']" "['library', 'palette']"
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
 as_user wtype -k Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "['library']"
+wait_for 10 "the keyboard back from the palette" status_is "s['ui']['paletteKeyboard']" False
 pd palette >/dev/null
 wait_for 20 "the palette again" status_is "s['ui']['paletteRows']" 2
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
 as_user wtype charlie
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
 status_is "s['ui']['paletteQuery']" charlie || fail "the search holds $(status "s['ui']['paletteQuery']")"
@@ -175,6 +180,7 @@ foot_reading "$work/home/pasted-3"
 head -c 40000000 /dev/zero | as_user wl-copy --type application/octet-stream
 pd palette >/dev/null
 wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
 as_user wtype bravo
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
 status_is "s['ui']['paletteQuery']" bravo || fail "the search holds $(status "s['ui']['paletteQuery']")"
@@ -195,6 +201,7 @@ wait_for 20 "foot to have the keyboard" focused_is foot
 as_user wl-copy "held before the unread paste"
 pd palette >/dev/null
 wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
 as_user wtype charlie
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
 as_user wtype -k Return
