@@ -96,7 +96,10 @@ impl Promptdeck {
             (self.surface_palette.as_mut(), self.windows.palette_mut(id))
             && let Err(error) = surface.show(&palette.state, &theme)
         {
+            // A surface that cannot show is given up: the palette opens as a window.
             tracing::warn!(%error, "the palette's surface could not be shown");
+            let given_up = self.surface_event(SurfaceEvent::Closed);
+            return given_up.chain(self.open_palette());
         }
         self.palette_action(id, search)
     }
