@@ -40,6 +40,8 @@ use report::{Beside, UiReport};
 use requests::InsertFailed;
 use windows::{Window, Windows};
 
+pub use palette_surface::SurfaceHost;
+
 /// What the windows start with, besides the runtime.
 pub struct Start {
     pub ui_tx: UnboundedSender<UiCommand>,
@@ -291,7 +293,7 @@ impl Promptdeck {
             tray: self.desktop.has_tray(),
             window_system: self.desktop.window_system().name(),
             palette_on: if self.surface_palette.is_some() { "surface" } else { "window" },
-            palette_keyboard: self.surface_palette.as_ref().map(|s| s.has_keyboard()),
+            palette_keyboard: self.surface_palette.as_ref().map(|s| s.host.has_keyboard()),
             desktop_limits: self.desktop.limits(),
             light: self.theme() == Theme::Light,
         };

@@ -4,10 +4,10 @@
 //! its first row's text (frames read back through wlroots' screencopy, stamped by the
 //! compositor). Triggered by `promptdeck palette`, the command a sway binding of the hotkey
 //! runs (`install-desktop --bind`), at 1k and 10k prompts; beside it in the same run the
-//! floor: a bare iced window drawing one line of text in the palette's theme, asked for by a
-//! new process, made new for every opening. The palette has been a layer surface kept
-//! between openings since that floor was made, so the floor is not yet made the same way
-//! (a kept layer surface of its own is the next step): the ratio says so.
+//! floor made the same way: a layer surface of its own drawing one line of text in the
+//! palette's theme, asked for by a new process, kept between openings and drawn by the same
+//! host of surfaces as the palette (`promptdeck::gui::SurfaceHost`), with no runtime, no
+//! search and no list.
 //! `cargo bench --bench palette_sway` (`PALETTE_BENCH_SIZES=10000` for one size); its record
 //! is `target/bench-results/palette_sway.json`.
 //!

@@ -98,8 +98,8 @@ pub fn backend(events: EventSink, grant_file: PathBuf) -> Backend {
 }
 
 /// The palette's layer surface, at the palette's size, where the compositor offers
-/// layer-shell.
-fn palette_surface()
+/// layer-shell (the benches' floor makes one the same way).
+pub fn palette_surface()
 -> Result<(Box<dyn PaletteSurface>, UnboundedReceiver<SurfaceEvent>), DesktopError> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let size = promptdeck_views::palette::WINDOW_SIZE;

@@ -1,8 +1,9 @@
-//! The palette on a surface of the desktop's own (`desktop::PaletteSurface`: layer-shell on
-//! wlroots compositors), where a window could not be kept between openings. iced lays out
-//! and draws here the same palette screen a window shows elsewhere, into pixels of its
-//! own, and the surface gets the rows that changed. Kept between openings: the renderer
-//! (whose glyph cache holds the palette's text), the widgets' state and the last frame.
+//! A screen on a surface of the desktop's own (`desktop::PaletteSurface`: layer-shell on
+//! wlroots compositors), where a window could not be kept between openings: the palette,
+//! and the benches' floor made the same way. iced lays out and draws here the same screen a
+//! window shows elsewhere, into pixels of its own, and the surface gets the rows that
+//! changed. Kept between openings: the renderer (whose glyph cache holds the screen's text),
+//! the widgets' state and the last frame.
 
 use std::ops::Range;
 
@@ -11,7 +12,7 @@ use iced::advanced::mouse;
 use iced::advanced::renderer::Style;
 use iced::advanced::widget::{self, operation::focusable};
 use iced::theme::Base;
-use iced::{Event, Font, Pixels, Rectangle, Size, Theme, window};
+use iced::{Element, Event, Font, Pixels, Rectangle, Size, Theme, window};
 use iced_runtime::user_interface::{self, UserInterface};
 use iced_tiny_skia::Layer;
 use iced_tiny_skia::graphics::{Viewport, damage};
@@ -20,11 +21,32 @@ use tokio::sync::oneshot;
 
 use crate::desktop::{DesktopError, Frame, PaletteSurface, Presented};
 
-/// The palette's surface and what is kept to draw it.
+/// The palette on its surface.
 pub struct SurfacePalette {
     /// The id the palette has in the map of windows, though iced has no window of it.
     pub id: window::Id,
+    pub host: SurfaceHost,
+}
+
+impl SurfacePalette {
+    pub fn new(surface: Box<dyn PaletteSurface>) -> Self {
+        Self { id: window::Id::unique(), host: SurfaceHost::new(surface, palette::WINDOW_SIZE) }
+    }
+
+    /// Shows the surface with `state` drawn, its search box focused.
+    pub fn show(&mut self, state: &palette::State, theme: &Theme) -> Result<(), DesktopError> {
+        self.host.show()?;
+        self.host.focus(state.view(), widget::Id::new(palette::INPUT_ID));
+        self.host.redraw(state.view(), theme);
+        Ok(())
+    }
+}
+
+/// A surface and what is kept to draw a screen on it.
+pub struct SurfaceHost {
     surface: Box<dyn PaletteSurface>,
+    /// The screen's size, in logical pixels.
+    size: Size,
     renderer: iced::Renderer,
     widgets: Option<user_interface::Cache>,
     cursor: mouse::Cursor,
@@ -46,11 +68,12 @@ struct Canvas {
     drawn: Option<(Vec<Layer>, iced::Color)>,
 }
 
-impl SurfacePalette {
-    pub fn new(surface: Box<dyn PaletteSurface>) -> Self {
+impl SurfaceHost {
+    /// A host for a screen `size` logical pixels large on `surface`.
+    pub fn new(surface: Box<dyn PaletteSurface>, size: Size) -> Self {
         Self {
-            id: window::Id::unique(),
             surface,
+            size,
             renderer: iced::Renderer::new(Font::DEFAULT, Pixels(16.0)),
             widgets: Some(user_interface::Cache::default()),
             cursor: mouse::Cursor::Unavailable,
@@ -61,12 +84,10 @@ impl SurfacePalette {
         }
     }
 
-    /// Shows the surface with `state` drawn, its search box focused.
-    pub fn show(&mut self, state: &palette::State, theme: &Theme) -> Result<(), DesktopError> {
+    /// Shows the surface; the next [`SurfaceHost::redraw`] draws it whole.
+    pub fn show(&mut self) -> Result<(), DesktopError> {
         self.surface.show()?;
         self.owed = true;
-        self.focus(state, widget::Id::new(palette::INPUT_ID));
-        self.redraw(state, theme);
         Ok(())
     }
 
@@ -89,24 +110,24 @@ impl SurfacePalette {
         }
     }
 
-    /// Keys and the pointer as the shown palette's widgets take them: the messages they
+    /// Keys and the pointer as the shown screen's widgets take them: the messages they
     /// make.
-    pub fn input(&mut self, state: &palette::State, events: &[Event]) -> Vec<palette::Message> {
+    pub fn input<'a, M>(&mut self, view: Element<'a, M>, events: &[Event]) -> Vec<M> {
         let mut messages = Vec::new();
-        let mut ui = self.build(state);
+        let mut ui = self.build(view);
         ui.update(events, self.cursor, &mut self.renderer, &mut clipboard::Null, &mut messages);
         self.widgets = Some(ui.into_cache());
         messages
     }
 
     /// Puts the keyboard in the widget `id`.
-    pub fn focus(&mut self, state: &palette::State, id: widget::Id) {
-        let mut ui = self.build(state);
+    pub fn focus<M>(&mut self, view: Element<'_, M>, id: widget::Id) {
+        let mut ui = self.build(view);
         ui.operate(&self.renderer, &mut focusable::focus::<()>(id));
         self.widgets = Some(ui.into_cache());
     }
 
-    /// Whether the surface has the keyboard: keys typed reach the palette.
+    /// Whether the surface has the keyboard: keys typed reach the screen.
     pub fn has_keyboard(&self) -> bool {
         self.has_keyboard
     }
@@ -116,14 +137,14 @@ impl SurfacePalette {
         self.scale = scale.max(1);
     }
 
-    /// Draws `state` and presents what changed since the frame before.
-    pub fn redraw(&mut self, state: &palette::State, theme: &Theme) {
+    /// Draws `view` and presents what changed since the frame before.
+    pub fn redraw<M>(&mut self, view: Element<'_, M>, theme: &Theme) {
         let base = theme.base();
         let style = Style { text_color: base.text_color };
-        let mut ui = self.build(state);
+        let mut ui = self.build(view);
         ui.draw(&mut self.renderer, theme, &style, self.cursor);
         self.widgets = Some(ui.into_cache());
-        let size = palette::WINDOW_SIZE;
+        let size = self.size;
         let physical = Size::new(size.width as u32 * self.scale, size.height as u32 * self.scale);
         let viewport = Viewport::with_physical_size(physical, self.scale as f32);
         let Some(rows) = self.canvas.draw(&mut self.renderer, &viewport, base.background_color)
@@ -146,12 +167,12 @@ impl SurfacePalette {
         }
     }
 
-    fn build<'a>(
+    fn build<'a, M>(
         &mut self,
-        state: &'a palette::State,
-    ) -> UserInterface<'a, palette::Message, Theme, iced::Renderer> {
+        view: Element<'a, M>,
+    ) -> UserInterface<'a, M, Theme, iced::Renderer> {
         let widgets = self.widgets.take().unwrap_or_default();
-        UserInterface::build(state.view(), palette::WINDOW_SIZE, widgets, &mut self.renderer)
+        UserInterface::build(view, self.size, widgets, &mut self.renderer)
     }
 }
 

@@ -111,17 +111,17 @@ impl Promptdeck {
         let id = surface.id;
         match event {
             SurfaceEvent::Input(event) => {
-                surface.observe(&event);
+                surface.host.observe(&event);
                 let Some(palette) = self.windows.palette_mut(id).filter(|p| p.is_shown()) else {
                     return Task::none();
                 };
-                let messages = surface.input(&palette.state, &[event]);
+                let messages = surface.host.input(palette.state.view(), &[event]);
                 let tasks: Vec<_> =
                     messages.into_iter().map(|m| self.palette_message(id, m)).collect();
                 Task::batch(tasks)
             }
             SurfaceEvent::Scale(scale) => {
-                surface.set_scale(scale);
+                surface.host.set_scale(scale);
                 Task::none()
             }
             // Drawn after this message, as after every one.
@@ -141,7 +141,7 @@ impl Promptdeck {
         let theme = self.theme();
         let Some(surface) = self.surface_palette.as_mut() else { return };
         if let Some(palette) = self.windows.palette_mut(surface.id).filter(|p| p.is_shown()) {
-            surface.redraw(&palette.state, &theme);
+            surface.host.redraw(palette.state.view(), &theme);
         }
     }
 
@@ -202,7 +202,7 @@ impl Promptdeck {
         self.last_search = Some((closed.state.last_search(), Instant::now()));
         let placed_on = closed.placed_on;
         if let Some(surface) = self.surface_palette.as_mut().filter(|s| s.id == id) {
-            let hidden = surface.hide();
+            let hidden = surface.host.hide();
             let mut fresh = self.new_palette();
             fresh.keep_preview_of(&closed.state);
             self.windows.insert(id, Window::Palette(PaletteWindow::hidden(fresh, true, None)));
@@ -290,7 +290,7 @@ impl Promptdeck {
             palette::Action::Focus(widget) => match self.surface_palette.as_mut() {
                 Some(surface) if surface.id == id => {
                     if let Some(palette) = self.windows.palette_mut(id) {
-                        surface.focus(&palette.state, widget.into());
+                        surface.host.focus(palette.state.view(), widget.into());
                     }
                     Task::none()
                 }

@@ -32,27 +32,33 @@ pub fn first_row_drawn(pixels: impl Iterator<Item = [u8; 3]>) -> bool {
     pixels.filter(|px| px.iter().all(|&c| c > 200)).count() > 30
 }
 
-/// Whether the floor opens a new window each time or keeps one hidden between openings.
+/// Whether the floor opens a new window each time, keeps one hidden between openings, or
+/// (on a Wayland compositor with layer-shell) keeps a surface of its own as the palette does
+/// there, drawn by the app's own host of such surfaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
     New,
     Kept,
+    // Made by the Wayland bench only; the X11 one shares this file.
+    #[allow(dead_code)]
+    Surface,
 }
 
 /// Set in the floor app a bench starts (the bench itself, run again): its profile directory.
 const APP: &str = "PALETTE_BENCH_FLOOR_APP";
-/// Set in the floor app that keeps its window.
+/// Set in the floor app that keeps its window ("window") or its surface ("surface").
 const KEPT: &str = "PALETTE_BENCH_FLOOR_KEPT";
 
 /// Plays the floor app if this process was started as one, and says whether it was: a
 /// bench calls this first.
 pub fn play_part() -> bool {
     let Some(dir) = std::env::var_os(APP) else { return false };
-    let kind = match std::env::var_os(KEPT) {
-        Some(_) => Window::Kept,
-        None => Window::New,
-    };
-    run(Profile { data_dir: dir.into() }.control_path(), kind).expect("the floor app runs");
+    let socket = Profile { data_dir: dir.into() }.control_path();
+    match std::env::var(KEPT).as_deref() {
+        Ok("surface") => run_on_surface(socket),
+        Ok(_) => run(socket, Window::Kept).expect("the floor app runs"),
+        Err(_) => run(socket, Window::New).expect("the floor app runs"),
+    }
     true
 }
 
@@ -65,8 +71,14 @@ pub fn bench() -> PathBuf {
 /// floor app answering on the profile directory `dir`'s control socket.
 pub fn as_app<'c>(command: &'c mut Command, dir: &Path, kind: Window) -> &'c mut Command {
     command.env(APP, dir);
-    if kind == Window::Kept {
-        command.env(KEPT, "1");
+    match kind {
+        Window::New => {}
+        Window::Kept => {
+            command.env(KEPT, "window");
+        }
+        Window::Surface => {
+            command.env(KEPT, "surface");
+        }
     }
     command
 }
@@ -139,7 +151,7 @@ impl Floor {
                     self.hidden = Some(id);
                     window::set_mode(id, Mode::Hidden)
                 }
-                (Some(id), Window::New) => window::close(id),
+                (Some(id), Window::New | Window::Surface) => window::close(id),
                 (None, _) => Task::none(),
             },
             Message::Open | Message::Key(_) => Task::none(),
@@ -147,24 +159,75 @@ impl Floor {
     }
 
     fn view(&self, _window: window::Id) -> Element<'_, Message> {
-        let row = container(text("Summarise article").size(16))
-            .padding([8, 12])
-            .width(Length::Fill)
-            .style(|theme: &Theme| {
-                let palette = theme.extended_palette();
-                container::Style {
-                    background: Some(palette.primary.weak.color.into()),
-                    text_color: Some(palette.background.base.text),
-                    border: Border { radius: 6.0.into(), ..Border::default() },
-                    ..container::Style::default()
-                }
-            });
-        container(column![space().height(64), row]).padding([0, 16]).into()
+        first_row()
     }
 
     fn subscription(&self) -> Subscription<Message> {
         keyboard::listen().map(Message::Key)
     }
+}
+
+/// The floor's one line, where the palette draws its first row, in its colours.
+fn first_row<'a, M: 'a>() -> Element<'a, M> {
+    let row = container(text("Summarise article").size(16))
+        .padding([8, 12])
+        .width(Length::Fill)
+        .style(|theme: &Theme| {
+            let palette = theme.extended_palette();
+            container::Style {
+                background: Some(palette.primary.weak.color.into()),
+                text_color: Some(palette.background.base.text),
+                border: Border { radius: 6.0.into(), ..Border::default() },
+                ..container::Style::default()
+            }
+        });
+    container(column![space().height(64), row]).padding([0, 16]).into()
+}
+
+/// The floor on a layer surface of its own, kept between openings, drawn by the app's host
+/// of such surfaces (`promptdeck::gui::SurfaceHost`): shown at each request, hidden on
+/// Escape. No iced daemon: nothing but the surface and the control socket.
+fn run_on_surface(socket: PathBuf) {
+    use iced::futures::StreamExt;
+    use promptdeck::desktop::SurfaceEvent;
+    let (surface, mut events) =
+        promptdeck::desktop::wayland::palette_surface().expect("a compositor with layer-shell");
+    let mut host =
+        promptdeck::gui::SurfaceHost::new(surface, promptdeck_views::palette::WINDOW_SIZE);
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async move {
+        let mut requests = Box::pin(requests(socket));
+        let mut shown = false;
+        loop {
+            tokio::select! {
+                Some(()) = requests.next() => {
+                    if !shown {
+                        host.show().expect("the floor's surface shows");
+                        shown = true;
+                    }
+                }
+                Some(event) = events.recv() => {
+                    if let SurfaceEvent::Input(input) = &event {
+                        host.observe(input);
+                    }
+                    if let SurfaceEvent::Input(iced::Event::Keyboard(keyboard::Event::KeyPressed {
+                        key: keyboard::Key::Named(keyboard::key::Named::Escape),
+                        ..
+                    })) = event
+                        && shown
+                    {
+                        let _ = host.hide().await;
+                        shown = false;
+                    }
+                }
+                else => return,
+            }
+            if shown {
+                host.redraw(first_row::<()>(), &Theme::Dark);
+            }
+        }
+    });
 }
 
 fn settings() -> Settings {
