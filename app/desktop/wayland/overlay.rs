@@ -1,8 +1,8 @@
 //! The palette's own surface on compositors with layer-shell (sway, Hyprland, labwc, river,
 //! KDE): an overlay that takes the keyboard while shown. Its surface and buffers are kept
-//! between openings, as are the app's drawing caches; only its layer role is made again. A new xdg window for each
-//! opening (all winit offers, as it cannot hide one) costs a new window and a first frame
-//! drawn from nothing every time.
+//! between openings, as are the app's drawing caches; only its layer role is made again. A
+//! new xdg window for each opening (all winit offers, as it cannot hide one) costs a new
+//! window and a first frame drawn from nothing every time.
 //!
 //! It has a connection of its own. A thread follows it: it answers the compositor (the
 //! configure that lets a buffer be attached, buffers released) and turns keys and the
@@ -294,10 +294,9 @@ impl Buffers {
     ) -> Result<Self, DesktopError> {
         let file = rustix::fs::memfd_create("promptdeck-palette", rustix::fs::MemfdFlags::CLOEXEC)
             .map(File::from)
-            .map_err(|e| DesktopError::Wayland(format!("no shared memory for the palette: {e}")))?;
+            .map_err(no_memory)?;
         let size = frame_bytes(frame.width, frame.height);
-        file.set_len(size as u64)
-            .map_err(|e| DesktopError::Wayland(format!("no shared memory for the palette: {e}")))?;
+        file.set_len(size as u64).map_err(no_memory)?;
         let pool = shm.create_pool(file.as_fd(), size as i32, queue, ());
         let mut buffers =
             Self { file, pool, width: frame.width, height: frame.height, slots: Vec::new() };
@@ -314,9 +313,7 @@ impl Buffers {
         let bytes = frame_bytes(self.width, self.height);
         let offset = bytes * self.slots.len();
         let size = offset + bytes;
-        self.file
-            .set_len(size as u64)
-            .map_err(|e| DesktopError::Wayland(format!("no shared memory for the palette: {e}")))?;
+        self.file.set_len(size as u64).map_err(no_memory)?;
         if offset > 0 {
             self.pool.resize(size as i32);
         }
@@ -338,13 +335,17 @@ impl Buffers {
     /// Writes into buffer `slot` the rows of `frame` it lacks, marks it taken, and says
     /// what to attach.
     fn write(&mut self, slot: usize, frame: &Frame<'_>) -> Result<Attach, DesktopError> {
+        // Merged as they come: a buffer the compositor never needs again would otherwise
+        // gather every frame's rows for as long as the app runs.
         for other in &mut self.slots {
-            other.stale.extend(frame.rows.iter().cloned());
+            let mut stale = std::mem::take(&mut other.stale);
+            stale.extend(frame.rows.iter().cloned());
+            other.stale = merged(stale);
         }
         let stride = self.width as usize * 4;
         let base = frame_bytes(self.width, self.height) * slot;
         let taken = &mut self.slots[slot];
-        let rows = merged(std::mem::take(&mut taken.stale));
+        let rows = std::mem::take(&mut taken.stale);
         for range in &rows {
             let (start, end) = (range.start as usize * stride, range.end as usize * stride);
             let Some(pixels) = frame.pixels.get(start..end) else { continue };
@@ -362,6 +363,10 @@ impl Buffers {
         }
         self.pool.destroy();
     }
+}
+
+fn no_memory(error: impl std::fmt::Display) -> DesktopError {
+    DesktopError::Wayland(format!("no shared memory for the palette: {error}"))
 }
 
 fn frame_bytes(width: u32, height: u32) -> usize {
