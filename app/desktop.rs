@@ -601,10 +601,7 @@ impl Desktop {
         &mut self,
     ) -> Option<(Box<dyn PaletteSurface>, impl Stream<Item = SurfaceEvent> + use<>)> {
         let (surface, events) = self.palette_surface.take()?;
-        let events = iced::futures::stream::unfold(events, |mut rx| async move {
-            rx.recv().await.map(|event| (event, rx))
-        });
-        Some((surface, events))
+        Some((surface, received(events)))
     }
 
     /// The palette's surface was taken away: it is a window from now on, as the limits say.
@@ -709,5 +706,10 @@ fn followed_on_a_thread<T: Send + 'static>(
     if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(move || follow(tx)) {
         tracing::warn!(error = %e, thread = name, "cannot follow a desktop setting");
     }
+    received(rx)
+}
+
+/// What `rx` receives, as a stream that ends when every sender is gone.
+fn received<T>(rx: UnboundedReceiver<T>) -> impl Stream<Item = T> {
     iced::futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
 }

@@ -48,7 +48,7 @@ pub struct SurfaceHost {
     /// The screen's size, in logical pixels.
     size: Size,
     renderer: iced::Renderer,
-    widgets: Option<user_interface::Cache>,
+    widgets: user_interface::Cache,
     cursor: mouse::Cursor,
     /// The surface has the keyboard.
     has_keyboard: bool,
@@ -75,7 +75,7 @@ impl SurfaceHost {
             surface,
             size,
             renderer: iced::Renderer::new(Font::DEFAULT, Pixels(16.0)),
-            widgets: Some(user_interface::Cache::default()),
+            widgets: user_interface::Cache::default(),
             cursor: mouse::Cursor::Unavailable,
             has_keyboard: false,
             scale: 1,
@@ -116,7 +116,7 @@ impl SurfaceHost {
         let mut messages = Vec::new();
         let mut ui = self.build(view);
         ui.update(events, self.cursor, &mut self.renderer, &mut clipboard::Null, &mut messages);
-        self.widgets = Some(ui.into_cache());
+        self.widgets = ui.into_cache();
         messages
     }
 
@@ -124,7 +124,7 @@ impl SurfaceHost {
     pub fn focus<M>(&mut self, view: Element<'_, M>, id: widget::Id) {
         let mut ui = self.build(view);
         ui.operate(&self.renderer, &mut focusable::focus::<()>(id));
-        self.widgets = Some(ui.into_cache());
+        self.widgets = ui.into_cache();
     }
 
     /// Whether the surface has the keyboard: keys typed reach the screen.
@@ -143,7 +143,7 @@ impl SurfaceHost {
         let style = Style { text_color: base.text_color };
         let mut ui = self.build(view);
         ui.draw(&mut self.renderer, theme, &style, self.cursor);
-        self.widgets = Some(ui.into_cache());
+        self.widgets = ui.into_cache();
         let size = self.size;
         let physical = Size::new(size.width as u32 * self.scale, size.height as u32 * self.scale);
         let viewport = Viewport::with_physical_size(physical, self.scale as f32);
@@ -171,7 +171,7 @@ impl SurfaceHost {
         &mut self,
         view: Element<'a, M>,
     ) -> UserInterface<'a, M, Theme, iced::Renderer> {
-        let widgets = self.widgets.take().unwrap_or_default();
+        let widgets = std::mem::take(&mut self.widgets);
         UserInterface::build(view, self.size, widgets, &mut self.renderer)
     }
 }
