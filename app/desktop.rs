@@ -343,6 +343,10 @@ pub trait Clipboard: Send {
     }
     /// The selected text, or the clipboard's when nothing is selected.
     fn selection(&mut self) -> Result<String, CaptureError>;
+    /// The clipboard's text, if it holds some.
+    fn text(&mut self) -> Option<String> {
+        self.snapshot().text
+    }
 }
 
 /// The most a backend waits for the window system to say a window it gave the keyboard
@@ -671,6 +675,19 @@ impl Desktop {
         let (reply, answer) = oneshot::channel();
         let asked = self.worker.ask(Job::Capture(reply), answer);
         async move { asked.await.map_err(|e| CaptureError::Unavailable(e.to_string())).and_then(|d| d) }
+    }
+
+    /// The clipboard's text, read on the desktop's worker: for a surface of ours, whose
+    /// widgets have no clipboard of their own.
+    pub fn clipboard_text(&self) -> impl Future<Output = Option<String>> + use<> {
+        let (reply, answer) = oneshot::channel();
+        let asked = self.worker.ask(Job::ReadText(reply), answer);
+        async move { asked.await.ok().flatten() }
+    }
+
+    /// Puts text copied on a surface of ours on the clipboard, on the desktop's worker.
+    pub fn copy(&self, text: String) {
+        self.worker.tell(Job::Copy(text));
     }
 
     /// Says what was saved; its calls block on the bus, so make them off the UI thread.

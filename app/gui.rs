@@ -124,6 +124,8 @@ enum Message {
     Palette(window::Id, palette::Message),
     /// The palette's own surface heard something.
     Surface(SurfaceEvent),
+    /// The clipboard's text, read for a paste into the palette on its own surface.
+    SurfacePasted(Option<String>),
     /// Something happened in the library window.
     Library(window::Id, library::Message),
     /// Something happened in the settings window.
@@ -248,6 +250,7 @@ impl Promptdeck {
             Message::PaletteAskedAgain(id) => self.palette_asked_again(id),
             Message::Palette(id, message) => self.palette_message(id, message),
             Message::Surface(event) => self.surface_event(event),
+            Message::SurfacePasted(text) => self.surface_pasted(text),
             Message::Previewed(id, key, prompt) => self.previewed(id, key, &prompt),
             Message::Chosen { window, key, found, recent, copy } => {
                 self.chosen(window, key, found, &recent, copy)

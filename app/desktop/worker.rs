@@ -16,6 +16,10 @@ use super::{Clipboard, DesktopError, Insertion, Keys};
 pub enum Job {
     Insert(Insertion, oneshot::Sender<Result<Inserted, DesktopError>>),
     Capture(oneshot::Sender<Result<PromptDraft, CaptureError>>),
+    /// The clipboard's text, for a search box of ours that has no clipboard of its own.
+    ReadText(oneshot::Sender<Option<String>>),
+    /// Text copied from a search box of ours.
+    Copy(String),
 }
 
 /// The sending side; the thread ends when every clone is dropped.
@@ -37,6 +41,13 @@ impl Worker {
             tracing::error!(error = %e, "the desktop worker could not start; nothing can be inserted");
         }
         Self { jobs }
+    }
+
+    /// Sends `job`, which answers nothing.
+    pub fn tell(&self, job: Job) {
+        if self.jobs.send(job).is_err() {
+            tracing::warn!("the desktop worker has stopped; the job was dropped");
+        }
     }
 
     /// Sends `job` and waits for its `answer`, without blocking the caller's thread.
@@ -76,6 +87,17 @@ fn work(
                 };
                 let _ = reply.send(drafted);
             }
+            Job::ReadText(reply) => {
+                let _ = reply.send(clipboard.as_mut().ok().and_then(|c| c.text()));
+            }
+            Job::Copy(text) => match &mut clipboard {
+                Ok(clipboard) => {
+                    if let Err(e) = clipboard.put(&text) {
+                        tracing::warn!(error = %e, "the copied text could not go on the clipboard");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "nothing can be copied here"),
+            },
         }
     }
 }

@@ -11,6 +11,7 @@ use promptdeck_actors::{FieldValues, RequestError};
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 use promptdeck_views::{library, palette};
 
+use super::palette_surface::Heard;
 use super::windows::{PaletteWindow, Visibility, Window};
 use super::{Message, Promptdeck, focus, requests, status, window_settings};
 use crate::desktop::{Delivery, Inserted, Monitor, SurfaceEvent, Target};
@@ -115,10 +116,8 @@ impl Promptdeck {
                 let Some(palette) = self.windows.palette_mut(id).filter(|p| p.is_shown()) else {
                     return Task::none();
                 };
-                let messages = surface.host.input(palette.state.view(), &[event]);
-                let tasks: Vec<_> =
-                    messages.into_iter().map(|m| self.palette_message(id, m)).collect();
-                Task::batch(tasks)
+                let heard = surface.host.input(palette.state.view(), event);
+                self.surface_heard(id, heard)
             }
             SurfaceEvent::Scale(scale) => {
                 surface.host.set_scale(scale);
@@ -134,6 +133,33 @@ impl Promptdeck {
                 self.prepare_palette()
             }
         }
+    }
+
+    /// The clipboard's text came for a paste into the palette on its surface.
+    pub(super) fn surface_pasted(&mut self, text: Option<String>) -> Task<Message> {
+        let Some(surface) = self.surface_palette.as_mut() else { return Task::none() };
+        let id = surface.id;
+        let Some(palette) = self.windows.palette_mut(id).filter(|p| p.is_shown()) else {
+            return Task::none();
+        };
+        let heard = surface.host.paste(palette.state.view(), text);
+        self.surface_heard(id, heard)
+    }
+
+    /// What the palette's widgets on its surface made of input: its messages, a read of
+    /// the clipboard for a paste, text copied.
+    fn surface_heard(&mut self, id: window::Id, heard: Heard<palette::Message>) -> Task<Message> {
+        if let Some(text) = heard.copied {
+            self.desktop.copy(text);
+        }
+        let read = match heard.wants_clipboard {
+            true => Task::future(self.desktop.clipboard_text()).map(Message::SurfacePasted),
+            false => Task::none(),
+        };
+        let mut tasks: Vec<_> =
+            heard.messages.into_iter().map(|m| self.palette_message(id, m)).collect();
+        tasks.push(read);
+        Task::batch(tasks)
     }
 
     /// Draws the palette on its surface, where it is shown, as it is after a message.

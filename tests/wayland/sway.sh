@@ -175,6 +175,20 @@ wait_for 10 "the text back on the clipboard" clipboard_is "held before"
 as_user wtype -k Return
 wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-2" "Charlie, see above"
 
+step "Ctrl+V pastes the clipboard into the palette's search box; Ctrl+C copies from it"
+as_user wl-copy "charl"
+pd palette >/dev/null
+wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
+as_user wtype -M ctrl v -m ctrl
+as_user wtype ie
+wait_for 10 "the paste, then the keys typed after it" status_is "s['ui']['paletteQuery']" charlie
+wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+as_user wtype -M ctrl a c -m ctrl
+wait_for 10 "the search box's text on the clipboard" clipboard_is charlie
+as_user wtype -k Escape
+wait_for 10 "the palette to close" status_is "s['ui']['windows']" "['library']"
+
 step "a 40 MB clipboard is not read whole, and the prompt still goes in"
 foot_reading "$work/home/pasted-3"
 head -c 40000000 /dev/zero | as_user wl-copy --type application/octet-stream

@@ -110,6 +110,10 @@ impl Clipboard for DataControlClipboard {
         }
     }
 
+    fn text(&mut self) -> Option<String> {
+        read_text(ClipboardType::Regular).ok()
+    }
+
     fn selection(&mut self) -> Result<String, CaptureError> {
         let primary = read_text(ClipboardType::Primary);
         if let Ok(text) = &primary
