@@ -175,7 +175,7 @@ wait_for 10 "the text back on the clipboard" clipboard_is "held before"
 as_user wtype -k Return
 wait_for 10 "foot to hold the prompt" holds "$work/home/pasted-2" "Charlie, see above"
 
-step "Ctrl+V pastes the clipboard into the palette's search box; Ctrl+C copies from it"
+step "Ctrl+V pastes the clipboard into the palette's search box; Ctrl+C copies; dead keys compose"
 as_user wl-copy "charl"
 pd palette >/dev/null
 wait_for 20 "the palette" status_is "s['ui']['paletteRows']" 2
@@ -186,6 +186,9 @@ wait_for 10 "the paste, then the keys typed after it" status_is "s['ui']['palett
 wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
 as_user wtype -M ctrl a c -m ctrl
 wait_for 10 "the search box's text on the clipboard" clipboard_is charlie
+# A dead key, then a letter: the locale's compose table makes them one (over the selection).
+as_user wtype -k dead_acute e
+wait_for 10 "the dead key composed" status_is "s['ui']['paletteQuery']" "é"
 as_user wtype -k Escape
 wait_for 10 "the palette to close" status_is "s['ui']['windows']" "['library']"
 

@@ -13,7 +13,7 @@ use wayland_client::WEnum;
 use wayland_client::protocol::{wl_keyboard, wl_pointer};
 use xkeysym::{Keysym, key};
 
-use super::xkb::{self, Keymap};
+use super::xkb::{self, Compose, Composed, Keymap};
 
 /// Until the compositor says: a common desktop default.
 const REPEAT_DELAY: Duration = Duration::from_millis(600);
@@ -25,6 +25,10 @@ const KEYMAP_CAP: u64 = 4 << 20;
 /// The keyboard, while the surface has it.
 pub struct Keyboard {
     keymap: Option<Keymap>,
+    /// Whose compose table dead keys and the Compose key follow.
+    locale: String,
+    /// The table, read with the first keymap; `None` until then, or where there is none.
+    compose: Option<Compose>,
     modifiers: Modifiers,
     delay: Duration,
     /// Repeats per second; 0: keys do not repeat.
@@ -39,18 +43,31 @@ struct Held {
 }
 
 impl Default for Keyboard {
+    /// A keyboard that composes as the user's locale says.
     fn default() -> Self {
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.is_empty())
+            .unwrap_or_else(|| "C".into());
+        Self::for_locale(&locale)
+    }
+}
+
+impl Keyboard {
+    /// A keyboard that composes as `locale` says.
+    pub fn for_locale(locale: &str) -> Self {
         Self {
             keymap: None,
+            locale: locale.into(),
+            compose: None,
             modifiers: Modifiers::empty(),
             delay: REPEAT_DELAY,
             rate: REPEAT_RATE,
             held: None,
         }
     }
-}
 
-impl Keyboard {
     /// The compositor's keyboard `event`, at `now`, as iced's events.
     pub fn handle(&mut self, event: wl_keyboard::Event, now: Instant) -> Vec<Event> {
         match event {
@@ -67,16 +84,18 @@ impl Keyboard {
                     .map_err(|e| e.to_string())
                     .and_then(|_| Keymap::from_text(&text).map_err(|e| e.to_string()))
                 {
-                    Ok(keymap) => self.keymap = Some(keymap),
+                    Ok(keymap) => {
+                        self.keymap = Some(keymap);
+                        if self.compose.is_none() {
+                            self.compose = Compose::for_locale(&self.locale);
+                        }
+                    }
                     Err(error) => tracing::warn!(%error, "the palette cannot read the keymap"),
                 }
                 Vec::new()
             }
             wl_keyboard::Event::Enter { .. } => vec![Event::Window(window::Event::Focused)],
-            wl_keyboard::Event::Leave { .. } => {
-                self.held = None;
-                vec![Event::Window(window::Event::Unfocused)]
-            }
+            wl_keyboard::Event::Leave { .. } => self.left(),
             wl_keyboard::Event::Modifiers {
                 mods_depressed,
                 mods_latched,
@@ -97,7 +116,12 @@ impl Keyboard {
                 } else if self.held.as_ref().is_some_and(|held| held.key == key) {
                     self.held = None;
                 }
-                vec![Event::Keyboard(key_event(keymap, key, self.modifiers, pressed, false))]
+                let composed = match (&mut self.compose, pressed) {
+                    (Some(compose), true) => compose.feed(keymap.keysym(key)),
+                    _ => Composed::Not,
+                };
+                let event = key_event(keymap, key, self.modifiers, pressed, false);
+                vec![Event::Keyboard(with_composed(event, composed))]
             }
             wl_keyboard::Event::RepeatInfo { rate, delay } => {
                 self.rate = u32::try_from(rate).unwrap_or(0);
@@ -106,6 +130,16 @@ impl Keyboard {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The keyboard went elsewhere: a key held stops repeating, a sequence begun is
+    /// forgotten.
+    fn left(&mut self) -> Vec<Event> {
+        self.held = None;
+        if let Some(compose) = &mut self.compose {
+            compose.reset();
+        }
+        vec![Event::Window(window::Event::Unfocused)]
     }
 
     /// How long until a held key repeats, if one is held.
@@ -156,6 +190,38 @@ fn key_event(
         key,
         physical_key,
         location: Location::Standard,
+        modifiers,
+        text,
+        repeat,
+    }
+}
+
+/// A key pressed as a compose sequence leaves it: it types the sequence's text, or nothing
+/// while the sequence goes on.
+fn with_composed(event: keyboard::Event, composed: Composed) -> keyboard::Event {
+    let keyboard::Event::KeyPressed {
+        key,
+        modified_key,
+        physical_key,
+        location,
+        modifiers,
+        text,
+        repeat,
+    } = event
+    else {
+        return event;
+    };
+    let text = match composed {
+        Composed::Not => text,
+        Composed::Composing | Composed::Cancelled => None,
+        // Typed only where the key would type: not a shortcut.
+        Composed::Typed(composed) => text.map(|_| composed.into()),
+    };
+    keyboard::Event::KeyPressed {
+        key,
+        modified_key,
+        physical_key,
+        location,
         modifiers,
         text,
         repeat,
@@ -267,14 +333,18 @@ mod tests {
     /// A keyboard given the virtual keyboard's own small keymap (Shift, Control, V, Left,
     /// Insert), as the compositor gives one: in a file.
     fn keyboard_with_a_keymap() -> Keyboard {
+        keyboard_with(crate::desktop::wayland::keyboard::KEYMAP, "C")
+    }
+
+    fn keyboard_with(keymap: &str, locale: &str) -> Keyboard {
         use std::io::Write;
         let fd =
             rustix::fs::memfd_create("keymap", rustix::fs::MemfdFlags::CLOEXEC).expect("memfd");
         let mut file = std::fs::File::from(fd);
-        file.write_all(crate::desktop::wayland::keyboard::KEYMAP.as_bytes()).expect("written");
+        file.write_all(keymap.as_bytes()).expect("written");
         file.write_all(&[0]).expect("written");
-        let size = crate::desktop::wayland::keyboard::KEYMAP.len() as u32 + 1;
-        let mut keyboard = Keyboard::default();
+        let size = keymap.len() as u32 + 1;
+        let mut keyboard = Keyboard::for_locale(locale);
         let format = WEnum::Value(wl_keyboard::KeymapFormat::XkbV1);
         keyboard
             .handle(wl_keyboard::Event::Keymap { format, fd: file.into(), size }, Instant::now());
@@ -361,6 +431,52 @@ mod tests {
         assert_eq!(keyboard.repeats(start + Duration::from_secs(5)).len(), 1);
         keyboard.handle(key(V, false), start + Duration::from_secs(5));
         assert_eq!(keyboard.next_repeat(start + Duration::from_secs(5)), None);
+    }
+
+    /// The small keymap with a dead acute where Insert was, E where V was and Q where Left
+    /// was.
+    const DEAD_ACUTE: u32 = 110;
+    const E: u32 = V;
+    const Q: u32 = 105;
+
+    fn keyboard_with_a_dead_key() -> Keyboard {
+        let keymap = crate::desktop::wayland::keyboard::KEYMAP
+            .replace("[ Insert ]", "[ dead_acute ]")
+            .replace("[ v, V ]", "[ e, E ]")
+            .replace("type = \"ONE_LEVEL\", [ Left ]", "type = \"ALPHABETIC\", [ q, Q ]");
+        // The locale's table as Debian's libx11-data has it (`<dead_acute> <e> : "é"`).
+        keyboard_with(&keymap, "en_US.UTF-8")
+    }
+
+    #[test]
+    fn a_dead_key_types_nothing_and_the_next_key_types_the_composed_letter() {
+        let mut keyboard = keyboard_with_a_dead_key();
+        let now = Instant::now();
+        let dead = keyboard.handle(key(DEAD_ACUTE, true), now);
+        assert_eq!(typed(&dead).len(), 1);
+        assert_eq!(typed(&dead)[0].1, None, "the dead key types nothing yet");
+        keyboard.handle(key(DEAD_ACUTE, false), now);
+        let e = keyboard.handle(key(E, true), now);
+        assert_eq!(typed(&e), vec![(Key::Character("e".into()), Some("é".into()), false)]);
+        keyboard.handle(key(E, false), now);
+        let plain = keyboard.handle(key(E, true), now);
+        assert_eq!(typed(&plain)[0].1.as_deref(), Some("e"), "the sequence is over");
+    }
+
+    #[test]
+    fn a_sequence_broken_off_types_nothing_and_leaving_forgets_one_begun() {
+        let mut keyboard = keyboard_with_a_dead_key();
+        let now = Instant::now();
+        keyboard.handle(key(DEAD_ACUTE, true), now);
+        // No sequence goes <dead_acute> <q>: the q is swallowed with it, as elsewhere.
+        let broken = keyboard.handle(key(Q, true), now);
+        assert_eq!(typed(&broken), vec![(Key::Character("q".into()), None, false)]);
+        let q = keyboard.handle(key(Q, true), now);
+        assert_eq!(typed(&q)[0].1.as_deref(), Some("q"), "typed again once broken off");
+        keyboard.handle(key(DEAD_ACUTE, true), now);
+        keyboard.left();
+        let e = keyboard.handle(key(E, true), now);
+        assert_eq!(typed(&e)[0].1.as_deref(), Some("e"), "a new opening starts afresh");
     }
 
     #[test]

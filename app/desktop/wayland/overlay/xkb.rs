@@ -1,13 +1,16 @@
 //! The user's keyboard layout as the compositor hands it to a client (an XKB keymap), read
-//! with libxkbcommon. The library is loaded at run time, as winit loads it for the other
+//! with libxkbcommon, and the compose table of the user's locale (dead keys, the Compose
+//! key). The library is loaded at run time, as winit loads it for the other
 //! windows (xkbcommon-dl): no crate we use wraps it safely, so this file holds the calls.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_char};
 
 use xkbcommon_dl::{
-    XkbCommon, xkb_context, xkb_context_flags, xkb_keymap, xkb_keymap_compile_flags,
-    xkb_keymap_format, xkb_state, xkb_state_component, xkbcommon_option,
+    XkbCommon, XkbCommonCompose, xkb_compose_compile_flags, xkb_compose_feed_result,
+    xkb_compose_state, xkb_compose_state_flags, xkb_compose_status, xkb_compose_table, xkb_context,
+    xkb_context_flags, xkb_keymap, xkb_keymap_compile_flags, xkb_keymap_format, xkb_state,
+    xkb_state_component, xkbcommon_compose_option, xkbcommon_option,
 };
 
 use crate::desktop::DesktopError;
@@ -134,6 +137,119 @@ impl Drop for Keymap {
             (self.xkb.xkb_state_unref)(self.state);
             (self.xkb.xkb_keymap_unref)(self.keymap);
             (self.xkb.xkb_context_unref)(self.context);
+        }
+    }
+}
+
+/// Where a key leaves a compose sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Composed {
+    /// The key is in no sequence: it types what the layout says.
+    Not,
+    /// A sequence has begun (a dead key) or goes on: nothing typed yet.
+    Composing,
+    /// The sequence ended in this text.
+    Typed(String),
+    /// The key broke the sequence off: nothing typed.
+    Cancelled,
+}
+
+/// The compose table of a locale and where the keys typed stand in it.
+pub struct Compose {
+    xkb: &'static XkbCommonCompose,
+    table: *mut xkb_compose_table,
+    state: *mut xkb_compose_state,
+}
+
+// As for `Keymap`: libxkbcommon's own objects, used by the one thread that owns them.
+unsafe impl Send for Compose {}
+
+impl Compose {
+    /// The compose table of `locale` (as in `LC_CTYPE`), which libxkbcommon finds as it
+    /// does for every other client (`XCOMPOSEFILE`, `~/.XCompose`, the system's);
+    /// `None` where there is none.
+    pub fn for_locale(locale: &str) -> Option<Self> {
+        let common = xkbcommon_option()?;
+        let xkb = xkbcommon_compose_option()?;
+        let locale = CString::new(locale).ok()?;
+        // SAFETY: each pointer is checked before use; the table holds its own reference to
+        // the context, released here once it is made; `table` and `state` are owned by the
+        // value made here and released once (Drop).
+        unsafe {
+            let context = (common.xkb_context_new)(xkb_context_flags::XKB_CONTEXT_NO_FLAGS);
+            if context.is_null() {
+                return None;
+            }
+            let table = (xkb.xkb_compose_table_new_from_locale)(
+                context,
+                locale.as_ptr(),
+                xkb_compose_compile_flags::XKB_COMPOSE_COMPILE_NO_FLAGS,
+            );
+            (common.xkb_context_unref)(context);
+            if table.is_null() {
+                return None;
+            }
+            let state = (xkb.xkb_compose_state_new)(
+                table,
+                xkb_compose_state_flags::XKB_COMPOSE_STATE_NO_FLAGS,
+            );
+            if state.is_null() {
+                (xkb.xkb_compose_table_unref)(table);
+                return None;
+            }
+            Some(Self { xkb, table, state })
+        }
+    }
+
+    /// The key with `keysym` pressed: where it leaves the sequence.
+    pub fn feed(&mut self, keysym: u32) -> Composed {
+        // SAFETY: `state` is live for as long as `self`; libxkbcommon writes at most
+        // `buffer.len()` bytes, NUL-terminated, and returns the length it needed.
+        unsafe {
+            let fed = (self.xkb.xkb_compose_state_feed)(self.state, keysym);
+            if fed == xkb_compose_feed_result::XKB_COMPOSE_FEED_IGNORED {
+                return Composed::Not;
+            }
+            match (self.xkb.xkb_compose_state_get_status)(self.state) {
+                xkb_compose_status::XKB_COMPOSE_NOTHING => Composed::Not,
+                xkb_compose_status::XKB_COMPOSE_COMPOSING => Composed::Composing,
+                xkb_compose_status::XKB_COMPOSE_CANCELLED => {
+                    self.reset();
+                    Composed::Cancelled
+                }
+                xkb_compose_status::XKB_COMPOSE_COMPOSED => {
+                    let mut buffer = [0 as c_char; 64];
+                    let written = (self.xkb.xkb_compose_state_get_utf8)(
+                        self.state,
+                        buffer.as_mut_ptr(),
+                        buffer.len(),
+                    );
+                    self.reset();
+                    let written =
+                        usize::try_from(written).ok().filter(|n| *n > 0 && *n < buffer.len());
+                    let bytes = buffer[..written.unwrap_or(0)].iter().map(|c| *c as u8).collect();
+                    match String::from_utf8(bytes) {
+                        Ok(text) if !text.is_empty() => Composed::Typed(text),
+                        _ => Composed::Cancelled,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets a sequence begun: the keyboard went elsewhere.
+    pub fn reset(&mut self) {
+        // SAFETY: `state` is live for as long as `self`.
+        unsafe { (self.xkb.xkb_compose_state_reset)(self.state) }
+    }
+}
+
+impl Drop for Compose {
+    fn drop(&mut self) {
+        // SAFETY: each was made by `for_locale` and is released once, here.
+        unsafe {
+            (self.xkb.xkb_compose_state_unref)(self.state);
+            (self.xkb.xkb_compose_table_unref)(self.table);
         }
     }
 }
