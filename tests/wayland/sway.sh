@@ -226,6 +226,24 @@ wait_for 20 "the insertion to end unread" log_has "the window never read the pas
 log_has "insertion did not paste.*did not take the paste" || fail "not said to be left unpasted"
 clipboard_is "Charlie, see above" || fail "the prompt was not left on the clipboard: $(as_user wl-paste)"
 
+step "{{cursor}}: after the paste the caret walks back to it"
+pd add --title "Delta caret" --body "before{{cursor}}after" >/dev/null
+# bash's read with readline: the arrow keys move its caret, as in a shell's prompt.
+rm -f "$work/home/pasted-5"
+as_user foot --app-id foot-edit -e bash -c "read -e -r line && printf %s \"\$line\" > $work/home/pasted-5" \
+  >>"$work/foot.log" 2>&1 &
+pids+=($!)
+wait_for 20 "the second foot to have the keyboard" focused_is foot-edit
+pd palette >/dev/null
+wait_for 10 "the palette to have the keyboard" status_is "s['ui']['paletteKeyboard']" True
+as_user wtype delta
+wait_for 10 "the search to narrow" status_is "s['ui']['paletteRows']" 1
+as_user wtype -k Return
+wait_for 20 "the fourth insertion" pastes_are 4
+as_user wtype MID
+as_user wtype -k Return
+wait_for 10 "foot to hold the prompt, typed into at its caret" holds "$work/home/pasted-5" "beforeMIDafter"
+
 step "capture saves the primary selection with no window open"
 sway_msg '[app_id="promptdeck"] kill' >/dev/null
 wait_for 10 "the library window to close" status_is "s['ui']['windows']" "[]"
