@@ -383,6 +383,14 @@ mod tests {
         host
     }
 
+    /// A host whose search box holds `value`, with Control held down.
+    fn control_held(value: &mut String) -> SurfaceHost {
+        let mut host = host_with(value);
+        let ctrl = Event::Keyboard(keyboard::Event::ModifiersChanged(Modifiers::CTRL));
+        type_in(&mut host, value, ctrl);
+        host
+    }
+
     /// Feeds `event` to the host the way the palette does, keeping the box's value.
     fn type_in(host: &mut SurfaceHost, value: &mut String, event: Event) -> Heard<String> {
         let heard = host.input(search_box(value), event);
@@ -395,9 +403,7 @@ mod tests {
     #[test]
     fn a_paste_waits_for_the_clipboard_and_keys_typed_after_it_land_after_it() {
         let mut value = String::from("ab");
-        let mut host = host_with(&value);
-        let ctrl = Event::Keyboard(keyboard::Event::ModifiersChanged(Modifiers::CTRL));
-        type_in(&mut host, &mut value, ctrl);
+        let mut host = control_held(&mut value);
         let paste = type_in(&mut host, &mut value, pressed("v", Modifiers::CTRL));
         assert!(paste.wants_clipboard, "the paste key asks for the clipboard");
         assert!(paste.messages.is_empty(), "nothing is pasted before the text comes");
@@ -416,9 +422,7 @@ mod tests {
     #[test]
     fn a_second_paste_key_held_behind_the_first_asks_for_its_own_read() {
         let mut value = String::new();
-        let mut host = host_with(&value);
-        let ctrl = Event::Keyboard(keyboard::Event::ModifiersChanged(Modifiers::CTRL));
-        type_in(&mut host, &mut value, ctrl);
+        let mut host = control_held(&mut value);
         assert!(type_in(&mut host, &mut value, pressed("v", Modifiers::CTRL)).wants_clipboard);
         assert!(!type_in(&mut host, &mut value, pressed("v", Modifiers::CTRL)).wants_clipboard);
         let first = host.paste(search_box(&value), Some("one".into()));
@@ -431,9 +435,7 @@ mod tests {
     #[test]
     fn text_selected_and_copied_is_handed_out_for_the_clipboard() {
         let mut value = String::from("charlie");
-        let mut host = host_with(&value);
-        let ctrl = Event::Keyboard(keyboard::Event::ModifiersChanged(Modifiers::CTRL));
-        type_in(&mut host, &mut value, ctrl);
+        let mut host = control_held(&mut value);
         type_in(&mut host, &mut value, pressed("a", Modifiers::CTRL));
         let copied = type_in(&mut host, &mut value, pressed("c", Modifiers::CTRL));
         assert_eq!(copied.copied.as_deref(), Some("charlie"));
@@ -442,9 +444,7 @@ mod tests {
     #[test]
     fn hiding_drops_a_paste_still_waiting() {
         let mut value = String::new();
-        let mut host = host_with(&value);
-        let ctrl = Event::Keyboard(keyboard::Event::ModifiersChanged(Modifiers::CTRL));
-        type_in(&mut host, &mut value, ctrl);
+        let mut host = control_held(&mut value);
         assert!(type_in(&mut host, &mut value, pressed("v", Modifiers::CTRL)).wants_clipboard);
         drop(host.hide());
         assert!(host.paste(search_box(&value), Some("late".into())).messages.is_empty());

@@ -198,34 +198,20 @@ fn key_event(
 
 /// A key pressed as a compose sequence leaves it: it types the sequence's text, or nothing
 /// while the sequence goes on.
-fn with_composed(event: keyboard::Event, composed: Composed) -> keyboard::Event {
-    let keyboard::Event::KeyPressed {
-        key,
-        modified_key,
-        physical_key,
-        location,
-        modifiers,
-        text,
-        repeat,
-    } = event
-    else {
-        return event;
-    };
-    let text = match composed {
-        Composed::Not => text,
-        Composed::Composing | Composed::Cancelled => None,
-        // Typed only where the key would type: not a shortcut.
-        Composed::Typed(composed) => text.map(|_| composed.into()),
-    };
-    keyboard::Event::KeyPressed {
-        key,
-        modified_key,
-        physical_key,
-        location,
-        modifiers,
-        text,
-        repeat,
+fn with_composed(mut event: keyboard::Event, composed: Composed) -> keyboard::Event {
+    if let keyboard::Event::KeyPressed { text, .. } = &mut event {
+        match composed {
+            Composed::Not => {}
+            Composed::Composing | Composed::Cancelled => *text = None,
+            // Typed only where the key would type: not a shortcut.
+            Composed::Typed(composed) => {
+                if text.is_some() {
+                    *text = Some(composed.into());
+                }
+            }
+        }
     }
+    event
 }
 
 fn modifiers(held: xkb::Modifiers) -> Modifiers {
