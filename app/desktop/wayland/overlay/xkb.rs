@@ -4,7 +4,7 @@
 //! windows (xkbcommon-dl): no crate we use wraps it safely, so this file holds the calls.
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, c_char, c_int};
 
 use xkbcommon_dl::{
     XkbCommon, XkbCommonCompose, xkb_compose_compile_flags, xkb_compose_feed_result,
@@ -107,20 +107,10 @@ impl Keymap {
 
     /// The text the key with evdev code `key` types, if any.
     pub fn text(&self, key: u32) -> Option<String> {
-        let mut buffer = [0 as c_char; 64];
-        // SAFETY: `state` is live; libxkbcommon writes at most `buffer.len()` bytes,
-        // NUL-terminated, and returns the length it needed.
-        let written = unsafe {
-            (self.xkb.xkb_state_key_get_utf8)(
-                self.state,
-                key + 8,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-            )
-        };
-        let written = usize::try_from(written).ok().filter(|n| *n > 0 && *n < buffer.len())?;
-        let bytes: Vec<u8> = buffer[..written].iter().map(|c| *c as u8).collect();
-        String::from_utf8(bytes).ok()
+        utf8_written(|buffer, size| {
+            // SAFETY: `state` is live; `buffer` holds `size` bytes.
+            unsafe { (self.xkb.xkb_state_key_get_utf8)(self.state, key + 8, buffer, size) }
+        })
     }
 
     /// Whether holding the key with evdev code `key` repeats it.
@@ -203,8 +193,8 @@ impl Compose {
 
     /// The key with `keysym` pressed: where it leaves the sequence.
     pub fn feed(&mut self, keysym: u32) -> Composed {
-        // SAFETY: `state` is live for as long as `self`; libxkbcommon writes at most
-        // `buffer.len()` bytes, NUL-terminated, and returns the length it needed.
+        // SAFETY: `state` is live for as long as `self`; the buffer handed to
+        // `xkb_compose_state_get_utf8` holds the size given with it.
         unsafe {
             let fed = (self.xkb.xkb_compose_state_feed)(self.state, keysym);
             if fed == xkb_compose_feed_result::XKB_COMPOSE_FEED_IGNORED {
@@ -218,20 +208,12 @@ impl Compose {
                     Composed::Cancelled
                 }
                 xkb_compose_status::XKB_COMPOSE_COMPOSED => {
-                    let mut buffer = [0 as c_char; 64];
-                    let written = (self.xkb.xkb_compose_state_get_utf8)(
-                        self.state,
-                        buffer.as_mut_ptr(),
-                        buffer.len(),
-                    );
+                    let state = self.state;
+                    let text = utf8_written(|buffer, size| {
+                        (self.xkb.xkb_compose_state_get_utf8)(state, buffer, size)
+                    });
                     self.reset();
-                    let written =
-                        usize::try_from(written).ok().filter(|n| *n > 0 && *n < buffer.len());
-                    let bytes = buffer[..written.unwrap_or(0)].iter().map(|c| *c as u8).collect();
-                    match String::from_utf8(bytes) {
-                        Ok(text) if !text.is_empty() => Composed::Typed(text),
-                        _ => Composed::Cancelled,
-                    }
+                    text.map_or(Composed::Cancelled, Composed::Typed)
                 }
             }
         }
@@ -252,6 +234,17 @@ impl Drop for Compose {
             (self.xkb.xkb_compose_table_unref)(self.table);
         }
     }
+}
+
+/// The text a libxkbcommon call writes, NUL-terminated, into the buffer it is given
+/// (`write(buffer, size)`, answering the length it needed); `None` for no text, or more than
+/// the buffer holds.
+fn utf8_written(write: impl FnOnce(*mut c_char, usize) -> c_int) -> Option<String> {
+    let mut buffer = [0 as c_char; 64];
+    let written = write(buffer.as_mut_ptr(), buffer.len());
+    let written = usize::try_from(written).ok().filter(|n| *n > 0 && *n < buffer.len())?;
+    let bytes: Vec<u8> = buffer[..written].iter().map(|c| *c as u8).collect();
+    String::from_utf8(bytes).ok()
 }
 
 fn keymap_refused() -> DesktopError {
