@@ -119,8 +119,8 @@ pub fn main() {
 
 /// Seeds the profile `dir` with `size` prompts in a process of its own. Seeded here, the
 /// library would stay in this process's heap, and every trigger started from it (as another
-/// user: a fork, not a vfork) would copy its page tables first: measured, the trigger reached
-/// `main` 1.4 ms later at 10k than at 1k, counted as the palette's time.
+/// user: a fork, not a vfork) would copy its page tables first, a cost that grows with the
+/// library and would be counted as the palette's time.
 fn seed_apart(dir: &Path, size: usize) {
     let status = Command::new(floor::bench())
         .env(SEED, format!("{size} {}", dir.display()))
