@@ -328,6 +328,12 @@ pub trait Clipboard: Send {
     fn snapshot(&mut self) -> Snapshot;
     /// Puts `text` on the clipboard and in the selection (which some terminals paste).
     fn put(&mut self, text: &str) -> Result<(), DesktopError>;
+    /// Puts `text` on the clipboard for the paste about to be sent. A backend that sees the
+    /// paste's reader only by offering the text rather than placing it (Windows) offers it
+    /// here, and has placed it for good by the time [`Clipboard::wait_until_taken`] returns.
+    fn offer(&mut self, text: &str) -> Result<(), DesktopError> {
+        self.put(text)
+    }
     /// Puts back what `snapshot` saw.
     fn restore(&mut self, snapshot: Snapshot);
     /// Waits, up to `cap`, for `target` (sent the paste keys at `keys_sent`) to read what

@@ -51,29 +51,32 @@ pub fn deliver(
             now: chrono::Local::now(),
         },
     );
-    clipboard.put(&filled.text)?;
     let target = match delivery {
-        Delivery::Copy => return Ok(Inserted::Copied),
+        Delivery::Copy => {
+            clipboard.put(&filled.text)?;
+            return Ok(Inserted::Copied);
+        }
         Delivery::Paste { unavailable: Some(reason), .. } => {
-            return Ok(Inserted::OnClipboard { reason });
+            return left_on_clipboard(clipboard, &filled, reason);
         }
         Delivery::Paste { target: None, .. } => {
             let reason = "no window had focus to paste into".into();
-            return Ok(Inserted::OnClipboard { reason });
+            return left_on_clipboard(clipboard, &filled, reason);
         }
         Delivery::Paste { target: Some(target), unavailable: None } => target,
     };
     let keys = match keys {
         Ok(keys) => keys,
-        Err(e) => return Ok(Inserted::OnClipboard { reason: e.to_string() }),
+        Err(e) => return left_on_clipboard(clipboard, &filled, e.to_string()),
     };
     let paste = keys.paste_keys_for(target);
     if let Err(e) = keys.focus(target) {
-        return Ok(Inserted::OnClipboard { reason: e.to_string() });
+        return left_on_clipboard(clipboard, &filled, e.to_string());
     }
+    clipboard.offer(&filled.text)?;
     let keys_sent = std::time::Instant::now();
     if let Err(e) = keys.press_paste(paste) {
-        return Ok(Inserted::OnClipboard { reason: e.to_string() });
+        return left_on_clipboard(clipboard, &filled, e.to_string());
     }
     let taken = clipboard.wait_until_taken(target, keys_sent, READ_CAP);
     if taken == Taken::ByNobody {
@@ -89,6 +92,16 @@ pub fn deliver(
     clipboard.restore(snapshot);
     tracing::info!(?paste, ?taken, "pasted");
     Ok(Inserted::Pasted)
+}
+
+/// Places the prompt on the clipboard for the user to paste, with `reason` we did not.
+fn left_on_clipboard(
+    clipboard: &mut dyn Clipboard,
+    filled: &Filled,
+    reason: String,
+) -> Result<Inserted, DesktopError> {
+    clipboard.put(&filled.text)?;
+    Ok(Inserted::OnClipboard { reason })
 }
 
 /// Walks the caret back from the end of the pasted text to its `{{cursor}}`.

@@ -1,17 +1,18 @@
 //! The Windows backend: global hotkeys registered with Windows (`hotkey_manager`), focus and
-//! paste keys through SendInput (`input.rs`), the clipboard through arboard, the tray in the
+//! paste keys through SendInput (`input.rs`), the clipboard through arboard with the
+//! prompt offered for a paste so its reader is seen (`clipboard.rs`), the tray in the
 //! notification area, starting at login through the Run key (`run_key.rs`), the light or
 //! dark app mode (`appearance.rs`), notifications as the tray icon's balloons
 //! (`balloon.rs`), windows kept between openings.
 
 mod appearance;
 mod balloon;
+mod clipboard;
 mod input;
 pub mod run_key;
 
 use std::sync::Arc;
 
-use super::clipboard_formats::ArboardClipboard;
 use super::hotkey_manager::ManagedHotkeys;
 use super::{Backend, EventSink, Notifier};
 
@@ -37,7 +38,7 @@ pub fn backend(events: EventSink) -> Backend {
         hotkeys,
         focus: Arc::new(input::WindowsInput),
         keys: Ok(Box::new(input::WindowsInput)),
-        clipboard: ArboardClipboard::new().map(|c| Box::new(c) as _),
+        clipboard: clipboard::WindowsClipboard::new().map(|c| Box::new(c) as _),
         notifier,
         tray: tray.map(|tray| Box::new(tray) as _),
         autostart: Arc::new(run_key::RunKey),

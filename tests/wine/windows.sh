@@ -256,7 +256,7 @@ wait_for 20 "the hotkey to open the palette" palette_shown
 xdotool windowfocus --sync "$(shown)" key Escape
 wait_for 10 "the palette to close" palette_hidden
 
-step "Enter pastes into the window that had focus (Wine's Notepad), then the clipboard comes back"
+step "Enter pastes into the window that had focus (Wine's Notepad); once it read the prompt, the clipboard comes back"
 printf 'kept before' | xclip -selection clipboard
 wait_for 10 "the clipboard to hold the text before" clipboard_is "kept before"
 "$WINE" notepad >/dev/null 2>&1 &
@@ -279,6 +279,9 @@ until xdotool windowfocus --sync "$notepad" key ctrl+a ctrl+c &&
     fail "Notepad does not hold the pasted prompt; it holds: '$(xclip -o -selection clipboard 2>/dev/null)'"
   sleep 0.2
 done
+# The previous clipboard came back once Notepad had read the prompt, not after a guessed time.
+grep -q "pasted paste=CtrlV taken=ByTarget" "$one.log" ||
+  fail "Notepad's read of the prompt was not seen: $(grep -h ' pasted ' "$one.log")"
 
 step "the app mode switched in Windows' settings (its registry value) is followed at once"
 personalize='HKCU\Software\Microsoft\Windows\CurrentVersion\Themes\Personalize'

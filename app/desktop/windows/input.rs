@@ -1,8 +1,7 @@
 //! Focus and keys on Windows: the foreground window when the palette opens, given back
 //! before the paste, the paste shortcut typed with SendInput, and the monitor the pointer
 //! is on, where the palette opens. A window that runs with higher rights than ours (as
-//! administrator) silently drops keys from us (Windows' UIPI), so it is told apart first. The second and last place
-//! the Windows build calls Win32 directly (with `os/windows.rs`): these calls have no safe
+//! administrator) silently drops keys from us (Windows' UIPI), so it is told apart first. These calls have no safe
 //! wrapper in the crates the app uses.
 #![allow(unsafe_code)]
 
@@ -49,7 +48,7 @@ fn class_name(window: HWND) -> String {
     String::from_utf16_lossy(&buffer[..length.max(0) as usize])
 }
 
-fn process_of(window: HWND) -> u32 {
+pub(super) fn process_of(window: HWND) -> u32 {
     let mut pid = 0u32;
     // SAFETY: any HWND value may be passed (a stale one yields 0); `pid` is an out pointer.
     unsafe { GetWindowThreadProcessId(window, &mut pid) };
