@@ -6,7 +6,7 @@
 //! (`WM_RENDERFORMAT`) while the reader holds the clipboard open, and
 //! `GetOpenClipboardWindow` names that reader. Another reader first (a clipboard history, or
 //! Wine handing the clipboard to X) gets the text, and the text is offered again for the
-//! target. The owner window lives on the thread that offers, the desktop's worker, which
+//! target; the target reading it in between is seen holding the clipboard open. The owner window lives on the thread that offers, the desktop's worker, which
 //! answers the asks while it waits; the text is placed for good before the wait ends, so a
 //! reader never waits on a thread that no longer listens.
 #![allow(unsafe_code)]
@@ -33,8 +33,8 @@ use super::input::process_of;
 use crate::desktop::clipboard_formats::ArboardClipboard;
 use crate::desktop::{CaptureError, Clipboard, DesktopError, Snapshot, Taken, Target};
 
-/// How long a reader may keep the clipboard open after it was handed the text, before the
-/// text is offered again or the previous clipboard put back (which must open it).
+/// The most waited for another program to close the clipboard so that we may open it: a
+/// reader handed the text, before it is offered again or the previous clipboard put back.
 const READER_CLOSES: Duration = Duration::from_millis(500);
 
 pub struct WindowsClipboard {
@@ -120,9 +120,15 @@ impl WindowsClipboard {
     }
 
     /// Takes the clipboard with `text` offered, not placed: its first reader asks for it.
-    fn offer_text(&mut self, text: Vec<u16>) -> Result<(), DesktopError> {
+    /// `seen_holding` hears the process of each window seen holding the clipboard open
+    /// meanwhile.
+    fn offer_text(
+        &mut self,
+        text: Vec<u16>,
+        seen_holding: &mut dyn FnMut(u32),
+    ) -> Result<(), DesktopError> {
         let window = self.owner_window()?;
-        let open = opened(window)?;
+        let open = opened(window, READER_CLOSES, seen_holding)?;
         // SAFETY: the clipboard is open to us. Emptying it tells its owner, which may be our
         // own window (an offer taken back), so no borrow of OFFER is held across it.
         unsafe { EmptyClipboard() };
@@ -164,12 +170,19 @@ impl WindowsClipboard {
         }
     }
 
-    /// Waits, up to [`READER_CLOSES`], until the clipboard can be opened again.
+    /// Waits, up to [`READER_CLOSES`], until the reader has closed the clipboard: the
+    /// previous clipboard is put back by opening it.
     fn wait_until_closed(&mut self) {
-        let Some(owner) = &self.owner else { return };
-        let deadline = Instant::now() + READER_CLOSES;
-        while opened(owner.0).is_err() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
+        if let Ok(window) = self.owner_window() {
+            drop(opened(window, READER_CLOSES, &mut |_| {}));
+        }
+    }
+
+    /// Places `text` (UTF-16, nul-terminated) for good: no reader waits on us for it.
+    fn place_for_good(&mut self, text: &[u16]) {
+        let placed = String::from_utf16_lossy(text.strip_suffix(&[0]).unwrap_or(text));
+        if let Err(e) = self.put(&placed) {
+            tracing::warn!(error = %e, "the prompt could not be placed on the clipboard");
         }
     }
 }
@@ -186,7 +199,7 @@ impl Clipboard for WindowsClipboard {
 
     fn offer(&mut self, text: &str) -> Result<(), DesktopError> {
         let wide: Vec<u16> = text.encode_utf16().chain([0]).collect();
-        self.offer_text(wide).or_else(|e| {
+        self.offer_text(wide, &mut |_| {}).or_else(|e| {
             tracing::warn!(error = %e, "the prompt is placed, its reads unseen");
             self.put(text)
         })
@@ -225,17 +238,23 @@ impl Clipboard for WindowsClipboard {
             if Instant::now() >= deadline {
                 break;
             }
-            self.wait_until_closed();
-            if let Err(e) = self.offer_text(text.clone()) {
+            // Another's read left the text placed until it is offered again: a read by the
+            // target meanwhile is seen only as the target holding the clipboard open.
+            let mut target_held = false;
+            let offered = self.offer_text(text.clone(), &mut |holder| {
+                target_held |= target != 0 && holder == target;
+            });
+            if target_held {
+                self.place_for_good(&text);
+                return Taken::ByTarget;
+            }
+            if let Err(e) = offered {
                 tracing::warn!(error = %e, "the prompt could not be offered again");
                 break;
             }
         }
-        // Placed for good: the prompt stays for the user to paste, and no reader waits on us.
-        let placed = String::from_utf16_lossy(text.strip_suffix(&[0]).unwrap_or(&text));
-        if let Err(e) = self.put(&placed) {
-            tracing::warn!(error = %e, "the prompt could not be placed on the clipboard");
-        }
+        // The prompt stays for the user to paste.
+        self.place_for_good(&text);
         if others { Taken::ByOthersOnly } else { Taken::ByNobody }
     }
 
@@ -259,17 +278,26 @@ impl Drop for Opened {
     }
 }
 
-/// Opens the clipboard as `window`, trying a few times: other programs hold it open for
-/// moments.
-fn opened(window: HWND) -> Result<Opened, DesktopError> {
-    for _ in 0..5 {
-        // SAFETY: our own window.
+/// Opens the clipboard as `window`, trying for up to `patience`: other programs hold it open
+/// for moments. `seen_holding` hears the process of the window holding it at each try.
+fn opened(
+    window: HWND,
+    patience: Duration,
+    seen_holding: &mut dyn FnMut(u32),
+) -> Result<Opened, DesktopError> {
+    let deadline = Instant::now() + patience;
+    loop {
+        // SAFETY: our own window (or none, in the tests' readers).
         if unsafe { OpenClipboard(window) } != 0 {
             return Ok(Opened);
         }
-        std::thread::sleep(Duration::from_millis(5));
+        // SAFETY: no arguments; null when the holder opened the clipboard with no window.
+        seen_holding(process_of(unsafe { GetOpenClipboardWindow() }));
+        if Instant::now() >= deadline {
+            return Err(DesktopError::Clipboard("another program holds the clipboard open".into()));
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
-    Err(DesktopError::Clipboard("another program holds the clipboard open".into()))
 }
 
 /// Handles this thread's messages waiting, the sent asks among them.
@@ -327,7 +355,7 @@ unsafe extern "system" fn owner_procedure(
         WM_RENDERFORMAT if wparam == usize::from(CF_UNICODETEXT) => render(),
         // The window goes while still owning an offer: the text is placed for good.
         WM_RENDERALLFORMATS => {
-            if let Ok(_open) = opened(window) {
+            if let Ok(_open) = opened(window, READER_CLOSES, &mut |_| {}) {
                 render();
             }
         }
@@ -364,7 +392,7 @@ mod tests {
             } else {
                 std::ptr::null_mut()
             };
-            let text = opened(window).ok().and_then(|_open| {
+            let text = opened(window, READER_CLOSES, &mut |_| {}).ok().and_then(|_open| {
                 // SAFETY: the clipboard is open to this thread; the block is read while locked.
                 unsafe {
                     let data = GetClipboardData(u32::from(CF_UNICODETEXT));
