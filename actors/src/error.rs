@@ -1,3 +1,4 @@
+use promptdeck_protocol::{MutatorError, PromptId};
 use promptdeck_storage::StoreError;
 
 use crate::auth::AuthError;
@@ -52,6 +53,10 @@ pub enum RequestError {
     /// open).
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
+    /// The prompt asked for is not in the library (deleted here, or by another device and
+    /// pulled in since it was listed).
+    #[error("no prompt with id {0}")]
+    NoSuchPrompt(PromptId),
     /// The request itself cannot be done; the reason says why (a prompt too long, say).
     #[error("{0}")]
     Rejected(String),
@@ -60,6 +65,7 @@ pub enum RequestError {
 impl From<StoreError> for RequestError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::Rejected(MutatorError::NotFound(id)) => Self::NoSuchPrompt(id),
             StoreError::Rejected(reason) => Self::Rejected(reason.to_string()),
             // Already says what happened and what to do.
             unwritable @ (StoreError::Unwritable(_)

@@ -602,7 +602,7 @@ impl QueueState {
         let read = id.clone();
         let prompt = tokio::task::spawn_blocking(move || replica.prompt(&read)).await??;
         let Some(prompt) = prompt else {
-            return Err(RequestError::Rejected("that prompt was deleted meanwhile".into()));
+            return Err(RequestError::NoSuchPrompt(id));
         };
         let mut tags = prompt.tags;
         match tags.iter().position(|t| t == PINNED_TAG) {

@@ -214,7 +214,7 @@ async fn a_rejected_write_is_a_clear_error_and_changes_nothing() {
     assert!(err.to_string().contains("limit"), "{err}");
     let gone = PromptId::parse("nope").expect("id");
     let err = handle.update(&gone, draft("x")).await.expect_err("refused");
-    assert!(matches!(err, RequestError::Rejected(_)), "{err:?}");
+    assert!(matches!(&err, RequestError::NoSuchPrompt(id) if *id == gone), "{err:?}");
     assert_eq!(handle.status().prompt_count, 0);
     assert_eq!(handle.status().pending, 0);
     runtime.shutdown().await;

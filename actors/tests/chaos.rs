@@ -8,9 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use promptdeck_actors::{PromptDraft, RuntimeHandle, SyncStatus};
+use promptdeck_actors::{PromptDraft, RequestError, RuntimeHandle, SyncStatus};
 use promptdeck_figures::{Figure, Goal, Kind, Section, report};
-use promptdeck_protocol::PromptId;
 use support::proxy::{Fault, FaultProxy};
 use support::version::server_version;
 use support::{TestServer, dirs, runtime, wait_until};
@@ -65,21 +64,14 @@ async fn edit_until(device: RuntimeHandle, name: char, until: tokio::time::Insta
             Ok(()) => made += 1,
             // Another device deleted the prompt and a pull brought that in between the read
             // and the edit: the edit is refused here, as it would be on the server, and was
-            // never a mutation to count.
-            Err(_) if deleted_meanwhile(&device, edited.as_ref()).await => {}
+            // never a mutation to count. The refusal names the missing prompt: a read after it
+            // would race the next pull.
+            Err(RequestError::NoSuchPrompt(id)) if edited.as_ref() == Some(&id) => {}
             Err(e) => panic!("a local write never fails for the network: {e:?}"),
         }
         tokio::time::sleep(Duration::from_millis(fastrand::u64(40..160))).await;
     }
     made
-}
-
-/// Whether `id` is gone from `device`'s library now.
-async fn deleted_meanwhile(device: &RuntimeHandle, id: Option<&PromptId>) -> bool {
-    match id {
-        Some(id) => device.get(id).await.is_ok_and(|found| found.is_none()),
-        None => false,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
