@@ -9,8 +9,10 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 use iced::keyboard::{Key, Modifiers, key::Named};
-use iced::widget::{button, column, container, responsive, row, space, text, text_input};
-use iced::{Element, Length, Size};
+use iced::widget::{
+    button, column, container, mouse_area, responsive, row, space, text, text_input,
+};
+use iced::{Element, Length, Point, Size};
 use promptdeck_protocol::template::Template;
 use promptdeck_protocol::{Prompt, PromptKey, PromptSummary};
 
@@ -62,6 +64,30 @@ pub struct State {
     /// The prompt to select once the next results come, if they hold it (a search taken up
     /// again). Boxed: rarely there, and the state is moved with every window.
     reselect: Option<Box<PromptKey>>,
+    /// Where the pointer has been over the palette since it opened.
+    pointer: Pointer,
+}
+
+/// The pointer over an open palette. A row under it is lit only once it has moved there: a
+/// pointer that rested where the palette opened was not pointing at anything, and beside
+/// the keyboard's selection a second lit row would mislead.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pointer {
+    /// Not over the palette since it opened.
+    Unseen,
+    /// Over it, where it was when first seen.
+    Resting(Point),
+    Moved,
+}
+
+impl Pointer {
+    fn seen_at(self, at: Point) -> Self {
+        match self {
+            Pointer::Unseen => Pointer::Resting(at),
+            Pointer::Resting(first) if first == at => self,
+            Pointer::Resting(_) | Pointer::Moved => Pointer::Moved,
+        }
+    }
 }
 
 /// Where a palette was when it closed: its query and the prompt selected, for an opening
@@ -144,6 +170,8 @@ pub enum Message {
     CycleScope(i32),
     /// A workspace chip was clicked.
     ScopeChosen(Scope),
+    /// The pointer is over the palette at this point, until it has moved.
+    PointerAt(Point),
 }
 
 /// What the palette wants the app to do; each carries what the app needs for it.
@@ -202,6 +230,7 @@ impl State {
             all: false,
             shown_rows: Cell::new(VISIBLE_ROWS),
             reselect: None,
+            pointer: Pointer::Unseen,
         }
     }
 
@@ -315,6 +344,10 @@ impl State {
             }
             Message::Close => Action::Close,
             Message::Fill(message) => self.update_fill(message),
+            Message::PointerAt(at) => {
+                self.pointer = self.pointer.seen_at(at);
+                Action::None
+            }
         }
     }
 
@@ -478,6 +511,12 @@ impl State {
             content = content.push(text(notice).size(13).style(theme::error));
         }
         let framed = frame(container(content).padding(9).width(Length::Fill).height(Length::Fill));
+        // Heard until the pointer has moved: after that every move would rebuild the view.
+        // The area stays when it stops listening, so the widget tree keeps its shape.
+        let mut framed = mouse_area(framed);
+        if self.pointer != Pointer::Moved {
+            framed = framed.on_move(Message::PointerAt);
+        }
         if self.filling.is_some() {
             on_keys(framed, fill_keys)
         } else {
@@ -523,6 +562,7 @@ impl State {
     fn rows<'a>(&'a self, rows: &'a [PromptSummary]) -> Element<'a, Message> {
         // Laid out at the height left under the search box (and chips, and a notice), so
         // no row is cut through at the bottom edge.
+        let hoverable = self.pointer == Pointer::Moved;
         let list = responsive(move |size| {
             let shown = rows_that_fit(size.height);
             self.shown_rows.set(shown);
@@ -531,7 +571,8 @@ impl State {
             column(visible.map(|(index, prompt)| {
                 let place = self.all.then_some(prompt.space.as_str());
                 let position = index - first + 1;
-                result_row(prompt, place, &self.query, index, position, index == self.selected)
+                let selected = index == self.selected;
+                result_row(prompt, place, &self.query, index, position, selected, hoverable)
             }))
             .spacing(ROW_SPACING)
             .into()
@@ -616,6 +657,7 @@ fn result_row<'a>(
     index: usize,
     position: usize,
     selected: bool,
+    hoverable: bool,
 ) -> Element<'a, Message> {
     // Tags and the digit that picks the row, as one text: every text is laid out and drawn
     // on its own, and a new palette window draws each from scratch.
@@ -641,7 +683,13 @@ fn result_row<'a>(
         .height(ROW_HEIGHT)
         .padding([6, 10])
         .clip(true)
-        .style(theme::result_row(selected))
+        .style(move |theme, status| {
+            let status = match status {
+                button::Status::Hovered if !hoverable => button::Status::Active,
+                status => status,
+            };
+            theme::result_row(selected)(theme, status)
+        })
         .into()
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use iced::keyboard::key::{Named, NativeCode, Physical};
 use iced::keyboard::{self, Key, Location, Modifiers};
 use iced_test::selector::id;
-use iced_test::{Error, simulator};
+use iced_test::{Error, Simulator, simulator};
 use promptdeck_protocol::{Prompt, PromptId, PromptKey, PromptSummary};
 use promptdeck_views::palette::{
     Action, INPUT_ID, Message, Scope, State, VISIBLE_ROWS, WINDOW_SIZE,
@@ -39,6 +39,12 @@ fn library() -> Vec<PromptSummary> {
     ]
 }
 
+/// What the view sent, less the pointer's place: every click puts the pointer somewhere,
+/// and these tests are about what was clicked and typed.
+fn sent(ui: Simulator<'_, Message>) -> Vec<Message> {
+    ui.into_messages().filter(|m| !matches!(m, Message::PointerAt(_))).collect()
+}
+
 /// Feeds what the simulated user did back into the state, returning the actions.
 fn apply(state: &mut State, messages: Vec<Message>) -> Vec<Action> {
     messages.into_iter().map(|m| state.update(m)).collect()
@@ -60,7 +66,7 @@ fn typing_asks_for_a_search_and_shows_only_its_results() -> Result<(), Error> {
     let mut ui = simulator(state.view());
     ui.click(id(INPUT_ID))?;
     let _ = ui.typewrite("sum");
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     let scope = Scope::Workspace(String::new());
     assert_eq!(actions.last(), Some(&Action::Search { query: "sum".into(), scope }));
@@ -83,7 +89,7 @@ fn arrows_move_the_selection_and_enter_inserts_it() -> Result<(), Error> {
     for key in [Named::ArrowDown, Named::ArrowDown, Named::ArrowDown, Named::ArrowUp] {
         let _ = ui.tap_key(key);
     }
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     assert_eq!(messages, [Message::Down, Message::Down, Message::Down, Message::Up]);
     apply(&mut state, messages);
     assert_eq!(
@@ -95,7 +101,7 @@ fn arrows_move_the_selection_and_enter_inserts_it() -> Result<(), Error> {
     let mut ui = simulator(state.view());
     ui.click(id(INPUT_ID))?;
     let _ = ui.tap_key(Named::Enter);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(actions, [Action::Choose { prompt: key("b"), copy: false }]);
     Ok(())
@@ -106,7 +112,7 @@ fn clicking_a_row_inserts_it() -> Result<(), Error> {
     let mut state = State::new(Some(library()), Indicator::LocalOnly);
     let mut ui = simulator(state.view());
     ui.click("Polite reply")?;
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(actions, [Action::Choose { prompt: key("c"), copy: false }]);
     Ok(())
@@ -118,7 +124,7 @@ fn escape_closes_even_from_the_focused_search_box() -> Result<(), Error> {
     let mut ui = simulator(state.view());
     ui.click(id(INPUT_ID))?;
     let _ = ui.tap_key(Named::Escape);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(actions, [Action::Close]);
     Ok(())
@@ -205,7 +211,7 @@ fn ctrl_enter_copies_the_selection_instead_of_inserting_it() -> Result<(), Error
     ui.click(id(INPUT_ID))?;
     let _ = ui.tap_key(Named::ArrowDown);
     let _ = ui.simulate([ctrl(Named::Enter)]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     assert_eq!(messages, [Message::Down, Message::Copy], "the search box did not also submit");
     let actions = apply(&mut state, messages);
     assert_eq!(actions.last(), Some(&Action::Choose { prompt: key("b"), copy: true }));
@@ -222,7 +228,7 @@ fn ctrl_and_a_digit_inserts_that_row_and_rows_show_their_digit() -> Result<(), E
     }
     ui.click(id(INPUT_ID))?;
     let _ = ui.simulate([ctrl(Key::Character("3".into())), ctrl(Key::Character("9".into()))]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     assert_eq!(messages, [Message::QuickPick(3), Message::QuickPick(9)]);
     let actions = apply(&mut state, messages);
     assert_eq!(
@@ -239,7 +245,7 @@ fn ctrl_e_asks_to_edit_the_selected_prompt() -> Result<(), Error> {
     let mut ui = simulator(state.view());
     ui.click(id(INPUT_ID))?;
     let _ = ui.simulate([ctrl(Key::Character("e".into()))]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     assert_eq!(messages, [Message::EditSelected], "the search box did not get an 'e'");
     let actions = apply(&mut state, messages);
     assert_eq!(actions, [Action::Edit(key("a"))]);
@@ -358,7 +364,7 @@ fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<
     let _ = ui.tap_key(Named::Tab);
     let _ = ui.tap_key(Named::ArrowDown);
     let _ = ui.tap_key(Named::ArrowDown);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert!(actions.contains(&Action::Focus(fill::input_id(1))), "Tab moves on: {actions:?}");
 
@@ -366,7 +372,7 @@ fn a_prompt_with_fields_asks_for_them_and_enter_delivers_the_values() -> Result<
     ui.find("Dear Ada, curt {{date}}")?;
     ui.click(id(fill::input_id(1)))?;
     let _ = ui.tap_key(Named::Enter);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     let values =
         vec![("name".to_owned(), "Ada".to_owned()), ("tone".to_owned(), "curt".to_owned())];
@@ -386,13 +392,13 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
     ui.click("casual")?;
     ui.click(id(fill::input_id(1)))?;
     let _ = ui.simulate([shift(Named::Tab)]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert!(actions.contains(&Action::Focus(fill::input_id(0))), "{actions:?}");
     let mut ui = simulator(state.view());
     ui.click(id(fill::input_id(0)))?;
     let _ = ui.tap_key(Named::Enter);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     let values = vec![("name".to_owned(), String::new()), ("tone".to_owned(), "casual".to_owned())];
     assert_eq!(actions.last(), Some(&Action::Deliver { prompt: c.clone(), values, copy: true }));
@@ -401,7 +407,7 @@ fn in_the_form_shift_tab_goes_back_a_choice_can_be_clicked_and_escape_returns_to
     let mut ui = simulator(state.view());
     ui.click(id(fill::input_id(0)))?;
     let _ = ui.tap_key(Named::Escape);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(actions.last(), Some(&Action::Focus(INPUT_ID.into())));
     assert!(!state.is_filling());
@@ -416,7 +422,7 @@ fn ctrl_shift_p_pins_the_selected_prompt() -> Result<(), Error> {
     ui.click(id(INPUT_ID))?;
     let _ = ui.tap_key(Named::ArrowDown);
     let _ = ui.simulate([pressed(Key::Character("P".into()), Modifiers::CTRL | Modifiers::SHIFT)]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(actions.last(), Some(&Action::TogglePin(key("b"))));
     Ok(())
@@ -434,7 +440,7 @@ fn with_one_workspace_no_chips_show_and_ctrl_tab_does_nothing() -> Result<(), Er
     assert!(ui.find("All workspaces").is_err());
     ui.click(id(INPUT_ID))?;
     let _ = ui.simulate([ctrl(Named::Tab)]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     assert_eq!(apply(&mut state, messages), [Action::None]);
     assert_eq!(state.scope(), Scope::Workspace("personal".into()));
     Ok(())
@@ -451,7 +457,7 @@ fn ctrl_tab_walks_the_workspaces_then_all_of_them_and_back() -> Result<(), Error
     ui.click(id(INPUT_ID))?;
     let _ = ui.simulate([ctrl(Named::Tab), ctrl(Named::Tab), ctrl(Named::Tab)]);
     let _ = ui.simulate([pressed(Named::Tab, Modifiers::CTRL | Modifiers::SHIFT)]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(
         actions,
@@ -473,7 +479,7 @@ fn a_chip_click_switches_and_rows_from_all_workspaces_say_where_they_live() -> R
     state.set_workspaces(workspaces(), "personal");
     let mut ui = simulator(state.view());
     ui.click("team")?;
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     assert_eq!(
         actions,
@@ -490,7 +496,7 @@ fn a_chip_click_switches_and_rows_from_all_workspaces_say_where_they_live() -> R
     ui.find("personal")?;
     let _ = ui.tap_key(Named::ArrowDown);
     let _ = ui.simulate([ctrl(Key::Character("2".into()))]);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     let chosen = PromptKey { space: "team".into(), id: PromptId::parse("b").expect("id") };
     assert_eq!(
@@ -576,19 +582,19 @@ fn a_field_offers_the_values_last_typed_into_it_first() -> Result<(), Error> {
     ui.find("Ada")?;
     ui.click(id(fill::input_id(0)))?;
     let _ = ui.tap_key(Named::ArrowDown);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     apply(&mut state, messages);
     let mut ui = simulator(state.view());
     ui.find("Dear Ada, curt {{date}}")?;
     ui.click(id(fill::input_id(0)))?;
     let _ = ui.tap_key(Named::Tab);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     apply(&mut state, messages);
     let mut ui = simulator(state.view());
     ui.click(id(fill::input_id(1)))?;
     let _ = ui.tap_key(Named::ArrowDown);
     let _ = ui.tap_key(Named::Enter);
-    let messages: Vec<Message> = ui.into_messages().collect();
+    let messages: Vec<Message> = sent(ui);
     let actions = apply(&mut state, messages);
     let values =
         vec![("name".to_owned(), "Ada".to_owned()), ("tone".to_owned(), "formal".to_owned())];
