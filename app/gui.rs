@@ -193,6 +193,7 @@ impl Promptdeck {
             tasks.push(Task::run(events, Message::Surface));
         }
         tasks.push(app.prepare_palette());
+        tasks.push(give_back_start_up_memory());
         app.publish_report();
         (app, Task::batch(tasks))
     }
@@ -453,4 +454,20 @@ fn status_changes(rx: watch::Receiver<RuntimeStatus>) -> impl Stream<Item = Runt
         let status = rx.borrow_and_update().clone();
         Some((status, rx))
     })
+}
+
+/// How long after start the app's windows are taken to have settled: fonts loaded, the
+/// hidden palette made and its first frame drawn (within a few hundred milliseconds of
+/// start on this machine, at any library size).
+const START_SETTLES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Gives back to the system what the windows' start freed (fonts read and parsed, the
+/// first frames' scratch): the allocator otherwise keeps it for the life of the app.
+fn give_back_start_up_memory() -> Task<Message> {
+    Task::future(async {
+        tokio::time::sleep(START_SETTLES).await;
+        // Off the UI thread: it walks every arena of the allocator.
+        let _ = tokio::task::spawn_blocking(promptdeck_actors::give_back_freed).await;
+    })
+    .discard()
 }

@@ -29,6 +29,7 @@ pub use auth::{
     AuthConfig, AuthError, BrowserOpener, ProviderSettings, SignInSource, SignedOut, TokenVault,
 };
 pub use error::RequestError;
+pub use memory::give_back_freed;
 pub use queue::{FieldValues, MutationReceipt, Origin};
 pub use runtime::{PromptDraft, Runtime, RuntimeConfig, RuntimeHandle, StartError};
 pub use search::{MAX_QUERY_CHARS, SearchHit, SearchIndex};
