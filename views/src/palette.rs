@@ -72,7 +72,7 @@ pub struct State {
 /// pointer that rested where the palette opened was not pointing at anything, and beside
 /// the keyboard's selection a second lit row would mislead.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Pointer {
+enum Pointer {
     /// Not over the palette since it opened.
     Unseen,
     /// Over it, where it was when first seen.

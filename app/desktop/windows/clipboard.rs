@@ -373,17 +373,24 @@ unsafe extern "system" fn owner_procedure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
+    use std::sync::{MutexGuard, mpsc};
     use windows_sys::Win32::System::DataExchange::GetClipboardData;
     use windows_sys::Win32::UI::WindowsAndMessaging::{GetQueueStatus, QS_SENDMESSAGE};
 
     /// One test at a time holds the system's one clipboard.
     static CLIPBOARD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+    /// The system's clipboard to this test alone, holding `text` offered for a paste.
+    fn offering(text: &str) -> (MutexGuard<'static, ()>, WindowsClipboard) {
+        let one = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
+        let mut clipboard = WindowsClipboard::new().expect("a clipboard");
+        clipboard.offer(text).expect("offered");
+        (one, clipboard)
+    }
+
     /// Reads the clipboard's text on a thread of its own, the clipboard opened with a window
-    /// of that thread (or with none), as another program would; sends the text, and the
-    /// window it read with.
-    fn read_apart(with_window: bool) -> mpsc::Receiver<(Option<String>, usize)> {
+    /// of that thread (or with none), as another program would, and sends it.
+    fn read_apart(with_window: bool) -> mpsc::Receiver<Option<String>> {
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = WindowsClipboard::new().expect("a clipboard");
@@ -406,24 +413,26 @@ mod tests {
                     Some(text)
                 }
             });
-            let _ = sender.send((text, window as usize));
+            let _ = sender.send(text);
         });
         receiver
     }
 
+    /// What a reader started by [`read_apart`] read; `what` names it in a failure.
+    fn text_read(read: &mpsc::Receiver<Option<String>>, what: &str) -> Option<String> {
+        read.recv_timeout(Duration::from_secs(20)).expect(what)
+    }
+
     #[test]
     fn the_target_s_read_is_seen_and_it_gets_the_prompt() {
-        let _one = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
-        let mut clipboard = WindowsClipboard::new().expect("a clipboard");
-        clipboard.offer("a prompt ✓").expect("offered");
+        let (_one, mut clipboard) = offering("a prompt ✓");
         let read = read_apart(true);
         // The reader's window is of this process, as the target's is.
         let ours = clipboard.owner_window().expect("a window") as usize as u64;
         let taken =
             clipboard.wait_until_taken(Target(ours), Instant::now(), Duration::from_secs(20));
         assert_eq!(taken, Taken::ByTarget);
-        let (text, _) = read.recv_timeout(Duration::from_secs(20)).expect("the reader's text");
-        assert_eq!(text.as_deref(), Some("a prompt ✓"));
+        assert_eq!(text_read(&read, "the reader's text").as_deref(), Some("a prompt ✓"));
     }
 
     /// Waits until a reader's ask waits on this thread, so a short wait is sure to see it.
@@ -438,9 +447,7 @@ mod tests {
 
     #[test]
     fn read_by_another_only_the_prompt_is_offered_again_then_placed_for_good() {
-        let _one = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
-        let mut clipboard = WindowsClipboard::new().expect("a clipboard");
-        clipboard.offer("kept for the user").expect("offered");
+        let (_one, mut clipboard) = offering("kept for the user");
         // Opened with no window: not the target's read.
         let other = read_apart(false);
         until_asked();
@@ -448,24 +455,19 @@ mod tests {
         let taken =
             clipboard.wait_until_taken(Target(ours), Instant::now(), Duration::from_millis(400));
         assert_eq!(taken, Taken::ByOthersOnly);
-        let (text, _) = other.recv_timeout(Duration::from_secs(20)).expect("the other's text");
-        assert_eq!(text.as_deref(), Some("kept for the user"));
+        assert_eq!(text_read(&other, "the other's text").as_deref(), Some("kept for the user"));
         // Nothing answers asks now: a read that finds the text only offered never ends.
         let after = read_apart(true);
-        let (text, _) = after.recv_timeout(Duration::from_secs(20)).expect("placed, not offered");
-        assert_eq!(text.as_deref(), Some("kept for the user"));
+        assert_eq!(text_read(&after, "placed, not offered").as_deref(), Some("kept for the user"));
     }
 
     #[test]
     fn read_by_nobody_the_prompt_is_placed_for_good() {
-        let _one = CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner());
-        let mut clipboard = WindowsClipboard::new().expect("a clipboard");
-        clipboard.offer("never pasted").expect("offered");
+        let (_one, mut clipboard) = offering("never pasted");
         let taken =
             clipboard.wait_until_taken(Target(0), Instant::now(), Duration::from_millis(200));
         assert_eq!(taken, Taken::ByNobody);
         let after = read_apart(true);
-        let (text, _) = after.recv_timeout(Duration::from_secs(20)).expect("placed, not offered");
-        assert_eq!(text.as_deref(), Some("never pasted"));
+        assert_eq!(text_read(&after, "placed, not offered").as_deref(), Some("never pasted"));
     }
 }

@@ -1,8 +1,8 @@
 //! Focus and keys on Windows: the foreground window when the palette opens, given back
 //! before the paste, the paste shortcut typed with SendInput, and the monitor the pointer
 //! is on, where the palette opens. A window that runs with higher rights than ours (as
-//! administrator) silently drops keys from us (Windows' UIPI), so it is told apart first. These calls have no safe
-//! wrapper in the crates the app uses.
+//! administrator) silently drops keys from us (Windows' UIPI), so it is told apart first.
+//! These calls have no safe wrapper in the crates the app uses.
 #![allow(unsafe_code)]
 
 use std::ffi::c_void;
