@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use promptdeck_protocol::learned::{self, LearnedPicks, Pick};
 use promptdeck_protocol::{Prompt, PromptId, now_millis};
-use promptdeck_storage::{Change, ChangeSet, Replica};
+use promptdeck_storage::{Change, ChangeSet, Replica, StoredPrompts};
 use quick_cache::unsync::Cache;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
@@ -43,6 +43,11 @@ pub enum CacheMsg {
     #[cfg(test)]
     Panic,
 }
+
+/// Prompts read from the store at a time at the start, each batch parsed and indexed on
+/// another thread while the next is read: small enough that the threads start soon, large
+/// enough that handing it over costs nothing beside it.
+const LOAD_BATCH: usize = 256;
 
 /// Changes from which reading them is split over threads.
 const PARALLEL_FROM: usize = 2_000;
@@ -122,24 +127,23 @@ impl Actor for CacheActor {
         args: CacheArgs,
     ) -> Result<CacheState, ActorProcessingErr> {
         let replica = args.replica.clone();
-        let (prompts, learned) = tokio::task::spawn_blocking(move || {
+        let (mut index, learned) = tokio::task::spawn_blocking(move || {
             let unreadable = |e: promptdeck_storage::StoreError| {
                 tracing::warn!(error = %e, "what the palette learned is unreadable; left out");
                 Vec::new()
             };
             let local = replica.learned_picks().unwrap_or_else(unreadable);
             let synced = replica.synced_learned().unwrap_or_else(unreadable);
-            Ok::<_, promptdeck_storage::StoreError>((
-                replica.prompts()?,
-                Learned::new(local, synced),
-            ))
+            let index = SearchIndex::from_batches(
+                |send| replica.prompts_in_batches(LOAD_BATCH, send),
+                StoredPrompts::parse,
+            )?;
+            Ok::<_, promptdeck_storage::StoreError>((index, Learned::new(local, synced)))
         })
         .await??;
-        let mut index = SearchIndex::new(&prompts);
         index.set_learned(learned);
         index.learned_mut().set_enabled(args.status.learning());
         tracing::info!(prompts = index.len(), space = %args.space, "library loaded into the cache");
-        drop(prompts);
         crate::memory::give_back_freed();
         let state = CacheState {
             replica: args.replica,

@@ -28,7 +28,7 @@ use promptdeck_protocol::query::Query;
 use promptdeck_protocol::{PINNED_TAG, Prompt, PromptId, PromptSummary};
 use serde::Serialize;
 
-use crate::parallel::in_parts;
+use crate::parallel::{fold_while_producing, in_parts};
 use arena::{TextArena, TextSpan};
 use holds::{CharSet, Holds, LetterPairs};
 use kept::KeptSummary;
@@ -113,6 +113,7 @@ fn distinct_words(body: &str) -> String {
 }
 
 /// Part of a library made ready for the index on one thread.
+#[derive(Default)]
 struct IndexPart {
     prompts: Vec<IndexedPrompt>,
     texts: Vec<MatchText>,
@@ -123,22 +124,24 @@ struct IndexPart {
 
 impl IndexPart {
     fn of(prompts: &[&Prompt]) -> Self {
-        let mut part = Self {
-            prompts: Vec::with_capacity(prompts.len()),
-            texts: Vec::with_capacity(prompts.len()),
-            bodies: BodyWords::default(),
-            arena: TextArena::default(),
-        };
-        for (at, prompt) in prompts.iter().enumerate() {
-            let at = Position::try_from(at).expect("fewer than 4 billion prompts");
+        let mut part = Self::default();
+        part.add(prompts.iter().copied());
+        part
+    }
+
+    /// Adds `prompts` after those the part holds.
+    fn add<'a>(&mut self, prompts: impl ExactSizeIterator<Item = &'a Prompt>) {
+        self.prompts.reserve(prompts.len());
+        self.texts.reserve(prompts.len());
+        for prompt in prompts {
+            let at = Position::try_from(self.prompts.len()).expect("fewer than 4 billion prompts");
             // The body whole: its word lists hold each entry once however often a word
             // repeats, so no set of its distinct words is made.
-            part.bodies.add(at, &prompt.body);
-            let (prompt, text) = NamedEntry::new(prompt).into_arena(&mut part.arena);
-            part.prompts.push(prompt);
-            part.texts.push(text);
+            self.bodies.add(at, &prompt.body);
+            let (prompt, text) = NamedEntry::new(prompt).into_arena(&mut self.arena);
+            self.prompts.push(prompt);
+            self.texts.push(text);
         }
-        part
     }
 }
 
@@ -240,18 +243,36 @@ impl SearchIndex {
     /// dropped on its own thread), then joined.
     pub fn new<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Self {
         let prompts: Vec<&Prompt> = prompts.into_iter().collect();
-        let mut parts = in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]);
+        Self::joined(in_parts(&prompts, PARALLEL_BUILD_FROM, |part| vec![IndexPart::of(part)]))
+    }
+
+    /// The index of the prompts `read` hands over a batch at a time, each batch made into
+    /// prompts by `prompts_of` and indexed on every core while `read` reads the next (a
+    /// start reads a library from disk). Gives `read`'s error, if it fails.
+    pub fn from_batches<B: Send, E>(
+        read: impl FnOnce(&mut dyn FnMut(B)) -> Result<(), E>,
+        prompts_of: impl Fn(B) -> Vec<Prompt> + Sync,
+    ) -> Result<Self, E> {
+        let parts = fold_while_producing(read, IndexPart::default, |part, batch| {
+            part.add(prompts_of(batch).iter());
+        })?;
+        Ok(Self::joined(parts))
+    }
+
+    /// The index holding every part's prompts, in the parts' order.
+    fn joined(mut parts: Vec<IndexPart>) -> Self {
+        let count = parts.iter().map(|part| part.prompts.len()).sum();
         // Taken out of the parts so they are freed once joined, before the prompts are
         // inserted: a 100k library's names are some 5 MB.
         let arenas: Vec<TextArena> =
             parts.iter_mut().map(|p| std::mem::take(&mut p.arena)).collect();
         let (arena, moves) = TextArena::join(&arenas);
         drop(arenas);
-        let positions = HashTable::with_capacity(prompts.len());
+        let positions = HashTable::with_capacity(count);
         let mut index = Self { arena, positions, ..Self::default() };
-        index.entries.reserve(prompts.len());
-        index.texts.reserve(prompts.len());
-        index.gone.reserve(prompts.len());
+        index.entries.reserve(count);
+        index.texts.reserve(count);
+        index.gone.reserve(count);
         for (part, moved) in parts.into_iter().zip(moves) {
             let offset = Position::try_from(index.entries.len()).expect("fewer than 4 billion");
             index.bodies.append(part.bodies, offset);
@@ -773,6 +794,35 @@ mod tests {
         found.sort();
         assert_eq!(found, ["p0", "p15000", &format!("p{}", count - 1)]);
         assert_eq!(index.search("item", 5, 1).len(), 5, "and the ranking still takes the best");
+    }
+
+    #[test]
+    fn an_index_built_from_batches_answers_as_one_built_whole() {
+        let prompts: Vec<Prompt> = (0..700)
+            .map(|n| {
+                let body = format!("step {n} of the plan; word{} and zanzibar{}", n % 13, n % 7);
+                prompt(&format!("p{n:03}"), &format!("Item {n} plan"), &body, n % 5, n as i64)
+            })
+            .collect();
+        let mut whole = SearchIndex::new(&prompts);
+        let batches: Vec<Vec<Prompt>> = prompts.chunks(9).map(<[Prompt]>::to_vec).collect();
+        let mut batched = SearchIndex::from_batches(
+            |send| {
+                batches.into_iter().for_each(send);
+                Ok::<_, ()>(())
+            },
+            |batch| batch,
+        )
+        .expect("built");
+        assert_eq!(batched.len(), prompts.len());
+        for query in ["", "plan", "item 12", "zanzibar3", "word1 zanz", "step 69"] {
+            assert_eq!(
+                ids(&batched.search(query, 50, 1)),
+                ids(&whole.search(query, 50, 1)),
+                "{query:?}"
+            );
+        }
+        assert!(!batched.search("zanzibar3", 500, 1).is_empty());
     }
 
     /// A prompt picked for a query leads the list the next time that query, or its start,

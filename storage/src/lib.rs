@@ -32,6 +32,7 @@ pub use open::OpenReport;
 pub use pending::PendingMutation;
 pub use pull::{PullApplied, PullRejected};
 pub use reserve::path_beside as reserve_path;
+pub use view::StoredPrompts;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -335,6 +336,27 @@ impl Replica {
     /// Every prompt in the view. Unreadable values are skipped with a warning.
     pub fn prompts(&self) -> Result<Vec<Prompt>, StoreError> {
         self.with_db(|db| view::prompts(&db.begin_read()?))
+    }
+
+    /// Every prompt in the view, handed to `each` `batch` at a time as stored, to be parsed
+    /// where `each` sends them.
+    pub fn prompts_in_batches(
+        &self,
+        batch: usize,
+        each: impl FnMut(StoredPrompts),
+    ) -> Result<(), StoreError> {
+        let (each, handed) = (std::cell::RefCell::new(each), std::cell::Cell::new(false));
+        self.with_db(|db| {
+            // Read again after the file was reopened, the batches already handed would be
+            // handed twice: the caller is told instead, and starts over.
+            if handed.get() {
+                return Err(StoreError::PreviousIo);
+            }
+            view::prompts_in_batches(&db.begin_read()?, batch, |stored| {
+                handed.set(true);
+                (each.borrow_mut())(stored);
+            })
+        })
     }
 
     pub fn prompt(&self, id: &PromptId) -> Result<Option<Prompt>, StoreError> {

@@ -181,6 +181,75 @@ pub(crate) fn for_each(
     Ok(())
 }
 
+/// Prompts as stored, read but not yet parsed, so that parsing can run on another thread
+/// while the next ones are read (a start reads the whole library).
+pub struct StoredPrompts {
+    /// The values, one after another.
+    values: Vec<u8>,
+    /// The keys, one after another, named only when a value is unreadable.
+    keys: String,
+    /// Where each prompt's key and value end in `keys` and `values`.
+    ends: Vec<(usize, usize)>,
+}
+
+impl StoredPrompts {
+    fn with_capacity(prompts: usize) -> Self {
+        Self { values: Vec::new(), keys: String::new(), ends: Vec::with_capacity(prompts) }
+    }
+
+    fn push(&mut self, key: &str, value: &[u8]) {
+        self.keys.push_str(key);
+        self.values.extend_from_slice(value);
+        self.ends.push((self.keys.len(), self.values.len()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The prompts, in key order; an unreadable value is skipped with a warning.
+    pub fn parse(self) -> Vec<Prompt> {
+        let mut prompts = Vec::with_capacity(self.ends.len());
+        let (mut key_start, mut value_start) = (0, 0);
+        for &(key_end, value_end) in &self.ends {
+            match serde_json::from_slice::<Prompt>(&self.values[value_start..value_end]) {
+                Ok(prompt) => prompts.push(prompt),
+                Err(e) => {
+                    let key = &self.keys[key_start..key_end];
+                    tracing::warn!(key, error = %e, "skipping unreadable prompt");
+                }
+            }
+            (key_start, value_start) = (key_end, value_end);
+        }
+        prompts
+    }
+}
+
+/// Hands every prompt of the view to `each`, in key order, `batch` at a time.
+pub(crate) fn prompts_in_batches(
+    txn: &ReadTransaction,
+    batch: usize,
+    mut each: impl FnMut(StoredPrompts),
+) -> Result<(), StoreError> {
+    let (view, base) = (txn.open_table(TABLE)?, txn.open_table(crate::base::TABLE)?);
+    let batch = batch.max(1);
+    let mut stored = StoredPrompts::with_capacity(batch);
+    for_each(&view, &base, PROMPT_PREFIX..PROMPT_END, |key, value| {
+        stored.push(key, value);
+        if stored.len() == batch {
+            each(std::mem::replace(&mut stored, StoredPrompts::with_capacity(batch)));
+        }
+    })?;
+    if !stored.is_empty() {
+        each(stored);
+    }
+    Ok(())
+}
+
 pub(crate) fn prompts(txn: &ReadTransaction) -> Result<Vec<Prompt>, StoreError> {
     let (view, base) = (txn.open_table(TABLE)?, txn.open_table(crate::base::TABLE)?);
     let mut out = Vec::new();

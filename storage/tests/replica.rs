@@ -336,3 +336,39 @@ fn a_damaged_learned_query_is_left_out_and_learned_afresh() {
     replica.learn_pick("email", &id("b"), 2).expect("learns afresh");
     assert_eq!(replica.learned_picks().expect("reads").len(), 2);
 }
+
+#[test]
+fn batches_hand_every_prompt_once_in_key_order_and_skip_an_unreadable_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    let names: Vec<String> = (0..23).map(|n| format!("p{n:02}")).collect();
+    {
+        let replica = open(&path);
+        let creates: Vec<Mutation> = names.iter().map(|n| create(n)).collect();
+        replica.mutate_all(&creates, 0.0).expect("commits");
+    }
+    {
+        let db = Database::create(&path).expect("opens raw");
+        let txn = db.begin_write().expect("txn");
+        let mut view = txn.open_table(TableDefinition::<&str, &[u8]>::new("view")).expect("t");
+        view.insert("prompt/p07", b"{not json".as_slice()).expect("insert");
+        drop(view);
+        txn.commit().expect("commits");
+    }
+    let replica = open(&path);
+    let mut sizes = Vec::new();
+    let mut titles = Vec::new();
+    replica
+        .prompts_in_batches(5, |stored| {
+            sizes.push(stored.len());
+            titles.extend(stored.parse().into_iter().map(|p| p.title));
+        })
+        .expect("reads");
+    assert_eq!(sizes, [5, 5, 5, 5, 3], "the unreadable value is counted where it is stored");
+    let expected: Vec<String> =
+        names.iter().filter(|n| *n != "p07").map(|n| format!("Title {n}")).collect();
+    assert_eq!(titles, expected);
+    let whole: Vec<String> =
+        replica.prompts().expect("reads").into_iter().map(|p| p.title).collect();
+    assert_eq!(titles, whole, "the same as the whole read");
+}
