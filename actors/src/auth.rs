@@ -170,7 +170,9 @@ pub(crate) struct AuthState {
     config: Option<AuthConfig>,
     status: StatusBoard,
     account_changed: AccountChanged,
-    http: reqwest::Client,
+    /// Made at its first use: loading the system's certificates costs a start milliseconds,
+    /// and a library that syncs with no one never uses it.
+    http: Option<reqwest::Client>,
     /// Where to sign in; `Some(None)` once the server said it needs no sign-in.
     provider: Option<Option<Provider>>,
     stored: Option<StoredSignIn>,
@@ -203,7 +205,7 @@ impl Actor for AuthActor {
         // so every request for a token comes after it.
         myself.send_message(AuthMsg::Load)?;
         Ok(AuthState {
-            http: provider::http_client(args.config.as_ref().and_then(|c| c.ca_file.as_ref()))?,
+            http: None,
             provider: None,
             config: args.config,
             status: args.status,
@@ -289,10 +291,7 @@ impl AuthState {
         self.access = None;
         self.kept = None;
         self.failed_refreshes = 0;
-        match provider::http_client(config.as_ref().and_then(|c| c.ca_file.as_ref())) {
-            Ok(http) => self.http = http,
-            Err(reason) => tracing::error!(%reason, "keeping the HTTP client of the old settings"),
-        }
+        self.http = None;
         self.config = config;
         self.load(myself).await;
     }
@@ -370,15 +369,27 @@ impl AuthState {
         }
     }
 
+    /// The client requests to the provider go through, trusting the configured authority.
+    fn http(&mut self) -> Result<reqwest::Client, AuthError> {
+        if let Some(http) = &self.http {
+            return Ok(http.clone());
+        }
+        let ca = self.config.as_ref().and_then(|c| c.ca_file.as_ref());
+        let http = provider::http_client(ca)?;
+        self.http = Some(http.clone());
+        Ok(http)
+    }
+
     /// The provider to sign in with, asked for once per run (and known from the vault
     /// after a sign-in).
     async fn provider(&mut self) -> Result<Option<Provider>, AuthError> {
         if let Some(provider) = &self.provider {
             return Ok(provider.clone());
         }
+        let http = self.http()?;
         let config = self.config.as_ref().ok_or(AuthError::NotNeeded)?;
         let provider =
-            provider::resolve(&config.source, &self.http, config.allow_unencrypted_http).await?;
+            provider::resolve(&config.source, &http, config.allow_unencrypted_http).await?;
         if provider.is_none() {
             self.status.update(|s| s.account = Account::NotNeeded);
         }
@@ -390,7 +401,7 @@ impl AuthState {
     /// before using what came with it.
     async fn refresh(&mut self, myself: &ActorRef<AuthMsg>) -> Result<String, AuthError> {
         let Some(stored) = self.stored.clone() else { return Err(AuthError::NeedsSignIn) };
-        match stored.provider.refresh(&self.http, &stored.refresh_token).await {
+        match stored.provider.refresh(&self.http()?, &stored.refresh_token).await {
             Ok(grant) => {
                 tracing::info!("access token refreshed");
                 self.failed_refreshes = 0;
@@ -521,7 +532,8 @@ impl AuthState {
         if let Err(reason) = (config.open_browser)(&authorization.url) {
             tracing::warn!(%reason, "no browser could be opened; the sign-in URL must be opened by hand");
         }
-        let (myself, http, timeout) = (myself.clone(), self.http.clone(), config.sign_in_timeout);
+        let timeout = config.sign_in_timeout;
+        let (myself, http) = (myself.clone(), self.http()?);
         let url = authorization.url.clone();
         let task = tokio::spawn(async move {
             let signed_in = async {
