@@ -51,8 +51,11 @@ fn read_all(
 ) -> Result<Vec<PendingMutation>, StoreError> {
     let mut out = Vec::new();
     for entry in table.iter()? {
-        let (_, value) = entry?;
-        out.push(serde_json::from_slice(value.value())?);
+        let (seq, value) = entry?;
+        let pending = serde_json::from_slice(value.value()).map_err(|e| {
+            StoreError::Corrupt(format!("unsynced change {} does not read: {e}", seq.value()))
+        })?;
+        out.push(pending);
     }
     Ok(out)
 }

@@ -372,3 +372,24 @@ fn batches_hand_every_prompt_once_in_key_order_and_skip_an_unreadable_one() {
         replica.prompts().expect("reads").into_iter().map(|p| p.title).collect();
     assert_eq!(titles, whole, "the same as the whole read");
 }
+
+#[test]
+fn an_unreadable_unsynced_change_leaves_the_library_in_place_and_is_named_where_it_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("library.redb");
+    open(&path).mutate_all(&[create("a"), create("b")], 0.0).expect("commits");
+    {
+        let db = Database::create(&path).expect("opens raw");
+        let txn = db.begin_write().expect("txn");
+        let mut pending = txn.open_table(TableDefinition::<u64, &[u8]>::new("pending")).expect("t");
+        pending.insert(1_u64, b"{not json".as_slice()).expect("insert");
+        drop(pending);
+        txn.commit().expect("commits");
+    }
+    let replica = open(&path);
+    assert_eq!(replica.prompts().expect("reads").len(), 2, "the library is all there");
+    assert_eq!(replica.pending_count().expect("counts"), 2);
+    let err = replica.pending().expect_err("unreadable");
+    assert!(matches!(&err, StoreError::Corrupt(why) if why.contains("unsynced change 1")), "{err}");
+    replica.mutate(&create("c"), 0.0).expect("edits still commit");
+}
