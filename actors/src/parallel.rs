@@ -107,7 +107,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_production_is_the_answer_and_what_was_made_is_dropped() {
+    fn a_failed_production_is_the_answer() {
         let failed = super::fold_while_producing(
             |send| {
                 send(1_u32);
