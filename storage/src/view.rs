@@ -216,13 +216,9 @@ impl StoredPrompts {
         let mut prompts = Vec::with_capacity(self.ends.len());
         let (mut key_start, mut value_start) = (0, 0);
         for &(key_end, value_end) in &self.ends {
-            match serde_json::from_slice::<Prompt>(&self.values[value_start..value_end]) {
-                Ok(prompt) => prompts.push(prompt),
-                Err(e) => {
-                    let key = &self.keys[key_start..key_end];
-                    tracing::warn!(key, error = %e, "skipping unreadable prompt");
-                }
-            }
+            let (key, value) =
+                (&self.keys[key_start..key_end], &self.values[value_start..value_end]);
+            prompts.extend(readable(key, value));
             (key_start, value_start) = (key_end, value_end);
         }
         prompts
@@ -254,12 +250,17 @@ pub(crate) fn prompts(txn: &ReadTransaction) -> Result<Vec<Prompt>, StoreError> 
     let (view, base) = (txn.open_table(TABLE)?, txn.open_table(crate::base::TABLE)?);
     let mut out = Vec::new();
     for_each(&view, &base, PROMPT_PREFIX..PROMPT_END, |key, value| {
-        match serde_json::from_slice::<Prompt>(value) {
-            Ok(prompt) => out.push(prompt),
-            Err(e) => tracing::warn!(key, error = %e, "skipping unreadable prompt"),
-        }
+        out.extend(readable(key, value));
     })?;
     Ok(out)
+}
+
+/// The prompt stored under `key`; one whose value does not read is skipped, with a warning,
+/// so that one damaged entry never hides the library.
+fn readable(key: &str, value: &[u8]) -> Option<Prompt> {
+    serde_json::from_slice(value)
+        .inspect_err(|e| tracing::warn!(key, error = %e, "skipping unreadable prompt"))
+        .ok()
 }
 
 pub(crate) fn prompt(txn: &ReadTransaction, id: &PromptId) -> Result<Option<Prompt>, StoreError> {
