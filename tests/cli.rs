@@ -791,31 +791,30 @@ fn the_command_line_links_no_window_system() {
 /// The programs' relocations are packed (build.rs): the app's 50,000 pointer fix-ups
 /// would otherwise be 1.2 MB read at every start and kept resident.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[test]
-fn the_programs_relocations_are_packed() {
-    for program in [env!("CARGO_BIN_EXE_promptdeck-app"), env!("CARGO_BIN_EXE_promptdeck")] {
-        let elf = std::fs::read(program).expect("the program");
-        let sections = elf_section_types(&elf);
-        assert!(sections.contains(&SHT_RELA), "the reader finds {program}'s relocations");
-        assert!(sections.contains(&SHT_RELR), "{program} has no packed relocations");
+mod packed_relocations {
+    const SHT_RELA: u32 = 4;
+    const SHT_RELR: u32 = 19;
+
+    #[test]
+    fn the_programs_relocations_are_packed() {
+        for program in [env!("CARGO_BIN_EXE_promptdeck-app"), env!("CARGO_BIN_EXE_promptdeck")] {
+            let elf = std::fs::read(program).expect("the program");
+            let sections = elf_section_types(&elf);
+            assert!(sections.contains(&SHT_RELA), "the reader finds {program}'s relocations");
+            assert!(sections.contains(&SHT_RELR), "{program} has no packed relocations");
+        }
     }
-}
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const SHT_RELA: u32 = 4;
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const SHT_RELR: u32 = 19;
-
-/// The type of every section of a little-endian 64-bit ELF file.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn elf_section_types(elf: &[u8]) -> Vec<u32> {
-    assert_eq!(&elf[..6], b"\x7fELF\x02\x01", "a little-endian 64-bit ELF file");
-    let u16_at = |at: usize| u16::from_le_bytes(elf[at..at + 2].try_into().expect("2 bytes"));
-    let u32_at = |at: usize| u32::from_le_bytes(elf[at..at + 4].try_into().expect("4 bytes"));
-    let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().expect("8 bytes"));
-    let headers = usize::try_from(u64_at(0x28)).expect("an offset");
-    let (size, count) = (usize::from(u16_at(0x3a)), usize::from(u16_at(0x3c)));
-    (0..count).map(|i| u32_at(headers + i * size + 4)).collect()
+    /// The type of every section of a little-endian 64-bit ELF file.
+    fn elf_section_types(elf: &[u8]) -> Vec<u32> {
+        assert_eq!(&elf[..6], b"\x7fELF\x02\x01", "a little-endian 64-bit ELF file");
+        let u16_at = |at: usize| u16::from_le_bytes(elf[at..at + 2].try_into().expect("2 bytes"));
+        let u32_at = |at: usize| u32::from_le_bytes(elf[at..at + 4].try_into().expect("4 bytes"));
+        let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().expect("8 bytes"));
+        let headers = usize::try_from(u64_at(0x28)).expect("an offset");
+        let (size, count) = (usize::from(u16_at(0x3a)), usize::from(u16_at(0x3c)));
+        (0..count).map(|i| u32_at(headers + i * size + 4)).collect()
+    }
 }
 
 /// Starting the app through `promptdeck` hands the process itself over (exec): the pid a
