@@ -18,10 +18,35 @@ mkdir -p "$out"
 cargo_profile=()
 [[ $profile == release ]] && cargo_profile=(--release)
 
+# glibc_floor BINARY: the oldest glibc that starts BINARY, from every glibc version node it
+# needs, each node's version as libc6's own symbols file gives it. dpkg-shlibdeps versions
+# libc6 by the symbols a binary calls, so a node needed without a symbol escapes it: packed
+# relocations (build.rs) need GLIBC_ABI_DT_RELR, glibc 2.36, and without this the .deb
+# would let apt install the app where the loader then refuses it.
+glibc_floor() {
+  local binary=$1 symbols node version floor=0
+  symbols=$(dpkg-query --control-path libc6 symbols)
+  for node in $(readelf -V --wide "$binary" | sed -n 's/^ *0x[0-9a-f]*: *Name: \(GLIBC_[A-Za-z0-9_.]*\) .*/\1/p' | sort -u); do
+    version=$(sed -n "s/^ $node@$node \([^ ]*\)\$/\1/p" "$symbols" | head -1)
+    [[ -n $version ]] || { echo "libc6's symbols file does not know $node, which $binary needs" >&2; return 1; }
+    dpkg --compare-versions "$version" gt "$floor" && floor=$version
+  done
+  echo "$floor"
+}
+
+# raise_libc6 DEPENDS FLOOR: DEPENDS with its libc6 dependency at least FLOOR.
+raise_libc6() {
+  local depends=$1 floor=$2 had
+  had=$(sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p' <<<"$depends")
+  [[ -n $had ]] || { echo "dpkg-shlibdeps named no libc6 version: $depends" >&2; return 1; }
+  dpkg --compare-versions "$floor" gt "$had" || { echo "$depends"; return; }
+  sed "s/libc6 (>= [^)]*)/libc6 (>= $floor)/" <<<"$depends"
+}
+
 # deb_control NAME DESCRIPTION ROOT BINARY [MORE]: DEBIAN/control for the tree at ROOT, its
 # dependencies those of BINARY's libraries and MORE.
 deb_control() {
-  local name=$1 description=$2 root=$3 binary=$4 depends
+  local name=$1 description=$2 root=$3 binary=$4 depends floor
   # dpkg-shlibdeps reads the binary's libraries and names the packages that hold them.
   local scratch
   scratch=$(mktemp -d)
@@ -29,6 +54,8 @@ deb_control() {
   printf 'Source: promptdeck\n\nPackage: %s\nArchitecture: any\n' "$name" >"$scratch/debian/control"
   depends=$(cd "$scratch" && dpkg-shlibdeps -O "$OLDPWD/$binary" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
   rm -rf "$scratch"
+  floor=$(glibc_floor "$binary")
+  depends=$(raise_libc6 "$depends" "$floor")
   [[ -n ${5:-} ]] && depends="$depends, $5"
   mkdir -p "$root/DEBIAN"
   cat >"$root/DEBIAN/control" <<CONTROL

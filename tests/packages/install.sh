@@ -27,6 +27,27 @@ app_deb=target/packages/promptdeck_${version}_${arch}.deb
 server_deb=target/packages/promptdeck-server_${version}_${arch}.deb
 dpkg-deb -I "$app_deb" | has "Depends: .*libxkbcommon0" || fail "the window libraries are not among the app's dependencies"
 
+step "each package's libc6 dependency is as new as the glibc its programs need"
+# Worked out here from the binary, apart from scripts/package.sh: the newest GLIBC_2.x it
+# names, and glibc 2.36 where it needs GLIBC_ABI_DT_RELR (packed relocations), which
+# dpkg-shlibdeps alone does not see.
+glibc_needed() {
+  local nodes newest
+  nodes=$(readelf -V --wide "$1")
+  newest=$(grep -o 'Name: GLIBC_2\.[0-9.]*' <<<"$nodes" | sed 's/Name: GLIBC_//' | sort -V | tail -1)
+  if grep -q 'Name: GLIBC_ABI_DT_RELR ' <<<"$nodes" && dpkg --compare-versions 2.36 gt "$newest"; then
+    newest=2.36
+  fi
+  echo "$newest"
+}
+for pair in "$app_deb target/debug/promptdeck-app" "$app_deb target/debug/promptdeck" "$server_deb target/debug/promptdeck-server"; do
+  read -r deb binary <<<"$pair"
+  needed=$(glibc_needed "$binary")
+  libc6=$(dpkg-deb -f "$deb" Depends | sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p')
+  dpkg --compare-versions "${libc6:-0}" ge "$needed" ||
+    fail "$deb depends on libc6 (>= ${libc6:-any}), but $binary needs glibc $needed"
+done
+
 step "apt installs the app: its program, launcher entry and icon"
 apt-get install -y -qq "./$app_deb" >/dev/null
 [[ -x /usr/bin/promptdeck && -x /usr/bin/promptdeck-app ]] || fail "no /usr/bin/promptdeck or promptdeck-app"
