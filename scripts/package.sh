@@ -18,17 +18,17 @@ mkdir -p "$out"
 cargo_profile=()
 [[ $profile == release ]] && cargo_profile=(--release)
 
-# glibc_floor BINARY: the oldest glibc that starts BINARY, from every glibc version node it
-# needs, each node's version as libc6's own symbols file gives it. dpkg-shlibdeps versions
-# libc6 by the symbols a binary calls, so a node needed without a symbol escapes it: packed
-# relocations (build.rs) need GLIBC_ABI_DT_RELR, glibc 2.36, and without this the .deb
-# would let apt install the app where the loader then refuses it.
+# glibc_floor BINARY...: the oldest glibc that starts every BINARY, from each glibc version
+# node they need, each node's version as libc6's own symbols file gives it. dpkg-shlibdeps
+# versions libc6 by the symbols a binary calls, so a node needed without a symbol escapes it:
+# packed relocations (build.rs) need GLIBC_ABI_DT_RELR, glibc 2.36, and without this the
+# .deb would let apt install the app where the loader then refuses it.
 glibc_floor() {
-  local binary=$1 symbols node version floor=0
+  local symbols node version floor=0
   symbols=$(dpkg-query --control-path libc6 symbols)
-  for node in $(readelf -V --wide "$binary" | sed -n 's/^ *0x[0-9a-f]*: *Name: \(GLIBC_[A-Za-z0-9_.]*\) .*/\1/p' | sort -u); do
+  for node in $(for binary in "$@"; do readelf -V --wide "$binary"; done | sed -n 's/^ *0x[0-9a-f]*: *Name: \(GLIBC_[A-Za-z0-9_.]*\) .*/\1/p' | sort -u); do
     version=$(sed -n "s/^ $node@$node \([^ ]*\)\$/\1/p" "$symbols" | head -1)
-    [[ -n $version ]] || { echo "libc6's symbols file does not know $node, which $binary needs" >&2; return 1; }
+    [[ -n $version ]] || { echo "libc6's symbols file does not know $node, which $* need" >&2; return 1; }
     dpkg --compare-versions "$version" gt "$floor" && floor=$version
   done
   echo "$floor"
@@ -43,20 +43,21 @@ raise_libc6() {
   sed "s/libc6 (>= [^)]*)/libc6 (>= $floor)/" <<<"$depends"
 }
 
-# deb_control NAME DESCRIPTION ROOT BINARY [MORE]: DEBIAN/control for the tree at ROOT, its
-# dependencies those of BINARY's libraries and MORE.
+# deb_control NAME DESCRIPTION ROOT [MORE]: DEBIAN/control for the tree at ROOT, its
+# dependencies those of every program in ROOT/usr/bin, and MORE.
 deb_control() {
-  local name=$1 description=$2 root=$3 binary=$4 depends floor
-  # dpkg-shlibdeps reads the binary's libraries and names the packages that hold them.
-  local scratch
+  local name=$1 description=$2 root=$3 depends floor scratch programs=()
+  local program
+  for program in "$root"/usr/bin/*; do programs+=("$(realpath "$program")"); done
+  # dpkg-shlibdeps reads the programs' libraries and names the packages that hold them.
   scratch=$(mktemp -d)
   mkdir -p "$scratch/debian"
   printf 'Source: promptdeck\n\nPackage: %s\nArchitecture: any\n' "$name" >"$scratch/debian/control"
-  depends=$(cd "$scratch" && dpkg-shlibdeps -O "$OLDPWD/$binary" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  depends=$(cd "$scratch" && dpkg-shlibdeps -O "${programs[@]}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
   rm -rf "$scratch"
-  floor=$(glibc_floor "$binary")
+  floor=$(glibc_floor "${programs[@]}")
   depends=$(raise_libc6 "$depends" "$floor")
-  [[ -n ${5:-} ]] && depends="$depends, $5"
+  [[ -n ${4:-} ]] && depends="$depends, $4"
   mkdir -p "$root/DEBIAN"
   cat >"$root/DEBIAN/control" <<CONTROL
 Package: $name
@@ -86,7 +87,7 @@ case $what in
  A keyboard palette of the prompts you keep for AI tools: a global hotkey opens it,
  it fuzzy-searches them and pastes the chosen one into the window you were in. It works
  offline and syncs across devices over the Replicache protocol. Start it at login with
- 'promptdeck install-desktop --autostart'." "$app" "$app/usr/bin/promptdeck-app" \
+ 'promptdeck install-desktop --autostart'." "$app" \
       "$(grep -v '^#' packaging/runtime-libraries | paste -sd, | sed 's/,/, /g')"
 
     server=$out/deb/promptdeck-server
@@ -96,7 +97,7 @@ case $what in
     deb_control promptdeck-server "Sync server for Promptdeck libraries
  A Replicache push/pull backend for Promptdeck: several users, each with their own
  spaces, shared by grant; SQLite or PostgreSQL. The systemd unit runs it with SQLite once
- /etc/promptdeck-server/tokens names who may sync." "$server" "$server/usr/bin/promptdeck-server"
+ /etc/promptdeck-server/tokens names who may sync." "$server"
     echo /etc/promptdeck-server/promptdeck-server.env >"$server/DEBIAN/conffiles"
 
     for root in "$app" "$server"; do
