@@ -6,9 +6,12 @@
 //! (`WM_RENDERFORMAT`) while the reader holds the clipboard open, and
 //! `GetOpenClipboardWindow` names that reader. Another reader first (a clipboard history, or
 //! Wine handing the clipboard to X) gets the text, and the text is offered again for the
-//! target; the target reading it in between is seen holding the clipboard open. The owner window lives on the thread that offers, the desktop's worker, which
-//! answers the asks while it waits; the text is placed for good before the wait ends, so a
-//! reader never waits on a thread that no longer listens.
+//! target; the target reading it in between is seen holding the clipboard open. Each offer
+//! carries the marks clipboard monitors honour, so a history tool neither keeps the prompt
+//! nor reads it while the target may be asking. The owner window lives on the thread that
+//! offers, the desktop's worker, which answers the asks while it waits; the text is placed
+//! for good before the wait ends, so a reader never waits on a thread that no longer
+//! listens.
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
@@ -18,10 +21,13 @@ use windows_sys::Win32::Foundation::{
     GetLastError, GlobalFree, HWND, LPARAM, LRESULT, SetLastError, WPARAM,
 };
 use windows_sys::Win32::System::DataExchange::{
-    CloseClipboard, EmptyClipboard, GetOpenClipboardWindow, OpenClipboard, SetClipboardData,
+    CloseClipboard, EmptyClipboard, GetOpenClipboardWindow, OpenClipboard,
+    RegisterClipboardFormatW, SetClipboardData,
 };
 use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
-use windows_sys::Win32::System::Memory::{GMEM_MOVEABLE, GlobalAlloc, GlobalLock, GlobalUnlock};
+use windows_sys::Win32::System::Memory::{
+    GMEM_MOVEABLE, GMEM_ZEROINIT, GlobalAlloc, GlobalLock, GlobalUnlock,
+};
 use windows_sys::Win32::System::Ole::CF_UNICODETEXT;
 use windows_sys::Win32::UI::WindowsAndMessaging::{
     CreateWindowExW, DefWindowProcW, DestroyWindow, DispatchMessageW, HWND_MESSAGE, MSG,
@@ -36,6 +42,16 @@ use crate::desktop::{CaptureError, Clipboard, DesktopError, Snapshot, Taken, Tar
 /// The most waited for another program to close the clipboard so that we may open it: a
 /// reader handed the text, before it is offered again or the previous clipboard put back.
 const READER_CLOSES: Duration = Duration::from_millis(500);
+
+/// Formats whose presence asks clipboard monitors to leave the clipboard alone: Windows'
+/// own (its history and cloud clipboard honour it, as do history tools such as Ditto), and
+/// the older convention KeePass and others set. A paste's prompt is on the clipboard only
+/// until the target reads it, then the user's clipboard comes back: it is not the user's
+/// copy to keep, and a monitor reading each offer would be offered it again, and read it
+/// again, for as long as the wait lasts, holding the clipboard open each time the target
+/// might ask for it.
+const LEFT_ALONE_BY_MONITORS: [&str; 2] =
+    ["ExcludeClipboardContentFromMonitorProcessing", "Clipboard Viewer Ignore"];
 
 pub struct WindowsClipboard {
     inner: ArboardClipboard,
@@ -142,6 +158,9 @@ impl WindowsClipboard {
             SetClipboardData(u32::from(CF_UNICODETEXT), std::ptr::null_mut());
             GetLastError() == 0
         };
+        if offered {
+            leave_to_the_paste();
+        }
         drop(open);
         if !offered {
             OFFER.with(|offer| offer.borrow_mut().take());
@@ -300,6 +319,41 @@ fn opened(
     }
 }
 
+/// Marks what the clipboard holds as [`LEFT_ALONE_BY_MONITORS`]; the clipboard is open to
+/// us. A mark not placed leaves the paste as it was: a monitor may then read the prompt.
+fn leave_to_the_paste() {
+    for name in LEFT_ALONE_BY_MONITORS {
+        if let Err(e) = place_mark(name) {
+            tracing::debug!(format = name, error = %e, "a clipboard monitor may read the prompt");
+        }
+    }
+}
+
+/// Places the registered format `name` on the open clipboard, holding a zero DWORD: any data
+/// marks, and Windows' history formats are read as a DWORD.
+fn place_mark(name: &str) -> std::io::Result<()> {
+    let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
+    // SAFETY: a nul-terminated name; a name registered before gives the same format.
+    let format = unsafe { RegisterClipboardFormatW(wide.as_ptr()) };
+    if format == 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a zeroed movable block, the system's once SetClipboardData takes it, else
+    // freed here.
+    unsafe {
+        let memory = GlobalAlloc(GMEM_MOVEABLE | GMEM_ZEROINIT, size_of::<u32>());
+        if memory.is_null() {
+            return Err(std::io::Error::last_os_error());
+        }
+        if SetClipboardData(format, memory).is_null() {
+            let error = std::io::Error::last_os_error();
+            GlobalFree(memory);
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
 /// Handles this thread's messages waiting, the sent asks among them.
 fn pump() {
     // SAFETY: all-zero is a valid MSG to be written into.
@@ -374,7 +428,7 @@ unsafe extern "system" fn owner_procedure(
 mod tests {
     use super::*;
     use std::sync::{MutexGuard, mpsc};
-    use windows_sys::Win32::System::DataExchange::GetClipboardData;
+    use windows_sys::Win32::System::DataExchange::{GetClipboardData, IsClipboardFormatAvailable};
     use windows_sys::Win32::UI::WindowsAndMessaging::{GetQueueStatus, QS_SENDMESSAGE};
 
     /// One test at a time holds the system's one clipboard.
@@ -433,6 +487,22 @@ mod tests {
             clipboard.wait_until_taken(Target(ours), Instant::now(), Duration::from_secs(20));
         assert_eq!(taken, Taken::ByTarget);
         assert_eq!(text_read(&read, "the reader's text").as_deref(), Some("a prompt ✓"));
+    }
+
+    #[test]
+    fn an_offer_asks_clipboard_monitors_to_leave_it_alone() {
+        let (_one, _clipboard) = offering("not the user's copy");
+        // Asked from a thread of its own, as a monitor hearing of the change would ask.
+        let marked = std::thread::spawn(|| {
+            LEFT_ALONE_BY_MONITORS.map(|name| {
+                let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
+                // SAFETY: a nul-terminated name; then a format number, read only.
+                unsafe { IsClipboardFormatAvailable(RegisterClipboardFormatW(wide.as_ptr())) != 0 }
+            })
+        })
+        .join()
+        .expect("asked");
+        assert_eq!(marked, [true; LEFT_ALONE_BY_MONITORS.len()], "{LEFT_ALONE_BY_MONITORS:?}");
     }
 
     /// Waits until a reader's ask waits on this thread, so a short wait is sure to see it.
