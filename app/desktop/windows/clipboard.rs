@@ -25,9 +25,7 @@ use windows_sys::Win32::System::DataExchange::{
     RegisterClipboardFormatW, SetClipboardData,
 };
 use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
-use windows_sys::Win32::System::Memory::{
-    GMEM_MOVEABLE, GMEM_ZEROINIT, GlobalAlloc, GlobalLock, GlobalUnlock,
-};
+use windows_sys::Win32::System::Memory::{GMEM_MOVEABLE, GlobalAlloc, GlobalLock, GlobalUnlock};
 use windows_sys::Win32::System::Ole::CF_UNICODETEXT;
 use windows_sys::Win32::UI::WindowsAndMessaging::{
     CreateWindowExW, DefWindowProcW, DestroyWindow, DispatchMessageW, HWND_MESSAGE, MSG,
@@ -332,19 +330,36 @@ fn leave_to_the_paste() {
 /// Places the registered format `name` on the open clipboard, holding a zero DWORD: any data
 /// marks, and Windows' history formats are read as a DWORD.
 fn place_mark(name: &str) -> std::io::Result<()> {
+    match registered(name) {
+        0 => Err(std::io::Error::last_os_error()),
+        format => place(format, &[0; 2]),
+    }
+}
+
+/// The clipboard format registered under `name` (0 when it could not be).
+fn registered(name: &str) -> u32 {
     let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
     // SAFETY: a nul-terminated name; a name registered before gives the same format.
-    let format = unsafe { RegisterClipboardFormatW(wide.as_ptr()) };
-    if format == 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: a zeroed movable block, the system's once SetClipboardData takes it, else
-    // freed here.
+    unsafe { RegisterClipboardFormatW(wide.as_ptr()) }
+}
+
+/// Places `data` on the open clipboard as `format`, in a movable block of its own.
+fn place(format: u32, data: &[u16]) -> std::io::Result<()> {
+    // SAFETY: a movable block of `data`'s size, locked while `data` is copied into it; once
+    // SetClipboardData takes it the system owns it, else it is freed here.
     unsafe {
-        let memory = GlobalAlloc(GMEM_MOVEABLE | GMEM_ZEROINIT, size_of::<u32>());
+        let memory = GlobalAlloc(GMEM_MOVEABLE, size_of_val(data));
         if memory.is_null() {
             return Err(std::io::Error::last_os_error());
         }
+        let into = GlobalLock(memory).cast::<u16>();
+        if into.is_null() {
+            let error = std::io::Error::last_os_error();
+            GlobalFree(memory);
+            return Err(error);
+        }
+        std::ptr::copy_nonoverlapping(data.as_ptr(), into, data.len());
+        GlobalUnlock(memory);
         if SetClipboardData(format, memory).is_null() {
             let error = std::io::Error::last_os_error();
             GlobalFree(memory);
@@ -378,24 +393,8 @@ fn render() {
     }) else {
         return;
     };
-    let bytes = text.len() * size_of::<u16>();
-    // SAFETY: a movable block of `bytes`, locked while `text` is copied into it; once
-    // SetClipboardData takes it the system owns it, else it is freed here.
-    unsafe {
-        let memory = GlobalAlloc(GMEM_MOVEABLE, bytes);
-        if memory.is_null() {
-            return;
-        }
-        let into = GlobalLock(memory).cast::<u16>();
-        if into.is_null() {
-            GlobalFree(memory);
-            return;
-        }
-        std::ptr::copy_nonoverlapping(text.as_ptr(), into, text.len());
-        GlobalUnlock(memory);
-        if SetClipboardData(u32::from(CF_UNICODETEXT), memory).is_null() {
-            GlobalFree(memory);
-        }
+    if let Err(e) = place(u32::from(CF_UNICODETEXT), &text) {
+        tracing::debug!(error = %e, "a reader of the prompt was handed nothing");
     }
 }
 
@@ -495,9 +494,8 @@ mod tests {
         // Asked from a thread of its own, as a monitor hearing of the change would ask.
         let marked = std::thread::spawn(|| {
             LEFT_ALONE_BY_MONITORS.map(|name| {
-                let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
-                // SAFETY: a nul-terminated name; then a format number, read only.
-                unsafe { IsClipboardFormatAvailable(RegisterClipboardFormatW(wide.as_ptr())) != 0 }
+                // SAFETY: takes any format number and only reads it.
+                unsafe { IsClipboardFormatAvailable(registered(name)) != 0 }
             })
         })
         .join()
